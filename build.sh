@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# AllyShare build entry point.
+#
+#   ./build.sh            build the extension into dist/ (installs what is missing)
+#   ./build.sh test       run every test layer (native, wasm in headless Chromium, end to end)
+#   ./build.sh package    the Chrome Web Store zip (no development key)
+#   ./build.sh demo       the whole system on this machine: server, invitation, extension
+#
+# Environment:
+#   ALLYSHARE_BACKEND_URL  the backend the build talks to by default (http://127.0.0.1:8787)
+set -euo pipefail
+
+cd "$(dirname "$0")"
+ROOT="$(pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+export ALLYSHARE_BACKEND_URL="${ALLYSHARE_BACKEND_URL:-http://127.0.0.1:8787}"
+WASM_TARGET=wasm32-unknown-unknown
+E2E_DIR="$ROOT/tests/e2e"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to run: $* (install it by hand, then re-run)"; fi
+}
+
+# --- set-up: each step is a no-op when its tool is already there -------------------------
+
+ensure_wasm_target() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+    say "Installing the $WASM_TARGET Rust target"
+    rustup target add "$WASM_TARGET"
+  fi
+}
+
+# The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+locked_version() {
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_wasm_bindgen() {
+  local want have
+  want="$(locked_version wasm-bindgen)"
+  [ -n "$want" ] || die "wasm-bindgen is missing from Cargo.lock"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ "$have" != "$want" ] || ! command -v wasm-bindgen-test-runner >/dev/null; then
+    say "Installing wasm-bindgen-cli $want (was: ${have:-none})"
+    cargo install --locked --force wasm-bindgen-cli --version "$want"
+  fi
+}
+
+ensure_npm_packages() {
+  if [ ! -f "$E2E_DIR/node_modules/.package-lock.json" ] ||
+     [ "$E2E_DIR/package-lock.json" -nt "$E2E_DIR/node_modules/.package-lock.json" ]; then
+    say "Installing the e2e tools (npm ci)"
+    (cd "$E2E_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_chromium() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "Installing Debian's chromium and chromium-driver"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+}
+
+# --- build --------------------------------------------------------------------------------
+
+# host_permissions for the default backend. Chrome's match patterns cover every port; a local
+# backend gets both of its usual names.
+backend_host_permissions() {
+  local url="$ALLYSHARE_BACKEND_URL" scheme rest host
+  scheme="${url%%://*}"; rest="${url#*://}"; host="${rest%%/*}"; host="${host%:*}"
+  case "$host" in
+    127.0.0.1|localhost) echo "\"$scheme://127.0.0.1/*\", \"$scheme://localhost/*\"" ;;
+    *) echo "\"$scheme://$host/*\"" ;;
+  esac
+}
+
+build() {
+  ensure_wasm_target
+  ensure_wasm_bindgen
+  ensure_npm_packages
+  say "Building the wasm core (profile wasm, backend $ALLYSHARE_BACKEND_URL)"
+  cargo build --lib --profile wasm --target "$WASM_TARGET"
+  rm -rf dist
+  mkdir -p dist/pkg
+  wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
+    "target/$WASM_TARGET/wasm/allyshare.wasm"
+  cp -R extension/. dist/
+  sed "s|\"@BACKEND_ORIGIN@\"|$(backend_host_permissions)|" manifest.json > dist/manifest.json
+  local raw gz
+  raw=$(wc -c < dist/pkg/allyshare_bg.wasm)
+  gz=$(gzip -9 -c dist/pkg/allyshare_bg.wasm | wc -c)
+  say "dist/ is ready: chrome://extensions → Developer mode → Load unpacked → $ROOT/dist"
+  echo "wasm size: $raw bytes raw, $gz bytes gzipped"
+}
+
+package() {
+  build
+  local version staging zip
+  version="$(node -p "require('./manifest.json').version")"
+  staging="$(mktemp -d)"
+  cp -R dist/. "$staging/"
+  # The store assigns the id: the development key must not ship.
+  node -e '
+    const fs = require("fs"), p = process.argv[1];
+    const m = JSON.parse(fs.readFileSync(p, "utf8")); delete m.key;
+    fs.writeFileSync(p, JSON.stringify(m, null, 2) + "\n");' "$staging/manifest.json"
+  zip="$ROOT/allyshare-$version.zip"
+  rm -f "$zip"
+  (cd "$staging" && python3 -m zipfile -c "$zip" ./*)
+  rm -rf "$staging"
+  say "Chrome Web Store package: $zip ($(wc -c < "$zip") bytes)"
+  case "$ALLYSHARE_BACKEND_URL" in
+    http://*) echo "warning: this package talks to $ALLYSHARE_BACKEND_URL; set ALLYSHARE_BACKEND_URL for a store build" >&2 ;;
+  esac
+}
+
+# --- test ---------------------------------------------------------------------------------
+
+run_tests() {
+  ensure_chromium
+  build
+  say "Layer 1/3: native tests (cargo test --workspace)"
+  cargo test --workspace
+  say "Layer 2/3: wasm-bindgen tests in a headless Chromium service worker"
+  CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_TEST_TIMEOUT=120 \
+    cargo test --target "$WASM_TARGET" --test wasm
+  say "Layer 3/3: end to end: the unpacked extension in Chromium, the reference server"
+  cargo build -p allyshare-server
+  ALLYSHARE_SERVER_BIN="$ROOT/target/debug/allyshare-server" \
+  ALLYSHARE_DIST="$ROOT/dist" \
+  CHROMIUM_BIN="$(command -v chromium)" \
+    node --test --test-concurrency=1 "$E2E_DIR"/*.test.mjs
+}
+
+# --- demo ---------------------------------------------------------------------------------
+
+demo() {
+  build
+  cargo build -p allyshare-server
+  local data="$ROOT/demo-data" server="$ROOT/target/debug/allyshare-server"
+  local addr="${ALLYSHARE_DEMO_ADDR:-127.0.0.1:8787}"
+  mkdir -p "$data"
+  say "Starting the reference server on http://$addr (database $data/allyshare.db)"
+  "$server" serve --db "$data/allyshare.db" --addr "$addr" --outbox "$data/outbox" \
+    --public-url "http://$addr" &
+  local pid=$!
+  trap 'kill $pid 2>/dev/null || true' EXIT INT TERM
+  for _ in $(seq 50); do curl -fs "http://$addr/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+  local link
+  link="$("$server" invite --db "$data/allyshare.db" --outbox "$data/outbox" \
+    --public-url "http://$addr" --network "Sales Network" --email ally@example.org \
+    --name "Demo Ally" | tail -n 1)"
+  say "Demo invitation for ally@example.org to Sales Network (email in $data/outbox):"
+  echo "    $link"
+  echo "Open it, choose a password, then sign in from the extension popup."
+  if [ -n "${DISPLAY:-}" ] && command -v chromium >/dev/null; then
+    say "Starting Chromium with the extension loaded"
+    chromium --user-data-dir="$data/chromium" --load-extension="$ROOT/dist" \
+      --no-first-run "$link" >/dev/null 2>&1 &
+  else
+    echo "No display: load $ROOT/dist in Chrome (chrome://extensions → Load unpacked)."
+  fi
+  say "Server running; Ctrl-C stops it."
+  wait "$pid"
+}
+
+case "${1:-build}" in
+  build) build ;;
+  package) package ;;
+  test) run_tests ;;
+  demo) demo ;;
+  bench) die "benchmarks are not written yet (see the benchmarks issue)" ;;
+  -h|--help|help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try: build, test, package, demo)" ;;
+esac

@@ -1,0 +1,17 @@
+// Service-worker loader: listeners are registered synchronously here (MV3 requires it) and each
+// event waits for the wasm before it is handed to Rust (src/background.rs). No logic lives here.
+import init, { handle_message, handle_installed } from './pkg/allyshare.js';
+
+const ready = init();
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  ready.then(() => handle_message(message, sender)).then(sendResponse, (error) => {
+    console.error('AllyShare worker failed', error);
+    sendResponse(null);
+  });
+  return true; // the answer comes asynchronously
+});
+
+chrome.runtime.onInstalled.addListener((details) => {
+  ready.then(() => handle_installed(details.reason)).catch((e) => console.error(e));
+});

@@ -1,0 +1,546 @@
+//! The data layer: a [`Repository`] trait that handlers and the CLI talk to, and its SQLite
+//! implementation.
+//!
+//! Why a trait: the reference server runs on one SQLite file, but deployments that outgrow one
+//! machine will want PostgreSQL. Everything above this module speaks only in terms of the
+//! trait's operations (each one a whole unit of work, in one transaction where it writes more
+//! than one row), so a second implementation can be added without touching the handlers.
+//!
+//! SQLite specifics: WAL journal (readers never block the writer), foreign keys on, a busy
+//! timeout so concurrent writers wait instead of failing, and writing transactions that start
+//! with a write statement so they take the write lock up front (a deferred transaction that
+//! reads first can fail with `SQLITE_BUSY` when it later tries to write).
+//!
+//! Emails: `people.email_norm` (and `invitations.email_norm`) hold the trimmed, lowercased
+//! address, see [`normalize_email`]; that column is unique and used for every comparison,
+//! while `email` keeps the address as it was typed.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use allyshare_protocol::{Me, NetworkMembership, Person, Role};
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+/// The normalised form of an email address used for comparison: trimmed and lowercased.
+///
+/// Lowercasing the local part is not strictly RFC 5321, but no mail provider in practice
+/// distinguishes case there, and treating `Ada@x.org` and `ada@x.org` as two people would be
+/// far more surprising.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unexpected data in the database: {0}")]
+    Corrupt(String),
+}
+
+/// An invitation to create.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub network_name: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub token_hash: String,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedInvitation {
+    pub invitation_id: i64,
+    pub network_id: i64,
+    /// How many earlier pending invitations (same network, same email) this one replaced.
+    pub revoked_previous: u64,
+}
+
+/// An invitation as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRecord {
+    pub id: i64,
+    pub network_id: i64,
+    pub network_name: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// What state an invitation link is in, at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationState {
+    Pending,
+    Used,
+    Expired,
+    Revoked,
+}
+
+impl InvitationRecord {
+    pub fn state(&self, now: i64) -> InvitationState {
+        if self.revoked_at.is_some() {
+            InvitationState::Revoked
+        } else if self.used_at.is_some() {
+            InvitationState::Used
+        } else if now >= self.expires_at {
+            InvitationState::Expired
+        } else {
+            InvitationState::Pending
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+}
+
+/// Result of accepting an invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptOutcome {
+    /// The person is now a member. `new_account` is false when an existing person was reused.
+    Joined { person_id: i64, new_account: bool },
+    /// The invitation was used, revoked or expired meanwhile; nothing changed.
+    NotPending,
+    /// The person has no password yet and none was given; nothing changed.
+    PasswordRequired,
+}
+
+/// The hashes and expiries of a pair of session tokens.
+#[derive(Debug, Clone)]
+pub struct TokenHashes {
+    pub access_hash: String,
+    pub access_expires_at: i64,
+    pub refresh_hash: String,
+    pub refresh_expires_at: i64,
+}
+
+/// A live session found from its access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionRef {
+    pub session_id: i64,
+    pub person_id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// The refresh token was current; the session now has the new tokens.
+    Rotated(SessionRef),
+    /// The refresh token had already been exchanged: the session has been revoked.
+    Reused,
+    /// Unknown, expired, or its session revoked.
+    Invalid,
+}
+
+/// Everything the server stores, as whole operations.
+#[async_trait]
+pub trait Repository: Send + Sync + std::fmt::Debug {
+    /// Creates the network if new, revokes pending invitations for the same email in that
+    /// network, and stores the new invitation — in one transaction.
+    async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreatedInvitation, RepoError>;
+
+    async fn find_invitation(&self, token_hash: &str)
+        -> Result<Option<InvitationRecord>, RepoError>;
+
+    async fn find_person_by_email(&self, email: &str) -> Result<Option<PersonRecord>, RepoError>;
+
+    /// In one transaction: marks the invitation used (only if still pending at `now`), creates
+    /// the person or reuses the one with the invitation's email, and adds the membership.
+    ///
+    /// `password_hash` is stored only for a new person, or an existing one without a password;
+    /// an existing password is never replaced here. If the person is already a member, the
+    /// role becomes the higher of the two (`network_admin` > `ally`).
+    async fn accept_invitation(
+        &self,
+        invitation_id: i64,
+        password_hash: Option<&str>,
+        now: i64,
+    ) -> Result<AcceptOutcome, RepoError>;
+
+    async fn create_session(
+        &self,
+        person_id: i64,
+        tokens: &TokenHashes,
+        now: i64,
+    ) -> Result<i64, RepoError>;
+
+    async fn session_for_access_token(
+        &self,
+        access_hash: &str,
+        now: i64,
+    ) -> Result<Option<SessionRef>, RepoError>;
+
+    /// Exchanges a refresh token for `new`, or detects reuse and revokes the session.
+    async fn rotate_refresh_token(
+        &self,
+        old_refresh_hash: &str,
+        new: &TokenHashes,
+        now: i64,
+    ) -> Result<RefreshOutcome, RepoError>;
+
+    async fn revoke_session(&self, session_id: i64) -> Result<(), RepoError>;
+
+    /// The person and their networks ordered by name, or `None` if there is no such person.
+    async fn me(&self, person_id: i64) -> Result<Option<Me>, RepoError>;
+}
+
+/// Opens (creating if needed) the SQLite database at `path` and brings its schema up to date.
+pub async fn open_db(path: &Path) -> Result<SqliteRepository, RepoError> {
+    let options = SqliteConnectOptions::from_str("sqlite:")?
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("./migrations").run(&pool).await?;
+    Ok(SqliteRepository { pool })
+}
+
+/// The SQLite implementation of [`Repository`].
+#[derive(Debug, Clone)]
+pub struct SqliteRepository {
+    pool: SqlitePool,
+}
+
+impl SqliteRepository {
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes the pool's connections (checkpointing the WAL when it is the last user).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role, RepoError> {
+    Role::parse(s).ok_or_else(|| RepoError::Corrupt(format!("unknown role {s:?}")))
+}
+
+#[async_trait]
+impl Repository for SqliteRepository {
+    async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreatedInvitation, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        let network_id: i64 = sqlx::query_scalar(
+            "INSERT INTO networks (name, created_at) VALUES (?, ?)
+             ON CONFLICT (name) DO UPDATE SET name = excluded.name
+             RETURNING id",
+        )
+        .bind(&inv.network_name)
+        .bind(inv.now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let email_norm = normalize_email(&inv.email);
+        let revoked = sqlx::query(
+            "UPDATE invitations SET revoked_at = ?
+             WHERE network_id = ? AND email_norm = ? AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(inv.now)
+        .bind(network_id)
+        .bind(&email_norm)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let invitation_id: i64 = sqlx::query_scalar(
+            "INSERT INTO invitations
+               (network_id, email, email_norm, name, role, token_hash, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             RETURNING id",
+        )
+        .bind(network_id)
+        .bind(inv.email.trim())
+        .bind(&email_norm)
+        .bind(&inv.name)
+        .bind(inv.role.as_str())
+        .bind(&inv.token_hash)
+        .bind(inv.now)
+        .bind(inv.expires_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(CreatedInvitation {
+            invitation_id,
+            network_id,
+            revoked_previous: revoked,
+        })
+    }
+
+    async fn find_invitation(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<InvitationRecord>, RepoError> {
+        let row = sqlx::query(
+            "SELECT i.id, i.network_id, n.name AS network_name, i.email, i.name, i.role,
+                    i.created_at, i.expires_at, i.used_at, i.revoked_at
+             FROM invitations i JOIN networks n ON n.id = i.network_id
+             WHERE i.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(InvitationRecord {
+            id: row.try_get("id")?,
+            network_id: row.try_get("network_id")?,
+            network_name: row.try_get("network_name")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            role: parse_role(row.try_get::<&str, _>("role")?)?,
+            created_at: row.try_get("created_at")?,
+            expires_at: row.try_get("expires_at")?,
+            used_at: row.try_get("used_at")?,
+            revoked_at: row.try_get("revoked_at")?,
+        }))
+    }
+
+    async fn find_person_by_email(&self, email: &str) -> Result<Option<PersonRecord>, RepoError> {
+        let row = sqlx::query(
+            "SELECT id, name, email, password_hash FROM people WHERE email_norm = ?",
+        )
+        .bind(normalize_email(email))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(PersonRecord {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+            password_hash: row.try_get("password_hash")?,
+        }))
+    }
+
+    async fn accept_invitation(
+        &self,
+        invitation_id: i64,
+        password_hash: Option<&str>,
+        now: i64,
+    ) -> Result<AcceptOutcome, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        // A write first, so this transaction holds the write lock from the start.
+        let invitation = sqlx::query(
+            "UPDATE invitations SET used_at = ?
+             WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?
+             RETURNING network_id, email, email_norm, name, role",
+        )
+        .bind(now)
+        .bind(invitation_id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(invitation) = invitation else {
+            return Ok(AcceptOutcome::NotPending);
+        };
+        let network_id: i64 = invitation.try_get("network_id")?;
+        let email: String = invitation.try_get("email")?;
+        let email_norm: String = invitation.try_get("email_norm")?;
+        let name: String = invitation.try_get("name")?;
+        let role = parse_role(invitation.try_get::<&str, _>("role")?)?;
+
+        let existing = sqlx::query("SELECT id, password_hash FROM people WHERE email_norm = ?")
+            .bind(&email_norm)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (person_id, new_account) = match existing {
+            Some(row) => {
+                let id: i64 = row.try_get("id")?;
+                let current: Option<String> = row.try_get("password_hash")?;
+                if current.is_none() {
+                    let Some(hash) = password_hash else {
+                        return Ok(AcceptOutcome::PasswordRequired);
+                    };
+                    sqlx::query("UPDATE people SET password_hash = ? WHERE id = ?")
+                        .bind(hash)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                (id, false)
+            }
+            None => {
+                let Some(hash) = password_hash else {
+                    return Ok(AcceptOutcome::PasswordRequired);
+                };
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO people (name, email, email_norm, password_hash, created_at)
+                     VALUES (?, ?, ?, ?, ?) RETURNING id",
+                )
+                .bind(&name)
+                .bind(&email)
+                .bind(&email_norm)
+                .bind(hash)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                (id, true)
+            }
+        };
+        sqlx::query(
+            "INSERT INTO memberships (person_id, network_id, role, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (person_id, network_id) DO UPDATE SET role =
+               CASE WHEN excluded.role = 'network_admin' THEN 'network_admin' ELSE role END",
+        )
+        .bind(person_id)
+        .bind(network_id)
+        .bind(role.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(AcceptOutcome::Joined {
+            person_id,
+            new_account,
+        })
+    }
+
+    async fn create_session(
+        &self,
+        person_id: i64,
+        tokens: &TokenHashes,
+        now: i64,
+    ) -> Result<i64, RepoError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sessions (person_id, access_hash, access_expires_at, refresh_hash,
+                                   refresh_expires_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(person_id)
+        .bind(&tokens.access_hash)
+        .bind(tokens.access_expires_at)
+        .bind(&tokens.refresh_hash)
+        .bind(tokens.refresh_expires_at)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn session_for_access_token(
+        &self,
+        access_hash: &str,
+        now: i64,
+    ) -> Result<Option<SessionRef>, RepoError> {
+        let row = sqlx::query(
+            "SELECT id, person_id FROM sessions
+             WHERE access_hash = ? AND revoked = 0 AND access_expires_at > ?",
+        )
+        .bind(access_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(SessionRef {
+            session_id: row.try_get("id")?,
+            person_id: row.try_get("person_id")?,
+        }))
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        old_refresh_hash: &str,
+        new: &TokenHashes,
+        now: i64,
+    ) -> Result<RefreshOutcome, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        // A write first, so this transaction holds the write lock from the start.
+        let rotated = sqlx::query(
+            "UPDATE sessions SET access_hash = ?, access_expires_at = ?,
+                                 refresh_hash = ?, refresh_expires_at = ?
+             WHERE refresh_hash = ? AND revoked = 0 AND refresh_expires_at > ?
+             RETURNING id, person_id",
+        )
+        .bind(&new.access_hash)
+        .bind(new.access_expires_at)
+        .bind(&new.refresh_hash)
+        .bind(new.refresh_expires_at)
+        .bind(old_refresh_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = rotated {
+            let session = SessionRef {
+                session_id: row.try_get("id")?,
+                person_id: row.try_get("person_id")?,
+            };
+            sqlx::query(
+                "INSERT INTO used_refresh_tokens (token_hash, session_id, used_at) VALUES (?, ?, ?)",
+            )
+            .bind(old_refresh_hash)
+            .bind(session.session_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(RefreshOutcome::Rotated(session));
+        }
+        let reused: Option<i64> =
+            sqlx::query_scalar("SELECT session_id FROM used_refresh_tokens WHERE token_hash = ?")
+                .bind(old_refresh_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(session_id) = reused else {
+            return Ok(RefreshOutcome::Invalid);
+        };
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE id = ?")
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(RefreshOutcome::Reused)
+    }
+
+    async fn revoke_session(&self, session_id: i64) -> Result<(), RepoError> {
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE id = ?")
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn me(&self, person_id: i64) -> Result<Option<Me>, RepoError> {
+        let row = sqlx::query("SELECT id, name, email FROM people WHERE id = ?")
+            .bind(person_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let person = Person {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+        };
+        let rows = sqlx::query(
+            "SELECT n.id, n.name, m.role FROM memberships m JOIN networks n ON n.id = m.network_id
+             WHERE m.person_id = ? ORDER BY n.name, n.id",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut networks = Vec::with_capacity(rows.len());
+        for row in rows {
+            networks.push(NetworkMembership {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                role: parse_role(row.try_get::<&str, _>("role")?)?,
+            });
+        }
+        Ok(Some(Me { person, networks }))
+    }
+}

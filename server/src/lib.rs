@@ -1,0 +1,188 @@
+//! The AllyShare reference backend.
+//!
+//! One binary, one SQLite file, one outbox directory: enough to run the whole ally flow on a
+//! developer's machine and in the end-to-end tests, yet built like a real service (argon2id
+//! password hashes, hashed single-use tokens, rotating refresh tokens with reuse detection,
+//! a strict CSP on every page). The pieces:
+//!
+//! - [`db`]: the [`db::Repository`] trait and its SQLite implementation.
+//! - [`invite`]: creating invitations (used by the CLI and tests).
+//! - [`web`]: the Get Started pages an invitee sees in the browser.
+//! - [`api`]: the JSON API under `/v1`, and its OpenAPI document.
+//!
+//! Tests run the server in-process: build a [`Config`], [`App::open`] it, bind
+//! `127.0.0.1:0`, and [`serve_app`].
+
+pub mod api;
+pub mod clock;
+pub mod db;
+pub mod html;
+pub mod invite;
+pub mod mail;
+pub mod passwords;
+pub mod tokens;
+pub mod web;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use db::{open_db, Repository, SqliteRepository};
+pub use invite::{InviteError, InviteRequest, Invited};
+pub use passwords::HashCost;
+
+use mail::{MailError, Outbox};
+use passwords::PasswordHasher;
+
+/// Where a developer can get the extension until it is published: a Chrome Web Store search.
+pub const DEFAULT_EXTENSION_URL: &str = "https://chromewebstore.google.com/search/AllyShare";
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The SQLite database file (created if missing).
+    pub db_path: PathBuf,
+    /// Directory the `.eml` files are written to (created if missing).
+    pub outbox_dir: PathBuf,
+    /// The base URL people reach this server at; invitation links start with it.
+    pub public_url: String,
+    /// The "Add to Chrome" link on the guide page.
+    pub extension_url: String,
+    /// The sender of every email, `Name <address>`.
+    pub mail_from: String,
+    /// Password hashing cost; only tests lower it.
+    pub hash_cost: HashCost,
+    /// The time source for every expiry.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Config {
+    /// A configuration with defaults for everything but the paths and the public URL.
+    pub fn new(
+        db_path: impl Into<PathBuf>,
+        outbox_dir: impl Into<PathBuf>,
+        public_url: impl Into<String>,
+    ) -> Self {
+        Config {
+            db_path: db_path.into(),
+            outbox_dir: outbox_dir.into(),
+            public_url: public_url.into(),
+            extension_url: DEFAULT_EXTENSION_URL.to_string(),
+            mail_from: mail::DEFAULT_FROM.to_string(),
+            hash_cost: HashCost::Standard,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Repo(#[from] db::RepoError),
+    #[error("mail configuration: {0}")]
+    Mail(#[from] MailError),
+    #[error("server I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Debug)]
+struct Inner {
+    repo: Arc<dyn Repository>,
+    outbox: Outbox,
+    public_url: String,
+    extension_url: String,
+    hasher: PasswordHasher,
+    clock: Arc<dyn Clock>,
+}
+
+/// The running application: repository, outbox, settings. Cheap to clone (shared state).
+#[derive(Debug, Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+impl App {
+    /// Opens the database (creating and migrating it if needed) and builds the app.
+    pub async fn open(config: Config) -> Result<App, ServerError> {
+        let repo = open_db(&config.db_path).await?;
+        App::with_repository(Arc::new(repo), config)
+    }
+
+    /// Builds the app on any repository (the database settings in `config` are ignored).
+    pub fn with_repository(
+        repo: Arc<dyn Repository>,
+        config: Config,
+    ) -> Result<App, ServerError> {
+        Ok(App {
+            inner: Arc::new(Inner {
+                repo,
+                outbox: Outbox::new(&config.outbox_dir, &config.mail_from)?,
+                public_url: config.public_url.trim_end_matches('/').to_string(),
+                extension_url: config.extension_url,
+                hasher: PasswordHasher::new(config.hash_cost),
+                clock: config.clock,
+            }),
+        })
+    }
+
+    pub fn repo(&self) -> &dyn Repository {
+        self.inner.repo.as_ref()
+    }
+
+    pub fn now(&self) -> i64 {
+        self.inner.clock.now()
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.inner.public_url
+    }
+
+    pub(crate) fn extension_url(&self) -> &str {
+        &self.inner.extension_url
+    }
+
+    pub(crate) fn hasher(&self) -> &PasswordHasher {
+        &self.inner.hasher
+    }
+
+    /// Invites a person into a network (creating the network if new); see [`invite::invite`].
+    pub async fn invite(&self, request: &InviteRequest) -> Result<Invited, InviteError> {
+        invite::invite(
+            self.repo(),
+            &self.inner.outbox,
+            &self.inner.public_url,
+            request,
+            self.now(),
+        )
+        .await
+    }
+
+    /// All routes: the pages, the assets, `/healthz`, and the `/v1` API.
+    pub fn router(&self) -> Router {
+        web::routes()
+            .merge(api::routes())
+            .fallback(web::not_found)
+            .with_state(self.clone())
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve_app(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    axum::serve(listener, app.router())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Opens the database from `config` and serves on `listener` until the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> Result<(), ServerError> {
+    let app = App::open(config).await?;
+    serve_app(listener, app, std::future::pending()).await
+}

@@ -1,0 +1,214 @@
+//! `allyshare-server`: run the reference backend, or invite someone from the command line.
+//!
+//! `serve` prints exactly one line to stdout once it is listening
+//! (`allyshare-server listening on http://IP:PORT`), which scripts and end-to-end tests parse
+//! to learn the port when started with `--addr 127.0.0.1:0`. Logs go to stderr.
+//!
+//! `invite` prints the Get Started link alone on the last line of stdout, so a developer can
+//! open it without digging through the outbox.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use allyshare_protocol::Role;
+use allyshare_server::{mail, App, Config, InviteRequest, DEFAULT_EXTENSION_URL};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "allyshare-server", version, about = "AllyShare reference backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// The "Add to Chrome" link on the setup guide page.
+        #[arg(long, env = "ALLYSHARE_EXTENSION_URL", default_value = DEFAULT_EXTENSION_URL)]
+        extension_url: String,
+    },
+    /// Invite a person into a network (created if new) and write the email to the outbox.
+    Invite {
+        #[command(flatten)]
+        common: Common,
+        /// The network's name.
+        #[arg(long)]
+        network: String,
+        /// The invitee's email address.
+        #[arg(long)]
+        email: String,
+        /// The invitee's name, as the email and page greet them.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value_t = RoleArg::Ally)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// SQLite database file (created and migrated if needed).
+    #[arg(long, env = "ALLYSHARE_DB", default_value = "allyshare.db")]
+    db: PathBuf,
+    /// Address to listen on; port 0 picks a free one. `invite` uses it only for the default
+    /// public URL.
+    #[arg(long, env = "ALLYSHARE_ADDR", default_value = "127.0.0.1:8787")]
+    addr: String,
+    /// Directory the emails are written to, as .eml files.
+    #[arg(long, env = "ALLYSHARE_OUTBOX", default_value = "outbox")]
+    outbox: PathBuf,
+    /// Base URL of this server as people reach it [default: http://<addr>].
+    #[arg(long, env = "ALLYSHARE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Sender of the emails.
+    #[arg(long, env = "ALLYSHARE_MAIL_FROM", default_value = mail::DEFAULT_FROM)]
+    mail_from: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RoleArg {
+    #[value(name = "ally")]
+    Ally,
+    #[value(name = "network_admin")]
+    NetworkAdmin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Ally => Role::Ally,
+            RoleArg::NetworkAdmin => Role::NetworkAdmin,
+        }
+    }
+}
+
+impl Common {
+    fn config(&self, public_url: String) -> Config {
+        let mut config = Config::new(&self.db, &self.outbox, public_url);
+        config.mail_from = self.mail_from.clone();
+        config
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve {
+            common,
+            extension_url,
+        } => serve(common, extension_url).await,
+        Command::Invite {
+            common,
+            network,
+            email,
+            name,
+            role,
+        } => {
+            invite(
+                common,
+                InviteRequest {
+                    network,
+                    email,
+                    name,
+                    role: role.into(),
+                },
+            )
+            .await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("allyshare-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(common: Common, extension_url: String) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(&common.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", common.addr))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let public_url = common
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    let mut config = common.config(public_url);
+    config.extension_url = extension_url;
+    let app = App::open(config)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", common.db.display()))?;
+    tracing::info!(db = %common.db.display(), outbox = %common.outbox.display(), public_url = app.public_url(), "ready");
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "allyshare-server listening on http://{local}")
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    }
+    allyshare_server::serve_app(listener, app, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn invite(common: Common, request: InviteRequest) -> Result<(), String> {
+    let public_url = common
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", common.addr));
+    let app = App::open(common.config(public_url))
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", common.db.display()))?;
+    let invited = app.invite(&request).await.map_err(|e| e.to_string())?;
+    println!(
+        "Invited {} <{}> to {} as {}.",
+        request.name.trim(),
+        request.email.trim(),
+        request.network.trim(),
+        request.role.as_str()
+    );
+    println!("Email written to {}", invited.email_path.display());
+    println!("The link works once and expires in 7 days:");
+    println!("{}", invited.link);
+    Ok(())
+}

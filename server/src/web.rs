@@ -1,0 +1,287 @@
+//! The pages an invitee opens from the invitation email, and the small static routes.
+//!
+//! Accepting an invitation is a plain HTML form (no script), so it works in any browser and
+//! under a CSP that allows nothing but our own stylesheet. Every HTML response is marked
+//! `no-store` and `no-referrer`, because the URL carries the invitation token.
+
+use allyshare_protocol::limits::PASSWORD_MAX_CHARS;
+use axum::extract::rejection::{FormRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::db::{AcceptOutcome, InvitationRecord, InvitationState, RepoError};
+use crate::html::{self, FormMode, GetStarted};
+use crate::invite::INVITATION_VALID_DAYS;
+use crate::passwords::check_new_password;
+use crate::tokens::{hash_token, looks_like_token};
+use crate::App;
+
+/// The Content-Security-Policy of every page.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+                       form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+const SITE_CSS: &str = include_str!("../assets/site.css");
+
+/// An HTML response with the security headers every page carries.
+pub fn html_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A page failed to render because the server failed (not the visitor).
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self, "page failed");
+        html_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            html::message_page(
+                "Something went wrong",
+                &["Please try again in a moment. Nothing was changed."],
+            ),
+        )
+    }
+}
+
+/// The Get Started form's fields. Missing fields are empty (an unchecked box sends nothing).
+#[derive(Debug, Default, Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub password_confirm: String,
+    #[serde(default)]
+    pub terms: String,
+}
+
+/// The invitation behind a link, or the page to show instead.
+async fn pending_invitation(
+    app: &App,
+    token: Result<Path<String>, PathRejection>,
+) -> Result<Result<(String, InvitationRecord), Response>, PageError> {
+    let Ok(Path(token)) = token else {
+        return Ok(Err(invalid_link()));
+    };
+    if !looks_like_token(&token) {
+        return Ok(Err(invalid_link()));
+    }
+    let Some(invitation) = app.repo().find_invitation(&hash_token(&token)).await? else {
+        return Ok(Err(invalid_link()));
+    };
+    match invitation.state(app.now()) {
+        InvitationState::Pending => Ok(Ok((token, invitation))),
+        state => Ok(Err(state_page(state))),
+    }
+}
+
+fn invalid_link() -> Response {
+    html_response(StatusCode::NOT_FOUND, html::invitation_invalid_page())
+}
+
+fn state_page(state: InvitationState) -> Response {
+    match state {
+        InvitationState::Used => html_response(StatusCode::GONE, html::invitation_used_page()),
+        InvitationState::Expired => html_response(
+            StatusCode::GONE,
+            html::invitation_expired_page(INVITATION_VALID_DAYS),
+        ),
+        InvitationState::Revoked | InvitationState::Pending => invalid_link(),
+    }
+}
+
+/// Whether the invitee already has an account with a password (then no new password is asked).
+async fn form_mode(app: &App, invitation: &InvitationRecord) -> Result<FormMode, PageError> {
+    let person = app.repo().find_person_by_email(&invitation.email).await?;
+    Ok(match person {
+        Some(p) if p.password_hash.is_some() => FormMode::ExistingAccount,
+        _ => FormMode::NewPassword,
+    })
+}
+
+fn form_page(
+    status: StatusCode,
+    token: &str,
+    invitation: &InvitationRecord,
+    mode: FormMode,
+    errors: &[String],
+) -> Response {
+    html_response(
+        status,
+        html::get_started_page(&GetStarted {
+            token,
+            network: &invitation.network_name,
+            invitee_name: &invitation.name,
+            email: &invitation.email,
+            mode,
+            errors,
+        }),
+    )
+}
+
+/// `GET /invite/{token}`: the Get Started page.
+pub async fn get_started(
+    State(app): State<App>,
+    token: Result<Path<String>, PathRejection>,
+) -> Result<Response, PageError> {
+    let (token, invitation) = match pending_invitation(&app, token).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
+    let mode = form_mode(&app, &invitation).await?;
+    Ok(form_page(StatusCode::OK, &token, &invitation, mode, &[]))
+}
+
+/// The problems with a submission, in the order the fields appear.
+fn validate(mode: FormMode, form: &AcceptForm) -> Vec<String> {
+    let mut errors = Vec::new();
+    if mode == FormMode::NewPassword {
+        if let Err(problem) = check_new_password(&form.password) {
+            errors.push(problem.to_string());
+        }
+        // Only compare when the password itself is acceptable, and never echo either value.
+        if errors.is_empty() && form.password != form.password_confirm {
+            errors.push("The two passwords do not match.".to_string());
+        }
+    }
+    if form.terms != "accepted" {
+        errors.push("Please accept the Terms of Service to continue.".to_string());
+    }
+    errors
+}
+
+/// `POST /invite/{token}`: set the password, accept the terms, join the network.
+pub async fn accept(
+    State(app): State<App>,
+    token: Result<Path<String>, PathRejection>,
+    form: Result<Form<AcceptForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let (token, invitation) = match pending_invitation(&app, token).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
+    let mode = form_mode(&app, &invitation).await?;
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let errors = validate(mode, &form);
+    if !errors.is_empty() {
+        return Ok(form_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &token,
+            &invitation,
+            mode,
+            &errors,
+        ));
+    }
+    let password_hash = match mode {
+        FormMode::ExistingAccount => None,
+        FormMode::NewPassword => {
+            let hasher = app.hasher().clone();
+            let password = form.password;
+            debug_assert!(password.chars().count() <= PASSWORD_MAX_CHARS);
+            let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
+                .await
+                .map_err(|e| PageError::Internal(format!("password hashing panicked: {e}")))?
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+            Some(hash)
+        }
+    };
+    let outcome = app
+        .repo()
+        .accept_invitation(invitation.id, password_hash.as_deref(), app.now())
+        .await?;
+    match outcome {
+        AcceptOutcome::Joined { new_account, .. } => Ok(html_response(
+            StatusCode::OK,
+            html::guide_page(&invitation.network_name, app.extension_url(), !new_account),
+        )),
+        AcceptOutcome::NotPending => {
+            // Used, revoked or expired between the check above and the transaction.
+            let now = app.now();
+            let state = match app.repo().find_invitation(&hash_token(&token)).await? {
+                Some(current) => current.state(now),
+                None => InvitationState::Revoked,
+            };
+            Ok(state_page(state))
+        }
+        AcceptOutcome::PasswordRequired => Ok(form_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &token,
+            &invitation,
+            FormMode::NewPassword,
+            &["Please choose a password for your account.".to_string()],
+        )),
+    }
+}
+
+/// `GET /terms`.
+pub async fn terms() -> Response {
+    html_response(StatusCode::OK, html::terms_page())
+}
+
+/// `GET /assets/site.css`.
+pub async fn site_css() -> Response {
+    let mut response = SITE_CSS.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// `GET /healthz`.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Any other path.
+pub async fn not_found() -> Response {
+    html_response(StatusCode::NOT_FOUND, html::not_found_page())
+}
+
+/// The page routes.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/invite/{token}", get(get_started).post(accept))
+        .route("/terms", get(terms))
+        .route("/assets/site.css", get(site_css))
+        .route("/healthz", get(healthz))
+}

@@ -1,0 +1,109 @@
+//! The only module that touches `chrome.*` and `fetch`.
+//!
+//! Everything here converts and delegates: [`ChromeStore`] implements [`crate::store::Store`]
+//! over `chrome.storage`, [`FetchHttp`] implements [`crate::http::Http`] over `fetch`, and a few
+//! thin wrappers expose the runtime, i18n, permissions and tabs APIs to the pages and the worker.
+
+mod fetch;
+mod storage;
+
+pub use fetch::FetchHttp;
+pub use storage::ChromeStore;
+
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getURL)]
+    fn runtime_get_url(path: &str) -> String;
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = sendMessage, catch)]
+    fn runtime_send_message(message: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = openOptionsPage, catch)]
+    fn runtime_open_options_page() -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getMessage)]
+    fn i18n_get_message(name: &str, substitutions: &Array) -> String;
+    #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getUILanguage)]
+    fn i18n_ui_language() -> String;
+    #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = request, catch)]
+    fn permissions_request(permissions: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = create, catch)]
+    fn tabs_create(properties: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// A JS error as text, for messages and logs.
+pub fn js_error_text(e: &JsValue) -> String {
+    if let Some(s) = e.as_string() {
+        return s;
+    }
+    Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// The extension's base URL, `chrome-extension://<id>/`.
+pub fn extension_base_url() -> String {
+    runtime_get_url("")
+}
+
+/// The extension's id, taken from its base URL.
+pub fn extension_id() -> String {
+    extension_base_url()
+        .trim_start_matches("chrome-extension://")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Sends a message to the service worker and waits for its answer.
+pub async fn send_message(message: &JsValue) -> Result<JsValue, String> {
+    let promise = runtime_send_message(message).map_err(|e| js_error_text(&e))?;
+    JsFuture::from(promise).await.map_err(|e| js_error_text(&e))
+}
+
+/// A translated UI string from `_locales`, with `$1`… substitutions. Falls back to the message
+/// name, so a missing translation shows up instead of an empty label.
+pub fn message(name: &str, substitutions: &[String]) -> String {
+    let subs: Array = substitutions.iter().map(|s| JsValue::from_str(s)).collect();
+    let text = i18n_get_message(name, &subs);
+    if text.is_empty() {
+        name.to_string()
+    } else {
+        text
+    }
+}
+
+/// The browser's UI language (`en-US`, `fr`…), for the pages' `lang` attribute.
+pub fn ui_language() -> String {
+    i18n_ui_language()
+}
+
+/// Asks the ally for access to an origin pattern (must run inside a user gesture, before any
+/// `await`). Resolves to whether it was granted.
+pub fn request_origin(pattern: &str) -> Result<Promise, String> {
+    let origins: Array = std::iter::once(JsValue::from_str(pattern)).collect();
+    let request = Object::new();
+    Reflect::set(&request, &"origins".into(), &origins).map_err(|e| js_error_text(&e))?;
+    permissions_request(&request).map_err(|e| js_error_text(&e))
+}
+
+/// Opens an extension page (or any URL) in a new tab.
+pub async fn open_tab(url: &str) -> Result<(), String> {
+    let props = Object::new();
+    Reflect::set(&props, &"url".into(), &url.into()).map_err(|e| js_error_text(&e))?;
+    let promise = tabs_create(&props).map_err(|e| js_error_text(&e))?;
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| js_error_text(&e))
+}
+
+/// Opens the options page.
+pub async fn open_options_page() -> Result<(), String> {
+    let promise = runtime_open_options_page().map_err(|e| js_error_text(&e))?;
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| js_error_text(&e))
+}

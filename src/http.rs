@@ -1,0 +1,130 @@
+//! Plain-data HTTP: what the core asks for and what it gets back.
+//!
+//! The core never performs a request itself. It describes one as an [`HttpRequest`], an
+//! implementation of [`Http`] moves the bytes (the browser's `fetch`, or a test double), and the
+//! core reads the [`HttpResponse`]. Keeping this boundary small is what lets every decision be
+//! tested natively.
+
+use thiserror::Error;
+
+/// The HTTP methods the extension uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A request, fully described: absolute URL, headers and an optional JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl HttpRequest {
+    pub fn new(method: Method, url: String) -> Self {
+        HttpRequest {
+            method,
+            url,
+            headers: vec![("accept".into(), "application/json".into())],
+            body: None,
+        }
+    }
+
+    /// Adds a JSON body (and its content type).
+    pub fn json(mut self, body: String) -> Self {
+        self.headers
+            .push(("content-type".into(), "application/json".into()));
+        self.body = Some(body);
+        self
+    }
+
+    /// Sets `Authorization: Bearer <token>`, replacing any earlier one.
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.headers.retain(|(k, _)| k != "authorization");
+        self.headers
+            .push(("authorization".into(), format!("Bearer {token}")));
+        self
+    }
+
+    /// The value of a header (names compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A response: status, the headers the core looks at, and the body as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Why a request produced no response at all.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TransportError {
+    /// The server could not be reached (offline, refused, DNS, CORS or permission refusal).
+    #[error("could not reach the server: {0}")]
+    Network(String),
+    /// The server did not answer within the time limit.
+    #[error("the server did not answer in time")]
+    Timeout,
+}
+
+/// Performs requests. The browser's implementation bounds each one with a timeout well under the
+/// service worker's 30-second limit.
+#[allow(async_fn_in_trait)]
+pub trait Http {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_replaces_an_earlier_token() {
+        let r = HttpRequest::new(Method::Get, "http://x/v1/me".into())
+            .bearer("one")
+            .bearer("two");
+        assert_eq!(r.header("Authorization"), Some("Bearer two"));
+        assert_eq!(
+            r.headers
+                .iter()
+                .filter(|(k, _)| k == "authorization")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn json_sets_the_content_type() {
+        let r = HttpRequest::new(Method::Post, "http://x".into()).json("{}".into());
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.body.as_deref(), Some("{}"));
+    }
+}

@@ -1,0 +1,29 @@
+//! AllyShare extension core.
+//!
+//! The extension's logic lives here as plain Rust, compiled to WebAssembly for the browser and
+//! natively for tests. The layout follows a sans-IO split:
+//!
+//! - [`api`], [`auth`], [`messages`], [`settings`]: pure functions and plain data — how to build a
+//!   backend request, how to read its answer, when a token needs refreshing, what the pages and
+//!   the worker say to each other. No I/O; tested natively in milliseconds.
+//! - [`store`] and [`http`]: the two traits through which the core reaches the outside world
+//!   (durable/memory key-value storage and HTTP). The browser implements them with
+//!   `chrome.storage` and `fetch`; tests implement them in memory.
+//! - [`worker`]: the service worker's state owner, generic over those traits: it turns page intents
+//!   into backend calls and keeps the session.
+//! - `browser`, `background`, `ui` (wasm only): the thin layer that touches `chrome.*` and the DOM.
+
+pub mod api;
+pub mod auth;
+pub mod http;
+pub mod messages;
+pub mod settings;
+pub mod store;
+pub mod worker;
+
+#[cfg(target_arch = "wasm32")]
+pub mod background;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

@@ -1,0 +1,233 @@
+//! What the extension's pages and its service worker say to each other.
+//!
+//! Pages hold no state and do no network I/O: they send an [`Intent`] and render the [`Reply`]'s
+//! [`ViewState`]. Every intent is answered with the full state, so a page is never out of date
+//! after acting. A [`Problem`] carries what went wrong in terms of what the ally can do, and
+//! names the `_locales` message that says it.
+
+use allyshare_protocol::Me;
+use serde::{Deserialize, Serialize};
+
+use crate::api::ApiFailure;
+
+/// A request from a page to the worker. Serialized as `{"intent": "sign_in", ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "intent", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Intent {
+    /// The state as stored; no network. Answered fast, for the first paint.
+    GetState,
+    /// Re-read the person and their networks from the backend.
+    Refresh,
+    SignIn {
+        email: String,
+        password: String,
+    },
+    SignOut,
+    /// Use another backend (options page). Signs out of the previous one.
+    SetBackendUrl {
+        url: String,
+    },
+}
+
+/// Everything a page needs to render.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewState {
+    pub signed_in: bool,
+    /// The person and their networks, as last read from the backend.
+    pub me: Option<Me>,
+    pub backend_url: String,
+    pub default_backend_url: String,
+}
+
+/// The worker's answer to every intent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub state: ViewState,
+    pub problem: Option<Problem>,
+}
+
+/// What went wrong, as the ally should hear it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Problem {
+    /// Check the email and password.
+    InvalidCredentials,
+    /// The backend could not be reached: check the connection or the server address.
+    Unreachable { url: String },
+    /// The session ended: sign in again.
+    SessionEnded,
+    /// The backend failed or is busy: try again later.
+    Server,
+    /// The server address typed in the options page is not usable.
+    InvalidUrl { reason: String },
+    /// The extension lacks permission to reach that server (the ally declined it).
+    PermissionDenied { url: String },
+    /// Anything else, with the detail for a bug report.
+    Unexpected { detail: String },
+}
+
+impl Problem {
+    /// Translates a backend failure for the ally.
+    pub fn from_api(failure: &ApiFailure, backend_url: &str) -> Problem {
+        match failure {
+            ApiFailure::InvalidCredentials => Problem::InvalidCredentials,
+            ApiFailure::Unauthorized | ApiFailure::SessionEnded => Problem::SessionEnded,
+            ApiFailure::Unreachable(_) => Problem::Unreachable {
+                url: backend_url.to_string(),
+            },
+            ApiFailure::RateLimited { .. } | ApiFailure::Server { .. } => Problem::Server,
+            ApiFailure::Refused { message, .. } => Problem::Unexpected {
+                detail: message.clone(),
+            },
+            ApiFailure::BadResponse(detail) => Problem::Unexpected {
+                detail: format!("{backend_url}: {detail}"),
+            },
+        }
+    }
+
+    /// The `_locales` message name that explains this problem, and its substitutions.
+    pub fn message(&self) -> (&'static str, Vec<String>) {
+        match self {
+            Problem::InvalidCredentials => ("errorInvalidCredentials", vec![]),
+            Problem::Unreachable { url } => ("errorNetwork", vec![url.clone()]),
+            Problem::SessionEnded => ("errorSessionExpired", vec![]),
+            Problem::Server => ("errorServer", vec![]),
+            Problem::InvalidUrl { .. } => ("invalidUrl", vec![]),
+            Problem::PermissionDenied { url } => ("errorPermission", vec![url.clone()]),
+            Problem::Unexpected { detail } => ("errorUnexpected", vec![detail.clone()]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intents_have_a_stable_wire_form() {
+        let i: Intent =
+            serde_json::from_str(r#"{"intent":"sign_in","email":"a@b.c","password":"x"}"#).unwrap();
+        assert_eq!(
+            i,
+            Intent::SignIn {
+                email: "a@b.c".into(),
+                password: "x".into()
+            }
+        );
+        assert_eq!(
+            serde_json::to_string(&Intent::GetState).unwrap(),
+            r#"{"intent":"get_state"}"#
+        );
+    }
+
+    #[test]
+    fn malformed_intents_are_refused() {
+        for bad in [
+            r#"{"intent":"launch_missiles"}"#,
+            r#"{"intent":"sign_in","email":"a@b.c"}"#,
+            r#"{"email":"a@b.c"}"#,
+            r#"[]"#,
+        ] {
+            assert!(serde_json::from_str::<Intent>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_failure_maps_to_a_message() {
+        let url = "http://127.0.0.1:8787";
+        assert_eq!(
+            Problem::from_api(&ApiFailure::Unreachable("refused".into()), url).message(),
+            ("errorNetwork", vec![url.to_string()])
+        );
+        assert_eq!(
+            Problem::from_api(&ApiFailure::Unauthorized, url)
+                .message()
+                .0,
+            "errorSessionExpired"
+        );
+        assert_eq!(
+            Problem::from_api(&ApiFailure::Server { status: 502 }, url)
+                .message()
+                .0,
+            "errorServer"
+        );
+        assert_eq!(
+            Problem::from_api(&ApiFailure::InvalidCredentials, url)
+                .message()
+                .0,
+            "errorInvalidCredentials"
+        );
+    }
+}
+
+/// Who sent a message, as the browser reports it (`runtime.MessageSender`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Sender {
+    pub id: Option<String>,
+    pub url: Option<String>,
+}
+
+/// Only the extension's own pages (popup, options, onboarding) may send intents: not web
+/// pages, not other extensions, and not content scripts (which run inside LinkedIn's pages).
+/// `own_base` is the extension's base URL, `chrome-extension://<id>/`.
+pub fn is_extension_page(sender: &Sender, own_id: &str, own_base: &str) -> bool {
+    sender.id.as_deref() == Some(own_id)
+        && !own_base.is_empty()
+        && sender
+            .url
+            .as_deref()
+            .is_some_and(|url| url.starts_with(own_base))
+}
+
+#[cfg(test)]
+mod sender_tests {
+    use super::*;
+
+    const ID: &str = "abcdefghijklmnopabcdefghijklmnop";
+    const BASE: &str = "chrome-extension://abcdefghijklmnopabcdefghijklmnop/";
+
+    fn sender(id: Option<&str>, url: Option<&str>) -> Sender {
+        Sender {
+            id: id.map(Into::into),
+            url: url.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn own_pages_are_trusted() {
+        let popup = format!("{BASE}popup.html");
+        assert!(is_extension_page(&sender(Some(ID), Some(&popup)), ID, BASE));
+    }
+
+    #[test]
+    fn everyone_else_is_not() {
+        let linkedin = "https://www.linkedin.com/mynetwork/";
+        let other = "chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba/popup.html";
+        // A content script of ours, on a LinkedIn page.
+        assert!(!is_extension_page(
+            &sender(Some(ID), Some(linkedin)),
+            ID,
+            BASE
+        ));
+        // Another extension, or a web page through externally_connectable.
+        assert!(!is_extension_page(
+            &sender(Some("x"), Some(other)),
+            ID,
+            BASE
+        ));
+        assert!(!is_extension_page(&sender(None, Some(linkedin)), ID, BASE));
+        // A look-alike URL with our id as a prefix of another host.
+        let lookalike = format!("chrome-extension://{ID}x/popup.html");
+        assert!(!is_extension_page(
+            &sender(Some(ID), Some(&lookalike)),
+            ID,
+            BASE
+        ));
+        assert!(!is_extension_page(&sender(Some(ID), None), ID, BASE));
+        assert!(!is_extension_page(
+            &sender(Some(ID), Some(&format!("{BASE}p"))),
+            ID,
+            ""
+        ));
+    }
+}

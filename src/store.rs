@@ -1,0 +1,126 @@
+//! Where the worker keeps state between wake-ups.
+//!
+//! Two areas, as in the browser: [`Area::Durable`] survives restarts (`chrome.storage.local`),
+//! [`Area::Memory`] lasts until the browser closes and is hidden from content scripts
+//! (`chrome.storage.session` — the place for the access token). Values are JSON text, so the
+//! same code runs over the browser's storage and over [`MemoryStore`] in native tests.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use thiserror::Error;
+
+/// Which storage area a key lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Area {
+    /// Survives browser restarts.
+    Durable,
+    /// Cleared when the browser closes; unreachable from content scripts.
+    Memory,
+}
+
+/// The keys the extension stores, each with its area.
+pub mod keys {
+    use super::Area;
+
+    /// The access token and its expiry ([`crate::auth::AccessToken`]).
+    pub const ACCESS_TOKEN: (Area, &str) = (Area::Memory, "access_token");
+    /// The refresh token and its expiry ([`crate::auth::RefreshToken`]).
+    pub const REFRESH_TOKEN: (Area, &str) = (Area::Durable, "refresh_token");
+    /// The last `GET /v1/me` answer, so the popup can render at once.
+    pub const PROFILE: (Area, &str) = (Area::Durable, "profile");
+    /// The backend address chosen in the options page (absent: the build's default).
+    pub const BACKEND_URL: (Area, &str) = (Area::Durable, "backend_url");
+}
+
+/// Storage failed (quota, or the browser refused).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("could not use the extension's storage: {0}")]
+pub struct StoreError(pub String);
+
+/// A key-value store of JSON text, in two areas.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    async fn get(&self, area: Area, key: &str) -> Result<Option<String>, StoreError>;
+    async fn set(&self, area: Area, key: &str, value: String) -> Result<(), StoreError>;
+    async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError>;
+}
+
+/// Reads and decodes a value; a value that no longer decodes (an older format) reads as absent.
+pub async fn load<T: DeserializeOwned>(
+    store: &impl Store,
+    (area, key): (Area, &str),
+) -> Result<Option<T>, StoreError> {
+    Ok(store
+        .get(area, key)
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok()))
+}
+
+/// Encodes and writes a value.
+pub async fn save<T: Serialize>(
+    store: &impl Store,
+    (area, key): (Area, &str),
+    value: &T,
+) -> Result<(), StoreError> {
+    let text = serde_json::to_string(value).map_err(|e| StoreError(e.to_string()))?;
+    store.set(area, key, text).await
+}
+
+/// Deletes a value.
+pub async fn forget(store: &impl Store, (area, key): (Area, &str)) -> Result<(), StoreError> {
+    store.remove(area, key).await
+}
+
+/// An in-memory [`Store`] for native tests and for the wasm test worker (which has no `chrome.*`).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    values: RefCell<HashMap<(Area, String), String>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Drops the [`Area::Memory`] area, as the browser does when it closes.
+    pub fn restart_browser(&self) {
+        self.values
+            .borrow_mut()
+            .retain(|(a, _), _| *a == Area::Durable);
+    }
+
+    /// How many values the area holds.
+    pub fn len(&self, area: Area) -> usize {
+        self.values
+            .borrow()
+            .keys()
+            .filter(|(a, _)| *a == area)
+            .count()
+    }
+
+    /// Whether the area holds nothing.
+    pub fn is_empty(&self, area: Area) -> bool {
+        self.len(area) == 0
+    }
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, area: Area, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.values.borrow().get(&(area, key.to_string())).cloned())
+    }
+
+    async fn set(&self, area: Area, key: &str, value: String) -> Result<(), StoreError> {
+        self.values
+            .borrow_mut()
+            .insert((area, key.to_string()), value);
+        Ok(())
+    }
+
+    async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError> {
+        self.values.borrow_mut().remove(&(area, key.to_string()));
+        Ok(())
+    }
+}

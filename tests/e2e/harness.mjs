@@ -1,0 +1,98 @@
+// Test harness for the end-to-end suite: the real reference server on a real SQLite file in a
+// temporary folder, its real CLI, and Debian's Chromium with the unpacked extension from dist/,
+// driven by playwright-core. Nothing here is mocked.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
+const here = new URL('.', import.meta.url).pathname;
+
+export const SERVER_BIN = process.env.ALLYSHARE_SERVER_BIN ?? resolve(here, '../../target/debug/allyshare-server');
+export const DIST = process.env.ALLYSHARE_DIST ?? resolve(here, '../../dist');
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+export const ARTIFACTS = resolve(here, 'artifacts');
+// The id fixed by the development key in manifest.json.
+export const EXTENSION_ID = 'igfdnfmhifclpmflncmpgjdghncflccf';
+
+/** Starts the reference server on a free loopback port; resolves once it listens. */
+export async function startServer() {
+  const dir = await mkdtemp(join(tmpdir(), 'allyshare-e2e-'));
+  const db = join(dir, 'allyshare.db');
+  const outbox = join(dir, 'outbox');
+  const child = spawn(SERVER_BIN, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--outbox', outbox], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('server did not start within 20 s')), 20_000);
+    child.once('exit', (code) => fail(new Error(`server exited early with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = line.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+  });
+  // The public URL defaults to the listening address, so invitation links point here.
+  const invite = async ({ network, email, name, role = 'ally' }) => {
+    const { stdout } = await run(SERVER_BIN, [
+      'invite', '--db', db, '--outbox', outbox, '--public-url', url,
+      '--network', network, '--email', email, '--name', name, '--role', role,
+    ]);
+    return stdout.trim().split('\n').at(-1).trim();
+  };
+  return { url, db, outbox, dir, child, invite, stop: () => child.kill('SIGTERM') };
+}
+
+/** The Get Started links found in the outbox's emails, newest file last. */
+export async function linksInOutbox(outbox) {
+  const files = (await readdir(outbox)).filter((f) => f.endsWith('.eml')).sort();
+  const links = [];
+  for (const f of files) {
+    const raw = await readFile(join(outbox, f), 'utf8');
+    links.push({ file: f, raw, link: raw.match(/https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/)?.[0] });
+  }
+  return links;
+}
+
+/** Launches Chromium headless with the unpacked extension; resolves with its service worker. */
+export async function launchBrowser() {
+  const profile = await mkdtemp(join(tmpdir(), 'allyshare-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: [
+      `--disable-extensions-except=${DIST}`,
+      `--load-extension=${DIST}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  let [worker] = context.serviceWorkers();
+  if (!worker) worker = await context.waitForEvent('serviceworker', { timeout: 20_000 });
+  return { context, worker, extensionId: new URL(worker.url()).host };
+}
+
+/** Opens an extension page; the popup gets its real size. */
+export async function openExtensionPage(context, extensionId, path, viewport) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(`chrome-extension://${extensionId}/${path}`);
+  page.errors = errors;
+  return page;
+}
+
+export async function screenshot(page, name) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
