@@ -153,8 +153,10 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// network, and stores the new invitation — in one transaction.
     async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreatedInvitation, RepoError>;
 
-    async fn find_invitation(&self, token_hash: &str)
-        -> Result<Option<InvitationRecord>, RepoError>;
+    async fn find_invitation(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<InvitationRecord>, RepoError>;
 
     async fn find_person_by_email(&self, email: &str) -> Result<Option<PersonRecord>, RepoError>;
 
@@ -313,12 +315,11 @@ impl Repository for SqliteRepository {
     }
 
     async fn find_person_by_email(&self, email: &str) -> Result<Option<PersonRecord>, RepoError> {
-        let row = sqlx::query(
-            "SELECT id, name, email, password_hash FROM people WHERE email_norm = ?",
-        )
-        .bind(normalize_email(email))
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT id, name, email, password_hash FROM people WHERE email_norm = ?")
+                .bind(normalize_email(email))
+                .fetch_optional(&self.pool)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(PersonRecord {
             id: row.try_get("id")?,

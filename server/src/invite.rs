@@ -56,7 +56,9 @@ pub enum InviteError {
 fn check_name(what: &str, value: &str) -> Result<String, InviteError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(InviteError::Invalid(format!("the {what} must not be empty")));
+        return Err(InviteError::Invalid(format!(
+            "the {what} must not be empty"
+        )));
     }
     if value.chars().count() > MAX_NAME_CHARS {
         return Err(InviteError::Invalid(format!(

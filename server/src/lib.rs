@@ -112,10 +112,7 @@ impl App {
     }
 
     /// Builds the app on any repository (the database settings in `config` are ignored).
-    pub fn with_repository(
-        repo: Arc<dyn Repository>,
-        config: Config,
-    ) -> Result<App, ServerError> {
+    pub fn with_repository(repo: Arc<dyn Repository>, config: Config) -> Result<App, ServerError> {
         Ok(App {
             inner: Arc::new(Inner {
                 repo,
@@ -175,6 +172,8 @@ pub async fn serve_app(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let hasher = app.hasher().clone();
+    tokio::task::spawn_blocking(move || hasher.warm_up());
     axum::serve(listener, app.router())
         .with_graceful_shutdown(shutdown)
         .await?;

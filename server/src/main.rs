@@ -16,7 +16,11 @@ use allyshare_server::{mail, App, Config, InviteRequest, DEFAULT_EXTENSION_URL};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "allyshare-server", version, about = "AllyShare reference backend")]
+#[command(
+    name = "allyshare-server",
+    version,
+    about = "AllyShare reference backend"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

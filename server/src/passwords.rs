@@ -84,9 +84,8 @@ impl PasswordHasher {
     fn argon2(&self) -> Result<Argon2<'static>, HashError> {
         let params = match self.cost {
             HashCost::Standard => Params::default(),
-            HashCost::InsecureFastForTests => {
-                Params::new(Params::MIN_M_COST.max(64), 1, 1, None).map_err(|e| HashError(e.to_string()))?
-            }
+            HashCost::InsecureFastForTests => Params::new(Params::MIN_M_COST.max(64), 1, 1, None)
+                .map_err(|e| HashError(e.to_string()))?,
         };
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
@@ -111,6 +110,12 @@ impl PasswordHasher {
             .is_ok()
     }
 
+    /// Computes the dummy hash now, so the first sign-in with an unknown email is not slower
+    /// than the others.
+    pub fn warm_up(&self) {
+        self.verify_dummy("warm up");
+    }
+
     /// Spends the same effort as a real verification, for when there is no account to check
     /// against, so that "unknown email" and "wrong password" take about as long.
     pub fn verify_dummy(&self, password: &str) {
@@ -130,7 +135,10 @@ mod tests {
     fn length_is_counted_in_characters() {
         // 8 characters, 16 bytes.
         assert_eq!(check_new_password("ééééééék"), Ok(()));
-        assert_eq!(check_new_password("ééééééé"), Err(PasswordProblem::TooShort));
+        assert_eq!(
+            check_new_password("ééééééé"),
+            Err(PasswordProblem::TooShort)
+        );
         assert_eq!(
             check_new_password(&"x".repeat(129)),
             Err(PasswordProblem::TooLong)
@@ -141,7 +149,11 @@ mod tests {
     #[test]
     fn common_passwords_are_refused_case_insensitively() {
         for p in ["password", "12345678", "QwertyUIOP", "iloveyou1"] {
-            assert_eq!(check_new_password(p), Err(PasswordProblem::TooCommon), "{p}");
+            assert_eq!(
+                check_new_password(p),
+                Err(PasswordProblem::TooCommon),
+                "{p}"
+            );
         }
         assert_eq!(check_new_password("correct horse battery"), Ok(()));
     }

@@ -33,8 +33,7 @@ pub fn hash_token(token: &str) -> String {
 /// Whether `s` could be a token we issued (cheap check before touching the database).
 pub fn looks_like_token(s: &str) -> bool {
     s.len() == TOKEN_CHARS
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 

@@ -255,7 +255,10 @@ pub async fn terms() -> Response {
 pub async fn site_css() -> Response {
     let mut response = SITE_CSS.into_response();
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
     headers.insert(
         CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),

@@ -53,6 +53,16 @@ pub fn input_value(id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Sets the value of an `<input>` found by id.
+pub fn set_input_value(id: &str, value: &str) {
+    if let Some(input) = document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    {
+        input.set_value(value);
+    }
+}
+
 /// Moves keyboard focus to the element with this id, if present.
 pub fn focus(id: &str) {
     if let Some(e) = document()

@@ -170,10 +170,20 @@ fn sign_in_form(page: Page) -> Element {
             b.set_text_content(Some(&t("signingIn")));
         }
         wasm_bindgen_futures::spawn_local(async move {
-            let reply = send(&Intent::SignIn { email, password }).await;
+            let reply = send(&Intent::SignIn {
+                email: email.clone(),
+                password,
+            })
+            .await;
             render(page, &reply);
             if !reply.state.signed_in {
-                dom::focus("email");
+                // Keep what was typed; the password is what usually needs another try.
+                dom::set_input_value("email", &email);
+                dom::focus(if email.is_empty() {
+                    "email"
+                } else {
+                    "password"
+                });
             }
         });
     });

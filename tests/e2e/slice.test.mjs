@@ -88,7 +88,7 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   await popup.click('#sign-in-button');
   await assertAlert(popup, /don't match/);
   await screenshot(popup, 'popup-wrong-password');
-  await popup.fill('#email', ALLY.email.toLowerCase());
+  assert.equal(await popup.inputValue('#email'), ALLY.email.toLowerCase(), 'the email is kept');
   await popup.fill('#password', PASSWORD);
   await popup.click('#sign-in-button');
   await popup.locator('#networks li').first().waitFor();

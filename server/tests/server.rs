@@ -1,0 +1,918 @@
+//! End-to-end tests of the reference server: a real SQLite file in a temporary directory, the
+//! server on a loopback port, and real HTTP requests. Time is a [`ManualClock`], so expiry is
+//! tested by moving it forward rather than by sleeping.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use allyshare_protocol::{ApiError, ErrorCode, Me, Role, SessionTokens};
+use allyshare_server::{serve_app, App, Config, HashCost, InviteRequest, Invited, ManualClock};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+const GOOD_PASSWORD: &str = "correct horse battery staple";
+const DAY: i64 = 24 * 60 * 60;
+
+struct TestServer {
+    app: App,
+    base: String,
+    clock: ManualClock,
+    dir: tempfile::TempDir,
+    http: reqwest::Client,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl TestServer {
+    async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let clock = ManualClock::starting_now();
+        let mut config = Config::new(dir.path().join("test.db"), dir.path().join("outbox"), &base);
+        config.hash_cost = HashCost::InsecureFastForTests;
+        config.clock = Arc::new(clock.clone());
+        config.extension_url = "https://example.org/add-to-chrome?x=1&y=2".to_string();
+        let app = App::open(config).await.expect("open app");
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(serve_app(listener, app.clone(), async {
+            let _ = rx.await;
+        }));
+        TestServer {
+            app,
+            base,
+            clock,
+            dir,
+            http: reqwest::Client::new(),
+            _shutdown: tx,
+        }
+    }
+
+    fn db_path(&self) -> PathBuf {
+        self.dir.path().join("test.db")
+    }
+
+    fn outbox(&self) -> PathBuf {
+        self.dir.path().join("outbox")
+    }
+
+    async fn invite(&self, network: &str, email: &str, name: &str, role: Role) -> Invited {
+        self.app
+            .invite(&InviteRequest {
+                network: network.to_string(),
+                email: email.to_string(),
+                name: name.to_string(),
+                role,
+            })
+            .await
+            .expect("invite")
+    }
+
+    async fn get_page(&self, link: &str) -> (StatusCode, String) {
+        let response = self.http.get(link).send().await.expect("GET page");
+        let status = response.status();
+        (status, response.text().await.expect("page body"))
+    }
+
+    async fn post_form(&self, link: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let response = self.http.post(link).form(form).send().await.expect("POST");
+        let status = response.status();
+        (status, response.text().await.expect("page body"))
+    }
+
+    async fn accept(&self, link: &str, password: &str) -> (StatusCode, String) {
+        self.post_form(
+            link,
+            &[
+                ("password", password),
+                ("password_confirm", password),
+                ("terms", "accepted"),
+            ],
+        )
+        .await
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/sessions", self.base))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("sign in")
+    }
+
+    async fn tokens(&self, email: &str, password: &str) -> SessionTokens {
+        let response = self.sign_in(email, password).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("tokens")
+    }
+
+    async fn me(&self, access_token: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}/v1/me", self.base))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .expect("me")
+    }
+
+    async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/sessions/refresh", self.base))
+            .json(&json!({ "refresh_token": refresh_token }))
+            .send()
+            .await
+            .expect("refresh")
+    }
+}
+
+async fn api_error(response: reqwest::Response, status: StatusCode) -> ApiError {
+    assert_eq!(response.status(), status);
+    response.json().await.expect("ApiError body")
+}
+
+async fn assert_unauthorized(response: reqwest::Response, code: ErrorCode) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
+    let error: ApiError = response.json().await.expect("ApiError body");
+    assert_eq!(error.code, code);
+}
+
+fn h1(page: &str) -> &str {
+    page.split("<h1>")
+        .nth(1)
+        .and_then(|rest| rest.split("</h1>").next())
+        .unwrap_or("")
+}
+
+/// What the e2e suite does with `https?://\S+/invite/[A-Za-z0-9_-]+` on the raw .eml.
+fn links_in(text: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    for word in text.split(|c: char| c.is_whitespace() || c == '"') {
+        if !(word.starts_with("http://") || word.starts_with("https://")) {
+            continue;
+        }
+        if let Some(at) = word.rfind("/invite/") {
+            let token: String = word[at + 8..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if !token.is_empty() {
+                links.push(format!("{}/invite/{token}", &word[..at]));
+            }
+        }
+    }
+    links
+}
+
+fn read_eml(path: &Path) -> String {
+    std::fs::read_to_string(path).expect("read .eml")
+}
+
+#[tokio::test]
+async fn invite_accept_sign_in_and_me() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite(
+            "Getro Sales Network",
+            "Ada@Example.org ",
+            "Ada Lovelace",
+            Role::Ally,
+        )
+        .await;
+    assert!(invited
+        .link
+        .starts_with(&format!("{}/invite/", server.base)));
+
+    // The email is in the outbox with the link on a line of its own.
+    let eml = read_eml(&invited.email_path);
+    assert!(eml.contains("Subject: You've been invited to Getro Sales Network"));
+    assert!(eml.contains("From: AllyShare <no-reply@allyshare.invalid>"));
+    assert!(eml.lines().any(|l| l.trim_end() == invited.link));
+    assert!(eml.contains("expires in 7 days"));
+    assert!(!eml.to_ascii_lowercase().contains("quoted-printable"));
+    assert!(!eml.to_ascii_lowercase().contains("base64"));
+
+    // The Get Started page.
+    let response = server.http.get(&invited.link).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    let page = response.text().await.unwrap();
+    assert_eq!(h1(&page), "Join Getro Sales Network");
+    assert!(page.contains("Ada Lovelace"));
+    assert!(page.contains(r#"<html lang="en">"#));
+    assert!(page
+        .contains(r#"id="password" name="password" type="password" autocomplete="new-password""#));
+    assert!(page.contains(r#"id="password_confirm" name="password_confirm""#));
+    assert!(page.contains(r#"id="terms" name="terms" type="checkbox" value="accepted""#));
+    assert!(page.contains(r#"<label for="terms">I accept the <a href="/terms""#));
+    assert!(page.contains(r#"<button type="submit">Get started</button>"#));
+
+    // The stylesheet and the terms exist.
+    let css = server
+        .http
+        .get(format!("{}/assets/site.css", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(css.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    let (status, terms) = server.get_page(&format!("{}/terms", server.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h1(&terms), "Terms of Service");
+
+    // Accept: the guide page.
+    let (status, guide) = server.accept(&invited.link, GOOD_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{guide}");
+    assert_eq!(h1(&guide), "Welcome to Getro Sales Network");
+    let steps = guide
+        .split(r#"<ol class="guide">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .expect("guide list");
+    assert_eq!(steps.matches("<li>").count(), 3);
+    for title in [
+        "Connect LinkedIn",
+        "Help with meaningful introductions",
+        "Make an introduction when asked",
+    ] {
+        assert!(steps.contains(title), "{title}");
+    }
+    assert!(guide.contains(r#"href="https://example.org/add-to-chrome?x=1&amp;y=2""#));
+    assert!(guide.contains(">Add to Chrome</a>"));
+    assert!(guide.contains("dist/"));
+
+    // Sign in (email compared case-insensitively) and read /v1/me.
+    let tokens = server.tokens("  ada@EXAMPLE.org", GOOD_PASSWORD).await;
+    assert_eq!(tokens.token_type, "Bearer");
+    assert_eq!(tokens.access_expires_in, 15 * 60);
+    assert_eq!(tokens.refresh_expires_in, 30 * 24 * 60 * 60);
+    assert_eq!(tokens.access_token.len(), 43);
+    let response = server.me(&tokens.access_token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Me = response.json().await.unwrap();
+    assert_eq!(me.person.name, "Ada Lovelace");
+    assert_eq!(me.person.email, "Ada@Example.org");
+    assert_eq!(me.networks.len(), 1);
+    assert_eq!(me.networks[0].name, "Getro Sales Network");
+    assert_eq!(me.networks[0].role, Role::Ally);
+}
+
+#[tokio::test]
+async fn an_existing_account_joins_another_network_with_terms_only() {
+    let server = TestServer::start().await;
+    let first = server
+        .invite("Zeta Partners", "grace@example.org", "Grace", Role::Ally)
+        .await;
+    assert_eq!(
+        server.accept(&first.link, GOOD_PASSWORD).await.0,
+        StatusCode::OK
+    );
+
+    let second = server
+        .invite(
+            "Alpha Advisors",
+            "GRACE@example.org",
+            "Grace H.",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let (status, page) = server.get_page(&second.link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("use your existing password"));
+    assert!(!page.contains(r#"id="password""#));
+
+    // Terms are still required.
+    let (status, page) = server.post_form(&second.link, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains(r#"role="alert""#));
+
+    let (status, guide) = server
+        .post_form(&second.link, &[("terms", "accepted")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h1(&guide), "Welcome to Alpha Advisors");
+    assert!(guide.contains("existing password"));
+
+    // The existing password still works; networks come ordered by name.
+    let tokens = server.tokens("grace@example.org", GOOD_PASSWORD).await;
+    let me: Me = server.me(&tokens.access_token).await.json().await.unwrap();
+    assert_eq!(me.person.name, "Grace");
+    let networks: Vec<(&str, Role)> = me
+        .networks
+        .iter()
+        .map(|n| (n.name.as_str(), n.role))
+        .collect();
+    assert_eq!(
+        networks,
+        [
+            ("Alpha Advisors", Role::NetworkAdmin),
+            ("Zeta Partners", Role::Ally)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_used_invitation_shows_the_already_used_page() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite("Sales", "bob@example.org", "Bob", Role::Ally)
+        .await;
+    assert_eq!(
+        server.accept(&invited.link, GOOD_PASSWORD).await.0,
+        StatusCode::OK
+    );
+
+    let (status, page) = server
+        .accept(&invited.link, "another good passphrase")
+        .await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(h1(&page), "This invitation has already been used");
+    assert!(page.contains("extension"));
+    let (status, page) = server.get_page(&invited.link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(h1(&page), "This invitation has already been used");
+
+    // The second attempt changed nothing: the first password still works.
+    server.tokens("bob@example.org", GOOD_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn an_expired_invitation_shows_the_expired_page() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite("Sales", "carol@example.org", "Carol", Role::Ally)
+        .await;
+    server.clock.advance(7 * DAY - 1);
+    assert_eq!(server.get_page(&invited.link).await.0, StatusCode::OK);
+    server.clock.advance(1);
+
+    let (status, page) = server.get_page(&invited.link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(h1(&page), "This invitation has expired");
+    assert!(page.contains("network admin"));
+    let (status, page) = server.accept(&invited.link, GOOD_PASSWORD).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(h1(&page), "This invitation has expired");
+    assert!(server
+        .app
+        .repo()
+        .find_person_by_email("carol@example.org")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_tokens_show_the_not_valid_page() {
+    let server = TestServer::start().await;
+    for token in [
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "short",
+        "not%20a%20token",
+        &"x".repeat(500),
+    ] {
+        let link = format!("{}/invite/{token}", server.base);
+        let (status, page) = server.get_page(&link).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{token}");
+        assert_eq!(h1(&page), "This invitation link is not valid");
+        let (status, _) = server.accept(&link, GOOD_PASSWORD).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{token}");
+    }
+}
+
+#[tokio::test]
+async fn re_inviting_invalidates_the_previous_link() {
+    let server = TestServer::start().await;
+    let old = server
+        .invite("Sales", "dan@example.org", "Dan", Role::Ally)
+        .await;
+    let new = server
+        .invite("Sales", " DAN@example.org", "Dan", Role::Ally)
+        .await;
+    assert_ne!(old.link, new.link);
+    assert_eq!(old.network_id, new.network_id);
+
+    let (status, page) = server.get_page(&old.link).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(h1(&page), "This invitation link is not valid");
+    assert_eq!(
+        server.accept(&old.link, GOOD_PASSWORD).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        server.accept(&new.link, GOOD_PASSWORD).await.0,
+        StatusCode::OK
+    );
+
+    // An invitation to another network is independent.
+    let other = server
+        .invite("Marketing", "eve@example.org", "Eve", Role::Ally)
+        .await;
+    server
+        .invite("Sales", "eve@example.org", "Eve", Role::Ally)
+        .await;
+    assert_eq!(server.get_page(&other.link).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn weak_or_incomplete_submissions_are_refused_and_create_nothing() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite("Sales", "fay@example.org", "Fay", Role::Ally)
+        .await;
+    let long = "a".repeat(129);
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "at least 8 characters",
+            vec![
+                ("password", "short1!"),
+                ("password_confirm", "short1!"),
+                ("terms", "accepted"),
+            ],
+        ),
+        (
+            "at most 128 characters",
+            vec![
+                ("password", &long),
+                ("password_confirm", &long),
+                ("terms", "accepted"),
+            ],
+        ),
+        (
+            "too common",
+            vec![
+                ("password", "Password123"),
+                ("password_confirm", "Password123"),
+                ("terms", "accepted"),
+            ],
+        ),
+        (
+            "too common",
+            vec![
+                ("password", "QWERTYUIOP"),
+                ("password_confirm", "QWERTYUIOP"),
+                ("terms", "accepted"),
+            ],
+        ),
+        (
+            "do not match",
+            vec![
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", "correct horse battery stapler"),
+                ("terms", "accepted"),
+            ],
+        ),
+        (
+            "accept the Terms of Service",
+            vec![
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+            ],
+        ),
+        (
+            "accept the Terms of Service",
+            vec![
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+                ("terms", "no"),
+            ],
+        ),
+        ("at least 8 characters", vec![]),
+    ];
+    for (expected, form) in &cases {
+        let (status, page) = server.post_form(&invited.link, form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{expected}");
+        let alert = page
+            .split(r#"role="alert""#)
+            .nth(1)
+            .expect("an alert")
+            .split("</div>")
+            .next()
+            .unwrap();
+        assert!(alert.contains(expected), "{expected}: {alert}");
+        // The form is shown again, and never with the password filled in.
+        assert!(page.contains(r#"<button type="submit">Get started</button>"#));
+        assert!(!page.contains(GOOD_PASSWORD));
+        assert!(!page.contains("value=\"Password123\""));
+    }
+    assert!(server
+        .app
+        .repo()
+        .find_person_by_email("fay@example.org")
+        .await
+        .unwrap()
+        .is_none());
+    assert_unauthorized(
+        server.sign_in("fay@example.org", GOOD_PASSWORD).await,
+        ErrorCode::InvalidCredentials,
+    )
+    .await;
+
+    // Length counts characters: 8 two-byte characters are fine.
+    let (status, _) = server.accept(&invited.link, "éàüöçñøå").await;
+    assert_eq!(status, StatusCode::OK);
+    server.tokens("fay@example.org", "éàüöçñøå").await;
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_identical_answers() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite("Sales", "gus@example.org", "Gus", Role::Ally)
+        .await;
+    server.accept(&invited.link, GOOD_PASSWORD).await;
+
+    let wrong = server.sign_in("gus@example.org", "not the password").await;
+    let unknown = server
+        .sign_in("nobody@example.org", "not the password")
+        .await;
+    for response in [&wrong, &unknown] {
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    }
+    let wrong = wrong.bytes().await.unwrap();
+    let unknown = unknown.bytes().await.unwrap();
+    assert_eq!(wrong, unknown);
+    let error: ApiError = serde_json::from_slice(&wrong).unwrap();
+    assert_eq!(error.code, ErrorCode::InvalidCredentials);
+
+    // Malformed JSON is a JSON 400 too.
+    let response = server
+        .http
+        .post(format!("{}/v1/sessions", server.base))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        api_error(response, StatusCode::BAD_REQUEST).await.code,
+        ErrorCode::InvalidRequest
+    );
+    let response = server
+        .http
+        .post(format!("{}/v1/sessions", server.base))
+        .json(&json!({ "email": "gus@example.org" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        api_error(response, StatusCode::BAD_REQUEST).await.code,
+        ErrorCode::InvalidRequest
+    );
+    let response = server
+        .http
+        .post(format!("{}/v1/sessions", server.base))
+        .body(r#"{"email":"gus@example.org","password":"x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        api_error(response, StatusCode::BAD_REQUEST).await.code,
+        ErrorCode::InvalidRequest
+    );
+    let response = server
+        .http
+        .get(format!("{}/v1/no-such-route", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        api_error(response, StatusCode::NOT_FOUND).await.code,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_session() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite("Sales", "hal@example.org", "Hal", Role::Ally)
+        .await;
+    server.accept(&invited.link, GOOD_PASSWORD).await;
+    let first = server.tokens("hal@example.org", GOOD_PASSWORD).await;
+
+    let response = server.refresh(&first.refresh_token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let second: SessionTokens = response.json().await.unwrap();
+    assert_ne!(second.access_token, first.access_token);
+    assert_ne!(second.refresh_token, first.refresh_token);
+
+    // The new pair works, the old access token does not.
+    assert_eq!(
+        server.me(&second.access_token).await.status(),
+        StatusCode::OK
+    );
+    assert_unauthorized(
+        server.me(&first.access_token).await,
+        ErrorCode::Unauthorized,
+    )
+    .await;
+
+    // Reusing the old refresh token fails, and kills the session (theft detection).
+    assert_unauthorized(
+        server.refresh(&first.refresh_token).await,
+        ErrorCode::InvalidRefreshToken,
+    )
+    .await;
+    assert_unauthorized(
+        server.me(&second.access_token).await,
+        ErrorCode::Unauthorized,
+    )
+    .await;
+    assert_unauthorized(
+        server.refresh(&second.refresh_token).await,
+        ErrorCode::InvalidRefreshToken,
+    )
+    .await;
+
+    // Other sessions of the same person are not affected.
+    let other = server.tokens("hal@example.org", GOOD_PASSWORD).await;
+    assert_eq!(
+        server.me(&other.access_token).await.status(),
+        StatusCode::OK
+    );
+
+    // Garbage refresh tokens.
+    for token in ["", "nope", &"A".repeat(43)] {
+        assert_unauthorized(server.refresh(token).await, ErrorCode::InvalidRefreshToken).await;
+    }
+}
+
+#[tokio::test]
+async fn tokens_expire() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite("Sales", "ivy@example.org", "Ivy", Role::Ally)
+        .await;
+    server.accept(&invited.link, GOOD_PASSWORD).await;
+    let tokens = server.tokens("ivy@example.org", GOOD_PASSWORD).await;
+
+    server.clock.advance(15 * 60);
+    assert_unauthorized(
+        server.me(&tokens.access_token).await,
+        ErrorCode::Unauthorized,
+    )
+    .await;
+    // The refresh token still buys a new pair.
+    let response = server.refresh(&tokens.refresh_token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let renewed: SessionTokens = response.json().await.unwrap();
+    assert_eq!(
+        server.me(&renewed.access_token).await.status(),
+        StatusCode::OK
+    );
+
+    server.clock.advance(30 * DAY);
+    assert_unauthorized(
+        server.refresh(&renewed.refresh_token).await,
+        ErrorCode::InvalidRefreshToken,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn signing_out_revokes_both_tokens() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite("Sales", "jo@example.org", "Jo", Role::Ally)
+        .await;
+    server.accept(&invited.link, GOOD_PASSWORD).await;
+    let tokens = server.tokens("jo@example.org", GOOD_PASSWORD).await;
+    let url = format!("{}/v1/sessions/current", server.base);
+
+    assert_unauthorized(
+        server.http.delete(&url).send().await.unwrap(),
+        ErrorCode::Unauthorized,
+    )
+    .await;
+    let response = server
+        .http
+        .delete(&url)
+        .bearer_auth(&tokens.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    assert_unauthorized(
+        server.me(&tokens.access_token).await,
+        ErrorCode::Unauthorized,
+    )
+    .await;
+    assert_unauthorized(
+        server.refresh(&tokens.refresh_token).await,
+        ErrorCode::InvalidRefreshToken,
+    )
+    .await;
+    assert_unauthorized(
+        server
+            .http
+            .delete(&url)
+            .bearer_auth(&tokens.access_token)
+            .send()
+            .await
+            .unwrap(),
+        ErrorCode::Unauthorized,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pages_escape_what_they_show() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite(
+            "<script>x</script>",
+            "kim@example.org",
+            "Kim \"<b>bold</b>\"",
+            Role::Ally,
+        )
+        .await;
+    let (status, page) = server.get_page(&invited.link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("<script>"));
+    assert!(!page.contains("<b>bold"));
+    assert!(page.contains("&lt;script&gt;x&lt;/script&gt;"));
+    assert!(page.contains("&quot;&lt;b&gt;bold&lt;/b&gt;&quot;"));
+
+    let (status, guide) = server.accept(&invited.link, GOOD_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!guide.contains("<script>"));
+    assert_eq!(h1(&guide), "Welcome to &lt;script&gt;x&lt;/script&gt;");
+}
+
+#[tokio::test]
+async fn openapi_document_lists_the_api() {
+    let server = TestServer::start().await;
+    let response = server
+        .http
+        .get(format!("{}/v1/openapi.json", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/v1/sessions",
+        "/v1/sessions/refresh",
+        "/v1/sessions/current",
+        "/v1/me",
+        "/v1/openapi.json",
+    ] {
+        assert!(paths.contains_key(path), "{path}");
+    }
+    assert!(paths["/v1/sessions"]["post"].is_object());
+    assert!(paths["/v1/sessions/current"]["delete"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for schema in [
+        "SessionTokens",
+        "SignInRequest",
+        "RefreshRequest",
+        "Me",
+        "ApiError",
+        "Role",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+    let health = server
+        .http
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(health.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn cli_invite_writes_an_email_whose_link_opens_the_page() {
+    let server = TestServer::start().await;
+    let outbox = server.outbox().join("cli");
+    let output = Command::new(env!("CARGO_BIN_EXE_allyshare-server"))
+        .arg("invite")
+        .arg("--db")
+        .arg(server.db_path())
+        .arg("--outbox")
+        .arg(&outbox)
+        .args(["--public-url", &server.base])
+        .args(["--network", "CLI Network", "--email", "lee@example.org"])
+        .args(["--name", "Lee", "--role", "network_admin"])
+        .env_remove("ALLYSHARE_ADDR")
+        .output()
+        .expect("run allyshare-server invite");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let last = stdout
+        .lines()
+        .last()
+        .expect("a last line")
+        .trim()
+        .to_string();
+
+    let emls: Vec<PathBuf> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    assert_eq!(emls.len(), 1);
+    let eml = read_eml(&emls[0]);
+    assert!(eml.contains("Subject: You've been invited to CLI Network"));
+    let links = links_in(&eml);
+    assert!(!links.is_empty());
+    assert!(links.iter().all(|l| *l == last), "{links:?} vs {last}");
+
+    let (status, page) = server.get_page(&last).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h1(&page), "Join CLI Network");
+    assert!(page.contains("Lee"));
+
+    // Bad input is refused with a message and a failure status.
+    let output = Command::new(env!("CARGO_BIN_EXE_allyshare-server"))
+        .arg("invite")
+        .arg("--db")
+        .arg(server.db_path())
+        .arg("--outbox")
+        .arg(&outbox)
+        .args([
+            "--network",
+            "CLI Network",
+            "--email",
+            "not-an-email",
+            "--name",
+            "X",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a valid email"));
+}
+
+#[tokio::test]
+async fn serve_prints_the_listening_line() {
+    use std::io::BufRead;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_allyshare-server"))
+        .arg("serve")
+        .arg("--db")
+        .arg(dir.path().join("serve.db"))
+        .arg("--outbox")
+        .arg(dir.path().join("outbox"))
+        .args(["--addr", "127.0.0.1:0"])
+        .env_remove("ALLYSHARE_PUBLIC_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn allyshare-server serve");
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map(|_| line)
+    })
+    .await
+    .unwrap();
+    let result = async {
+        let line = line.expect("read the first line");
+        let url = line
+            .trim_end()
+            .strip_prefix("allyshare-server listening on ")
+            .unwrap_or_else(|| panic!("unexpected line {line:?}"))
+            .to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        assert!(!url.ends_with(":0"), "{url}");
+        let health = reqwest::get(format!("{url}/healthz")).await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+        assert_eq!(health.text().await.unwrap(), "ok");
+    };
+    // Kill the child even if an assertion fails.
+    let outcome = tokio::spawn(result).await;
+    child.kill().ok();
+    child.wait().ok();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic.into_panic());
+    }
+}
