@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot, EXTENSION_ID,
+  startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot, accessibilityProblems,
+  EXTENSION_ID,
 } from './harness.mjs';
 
 const POPUP = { width: 360, height: 560 };
@@ -40,7 +41,7 @@ test('onboarding opens by itself on install', async () => {
   }
   assert.ok(page, 'an onboarding tab was opened');
   await page.locator('#sign-in').waitFor();
-  await screenshot(page, 'onboarding-signed-out');
+  await capture(page, 'onboarding-signed-out');
 });
 
 test('an invited ally accepts, signs in from the popup, sees the network, signs out', async () => {
@@ -54,11 +55,13 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   // 2. The Get Started page: a weak password is refused, a good one accepted.
   const web = await browser.context.newPage();
   await web.goto(mails[0].link);
+  await capture(web, 'get-started-form');
   await web.fill('#password', 'password');
   await web.fill('#password_confirm', 'password');
   await web.check('#terms');
   await web.click('button[type=submit]');
   await web.locator('[role=alert]').waitFor();
+  await capture(web, 'get-started-weak-password');
   await web.fill('#password', PASSWORD);
   await web.fill('#password_confirm', PASSWORD);
   await web.check('#terms');
@@ -70,31 +73,31 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   assert.match(guide[0], /Connect LinkedIn/);
   assert.match(guide[1], /Help with meaningful introductions/);
   assert.match(guide[2], /Make an introduction when asked/);
-  await screenshot(web, 'get-started-guide');
+  await capture(web, 'get-started-guide');
 
   // 3. Point the extension at this server (options page).
   const options = await openExtensionPage(browser.context, browser.extensionId, 'options.html');
   await options.locator('#backend-url').fill(server.url);
   await options.click('#save');
   await options.locator('#saved').waitFor();
-  await screenshot(options, 'options-saved');
+  await capture(options, 'options-saved');
 
   // 4. The popup: a wrong password is refused with a clear message, then the right one works.
   const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', POPUP);
   await popup.locator('#sign-in').waitFor();
-  await screenshot(popup, 'popup-signed-out');
+  await capture(popup, 'popup-signed-out');
   await popup.fill('#email', ALLY.email.toLowerCase());
   await popup.fill('#password', 'not-the-password');
   await popup.click('#sign-in-button');
   await assertAlert(popup, /don't match/);
-  await screenshot(popup, 'popup-wrong-password');
+  await capture(popup, 'popup-wrong-password');
   assert.equal(await popup.inputValue('#email'), ALLY.email.toLowerCase(), 'the email is kept');
   await popup.fill('#password', PASSWORD);
   await popup.click('#sign-in-button');
   await popup.locator('#networks li').first().waitFor();
   assert.deepEqual(await popup.locator('#networks .name').allInnerTexts(), ['Sales Network']);
   assert.match(await popup.locator('#person-name').innerText(), /Ada Lovelace/);
-  await screenshot(popup, 'popup-signed-in');
+  await capture(popup, 'popup-signed-in');
   assert.deepEqual(popup.errors, []);
 
   // 5. Tokens: the access token only in session storage, the refresh token in local storage.
@@ -127,7 +130,7 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   await popup.reload();
   await popup.locator('#sign-out').click();
   await popup.locator('#sign-in').waitFor();
-  await screenshot(popup, 'popup-after-sign-out');
+  await capture(popup, 'popup-after-sign-out');
   const left = await browser.worker.evaluate(async () => ({
     session: await chrome.storage.session.get(null),
     local: await chrome.storage.local.get(null),
@@ -155,6 +158,12 @@ test('a web page cannot talk to the worker', async () => {
   await page.close();
 });
 
+/** Every screen is photographed for review and checked with axe-core. */
+async function capture(page, name) {
+  await screenshot(page, name);
+  assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${name}`);
+}
+
 async function assertAlert(page, pattern) {
   const alert = page.locator('[role=alert]');
   await alert.waitFor();
@@ -170,3 +179,12 @@ async function pollUntil(fn, timeoutMs = 10_000) {
   }
   return null;
 }
+
+test('the accessibility check itself catches a real violation', async () => {
+  // Guards against a silently broken axe run making every screen "pass".
+  const page = await browser.context.newPage();
+  await page.setContent('<html lang="en"><body><main><input type="text"><img src="x.png"></main></body></html>');
+  const problems = await accessibilityProblems(page);
+  assert.ok(problems.some((p) => p.startsWith('label:')), problems.join('; '));
+  await page.close();
+});
