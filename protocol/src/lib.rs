@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+pub mod contacts;
+
+pub use contacts::{
+    canonical_profile_url, contact_key, content_hash, ContactDigest, ContactProblem, ContactRecord,
+};
+
 /// Path prefix of every API route.
 pub const API_PREFIX: &str = "/v1";
 
@@ -27,6 +33,61 @@ pub mod routes {
     pub const ME: &str = "/v1/me";
     /// `GET`: the OpenAPI document of this API.
     pub const OPENAPI: &str = "/v1/openapi.json";
+    /// `POST`: a hand-off code + its verifier → [`crate::SessionTokens`].
+    pub const SESSION_HANDOFF: &str = "/v1/sessions/handoff";
+    /// `PUT`: [`crate::SharingRequest`] → [`crate::NetworkMembership`].
+    pub const NETWORK_SHARING: &str = "/v1/networks/{network_id}/sharing";
+    /// `DELETE`: leave the network.
+    pub const NETWORK_MEMBERSHIP: &str = "/v1/networks/{network_id}/membership";
+    /// `GET` (network admin): [`crate::ContactPage`]; query `q`, `cursor`, `limit`.
+    pub const NETWORK_CONTACTS: &str = "/v1/networks/{network_id}/contacts";
+    /// `GET` (network admin): the network's intro asks. `POST`: ask an ally.
+    pub const NETWORK_INTRO_ASKS: &str = "/v1/networks/{network_id}/intro-asks";
+    /// `GET` (network admin): the invitations. `POST`: invite one person.
+    pub const NETWORK_INVITATIONS: &str = "/v1/networks/{network_id}/invitations";
+    /// `POST` (network admin, `text/csv` body): invite many.
+    pub const NETWORK_INVITATIONS_IMPORT: &str = "/v1/networks/{network_id}/invitations/import";
+    /// `DELETE` (network admin): revoke a pending invitation.
+    pub const NETWORK_INVITATION: &str = "/v1/networks/{network_id}/invitations/{invitation_id}";
+    /// `POST` (network admin): send a new link (the old one stops working).
+    pub const NETWORK_INVITATION_RESEND: &str =
+        "/v1/networks/{network_id}/invitations/{invitation_id}/resend";
+    /// `GET`: the sync limits ([`crate::SyncLimits`]).
+    pub const SYNC_LIMITS: &str = "/v1/sync/limits";
+    /// `POST`: open a sync session ([`crate::OpenSyncRequest`] → [`crate::SyncSession`]).
+    pub const SYNC_SESSIONS: &str = "/v1/sync/sessions";
+    /// `DELETE`: abandon an open sync session.
+    pub const SYNC_SESSION: &str = "/v1/sync/sessions/{session_id}";
+    /// `PUT`: upload batch number `seq` ([`crate::ContactBatch`] → [`crate::BatchReceipt`]).
+    pub const SYNC_BATCH: &str = "/v1/sync/sessions/{session_id}/batches/{seq}";
+    /// `POST`: commit ([`crate::CommitRequest`] → [`crate::CommitResult`]).
+    pub const SYNC_COMMIT: &str = "/v1/sync/sessions/{session_id}/commit";
+    /// `GET`: [`crate::ContactDigest`] of the contacts the server holds for the ally.
+    pub const CONTACTS_DIGEST: &str = "/v1/contacts/digest";
+    /// `GET`: the ally's intro asks ([`crate::IntroAsk`]).
+    pub const MY_INTRO_ASKS: &str = "/v1/intro-asks";
+    /// `POST`: answer an ask ([`crate::IntroAnswer`] → [`crate::IntroAsk`]).
+    pub const INTRO_ASK_ANSWER: &str = "/v1/intro-asks/{ask_id}/answer";
+
+    /// A route template with its `{placeholders}` filled in order.
+    ///
+    /// `routes::fill(routes::SYNC_BATCH, &[&12, &0])` → `/v1/sync/sessions/12/batches/0`.
+    pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut values = values.iter();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+            match values.next() {
+                Some(v) => out.push_str(&v.to_string()),
+                None => out.push_str(&rest[open..close]),
+            }
+            rest = &rest[close..];
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 /// Limits of account credentials, shared so the extension can check before sending.
@@ -35,6 +96,26 @@ pub mod limits {
     pub const PASSWORD_MIN_CHARS: usize = 8;
     /// Maximum password length, in characters.
     pub const PASSWORD_MAX_CHARS: usize = 128;
+    /// Most contacts in one sync batch.
+    pub const BATCH_MAX_ITEMS: usize = 500;
+    /// Largest sync batch body, in bytes.
+    pub const BATCH_MAX_BYTES: usize = 1024 * 1024;
+    /// Most contacts the server keeps for one ally (LinkedIn's own cap on connections).
+    pub const CONTACTS_MAX_PER_ALLY: usize = 30_000;
+    /// Highest batch count of one sync session.
+    pub const SYNC_MAX_BATCHES: u32 = 1_000;
+    /// A sync session expires this long after its last batch (uncommitted, it changes nothing).
+    pub const SYNC_SESSION_TTL_SECS: i64 = 6 * 60 * 60;
+    /// Most rows of one page of the network's contacts.
+    pub const PAGE_MAX_ITEMS: usize = 100;
+    /// Longest intro ask note or decline reason, in characters.
+    pub const NOTE_MAX_CHARS: usize = 2_000;
+    /// Most data rows of an invitation CSV.
+    pub const CSV_MAX_ROWS: usize = 5_000;
+    /// Largest invitation CSV, in bytes.
+    pub const CSV_MAX_BYTES: usize = 2 * 1024 * 1024;
+    /// A hand-off code works once, within this many seconds.
+    pub const HANDOFF_CODE_TTL_SECS: i64 = 5 * 60;
 }
 
 /// `POST /v1/sessions`: sign in with email and password.
@@ -114,6 +195,10 @@ pub struct NetworkMembership {
     pub id: i64,
     pub name: String,
     pub role: Role,
+    /// Whether the person shares their contacts with this network (allies only; always
+    /// `false` for a network admin). Off until the ally turns it on.
+    #[serde(default)]
+    pub sharing: bool,
 }
 
 /// `GET /v1/me`: who is signed in, and their networks.
@@ -144,6 +229,23 @@ pub enum ErrorCode {
     RateLimited,
     /// The server failed; retrying later may help.
     Internal,
+    /// The request body is larger than the published limit (413).
+    PayloadTooLarge,
+    /// A published limit would be exceeded: items per batch, batches per session, contacts per
+    /// ally, rows per CSV (422).
+    LimitExceeded,
+    /// A sync batch with this sequence number was already received with a different body (422).
+    BatchConflict,
+    /// Commit refused: not every batch `0..batch_count` has arrived (409).
+    BatchesMissing,
+    /// The sync session is committed, abandoned or expired (409): open a new one.
+    SessionClosed,
+    /// The ally shares with no network, so contacts cannot be uploaded (409).
+    NotSharing,
+    /// The request conflicts with the current state (already a member, no longer pending…) (409).
+    Conflict,
+    /// The hand-off code is unknown, expired, used, or does not match the verifier (400).
+    InvalidHandoffCode,
     /// A code this client does not know yet.
     #[serde(other)]
     Unknown,
@@ -165,6 +267,363 @@ impl ApiError {
             message: message.into(),
         }
     }
+}
+
+/// `POST /v1/sessions/handoff`: a one-time code from the web page, and the verifier whose
+/// challenge the code was issued for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HandoffExchange {
+    pub code: String,
+    /// The secret the extension generated; `base64url(SHA-256(verifier))` is the challenge.
+    pub verifier: String,
+}
+
+/// `POST /handoff/code` (the web page, same origin, cookie): ask a code for a challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HandoffCodeRequest {
+    /// `base64url(SHA-256(verifier))`, no padding (43 characters).
+    pub challenge: String,
+}
+
+/// A one-time hand-off code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HandoffCode {
+    pub code: String,
+    /// Seconds until the code expires.
+    pub expires_in: u64,
+}
+
+/// `PUT /v1/networks/{network_id}/sharing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SharingRequest {
+    pub sharing: bool,
+}
+
+/// `delta` upserts what it carries; `full` also removes, at commit, the ally's contacts it
+/// did not carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SyncKind {
+    Delta,
+    Full,
+}
+
+impl SyncKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncKind::Delta => "delta",
+            SyncKind::Full => "full",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SyncKind> {
+        match s {
+            "delta" => Some(SyncKind::Delta),
+            "full" => Some(SyncKind::Full),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /v1/sync/sessions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OpenSyncRequest {
+    pub kind: SyncKind,
+}
+
+/// The published limits of contact sync (see [`limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SyncLimits {
+    pub max_batch_items: u32,
+    pub max_batch_bytes: u32,
+    pub max_contacts: u32,
+    pub max_batches: u32,
+    pub session_ttl_secs: u64,
+}
+
+impl Default for SyncLimits {
+    fn default() -> Self {
+        SyncLimits {
+            max_batch_items: limits::BATCH_MAX_ITEMS as u32,
+            max_batch_bytes: limits::BATCH_MAX_BYTES as u32,
+            max_contacts: limits::CONTACTS_MAX_PER_ALLY as u32,
+            max_batches: limits::SYNC_MAX_BATCHES,
+            session_ttl_secs: limits::SYNC_SESSION_TTL_SECS as u64,
+        }
+    }
+}
+
+/// An open sync session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SyncSession {
+    pub id: i64,
+    pub kind: SyncKind,
+    /// When it expires unless a batch arrives before (each batch pushes it back).
+    pub expires_at: i64,
+    pub limits: SyncLimits,
+}
+
+/// `PUT /v1/sync/sessions/{session_id}/batches/{seq}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactBatch {
+    pub contacts: Vec<ContactRecord>,
+}
+
+/// The answer to a batch (the same answer again when the same batch is sent again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BatchReceipt {
+    pub session_id: i64,
+    pub seq: u32,
+    /// Contacts in this batch.
+    pub items: u32,
+    /// `true` when this is a repeat of a batch already received (nothing was done again).
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+/// `POST /v1/sync/sessions/{session_id}/commit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CommitRequest {
+    /// How many batches the session has: `0..batch_count` must all have arrived.
+    pub batch_count: u32,
+}
+
+/// What a commit changed (the same answer again when the commit is repeated).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CommitResult {
+    pub session_id: i64,
+    pub kind: SyncKind,
+    pub added: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Contacts removed (`full` sessions only).
+    pub removed: u64,
+    /// The ally's contacts after the commit.
+    pub digest: ContactDigest,
+}
+
+/// A person, by id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PersonRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// An ally who knows a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct KnownBy {
+    pub ally: PersonRef,
+    /// When the ally connected with the contact, `YYYY-MM-DD`, if known.
+    pub connected_on: Option<String>,
+}
+
+/// One contact in a network's view: one row per contact key, however many allies know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NetworkContact {
+    /// The contact's key (see [`contact_key`]); use it to ask for an introduction.
+    pub key: String,
+    /// The most recently updated version among the allies who know the contact.
+    pub contact: ContactRecord,
+    /// The allies (sharing with this network) who know the contact, by name.
+    pub known_by: Vec<KnownBy>,
+}
+
+/// A page of the network's contacts, ordered by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ContactPage {
+    pub contacts: Vec<NetworkContact>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The state of an intro ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IntroAskState {
+    Pending,
+    /// The ally made the introduction.
+    Made,
+    Declined,
+    /// The ally stopped sharing with the network (or left it) before answering.
+    Withdrawn,
+}
+
+impl IntroAskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntroAskState::Pending => "pending",
+            IntroAskState::Made => "made",
+            IntroAskState::Declined => "declined",
+            IntroAskState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IntroAskState> {
+        [
+            IntroAskState::Pending,
+            IntroAskState::Made,
+            IntroAskState::Declined,
+            IntroAskState::Withdrawn,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// `POST /v1/networks/{network_id}/intro-asks`: ask an ally to introduce one of their contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IntroAskRequest {
+    pub ally_id: i64,
+    pub contact_key: String,
+    /// Why, for whom; shown to the ally.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An introduction ask.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IntroAsk {
+    pub id: i64,
+    pub network_id: i64,
+    pub network_name: String,
+    pub ally: PersonRef,
+    /// The admin who asked (absent if their account was deleted).
+    pub asked_by: Option<PersonRef>,
+    pub contact_key: String,
+    /// The contact as it was when asked.
+    pub contact_name: String,
+    pub contact_headline: Option<String>,
+    pub contact_profile_url: String,
+    pub note: String,
+    pub state: IntroAskState,
+    /// The ally's reason, when declined.
+    pub reason: Option<String>,
+    pub created_at: i64,
+    pub answered_at: Option<i64>,
+}
+
+/// The ally's answer to an ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IntroOutcome {
+    Made,
+    Declined,
+}
+
+/// `POST /v1/intro-asks/{ask_id}/answer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IntroAnswer {
+    pub outcome: IntroOutcome,
+    /// Optional, for a decline.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /v1/networks/{network_id}/invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InvitationRequest {
+    pub name: String,
+    pub email: String,
+    #[serde(default = "default_role")]
+    pub role: Role,
+}
+
+fn default_role() -> Role {
+    Role::Ally
+}
+
+/// The state of an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    Pending,
+    Accepted,
+    Expired,
+    /// Revoked by an admin, or replaced by a newer invitation to the same address.
+    Revoked,
+}
+
+/// An invitation, as an admin sees it (never with its link).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Invitation {
+    pub id: i64,
+    pub network_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub state: InvitationState,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// What happened to one row of an invitation CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ImportOutcome {
+    Invited,
+    /// A pending invitation existed: a new link was sent and the old one revoked.
+    AlreadyInvited,
+    /// Already a member of the network: nothing sent.
+    AlreadyMember,
+    InvalidEmail,
+    /// No name in the row.
+    MissingName,
+    /// The same email appeared on an earlier row of the file.
+    DuplicateInFile,
+    /// The invitation could not be stored or its email not sent; try again.
+    Failed,
+}
+
+/// One row of the import report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ImportRow {
+    /// The row's line number in the file (the header is line 1 when there is one).
+    pub line: u32,
+    pub name: String,
+    pub email: String,
+    pub outcome: ImportOutcome,
+    pub invitation_id: Option<i64>,
+    pub message: Option<String>,
+}
+
+/// `POST /v1/networks/{network_id}/invitations/import`: the outcome of every row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InvitationImport {
+    /// Whether the first line was taken as a header.
+    pub header: bool,
+    /// Rows invited or re-sent.
+    pub sent: u32,
+    pub rows: Vec<ImportRow>,
 }
 
 #[cfg(test)]
@@ -189,6 +648,22 @@ mod tests {
         let e: ApiError =
             serde_json::from_str(r#"{"code":"invalid_credentials","message":"x"}"#).unwrap();
         assert_eq!(e.code, ErrorCode::InvalidCredentials);
+    }
+
+    #[test]
+    fn routes_fill_in_order() {
+        assert_eq!(
+            routes::fill(routes::SYNC_BATCH, &[&12, &0]),
+            "/v1/sync/sessions/12/batches/0"
+        );
+        assert_eq!(routes::fill(routes::ME, &[]), "/v1/me");
+    }
+
+    #[test]
+    fn sharing_defaults_to_off_for_old_servers() {
+        let n: NetworkMembership =
+            serde_json::from_str(r#"{"id":7,"name":"Sales","role":"ally"}"#).unwrap();
+        assert!(!n.sharing);
     }
 
     #[test]

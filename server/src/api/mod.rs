@@ -11,20 +11,21 @@
 //! same argon2 effort on both so timing does not tell them apart either.
 
 use allyshare_protocol::{
-    routes, ApiError, ErrorCode, Me, RefreshRequest, SessionTokens, SignInRequest,
+    routes, ApiError, ErrorCode, Me, NetworkMembership, RefreshRequest, Role, SessionTokens,
+    SharingRequest, SignInRequest,
 };
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::db::{RefreshOutcome, RepoError, SessionRef, TokenHashes};
+use crate::db::{RefreshOutcome, RepoError, SessionRef, SharingOutcome, TokenHashes};
 use crate::tokens::{hash_token, looks_like_token, new_token};
 use crate::App;
 
@@ -46,6 +47,26 @@ pub enum ApiFailure {
     InvalidRefreshToken,
     #[error("There is nothing at this address.")]
     NotFound,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("Batch {0} was already received with a different body.")]
+    BatchConflict(u32),
+    #[error("{0}")]
+    BatchesMissing(String),
+    #[error("This sync session is {0}: open a new one.")]
+    SessionClosed(&'static str),
+    #[error("You are not sharing with any network: turn sharing on first.")]
+    NotSharing,
+    #[error("Too many writes; try again in {0} seconds.")]
+    RateLimited(u64),
+    #[error("This sign-in code is not valid any more. Sign in with your email and password.")]
+    InvalidHandoffCode,
     #[error(transparent)]
     Repo(#[from] RepoError),
     #[error("{0}")]
@@ -64,6 +85,24 @@ impl ApiFailure {
                 (StatusCode::UNAUTHORIZED, ErrorCode::InvalidRefreshToken)
             }
             ApiFailure::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiFailure::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            ApiFailure::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            ApiFailure::PayloadTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+            }
+            ApiFailure::LimitExceeded(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::LimitExceeded)
+            }
+            ApiFailure::BatchConflict(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::BatchConflict)
+            }
+            ApiFailure::BatchesMissing(_) => (StatusCode::CONFLICT, ErrorCode::BatchesMissing),
+            ApiFailure::SessionClosed(_) => (StatusCode::CONFLICT, ErrorCode::SessionClosed),
+            ApiFailure::NotSharing => (StatusCode::CONFLICT, ErrorCode::NotSharing),
+            ApiFailure::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            ApiFailure::InvalidHandoffCode => {
+                (StatusCode::BAD_REQUEST, ErrorCode::InvalidHandoffCode)
+            }
             ApiFailure::Repo(_) | ApiFailure::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
@@ -80,7 +119,17 @@ impl IntoResponse for ApiFailure {
         } else {
             self.to_string()
         };
+        let retry_after = match &self {
+            ApiFailure::RateLimited(secs) => Some(*secs),
+            _ => None,
+        };
         let mut response = (status, Json(ApiError::new(code, message))).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from(secs.max(1)),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -104,8 +153,66 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
+                ApiFailure::PayloadTooLarge("The request body is too large.".to_string()),
+            ),
             Err(rejection) => Err(ApiFailure::InvalidRequest(rejection.body_text())),
         }
+    }
+}
+
+/// Path parameters whose rejections (not a number…) are [`ApiFailure::NotFound`].
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(_) => Err(ApiFailure::NotFound),
+        }
+    }
+}
+
+/// Query parameters whose rejections are [`ApiFailure::InvalidRequest`].
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiFailure::InvalidRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// Fails unless the signed-in person has `role` in the network (403 otherwise, members of
+/// other networks and non-members alike).
+pub async fn require_role(
+    app: &App,
+    session: &SessionRef,
+    network_id: i64,
+    role: Role,
+) -> Result<(), ApiFailure> {
+    match app.repo().role_in(session.person_id, network_id).await? {
+        Some(r) if r == role => Ok(()),
+        _ => Err(ApiFailure::Forbidden(match role {
+            Role::NetworkAdmin => "Only an admin of this network can do this.",
+            Role::Ally => "Only an ally of this network can do this.",
+        })),
     }
 }
 
@@ -270,6 +377,95 @@ pub async fn me(
         .ok_or(ApiFailure::Unauthorized)
 }
 
+/// Turn sharing with one network on or off (allies). Off removes the ally's contacts from that
+/// network's view at once and withdraws their pending asks there; when no network is shared
+/// with any more, the ally's contacts are deleted from the server.
+#[utoipa::path(
+    put,
+    path = "/v1/networks/{network_id}/sharing",
+    tag = "me",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network")),
+    request_body = SharingRequest,
+    responses(
+        (status = 200, description = "The membership, updated", body = NetworkMembership),
+        (status = 400, description = "Malformed request", body = ApiError),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an ally of this network", body = ApiError),
+    )
+)]
+pub async fn set_sharing(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(network_id): ApiPath<i64>,
+    ApiJson(request): ApiJson<SharingRequest>,
+) -> Result<Json<NetworkMembership>, ApiFailure> {
+    match app
+        .repo()
+        .set_sharing(session.person_id, network_id, request.sharing, app.now())
+        .await?
+    {
+        SharingOutcome::Updated(membership) => Ok(Json(membership)),
+        SharingOutcome::NotMember => Err(ApiFailure::Forbidden(
+            "You are not a member of this network.",
+        )),
+        SharingOutcome::NotAlly => Err(ApiFailure::Forbidden(
+            "Only allies share contacts; admins cannot turn sharing on.",
+        )),
+    }
+}
+
+/// Leave a network. Same consequences as turning sharing off.
+#[utoipa::path(
+    delete,
+    path = "/v1/networks/{network_id}/membership",
+    tag = "me",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network")),
+    responses(
+        (status = 204, description = "Left"),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not a member of this network", body = ApiError),
+    )
+)]
+pub async fn leave_network(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(network_id): ApiPath<i64>,
+) -> Result<StatusCode, ApiFailure> {
+    if app
+        .repo()
+        .leave_network(session.person_id, network_id, app.now())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiFailure::Forbidden(
+            "You are not a member of this network.",
+        ))
+    }
+}
+
+/// Delete the account: contacts, memberships, asks addressed to the person; every session
+/// (and so every token) ends.
+#[utoipa::path(
+    delete,
+    path = "/v1/me",
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid access token", body = ApiError),
+    )
+)]
+pub async fn delete_me(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+) -> Result<StatusCode, ApiFailure> {
+    app.repo().delete_account(session.person_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// This document.
 #[utoipa::path(
     get,
@@ -323,7 +519,16 @@ impl Modify for BearerSecurity {
         description = "The API the AllyShare extension uses. Errors are always an `ApiError` body; \
                        timestamps are seconds since the Unix epoch."
     ),
-    paths(sign_in, refresh, sign_out, me, openapi),
+    paths(
+        sign_in,
+        refresh,
+        sign_out,
+        me,
+        delete_me,
+        set_sharing,
+        leave_network,
+        openapi
+    ),
     components(schemas(ApiError, ErrorCode)),
     modifiers(&BearerSecurity),
     tags(
@@ -340,7 +545,9 @@ pub fn routes() -> Router<App> {
         .route("/sessions", post(sign_in))
         .route("/sessions/refresh", post(refresh))
         .route("/sessions/current", delete(sign_out))
-        .route("/me", get(me))
+        .route("/me", get(me).delete(delete_me))
+        .route("/networks/{network_id}/sharing", put(set_sharing))
+        .route("/networks/{network_id}/membership", delete(leave_network))
         .route("/openapi.json", get(openapi))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -198,6 +198,44 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 
     /// The person and their networks ordered by name, or `None` if there is no such person.
     async fn me(&self, person_id: i64) -> Result<Option<Me>, RepoError>;
+
+    /// The person's role in the network, or `None` if they are not a member.
+    async fn role_in(&self, person_id: i64, network_id: i64) -> Result<Option<Role>, RepoError>;
+
+    /// Turns sharing with one network on or off, in one transaction with its consequences:
+    /// off withdraws the ally's pending intro asks there, and when no network is shared with
+    /// any more, the ally's contacts and open sync sessions are deleted.
+    async fn set_sharing(
+        &self,
+        person_id: i64,
+        network_id: i64,
+        sharing: bool,
+        now: i64,
+    ) -> Result<SharingOutcome, RepoError>;
+
+    /// Leaves a network (same consequences as turning sharing off). `false` if not a member.
+    async fn leave_network(
+        &self,
+        person_id: i64,
+        network_id: i64,
+        now: i64,
+    ) -> Result<bool, RepoError>;
+
+    /// Deletes the person: memberships, contacts, sync sessions, intro asks to them, hand-off
+    /// grants and every session (so every token stops working at once).
+    async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError>;
+
+    /// Closes the underlying connections (a no-op where there is nothing to close).
+    async fn close(&self) {}
+}
+
+/// What [`Repository::set_sharing`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharingOutcome {
+    Updated(NetworkMembership),
+    NotMember,
+    /// Only allies share contacts.
+    NotAlly,
 }
 
 /// Opens (creating if needed) the SQLite database at `path` and brings its schema up to date.
@@ -405,6 +443,17 @@ impl Repository for SqliteRepository {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        if role == Role::NetworkAdmin {
+            // An ally promoted to admin no longer shares with this network.
+            sqlx::query(
+                "UPDATE memberships SET sharing = 0 WHERE person_id = ? AND network_id = ?",
+            )
+            .bind(person_id)
+            .bind(network_id)
+            .execute(&mut *tx)
+            .await?;
+            stopped_sharing(&mut tx, person_id, network_id, now).await?;
+        }
         tx.commit().await?;
         Ok(AcceptOutcome::Joined {
             person_id,
@@ -528,7 +577,8 @@ impl Repository for SqliteRepository {
             email: row.try_get("email")?,
         };
         let rows = sqlx::query(
-            "SELECT n.id, n.name, m.role FROM memberships m JOIN networks n ON n.id = m.network_id
+            "SELECT n.id, n.name, m.role, m.sharing
+             FROM memberships m JOIN networks n ON n.id = m.network_id
              WHERE m.person_id = ? ORDER BY n.name, n.id",
         )
         .bind(person_id)
@@ -536,12 +586,156 @@ impl Repository for SqliteRepository {
         .await?;
         let mut networks = Vec::with_capacity(rows.len());
         for row in rows {
-            networks.push(NetworkMembership {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                role: parse_role(row.try_get::<&str, _>("role")?)?,
-            });
+            networks.push(membership_from_row(&row)?);
         }
         Ok(Some(Me { person, networks }))
     }
+
+    async fn role_in(&self, person_id: i64, network_id: i64) -> Result<Option<Role>, RepoError> {
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM memberships WHERE person_id = ? AND network_id = ?",
+        )
+        .bind(person_id)
+        .bind(network_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        role.as_deref().map(parse_role).transpose()
+    }
+
+    async fn set_sharing(
+        &self,
+        person_id: i64,
+        network_id: i64,
+        sharing: bool,
+        now: i64,
+    ) -> Result<SharingOutcome, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE memberships SET sharing = ?
+             WHERE person_id = ? AND network_id = ? AND role = 'ally'
+             RETURNING network_id AS id, role, sharing,
+                       (SELECT name FROM networks WHERE id = network_id) AS name",
+        )
+        .bind(sharing)
+        .bind(person_id)
+        .bind(network_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let role: Option<String> = sqlx::query_scalar(
+                "SELECT role FROM memberships WHERE person_id = ? AND network_id = ?",
+            )
+            .bind(person_id)
+            .bind(network_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Ok(match role {
+                None => SharingOutcome::NotMember,
+                Some(_) => SharingOutcome::NotAlly,
+            });
+        };
+        let membership = membership_from_row(&row)?;
+        if !sharing {
+            stopped_sharing(&mut tx, person_id, network_id, now).await?;
+        }
+        tx.commit().await?;
+        Ok(SharingOutcome::Updated(membership))
+    }
+
+    async fn leave_network(
+        &self,
+        person_id: i64,
+        network_id: i64,
+        now: i64,
+    ) -> Result<bool, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        let left = sqlx::query("DELETE FROM memberships WHERE person_id = ? AND network_id = ?")
+            .bind(person_id)
+            .bind(network_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if left {
+            stopped_sharing(&mut tx, person_id, network_id, now).await?;
+        }
+        tx.commit().await?;
+        Ok(left)
+    }
+
+    async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError> {
+        // Everything the person owns goes with them (ON DELETE CASCADE): memberships,
+        // contacts, sync sessions, sessions (so every token dies), asks addressed to them,
+        // hand-off grants. Asks they made as an admin keep their history, without the name.
+        let deleted = sqlx::query("DELETE FROM people WHERE id = ?")
+            .bind(person_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            > 0;
+        Ok(deleted)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn membership_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<NetworkMembership, RepoError> {
+    let role = parse_role(row.try_get::<&str, _>("role")?)?;
+    Ok(NetworkMembership {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        role,
+        sharing: role == Role::Ally && row.try_get::<bool, _>("sharing")?,
+    })
+}
+
+/// The consequences of an ally no longer sharing with `network_id` (turned off, or left):
+/// their pending asks there are withdrawn, and if they now share with no network at all,
+/// their contacts and open sync sessions are deleted.
+async fn stopped_sharing(
+    tx: &mut sqlx::SqliteConnection,
+    person_id: i64,
+    network_id: i64,
+    now: i64,
+) -> Result<(), RepoError> {
+    sqlx::query(
+        "UPDATE intro_asks SET state = 'withdrawn', answered_at = ?
+         WHERE ally_id = ? AND network_id = ? AND state = 'pending'",
+    )
+    .bind(now)
+    .bind(person_id)
+    .bind(network_id)
+    .execute(&mut *tx)
+    .await?;
+    let still_sharing: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM memberships
+                        WHERE person_id = ? AND role = 'ally' AND sharing = 1)",
+    )
+    .bind(person_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !still_sharing {
+        sqlx::query("DELETE FROM contacts WHERE person_id = ?")
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM sync_staged WHERE session_id IN
+               (SELECT id FROM sync_sessions WHERE person_id = ? AND state = 'open')",
+        )
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE sync_sessions SET state = 'aborted', closed_at = ?
+             WHERE person_id = ? AND state = 'open'",
+        )
+        .bind(now)
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }

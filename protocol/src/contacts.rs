@@ -1,0 +1,452 @@
+//! Shared contacts: the wire record, and the pure functions both sides must compute the same
+//! way — normalisation, the stable key, the content hash and the digest.
+//!
+//! These live here (not in the server or the extension) so the extension's idea of "what the
+//! server holds" is computed by the very same code as the server's. No dependencies: the hash
+//! is FNV-1a 64, written out below, which is plenty to detect drift (it is not a security
+//! boundary: the ally can only ever describe their own contacts).
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Longest accepted value of a text field (names, headline, company, position), in characters.
+pub const MAX_TEXT_CHARS: usize = 500;
+/// Longest accepted URL (profile, photo), in characters.
+pub const MAX_URL_CHARS: usize = 2048;
+/// Longest accepted LinkedIn member id or public identifier, in characters.
+pub const MAX_ID_CHARS: usize = 200;
+
+/// One LinkedIn connection of the ally, as shared. Nothing else is accepted: an unknown field
+/// (an email, a phone number…) makes the whole request invalid.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactRecord {
+    /// LinkedIn member id (the id in the `urn:li:fsd_profile:<id>` URN), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<String>,
+    /// The `<id>` of `linkedin.com/in/<id>/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_identifier: Option<String>,
+    /// `https://www.linkedin.com/in/<id>/` (other LinkedIn hosts and trailing parts are
+    /// canonicalised to this form).
+    pub profile_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connected_on: Option<String>,
+    /// An `https://` URL of the profile photo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
+}
+
+/// Why a contact was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactProblem {
+    /// The offending field.
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ContactProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+fn clean(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// `https://www.linkedin.com/in/<id>/` for any LinkedIn profile URL (`http` or `https`,
+/// `linkedin.com` or any `*.linkedin.com` host, with or without a trailing slash, query or
+/// fragment), or `None` if `url` is not one.
+pub fn canonical_profile_url(url: &str) -> Option<String> {
+    let rest = url
+        .trim()
+        .strip_prefix("https://")
+        .or_else(|| url.trim().strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/')?;
+    let host = host.to_ascii_lowercase();
+    if host != "linkedin.com" && !host.ends_with(".linkedin.com") {
+        return None;
+    }
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let id = path.strip_prefix("in/")?.trim_end_matches('/');
+    if id.is_empty() || id.contains('/') || !valid_identifier(id) {
+        return None;
+    }
+    Some(format!("https://www.linkedin.com/in/{id}/"))
+}
+
+fn valid_identifier(id: &str) -> bool {
+    id.chars().count() <= MAX_ID_CHARS
+        && id
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"/?#<>\"'\\".contains(c))
+}
+
+/// The public identifier in a canonical profile URL.
+fn identifier_of(canonical_url: &str) -> &str {
+    canonical_url
+        .trim_start_matches("https://www.linkedin.com/in/")
+        .trim_end_matches('/')
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
+        return false;
+    }
+    let month: u32 = s[5..7].parse().unwrap_or(0);
+    let day: u32 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+impl ContactRecord {
+    /// The canonical form: every field trimmed, empty fields absent, the profile URL
+    /// canonical, the public identifier taken from the URL when missing. Fails on a value the
+    /// server refuses. Both sides hash and key the normalised record.
+    pub fn normalized(&self) -> Result<ContactRecord, ContactProblem> {
+        let problem = |field: &'static str, message: &str| ContactProblem {
+            field,
+            message: message.to_string(),
+        };
+        let profile_url = canonical_profile_url(&self.profile_url).ok_or_else(|| {
+            problem(
+                "profile_url",
+                "must be a LinkedIn profile URL (https://www.linkedin.com/in/<id>/)",
+            )
+        })?;
+        let member_id = clean(&self.member_id);
+        if let Some(id) = &member_id {
+            if !valid_identifier(id) {
+                return Err(problem("member_id", "is not a LinkedIn member id"));
+            }
+        }
+        let public_identifier =
+            clean(&self.public_identifier).or_else(|| Some(identifier_of(&profile_url).into()));
+        if let Some(id) = &public_identifier {
+            if !valid_identifier(id) {
+                return Err(problem("public_identifier", "is not a public identifier"));
+            }
+        }
+        let record = ContactRecord {
+            member_id,
+            public_identifier,
+            profile_url,
+            first_name: clean(&self.first_name),
+            last_name: clean(&self.last_name),
+            headline: clean(&self.headline),
+            company: clean(&self.company),
+            position: clean(&self.position),
+            connected_on: clean(&self.connected_on),
+            photo_url: clean(&self.photo_url),
+        };
+        for (field, value) in [
+            ("first_name", &record.first_name),
+            ("last_name", &record.last_name),
+            ("headline", &record.headline),
+            ("company", &record.company),
+            ("position", &record.position),
+        ] {
+            if let Some(v) = value {
+                if v.chars().count() > MAX_TEXT_CHARS {
+                    return Err(problem(field, "is too long (at most 500 characters)"));
+                }
+                if v.chars().any(|c| c.is_control() && c != '\n') {
+                    return Err(problem(field, "contains control characters"));
+                }
+            }
+        }
+        if let Some(date) = &record.connected_on {
+            if !is_date(date) {
+                return Err(problem("connected_on", "must be a date, YYYY-MM-DD"));
+            }
+        }
+        if let Some(photo) = &record.photo_url {
+            if !photo.starts_with("https://")
+                || photo.chars().count() > MAX_URL_CHARS
+                || photo.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(problem("photo_url", "must be an https:// URL"));
+            }
+        }
+        Ok(record)
+    }
+
+    /// The stable key of this contact; see [`contact_key`].
+    pub fn key(&self) -> Option<String> {
+        contact_key(self)
+    }
+
+    /// The content hash of this contact; see [`content_hash`].
+    pub fn content_hash(&self) -> u64 {
+        content_hash(self)
+    }
+
+    /// The name to show: first and last name, else the public identifier.
+    pub fn display_name(&self) -> String {
+        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if name.is_empty() {
+            self.public_identifier.clone().unwrap_or_default()
+        } else {
+            name
+        }
+    }
+}
+
+/// The stable key of a contact: `member:<member id>` when the member id is known, else
+/// `url:<public identifier, lowercased>` (taken from the profile URL when the field is
+/// absent). `None` when neither can be found. Whitespace around values is ignored.
+pub fn contact_key(contact: &ContactRecord) -> Option<String> {
+    if let Some(id) = clean(&contact.member_id) {
+        return Some(format!("member:{id}"));
+    }
+    let identifier = clean(&contact.public_identifier).or_else(|| {
+        canonical_profile_url(&contact.profile_url).map(|u| identifier_of(&u).to_string())
+    })?;
+    Some(format!("url:{}", identifier.to_lowercase()))
+}
+
+/// FNV-1a, 64 bits.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv64 {
+    pub fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    pub fn finish(self) -> u64 {
+        self.0
+    }
+}
+
+/// The content hash of a contact: FNV-1a 64 over its fields in declaration order, each as
+/// `0x00` when absent or `0x01`, the length as 4 bytes little-endian, then the UTF-8 bytes.
+/// Fields are trimmed and empty ones count as absent; the profile URL is canonicalised when it
+/// can be, and the public identifier taken from it when absent (as [`ContactRecord::normalized`]
+/// does). Hash the [`ContactRecord::normalized`] record and both sides agree.
+pub fn content_hash(contact: &ContactRecord) -> u64 {
+    let canonical = canonical_profile_url(&contact.profile_url);
+    let public_identifier = clean(&contact.public_identifier)
+        .or_else(|| canonical.as_deref().map(|u| identifier_of(u).to_string()));
+    let profile_url = canonical.unwrap_or_else(|| contact.profile_url.clone());
+    let mut h = Fnv64::default();
+    let mut field = |value: Option<&str>| match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => h.write(&[0]),
+        Some(v) => {
+            h.write(&[1]);
+            h.write(&(v.len() as u32).to_le_bytes());
+            h.write(v.as_bytes());
+        }
+    };
+    field(contact.member_id.as_deref());
+    field(public_identifier.as_deref());
+    field(Some(&profile_url));
+    field(contact.first_name.as_deref());
+    field(contact.last_name.as_deref());
+    field(contact.headline.as_deref());
+    field(contact.company.as_deref());
+    field(contact.position.as_deref());
+    field(contact.connected_on.as_deref());
+    field(contact.photo_url.as_deref());
+    h.finish()
+}
+
+/// `GET /v1/contacts/digest`: what the server holds for the ally, in a form the extension can
+/// compare with its own list without downloading it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ContactDigest {
+    /// How many contacts.
+    pub count: u64,
+    /// The wrapping sum, over the contacts, of FNV-1a 64 of `key`, a `0x00` byte, and the
+    /// contact's content hash as 16 lowercase hex digits; written as 16 lowercase hex digits.
+    /// Order-independent, so it can be computed as contacts come and go.
+    #[serde(with = "hex_u64")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "00000000075bcd15"))]
+    pub hash: u64,
+}
+
+impl ContactDigest {
+    /// The digest's term for one contact.
+    pub fn term(key: &str, content_hash: u64) -> u64 {
+        let mut h = Fnv64::default();
+        h.write(key.as_bytes());
+        h.write(&[0]);
+        h.write(format!("{content_hash:016x}").as_bytes());
+        h.finish()
+    }
+
+    /// Adds one contact.
+    pub fn add(&mut self, key: &str, content_hash: u64) {
+        self.count += 1;
+        self.hash = self.hash.wrapping_add(Self::term(key, content_hash));
+    }
+
+    /// Removes one contact that was added before.
+    pub fn remove(&mut self, key: &str, content_hash: u64) {
+        self.count = self.count.saturating_sub(1);
+        self.hash = self.hash.wrapping_sub(Self::term(key, content_hash));
+    }
+
+    /// The digest of a list of (normalised) contacts; contacts without a key are skipped.
+    pub fn of<'a>(contacts: impl IntoIterator<Item = &'a ContactRecord>) -> ContactDigest {
+        let mut digest = ContactDigest::default();
+        for c in contacts {
+            if let Some(key) = contact_key(c) {
+                digest.add(&key, content_hash(c));
+            }
+        }
+        digest
+    }
+}
+
+/// Serialises a `u64` as 16 lowercase hex digits (JSON numbers lose precision above 2^53).
+pub mod hex_u64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{value:016x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let s = String::deserialize(d)?;
+        u64::from_str_radix(&s, 16).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ada() -> ContactRecord {
+        ContactRecord {
+            member_id: Some("ACoAAA123".into()),
+            public_identifier: Some("ada-lovelace".into()),
+            profile_url: "https://www.linkedin.com/in/ada-lovelace/".into(),
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            headline: Some("Analyst".into()),
+            connected_on: Some("2024-05-01".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn keys_prefer_the_member_id() {
+        assert_eq!(contact_key(&ada()).unwrap(), "member:ACoAAA123");
+        let mut c = ada();
+        c.member_id = None;
+        c.public_identifier = Some(" Ada-Lovelace ".into());
+        assert_eq!(contact_key(&c).unwrap(), "url:ada-lovelace");
+        c.public_identifier = None;
+        c.profile_url = "http://uk.linkedin.com/in/Ada-Lovelace?trk=x".into();
+        assert_eq!(contact_key(&c).unwrap(), "url:ada-lovelace");
+        c.profile_url = "https://example.org/in/ada".into();
+        assert_eq!(contact_key(&c), None);
+    }
+
+    #[test]
+    fn normalising_canonicalises_and_refuses_bad_values() {
+        let mut c = ada();
+        c.profile_url = "https://linkedin.com/in/ada-lovelace".into();
+        c.headline = Some("  ".into());
+        c.public_identifier = None;
+        let n = c.normalized().unwrap();
+        assert_eq!(n.profile_url, "https://www.linkedin.com/in/ada-lovelace/");
+        assert_eq!(n.headline, None);
+        assert_eq!(n.public_identifier.as_deref(), Some("ada-lovelace"));
+        assert_eq!(content_hash(&n), content_hash(&c));
+        assert_eq!(n.normalized().unwrap(), n);
+
+        let mut bad = ada();
+        bad.connected_on = Some("2024-13-01".into());
+        assert_eq!(bad.normalized().unwrap_err().field, "connected_on");
+        let mut bad = ada();
+        bad.photo_url = Some("javascript:alert(1)".into());
+        assert_eq!(bad.normalized().unwrap_err().field, "photo_url");
+        let mut bad = ada();
+        bad.profile_url = "https://www.linkedin.com/company/x/".into();
+        assert_eq!(bad.normalized().unwrap_err().field, "profile_url");
+    }
+
+    #[test]
+    fn content_hash_sees_every_field_and_field_boundaries() {
+        let base = content_hash(&ada());
+        let mut c = ada();
+        c.company = Some("Analytical Engines".into());
+        assert_ne!(content_hash(&c), base);
+        let mut a = ada();
+        a.first_name = Some("Ad".into());
+        a.last_name = Some("aLovelace".into());
+        assert_ne!(content_hash(&a), base);
+        assert_eq!(Fnv64::default().finish(), 0xcbf2_9ce4_8422_2325);
+        let mut h = Fnv64::default();
+        h.write(b"a");
+        assert_eq!(h.finish(), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn digest_is_order_independent_and_removable() {
+        let mut b = ada();
+        b.member_id = Some("B".into());
+        let one = ContactDigest::of([&ada(), &b]);
+        let two = ContactDigest::of([&b, &ada()]);
+        assert_eq!(one, two);
+        assert_eq!(one.count, 2);
+        let mut d = one;
+        d.remove("member:B", content_hash(&b));
+        assert_eq!(d, ContactDigest::of([&ada()]));
+        let json = serde_json::to_string(&ContactDigest {
+            count: 1,
+            hash: 255,
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"count":1,"hash":"00000000000000ff"}"#);
+        let back: ContactDigest = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.hash, 255);
+    }
+
+    #[test]
+    fn emails_and_phones_are_refused() {
+        let err = serde_json::from_str::<ContactRecord>(
+            r#"{"profile_url":"https://www.linkedin.com/in/x/","email":"x@example.org"}"#,
+        );
+        assert!(err.is_err());
+    }
+}

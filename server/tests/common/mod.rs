@@ -1,0 +1,304 @@
+//! The test harness shared by the server's integration tests: the server in-process on a
+//! loopback port, a real SQLite file in a temporary directory, a [`ManualClock`], and helpers
+//! for the common requests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use allyshare_protocol::{ApiError, ErrorCode, Role, SessionTokens};
+use allyshare_server::{serve_app, App, Config, HashCost, InviteRequest, Invited, ManualClock};
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::sync::oneshot;
+pub const GOOD_PASSWORD: &str = "correct horse battery staple";
+pub const DAY: i64 = 24 * 60 * 60;
+
+pub struct TestServer {
+    pub app: App,
+    pub base: String,
+    pub clock: ManualClock,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+    configure: fn(&mut Config),
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// Starts with the test defaults, then `configure` applied (also on every restart).
+    pub async fn start_with(configure: fn(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = ManualClock::starting_now();
+        let (app, base, shutdown, task) = launch(&dir, &clock, configure).await;
+        TestServer {
+            app,
+            base,
+            clock,
+            dir,
+            http: reqwest::Client::new(),
+            configure,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server (waiting for it to finish and closing the database), then starts a new
+    /// one on the same database file and outbox, on a new port.
+    pub async fn restart(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+        self.app.repo().close().await;
+        let (app, base, shutdown, task) = launch(&self.dir, &self.clock, self.configure).await;
+        self.app = app;
+        self.base = base;
+        self.shutdown = Some(shutdown);
+        self.task = Some(task);
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("test.db")
+    }
+
+    pub fn outbox(&self) -> PathBuf {
+        self.dir.path().join("outbox")
+    }
+
+    pub async fn invite(&self, network: &str, email: &str, name: &str, role: Role) -> Invited {
+        self.app
+            .invite(&InviteRequest {
+                network: network.to_string(),
+                email: email.to_string(),
+                name: name.to_string(),
+                role,
+            })
+            .await
+            .expect("invite")
+    }
+
+    pub async fn get_page(&self, link: &str) -> (StatusCode, String) {
+        let response = self.http.get(link).send().await.expect("GET page");
+        let status = response.status();
+        (status, response.text().await.expect("page body"))
+    }
+
+    pub async fn post_form(&self, link: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let response = self.http.post(link).form(form).send().await.expect("POST");
+        let status = response.status();
+        (status, response.text().await.expect("page body"))
+    }
+
+    pub async fn accept(&self, link: &str, password: &str) -> (StatusCode, String) {
+        self.post_form(
+            link,
+            &[
+                ("password", password),
+                ("password_confirm", password),
+                ("terms", "accepted"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/sessions", self.base))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("sign in")
+    }
+
+    pub async fn tokens(&self, email: &str, password: &str) -> SessionTokens {
+        let response = self.sign_in(email, password).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("tokens")
+    }
+
+    pub async fn me(&self, access_token: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}/v1/me", self.base))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .expect("me")
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/sessions/refresh", self.base))
+            .json(&json!({ "refresh_token": refresh_token }))
+            .send()
+            .await
+            .expect("refresh")
+    }
+}
+
+/// A signed-in member of a network.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: i64,
+    pub network_id: i64,
+    pub token: String,
+    pub email: String,
+}
+
+impl TestServer {
+    /// Invites, accepts (with [`GOOD_PASSWORD`]) and signs in.
+    pub async fn member(&self, network: &str, email: &str, name: &str, role: Role) -> Member {
+        let invited = self.invite(network, email, name, role).await;
+        let (status, page) = self.accept(&invited.link, GOOD_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let tokens = self.tokens(email, GOOD_PASSWORD).await;
+        let me: allyshare_protocol::Me = self.me(&tokens.access_token).await.json().await.unwrap();
+        Member {
+            id: me.person.id,
+            network_id: invited.network_id,
+            token: tokens.access_token,
+            email: email.to_string(),
+        }
+    }
+
+    /// An ally of `network` with sharing turned on.
+    pub async fn sharing_ally(&self, network: &str, email: &str, name: &str) -> Member {
+        let ally = self.member(network, email, name, Role::Ally).await;
+        let response = self
+            .call(
+                reqwest::Method::PUT,
+                &format!("/v1/networks/{}/sharing", ally.network_id),
+                Some(&ally.token),
+                Some(json!({ "sharing": true })),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        ally
+    }
+
+    /// Any request to `path` (relative to the server), with a bearer token and a JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// A request that must answer `status`; returns the JSON body (null when empty).
+    pub async fn expect(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+        status: StatusCode,
+    ) -> serde_json::Value {
+        let response = self.call(method.clone(), path, token, body).await;
+        let got = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(got, status, "{method} {path}: {text}");
+        if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        }
+    }
+}
+
+pub async fn api_error(response: reqwest::Response, status: StatusCode) -> ApiError {
+    assert_eq!(response.status(), status);
+    response.json().await.expect("ApiError body")
+}
+
+pub async fn assert_unauthorized(response: reqwest::Response, code: ErrorCode) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
+    let error: ApiError = response.json().await.expect("ApiError body");
+    assert_eq!(error.code, code);
+}
+
+pub fn h1(page: &str) -> &str {
+    page.split("<h1>")
+        .nth(1)
+        .and_then(|rest| rest.split("</h1>").next())
+        .unwrap_or("")
+}
+
+/// What the e2e suite does with `https?://\S+/invite/[A-Za-z0-9_-]+` on the raw .eml.
+pub fn links_in(text: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    for word in text.split(|c: char| c.is_whitespace() || c == '"') {
+        if !(word.starts_with("http://") || word.starts_with("https://")) {
+            continue;
+        }
+        if let Some(at) = word.rfind("/invite/") {
+            let token: String = word[at + 8..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if !token.is_empty() {
+                links.push(format!("{}/invite/{token}", &word[..at]));
+            }
+        }
+    }
+    links
+}
+
+pub fn read_eml(path: &Path) -> String {
+    std::fs::read_to_string(path).expect("read .eml")
+}
+async fn launch(
+    dir: &tempfile::TempDir,
+    clock: &ManualClock,
+    configure: fn(&mut Config),
+) -> (
+    App,
+    String,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let mut config = Config::new(dir.path().join("test.db"), dir.path().join("outbox"), &base);
+    config.hash_cost = HashCost::InsecureFastForTests;
+    config.clock = Arc::new(clock.clone());
+    config.extension_url = "https://example.org/add-to-chrome?x=1&y=2".to_string();
+    configure(&mut config);
+    let app = App::open(config).await.expect("open app");
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn({
+        let app = app.clone();
+        async move {
+            serve_app(listener, app, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        }
+    });
+    (app, base, tx, task)
+}
