@@ -16,6 +16,7 @@
 pub mod api;
 pub mod auth;
 pub mod http;
+pub mod jobs;
 pub mod messages;
 pub mod settings;
 pub mod store;

@@ -369,6 +369,7 @@ mod tests {
                             id: 7,
                             name: "Sales Network".into(),
                             role: Role::Ally,
+                            sharing: true,
                         }],
                     },
                 ),
