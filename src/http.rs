@@ -12,6 +12,7 @@ use thiserror::Error;
 pub enum Method {
     Get,
     Post,
+    Put,
     Delete,
 }
 
@@ -20,6 +21,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
             Method::Delete => "DELETE",
         }
     }

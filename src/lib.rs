@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod messages;
 pub mod settings;
 pub mod store;
+pub mod sync;
 pub mod worker;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,634 @@
+//! Contact sync, sans-IO: what to upload, in which batches, and what each answer means.
+//!
+//! The extension keeps a [`Ledger`]: the key and content hash of every contact the server has
+//! acknowledged. After a read, [`plan`] compares the contacts with the ledger and produces the
+//! batches to send — only what changed for a `delta` session, everything for a `full` one (so
+//! the server drops removed connections), nothing at all when nothing changed. An [`Upload`]
+//! then walks the protocol — open a session, send each batch, commit — one request at a time,
+//! and is saved after every acknowledged step so a worker stopped at any point resumes with the
+//! very same batches: the plan is deterministic (sorted by key) and fingerprinted, and batches
+//! are idempotent by (session, sequence number) on the server, so a resend is never a duplicate.
+
+use std::collections::BTreeMap;
+
+use allyshare_protocol::contacts::Fnv64;
+use allyshare_protocol::{
+    routes, ApiError, BatchReceipt, CommitRequest, CommitResult, ContactBatch, ContactDigest,
+    ContactRecord, ErrorCode, OpenSyncRequest, SyncKind, SyncLimits, SyncSession,
+};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
+
+/// What the server has acknowledged: contact key → content hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub entries: BTreeMap<String, u64>,
+}
+
+impl Ledger {
+    /// The digest the server should report for this ledger.
+    pub fn digest(&self) -> ContactDigest {
+        let mut d = ContactDigest::default();
+        for (key, hash) in &self.entries {
+            d.add(key, *hash);
+        }
+        d
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The batches of one upload, and the ledger once it is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub kind: SyncKind,
+    pub batches: Vec<Vec<ContactRecord>>,
+    /// Identifies these exact batches; an [`Upload`] saved for another plan is not resumed.
+    pub fingerprint: u64,
+    /// The ledger after a successful commit.
+    pub expected: Ledger,
+}
+
+impl Plan {
+    /// How many contacts the plan uploads.
+    pub fn contact_count(&self) -> usize {
+        self.batches.iter().map(Vec::len).sum()
+    }
+}
+
+fn keyed(contacts: &[ContactRecord]) -> BTreeMap<String, (&ContactRecord, u64)> {
+    let mut out = BTreeMap::new();
+    for c in contacts {
+        if let Some(key) = c.key() {
+            // The first occurrence wins: readers give the newest first.
+            out.entry(key).or_insert((c, c.content_hash()));
+        }
+    }
+    out
+}
+
+/// Plans the upload of `contacts` (the ally's current, normalised list, exclusions removed)
+/// against what the server acknowledged. `None` when there is nothing to send.
+pub fn plan(
+    kind: SyncKind,
+    contacts: &[ContactRecord],
+    ledger: &Ledger,
+    limits: &SyncLimits,
+) -> Option<Plan> {
+    let current = keyed(contacts);
+    let changed: Vec<(&String, &ContactRecord, u64)> = current
+        .iter()
+        .filter(|(key, (_, hash))| ledger.entries.get(*key) != Some(hash))
+        .map(|(key, (c, hash))| (key, *c, *hash))
+        .collect();
+    let (send, expected): (Vec<(&String, &ContactRecord, u64)>, Ledger) = match kind {
+        SyncKind::Delta => {
+            if changed.is_empty() {
+                return None;
+            }
+            let mut expected = ledger.clone();
+            for (key, _, hash) in &changed {
+                expected.entries.insert((*key).clone(), *hash);
+            }
+            (changed, expected)
+        }
+        SyncKind::Full => {
+            let removed = ledger.entries.keys().any(|k| !current.contains_key(k));
+            if changed.is_empty() && !removed {
+                return None;
+            }
+            let expected = Ledger {
+                entries: current.iter().map(|(k, (_, h))| (k.clone(), *h)).collect(),
+            };
+            let all = current.iter().map(|(k, (c, h))| (k, *c, *h)).collect();
+            (all, expected)
+        }
+    };
+    let max_items = (limits.max_batch_items as usize).max(1);
+    // Leave room for the envelope and for the server's own accounting.
+    let max_bytes = (limits.max_batch_bytes as usize)
+        .saturating_sub(1024)
+        .max(1024);
+    let mut batches: Vec<Vec<ContactRecord>> = Vec::new();
+    let mut current_batch: Vec<ContactRecord> = Vec::new();
+    let mut current_bytes = 0;
+    let mut fingerprint = Fnv64::default();
+    fingerprint.write(kind.as_str().as_bytes());
+    for (key, contact, hash) in send {
+        let size = serde_json::to_string(contact).map(|s| s.len()).unwrap_or(0) + 1;
+        if !current_batch.is_empty()
+            && (current_batch.len() >= max_items || current_bytes + size > max_bytes)
+        {
+            batches.push(std::mem::take(&mut current_batch));
+            current_bytes = 0;
+            fingerprint.write(&[0xff]);
+        }
+        fingerprint.write(key.as_bytes());
+        fingerprint.write(&hash.to_le_bytes());
+        current_bytes += size;
+        current_batch.push(contact.clone());
+    }
+    if !current_batch.is_empty() || kind == SyncKind::Full {
+        // A full upload of nothing (every connection removed) is one empty batch.
+        batches.push(current_batch);
+    }
+    Some(Plan {
+        kind,
+        fingerprint: fingerprint.finish(),
+        batches,
+        expected,
+    })
+}
+
+/// Why an upload stopped for good (until something changes).
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+pub enum SyncFailure {
+    /// The ally shares with no network: nothing may be uploaded.
+    #[error("you are not sharing with any network")]
+    NotSharing,
+    /// The sign-in ended: the ally must sign in again.
+    #[error("your session has ended; sign in again")]
+    SignedOut,
+    /// The server refused for a reason retrying will not fix.
+    #[error("the server refused the upload: {0}")]
+    Refused(String),
+}
+
+/// What to do after an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Send the next request now.
+    Continue,
+    /// Send the same request again, not before `until_ms`.
+    Wait { until_ms: u64 },
+    /// Committed; the server's answer.
+    Done(CommitResult),
+    /// Stop; the ally (or a developer) must act.
+    Failed(SyncFailure),
+}
+
+/// Retry timing: capped exponential back-off with full jitter, at least what `Retry-After` asks.
+pub mod retry {
+    /// The first retry waits up to this long.
+    pub const BASE_MS: u64 = 2_000;
+    /// No retry waits longer than this (unless the server asks for more).
+    pub const CAP_MS: u64 = 15 * 60 * 1000;
+    /// Never retry sooner than this.
+    pub const MIN_MS: u64 = 1_000;
+
+    /// The delay before retry number `attempt` (1-based), given a random `u64` and the server's
+    /// `Retry-After` in seconds, if any.
+    pub fn delay_ms(attempt: u32, random: u64, retry_after_secs: Option<u64>) -> u64 {
+        let ceiling = BASE_MS
+            .saturating_mul(1u64 << attempt.saturating_sub(1).min(30))
+            .min(CAP_MS);
+        let jittered = (random % (ceiling + 1)).max(MIN_MS);
+        match retry_after_secs {
+            Some(secs) => jittered.max(secs.saturating_mul(1000)),
+            None => jittered,
+        }
+    }
+
+    /// Reads a `Retry-After` header: delay-seconds, or an HTTP date given `now_ms`.
+    pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
+        let value = value.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(secs);
+        }
+        http_date_secs(value).map(|at| at.saturating_sub(now_ms / 1000))
+    }
+
+    /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to unix seconds.
+    fn http_date_secs(value: &str) -> Option<u64> {
+        let parts: Vec<&str> = value.split_whitespace().collect();
+        if parts.len() != 6 || parts[5] != "GMT" {
+            return None;
+        }
+        let day: u64 = parts[1].parse().ok()?;
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+        .iter()
+        .position(|m| *m == parts[2])? as u64
+            + 1;
+        let year: u64 = parts[3].parse().ok()?;
+        let hms: Vec<u64> = parts[4]
+            .split(':')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
+        if hms.len() != 3 || !(1..=31).contains(&day) || year < 1970 {
+            return None;
+        }
+        // Days from the civil date (Howard Hinnant's algorithm).
+        let (y, m) = if month <= 2 {
+            (year - 1, month + 9)
+        } else {
+            (year, month - 3)
+        };
+        let era = y / 400;
+        let yoe = y - era * 400;
+        let doy = (153 * m + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Some(days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2])
+    }
+}
+
+/// An upload in progress, saved after every acknowledged step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    pub kind: SyncKind,
+    pub fingerprint: u64,
+    pub batch_count: u32,
+    /// The open session, once the server gave one.
+    pub session_id: Option<i64>,
+    /// Batches `0..acked` are acknowledged in this session.
+    pub acked: u32,
+    /// Consecutive failed attempts at the current step (drives the back-off).
+    pub attempt: u32,
+}
+
+impl Upload {
+    pub fn new(plan: &Plan) -> Upload {
+        Upload {
+            kind: plan.kind,
+            fingerprint: plan.fingerprint,
+            batch_count: plan.batches.len() as u32,
+            session_id: None,
+            acked: 0,
+            attempt: 0,
+        }
+    }
+
+    /// Whether this saved upload belongs to `plan` (else start over: an uncommitted session
+    /// changes nothing on the server, so abandoning it is safe).
+    pub fn matches(&self, plan: &Plan) -> bool {
+        self.kind == plan.kind
+            && self.fingerprint == plan.fingerprint
+            && self.batch_count as usize == plan.batches.len()
+    }
+
+    /// The request to send now (the caller adds the bearer token).
+    pub fn request(&self, base: &str, plan: &Plan) -> HttpRequest {
+        let url = |route: String| format!("{}{}", base.trim_end_matches('/'), route);
+        let json = |v: &dyn erased::Json| v.to_json();
+        match self.session_id {
+            None => HttpRequest::new(Method::Post, url(routes::SYNC_SESSIONS.into()))
+                .json(json(&OpenSyncRequest { kind: self.kind })),
+            Some(id) if self.acked < self.batch_count => {
+                let batch = ContactBatch {
+                    contacts: plan.batches[self.acked as usize].clone(),
+                };
+                HttpRequest::new(
+                    Method::Put,
+                    url(routes::fill(routes::SYNC_BATCH, &[&id, &self.acked])),
+                )
+                .json(json(&batch))
+            }
+            Some(id) => {
+                HttpRequest::new(Method::Post, url(routes::fill(routes::SYNC_COMMIT, &[&id]))).json(
+                    json(&CommitRequest {
+                        batch_count: self.batch_count,
+                    }),
+                )
+            }
+        }
+    }
+
+    /// Reads the answer to [`Upload::request`]. `random` feeds the jitter.
+    pub fn on_response(
+        &mut self,
+        outcome: Result<HttpResponse, TransportError>,
+        now_ms: u64,
+        random: u64,
+    ) -> Progress {
+        let response = match outcome {
+            Ok(r) => r,
+            Err(_) => return self.back_off(now_ms, random, None),
+        };
+        if response.is_success() {
+            self.attempt = 0;
+            return match self.session_id {
+                None => match serde_json::from_str::<SyncSession>(&response.body) {
+                    Ok(session) => {
+                        self.session_id = Some(session.id);
+                        self.acked = 0;
+                        Progress::Continue
+                    }
+                    Err(e) => self.bad_answer(now_ms, random, e),
+                },
+                Some(_) if self.acked < self.batch_count => {
+                    match serde_json::from_str::<BatchReceipt>(&response.body) {
+                        Ok(receipt) if receipt.seq == self.acked => {
+                            self.acked += 1;
+                            Progress::Continue
+                        }
+                        Ok(_) => self.bad_answer(now_ms, random, "receipt for another batch"),
+                        Err(e) => self.bad_answer(now_ms, random, e),
+                    }
+                }
+                Some(_) => match serde_json::from_str::<CommitResult>(&response.body) {
+                    Ok(result) => Progress::Done(result),
+                    Err(e) => self.bad_answer(now_ms, random, e),
+                },
+            };
+        }
+        let retry_after = response
+            .retry_after
+            .as_deref()
+            .and_then(|v| retry::parse_retry_after(v, now_ms));
+        let code = serde_json::from_str::<ApiError>(&response.body)
+            .map(|e| (e.code, e.message))
+            .ok();
+        match (response.status, code) {
+            (408 | 429 | 500..=599, _) => self.back_off(now_ms, random, retry_after),
+            (401, _) => Progress::Failed(SyncFailure::SignedOut),
+            (_, Some((ErrorCode::NotSharing, _))) => Progress::Failed(SyncFailure::NotSharing),
+            // The session expired or was closed, or holds a different batch under this number
+            // (an older plan): open a new one and send everything again.
+            (_, Some((ErrorCode::SessionClosed | ErrorCode::BatchConflict, _)))
+            | (404, Some((ErrorCode::NotFound, _))) => {
+                self.session_id = None;
+                self.acked = 0;
+                Progress::Continue
+            }
+            // The server lacks some batch (it lost it, or restarted from a backup): resend all;
+            // the ones it has answer the same receipt again.
+            (_, Some((ErrorCode::BatchesMissing, _))) => {
+                self.acked = 0;
+                Progress::Continue
+            }
+            (status, Some((_, message))) => {
+                Progress::Failed(SyncFailure::Refused(format!("HTTP {status}: {message}")))
+            }
+            (status, None) => {
+                Progress::Failed(SyncFailure::Refused(format!("unexpected HTTP {status}")))
+            }
+        }
+    }
+
+    fn back_off(&mut self, now_ms: u64, random: u64, retry_after: Option<u64>) -> Progress {
+        self.attempt = self.attempt.saturating_add(1);
+        Progress::Wait {
+            until_ms: now_ms + retry::delay_ms(self.attempt, random, retry_after),
+        }
+    }
+
+    fn bad_answer(&mut self, now_ms: u64, random: u64, _why: impl std::fmt::Display) -> Progress {
+        // Something between us and the API (a proxy, a captive portal) answered: retry later.
+        self.back_off(now_ms, random, None)
+    }
+}
+
+/// After a commit: the ledger to keep, and whether the server disagrees with it.
+pub fn after_commit(plan: &Plan, result: &CommitResult) -> (Ledger, bool) {
+    let in_step = result.digest == plan.expected.digest();
+    (plan.expected.clone(), in_step)
+}
+
+mod erased {
+    /// Serialises the protocol's request bodies (which cannot fail).
+    pub trait Json {
+        fn to_json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(i: u32) -> ContactRecord {
+        ContactRecord {
+            member_id: Some(format!("M{i:05}")),
+            public_identifier: Some(format!("person-{i}")),
+            profile_url: format!("https://www.linkedin.com/in/person-{i}/"),
+            first_name: Some(format!("First{i}")),
+            last_name: Some("Last".into()),
+            headline: Some("Engineer".into()),
+            ..ContactRecord::default()
+        }
+    }
+
+    fn limits(items: u32) -> SyncLimits {
+        SyncLimits {
+            max_batch_items: items,
+            ..SyncLimits::default()
+        }
+    }
+
+    #[test]
+    fn nothing_new_means_no_upload() {
+        let contacts: Vec<_> = (0..10).map(contact).collect();
+        let first = plan(SyncKind::Delta, &contacts, &Ledger::default(), &limits(4)).unwrap();
+        assert_eq!(first.contact_count(), 10);
+        assert_eq!(first.batches.len(), 3);
+        assert!(plan(SyncKind::Delta, &contacts, &first.expected, &limits(4)).is_none());
+        assert!(plan(SyncKind::Full, &contacts, &first.expected, &limits(4)).is_none());
+    }
+
+    #[test]
+    fn delta_carries_only_what_changed() {
+        let mut contacts: Vec<_> = (0..10).map(contact).collect();
+        let ledger = plan(SyncKind::Delta, &contacts, &Ledger::default(), &limits(500))
+            .unwrap()
+            .expected;
+        contacts[3].headline = Some("CTO".into());
+        contacts.push(contact(99));
+        let p = plan(SyncKind::Delta, &contacts, &ledger, &limits(500)).unwrap();
+        let sent: Vec<_> = p
+            .batches
+            .concat()
+            .into_iter()
+            .map(|c| c.key().unwrap())
+            .collect();
+        assert_eq!(sent, ["member:M00003", "member:M00099"]);
+        assert_eq!(p.expected.len(), 11);
+    }
+
+    #[test]
+    fn full_carries_everything_when_a_connection_was_removed() {
+        let contacts: Vec<_> = (0..10).map(contact).collect();
+        let ledger = plan(SyncKind::Full, &contacts, &Ledger::default(), &limits(500))
+            .unwrap()
+            .expected;
+        let fewer = &contacts[1..];
+        // A delta cannot remove: nothing to send.
+        assert!(plan(SyncKind::Delta, fewer, &ledger, &limits(500)).is_none());
+        let p = plan(SyncKind::Full, fewer, &ledger, &limits(500)).unwrap();
+        assert_eq!(p.contact_count(), 9);
+        assert_eq!(p.expected.len(), 9);
+        // Everything removed: one empty full batch.
+        let none = plan(SyncKind::Full, &[], &ledger, &limits(500)).unwrap();
+        assert_eq!(none.batches, vec![Vec::<ContactRecord>::new()]);
+    }
+
+    #[test]
+    fn batches_respect_the_byte_limit_too() {
+        let contacts: Vec<_> = (0..100).map(contact).collect();
+        let tight = SyncLimits {
+            max_batch_items: 500,
+            max_batch_bytes: 1024 + 2_000,
+            ..SyncLimits::default()
+        };
+        let p = plan(SyncKind::Full, &contacts, &Ledger::default(), &tight).unwrap();
+        assert!(p.batches.len() > 5);
+        for b in &p.batches {
+            let body = serde_json::to_string(&ContactBatch {
+                contacts: b.clone(),
+            })
+            .unwrap();
+            assert!(body.len() <= 2_000 + 64, "{}", body.len());
+        }
+    }
+
+    #[test]
+    fn plans_are_deterministic_whatever_the_order_read() {
+        let contacts: Vec<_> = (0..50).map(contact).collect();
+        let mut reversed = contacts.clone();
+        reversed.reverse();
+        let a = plan(SyncKind::Full, &contacts, &Ledger::default(), &limits(7)).unwrap();
+        let b = plan(SyncKind::Full, &reversed, &Ledger::default(), &limits(7)).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_honours_retry_after() {
+        use retry::*;
+        assert!(delay_ms(1, u64::MAX, None) <= BASE_MS);
+        assert!(delay_ms(5, u64::MAX, None) <= BASE_MS * 16);
+        assert!(delay_ms(40, u64::MAX, None) <= CAP_MS);
+        assert!(delay_ms(1, 0, None) >= MIN_MS, "never a hot loop");
+        assert!(delay_ms(1, 0, Some(30)) >= 30_000);
+        assert_eq!(parse_retry_after(" 12 ", 0), Some(12));
+        // 1994-11-06T08:49:37Z = 784111777
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_700_000),
+            Some(77)
+        );
+        assert_eq!(parse_retry_after("soon", 0), None);
+    }
+
+    fn ok<T: Serialize>(status: u16, body: &T) -> Result<HttpResponse, TransportError> {
+        Ok(HttpResponse {
+            status,
+            content_type: Some("application/json".into()),
+            retry_after: None,
+            body: serde_json::to_string(body).unwrap(),
+        })
+    }
+
+    fn err(status: u16, code: ErrorCode) -> Result<HttpResponse, TransportError> {
+        ok(status, &ApiError::new(code, "x"))
+    }
+
+    #[test]
+    fn walks_open_batches_commit_and_recovers_from_a_closed_session() {
+        let contacts: Vec<_> = (0..5).map(contact).collect();
+        let p = plan(SyncKind::Delta, &contacts, &Ledger::default(), &limits(2)).unwrap();
+        let mut u = Upload::new(&p);
+        let base = "http://127.0.0.1:8787";
+        assert_eq!(u.request(base, &p).url, format!("{base}/v1/sync/sessions"));
+        let session = SyncSession {
+            id: 7,
+            kind: SyncKind::Delta,
+            expires_at: 0,
+            limits: SyncLimits::default(),
+        };
+        assert_eq!(u.on_response(ok(201, &session), 0, 0), Progress::Continue);
+        let r = u.request(base, &p);
+        assert_eq!(r.method, Method::Put);
+        assert!(r.url.ends_with("/v1/sync/sessions/7/batches/0"));
+        let receipt = |seq| BatchReceipt {
+            session_id: 7,
+            seq,
+            items: 2,
+            replayed: false,
+        };
+        assert_eq!(
+            u.on_response(ok(200, &receipt(0)), 0, 0),
+            Progress::Continue
+        );
+        // Lost connection: wait, then the same batch again.
+        let before = u.request(base, &p);
+        assert!(matches!(
+            u.on_response(Err(TransportError::Timeout), 1_000, 5),
+            Progress::Wait { until_ms } if until_ms >= 2_000
+        ));
+        assert_eq!(u.request(base, &p), before);
+        // The session expired meanwhile: start over in a new one.
+        assert_eq!(
+            u.on_response(err(409, ErrorCode::SessionClosed), 0, 0),
+            Progress::Continue
+        );
+        assert_eq!(u.session_id, None);
+        assert_eq!(u.acked, 0);
+        u.on_response(ok(201, &session), 0, 0);
+        for seq in 0..3 {
+            assert_eq!(
+                u.on_response(ok(200, &receipt(seq)), 0, 0),
+                Progress::Continue
+            );
+        }
+        assert!(u
+            .request(base, &p)
+            .url
+            .ends_with("/v1/sync/sessions/7/commit"));
+        let result = CommitResult {
+            session_id: 7,
+            kind: SyncKind::Delta,
+            added: 5,
+            updated: 0,
+            unchanged: 0,
+            removed: 0,
+            digest: p.expected.digest(),
+        };
+        assert_eq!(
+            u.on_response(ok(200, &result), 0, 0),
+            Progress::Done(result.clone())
+        );
+        assert_eq!(after_commit(&p, &result), (p.expected.clone(), true));
+    }
+
+    #[test]
+    fn rate_limits_wait_at_least_what_was_asked_and_refusals_stop() {
+        let p = plan(
+            SyncKind::Delta,
+            &[contact(1)],
+            &Ledger::default(),
+            &limits(2),
+        )
+        .unwrap();
+        let mut u = Upload::new(&p);
+        let mut busy = err(429, ErrorCode::RateLimited).unwrap();
+        busy.retry_after = Some("120".into());
+        assert!(matches!(
+            u.on_response(Ok(busy), 0, 0),
+            Progress::Wait { until_ms } if until_ms >= 120_000
+        ));
+        assert_eq!(
+            u.on_response(err(409, ErrorCode::NotSharing), 0, 0),
+            Progress::Failed(SyncFailure::NotSharing)
+        );
+        assert!(matches!(
+            u.on_response(err(422, ErrorCode::LimitExceeded), 0, 0),
+            Progress::Failed(SyncFailure::Refused(_))
+        ));
+        assert_eq!(
+            u.on_response(err(401, ErrorCode::Unauthorized), 0, 0),
+            Progress::Failed(SyncFailure::SignedOut)
+        );
+    }
+}
