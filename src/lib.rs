@@ -15,8 +15,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod contacts;
 pub mod http;
 pub mod jobs;
+pub mod linkedin;
 pub mod messages;
 pub mod settings;
 pub mod store;
