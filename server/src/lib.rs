@@ -14,6 +14,7 @@
 //! `127.0.0.1:0`, and [`serve_app`].
 
 pub mod api;
+pub mod budget;
 pub mod clock;
 pub mod db;
 pub mod html;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
+pub use budget::WriteBudget;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{open_db, Repository, SqliteRepository};
 pub use invite::{InviteError, InviteRequest, Invited};
@@ -57,6 +59,8 @@ pub struct Config {
     pub hash_cost: HashCost,
     /// The time source for every expiry.
     pub clock: Arc<dyn Clock>,
+    /// Each ally's contact-sync write budget.
+    pub write_budget: WriteBudget,
 }
 
 impl Config {
@@ -74,6 +78,7 @@ impl Config {
             mail_from: mail::DEFAULT_FROM.to_string(),
             hash_cost: HashCost::Standard,
             clock: Arc::new(SystemClock),
+            write_budget: WriteBudget::default(),
         }
     }
 }
@@ -96,6 +101,7 @@ struct Inner {
     extension_url: String,
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
+    buckets: budget::Buckets,
 }
 
 /// The running application: repository, outbox, settings. Cheap to clone (shared state).
@@ -121,6 +127,7 @@ impl App {
                 extension_url: config.extension_url,
                 hasher: PasswordHasher::new(config.hash_cost),
                 clock: config.clock,
+                buckets: budget::Buckets::new(config.write_budget),
             }),
         })
     }
@@ -139,6 +146,22 @@ impl App {
 
     pub(crate) fn extension_url(&self) -> &str {
         &self.inner.extension_url
+    }
+
+    /// Spends from the person's write budget, or fails with how long to wait.
+    pub(crate) fn spend_write_budget(
+        &self,
+        person_id: i64,
+        cost: u64,
+    ) -> Result<(), api::ApiFailure> {
+        self.inner
+            .buckets
+            .spend(person_id, cost, self.now())
+            .map_err(api::ApiFailure::RateLimited)
+    }
+
+    pub(crate) fn refund_write_budget(&self, person_id: i64, cost: u64) {
+        self.inner.buckets.refund(person_id, cost);
     }
 
     pub(crate) fn hasher(&self) -> &PasswordHasher {

@@ -133,3 +133,541 @@ async fn leaving_and_deleting_the_account() {
     )
     .await;
 }
+
+fn contact(i: usize) -> serde_json::Value {
+    json!({
+        "member_id": format!("ACoA{i:06}"),
+        "profile_url": format!("https://www.linkedin.com/in/person-{i}/"),
+        "first_name": format!("First{i}"),
+        "last_name": format!("Last{i}"),
+        "headline": format!("Headline {i}"),
+        "connected_on": "2024-01-02",
+    })
+}
+
+fn contacts(range: std::ops::Range<usize>) -> serde_json::Value {
+    json!({ "contacts": range.map(contact).collect::<Vec<_>>() })
+}
+
+/// What the extension computes for the same contacts.
+fn expected_digest(range: std::ops::Range<usize>) -> allyshare_protocol::ContactDigest {
+    let records: Vec<allyshare_protocol::ContactRecord> = range
+        .map(|i| serde_json::from_value::<allyshare_protocol::ContactRecord>(contact(i)).unwrap())
+        .map(|c| c.normalized().unwrap())
+        .collect();
+    allyshare_protocol::ContactDigest::of(&records)
+}
+
+impl TestServer {
+    async fn open_sync(&self, token: &str, kind: &str) -> i64 {
+        let body = self
+            .expect(
+                Method::POST,
+                "/v1/sync/sessions",
+                Some(token),
+                Some(json!({ "kind": kind })),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert_eq!(body["kind"], kind);
+        assert_eq!(body["limits"]["max_batch_items"], 500);
+        body["id"].as_i64().unwrap()
+    }
+
+    async fn batch(
+        &self,
+        token: &str,
+        session: i64,
+        seq: u32,
+        body: serde_json::Value,
+        status: StatusCode,
+    ) -> serde_json::Value {
+        self.expect(
+            Method::PUT,
+            &format!("/v1/sync/sessions/{session}/batches/{seq}"),
+            Some(token),
+            Some(body),
+            status,
+        )
+        .await
+    }
+
+    async fn commit(
+        &self,
+        token: &str,
+        session: i64,
+        batch_count: u32,
+        status: StatusCode,
+    ) -> serde_json::Value {
+        self.expect(
+            Method::POST,
+            &format!("/v1/sync/sessions/{session}/commit"),
+            Some(token),
+            Some(json!({ "batch_count": batch_count })),
+            status,
+        )
+        .await
+    }
+
+    async fn digest(&self, token: &str) -> allyshare_protocol::ContactDigest {
+        let body = self
+            .expect(
+                Method::GET,
+                "/v1/contacts/digest",
+                Some(token),
+                None,
+                StatusCode::OK,
+            )
+            .await;
+        serde_json::from_value(body).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn sync_batches_are_idempotent_and_invisible_until_committed() {
+    let server = TestServer::start().await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.as_str();
+    let s = server.open_sync(t, "delta").await;
+
+    let receipt = server.batch(t, s, 0, contacts(0..3), StatusCode::OK).await;
+    assert_eq!(
+        receipt,
+        json!({"session_id": s, "seq": 0, "items": 3, "replayed": false})
+    );
+    // The same batch again: the stored answer. Different contacts under the same number: 422.
+    let again = server.batch(t, s, 0, contacts(0..3), StatusCode::OK).await;
+    assert_eq!(again["replayed"], true);
+    let error = server
+        .batch(t, s, 0, contacts(1..4), StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    assert_eq!(error["code"], "batch_conflict");
+    server.batch(t, s, 2, contacts(5..7), StatusCode::OK).await;
+
+    // Nothing is visible before the commit.
+    assert_eq!(server.digest(t).await.count, 0);
+    let error = server.commit(t, s, 3, StatusCode::CONFLICT).await;
+    assert_eq!(error["code"], "batches_missing");
+    assert!(
+        error["message"].as_str().unwrap().contains("missing: 1."),
+        "{error}"
+    );
+    let error = server
+        .commit(t, s, 2, StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    assert_eq!(error["code"], "limit_exceeded");
+    assert_eq!(server.digest(t).await.count, 0);
+
+    server.batch(t, s, 1, contacts(3..5), StatusCode::OK).await;
+    let result = server.commit(t, s, 3, StatusCode::OK).await;
+    assert_eq!(result["added"], 7);
+    assert_eq!(result["removed"], 0);
+    let digest = server.digest(t).await;
+    assert_eq!(digest, expected_digest(0..7));
+    assert_eq!(result["digest"], serde_json::to_value(digest).unwrap());
+    // A repeated commit gets the same answer; the session takes no more batches.
+    assert_eq!(server.commit(t, s, 3, StatusCode::OK).await, result);
+    let error = server
+        .batch(t, s, 3, contacts(7..8), StatusCode::CONFLICT)
+        .await;
+    assert_eq!(error["code"], "session_closed");
+    // But a replay of a batch it had is still answered as such.
+    assert_eq!(
+        server.batch(t, s, 1, contacts(3..5), StatusCode::OK).await["replayed"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn delta_upserts_and_full_removes_what_it_did_not_carry() {
+    let server = TestServer::start().await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.as_str();
+    let s = server.open_sync(t, "full").await;
+    server.batch(t, s, 0, contacts(0..10), StatusCode::OK).await;
+    server.commit(t, s, 1, StatusCode::OK).await;
+
+    // A delta: two changed, one new, one unchanged.
+    let mut changed = contacts(0..2);
+    for c in changed["contacts"].as_array_mut().unwrap() {
+        c["headline"] = json!("Promoted");
+    }
+    let mut body = changed["contacts"].as_array().unwrap().clone();
+    body.push(contact(2));
+    body.push(contact(10));
+    let s = server.open_sync(t, "delta").await;
+    server
+        .batch(t, s, 0, json!({ "contacts": body }), StatusCode::OK)
+        .await;
+    let result = server.commit(t, s, 1, StatusCode::OK).await;
+    assert_eq!(
+        (
+            result["added"].as_u64(),
+            result["updated"].as_u64(),
+            result["unchanged"].as_u64(),
+            result["removed"].as_u64()
+        ),
+        (Some(1), Some(2), Some(1), Some(0))
+    );
+    assert_eq!(server.digest(t).await.count, 11);
+
+    // A full sync of 5..11 removes 0..5.
+    let s = server.open_sync(t, "full").await;
+    server.batch(t, s, 0, contacts(5..8), StatusCode::OK).await;
+    server.batch(t, s, 1, contacts(8..11), StatusCode::OK).await;
+    let result = server.commit(t, s, 2, StatusCode::OK).await;
+    assert_eq!(result["removed"], 5);
+    assert_eq!(server.digest(t).await, expected_digest(5..11));
+
+    // An empty full sync (zero batches) removes everything.
+    let s = server.open_sync(t, "full").await;
+    let result = server.commit(t, s, 0, StatusCode::OK).await;
+    assert_eq!(result["removed"], 6);
+    assert_eq!(server.digest(t).await.count, 0);
+}
+
+#[tokio::test]
+async fn abandoned_and_expired_sessions_change_nothing() {
+    let server = TestServer::start().await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.as_str();
+    let s = server.open_sync(t, "full").await;
+    server.batch(t, s, 0, contacts(0..4), StatusCode::OK).await;
+    server
+        .expect(
+            Method::DELETE,
+            &format!("/v1/sync/sessions/{s}"),
+            Some(t),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    assert_eq!(
+        server.commit(t, s, 1, StatusCode::CONFLICT).await["code"],
+        "session_closed"
+    );
+
+    let s = server.open_sync(t, "delta").await;
+    server.batch(t, s, 0, contacts(0..4), StatusCode::OK).await;
+    server.clock.advance(6 * 60 * 60 - 1);
+    // Access tokens live 15 minutes: sign in again after each jump.
+    let t = &server.tokens(&ally.email, GOOD_PASSWORD).await.access_token;
+    server.batch(t, s, 1, contacts(4..5), StatusCode::OK).await; // pushes the expiry back
+    server.clock.advance(6 * 60 * 60 - 1);
+    // Access tokens live 15 minutes: sign in again after each jump.
+    let t = &server.tokens(&ally.email, GOOD_PASSWORD).await.access_token;
+    server.batch(t, s, 2, contacts(5..6), StatusCode::OK).await;
+    server.clock.advance(6 * 60 * 60);
+    // Access tokens live 15 minutes: sign in again after each jump.
+    let t = &server.tokens(&ally.email, GOOD_PASSWORD).await.access_token;
+    assert_eq!(
+        server
+            .batch(t, s, 3, contacts(6..7), StatusCode::CONFLICT)
+            .await["code"],
+        "session_closed"
+    );
+    assert_eq!(
+        server.commit(t, s, 3, StatusCode::CONFLICT).await["code"],
+        "session_closed"
+    );
+    assert_eq!(server.digest(t).await.count, 0);
+    server
+        .expect(
+            Method::DELETE,
+            "/v1/sync/sessions/99999",
+            Some(t),
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+
+    // Another ally cannot touch this ally's session.
+    let other = server.sharing_ally("Sales", "bob@example.org", "Bob").await;
+    let s = server.open_sync(t, "delta").await;
+    server
+        .batch(&other.token, s, 0, contacts(0..1), StatusCode::NOT_FOUND)
+        .await;
+    server
+        .commit(&other.token, s, 0, StatusCode::NOT_FOUND)
+        .await;
+    server
+        .expect(
+            Method::DELETE,
+            &format!("/v1/sync/sessions/{s}"),
+            Some(&other.token),
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn bad_contacts_and_oversized_batches_are_refused_with_codes() {
+    let server = TestServer::start().await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.as_str();
+    let s = server.open_sync(t, "delta").await;
+
+    let mut with_email = contact(1);
+    with_email["email"] = json!("x@example.org");
+    let error = server
+        .batch(
+            t,
+            s,
+            0,
+            json!({ "contacts": [with_email] }),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    assert_eq!(error["code"], "invalid_request");
+    let mut with_phone = contact(1);
+    with_phone["phone_numbers"] = json!(["+1 555"]);
+    server
+        .batch(
+            t,
+            s,
+            0,
+            json!({ "contacts": [with_phone] }),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+
+    let mut not_linkedin = contact(1);
+    not_linkedin["profile_url"] = json!("https://example.org/in/x/");
+    let error = server
+        .batch(
+            t,
+            s,
+            0,
+            json!({ "contacts": [contact(0), not_linkedin] }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert_eq!(error["code"], "invalid_request");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("contacts[1].profile_url"),
+        "{error}"
+    );
+
+    let error = server
+        .batch(t, s, 0, contacts(0..501), StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    assert_eq!(error["code"], "limit_exceeded");
+    let error = server
+        .batch(t, s, 1000, contacts(0..1), StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    assert_eq!(error["code"], "limit_exceeded");
+
+    let mut big = contact(0);
+    big["headline"] = json!("x".repeat(400));
+    let huge = json!({ "contacts": vec![big; 3000] });
+    let error = server
+        .batch(t, s, 0, huge, StatusCode::PAYLOAD_TOO_LARGE)
+        .await;
+    assert_eq!(error["code"], "payload_too_large");
+
+    // None of it was stored: batch 0 is still free.
+    assert_eq!(
+        server.batch(t, s, 0, contacts(0..1), StatusCode::OK).await["replayed"],
+        false
+    );
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/sync/sessions/{s}/batches/x"),
+            Some(t),
+            Some(contacts(0..1)),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    let limits = server
+        .expect(Method::GET, "/v1/sync/limits", None, None, StatusCode::OK)
+        .await;
+    assert_eq!(limits["max_contacts"], 30000);
+    assert_eq!(limits["max_batch_bytes"], 1048576);
+}
+
+#[tokio::test]
+async fn an_ally_keeps_at_most_30000_contacts() {
+    let server = TestServer::start().await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.as_str();
+    let s = server.open_sync(t, "full").await;
+    for seq in 0..60u32 {
+        let from = seq as usize * 500;
+        server
+            .batch(t, s, seq, contacts(from..from + 500), StatusCode::OK)
+            .await;
+    }
+    let error = server
+        .batch(
+            t,
+            s,
+            60,
+            contacts(30_000..30_001),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert_eq!(error["code"], "limit_exceeded");
+    let result = server.commit(t, s, 60, StatusCode::OK).await;
+    assert_eq!(result["added"], 30_000);
+
+    // A delta adding one more is refused at commit, and changes nothing.
+    let s = server.open_sync(t, "delta").await;
+    server
+        .batch(t, s, 0, contacts(30_000..30_001), StatusCode::OK)
+        .await;
+    assert_eq!(
+        server
+            .commit(t, s, 1, StatusCode::UNPROCESSABLE_ENTITY)
+            .await["code"],
+        "limit_exceeded"
+    );
+    assert_eq!(server.digest(t).await, expected_digest(0..30_000));
+}
+
+#[tokio::test]
+async fn the_write_budget_answers_429_with_retry_after() {
+    let server = TestServer::start_with(|config| {
+        config.write_budget = allyshare_server::WriteBudget {
+            burst: 100,
+            per_second: 10,
+        };
+    })
+    .await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.as_str();
+    let s = server.open_sync(t, "delta").await; // 10
+    server.batch(t, s, 0, contacts(0..60), StatusCode::OK).await; // 70
+                                                                  // A replay costs nothing.
+    server.batch(t, s, 0, contacts(0..60), StatusCode::OK).await;
+    let response = server
+        .call(
+            Method::PUT,
+            &format!("/v1/sync/sessions/{s}/batches/1"),
+            Some(t),
+            Some(contacts(60..90)),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "2");
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap()["code"],
+        "rate_limited"
+    );
+    server.clock.advance(2);
+    server
+        .batch(t, s, 1, contacts(60..90), StatusCode::OK)
+        .await;
+}
+
+#[tokio::test]
+async fn stopping_sharing_hides_then_deletes_contacts() {
+    let server = TestServer::start().await;
+    // Not sharing yet: no sync.
+    let ally = server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let error = server
+        .expect(
+            Method::POST,
+            "/v1/sync/sessions",
+            Some(&ally.token),
+            Some(json!({"kind": "full"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(error["code"], "not_sharing");
+
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let second = server
+        .member("Marketing", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let t = ally.token.as_str();
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/networks/{}/sharing", second.network_id),
+            Some(t),
+            Some(json!({"sharing": true})),
+            StatusCode::OK,
+        )
+        .await;
+    let s = server.open_sync(t, "full").await;
+    server.batch(t, s, 0, contacts(0..5), StatusCode::OK).await;
+    server.commit(t, s, 1, StatusCode::OK).await;
+    let open = server.open_sync(t, "delta").await;
+    server
+        .batch(t, open, 0, contacts(5..6), StatusCode::OK)
+        .await;
+
+    // One network off: the contacts stay (the other still sees them).
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/networks/{}/sharing", ally.network_id),
+            Some(t),
+            Some(json!({"sharing": false})),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(server.digest(t).await.count, 5);
+    // Leaving the last shared network: deleted, and the open session with them.
+    server
+        .expect(
+            Method::DELETE,
+            &format!("/v1/networks/{}/membership", second.network_id),
+            Some(t),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    assert_eq!(server.digest(t).await.count, 0);
+    assert_eq!(
+        server.commit(t, open, 1, StatusCode::CONFLICT).await["code"],
+        "session_closed"
+    );
+}
+
+#[tokio::test]
+async fn a_restart_between_batches_and_before_commit_loses_and_duplicates_nothing() {
+    let mut server = TestServer::start().await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.clone();
+    let s = server.open_sync(&t, "full").await;
+    server
+        .batch(&t, s, 0, contacts(0..500), StatusCode::OK)
+        .await;
+    server
+        .batch(&t, s, 1, contacts(500..1000), StatusCode::OK)
+        .await;
+
+    server.restart().await;
+    // The batch whose answer was lost is sent again: recognised, not doubled.
+    assert_eq!(
+        server
+            .batch(&t, s, 1, contacts(500..1000), StatusCode::OK)
+            .await["replayed"],
+        true
+    );
+    assert_eq!(
+        server
+            .batch(&t, s, 1, contacts(0..10), StatusCode::UNPROCESSABLE_ENTITY)
+            .await["code"],
+        "batch_conflict"
+    );
+    server
+        .batch(&t, s, 2, contacts(1000..1200), StatusCode::OK)
+        .await;
+    assert_eq!(server.digest(&t).await.count, 0);
+
+    server.restart().await;
+    let result = server.commit(&t, s, 3, StatusCode::OK).await;
+    assert_eq!(result["added"], 1200);
+    server.restart().await;
+    assert_eq!(server.commit(&t, s, 3, StatusCode::OK).await, result);
+    assert_eq!(server.digest(&t).await, expected_digest(0..1200));
+}

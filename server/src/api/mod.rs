@@ -25,6 +25,8 @@ use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+pub mod sync;
+
 use crate::db::{RefreshOutcome, RepoError, SessionRef, SharingOutcome, TokenHashes};
 use crate::tokens::{hash_token, looks_like_token, new_token};
 use crate::App;
@@ -47,6 +49,8 @@ pub enum ApiFailure {
     InvalidRefreshToken,
     #[error("There is nothing at this address.")]
     NotFound,
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0}")]
@@ -85,6 +89,9 @@ impl ApiFailure {
                 (StatusCode::UNAUTHORIZED, ErrorCode::InvalidRefreshToken)
             }
             ApiFailure::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiFailure::Unprocessable(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidRequest)
+            }
             ApiFailure::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             ApiFailure::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             ApiFailure::PayloadTooLarge(_) => {
@@ -527,13 +534,20 @@ impl Modify for BearerSecurity {
         delete_me,
         set_sharing,
         leave_network,
+        sync::limits,
+        sync::open,
+        sync::put_batch,
+        sync::commit,
+        sync::abort,
+        sync::digest,
         openapi
     ),
     components(schemas(ApiError, ErrorCode)),
     modifiers(&BearerSecurity),
     tags(
         (name = "sessions", description = "Signing in and out, refreshing tokens"),
-        (name = "me", description = "The signed-in person"),
+        (name = "me", description = "The signed-in person, sharing, leaving, deleting the account"),
+        (name = "sync", description = "Contact sync: sessions of idempotent batches, committed at once; the digest"),
         (name = "meta", description = "About the API itself"),
     )
 )]
@@ -549,6 +563,7 @@ pub fn routes() -> Router<App> {
         .route("/networks/{network_id}/sharing", put(set_sharing))
         .route("/networks/{network_id}/membership", delete(leave_network))
         .route("/openapi.json", get(openapi))
+        .merge(sync::routes())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     debug_assert!(routes::ME.starts_with(allyshare_protocol::API_PREFIX));

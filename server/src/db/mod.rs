@@ -19,7 +19,11 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use allyshare_protocol::{Me, NetworkMembership, Person, Role};
+pub mod sync;
+
+use allyshare_protocol::{
+    CommitResult, ContactDigest, ContactRecord, Me, NetworkMembership, Person, Role, SyncKind,
+};
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -225,8 +229,158 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// grants and every session (so every token stops working at once).
     async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError>;
 
+    /// Opens a sync session (aborting the person's expired ones first).
+    async fn open_sync(
+        &self,
+        person_id: i64,
+        kind: SyncKind,
+        now: i64,
+    ) -> Result<OpenSyncOutcome, RepoError>;
+
+    /// Stores one batch of a session, idempotently by (session, seq), and pushes the
+    /// session's expiry back.
+    async fn put_batch(
+        &self,
+        person_id: i64,
+        batch: &NewBatch<'_>,
+        now: i64,
+    ) -> Result<BatchOutcome, RepoError>;
+
+    /// The body hash of batch `seq` of the person's session, if it was received.
+    async fn batch_hash(
+        &self,
+        person_id: i64,
+        session_id: i64,
+        seq: u32,
+    ) -> Result<Option<String>, RepoError>;
+
+    /// Applies a session's staged contacts, in one transaction; repeating a done commit
+    /// returns its result again.
+    async fn commit_sync(
+        &self,
+        person_id: i64,
+        session_id: i64,
+        batch_count: u32,
+        now: i64,
+    ) -> Result<CommitOutcome, RepoError>;
+
+    /// Abandons an open session: `None` if there is no such session of this person, else
+    /// `"aborted"` or `"committed"` (a committed session stays committed).
+    async fn abort_sync(
+        &self,
+        person_id: i64,
+        session_id: i64,
+        now: i64,
+    ) -> Result<Option<&'static str>, RepoError>;
+
+    /// The digest of the contacts the server holds for the person.
+    async fn contact_digest(&self, person_id: i64) -> Result<ContactDigest, RepoError>;
+
     /// Closes the underlying connections (a no-op where there is nothing to close).
     async fn close(&self) {}
+}
+
+/// A contact ready to store: normalised, with its key, hash, and search columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredContact {
+    pub key: String,
+    pub record: ContactRecord,
+    pub content_hash: u64,
+    /// Lowercased display name, for ordering.
+    pub sort_name: String,
+    /// Lowercased name, headline and company, for searching.
+    pub search_text: String,
+}
+
+impl StoredContact {
+    /// Normalises `record`; fails with what is wrong with it.
+    pub fn new(
+        record: &ContactRecord,
+    ) -> Result<StoredContact, allyshare_protocol::ContactProblem> {
+        let record = record.normalized()?;
+        let key = record
+            .key()
+            .ok_or_else(|| allyshare_protocol::ContactProblem {
+                field: "profile_url",
+                message: "gives no public identifier".into(),
+            })?;
+        let sort_name = record.display_name().to_lowercase();
+        let search_text = [
+            record.first_name.as_deref(),
+            record.last_name.as_deref(),
+            record.headline.as_deref(),
+            record.company.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_lowercase();
+        Ok(StoredContact {
+            key,
+            content_hash: record.content_hash(),
+            record,
+            sort_name,
+            search_text,
+        })
+    }
+}
+
+/// A batch to store.
+#[derive(Debug, Clone)]
+pub struct NewBatch<'a> {
+    pub session_id: i64,
+    pub seq: u32,
+    /// SHA-256 (hex) of the batch's canonical JSON: the same batch sent again has the same.
+    pub body_hash: &'a str,
+    pub contacts: &'a [StoredContact],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedSync {
+    pub id: i64,
+    pub kind: SyncKind,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenSyncOutcome {
+    Opened(OpenedSync),
+    /// The person shares with no network.
+    NotSharing,
+    /// Too many sessions already open.
+    TooMany,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOutcome {
+    Stored {
+        items: u32,
+    },
+    /// The same batch had been received already; nothing was done.
+    Replayed {
+        items: u32,
+    },
+    /// A different batch had been received under this number.
+    Conflict,
+    NotFound,
+    /// Committed, abandoned or expired.
+    Closed(&'static str),
+    /// The session would carry more contacts than an ally may have.
+    TooManyContacts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Committed(CommitResult),
+    NotFound,
+    Closed(&'static str),
+    /// These batch numbers (the first few) have not arrived.
+    Missing(Vec<u32>),
+    /// A batch was received with this number, which is not below `batch_count`.
+    BeyondCount(u32),
+    NotSharing,
+    TooManyContacts,
 }
 
 /// What [`Repository::set_sharing`] did.
@@ -674,6 +828,64 @@ impl Repository for SqliteRepository {
             .rows_affected()
             > 0;
         Ok(deleted)
+    }
+
+    async fn open_sync(
+        &self,
+        person_id: i64,
+        kind: SyncKind,
+        now: i64,
+    ) -> Result<OpenSyncOutcome, RepoError> {
+        sync::open(&self.pool, person_id, kind, now).await
+    }
+
+    async fn put_batch(
+        &self,
+        person_id: i64,
+        batch: &NewBatch<'_>,
+        now: i64,
+    ) -> Result<BatchOutcome, RepoError> {
+        sync::put_batch(&self.pool, person_id, batch, now).await
+    }
+
+    async fn batch_hash(
+        &self,
+        person_id: i64,
+        session_id: i64,
+        seq: u32,
+    ) -> Result<Option<String>, RepoError> {
+        Ok(sqlx::query_scalar(
+            "SELECT b.body_hash FROM sync_batches b JOIN sync_sessions s ON s.id = b.session_id
+             WHERE b.session_id = ? AND b.seq = ? AND s.person_id = ?",
+        )
+        .bind(session_id)
+        .bind(seq)
+        .bind(person_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn commit_sync(
+        &self,
+        person_id: i64,
+        session_id: i64,
+        batch_count: u32,
+        now: i64,
+    ) -> Result<CommitOutcome, RepoError> {
+        sync::commit(&self.pool, person_id, session_id, batch_count, now).await
+    }
+
+    async fn abort_sync(
+        &self,
+        person_id: i64,
+        session_id: i64,
+        now: i64,
+    ) -> Result<Option<&'static str>, RepoError> {
+        sync::abort(&self.pool, person_id, session_id, now).await
+    }
+
+    async fn contact_digest(&self, person_id: i64) -> Result<ContactDigest, RepoError> {
+        sync::digest(&self.pool, person_id).await
     }
 
     async fn close(&self) {

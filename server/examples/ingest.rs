@@ -1,0 +1,150 @@
+//! Measures contact-sync ingest: one ally uploads 30,000 contacts in 500-item batches over
+//! HTTP on loopback to a server on a fresh SQLite file, then commits; then the same again as a
+//! second full sync where nothing changed.
+//!
+//! `cargo run --release -p allyshare-server --example ingest`
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use allyshare_protocol::{ContactBatch, ContactRecord, Role, SessionTokens};
+use allyshare_server::{serve_app, App, Config, HashCost, InviteRequest};
+use serde_json::{json, Value};
+
+const TOTAL: usize = 30_000;
+const BATCH: usize = 500;
+
+fn contact(i: usize) -> ContactRecord {
+    ContactRecord {
+        member_id: Some(format!("ACoAAB{i:08}")),
+        public_identifier: Some(format!("person-{i}")),
+        profile_url: format!("https://www.linkedin.com/in/person-{i}/"),
+        first_name: Some(format!("First{i}")),
+        last_name: Some(format!("Last{i}")),
+        headline: Some(format!("Head of Things {i} at Company {}", i % 977)),
+        company: Some(format!("Company {}", i % 977)),
+        position: Some("Head of Things".into()),
+        connected_on: Some("2023-04-05".into()),
+        photo_url: Some(format!("https://media.licdn.com/dms/image/{i}/profile.jpg")),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = Config::new(
+        dir.path().join("ingest.db"),
+        dir.path().join("outbox"),
+        &base,
+    );
+    config.hash_cost = HashCost::InsecureFastForTests;
+    config.clock = Arc::new(allyshare_server::SystemClock);
+    let app = App::open(config).await.unwrap();
+    tokio::spawn(serve_app(listener, app.clone(), std::future::pending()));
+
+    let invited = app
+        .invite(&InviteRequest {
+            network: "Bench".into(),
+            email: "bench@example.org".into(),
+            name: "Bench".into(),
+            role: Role::Ally,
+        })
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let form = [
+        ("password", "correct horse battery staple"),
+        ("password_confirm", "correct horse battery staple"),
+        ("terms", "accepted"),
+    ];
+    assert!(http
+        .post(&invited.link)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success());
+    let tokens: SessionTokens = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&json!({"email": "bench@example.org", "password": "correct horse battery staple"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = tokens.access_token;
+    let put = |path: String, body: Value| {
+        http.put(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    assert!(put(
+        format!("/v1/networks/{}/sharing", invited.network_id),
+        json!({"sharing": true})
+    )
+    .await
+    .unwrap()
+    .status()
+    .is_success());
+
+    let batches: Vec<ContactBatch> = (0..TOTAL / BATCH)
+        .map(|b| ContactBatch {
+            contacts: (b * BATCH..(b + 1) * BATCH).map(contact).collect(),
+        })
+        .collect();
+    for round in ["first full sync", "unchanged full sync"] {
+        let started = Instant::now();
+        let session: Value = http
+            .post(format!("{base}/v1/sync/sessions"))
+            .bearer_auth(&token)
+            .json(&json!({"kind": "full"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = session["id"].as_i64().expect("session id");
+        for (seq, batch) in batches.iter().enumerate() {
+            let response = put(
+                format!("/v1/sync/sessions/{id}/batches/{seq}"),
+                serde_json::to_value(batch).unwrap(),
+            )
+            .await
+            .unwrap();
+            assert!(
+                response.status().is_success(),
+                "{}",
+                response.text().await.unwrap()
+            );
+        }
+        let uploaded = started.elapsed();
+        let result: Value = http
+            .post(format!("{base}/v1/sync/sessions/{id}/commit"))
+            .bearer_auth(&token)
+            .json(&json!({"batch_count": batches.len()}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let total = started.elapsed();
+        assert_eq!(result["digest"]["count"], TOTAL);
+        println!(
+            "{round}: {TOTAL} contacts in {} batches: upload {:.2} s, commit {:.2} s, total {:.2} s = {:.0} contacts/s (added {}, unchanged {})",
+            batches.len(),
+            uploaded.as_secs_f64(),
+            (total - uploaded).as_secs_f64(),
+            total.as_secs_f64(),
+            TOTAL as f64 / total.as_secs_f64(),
+            result["added"],
+            result["unchanged"],
+        );
+    }
+}
