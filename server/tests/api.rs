@@ -671,3 +671,384 @@ async fn a_restart_between_batches_and_before_commit_loses_and_duplicates_nothin
     assert_eq!(server.commit(&t, s, 3, StatusCode::OK).await, result);
     assert_eq!(server.digest(&t).await, expected_digest(0..1200));
 }
+
+impl TestServer {
+    /// One full sync of `body`'s contacts.
+    async fn share(&self, token: &str, body: serde_json::Value) {
+        let s = self.open_sync(token, "full").await;
+        self.batch(token, s, 0, body, StatusCode::OK).await;
+        self.commit(token, s, 1, StatusCode::OK).await;
+    }
+
+    async fn page(&self, admin: &Member, query: &str) -> serde_json::Value {
+        self.expect(
+            Method::GET,
+            &format!("/v1/networks/{}/contacts{query}", admin.network_id),
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await
+    }
+}
+
+fn named(
+    id: &str,
+    first: &str,
+    last: &str,
+    headline: &str,
+    company: Option<&str>,
+) -> serde_json::Value {
+    json!({
+        "member_id": id,
+        "profile_url": format!("https://www.linkedin.com/in/{}/", id.to_lowercase()),
+        "first_name": first,
+        "last_name": last,
+        "headline": headline,
+        "company": company,
+    })
+}
+
+#[tokio::test]
+async fn admins_see_and_search_their_networks_contacts_once_per_person() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let ada = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let bob = server.sharing_ally("Sales", "bob@example.org", "Bob").await;
+    let other_admin = server
+        .member("Marketing", "mia@example.org", "Mia", Role::NetworkAdmin)
+        .await;
+    let outsider = server
+        .sharing_ally("Marketing", "oz@example.org", "Oz")
+        .await;
+
+    server
+        .share(
+            &ada.token,
+            json!({ "contacts": [
+                named("A1", "Grace", "Hopper", "Rear Admiral", Some("US Navy")),
+                named("A2", "Alan", "Turing", "Mathematician", Some("Bletchley Park")),
+            ]}),
+        )
+        .await;
+    server
+        .share(
+            &bob.token,
+            json!({ "contacts": [
+                named("A1", "Grace", "Hopper", "Computer scientist", Some("US Navy")),
+                named("B1", "Katherine", "Johnson", "Mathematician", Some("NASA")),
+            ]}),
+        )
+        .await;
+    server
+        .share(
+            &outsider.token,
+            json!({ "contacts": [
+                named("Z1", "Secret", "Contact", "Mathematician", Some("Elsewhere")),
+            ]}),
+        )
+        .await;
+
+    let page = server.page(&admin, "").await;
+    let rows = page["contacts"].as_array().unwrap();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["contact"]["first_name"].as_str().unwrap(),
+                r["contact"]["last_name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(names, ["Alan Turing", "Grace Hopper", "Katherine Johnson"]);
+    assert_eq!(page["next_cursor"], serde_json::Value::Null);
+    let grace = &rows[1];
+    assert_eq!(grace["key"], "member:A1");
+    let known: Vec<&str> = grace["known_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["ally"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(known, ["Ada", "Bob"]);
+    assert_eq!(grace["known_by"][0]["ally"]["id"], ada.id);
+
+    // Search: name, headline, company; every word must match; case-insensitive.
+    let search = |q: &str| {
+        let q = q.to_string();
+        let server = &server;
+        let admin = &admin;
+        async move {
+            let page = server.page(admin, &format!("?q={q}")).await;
+            page["contacts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["key"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search("mathematician").await, ["member:A2", "member:B1"]);
+    assert_eq!(search("NASA").await, ["member:B1"]);
+    assert_eq!(search("grace%20navy").await, ["member:A1"]);
+    assert_eq!(search("%25").await, Vec::<String>::new());
+    assert_eq!(
+        search("secret").await,
+        Vec::<String>::new(),
+        "no cross-network leakage"
+    );
+
+    // Pagination with a cursor.
+    let first = server.page(&admin, "?limit=2").await;
+    assert_eq!(first["contacts"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = server
+        .page(&admin, &format!("?limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(second["contacts"][0]["key"], "member:B1");
+    assert_eq!(second["next_cursor"], serde_json::Value::Null);
+    for bad in ["?limit=0", "?limit=101", "?cursor=nope", "?limit=x"] {
+        let path = format!("/v1/networks/{}/contacts{bad}", admin.network_id);
+        server
+            .expect(
+                Method::GET,
+                &path,
+                Some(&admin.token),
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+    }
+
+    // The other network's admin sees only their own; allies see no network view.
+    let theirs = server.page(&other_admin, "").await;
+    assert_eq!(theirs["contacts"].as_array().unwrap().len(), 1);
+    let path = format!("/v1/networks/{}/contacts", admin.network_id);
+    server
+        .expect(
+            Method::GET,
+            &path,
+            Some(&other_admin.token),
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    server
+        .expect(
+            Method::GET,
+            &path,
+            Some(&ada.token),
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+
+    // Bob stops sharing: Grace is known by Ada alone, Katherine is gone, at once.
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/networks/{}/sharing", bob.network_id),
+            Some(&bob.token),
+            Some(json!({"sharing": false})),
+            StatusCode::OK,
+        )
+        .await;
+    let page = server.page(&admin, "").await;
+    let rows = page["contacts"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["known_by"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn intro_asks_go_from_admin_to_ally_and_back() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let ada = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let bob = server.sharing_ally("Sales", "bob@example.org", "Bob").await;
+    let other_admin = server
+        .member("Marketing", "mia@example.org", "Mia", Role::NetworkAdmin)
+        .await;
+    server
+        .share(
+            &ada.token,
+            json!({ "contacts": [
+                named("A1", "Grace", "Hopper", "Rear Admiral", None),
+                named("A2", "Alan", "Turing", "Mathematician", None),
+            ]}),
+        )
+        .await;
+    let asks = format!("/v1/networks/{}/intro-asks", admin.network_id);
+
+    let ask = server.expect(Method::POST, &asks, Some(&admin.token), Some(json!({"ally_id": ada.id, "contact_key": "member:A1", "note": "We would love to meet Grace."})), StatusCode::CREATED).await;
+    assert_eq!(ask["state"], "pending");
+    assert_eq!(ask["contact_name"], "Grace Hopper");
+    assert_eq!(ask["asked_by"]["name"], "Boss");
+    assert_eq!(ask["network_name"], "Sales");
+    let id = ask["id"].as_i64().unwrap();
+    // Same ask again: 409. A contact Bob does not share, or from another network's admin: refused.
+    server
+        .expect(
+            Method::POST,
+            &asks,
+            Some(&admin.token),
+            Some(json!({"ally_id": ada.id, "contact_key": "member:A1"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    server
+        .expect(
+            Method::POST,
+            &asks,
+            Some(&admin.token),
+            Some(json!({"ally_id": bob.id, "contact_key": "member:A1"})),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    server
+        .expect(
+            Method::POST,
+            &asks,
+            Some(&other_admin.token),
+            Some(json!({"ally_id": ada.id, "contact_key": "member:A1"})),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    server
+        .expect(
+            Method::POST,
+            &asks,
+            Some(&ada.token),
+            Some(json!({"ally_id": ada.id, "contact_key": "member:A1"})),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    server
+        .expect(
+            Method::POST,
+            &asks,
+            Some(&admin.token),
+            Some(json!({"ally_id": ada.id, "contact_key": "member:A2", "note": "x".repeat(2001)})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+
+    // The ally sees it; Bob does not; Bob cannot answer it.
+    let mine = server
+        .expect(
+            Method::GET,
+            "/v1/intro-asks?state=pending",
+            Some(&ada.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["note"], "We would love to meet Grace.");
+    let theirs = server
+        .expect(
+            Method::GET,
+            "/v1/intro-asks",
+            Some(&bob.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(theirs, json!([]));
+    let answer = format!("/v1/intro-asks/{id}/answer");
+    server
+        .expect(
+            Method::POST,
+            &answer,
+            Some(&bob.token),
+            Some(json!({"outcome": "made"})),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+
+    let answered = server
+        .expect(
+            Method::POST,
+            &answer,
+            Some(&ada.token),
+            Some(json!({"outcome": "declined", "reason": "We lost touch."})),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(answered["state"], "declined");
+    assert_eq!(answered["reason"], "We lost touch.");
+    server
+        .expect(
+            Method::POST,
+            &answer,
+            Some(&ada.token),
+            Some(json!({"outcome": "made"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    let seen = server
+        .expect(Method::GET, &asks, Some(&admin.token), None, StatusCode::OK)
+        .await;
+    assert_eq!(seen[0]["state"], "declined");
+    server
+        .expect(
+            Method::GET,
+            &asks,
+            Some(&other_admin.token),
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+
+    // A second ask, made; a third, withdrawn when Ada stops sharing.
+    let ask = server
+        .expect(
+            Method::POST,
+            &asks,
+            Some(&admin.token),
+            Some(json!({"ally_id": ada.id, "contact_key": "member:A2"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    let made = server
+        .expect(
+            Method::POST,
+            &format!("/v1/intro-asks/{}/answer", ask["id"]),
+            Some(&ada.token),
+            Some(json!({"outcome": "made"})),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(made["state"], "made");
+    server
+        .expect(
+            Method::POST,
+            &asks,
+            Some(&admin.token),
+            Some(json!({"ally_id": ada.id, "contact_key": "member:A1"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/networks/{}/sharing", ada.network_id),
+            Some(&ada.token),
+            Some(json!({"sharing": false})),
+            StatusCode::OK,
+        )
+        .await;
+    let states: Vec<String> = server
+        .expect(Method::GET, &asks, Some(&admin.token), None, StatusCode::OK)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(states, ["withdrawn", "made", "declined"]);
+}

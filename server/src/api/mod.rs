@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+pub mod network;
 pub mod sync;
 
 use crate::db::{RefreshOutcome, RepoError, SessionRef, SharingOutcome, TokenHashes};
@@ -540,6 +541,11 @@ impl Modify for BearerSecurity {
         sync::commit,
         sync::abort,
         sync::digest,
+        network::contacts,
+        network::create_ask,
+        network::network_asks,
+        network::my_asks,
+        network::answer_ask,
         openapi
     ),
     components(schemas(ApiError, ErrorCode)),
@@ -548,6 +554,8 @@ impl Modify for BearerSecurity {
         (name = "sessions", description = "Signing in and out, refreshing tokens"),
         (name = "me", description = "The signed-in person, sharing, leaving, deleting the account"),
         (name = "sync", description = "Contact sync: sessions of idempotent batches, committed at once; the digest"),
+        (name = "network", description = "A network admin's view: the shared contacts, asking for introductions"),
+        (name = "intro asks", description = "An ally's introduction asks, and their answers"),
         (name = "meta", description = "About the API itself"),
     )
 )]
@@ -564,6 +572,7 @@ pub fn routes() -> Router<App> {
         .route("/networks/{network_id}/membership", delete(leave_network))
         .route("/openapi.json", get(openapi))
         .merge(sync::routes())
+        .merge(network::routes())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     debug_assert!(routes::ME.starts_with(allyshare_protocol::API_PREFIX));

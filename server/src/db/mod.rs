@@ -19,10 +19,12 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod network;
 pub mod sync;
 
 use allyshare_protocol::{
-    CommitResult, ContactDigest, ContactRecord, Me, NetworkMembership, Person, Role, SyncKind,
+    CommitResult, ContactDigest, ContactRecord, IntroAsk, IntroAskState, IntroOutcome, Me,
+    NetworkContact, NetworkMembership, Person, Role, SyncKind,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -276,8 +278,73 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// The digest of the contacts the server holds for the person.
     async fn contact_digest(&self, person_id: i64) -> Result<ContactDigest, RepoError>;
 
+    /// A page of the contacts visible to the network, and the position after its last row
+    /// when there are more.
+    async fn network_contacts(
+        &self,
+        network_id: i64,
+        query: &ContactQuery,
+    ) -> Result<(Vec<NetworkContact>, Option<(String, String)>), RepoError>;
+
+    /// Creates an ask, if the ally shares the contact with the network.
+    async fn create_ask(&self, ask: &NewIntroAsk<'_>) -> Result<AskOutcome, RepoError>;
+
+    /// Asks of a network, or to an ally (or both), newest first.
+    async fn list_asks(
+        &self,
+        network_id: Option<i64>,
+        ally_id: Option<i64>,
+        state: Option<IntroAskState>,
+    ) -> Result<Vec<IntroAsk>, RepoError>;
+
+    /// The ally answers one of their pending asks.
+    async fn answer_ask(
+        &self,
+        ally_id: i64,
+        ask_id: i64,
+        outcome: IntroOutcome,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<AnswerOutcome, RepoError>;
+
     /// Closes the underlying connections (a no-op where there is nothing to close).
     async fn close(&self) {}
+}
+
+/// Which page of a network's contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactQuery {
+    /// Words that must all appear in the name, headline or company (case-insensitive).
+    pub search: String,
+    /// Start after this (sort name, key).
+    pub after: Option<(String, String)>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewIntroAsk<'a> {
+    pub network_id: i64,
+    pub admin_id: i64,
+    pub ally_id: i64,
+    pub contact_key: &'a str,
+    pub note: &'a str,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AskOutcome {
+    Created(IntroAsk),
+    /// The person is not a sharing ally of the network, or does not hold the contact.
+    NotVisible,
+    /// The same ask is already pending.
+    AlreadyPending,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    Answered(IntroAsk),
+    NotFound,
+    NotPending(IntroAskState),
 }
 
 /// A contact ready to store: normalised, with its key, hash, and search columns.
@@ -886,6 +953,38 @@ impl Repository for SqliteRepository {
 
     async fn contact_digest(&self, person_id: i64) -> Result<ContactDigest, RepoError> {
         sync::digest(&self.pool, person_id).await
+    }
+
+    async fn network_contacts(
+        &self,
+        network_id: i64,
+        query: &ContactQuery,
+    ) -> Result<(Vec<NetworkContact>, Option<(String, String)>), RepoError> {
+        network::list_contacts(&self.pool, network_id, query).await
+    }
+
+    async fn create_ask(&self, ask: &NewIntroAsk<'_>) -> Result<AskOutcome, RepoError> {
+        network::create_ask(&self.pool, ask).await
+    }
+
+    async fn list_asks(
+        &self,
+        network_id: Option<i64>,
+        ally_id: Option<i64>,
+        state: Option<IntroAskState>,
+    ) -> Result<Vec<IntroAsk>, RepoError> {
+        network::list_asks(&self.pool, network_id, ally_id, state).await
+    }
+
+    async fn answer_ask(
+        &self,
+        ally_id: i64,
+        ask_id: i64,
+        outcome: IntroOutcome,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<AnswerOutcome, RepoError> {
+        network::answer_ask(&self.pool, ally_id, ask_id, outcome, reason, now).await
     }
 
     async fn close(&self) {
