@@ -148,7 +148,7 @@ pub async fn create_ask(
         })
         .await?
     {
-        AskOutcome::Created(ask) => Ok((StatusCode::CREATED, Json(ask))),
+        AskOutcome::Created(ask) => Ok((StatusCode::CREATED, Json(*ask))),
         AskOutcome::NotVisible => Err(ApiFailure::NotFound),
         AskOutcome::AlreadyPending => Err(ApiFailure::Conflict(
             "This ally already has a pending ask for this contact.".into(),
@@ -250,7 +250,7 @@ pub async fn answer_ask(
         .answer_ask(session.person_id, ask_id, answer.outcome, reason, app.now())
         .await?
     {
-        AnswerOutcome::Answered(ask) => Ok(Json(ask)),
+        AnswerOutcome::Answered(ask) => Ok(Json(*ask)),
         AnswerOutcome::NotFound => Err(ApiFailure::NotFound),
         AnswerOutcome::NotPending(state) => Err(ApiFailure::Conflict(format!(
             "This ask is {} already.",

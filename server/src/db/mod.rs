@@ -333,7 +333,7 @@ pub struct NewIntroAsk<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AskOutcome {
-    Created(IntroAsk),
+    Created(Box<IntroAsk>),
     /// The person is not a sharing ally of the network, or does not hold the contact.
     NotVisible,
     /// The same ask is already pending.
@@ -342,7 +342,7 @@ pub enum AskOutcome {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerOutcome {
-    Answered(IntroAsk),
+    Answered(Box<IntroAsk>),
     NotFound,
     NotPending(IntroAskState),
 }

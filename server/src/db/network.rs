@@ -199,7 +199,7 @@ pub async fn create_ask(pool: &SqlitePool, ask: &NewIntroAsk<'_>) -> Result<AskO
         .await?
         .ok_or_else(|| RepoError::Corrupt("the new ask vanished".into()))?;
     tx.commit().await?;
-    Ok(AskOutcome::Created(created))
+    Ok(AskOutcome::Created(Box::new(created)))
 }
 
 /// Asks of one network (`network_id`) or to one ally (`ally_id`), newest first.
@@ -259,7 +259,7 @@ pub async fn answer_ask(
     Ok(match ask {
         Some(ask) if ask.ally.id == ally_id => {
             if updated == 1 {
-                AnswerOutcome::Answered(ask)
+                AnswerOutcome::Answered(Box::new(ask))
             } else {
                 AnswerOutcome::NotPending(ask.state)
             }
