@@ -4,7 +4,8 @@
 //! Used by the native tests, the inspect command's examples, the benchmarks, and — through an
 //! exact JavaScript twin, `tests/fake-linkedin/synthetic.mjs` — by the fake LinkedIn the browser
 //! tests talk to. The two must agree value for value: both are checked against the same golden
-//! file, `tests/fixtures/linkedin/synthetic-seed7-n64.json`. So the generator uses only 32-bit
+//! file, `tests/fixtures/linkedin/synthetic-seed7-n64.json` (and the pages and export of
+//! `synthetic-seed1-n12-*`). So the generator uses only 32-bit
 //! integer arithmetic (exact in JavaScript with `Math.imul` and `>>> 0`) and fixed tables.
 //!
 //! Connection `i` depends only on `(seed, i)`; index 0 is the oldest. A list of `n` connections is
@@ -428,6 +429,28 @@ mod tests {
             .map(|i| SyntheticConnection::generate(7, i))
             .collect();
         assert_eq!(serde_json::to_value(ours).unwrap(), golden);
+    }
+
+    #[test]
+    fn pages_match_the_fixtures_the_javascript_twin_is_checked_against() {
+        let s = Synthetic::new(1, 12);
+        let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap();
+        assert_eq!(
+            parse(&s.dash_page(8, 4)),
+            parse(include_str!(
+                "../../tests/fixtures/linkedin/synthetic-seed1-n12-dash-start8-count4.json"
+            ))
+        );
+        assert_eq!(
+            parse(&s.legacy_page(8, 8)),
+            parse(include_str!(
+                "../../tests/fixtures/linkedin/synthetic-seed1-n12-legacy-start8-count8.json"
+            ))
+        );
+        assert_eq!(
+            s.csv(),
+            include_str!("../../tests/fixtures/linkedin/csv/synthetic-seed1-n12.csv")
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { startFakeLinkedIn, DEFAULT_DECORATION } from '../fake-linkedin/server.mjs';
-import { connection } from '../fake-linkedin/synthetic.mjs';
+import { connection, Synthetic } from '../fake-linkedin/synthetic.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 let li;
@@ -170,6 +170,11 @@ test('pages match the Rust generator (golden file shared with src/linkedin/synth
   const golden = JSON.parse(await readFile(`${here}/../fixtures/linkedin/synthetic-seed7-n64.json`, 'utf8'));
   const ours = golden.map((_, i) => connection(7, i));
   assert.deepEqual(ours, golden);
+  const fixture = async (name) => readFile(`${here}/../fixtures/linkedin/${name}`, 'utf8');
+  const s = new Synthetic(1, 12);
+  assert.deepEqual(s.dashPage(8, 4), JSON.parse(await fixture('synthetic-seed1-n12-dash-start8-count4.json')));
+  assert.deepEqual(s.legacyPage(8, 8), JSON.parse(await fixture('synthetic-seed1-n12-legacy-start8-count8.json')));
+  assert.equal(s.csv(), await fixture('csv/synthetic-seed1-n12.csv'));
 });
 
 test('CLI mode prints where it listens and serves', async () => {
