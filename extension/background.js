@@ -1,6 +1,8 @@
 // Service-worker loader: listeners are registered synchronously here (MV3 requires it) and each
 // event waits for the wasm before it is handed to Rust (src/background.rs). No logic lives here.
-import init, { handle_message, handle_installed } from './pkg/allyshare.js';
+import init, {
+  handle_message, handle_installed, handle_startup, handle_alarm,
+} from './pkg/allyshare.js';
 
 const ready = init();
 
@@ -14,4 +16,12 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 chrome.runtime.onInstalled.addListener((details) => {
   ready.then(() => handle_installed(details.reason)).catch((e) => console.error(e));
+});
+
+chrome.runtime.onStartup.addListener(() => {
+  ready.then(() => handle_startup()).catch((e) => console.error(e));
+});
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  ready.then(() => handle_alarm(alarm.name)).catch((e) => console.error(e));
 });

@@ -7,20 +7,15 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::browser::{self, ChromeStore, FetchHttp};
+use crate::browser::{self, BrowserPlatform, JOBS_ALARM};
 use crate::messages::{self, Intent, Problem, Reply, Sender};
 use crate::worker::Worker;
 
-type BrowserWorker = Worker<ChromeStore, FetchHttp, fn() -> u64>;
-
-fn now_secs() -> u64 {
-    (js_sys::Date::now() / 1000.0) as u64
-}
+type BrowserWorker = Worker<BrowserPlatform>;
 
 thread_local! {
-    static WORKER: &'static BrowserWorker = Box::leak(Box::new(
-        Worker::new(ChromeStore, FetchHttp::default(), now_secs as fn() -> u64),
-    ));
+    static WORKER: &'static BrowserWorker =
+        Box::leak(Box::new(Worker::new(BrowserPlatform::default())));
 }
 
 fn worker() -> &'static BrowserWorker {
@@ -32,6 +27,15 @@ pub fn to_js<T: Serialize>(value: &T) -> JsValue {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL)
+}
+
+/// Runs the due background jobs without holding up the caller.
+fn run_jobs_soon() {
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = worker().run_jobs().await {
+            web_sys::console::error_1(&format!("AllyShare background work failed: {e}").into());
+        }
+    });
 }
 
 /// `chrome.runtime.onMessage`: answers an extension page's intent with a [`Reply`].
@@ -47,7 +51,14 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
         return JsValue::NULL;
     }
     let reply: Reply = match serde_wasm_bindgen::from_value::<Intent>(message) {
-        Ok(intent) => worker().handle(intent).await,
+        Ok(intent) => {
+            let starts_work = intent.starts_work();
+            let reply = worker().handle(intent).await;
+            if starts_work {
+                run_jobs_soon();
+            }
+            reply
+        }
         Err(e) => {
             worker()
                 .reply(Some(Problem::Unexpected {
@@ -59,7 +70,8 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
     to_js(&reply)
 }
 
-/// `chrome.runtime.onInstalled`: on a fresh install, open the onboarding page.
+/// `chrome.runtime.onInstalled`: on a fresh install, open the onboarding page; in any case,
+/// make sure the job alarm exists.
 #[wasm_bindgen]
 pub async fn handle_installed(reason: String) {
     if reason == "install" {
@@ -67,5 +79,20 @@ pub async fn handle_installed(reason: String) {
         if let Err(e) = browser::open_tab(&url).await {
             web_sys::console::warn_1(&format!("could not open onboarding: {e}").into());
         }
+    }
+    run_jobs_soon();
+}
+
+/// `chrome.runtime.onStartup` (the browser started): resume or schedule the background work.
+#[wasm_bindgen]
+pub fn handle_startup() {
+    run_jobs_soon();
+}
+
+/// `chrome.alarms.onAlarm`.
+#[wasm_bindgen]
+pub fn handle_alarm(name: String) {
+    if name == JOBS_ALARM {
+        run_jobs_soon();
     }
 }

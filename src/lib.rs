@@ -15,11 +15,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod contact_list;
 pub mod contacts;
 pub mod http;
 pub mod jobs;
 pub mod linkedin;
 pub mod messages;
+pub mod platform;
 pub mod settings;
 pub mod store;
 pub mod sync;

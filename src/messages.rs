@@ -27,6 +27,86 @@ pub enum Intent {
     SetBackendUrl {
         url: String,
     },
+    /// Read LinkedIn and upload what is new, now (also: "I have logged in to LinkedIn").
+    SyncNow,
+    /// Share (or stop sharing) with one network.
+    SetSharing {
+        network_id: i64,
+        sharing: bool,
+    },
+    /// Stop sharing with every network: the server deletes the contacts, and so does the
+    /// extension.
+    StopSharing,
+    /// The text of a `Connections.csv` export, chosen in a file picker.
+    ImportCsv {
+        text: String,
+    },
+}
+
+impl Intent {
+    /// Whether the worker should run its jobs after answering.
+    pub fn starts_work(&self) -> bool {
+        matches!(
+            self,
+            Intent::SyncNow
+                | Intent::SetSharing { sharing: true, .. }
+                | Intent::ImportCsv { .. }
+                | Intent::SignIn { .. }
+        )
+    }
+}
+
+/// What the background work is doing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    #[default]
+    Idle,
+    /// Reading LinkedIn: `read` of `total` connections.
+    Reading { read: u32, total: Option<u32> },
+    /// Uploading: `sent` of `total` contacts.
+    Uploading { sent: u32, total: u32 },
+    /// Paused by a rate limit or server trouble; resumes by itself.
+    Waiting { until_ms: u64 },
+}
+
+/// The LinkedIn session, as last seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkedInState {
+    /// Not looked at yet.
+    #[default]
+    Unknown,
+    Connected,
+    /// Log in to LinkedIn, then sync again.
+    LoggedOut,
+    /// LinkedIn asked to slow down; reading resumes by itself.
+    Busy,
+    /// LinkedIn changed its format: the CSV import is the way on.
+    FormatChanged,
+}
+
+/// The background work at a glance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SyncView {
+    pub phase: Phase,
+    /// Contacts the extension has read (before exclusions).
+    pub contacts: u32,
+    /// Contacts the server has acknowledged.
+    pub shared: u32,
+    /// Progress of the current (or last) read.
+    pub read_so_far: u32,
+    pub read_total: Option<u32>,
+    /// Unix seconds.
+    pub last_sync_at: Option<u64>,
+    /// Unix seconds.
+    pub next_sync_at: Option<u64>,
+    pub linkedin: LinkedInState,
+    /// The last background problem, until a sync succeeds.
+    pub problem: Option<Problem>,
+    /// The summary of the last CSV import.
+    pub last_import: Option<String>,
 }
 
 /// Everything a page needs to render.
@@ -37,6 +117,21 @@ pub struct ViewState {
     pub me: Option<Me>,
     pub backend_url: String,
     pub default_backend_url: String,
+    #[serde(default)]
+    pub sync: SyncView,
+}
+
+impl ViewState {
+    /// The state of a signed-out extension (also what a page shows when the worker is silent).
+    pub fn signed_out(backend_url: &str) -> ViewState {
+        ViewState {
+            signed_in: false,
+            me: None,
+            backend_url: backend_url.to_string(),
+            default_backend_url: crate::settings::DEFAULT_BACKEND_URL.to_string(),
+            sync: SyncView::default(),
+        }
+    }
 }
 
 /// The worker's answer to every intent.
@@ -62,6 +157,8 @@ pub enum Problem {
     InvalidUrl { reason: String },
     /// The extension lacks permission to reach that server (the ally declined it).
     PermissionDenied { url: String },
+    /// The chosen file is not a usable LinkedIn export.
+    CsvUnreadable { detail: String },
     /// Anything else, with the detail for a bug report.
     Unexpected { detail: String },
 }
@@ -94,6 +191,7 @@ impl Problem {
             Problem::Server => ("errorServer", vec![]),
             Problem::InvalidUrl { .. } => ("invalidUrl", vec![]),
             Problem::PermissionDenied { url } => ("errorPermission", vec![url.clone()]),
+            Problem::CsvUnreadable { detail } => ("errorCsv", vec![detail.clone()]),
             Problem::Unexpected { detail } => ("errorUnexpected", vec![detail.clone()]),
         }
     }

@@ -33,6 +33,21 @@ pub mod keys {
     pub const PROFILE: (Area, &str) = (Area::Durable, "profile");
     /// The backend address chosen in the options page (absent: the build's default).
     pub const BACKEND_URL: (Area, &str) = (Area::Durable, "backend_url");
+    /// The job schedule ([`crate::jobs::Schedule`]).
+    pub const SCHEDULE: (Area, &str) = (Area::Durable, "schedule");
+    /// The LinkedIn read in progress ([`crate::linkedin::read::ReadJob`]).
+    pub const READ_JOB: (Area, &str) = (Area::Durable, "read_job");
+    /// What the server acknowledged ([`crate::sync::Ledger`]).
+    pub const LEDGER: (Area, &str) = (Area::Durable, "ledger");
+    /// The upload in progress ([`crate::sync::Upload`]).
+    pub const UPLOAD: (Area, &str) = (Area::Durable, "upload");
+    /// The background work's state and its view for the pages.
+    pub const WORK: (Area, &str) = (Area::Durable, "work");
+    /// How LinkedIn is read ([`crate::linkedin::ReadSettings`]); absent: the defaults. A
+    /// developer setting (pacing, decoration id), not shown to allies.
+    pub const READ_SETTINGS: (Area, &str) = (Area::Durable, "read_settings");
+    /// Keys of the contacts the ally chose not to share.
+    pub const EXCLUDED: (Area, &str) = (Area::Durable, "excluded");
 }
 
 /// Storage failed (quota, or the browser refused).

@@ -1,28 +1,47 @@
-//! The service worker's brain: owns the session, answers the pages' intents.
+//! The service worker's brain: owns the session and the background jobs, answers the pages.
 //!
-//! [`Worker`] is generic over [`Store`], [`Http`] and a clock, so the same code runs in the
-//! browser (over `chrome.storage` and `fetch`) and in native tests. It keeps one rule above all:
-//! the stored state is always what the backend last confirmed, so a worker stopped at any point
-//! wakes up consistent.
+//! [`Worker`] is generic over a [`Platform`], so the same code runs in the browser (over
+//! `chrome.*` and `fetch`) and in native tests. Two rules above all:
+//! - the stored state is always what was last confirmed (by the backend, or by LinkedIn's
+//!   answer), written after every step, so a worker stopped at any point wakes up consistent and
+//!   resumes — a read at its next page, an upload at its next batch;
+//! - one job at a time, even across worker restarts (a lease in the stored schedule).
 
-use allyshare_protocol::Me;
+use std::collections::HashSet;
+
+use allyshare_protocol::{routes, Me, SharingRequest};
 use futures_util::lock::Mutex;
+use serde::{Deserialize, Serialize};
 
 use crate::api::{self, ApiFailure};
 use crate::auth::{self, AccessToken, RefreshToken, TokenStep};
-use crate::http::{Http, HttpRequest, HttpResponse};
-use crate::messages::{Intent, Problem, Reply, ViewState};
+use crate::contact_list;
+use crate::contacts::{Contact, Fnv1a64};
+use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
+use crate::jobs::{JobKind, Outcome, Schedule};
+use crate::linkedin::read::{self, ReadJob, ReadMode, ReadState, Step};
+use crate::linkedin::session::Session as LinkedInSession;
+use crate::linkedin::{summary, ReadSettings};
+use crate::messages::{Intent, LinkedInState, Phase, Problem, Reply, SyncView, ViewState};
+use crate::platform::Platform;
 use crate::settings::{self, DEFAULT_BACKEND_URL};
-use crate::store::{self, keys, Store, StoreError};
+use crate::store::{self, keys, Area, Store, StoreError};
+use crate::sync::{self, Ledger, Progress, Upload};
+
+/// The contact list is stored in this many buckets, so an update rewrites a fraction of it.
+const CONTACT_BUCKETS: u64 = 16;
+
+/// Waits up to this long are slept through in place; longer ones end the run and an alarm
+/// resumes it (the worker must not hold on for minutes).
+const MAX_INLINE_WAIT_MS: u64 = 10_000;
 
 /// Owns the extension's state; one per service worker.
-pub struct Worker<S, H, C> {
-    store: S,
-    http: H,
-    /// Unix seconds.
-    now: C,
+pub struct Worker<P> {
+    platform: P,
     /// Refresh tokens are single use: two refreshes racing would end the session.
     refresh_lock: Mutex<()>,
+    /// One job runner per worker (the stored lease covers other workers).
+    run_lock: Mutex<()>,
 }
 
 impl From<StoreError> for Problem {
@@ -33,19 +52,52 @@ impl From<StoreError> for Problem {
     }
 }
 
-impl<S: Store, H: Http, C: Fn() -> u64> Worker<S, H, C> {
-    pub fn new(store: S, http: H, now: C) -> Self {
+/// Where the contacts read so far by an unfinished read are kept, page by page.
+fn page_key(i: u32) -> String {
+    format!("read_page.{i}")
+}
+
+fn bucket_key(b: u64) -> String {
+    format!("contacts.{b}")
+}
+
+fn bucket_of(key: &str) -> u64 {
+    let mut h = Fnv1a64::new();
+    h.write(key.as_bytes());
+    h.finish() % CONTACT_BUCKETS
+}
+
+/// The state of the background work, as stored between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+struct WorkState {
+    view: SyncView,
+    /// The server's digest disagreed with the ledger: the next upload is a full one.
+    needs_full: bool,
+    /// Pages saved by the read in progress.
+    pages: u32,
+}
+
+impl<P: Platform> Worker<P> {
+    pub fn new(platform: P) -> Self {
         Worker {
-            store,
-            http,
-            now,
+            platform,
             refresh_lock: Mutex::new(()),
+            run_lock: Mutex::new(()),
         }
     }
 
-    /// The storage, for tests and for the browser glue.
-    pub fn store(&self) -> &S {
-        &self.store
+    /// The platform, for tests and for the browser glue.
+    pub fn platform(&self) -> &P {
+        &self.platform
+    }
+
+    fn store(&self) -> &P::Store {
+        self.platform.store()
+    }
+
+    fn now(&self) -> u64 {
+        self.platform.now_ms() / 1000
     }
 
     /// Handles one intent and answers with the resulting state.
@@ -56,6 +108,13 @@ impl<S: Store, H: Http, C: Fn() -> u64> Worker<S, H, C> {
             Intent::SignIn { email, password } => self.sign_in(&email, &password).await,
             Intent::SignOut => self.sign_out().await,
             Intent::SetBackendUrl { url } => self.set_backend_url(&url).await,
+            Intent::SyncNow => self.request_run().await,
+            Intent::SetSharing {
+                network_id,
+                sharing,
+            } => self.set_sharing(network_id, sharing).await,
+            Intent::StopSharing => self.stop_sharing().await,
+            Intent::ImportCsv { text } => self.import_csv(&text).await,
         };
         self.reply(outcome.err()).await
     }
@@ -65,12 +124,7 @@ impl<S: Store, H: Http, C: Fn() -> u64> Worker<S, H, C> {
         match self.view_state().await {
             Ok(state) => Reply { state, problem },
             Err(e) => Reply {
-                state: ViewState {
-                    signed_in: false,
-                    me: None,
-                    backend_url: DEFAULT_BACKEND_URL.to_string(),
-                    default_backend_url: DEFAULT_BACKEND_URL.to_string(),
-                },
+                state: ViewState::signed_out(DEFAULT_BACKEND_URL),
                 problem: Some(problem.unwrap_or(e.into())),
             },
         }
@@ -78,37 +132,46 @@ impl<S: Store, H: Http, C: Fn() -> u64> Worker<S, H, C> {
 
     /// The state as stored, without any network call.
     pub async fn view_state(&self) -> Result<ViewState, StoreError> {
-        let refresh: Option<RefreshToken> = store::load(&self.store, keys::REFRESH_TOKEN).await?;
-        let signed_in = refresh.is_some_and(|r| r.usable_at((self.now)()));
+        let refresh: Option<RefreshToken> = store::load(self.store(), keys::REFRESH_TOKEN).await?;
+        let signed_in = refresh.is_some_and(|r| r.usable_at(self.now()));
         let me: Option<Me> = if signed_in {
-            store::load(&self.store, keys::PROFILE).await?
+            store::load(self.store(), keys::PROFILE).await?
         } else {
             None
         };
+        let work: WorkState = store::load(self.store(), keys::WORK)
+            .await?
+            .unwrap_or_default();
+        let schedule: Option<Schedule> = store::load(self.store(), keys::SCHEDULE).await?;
+        let mut sync = work.view;
+        sync.next_sync_at = schedule.map(|s| s.next_wake(self.now()));
         Ok(ViewState {
             signed_in,
             me,
             backend_url: self.backend_url().await?,
             default_backend_url: DEFAULT_BACKEND_URL.to_string(),
+            sync,
         })
     }
 
     /// The backend in use: the ally's choice, else the build's default.
     pub async fn backend_url(&self) -> Result<String, StoreError> {
-        Ok(store::load(&self.store, keys::BACKEND_URL)
+        Ok(store::load(self.store(), keys::BACKEND_URL)
             .await?
             .unwrap_or_else(|| DEFAULT_BACKEND_URL.to_string()))
     }
 
+    // ------------------------------------------------------------------ session
+
     async fn sign_in(&self, email: &str, password: &str) -> Result<(), Problem> {
         let base = self.backend_url().await?;
         let response = self
-            .http
-            .send(api::sign_in(&base, email, password))
+            .platform
+            .backend(api::sign_in(&base, email, password))
             .await
             .map_err(|e| Problem::from_api(&e.into(), &base))?;
         let tokens = api::read_sign_in(&response).map_err(|e| Problem::from_api(&e, &base))?;
-        // A new sign-in replaces whatever was there (another account's profile included).
+        // A new sign-in replaces whatever was there (another account's data included).
         self.forget_session().await?;
         self.save_tokens(&tokens).await?;
         self.refresh_profile().await
@@ -134,7 +197,7 @@ impl<S: Store, H: Http, C: Fn() -> u64> Worker<S, H, C> {
             Err(e) => Err(e),
         };
         match result {
-            Ok(me) => Ok(store::save(&self.store, keys::PROFILE, &me).await?),
+            Ok(me) => Ok(store::save(self.store(), keys::PROFILE, &me).await?),
             Err(e @ (ApiFailure::Unauthorized | ApiFailure::SessionEnded)) => {
                 self.forget_session().await?;
                 Err(Problem::from_api(&e, &base))
@@ -150,12 +213,12 @@ impl<S: Store, H: Http, C: Fn() -> u64> Worker<S, H, C> {
         if url == self.backend_url().await? {
             return Ok(());
         }
-        // Tokens belong to the old backend: end that session first.
+        // Tokens and acknowledgements belong to the old backend: end that session first.
         self.sign_out().await?;
         if url == DEFAULT_BACKEND_URL {
-            store::forget(&self.store, keys::BACKEND_URL).await?;
+            store::forget(self.store(), keys::BACKEND_URL).await?;
         } else {
-            store::save(&self.store, keys::BACKEND_URL, &url).await?;
+            store::save(self.store(), keys::BACKEND_URL, &url).await?;
         }
         Ok(())
     }
@@ -167,12 +230,12 @@ impl<S: Store, H: Http, C: Fn() -> u64> Worker<S, H, C> {
         request: impl Fn() -> HttpRequest,
     ) -> Result<HttpResponse, ApiFailure> {
         let token = self.access_token(None).await?;
-        let response = self.http.send(request().bearer(&token)).await?;
+        let response = self.platform.backend(request().bearer(&token)).await?;
         if response.status != 401 {
             return Ok(response);
         }
         let token = self.access_token(Some(&token)).await?;
-        let response = self.http.send(request().bearer(&token)).await?;
+        let response = self.platform.backend(request().bearer(&token)).await?;
         if response.status == 401 {
             self.forget_session().await.ok();
             return Err(ApiFailure::SessionEnded);
@@ -185,20 +248,22 @@ impl<S: Store, H: Http, C: Fn() -> u64> Worker<S, H, C> {
     async fn access_token(&self, refused: Option<&str>) -> Result<String, ApiFailure> {
         let _one_at_a_time = self.refresh_lock.lock().await;
         let storage = |e: StoreError| ApiFailure::BadResponse(e.to_string());
-        let access: Option<AccessToken> = store::load(&self.store, keys::ACCESS_TOKEN)
+        let access: Option<AccessToken> = store::load(self.store(), keys::ACCESS_TOKEN)
             .await
             .map_err(storage)?;
         let access = access.filter(|a| Some(a.token.as_str()) != refused);
-        let refresh: Option<RefreshToken> = store::load(&self.store, keys::REFRESH_TOKEN)
+        let refresh: Option<RefreshToken> = store::load(self.store(), keys::REFRESH_TOKEN)
             .await
             .map_err(storage)?;
-        let now = (self.now)();
-        match auth::next_step(now, access.as_ref(), refresh.as_ref()) {
+        match auth::next_step(self.now(), access.as_ref(), refresh.as_ref()) {
             TokenStep::Use(token) => Ok(token),
             TokenStep::SignIn => Err(ApiFailure::SessionEnded),
             TokenStep::Refresh(refresh_token) => {
                 let base = self.backend_url().await.map_err(storage)?;
-                let response = self.http.send(api::refresh(&base, &refresh_token)).await?;
+                let response = self
+                    .platform
+                    .backend(api::refresh(&base, &refresh_token))
+                    .await?;
                 match api::read_refresh(&response) {
                     Ok(tokens) => {
                         self.save_tokens(&tokens).await.map_err(storage)?;
@@ -218,17 +283,504 @@ impl<S: Store, H: Http, C: Fn() -> u64> Worker<S, H, C> {
         &self,
         tokens: &allyshare_protocol::SessionTokens,
     ) -> Result<(), StoreError> {
-        let (access, refresh) = auth::tokens_at((self.now)(), tokens);
+        let (access, refresh) = auth::tokens_at(self.now(), tokens);
         // Refresh token first: if the worker stops between the two writes, the next wake-up
         // refreshes again instead of holding an access token whose refresh token was consumed.
-        store::save(&self.store, keys::REFRESH_TOKEN, &refresh).await?;
-        store::save(&self.store, keys::ACCESS_TOKEN, &access).await
+        store::save(self.store(), keys::REFRESH_TOKEN, &refresh).await?;
+        store::save(self.store(), keys::ACCESS_TOKEN, &access).await
     }
 
+    /// Signing out forgets the account and everything tied to it on this browser: tokens, the
+    /// profile, what the server acknowledged, and the contacts read for it.
     async fn forget_session(&self) -> Result<(), StoreError> {
-        store::forget(&self.store, keys::ACCESS_TOKEN).await?;
-        store::forget(&self.store, keys::REFRESH_TOKEN).await?;
-        store::forget(&self.store, keys::PROFILE).await
+        store::forget(self.store(), keys::ACCESS_TOKEN).await?;
+        store::forget(self.store(), keys::REFRESH_TOKEN).await?;
+        store::forget(self.store(), keys::PROFILE).await?;
+        self.forget_contacts().await
+    }
+
+    // ------------------------------------------------------------------ sharing
+
+    async fn set_sharing(&self, network_id: i64, sharing: bool) -> Result<(), Problem> {
+        let base = self.backend_url().await?;
+        let route = routes::fill(routes::NETWORK_SHARING, &[&network_id]);
+        let body = serde_json::to_string(&SharingRequest { sharing }).unwrap_or_default();
+        let result = self
+            .authed(|| HttpRequest::new(Method::Put, format!("{base}{route}")).json(body.clone()))
+            .await
+            .and_then(|r| api::classify(&r));
+        if let Err(e) = result {
+            return Err(Problem::from_api(&e, &base));
+        }
+        // The local state follows what the server confirmed.
+        self.refresh_profile().await?;
+        self.after_sharing_change().await?;
+        if sharing {
+            self.request_run().await?;
+        }
+        Ok(())
+    }
+
+    async fn stop_sharing(&self) -> Result<(), Problem> {
+        let me: Option<Me> = store::load(self.store(), keys::PROFILE).await?;
+        for network in me.iter().flat_map(|m| &m.networks).filter(|n| n.sharing) {
+            let base = self.backend_url().await?;
+            let route = routes::fill(routes::NETWORK_SHARING, &[&network.id]);
+            let body =
+                serde_json::to_string(&SharingRequest { sharing: false }).unwrap_or_default();
+            self.authed(|| {
+                HttpRequest::new(Method::Put, format!("{base}{route}")).json(body.clone())
+            })
+            .await
+            .and_then(|r| api::classify(&r))
+            .map_err(|e| Problem::from_api(&e, &base))?;
+        }
+        self.refresh_profile().await?;
+        self.after_sharing_change().await
+    }
+
+    /// When no network is shared with any more, the server has deleted the contacts: so does
+    /// the extension (and it stops reading LinkedIn).
+    async fn after_sharing_change(&self) -> Result<(), Problem> {
+        let me: Option<Me> = store::load(self.store(), keys::PROFILE).await?;
+        let sharing_anywhere = me.iter().flat_map(|m| &m.networks).any(|n| n.sharing);
+        if !sharing_anywhere {
+            self.forget_contacts().await?;
+        }
+        Ok(())
+    }
+
+    async fn forget_contacts(&self) -> Result<(), StoreError> {
+        let work: WorkState = store::load(self.store(), keys::WORK)
+            .await?
+            .unwrap_or_default();
+        for i in 0..work.pages {
+            self.store().remove(Area::Durable, &page_key(i)).await?;
+        }
+        for b in 0..CONTACT_BUCKETS {
+            self.store().remove(Area::Durable, &bucket_key(b)).await?;
+        }
+        for key in [
+            keys::LEDGER,
+            keys::UPLOAD,
+            keys::READ_JOB,
+            keys::WORK,
+            keys::SCHEDULE,
+            keys::EXCLUDED,
+        ] {
+            store::forget(self.store(), key).await?;
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ contacts
+
+    /// The contacts read so far (all buckets).
+    pub async fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
+        let mut all = Vec::new();
+        for b in 0..CONTACT_BUCKETS {
+            let bucket: Option<Vec<Contact>> =
+                store::load(self.store(), (Area::Durable, &bucket_key(b))).await?;
+            all.extend(bucket.unwrap_or_default());
+        }
+        Ok(all)
+    }
+
+    async fn save_contacts(&self, list: &[Contact]) -> Result<(), StoreError> {
+        let mut buckets: Vec<Vec<&Contact>> = vec![Vec::new(); CONTACT_BUCKETS as usize];
+        for c in list {
+            buckets[bucket_of(&c.key()) as usize].push(c);
+        }
+        for (b, contacts) in buckets.iter().enumerate() {
+            store::save(
+                self.store(),
+                (Area::Durable, &bucket_key(b as u64)),
+                contacts,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn import_csv(&self, text: &str) -> Result<(), Problem> {
+        let import =
+            crate::linkedin::csv::import(text.as_bytes()).map_err(|e| Problem::CsvUnreadable {
+                detail: e.to_string(),
+            })?;
+        let list = self.contacts().await?;
+        let merged = contact_list::merge(&list, &import.contacts);
+        self.save_contacts(&merged).await?;
+        self.update_view(|v| {
+            v.contacts = merged.len() as u32;
+            v.last_import = Some(import.summary());
+        })
+        .await?;
+        self.request_run().await
+    }
+
+    // ------------------------------------------------------------------ jobs
+
+    /// "Sync now" (or the ally fixed what a job waited for): due at once.
+    async fn request_run(&self) -> Result<(), Problem> {
+        let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
+            .await?
+            .unwrap_or_default();
+        schedule.request_manual();
+        store::save(self.store(), keys::SCHEDULE, &schedule).await?;
+        Ok(())
+    }
+
+    async fn update_view(&self, change: impl FnOnce(&mut SyncView)) -> Result<(), StoreError> {
+        let mut work: WorkState = store::load(self.store(), keys::WORK)
+            .await?
+            .unwrap_or_default();
+        change(&mut work.view);
+        store::save(self.store(), keys::WORK, &work).await
+    }
+
+    /// Runs every job that is due, one at a time, then asks to be woken for the next one.
+    /// Called on every alarm, at start-up, and after intents that start work.
+    pub async fn run_jobs(&self) -> Result<(), StoreError> {
+        let Some(_only_runner) = self.run_lock.try_lock() else {
+            return Ok(());
+        };
+        loop {
+            if !self.view_state().await?.signed_in {
+                return Ok(());
+            }
+            let now = self.now();
+            let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
+                .await?
+                .unwrap_or_default();
+            let Some(kind) = schedule.try_start(now) else {
+                self.platform
+                    .wake_at(schedule.next_wake(now).saturating_mul(1000))
+                    .await;
+                return Ok(());
+            };
+            let started_at = now;
+            store::save(self.store(), keys::SCHEDULE, &schedule).await?;
+            let outcome = self.run_job(kind, started_at).await?;
+            let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
+                .await?
+                .unwrap_or_default();
+            if !schedule.renew(kind, started_at, self.now()) {
+                // Another runner took over meanwhile; it owns the schedule now.
+                return Ok(());
+            }
+            schedule.finish(kind, outcome.clone(), self.now());
+            store::save(self.store(), keys::SCHEDULE, &schedule).await?;
+            if outcome == Outcome::Done {
+                self.update_view(|v| v.last_sync_at = Some(self.now()))
+                    .await?;
+            }
+        }
+    }
+
+    /// Keeps the lease alive; false when this run lost it and must stop.
+    async fn renew(&self, kind: JobKind, started_at: u64) -> Result<bool, StoreError> {
+        let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
+            .await?
+            .unwrap_or_default();
+        let ok = schedule.renew(kind, started_at, self.now());
+        if ok {
+            store::save(self.store(), keys::SCHEDULE, &schedule).await?;
+        }
+        Ok(ok)
+    }
+
+    async fn sharing_anywhere(&self) -> Result<bool, StoreError> {
+        let me: Option<Me> = store::load(self.store(), keys::PROFILE).await?;
+        Ok(me.iter().flat_map(|m| &m.networks).any(|n| n.sharing))
+    }
+
+    async fn run_job(&self, kind: JobKind, started_at: u64) -> Result<Outcome, StoreError> {
+        let sharing = self.sharing_anywhere().await?;
+        // Reading LinkedIn for nobody is neither useful nor polite: routine work waits until
+        // the ally shares; a read the ally asked for (onboarding, "Sync now") runs.
+        if !sharing && kind != JobKind::Manual {
+            return Ok(Outcome::Done);
+        }
+        match self.read_linkedin(kind, started_at).await? {
+            Outcome::Done => {}
+            other => return Ok(other),
+        }
+        if !sharing {
+            self.set_phase(Phase::Idle).await?;
+            return Ok(Outcome::Done);
+        }
+        self.upload(kind, started_at).await
+    }
+
+    async fn set_phase(&self, phase: Phase) -> Result<(), StoreError> {
+        self.update_view(|v| v.phase = phase).await
+    }
+
+    /// Reads LinkedIn until the read is done, must wait, or cannot go on.
+    async fn read_linkedin(&self, kind: JobKind, started_at: u64) -> Result<Outcome, StoreError> {
+        let settings: ReadSettings = store::load(self.store(), keys::READ_SETTINGS)
+            .await?
+            .unwrap_or_default();
+        let mode = if kind == JobKind::Full {
+            ReadMode::Full
+        } else {
+            ReadMode::Incremental
+        };
+        let mut job: ReadJob = match store::load::<ReadJob>(self.store(), keys::READ_JOB).await? {
+            Some(job) if job.state != ReadState::Done => job,
+            _ => {
+                self.update_view(|v| v.read_so_far = 0).await?;
+                ReadJob::new(mode, &settings)
+            }
+        };
+        // Back from "log in to LinkedIn": go on from where it stopped.
+        job.resume();
+        let list = self.contacts().await?;
+        let known_keys = contact_list::known_keys(&list);
+        let known = read::known_in(&known_keys);
+        let mut work: WorkState = store::load(self.store(), keys::WORK)
+            .await?
+            .unwrap_or_default();
+        loop {
+            let cookie = self.platform.linkedin_jsessionid().await;
+            let Ok(session) = LinkedInSession::from_jsessionid(cookie.as_deref()) else {
+                job.on_logged_out();
+                store::save(self.store(), keys::READ_JOB, &job).await?;
+                self.update_view(|v| {
+                    v.linkedin = LinkedInState::LoggedOut;
+                    v.phase = Phase::Idle;
+                })
+                .await?;
+                return Ok(Outcome::NeedsAlly);
+            };
+            if job.total.is_none() && job.counts.requests == 0 {
+                let request = summary::request(&settings, &session);
+                if let Ok(response) = self.platform.linkedin(request).await {
+                    if let Some(total) = summary::read(&response) {
+                        job.set_total(total);
+                    }
+                }
+            }
+            let now_ms = self.platform.now_ms();
+            let request = match job.next(&settings, &session, now_ms) {
+                read::Next::Finished => break,
+                read::Next::Wait { until_ms } => {
+                    if until_ms.saturating_sub(now_ms) <= MAX_INLINE_WAIT_MS {
+                        self.platform
+                            .sleep_ms(until_ms.saturating_sub(now_ms))
+                            .await;
+                        continue;
+                    }
+                    return Ok(Outcome::RetryAt(until_ms.div_ceil(1000)));
+                }
+                read::Next::Request(request) => request,
+            };
+            let step = match self.platform.linkedin(request).await {
+                Ok(response) => job.on_response(
+                    &settings,
+                    &response,
+                    self.platform.now_ms(),
+                    self.platform.random(),
+                    &known,
+                ),
+                Err(_) => job.on_transport_error(
+                    &settings,
+                    self.platform.now_ms(),
+                    self.platform.random(),
+                ),
+            };
+            let page: Option<&Vec<Contact>> = match &step {
+                Step::Continue { contacts, .. } | Step::Done { contacts } => Some(contacts),
+                _ => None,
+            };
+            // The page first, then the job that points past it: a stop in between re-reads
+            // one page (harmless: merged by key), never skips one.
+            if let Some(contacts) = page {
+                store::save(
+                    self.store(),
+                    (Area::Durable, &page_key(work.pages)),
+                    contacts,
+                )
+                .await?;
+                work.pages += 1;
+                store::save(self.store(), keys::WORK, &work).await?;
+            }
+            store::save(self.store(), keys::READ_JOB, &job).await?;
+            let read_so_far = job.counts.contacts;
+            let total = job.total;
+            work.view.read_so_far = read_so_far;
+            work.view.read_total = total;
+            work.view.phase = Phase::Reading {
+                read: read_so_far,
+                total,
+            };
+            work.view.linkedin = LinkedInState::Connected;
+            store::save(self.store(), keys::WORK, &work).await?;
+            if !self.renew(kind, started_at).await? {
+                return Ok(Outcome::RetryAt(self.now() + 1));
+            }
+            match step {
+                Step::Continue { wait_ms, .. } => {
+                    if wait_ms <= MAX_INLINE_WAIT_MS {
+                        self.platform.sleep_ms(wait_ms).await;
+                    }
+                }
+                Step::Done { .. } => break,
+                Step::BackOff { until_ms, .. } => {
+                    self.update_view(|v| {
+                        v.phase = Phase::Waiting { until_ms };
+                        v.linkedin = LinkedInState::Busy;
+                    })
+                    .await?;
+                    return Ok(Outcome::RetryAt(until_ms.div_ceil(1000)));
+                }
+                Step::LoggedOut => {
+                    self.update_view(|v| {
+                        v.linkedin = LinkedInState::LoggedOut;
+                        v.phase = Phase::Idle;
+                    })
+                    .await?;
+                    return Ok(Outcome::NeedsAlly);
+                }
+                Step::SourceGone { next: Some(_), .. } => {}
+                Step::SourceGone { next: None, .. } => {
+                    self.update_view(|v| {
+                        v.linkedin = LinkedInState::FormatChanged;
+                        v.phase = Phase::Idle;
+                    })
+                    .await?;
+                    return Ok(Outcome::NeedsAlly);
+                }
+            }
+        }
+        // The read is complete: fold its pages into the list.
+        let mut read_contacts: Vec<Contact> = Vec::new();
+        for i in 0..work.pages {
+            let page: Option<Vec<Contact>> =
+                store::load(self.store(), (Area::Durable, &page_key(i))).await?;
+            read_contacts.extend(page.unwrap_or_default());
+        }
+        let merged = if job.mode == ReadMode::Full && job.state == ReadState::Done {
+            contact_list::replace(&list, &read_contacts)
+        } else {
+            contact_list::merge(&list, &read_contacts)
+        };
+        self.save_contacts(&merged).await?;
+        for i in 0..work.pages {
+            self.store().remove(Area::Durable, &page_key(i)).await?;
+        }
+        work.pages = 0;
+        work.view.contacts = merged.len() as u32;
+        work.view.phase = Phase::Idle;
+        store::save(self.store(), keys::WORK, &work).await?;
+        store::forget(self.store(), keys::READ_JOB).await?;
+        Ok(Outcome::Done)
+    }
+
+    /// Uploads what changed since the server's last acknowledgement.
+    async fn upload(&self, kind: JobKind, started_at: u64) -> Result<Outcome, StoreError> {
+        let base = self.backend_url().await?;
+        let list = self.contacts().await?;
+        let excluded: HashSet<String> = store::load(self.store(), keys::EXCLUDED)
+            .await?
+            .unwrap_or_default();
+        let (records, _refused) = contact_list::records_to_share(&list, &excluded);
+        let ledger: Ledger = store::load(self.store(), keys::LEDGER)
+            .await?
+            .unwrap_or_default();
+        let work: WorkState = store::load(self.store(), keys::WORK)
+            .await?
+            .unwrap_or_default();
+        let sync_kind = if kind == JobKind::Full || work.needs_full {
+            allyshare_protocol::SyncKind::Full
+        } else {
+            allyshare_protocol::SyncKind::Delta
+        };
+        let limits = allyshare_protocol::SyncLimits::default();
+        let Some(plan) = sync::plan(sync_kind, &records, &ledger, &limits) else {
+            store::forget(self.store(), keys::UPLOAD).await?;
+            self.update_view(|v| {
+                v.shared = ledger.len() as u32;
+                v.phase = Phase::Idle;
+            })
+            .await?;
+            return Ok(Outcome::Done);
+        };
+        let mut upload = match store::load::<Upload>(self.store(), keys::UPLOAD).await? {
+            Some(saved) if saved.matches(&plan) => saved,
+            _ => Upload::new(&plan),
+        };
+        let total = plan.contact_count() as u32;
+        loop {
+            let sent: u32 = plan.batches[..upload.acked as usize]
+                .iter()
+                .map(|b| b.len() as u32)
+                .sum();
+            self.set_phase(Phase::Uploading { sent, total }).await?;
+            let request = upload.request(&base, &plan);
+            let answer = match self.authed(|| request.clone()).await {
+                Ok(response) => Ok(response),
+                Err(ApiFailure::SessionEnded) => {
+                    self.set_phase(Phase::Idle).await?;
+                    return Ok(Outcome::NeedsAlly);
+                }
+                Err(ApiFailure::Unreachable(e)) => Err(TransportError::Network(e)),
+                Err(e) => Err(TransportError::Network(e.to_string())),
+            };
+            let progress =
+                upload.on_response(answer, self.platform.now_ms(), self.platform.random());
+            store::save(self.store(), keys::UPLOAD, &upload).await?;
+            if !self.renew(kind, started_at).await? {
+                return Ok(Outcome::RetryAt(self.now() + 1));
+            }
+            match progress {
+                Progress::Continue => {}
+                Progress::Wait { until_ms } => {
+                    let now_ms = self.platform.now_ms();
+                    if until_ms.saturating_sub(now_ms) <= MAX_INLINE_WAIT_MS {
+                        self.platform
+                            .sleep_ms(until_ms.saturating_sub(now_ms))
+                            .await;
+                    } else {
+                        self.update_view(|v| {
+                            v.phase = Phase::Waiting { until_ms };
+                            v.problem = Some(Problem::Server);
+                        })
+                        .await?;
+                        return Ok(Outcome::RetryAt(until_ms.div_ceil(1000)));
+                    }
+                }
+                Progress::Done(result) => {
+                    let (ledger, in_step) = sync::after_commit(&plan, &result);
+                    store::save(self.store(), keys::LEDGER, &ledger).await?;
+                    store::forget(self.store(), keys::UPLOAD).await?;
+                    let mut work: WorkState = store::load(self.store(), keys::WORK)
+                        .await?
+                        .unwrap_or_default();
+                    // The server holds something else than we think: re-send everything next.
+                    work.needs_full = !in_step;
+                    work.view.shared = ledger.len() as u32;
+                    work.view.phase = Phase::Idle;
+                    work.view.problem = None;
+                    store::save(self.store(), keys::WORK, &work).await?;
+                    return Ok(Outcome::Done);
+                }
+                Progress::Failed(failure) => {
+                    store::forget(self.store(), keys::UPLOAD).await?;
+                    let problem = match failure {
+                        sync::SyncFailure::NotSharing => None,
+                        sync::SyncFailure::SignedOut => Some(Problem::SessionEnded),
+                        sync::SyncFailure::Refused(detail) => Some(Problem::Unexpected { detail }),
+                    };
+                    self.update_view(|v| {
+                        v.phase = Phase::Idle;
+                        v.problem = problem;
+                    })
+                    .await?;
+                    return Ok(Outcome::NeedsAlly);
+                }
+            }
+        }
     }
 }
 
@@ -238,7 +790,7 @@ mod tests {
     //! the API's token rules (single-use refresh tokens, revocation). The same flows run
     //! against the real server in `tests/worker_server.rs` and in the browser end to end.
     use super::*;
-    use crate::http::{HttpResponse, Method, TransportError};
+    use crate::http::{Http, HttpResponse, Method, TransportError};
     use crate::store::{Area, MemoryStore};
     use allyshare_protocol::{NetworkMembership, Person, Role, SessionTokens};
     use std::cell::{Cell, RefCell};
@@ -306,7 +858,7 @@ mod tests {
         )
     }
 
-    impl Http for &Backend {
+    impl Http for Backend {
         async fn send(&self, r: HttpRequest) -> Result<HttpResponse, TransportError> {
             let path = r
                 .url
@@ -404,7 +956,47 @@ mod tests {
         }
     }
 
-    fn sign_in(w: &Worker<MemoryStore, &Backend, impl Fn() -> u64>) -> Reply {
+    /// The worker's platform in these tests: memory storage, the scripted backend, a clock
+    /// the test moves, and no LinkedIn session.
+    struct TestPlatform<'a> {
+        store: MemoryStore,
+        backend: &'a Backend,
+        now_secs: Cell<u64>,
+    }
+
+    impl Platform for TestPlatform<'_> {
+        type Store = MemoryStore;
+        fn store(&self) -> &MemoryStore {
+            &self.store
+        }
+        async fn backend(&self, r: HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.backend.send(r).await
+        }
+        async fn linkedin(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+            Err(TransportError::Network("no LinkedIn in these tests".into()))
+        }
+        async fn linkedin_jsessionid(&self) -> Option<String> {
+            None
+        }
+        async fn sleep_ms(&self, _: u64) {}
+        fn now_ms(&self) -> u64 {
+            self.now_secs.get() * 1000
+        }
+        fn random(&self) -> u64 {
+            4
+        }
+        async fn wake_at(&self, _: u64) {}
+    }
+
+    fn worker(backend: &Backend, now: u64) -> Worker<TestPlatform<'_>> {
+        Worker::new(TestPlatform {
+            store: MemoryStore::new(),
+            backend,
+            now_secs: Cell::new(now),
+        })
+    }
+
+    fn sign_in(w: &Worker<TestPlatform<'_>>) -> Reply {
         block_on(w.handle(Intent::SignIn {
             email: "ada@example.org".into(),
             password: "right-password".into(),
@@ -414,36 +1006,45 @@ mod tests {
     #[test]
     fn sign_in_stores_tokens_in_their_areas_and_reads_the_profile() {
         let backend = Backend::default();
-        let w = Worker::new(MemoryStore::new(), &backend, || 1_000);
+        let w = worker(&backend, 1_000);
         let reply = sign_in(&w);
         assert_eq!(reply.problem, None);
         assert!(reply.state.signed_in);
         assert_eq!(reply.state.me.unwrap().networks[0].name, "Sales Network");
-        assert_eq!(w.store().len(Area::Memory), 1, "only the access token");
-        assert_eq!(w.store().len(Area::Durable), 2, "refresh token and profile");
+        assert_eq!(
+            w.platform().store.len(Area::Memory),
+            1,
+            "only the access token"
+        );
+        assert_eq!(
+            w.platform().store.len(Area::Durable),
+            2,
+            "refresh token and profile"
+        );
     }
 
     #[test]
     fn wrong_password_is_said_plainly_and_stores_nothing() {
         let backend = Backend::default();
-        let w = Worker::new(MemoryStore::new(), &backend, || 1_000);
+        let w = worker(&backend, 1_000);
         let reply = block_on(w.handle(Intent::SignIn {
             email: "ada@example.org".into(),
             password: "wrong".into(),
         }));
         assert_eq!(reply.problem, Some(Problem::InvalidCredentials));
         assert!(!reply.state.signed_in);
-        assert!(w.store().is_empty(Area::Memory) && w.store().is_empty(Area::Durable));
+        assert!(
+            w.platform().store.is_empty(Area::Memory) && w.platform().store.is_empty(Area::Durable)
+        );
     }
 
     #[test]
     fn expired_access_token_is_refreshed_silently_after_a_browser_restart() {
         let backend = Backend::default();
-        let now = Cell::new(1_000);
-        let w = Worker::new(MemoryStore::new(), &backend, || now.get());
+        let w = worker(&backend, 1_000);
         sign_in(&w);
-        w.store().restart_browser();
-        now.set(5_000);
+        w.platform().store.restart_browser();
+        w.platform().now_secs.set(5_000);
         let reply = block_on(w.handle(Intent::Refresh));
         assert_eq!(reply.problem, None);
         assert!(reply.state.signed_in);
@@ -457,7 +1058,7 @@ mod tests {
     #[test]
     fn a_token_revoked_in_flight_is_refreshed_once_and_retried() {
         let backend = Backend::default();
-        let w = Worker::new(MemoryStore::new(), &backend, || 1_000);
+        let w = worker(&backend, 1_000);
         sign_in(&w);
         backend.access.borrow_mut().clear(); // the server forgot the access token
         let reply = block_on(w.handle(Intent::Refresh));
@@ -472,10 +1073,9 @@ mod tests {
     #[test]
     fn concurrent_intents_refresh_only_once() {
         let backend = Backend::default();
-        let now = Cell::new(1_000);
-        let w = Worker::new(MemoryStore::new(), &backend, || now.get());
+        let w = worker(&backend, 1_000);
         sign_in(&w);
-        now.set(10_000); // access token expired
+        w.platform().now_secs.set(10_000); // access token expired
         let (a, b) = block_on(async {
             futures_util::future::join(w.handle(Intent::Refresh), w.handle(Intent::Refresh)).await
         });
@@ -496,21 +1096,22 @@ mod tests {
     #[test]
     fn a_dead_refresh_token_signs_out_with_a_clear_problem() {
         let backend = Backend::default();
-        let now = Cell::new(1_000);
-        let w = Worker::new(MemoryStore::new(), &backend, || now.get());
+        let w = worker(&backend, 1_000);
         sign_in(&w);
         backend.refresh.borrow_mut().clear();
-        now.set(10_000);
+        w.platform().now_secs.set(10_000);
         let reply = block_on(w.handle(Intent::Refresh));
         assert_eq!(reply.problem, Some(Problem::SessionEnded));
         assert!(!reply.state.signed_in);
-        assert!(w.store().is_empty(Area::Memory) && w.store().is_empty(Area::Durable));
+        assert!(
+            w.platform().store.is_empty(Area::Memory) && w.platform().store.is_empty(Area::Durable)
+        );
     }
 
     #[test]
     fn an_unreachable_backend_keeps_the_session() {
         let backend = Backend::default();
-        let w = Worker::new(MemoryStore::new(), &backend, || 1_000);
+        let w = worker(&backend, 1_000);
         sign_in(&w);
         backend.down.set(true);
         let reply = block_on(w.handle(Intent::Refresh));
@@ -525,12 +1126,14 @@ mod tests {
     #[test]
     fn sign_out_revokes_on_the_server_and_forgets_locally() {
         let backend = Backend::default();
-        let w = Worker::new(MemoryStore::new(), &backend, || 1_000);
+        let w = worker(&backend, 1_000);
         sign_in(&w);
         let reply = block_on(w.handle(Intent::SignOut));
         assert!(!reply.state.signed_in);
         assert!(backend.refresh.borrow().is_empty(), "revoked server-side");
-        assert!(w.store().is_empty(Area::Memory) && w.store().is_empty(Area::Durable));
+        assert!(
+            w.platform().store.is_empty(Area::Memory) && w.platform().store.is_empty(Area::Durable)
+        );
         // Signing out while offline still signs out locally.
         sign_in(&w);
         backend.down.set(true);
@@ -540,7 +1143,7 @@ mod tests {
     #[test]
     fn changing_the_backend_signs_out_of_the_old_one() {
         let backend = Backend::default();
-        let w = Worker::new(MemoryStore::new(), &backend, || 1_000);
+        let w = worker(&backend, 1_000);
         sign_in(&w);
         let reply = block_on(w.handle(Intent::SetBackendUrl {
             url: "https://allyshare.example.org/".into(),
@@ -557,6 +1160,6 @@ mod tests {
         block_on(w.handle(Intent::SetBackendUrl {
             url: DEFAULT_BACKEND_URL.into(),
         }));
-        assert!(w.store().is_empty(Area::Durable));
+        assert!(w.platform().store.is_empty(Area::Durable));
     }
 }

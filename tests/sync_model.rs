@@ -9,6 +9,8 @@
 //! The model server follows the rules the reference server implements and tests on a real
 //! SQLite file (server/tests): it is a model so that thousands of cases run in seconds.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::collections::{BTreeMap, HashMap};
 
 use allyshare::http::{HttpRequest, HttpResponse, Method, TransportError};

@@ -8,6 +8,7 @@ use allyshare::background::to_js;
 use allyshare::browser::FetchHttp;
 use allyshare::http::{Http, HttpRequest, Method, TransportError};
 use allyshare::messages::{Intent, Problem, Reply};
+use allyshare::platform::Platform;
 use allyshare::store::MemoryStore;
 use allyshare::worker::Worker;
 use wasm_bindgen_test::*;
@@ -45,7 +46,10 @@ async fn fetch_reads_status_type_and_body() {
 
 #[wasm_bindgen_test]
 async fn unreachable_servers_are_a_network_error_not_a_panic() {
-    let http = FetchHttp { timeout_ms: 5_000 };
+    let http = FetchHttp {
+        timeout_ms: 5_000,
+        with_cookies: false,
+    };
     // Port 9 (discard) is closed on loopback.
     let err = http
         .send(HttpRequest::new(
@@ -60,7 +64,10 @@ async fn unreachable_servers_are_a_network_error_not_a_panic() {
 #[wasm_bindgen_test]
 async fn a_request_over_its_time_limit_is_a_timeout() {
     // A 1 ms budget cannot fit a round trip.
-    let http = FetchHttp { timeout_ms: 1 };
+    let http = FetchHttp {
+        timeout_ms: 1,
+        with_cookies: false,
+    };
     let mut timed_out = false;
     for _ in 0..5 {
         if let Err(TransportError::Timeout) = http
@@ -95,10 +102,50 @@ fn intents_cross_the_js_boundary_as_plain_objects() {
     assert!(serde_wasm_bindgen::from_value::<Intent>(junk).is_err());
 }
 
+/// The worker over real `fetch` and memory storage (the test worker has no `chrome.*`).
+struct FetchOnly {
+    store: MemoryStore,
+    http: FetchHttp,
+}
+
+impl Platform for FetchOnly {
+    type Store = MemoryStore;
+    fn store(&self) -> &MemoryStore {
+        &self.store
+    }
+    async fn backend(
+        &self,
+        r: HttpRequest,
+    ) -> Result<allyshare::http::HttpResponse, TransportError> {
+        self.http.send(r).await
+    }
+    async fn linkedin(
+        &self,
+        r: HttpRequest,
+    ) -> Result<allyshare::http::HttpResponse, TransportError> {
+        self.http.send(r).await
+    }
+    async fn linkedin_jsessionid(&self) -> Option<String> {
+        None
+    }
+    async fn sleep_ms(&self, _: u64) {}
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
+    }
+    fn random(&self) -> u64 {
+        7
+    }
+    async fn wake_at(&self, _: u64) {}
+}
+
 #[wasm_bindgen_test]
 async fn the_worker_reports_an_unreachable_backend_in_words_the_ally_can_act_on() {
-    let worker = Worker::new(MemoryStore::new(), FetchHttp { timeout_ms: 5_000 }, || {
-        1_000_u64
+    let worker = Worker::new(FetchOnly {
+        store: MemoryStore::new(),
+        http: FetchHttp {
+            timeout_ms: 5_000,
+            with_cookies: false,
+        },
     });
     let set: Reply = worker
         .handle(Intent::SetBackendUrl {

@@ -2,7 +2,8 @@
 //!
 //! Each request is bounded by `AbortSignal.timeout`: a fetch still pending after 30 s gets the
 //! service worker killed, so the limit sits well below that. Requests to the backend never carry
-//! cookies (`credentials: "omit"`); the bearer token is the only credential.
+//! cookies (`credentials: "omit"`): the bearer token is the only credential there; LinkedIn's
+//! cookies go to LinkedIn only ([`FetchHttp::linkedin`]).
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -25,11 +26,32 @@ extern "C" {
 #[derive(Debug, Clone, Copy)]
 pub struct FetchHttp {
     pub timeout_ms: u32,
+    /// Whether the browser's cookies for the target travel with the request: only for
+    /// LinkedIn (the ally's own session), never for the backend.
+    pub with_cookies: bool,
+}
+
+impl FetchHttp {
+    /// For the AllyShare backend: no cookies.
+    pub fn backend() -> Self {
+        FetchHttp {
+            timeout_ms: 20_000,
+            with_cookies: false,
+        }
+    }
+
+    /// For LinkedIn: the ally's LinkedIn cookies, which never leave the browser.
+    pub fn linkedin() -> Self {
+        FetchHttp {
+            timeout_ms: 20_000,
+            with_cookies: true,
+        }
+    }
 }
 
 impl Default for FetchHttp {
     fn default() -> Self {
-        FetchHttp { timeout_ms: 20_000 }
+        FetchHttp::backend()
     }
 }
 
@@ -52,7 +74,11 @@ impl Http for FetchHttp {
         let init = RequestInit::new();
         init.set_method(request.method.as_str());
         init.set_headers(&headers);
-        init.set_credentials(RequestCredentials::Omit);
+        init.set_credentials(if self.with_cookies {
+            RequestCredentials::Include
+        } else {
+            RequestCredentials::Omit
+        });
         init.set_signal(Some(&abort_signal_timeout(self.timeout_ms)));
         if let Some(body) = &request.body {
             init.set_body(&JsValue::from_str(body));

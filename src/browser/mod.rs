@@ -5,9 +5,11 @@
 //! thin wrappers expose the runtime, i18n, permissions and tabs APIs to the pages and the worker.
 
 mod fetch;
+mod platform;
 mod storage;
 
 pub use fetch::FetchHttp;
+pub use platform::{BrowserPlatform, JOBS_ALARM};
 pub use storage::ChromeStore;
 
 use js_sys::{Array, Object, Promise, Reflect};

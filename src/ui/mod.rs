@@ -37,12 +37,7 @@ async fn send(intent: &Intent) -> Reply {
     match reply {
         Ok(reply) => reply,
         Err(detail) => Reply {
-            state: crate::messages::ViewState {
-                signed_in: false,
-                me: None,
-                backend_url: settings::DEFAULT_BACKEND_URL.to_string(),
-                default_backend_url: settings::DEFAULT_BACKEND_URL.to_string(),
-            },
+            state: crate::messages::ViewState::signed_out(settings::DEFAULT_BACKEND_URL),
             problem: Some(Problem::Unexpected { detail }),
         },
     }

@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const run = promisify(execFile);
+// Lets tests watch the service worker's own requests (Chromium, Playwright ≥ 1.48).
+process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = '1';
 const here = new URL('.', import.meta.url).pathname;
 
 export const SERVER_BIN = process.env.ALLYSHARE_SERVER_BIN ?? resolve(here, '../../target/debug/allyshare-server');
@@ -58,7 +60,7 @@ export async function linksInOutbox(outbox) {
 }
 
 /** Launches Chromium headless with the unpacked extension; resolves with its service worker. */
-export async function launchBrowser() {
+export async function launchBrowser({ extraArgs = [] } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'allyshare-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -74,6 +76,7 @@ export async function launchBrowser() {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...extraArgs,
     ],
   });
   let [worker] = context.serviceWorkers();
@@ -114,4 +117,52 @@ export async function accessibilityProblems(page) {
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.targets.join(', ')}`);
+}
+
+/** Accepts an invitation the way the Get Started form does (password + terms). */
+export async function acceptInvitation(link, password) {
+  const res = await fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ password, password_confirm: password, terms: 'accepted' }),
+  });
+  if (res.status !== 200) throw new Error(`accepting ${link} answered ${res.status}`);
+}
+
+/** Signs in over the API (a session of the test's own, beside the extension's). */
+export async function apiSession(serverUrl, email, password) {
+  const res = await fetch(`${serverUrl}/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 201) throw new Error(`sign-in answered ${res.status}`);
+  const { access_token } = await res.json();
+  const call = async (method, path, body) => {
+    const r = await fetch(`${serverUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, json: text ? JSON.parse(text) : null };
+  };
+  return { call, get: (path) => call('GET', path) };
+}
+
+/** Sends an intent to the worker from an extension page, as the pages do. */
+export function sendIntent(page, intent) {
+  return page.evaluate((i) => chrome.runtime.sendMessage(i), intent);
+}
+
+/** Polls `fn` until it returns a truthy value, or fails after `timeoutMs`. */
+export async function eventually(fn, { timeoutMs = 60_000, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }

@@ -28,7 +28,8 @@ after(async () => {
 test('the unpacked build loads with its fixed id and a running worker', async () => {
   assert.equal(browser.extensionId, EXTENSION_ID);
   const manifest = await browser.worker.evaluate(() => chrome.runtime.getManifest());
-  assert.deepEqual(manifest.permissions, ['storage']);
+  assert.deepEqual(manifest.permissions, ['storage', 'unlimitedStorage', 'alarms', 'cookies']);
+  assert.deepEqual(manifest.host_permissions, ['https://www.linkedin.com/*', 'http://127.0.0.1/*', 'http://localhost/*']);
   assert.match(manifest.content_security_policy.extension_pages, /'wasm-unsafe-eval'/);
 });
 
