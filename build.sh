@@ -16,6 +16,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export ALLYSHARE_BACKEND_URL="${ALLYSHARE_BACKEND_URL:-http://127.0.0.1:8787}"
 WASM_TARGET=wasm32-unknown-unknown
 E2E_DIR="$ROOT/tests/e2e"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -88,7 +89,7 @@ build() {
   rm -rf dist
   mkdir -p dist/pkg
   wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
-    "target/$WASM_TARGET/wasm/allyshare.wasm"
+    "$TARGET_DIR/$WASM_TARGET/wasm/allyshare.wasm"
   cp -R extension/. dist/
   sed "s|\"@BACKEND_ORIGIN@\"|$(backend_host_permissions)|" manifest.json > dist/manifest.json
   local raw gz
@@ -131,7 +132,7 @@ run_tests() {
     cargo test --target "$WASM_TARGET" --test wasm
   say "Layer 3/3: end to end: the unpacked extension in Chromium, the reference server"
   cargo build -p allyshare-server
-  ALLYSHARE_SERVER_BIN="$ROOT/target/debug/allyshare-server" \
+  ALLYSHARE_SERVER_BIN="$TARGET_DIR/debug/allyshare-server" \
   ALLYSHARE_DIST="$ROOT/dist" \
   CHROMIUM_BIN="$(command -v chromium)" \
     node --test --test-concurrency=1 "$E2E_DIR"/*.test.mjs
@@ -142,7 +143,7 @@ run_tests() {
 demo() {
   build
   cargo build -p allyshare-server
-  local data="$ROOT/demo-data" server="$ROOT/target/debug/allyshare-server"
+  local data="$ROOT/demo-data" server="$TARGET_DIR/debug/allyshare-server"
   local addr="${ALLYSHARE_DEMO_ADDR:-127.0.0.1:8787}"
   mkdir -p "$data"
   say "Starting the reference server on http://$addr (database $data/allyshare.db)"
