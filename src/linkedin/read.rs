@@ -23,7 +23,9 @@
 //!   its time: there is no way to make it loop hot.
 //! - **Incremental by default.** Pages come newest first, so a routine read stops at the first
 //!   page that holds an already-known connection — one request on a quiet day. A full read (to
-//!   find removals) goes on to the end, a page shorter than asked.
+//!   find removals) goes on to the end, a page shorter than asked. Its pages overlap by one
+//!   connection, so a list that moves under the read (connections added or removed meanwhile)
+//!   is noticed: nothing is given twice, and no one is missed (which would look like a removal).
 //! - **A chain of sources.** Dash answering 400/404/410 (or a shape we do not know) switches to
 //!   the legacy list at the same position; legacy gone too ends the read with
 //!   [`ReadStatus::FormatChanged`]: the CSV import is the way on.
@@ -111,6 +113,15 @@ pub struct ReadJob {
     /// The total for the progress bar (connections summary, or legacy's `paging.total`).
     pub total: Option<u32>,
     pub counts: ReadCounts,
+    /// Full reads only: the key of the previous page's last contact. Full-read pages overlap by
+    /// one, so a connection removed above the read position (the list moving up under the read)
+    /// is noticed, and the read steps back one page instead of missing someone — a full read is
+    /// what removals are computed from.
+    #[serde(default)]
+    pub overlap_key: Option<String>,
+    /// Whether the page being read is a step back (one step back per mismatch, never a walk).
+    #[serde(default)]
+    pub stepped_back: bool,
 }
 
 /// What to do next.
@@ -239,6 +250,8 @@ impl ReadJob {
             backoff_reason: None,
             total: None,
             counts: ReadCounts::default(),
+            overlap_key: None,
+            stepped_back: false,
         }
     }
 
@@ -411,29 +424,57 @@ impl ReadJob {
         self.backoff_attempts = 0;
         self.backoff_reason = None;
         self.counts.pages += 1;
-        self.counts.skipped += page.skipped.len() as u32;
-        self.counts.contacts += page.contacts.len() as u32;
-        let known_here = page.contacts.iter().filter(|c| known(c)).count();
-        self.counts.new_contacts += (page.contacts.len() - known_here) as u32;
         if self.total.is_none() {
             self.total = page.total;
         }
-        self.next_start = self.next_start.saturating_add(page.elements as u32);
+        let start = self.next_start;
+        let mut contacts = page.contacts;
+        if let Some(previous) = self.overlap_key.take() {
+            match contacts.iter().position(|c| c.key() == previous) {
+                // Read already (shifted down by connections added above, if j > 0).
+                Some(j) => {
+                    contacts.drain(..=j);
+                }
+                // Connections were removed above: the list moved up under the read, and the
+                // ones that moved past the overlap would be missed. Read the page before again.
+                None if !self.stepped_back && start > 0 && page.elements > 0 => {
+                    self.stepped_back = true;
+                    self.overlap_key = Some(previous);
+                    self.next_start = start.saturating_sub(self.page_size.saturating_sub(1));
+                    let wait_ms = pause(settings, rng);
+                    self.not_before_ms = now_ms + wait_ms;
+                    return Step::Continue {
+                        contacts: vec![],
+                        wait_ms,
+                    };
+                }
+                // Gone itself, or already stepped back once: go on.
+                None => {}
+            }
+        }
+        self.stepped_back = false;
+        self.counts.skipped += page.skipped.len() as u32;
+        self.counts.contacts += contacts.len() as u32;
+        let known_here = contacts.iter().filter(|c| known(c)).count();
+        self.counts.new_contacts += (contacts.len() - known_here) as u32;
+        let reached = start.saturating_add(page.elements as u32);
         let last_page = page.elements < self.page_size as usize
-            || self.next_start >= MAX_CONNECTIONS
+            || reached >= MAX_CONNECTIONS
             || (self.mode == ReadMode::Incremental && known_here > 0);
         if last_page {
+            self.next_start = reached;
             self.state = ReadState::Done;
-            return Step::Done {
-                contacts: page.contacts,
-            };
+            return Step::Done { contacts };
+        }
+        if self.mode == ReadMode::Full {
+            self.next_start = reached - 1;
+            self.overlap_key = contacts.last().map(Contact::key);
+        } else {
+            self.next_start = reached;
         }
         let wait_ms = pause(settings, rng);
         self.not_before_ms = now_ms + wait_ms;
-        Step::Continue {
-            contacts: page.contacts,
-            wait_ms,
-        }
+        Step::Continue { contacts, wait_ms }
     }
 
     fn back_off(
@@ -690,7 +731,7 @@ mod tests {
                 got.extend(contacts);
             }
         }
-        assert_eq!(job.next_start, 80);
+        assert_eq!(job.next_start, 78, "full-read pages overlap by one");
         let mut now = 10_000;
         let mut delays = Vec::new();
         for _ in 0..4 {
@@ -702,7 +743,7 @@ mod tests {
                 }
                 Next::Finished => panic!(),
             };
-            assert_eq!(param(&req.url, "start"), 80, "the same page is asked again");
+            assert_eq!(param(&req.url, "start"), 78, "the same page is asked again");
             let Step::BackOff { until_ms, reason } =
                 job.on_response(&settings, &status(429, None), now, 0, &nothing_known)
             else {
@@ -715,7 +756,7 @@ mod tests {
                 job.next(&settings, &session(), now + 1),
                 Next::Wait { until_ms }
             );
-            assert!(matches!(job.status(), ReadStatus::Waiting { read: 80, .. }));
+            assert!(matches!(job.status(), ReadStatus::Waiting { read: 79, .. }));
             now = until_ms;
         }
         assert_eq!(delays, vec![5_000, 10_000, 20_000, 40_000]);
@@ -736,6 +777,76 @@ mod tests {
         assert_eq!(job.counts.pages, 6);
         assert_eq!(job.counts.requests, 10);
         assert_eq!(job.backoff_attempts, 0);
+    }
+
+    /// A full read over a list that changes after `after_pages` pages.
+    fn full_read_over_a_changing_list(
+        list: Vec<crate::linkedin::synthetic::SyntheticConnection>,
+        after_pages: u32,
+        change: impl FnOnce(&mut Vec<crate::linkedin::synthetic::SyntheticConnection>),
+    ) -> (Vec<Contact>, ReadJob) {
+        use crate::linkedin::synthetic::dash_page_of;
+        let settings = ReadSettings::default();
+        let mut list = list;
+        let mut change = Some(change);
+        let mut job = ReadJob::new(ReadMode::Full, &settings);
+        let mut got = Vec::new();
+        while let Some(req) = job.next_request(&settings, &session()) {
+            if job.counts.pages == after_pages {
+                if let Some(f) = change.take() {
+                    f(&mut list);
+                }
+            }
+            let (start, count) = (param(&req.url, "start"), param(&req.url, "count"));
+            let end = (start + count).min(list.len() as u32);
+            let page = dash_page_of(&list[start.min(end) as usize..end as usize], start, count);
+            match job.on_response(&settings, &json(page), 0, 0, &nothing_known) {
+                Step::Continue { contacts, .. } | Step::Done { contacts } => got.extend(contacts),
+                other => panic!("{other:?}"),
+            }
+        }
+        (got, job)
+    }
+
+    #[test]
+    fn connections_removed_during_a_full_read_make_no_one_missed() {
+        let s = Synthetic::new(4, 200);
+        let list: Vec<_> = s.newest_first().collect();
+        let all: Vec<Contact> = s.contacts();
+        // After two pages (0..40, 39..79), three connections the read has passed are removed.
+        let (got, job) = full_read_over_a_changing_list(list, 2, |l| {
+            l.drain(10..13);
+        });
+        let keys: Vec<String> = got.iter().map(Contact::key).collect();
+        let unique: HashSet<&String> = keys.iter().collect();
+        assert_eq!(unique.len(), keys.len(), "nothing given twice");
+        assert_eq!(
+            got.len(),
+            200,
+            "everyone read, the removed ones before their removal"
+        );
+        assert_eq!(
+            unique,
+            all.iter()
+                .map(|c| c.key())
+                .collect::<Vec<_>>()
+                .iter()
+                .collect()
+        );
+        assert_eq!(job.counts.contacts, 200);
+    }
+
+    #[test]
+    fn connections_added_during_a_full_read_give_no_one_twice() {
+        let s = Synthetic::new(4, 200);
+        let list: Vec<_> = s.newest_first().collect();
+        let more = Synthetic::new(4, 203);
+        let (got, _) = full_read_over_a_changing_list(list, 2, |l| {
+            for p in (0..3).rev() {
+                l.insert(0, more.at(p));
+            }
+        });
+        assert_eq!(got, s.contacts(), "the original 200, once each, in order");
     }
 
     #[test]

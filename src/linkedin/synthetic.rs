@@ -298,34 +298,7 @@ impl Synthetic {
     /// A dash page. `included` alternates between Profiles-first (even pages) and
     /// Connections-first (odd pages) and carries one entity of a type no reader knows.
     pub fn dash_page(&self, start: u32, count: u32) -> String {
-        let items = self.window(start, count);
-        let (connections, profiles): (Vec<Value>, Vec<Value>) =
-            items.iter().map(|c| c.dash_entities()).unzip();
-        let elements: Vec<Value> = connections.iter().map(|c| c["entityUrn"].clone()).collect();
-        let profiles_first = (start / count.max(1)) % 2 == 0;
-        let mut included = Vec::with_capacity(items.len() * 2 + 1);
-        let (a, b) = if profiles_first {
-            (profiles, connections)
-        } else {
-            (connections, profiles)
-        };
-        included.extend(a);
-        included.push(json!({
-            "$type": "com.linkedin.voyager.dash.common.FutureThing",
-            "entityUrn": format!("urn:li:fsd_futureThing:{start}"),
-            "whatever": {"nested": [1, 2, 3]},
-        }));
-        included.extend(b);
-        json!({
-            "data": {
-                "paging": {"count": count, "start": start, "links": []},
-                "*elements": elements,
-                "$type": "com.linkedin.restli.common.CollectionResponse",
-            },
-            "included": included,
-            "meta": {"microSchema": {"version": "2.1"}},
-        })
-        .to_string()
+        dash_page_of(&self.window(start, count), start, count)
     }
 
     /// A legacy page (with `paging.total`).
@@ -380,6 +353,38 @@ impl Synthetic {
         }
         out
     }
+}
+
+/// A dash page holding `items` (the window at `start` of some newest-first list), shaped as
+/// [`Synthetic::dash_page`] does; for tests that build lists of their own.
+pub fn dash_page_of(items: &[SyntheticConnection], start: u32, count: u32) -> String {
+    let (connections, profiles): (Vec<Value>, Vec<Value>) =
+        items.iter().map(|c| c.dash_entities()).unzip();
+    let elements: Vec<Value> = connections.iter().map(|c| c["entityUrn"].clone()).collect();
+    let profiles_first = (start / count.max(1)) % 2 == 0;
+    let mut included = Vec::with_capacity(items.len() * 2 + 1);
+    let (a, b) = if profiles_first {
+        (profiles, connections)
+    } else {
+        (connections, profiles)
+    };
+    included.extend(a);
+    included.push(json!({
+        "$type": "com.linkedin.voyager.dash.common.FutureThing",
+        "entityUrn": format!("urn:li:fsd_futureThing:{start}"),
+        "whatever": {"nested": [1, 2, 3]},
+    }));
+    included.extend(b);
+    json!({
+        "data": {
+            "paging": {"count": count, "start": start, "links": []},
+            "*elements": elements,
+            "$type": "com.linkedin.restli.common.CollectionResponse",
+        },
+        "included": included,
+        "meta": {"microSchema": {"version": "2.1"}},
+    })
+    .to_string()
 }
 
 /// `DD Mon YYYY`, as the export writes dates.
