@@ -16,6 +16,7 @@
 pub mod api;
 pub mod budget;
 pub mod clock;
+pub mod csvfile;
 pub mod db;
 pub mod html;
 pub mod invite;
@@ -36,7 +37,7 @@ pub use db::{open_db, Repository, SqliteRepository};
 pub use invite::{InviteError, InviteRequest, Invited};
 pub use passwords::HashCost;
 
-use mail::{MailError, Outbox};
+use mail::{MailError, Mailer};
 use passwords::PasswordHasher;
 
 /// Where a developer can get the extension until it is published: a Chrome Web Store search.
@@ -55,6 +56,8 @@ pub struct Config {
     pub extension_url: String,
     /// The sender of every email, `Name <address>`.
     pub mail_from: String,
+    /// Send email through this SMTP server (`smtp://…`, `smtps://…`) instead of the outbox.
+    pub smtp_url: Option<String>,
     /// Password hashing cost; only tests lower it.
     pub hash_cost: HashCost,
     /// The time source for every expiry.
@@ -76,6 +79,7 @@ impl Config {
             public_url: public_url.into(),
             extension_url: DEFAULT_EXTENSION_URL.to_string(),
             mail_from: mail::DEFAULT_FROM.to_string(),
+            smtp_url: None,
             hash_cost: HashCost::Standard,
             clock: Arc::new(SystemClock),
             write_budget: WriteBudget::default(),
@@ -96,7 +100,7 @@ pub enum ServerError {
 #[derive(Debug)]
 struct Inner {
     repo: Arc<dyn Repository>,
-    outbox: Outbox,
+    mailer: Mailer,
     public_url: String,
     extension_url: String,
     hasher: PasswordHasher,
@@ -122,7 +126,11 @@ impl App {
         Ok(App {
             inner: Arc::new(Inner {
                 repo,
-                outbox: Outbox::new(&config.outbox_dir, &config.mail_from)?,
+                mailer: Mailer::new(
+                    &config.outbox_dir,
+                    &config.mail_from,
+                    config.smtp_url.as_deref(),
+                )?,
                 public_url: config.public_url.trim_end_matches('/').to_string(),
                 extension_url: config.extension_url,
                 hasher: PasswordHasher::new(config.hash_cost),
@@ -172,9 +180,89 @@ impl App {
     pub async fn invite(&self, request: &InviteRequest) -> Result<Invited, InviteError> {
         invite::invite(
             self.repo(),
-            &self.inner.outbox,
+            &self.inner.mailer,
             &self.inner.public_url,
             request,
+            self.now(),
+        )
+        .await
+    }
+
+    /// Invites a person into an existing network (see [`invite::invite_member`]).
+    pub async fn invite_member(
+        &self,
+        network_id: i64,
+        who: &allyshare_protocol::InvitationRequest,
+    ) -> Result<Invited, InviteError> {
+        let i = &self.inner;
+        invite::invite_member(
+            self.repo(),
+            &i.mailer,
+            &i.public_url,
+            network_id,
+            who,
+            self.now(),
+        )
+        .await
+    }
+
+    /// Imports a CSV of invitees into an existing network (see [`invite::import_csv`]).
+    pub async fn import_invitations(
+        &self,
+        network_id: i64,
+        csv: &[u8],
+        role: allyshare_protocol::Role,
+    ) -> Result<allyshare_protocol::InvitationImport, InviteError> {
+        let i = &self.inner;
+        invite::import_csv(
+            self.repo(),
+            &i.mailer,
+            &i.public_url,
+            network_id,
+            csv,
+            role,
+            || self.now(),
+        )
+        .await
+    }
+
+    /// The network's invitations, newest first, as an admin sees them.
+    pub async fn invitations(
+        &self,
+        network_id: i64,
+    ) -> Result<Vec<allyshare_protocol::Invitation>, InviteError> {
+        let now = self.now();
+        Ok(self
+            .repo()
+            .list_invitations(network_id)
+            .await?
+            .iter()
+            .map(|inv| inv.to_wire(now))
+            .collect())
+    }
+
+    /// Revokes a pending invitation.
+    pub async fn revoke_invitation(
+        &self,
+        network_id: i64,
+        invitation_id: i64,
+    ) -> Result<(), InviteError> {
+        invite::revoke(self.repo(), network_id, invitation_id, self.now()).await
+    }
+
+    /// Sends a new link for an invitation not yet accepted.
+    pub async fn resend_invitation(
+        &self,
+        network_id: i64,
+        invitation_id: i64,
+    ) -> Result<Invited, InviteError> {
+        let i = &self.inner;
+        invite::resend(
+            self.repo(),
+            &i.mailer,
+            &i.public_url,
+            network_id,
+            invitation_id,
             self.now(),
         )
         .await

@@ -1,8 +1,11 @@
-//! The email outbox.
+//! Sending email: into an outbox directory by default, or to an SMTP server when one is
+//! configured.
 //!
-//! The reference server does not send mail itself: it writes each message as an RFC 5322
-//! `.eml` file (lettre's `FileTransport`) into an outbox directory, where a developer can open
-//! it and a test can read it. An SMTP transport can be added behind [`Outbox`] later.
+//! Without SMTP, each message is written as an RFC 5322 `.eml` file (lettre's `FileTransport`)
+//! into the outbox directory, where a developer can open it and a test can read it. With
+//! `--smtp-url` (`smtp://host:port` plain, `smtp://host:port?tls=required` STARTTLS,
+//! `smtps://host` implicit TLS, user and password in the URL's userinfo), messages go to that
+//! server instead, through lettre's pooled `SmtpTransport`, from a blocking thread.
 //!
 //! Bodies use 7bit/8bit transfer encoding, never quoted-printable or base64, so the Get Started
 //! link stays intact and greppable in the raw file (quoted-printable would break long lines
@@ -12,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
-use lettre::{FileTransport, Message, Transport};
+use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
 use crate::html::escape;
 
@@ -32,6 +35,12 @@ pub enum MailError {
     },
     #[error("could not write the email to the outbox: {0}")]
     Write(#[from] lettre::transport::file::Error),
+    #[error("invalid SMTP URL: {0}")]
+    SmtpUrl(String),
+    #[error("the SMTP server did not take the email: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("sending the email failed: {0}")]
+    Send(String),
 }
 
 /// Parses `Name <address>` or a bare address.
@@ -41,18 +50,65 @@ pub fn parse_mailbox(s: &str) -> Result<Mailbox, MailError> {
         .map_err(|_| MailError::InvalidAddress(s.to_string()))
 }
 
-/// Writes emails as `.eml` files into a directory.
-#[derive(Debug, Clone)]
-pub struct Outbox {
-    dir: PathBuf,
-    from: Mailbox,
+/// Where a message went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Written to this `.eml` file in the outbox.
+    File(PathBuf),
+    /// Accepted by the SMTP server.
+    Smtp,
 }
 
-impl Outbox {
-    pub fn new(dir: impl Into<PathBuf>, from: &str) -> Result<Self, MailError> {
-        Ok(Outbox {
+impl Delivery {
+    /// The `.eml` file, when the message was written to the outbox.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Delivery::File(path) => Some(path),
+            Delivery::Smtp => None,
+        }
+    }
+}
+
+/// Builds and sends the emails: to the outbox directory, or through SMTP when configured.
+#[derive(Clone)]
+pub struct Mailer {
+    dir: PathBuf,
+    from: Mailbox,
+    smtp: Option<SmtpTransport>,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("dir", &self.dir)
+            .field("from", &self.from)
+            .field("smtp", &self.smtp.is_some())
+            .finish()
+    }
+}
+
+impl Mailer {
+    /// A mailer writing to `dir`, or sending through `smtp_url` when given.
+    pub fn new(
+        dir: impl Into<PathBuf>,
+        from: &str,
+        smtp_url: Option<&str>,
+    ) -> Result<Self, MailError> {
+        let smtp = smtp_url
+            .map(|url| {
+                SmtpTransport::from_url(url)
+                    .map(|builder| {
+                        builder
+                            .timeout(Some(std::time::Duration::from_secs(20)))
+                            .build()
+                    })
+                    .map_err(|e| MailError::SmtpUrl(e.to_string()))
+            })
+            .transpose()?;
+        Ok(Mailer {
             dir: dir.into(),
             from: parse_mailbox(from)?,
+            smtp,
         })
     }
 
@@ -61,7 +117,7 @@ impl Outbox {
     }
 
     /// Builds the invitation email (building can fail on bad input, so it is done before
-    /// anything is stored; [`Outbox::write`] then only does I/O).
+    /// anything is stored; [`Mailer::send`] then only does I/O).
     pub fn invitation(
         &self,
         to_name: &str,
@@ -90,14 +146,21 @@ impl Outbox {
         Ok(message)
     }
 
-    /// Writes `message` into the outbox and returns the path of the `.eml` file.
-    pub fn write(&self, message: &Message) -> Result<PathBuf, MailError> {
+    /// Sends `message` (SMTP, from a blocking thread) or writes it into the outbox.
+    pub async fn send(&self, message: Message) -> Result<Delivery, MailError> {
+        if let Some(smtp) = &self.smtp {
+            let smtp = smtp.clone();
+            tokio::task::spawn_blocking(move || smtp.send(&message))
+                .await
+                .map_err(|e| MailError::Send(e.to_string()))??;
+            return Ok(Delivery::Smtp);
+        }
         std::fs::create_dir_all(&self.dir).map_err(|source| MailError::Outbox {
             path: self.dir.clone(),
             source,
         })?;
-        let id = FileTransport::new(&self.dir).send(message)?;
-        Ok(self.dir.join(format!("{id}.eml")))
+        let id = FileTransport::new(&self.dir).send(&message)?;
+        Ok(Delivery::File(self.dir.join(format!("{id}.eml"))))
     }
 }
 

@@ -52,6 +52,46 @@ enum Command {
         #[arg(long, value_enum, default_value_t = RoleArg::Ally)]
         role: RoleArg,
     },
+    /// Invite everyone in a CSV file (columns: name, or first and last name; email) into an
+    /// existing network, and print each row's outcome.
+    Import {
+        #[command(flatten)]
+        common: Common,
+        /// The network's name.
+        #[arg(long)]
+        network: String,
+        /// The CSV file.
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = RoleArg::Ally)]
+        role: RoleArg,
+    },
+    /// List a network's invitations and their state.
+    Invitations {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        network: String,
+    },
+    /// Revoke a pending invitation.
+    Revoke {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        network: String,
+        /// The invitation's id (see `invitations`).
+        #[arg(long)]
+        id: i64,
+    },
+    /// Send a new link for an invitation not yet accepted (the old link stops working).
+    Resend {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        network: String,
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +112,10 @@ struct Common {
     /// Sender of the emails.
     #[arg(long, env = "ALLYSHARE_MAIL_FROM", default_value = mail::DEFAULT_FROM)]
     mail_from: String,
+    /// Send email through this SMTP server instead of the outbox: `smtp://host:port`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://host` (TLS).
+    #[arg(long, env = "ALLYSHARE_SMTP_URL")]
+    smtp_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,6 +139,7 @@ impl Common {
     fn config(&self, public_url: String) -> Config {
         let mut config = Config::new(&self.db, &self.outbox, public_url);
         config.mail_from = self.mail_from.clone();
+        config.smtp_url = self.smtp_url.clone();
         config
     }
 }
@@ -133,6 +178,23 @@ async fn main() -> ExitCode {
             )
             .await
         }
+        Command::Import {
+            common,
+            network,
+            file,
+            role,
+        } => import(common, network, file, role.into()).await,
+        Command::Invitations { common, network } => list_invitations(common, network).await,
+        Command::Revoke {
+            common,
+            network,
+            id,
+        } => revoke(common, network, id).await,
+        Command::Resend {
+            common,
+            network,
+            id,
+        } => resend(common, network, id).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -195,14 +257,39 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn invite(common: Common, request: InviteRequest) -> Result<(), String> {
+/// Opens the app for a one-off command.
+async fn open_app(common: &Common) -> Result<App, String> {
     let public_url = common
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", common.addr));
-    let app = App::open(common.config(public_url))
+    App::open(common.config(public_url))
         .await
-        .map_err(|e| format!("cannot open {}: {e}", common.db.display()))?;
+        .map_err(|e| format!("cannot open {}: {e}", common.db.display()))
+}
+
+async fn open_network(common: &Common, network: &str) -> Result<(App, i64), String> {
+    let app = open_app(common).await?;
+    let id = app
+        .repo()
+        .network_id(network)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no network is named {network:?}"))?;
+    Ok((app, id))
+}
+
+fn print_invited(invited: &allyshare_server::Invited) {
+    match &invited.email_path {
+        Some(path) => println!("Email written to {}", path.display()),
+        None => println!("Email sent."),
+    }
+    println!("The link works once and expires in 7 days:");
+    println!("{}", invited.link);
+}
+
+async fn invite(common: Common, request: InviteRequest) -> Result<(), String> {
+    let app = open_app(&common).await?;
     let invited = app.invite(&request).await.map_err(|e| e.to_string())?;
     println!(
         "Invited {} <{}> to {} as {}.",
@@ -211,8 +298,80 @@ async fn invite(common: Common, request: InviteRequest) -> Result<(), String> {
         request.network.trim(),
         request.role.as_str()
     );
-    println!("Email written to {}", invited.email_path.display());
-    println!("The link works once and expires in 7 days:");
-    println!("{}", invited.link);
+    print_invited(&invited);
+    Ok(())
+}
+
+async fn import(common: Common, network: String, file: PathBuf, role: Role) -> Result<(), String> {
+    let csv = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let (app, network_id) = open_network(&common, &network).await?;
+    let report = app
+        .import_invitations(network_id, &csv, role)
+        .await
+        .map_err(|e| e.to_string())?;
+    for row in &report.rows {
+        let outcome = serde_json::to_value(row.outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        println!(
+            "line {}\t{}\t{}\t{}{}",
+            row.line,
+            outcome,
+            row.email,
+            row.name,
+            row.message
+                .as_deref()
+                .map(|m| format!("\t{m}"))
+                .unwrap_or_default()
+        );
+    }
+    println!(
+        "{} invitations sent, {} rows.",
+        report.sent,
+        report.rows.len()
+    );
+    Ok(())
+}
+
+async fn list_invitations(common: Common, network: String) -> Result<(), String> {
+    let (app, network_id) = open_network(&common, &network).await?;
+    let invitations = app
+        .invitations(network_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    for inv in invitations {
+        let state = serde_json::to_value(inv.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            inv.id,
+            state,
+            inv.role.as_str(),
+            inv.email,
+            inv.name
+        );
+    }
+    Ok(())
+}
+
+async fn revoke(common: Common, network: String, id: i64) -> Result<(), String> {
+    let (app, network_id) = open_network(&common, &network).await?;
+    app.revoke_invitation(network_id, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("Revoked invitation {id}.");
+    Ok(())
+}
+
+async fn resend(common: Common, network: String, id: i64) -> Result<(), String> {
+    let (app, network_id) = open_network(&common, &network).await?;
+    let invited = app
+        .resend_invitation(network_id, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    print_invited(&invited);
     Ok(())
 }

@@ -1052,3 +1052,389 @@ async fn intro_asks_go_from_admin_to_ally_and_back() {
         .collect();
     assert_eq!(states, ["withdrawn", "made", "declined"]);
 }
+
+impl TestServer {
+    async fn import(&self, admin: &Member, csv: &str, status: StatusCode) -> serde_json::Value {
+        let response = self
+            .http
+            .post(format!(
+                "{}/v1/networks/{}/invitations/import",
+                self.base, admin.network_id
+            ))
+            .bearer_auth(&admin.token)
+            .header("content-type", "text/csv")
+            .body(csv.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status);
+        response.json().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn admins_invite_import_list_revoke_and_resend() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let ally = server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let other_admin = server
+        .member("Marketing", "mia@example.org", "Mia", Role::NetworkAdmin)
+        .await;
+    let invitations = format!("/v1/networks/{}/invitations", admin.network_id);
+
+    let one = server
+        .expect(
+            Method::POST,
+            &invitations,
+            Some(&admin.token),
+            Some(json!({"name": "Carl", "email": "Carl@Example.org"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(one["state"], "pending");
+    assert_eq!(one["role"], "ally");
+    assert_eq!(one["email"], "Carl@Example.org");
+    assert!(
+        one.get("link").is_none() && one.get("token").is_none(),
+        "links never leave by the API"
+    );
+    let error = server
+        .expect(
+            Method::POST,
+            &invitations,
+            Some(&admin.token),
+            Some(json!({"name": "Ada", "email": "ADA@example.org"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(error["code"], "conflict");
+    server
+        .expect(
+            Method::POST,
+            &invitations,
+            Some(&admin.token),
+            Some(json!({"name": "X", "email": "not-an-email"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    server
+        .expect(
+            Method::POST,
+            &invitations,
+            Some(&ally.token),
+            Some(json!({"name": "X", "email": "x@example.org"})),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    server
+        .expect(
+            Method::POST,
+            &invitations,
+            Some(&other_admin.token),
+            Some(json!({"name": "X", "email": "x@example.org"})),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+
+    let report = server
+        .import(
+            &admin,
+            "First name,Last name,Email\n\
+        Dora,Explorer,dora@example.org\n\
+        Carl,,carl@example.org\n\
+        Ada,L,ada@example.org\n\
+        Bad,Row,not-an-email\n\
+        Dora,Again,DORA@example.org\n\
+        ,,nameless@example.org\n",
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(report["header"], true);
+    assert_eq!(report["sent"], 2);
+    let outcomes: Vec<(u64, &str)> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (2, "invited"),
+            (3, "already_invited"),
+            (4, "already_member"),
+            (5, "invalid_email"),
+            (6, "duplicate_in_file"),
+            (7, "missing_name")
+        ]
+    );
+
+    // The old link for Carl was replaced: list shows one revoked, one pending.
+    let list = server
+        .expect(
+            Method::GET,
+            &invitations,
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let states: Vec<(&str, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["email"].as_str().unwrap(), i["state"].as_str().unwrap()))
+        .collect();
+    assert!(states.contains(&("carl@example.org", "pending")));
+    assert!(states.contains(&("Carl@Example.org", "revoked")));
+    assert!(states.contains(&("ada@example.org", "accepted")));
+    let pending = server
+        .expect(
+            Method::GET,
+            &format!("{invitations}?state=pending"),
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(pending.as_array().unwrap().len(), 2);
+    server
+        .expect(
+            Method::GET,
+            &invitations,
+            Some(&other_admin.token),
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+
+    // Revoke Dora's; revoking again is a conflict; re-send gives her a new pending one.
+    let dora = report["rows"][0]["invitation_id"].as_i64().unwrap();
+    server
+        .expect(
+            Method::DELETE,
+            &format!("{invitations}/{dora}"),
+            Some(&admin.token),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    server
+        .expect(
+            Method::DELETE,
+            &format!("{invitations}/{dora}"),
+            Some(&admin.token),
+            None,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    server
+        .expect(
+            Method::DELETE,
+            &format!("/v1/networks/{}/invitations/{dora}", other_admin.network_id),
+            Some(&other_admin.token),
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    let again = server
+        .expect(
+            Method::POST,
+            &format!("{invitations}/{dora}/resend"),
+            Some(&admin.token),
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(again["state"], "pending");
+    assert_ne!(again["id"], dora);
+    // An accepted invitation is not re-sent.
+    let accepted = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["state"] == "accepted")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .expect(
+            Method::POST,
+            &format!("{invitations}/{accepted}/resend"),
+            Some(&admin.token),
+            None,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    server
+        .expect(
+            Method::DELETE,
+            &format!("{invitations}/99999"),
+            Some(&admin.token),
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+
+    // Unreadable files import nothing.
+    let before = server
+        .expect(
+            Method::GET,
+            &invitations,
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+    let error = server
+        .import(
+            &admin,
+            "name,email\n\"Zed,zed@example.org\n",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert!(error["message"].as_str().unwrap().contains("not closed"));
+    server
+        .import(
+            &admin,
+            "just,some,words\n",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    let many: String = (0..5001)
+        .map(|i| format!("P{i},p{i}@example.org\n"))
+        .collect();
+    assert_eq!(
+        server
+            .import(&admin, &many, StatusCode::UNPROCESSABLE_ENTITY)
+            .await["code"],
+        "limit_exceeded"
+    );
+    let after = server
+        .expect(
+            Method::GET,
+            &invitations,
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn a_csv_of_5000_rows_is_imported() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let csv: String = std::iter::once("name;email\n".to_string())
+        .chain((0..5000).map(|i| format!("Person {i};p{i}@example.org\n")))
+        .collect();
+    let report = server.import(&admin, &csv, StatusCode::OK).await;
+    assert_eq!(report["sent"], 5000);
+    let emails = std::fs::read_dir(server.outbox()).unwrap().count();
+    assert_eq!(
+        emails,
+        5000 + 1,
+        "the admin's own invitation, and one per row"
+    );
+}
+
+/// A minimal SMTP server on loopback: accepts every message, hands each raw DATA to `tx`.
+async fn smtp_listener() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let mut rcpt = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-test\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        rcpt = line[8..].trim().to_string();
+                        b"250 OK\r\n"
+                    } else if upper.starts_with("DATA") {
+                        write.write_all(b"354 go ahead\r\n").await.unwrap();
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        tx.send((rcpt.clone(), data)).unwrap();
+                        b"250 queued\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        return;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+#[tokio::test]
+async fn with_smtp_configured_invitations_go_to_the_smtp_server() {
+    let (url, mut received) = smtp_listener().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = allyshare_server::Config::new(
+        dir.path().join("smtp.db"),
+        dir.path().join("outbox"),
+        "http://127.0.0.1:1",
+    );
+    config.smtp_url = Some(url);
+    config.hash_cost = allyshare_server::HashCost::InsecureFastForTests;
+    let app = allyshare_server::App::open(config).await.unwrap();
+    let invited = app
+        .invite(&allyshare_server::InviteRequest {
+            network: "Sales".into(),
+            email: "ada@example.org".into(),
+            name: "Ada".into(),
+            role: Role::Ally,
+        })
+        .await
+        .unwrap();
+    assert_eq!(invited.email_path, None);
+    let (rcpt, data) = tokio::time::timeout(std::time::Duration::from_secs(10), received.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rcpt, "<ada@example.org>");
+    assert!(data.contains("Subject: You've been invited to Sales"));
+    assert!(data.lines().any(|l| l.trim_end() == invited.link), "{data}");
+    assert!(
+        !dir.path().join("outbox").exists(),
+        "nothing written to the outbox"
+    );
+}

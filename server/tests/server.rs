@@ -28,7 +28,12 @@ async fn invite_accept_sign_in_and_me() {
         .starts_with(&format!("{}/invite/", server.base)));
 
     // The email is in the outbox with the link on a line of its own.
-    let eml = read_eml(&invited.email_path);
+    let eml = read_eml(
+        invited
+            .email_path
+            .as_deref()
+            .expect("written to the outbox"),
+    );
     assert!(eml.contains("Subject: You've been invited to Getro Sales Network"));
     assert!(eml.contains("From: AllyShare <no-reply@allyshare.invalid>"));
     assert!(eml.lines().any(|l| l.trim_end() == invited.link));

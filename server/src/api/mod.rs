@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+pub mod invitations;
 pub mod network;
 pub mod sync;
 
@@ -546,6 +547,11 @@ impl Modify for BearerSecurity {
         network::network_asks,
         network::my_asks,
         network::answer_ask,
+        invitations::create,
+        invitations::import,
+        invitations::list,
+        invitations::revoke,
+        invitations::resend,
         openapi
     ),
     components(schemas(ApiError, ErrorCode)),
@@ -556,6 +562,7 @@ impl Modify for BearerSecurity {
         (name = "sync", description = "Contact sync: sessions of idempotent batches, committed at once; the digest"),
         (name = "network", description = "A network admin's view: the shared contacts, asking for introductions"),
         (name = "intro asks", description = "An ally's introduction asks, and their answers"),
+        (name = "invitations", description = "A network admin invites people: one, or many from a CSV; lists, revokes, re-sends"),
         (name = "meta", description = "About the API itself"),
     )
 )]
@@ -573,6 +580,7 @@ pub fn routes() -> Router<App> {
         .route("/openapi.json", get(openapi))
         .merge(sync::routes())
         .merge(network::routes())
+        .merge(invitations::routes())
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     debug_assert!(routes::ME.starts_with(allyshare_protocol::API_PREFIX));

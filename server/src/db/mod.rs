@@ -94,6 +94,28 @@ pub enum InvitationState {
 }
 
 impl InvitationRecord {
+    /// As an admin sees it.
+    pub fn to_wire(&self, now: i64) -> allyshare_protocol::Invitation {
+        use allyshare_protocol::InvitationState as Wire;
+        allyshare_protocol::Invitation {
+            id: self.id,
+            network_id: self.network_id,
+            name: self.name.clone(),
+            email: self.email.clone(),
+            role: self.role,
+            state: match self.state(now) {
+                InvitationState::Pending => Wire::Pending,
+                InvitationState::Used => Wire::Accepted,
+                InvitationState::Expired => Wire::Expired,
+                InvitationState::Revoked => Wire::Revoked,
+            },
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            accepted_at: self.used_at,
+            revoked_at: self.revoked_at,
+        }
+    }
+
     pub fn state(&self, now: i64) -> InvitationState {
         if self.revoked_at.is_some() {
             InvitationState::Revoked
@@ -165,6 +187,40 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<InvitationRecord>, RepoError>;
 
     async fn find_person_by_email(&self, email: &str) -> Result<Option<PersonRecord>, RepoError>;
+
+    /// The network's name, if it exists.
+    async fn network_name(&self, network_id: i64) -> Result<Option<String>, RepoError>;
+
+    /// The network's id, by exact name.
+    async fn network_id(&self, name: &str) -> Result<Option<i64>, RepoError>;
+
+    /// Whether the person with this email is a member of the network.
+    async fn is_member(&self, network_id: i64, email: &str) -> Result<bool, RepoError>;
+
+    /// Whether a pending (unused, unrevoked, unexpired) invitation exists for this email.
+    async fn has_pending_invitation(
+        &self,
+        network_id: i64,
+        email: &str,
+        now: i64,
+    ) -> Result<bool, RepoError>;
+
+    /// The network's invitations, newest first.
+    async fn list_invitations(&self, network_id: i64) -> Result<Vec<InvitationRecord>, RepoError>;
+
+    async fn invitation_by_id(
+        &self,
+        network_id: i64,
+        invitation_id: i64,
+    ) -> Result<Option<InvitationRecord>, RepoError>;
+
+    /// Revokes the invitation if it is pending; `false` otherwise.
+    async fn revoke_invitation(
+        &self,
+        network_id: i64,
+        invitation_id: i64,
+        now: i64,
+    ) -> Result<bool, RepoError>;
 
     /// In one transaction: marks the invitation used (only if still pending at `now`), creates
     /// the person or reuses the one with the invitation's email, and adds the membership.
@@ -549,28 +605,102 @@ impl Repository for SqliteRepository {
         &self,
         token_hash: &str,
     ) -> Result<Option<InvitationRecord>, RepoError> {
-        let row = sqlx::query(
-            "SELECT i.id, i.network_id, n.name AS network_name, i.email, i.name, i.role,
-                    i.created_at, i.expires_at, i.used_at, i.revoked_at
-             FROM invitations i JOIN networks n ON n.id = i.network_id
-             WHERE i.token_hash = ?",
+        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.token_hash = ?"))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(invitation_from_row).transpose()
+    }
+
+    async fn network_name(&self, network_id: i64) -> Result<Option<String>, RepoError> {
+        Ok(sqlx::query_scalar("SELECT name FROM networks WHERE id = ?")
+            .bind(network_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn network_id(&self, name: &str) -> Result<Option<i64>, RepoError> {
+        Ok(sqlx::query_scalar("SELECT id FROM networks WHERE name = ?")
+            .bind(name.trim())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn is_member(&self, network_id: i64, email: &str) -> Result<bool, RepoError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM memberships m JOIN people p ON p.id = m.person_id
+                            WHERE m.network_id = ? AND p.email_norm = ?)",
         )
-        .bind(token_hash)
+        .bind(network_id)
+        .bind(normalize_email(email))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn has_pending_invitation(
+        &self,
+        network_id: i64,
+        email: &str,
+        now: i64,
+    ) -> Result<bool, RepoError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM invitations
+                            WHERE network_id = ? AND email_norm = ? AND used_at IS NULL
+                              AND revoked_at IS NULL AND expires_at > ?)",
+        )
+        .bind(network_id)
+        .bind(normalize_email(email))
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn list_invitations(&self, network_id: i64) -> Result<Vec<InvitationRecord>, RepoError> {
+        sqlx::query(&format!(
+            "{INVITATION_SELECT} WHERE i.network_id = ? ORDER BY i.id DESC"
+        ))
+        .bind(network_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(invitation_from_row)
+        .collect()
+    }
+
+    async fn invitation_by_id(
+        &self,
+        network_id: i64,
+        invitation_id: i64,
+    ) -> Result<Option<InvitationRecord>, RepoError> {
+        let row = sqlx::query(&format!(
+            "{INVITATION_SELECT} WHERE i.network_id = ? AND i.id = ?"
+        ))
+        .bind(network_id)
+        .bind(invitation_id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(InvitationRecord {
-            id: row.try_get("id")?,
-            network_id: row.try_get("network_id")?,
-            network_name: row.try_get("network_name")?,
-            email: row.try_get("email")?,
-            name: row.try_get("name")?,
-            role: parse_role(row.try_get::<&str, _>("role")?)?,
-            created_at: row.try_get("created_at")?,
-            expires_at: row.try_get("expires_at")?,
-            used_at: row.try_get("used_at")?,
-            revoked_at: row.try_get("revoked_at")?,
-        }))
+        row.as_ref().map(invitation_from_row).transpose()
+    }
+
+    async fn revoke_invitation(
+        &self,
+        network_id: i64,
+        invitation_id: i64,
+        now: i64,
+    ) -> Result<bool, RepoError> {
+        Ok(sqlx::query(
+            "UPDATE invitations SET revoked_at = ?
+             WHERE network_id = ? AND id = ? AND used_at IS NULL AND revoked_at IS NULL
+               AND expires_at > ?",
+        )
+        .bind(now)
+        .bind(network_id)
+        .bind(invitation_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            > 0)
     }
 
     async fn find_person_by_email(&self, email: &str) -> Result<Option<PersonRecord>, RepoError> {
@@ -990,6 +1120,26 @@ impl Repository for SqliteRepository {
     async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+const INVITATION_SELECT: &str =
+    "SELECT i.id, i.network_id, n.name AS network_name, i.email, i.name, i.role,
+            i.created_at, i.expires_at, i.used_at, i.revoked_at
+     FROM invitations i JOIN networks n ON n.id = i.network_id";
+
+fn invitation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<InvitationRecord, RepoError> {
+    Ok(InvitationRecord {
+        id: row.try_get("id")?,
+        network_id: row.try_get("network_id")?,
+        network_name: row.try_get("network_name")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        role: parse_role(row.try_get::<&str, _>("role")?)?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
 }
 
 fn membership_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<NetworkMembership, RepoError> {
