@@ -41,6 +41,33 @@ pub enum Intent {
     ImportCsv {
         text: String,
     },
+    /// A page of the contacts read (for the preview, exclusions and export), optionally
+    /// filtered by a search in name and headline. Answered in [`Reply::contacts`].
+    GetContacts {
+        offset: u32,
+        limit: u32,
+        #[serde(default)]
+        query: Option<String>,
+    },
+    /// Keep one contact out of what is shared (or put it back).
+    SetExcluded {
+        key: String,
+        excluded: bool,
+    },
+    /// The ally's introduction asks, from the backend. Answered in [`Reply::asks`].
+    GetAsks,
+    /// Answer an ask: made, or declined (with an optional reason).
+    AnswerAsk {
+        ask_id: i64,
+        made: bool,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// How often the routine and full syncs run.
+    SetCadence {
+        routine_hours: u32,
+        full_days: u32,
+    },
 }
 
 impl Intent {
@@ -119,6 +146,35 @@ pub struct ViewState {
     pub default_backend_url: String,
     #[serde(default)]
     pub sync: SyncView,
+    /// Introduction asks still waiting for an answer (as last read).
+    #[serde(default)]
+    pub pending_asks: u32,
+    /// Hours between routine syncs, days between full ones.
+    #[serde(default)]
+    pub cadence: Option<(u32, u32)>,
+}
+
+/// One contact, as a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRow {
+    pub key: String,
+    pub name: String,
+    pub headline: Option<String>,
+    pub company: Option<String>,
+    pub position: Option<String>,
+    pub profile_url: String,
+    pub connected_on: Option<String>,
+    pub excluded: bool,
+}
+
+/// A page of contacts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactPage {
+    /// Contacts matching the query (all of them without one).
+    pub total: u32,
+    /// How many are excluded, in all.
+    pub excluded: u32,
+    pub items: Vec<ContactRow>,
 }
 
 impl ViewState {
@@ -130,6 +186,8 @@ impl ViewState {
             backend_url: backend_url.to_string(),
             default_backend_url: crate::settings::DEFAULT_BACKEND_URL.to_string(),
             sync: SyncView::default(),
+            pending_asks: 0,
+            cadence: None,
         }
     }
 }
@@ -139,6 +197,12 @@ impl ViewState {
 pub struct Reply {
     pub state: ViewState,
     pub problem: Option<Problem>,
+    /// The answer to [`Intent::GetContacts`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<ContactPage>,
+    /// The answer to [`Intent::GetAsks`] (and [`Intent::AnswerAsk`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asks: Option<Vec<allyshare_protocol::IntroAsk>>,
 }
 
 /// What went wrong, as the ally should hear it.

@@ -22,7 +22,9 @@ use crate::jobs::{JobKind, Outcome, Schedule};
 use crate::linkedin::read::{self, ReadJob, ReadMode, ReadState, Step};
 use crate::linkedin::session::Session as LinkedInSession;
 use crate::linkedin::{summary, ReadSettings};
-use crate::messages::{Intent, LinkedInState, Phase, Problem, Reply, SyncView, ViewState};
+use crate::messages::{
+    ContactPage, ContactRow, Intent, LinkedInState, Phase, Problem, Reply, SyncView, ViewState,
+};
 use crate::platform::Platform;
 use crate::settings::{self, DEFAULT_BACKEND_URL};
 use crate::store::{self, keys, Area, Store, StoreError};
@@ -115,6 +117,46 @@ impl<P: Platform> Worker<P> {
             } => self.set_sharing(network_id, sharing).await,
             Intent::StopSharing => self.stop_sharing().await,
             Intent::ImportCsv { text } => self.import_csv(&text).await,
+            Intent::GetContacts {
+                offset,
+                limit,
+                query,
+            } => {
+                return match self.contact_page(offset, limit, query.as_deref()).await {
+                    Ok(page) => Reply {
+                        contacts: Some(page),
+                        ..self.reply(None).await
+                    },
+                    Err(e) => self.reply(Some(e.into())).await,
+                }
+            }
+            Intent::SetExcluded { key, excluded } => self.set_excluded(key, excluded).await,
+            Intent::GetAsks => {
+                return match self.asks().await {
+                    Ok(asks) => Reply {
+                        asks: Some(asks),
+                        ..self.reply(None).await
+                    },
+                    Err(problem) => self.reply(Some(problem)).await,
+                }
+            }
+            Intent::AnswerAsk {
+                ask_id,
+                made,
+                reason,
+            } => {
+                return match self.answer_ask(ask_id, made, reason).await {
+                    Ok(asks) => Reply {
+                        asks: Some(asks),
+                        ..self.reply(None).await
+                    },
+                    Err(problem) => self.reply(Some(problem)).await,
+                }
+            }
+            Intent::SetCadence {
+                routine_hours,
+                full_days,
+            } => self.set_cadence(routine_hours, full_days).await,
         };
         self.reply(outcome.err()).await
     }
@@ -122,10 +164,17 @@ impl<P: Platform> Worker<P> {
     /// Answers with the current state and the given problem.
     pub async fn reply(&self, problem: Option<Problem>) -> Reply {
         match self.view_state().await {
-            Ok(state) => Reply { state, problem },
+            Ok(state) => Reply {
+                state,
+                problem,
+                contacts: None,
+                asks: None,
+            },
             Err(e) => Reply {
                 state: ViewState::signed_out(DEFAULT_BACKEND_URL),
                 problem: Some(problem.unwrap_or(e.into())),
+                contacts: None,
+                asks: None,
             },
         }
     }
@@ -144,13 +193,22 @@ impl<P: Platform> Worker<P> {
             .unwrap_or_default();
         let schedule: Option<Schedule> = store::load(self.store(), keys::SCHEDULE).await?;
         let mut sync = work.view;
-        sync.next_sync_at = schedule.map(|s| s.next_wake(self.now()));
+        sync.next_sync_at = schedule.as_ref().map(|s| s.next_wake(self.now()));
+        let cadence = schedule.unwrap_or_default().cadence;
+        let pending_asks: u32 = store::load(self.store(), keys::PENDING_ASKS)
+            .await?
+            .unwrap_or(0);
         Ok(ViewState {
             signed_in,
             me,
             backend_url: self.backend_url().await?,
             default_backend_url: DEFAULT_BACKEND_URL.to_string(),
             sync,
+            pending_asks,
+            cadence: Some((
+                (cadence.routine_every_secs / 3600) as u32,
+                (cadence.full_every_secs / 86_400) as u32,
+            )),
         })
     }
 
@@ -416,6 +474,146 @@ impl<P: Platform> Worker<P> {
         })
         .await?;
         self.request_run().await
+    }
+
+    async fn excluded(&self) -> Result<HashSet<String>, StoreError> {
+        Ok(store::load(self.store(), keys::EXCLUDED)
+            .await?
+            .unwrap_or_default())
+    }
+
+    async fn contact_page(
+        &self,
+        offset: u32,
+        limit: u32,
+        query: Option<&str>,
+    ) -> Result<ContactPage, StoreError> {
+        let mut list = self.contacts().await?;
+        let excluded = self.excluded().await?;
+        // Newest connections first, then by name: the order LinkedIn shows.
+        list.sort_by(|a, b| {
+            b.connected_on
+                .cmp(&a.connected_on)
+                .then_with(|| a.display_name().cmp(&b.display_name()))
+        });
+        let needle = query
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_lowercase);
+        let matching: Vec<&Contact> = list
+            .iter()
+            .filter(|c| match &needle {
+                None => true,
+                Some(q) => [
+                    Some(c.display_name()),
+                    c.headline.clone(),
+                    c.company.clone(),
+                ]
+                .iter()
+                .flatten()
+                .any(|field| field.to_lowercase().contains(q.as_str())),
+            })
+            .collect();
+        let items = matching
+            .iter()
+            .skip(offset as usize)
+            .take(limit.min(500) as usize)
+            .map(|c| ContactRow {
+                key: c.key(),
+                name: c.display_name(),
+                headline: c.headline.clone(),
+                company: c.company.clone(),
+                position: c.position.clone(),
+                profile_url: c.profile_url.clone(),
+                connected_on: c.connected_on.clone(),
+                excluded: excluded.contains(&c.key()),
+            })
+            .collect();
+        Ok(ContactPage {
+            total: matching.len() as u32,
+            excluded: list.iter().filter(|c| excluded.contains(&c.key())).count() as u32,
+            items,
+        })
+    }
+
+    async fn set_excluded(&self, key: String, exclude: bool) -> Result<(), Problem> {
+        let mut excluded = self.excluded().await?;
+        let changed = if exclude {
+            excluded.insert(key)
+        } else {
+            excluded.remove(&key)
+        };
+        if changed {
+            store::save(self.store(), keys::EXCLUDED, &excluded).await?;
+            // An exclusion removes the contact from the server: only a full upload can.
+            let mut work: WorkState = store::load(self.store(), keys::WORK)
+                .await?
+                .unwrap_or_default();
+            work.needs_full = true;
+            store::save(self.store(), keys::WORK, &work).await?;
+        }
+        Ok(())
+    }
+
+    async fn asks(&self) -> Result<Vec<allyshare_protocol::IntroAsk>, Problem> {
+        let base = self.backend_url().await?;
+        let response = self
+            .authed(|| HttpRequest::new(Method::Get, format!("{base}{}", routes::MY_INTRO_ASKS)))
+            .await
+            .map_err(|e| Problem::from_api(&e, &base))?;
+        api::classify(&response).map_err(|e| Problem::from_api(&e, &base))?;
+        let asks: Vec<allyshare_protocol::IntroAsk> = serde_json::from_str(&response.body)
+            .map_err(|e| Problem::Unexpected {
+                detail: e.to_string(),
+            })?;
+        let pending = asks
+            .iter()
+            .filter(|a| a.state == allyshare_protocol::IntroAskState::Pending)
+            .count() as u32;
+        store::save(self.store(), keys::PENDING_ASKS, &pending).await?;
+        Ok(asks)
+    }
+
+    async fn answer_ask(
+        &self,
+        ask_id: i64,
+        made: bool,
+        reason: Option<String>,
+    ) -> Result<Vec<allyshare_protocol::IntroAsk>, Problem> {
+        let base = self.backend_url().await?;
+        let route = routes::fill(routes::INTRO_ASK_ANSWER, &[&ask_id]);
+        let body = serde_json::to_string(&allyshare_protocol::IntroAnswer {
+            outcome: if made {
+                allyshare_protocol::IntroOutcome::Made
+            } else {
+                allyshare_protocol::IntroOutcome::Declined
+            },
+            reason: reason.filter(|r| !r.trim().is_empty()),
+        })
+        .unwrap_or_default();
+        let response = self
+            .authed(|| HttpRequest::new(Method::Post, format!("{base}{route}")).json(body.clone()))
+            .await
+            .map_err(|e| Problem::from_api(&e, &base))?;
+        api::classify(&response).map_err(|e| Problem::from_api(&e, &base))?;
+        self.asks().await
+    }
+
+    async fn set_cadence(&self, routine_hours: u32, full_days: u32) -> Result<(), Problem> {
+        if !(1..=24 * 7).contains(&routine_hours) || !(1..=30).contains(&full_days) {
+            return Err(Problem::Unexpected {
+                detail: "routine sync every 1 to 168 hours, full sync every 1 to 30 days".into(),
+            });
+        }
+        let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
+            .await?
+            .unwrap_or_default();
+        schedule.cadence = crate::jobs::Cadence {
+            routine_every_secs: u64::from(routine_hours) * 3600,
+            full_every_secs: u64::from(full_days) * 86_400,
+        };
+        store::save(self.store(), keys::SCHEDULE, &schedule).await?;
+        Ok(())
     }
 
     // ------------------------------------------------------------------ jobs

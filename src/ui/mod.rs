@@ -39,6 +39,8 @@ async fn send(intent: &Intent) -> Reply {
         Err(detail) => Reply {
             state: crate::messages::ViewState::signed_out(settings::DEFAULT_BACKEND_URL),
             problem: Some(Problem::Unexpected { detail }),
+            contacts: None,
+            asks: None,
         },
     }
 }
