@@ -23,9 +23,10 @@
 //!   its time: there is no way to make it loop hot.
 //! - **Incremental by default.** Pages come newest first, so a routine read stops at the first
 //!   page that holds an already-known connection — one request on a quiet day. A full read (to
-//!   find removals) goes on to the end, a page shorter than asked. Its pages overlap by one
-//!   connection, so a list that moves under the read (connections added or removed meanwhile)
-//!   is noticed: nothing is given twice, and no one is missed (which would look like a removal).
+//!   find removals) goes on to the end, a page shorter than asked. With
+//!   [`ReadSettings::overlap_full_reads`] its pages overlap by one connection, so a list that
+//!   moves under the read (connections added or removed meanwhile) is noticed: nothing is given
+//!   twice, and no one is missed (which would look like a removal).
 //! - **A chain of sources.** Dash answering 400/404/410 (or a shape we do not know) switches to
 //!   the legacy list at the same position; legacy gone too ends the read with
 //!   [`ReadStatus::FormatChanged`]: the CSV import is the way on.
@@ -113,10 +114,13 @@ pub struct ReadJob {
     /// The total for the progress bar (connections summary, or legacy's `paging.total`).
     pub total: Option<u32>,
     pub counts: ReadCounts,
-    /// Full reads only: the key of the previous page's last contact. Full-read pages overlap by
-    /// one, so a connection removed above the read position (the list moving up under the read)
-    /// is noticed, and the read steps back one page instead of missing someone — a full read is
-    /// what removals are computed from.
+    /// Full reads with [`ReadSettings::overlap_full_reads`]: pages overlap by one, so a
+    /// connection removed above the read position (the list moving up under the read) is
+    /// noticed, and the read steps back one page instead of missing someone — a full read is
+    /// what removals are computed from. Fixed when the read starts.
+    #[serde(default)]
+    pub overlap: bool,
+    /// With `overlap`: the key of the previous page's last contact.
     #[serde(default)]
     pub overlap_key: Option<String>,
     /// Whether the page being read is a step back (one step back per mismatch, never a walk).
@@ -250,6 +254,7 @@ impl ReadJob {
             backoff_reason: None,
             total: None,
             counts: ReadCounts::default(),
+            overlap: mode == ReadMode::Full && settings.overlap_full_reads,
             overlap_key: None,
             stepped_back: false,
         }
@@ -466,7 +471,7 @@ impl ReadJob {
             self.state = ReadState::Done;
             return Step::Done { contacts };
         }
-        if self.mode == ReadMode::Full {
+        if self.overlap {
             self.next_start = reached - 1;
             self.overlap_key = contacts.last().map(Contact::key);
         } else {
@@ -731,7 +736,7 @@ mod tests {
                 got.extend(contacts);
             }
         }
-        assert_eq!(job.next_start, 78, "full-read pages overlap by one");
+        assert_eq!(job.next_start, 80);
         let mut now = 10_000;
         let mut delays = Vec::new();
         for _ in 0..4 {
@@ -743,7 +748,7 @@ mod tests {
                 }
                 Next::Finished => panic!(),
             };
-            assert_eq!(param(&req.url, "start"), 78, "the same page is asked again");
+            assert_eq!(param(&req.url, "start"), 80, "the same page is asked again");
             let Step::BackOff { until_ms, reason } =
                 job.on_response(&settings, &status(429, None), now, 0, &nothing_known)
             else {
@@ -756,7 +761,7 @@ mod tests {
                 job.next(&settings, &session(), now + 1),
                 Next::Wait { until_ms }
             );
-            assert!(matches!(job.status(), ReadStatus::Waiting { read: 79, .. }));
+            assert!(matches!(job.status(), ReadStatus::Waiting { read: 80, .. }));
             now = until_ms;
         }
         assert_eq!(delays, vec![5_000, 10_000, 20_000, 40_000]);
@@ -786,11 +791,15 @@ mod tests {
         change: impl FnOnce(&mut Vec<crate::linkedin::synthetic::SyntheticConnection>),
     ) -> (Vec<Contact>, ReadJob) {
         use crate::linkedin::synthetic::dash_page_of;
-        let settings = ReadSettings::default();
+        let settings = ReadSettings {
+            overlap_full_reads: true,
+            ..ReadSettings::default()
+        };
         let mut list = list;
         let mut change = Some(change);
         let mut job = ReadJob::new(ReadMode::Full, &settings);
         let mut got = Vec::new();
+        assert!(job.overlap);
         while let Some(req) = job.next_request(&settings, &session()) {
             if job.counts.pages == after_pages {
                 if let Some(f) = change.take() {
@@ -847,6 +856,29 @@ mod tests {
             }
         });
         assert_eq!(got, s.contacts(), "the original 200, once each, in order");
+    }
+
+    #[test]
+    fn overlapping_full_reads_cost_one_request_in_forty() {
+        let settings = ReadSettings {
+            overlap_full_reads: true,
+            ..ReadSettings::default()
+        };
+        let s = Synthetic::new(3, 2000);
+        let mut job = ReadJob::new(ReadMode::Full, &settings);
+        let mut got = Vec::new();
+        while let Some(req) = job.next_request(&settings, &session()) {
+            if let Step::Continue { contacts, .. } | Step::Done { contacts } =
+                job.on_response(&settings, &serve(&s, &req), 0, 0, &nothing_known)
+            {
+                got.extend(contacts);
+            }
+        }
+        assert_eq!(got, s.contacts());
+        assert_eq!(job.counts.requests, 52, "51 without overlap");
+        // Off by default, and never for incremental reads.
+        assert!(!ReadJob::new(ReadMode::Full, &ReadSettings::default()).overlap);
+        assert!(!ReadJob::new(ReadMode::Incremental, &settings).overlap);
     }
 
     #[test]
