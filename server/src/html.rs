@@ -23,6 +23,20 @@ pub fn escape(s: &str) -> String {
 
 /// The whole document around a page's `<main>` content. `title` is raw text.
 fn layout(title: &str, main: &str) -> String {
+    layout_with(title, "", main)
+}
+
+/// The `<head>` additions that run the hand-off script for this extension.
+fn handoff_head(extension_id: &str) -> String {
+    format!(
+        "<meta name=\"allyshare-extension-id\" content=\"{}\">\n\
+         <script src=\"/assets/handoff.js\" defer></script>\n",
+        escape(extension_id)
+    )
+}
+
+/// [`layout`] with trusted markup added to `<head>`.
+fn layout_with(title: &str, head: &str, main: &str) -> String {
     let title = escape(title);
     format!(
         r#"<!doctype html>
@@ -33,7 +47,7 @@ fn layout(title: &str, main: &str) -> String {
 <meta name="referrer" content="no-referrer">
 <title>{title} · AllyShare</title>
 <link rel="stylesheet" href="/assets/site.css">
-</head>
+{head}</head>
 <body>
 <header class="site"><span class="brand">AllyShare</span></header>
 <main class="card">
@@ -136,8 +150,14 @@ pub fn get_started_page(p: &GetStarted<'_>) -> String {
     layout(&format!("Join {}", p.network), &main)
 }
 
-/// The three-step setup guide shown once the invitation is accepted.
-pub fn guide_page(network: &str, extension_url: &str, existing_account: bool) -> String {
+/// The three-step setup guide shown once the invitation is accepted. With `handoff` (the
+/// extension's id), the page also runs the hand-off script and shows its status.
+pub fn guide_page(
+    network: &str,
+    extension_url: &str,
+    existing_account: bool,
+    handoff: Option<&str>,
+) -> String {
     let net = escape(network);
     let ext = escape(extension_url);
     let account = if existing_account {
@@ -158,10 +178,35 @@ pub fn guide_page(network: &str, extension_url: &str, existing_account: bool) ->
 <p>Now and then {net} may ask you to introduce someone you know, and you decide each time whether to make the introduction.</p></li>
 </ol>
 <p class="actions"><a class="button" href="{ext}" rel="noopener noreferrer">Add to Chrome</a></p>
-<p class="note">Developers: build the extension and load the <code>dist/</code> folder unpacked (chrome://extensions, Developer mode, Load unpacked).</p>
-"#
+{status}<p class="note">Developers: build the extension and load the <code>dist/</code> folder unpacked (chrome://extensions, Developer mode, Load unpacked).</p>
+"#,
+        status = if handoff.is_some() {
+            "<p class=\"note\" id=\"handoff-status\" role=\"status\" aria-live=\"polite\"></p>\n"
+        } else {
+            ""
+        }
     );
-    layout(&format!("Welcome to {network}"), &main)
+    let head = handoff.map(handoff_head).unwrap_or_default();
+    layout_with(&format!("Welcome to {network}"), &head, &main)
+}
+
+/// `GET /handoff`: the page the extension opens to be signed in (when the guide page was open
+/// before the extension was installed). `handoff` as in [`guide_page`]; `None` when there is
+/// nothing to hand off (no fresh acceptance in this browser, or no extension configured).
+pub fn handoff_page(handoff: Option<&str>) -> String {
+    match handoff {
+        Some(id) => layout_with(
+            "Connecting the extension",
+            &handoff_head(id),
+            "<h1>Connecting the AllyShare extension</h1>\n\
+             <p class=\"note\" id=\"handoff-status\" role=\"status\" aria-live=\"polite\">\
+             Connecting…</p>\n",
+        ),
+        None => message_page(
+            "Sign in from the extension",
+            &["Open the AllyShare extension and sign in with your email address and password."],
+        ),
+    }
 }
 
 /// A page with a heading and a few sentences (link problems, not found).
@@ -237,7 +282,7 @@ mod tests {
 
     #[test]
     fn guide_has_exactly_three_steps() {
-        let page = guide_page("Sales", "https://example.org", false);
+        let page = guide_page("Sales", "https://example.org", false, None);
         let guide = page.split("<ol class=\"guide\">").nth(1).unwrap();
         let guide = guide.split("</ol>").next().unwrap();
         assert_eq!(guide.matches("<li>").count(), 3);

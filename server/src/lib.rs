@@ -18,6 +18,7 @@ pub mod budget;
 pub mod clock;
 pub mod csvfile;
 pub mod db;
+pub mod handoff;
 pub mod html;
 pub mod invite;
 pub mod mail;
@@ -54,6 +55,9 @@ pub struct Config {
     pub public_url: String,
     /// The "Add to Chrome" link on the guide page.
     pub extension_url: String,
+    /// The extension's id: when set, the guide page and `/handoff` run the hand-off script
+    /// that signs that extension in.
+    pub extension_id: Option<String>,
     /// The sender of every email, `Name <address>`.
     pub mail_from: String,
     /// Send email through this SMTP server (`smtp://…`, `smtps://…`) instead of the outbox.
@@ -78,6 +82,7 @@ impl Config {
             outbox_dir: outbox_dir.into(),
             public_url: public_url.into(),
             extension_url: DEFAULT_EXTENSION_URL.to_string(),
+            extension_id: None,
             mail_from: mail::DEFAULT_FROM.to_string(),
             smtp_url: None,
             hash_cost: HashCost::Standard,
@@ -103,6 +108,7 @@ struct Inner {
     mailer: Mailer,
     public_url: String,
     extension_url: String,
+    extension_id: Option<String>,
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     buckets: budget::Buckets,
@@ -133,6 +139,7 @@ impl App {
                 )?,
                 public_url: config.public_url.trim_end_matches('/').to_string(),
                 extension_url: config.extension_url,
+                extension_id: config.extension_id,
                 hasher: PasswordHasher::new(config.hash_cost),
                 clock: config.clock,
                 buckets: budget::Buckets::new(config.write_budget),
@@ -154,6 +161,20 @@ impl App {
 
     pub(crate) fn extension_url(&self) -> &str {
         &self.inner.extension_url
+    }
+
+    pub(crate) fn extension_id(&self) -> Option<&str> {
+        self.inner.extension_id.as_deref()
+    }
+
+    /// `scheme://host[:port]` of the public URL.
+    pub(crate) fn public_origin(&self) -> &str {
+        let url = self.public_url();
+        let after_scheme = url.find("://").map_or(0, |i| i + 3);
+        match url[after_scheme..].find('/') {
+            Some(i) => &url[..after_scheme + i],
+            None => url,
+        }
     }
 
     /// Spends from the person's write budget, or fails with how long to wait.

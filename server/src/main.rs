@@ -35,6 +35,10 @@ enum Command {
         /// The "Add to Chrome" link on the setup guide page.
         #[arg(long, env = "ALLYSHARE_EXTENSION_URL", default_value = DEFAULT_EXTENSION_URL)]
         extension_url: String,
+        /// The extension's id (32 letters a-p): enables the hand-off that signs it in right
+        /// after the invitation is accepted.
+        #[arg(long, env = "ALLYSHARE_EXTENSION_ID")]
+        extension_id: Option<String>,
     },
     /// Invite a person into a network (created if new) and write the email to the outbox.
     Invite {
@@ -159,7 +163,8 @@ async fn main() -> ExitCode {
         Command::Serve {
             common,
             extension_url,
-        } => serve(common, extension_url).await,
+            extension_id,
+        } => serve(common, extension_url, extension_id).await,
         Command::Invite {
             common,
             network,
@@ -205,7 +210,16 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(common: Common, extension_url: String) -> Result<(), String> {
+async fn serve(
+    common: Common,
+    extension_url: String,
+    extension_id: Option<String>,
+) -> Result<(), String> {
+    if let Some(id) = &extension_id {
+        if id.len() != 32 || !id.bytes().all(|b| (b'a'..=b'p').contains(&b)) {
+            return Err(format!("{id:?} is not an extension id (32 letters a-p)"));
+        }
+    }
     let listener = tokio::net::TcpListener::bind(&common.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", common.addr))?;
@@ -218,6 +232,7 @@ async fn serve(common: Common, extension_url: String) -> Result<(), String> {
         .unwrap_or_else(|| format!("http://{local}"));
     let mut config = common.config(public_url);
     config.extension_url = extension_url;
+    config.extension_id = extension_id;
     let app = App::open(config)
         .await
         .map_err(|e| format!("cannot open {}: {e}", common.db.display()))?;

@@ -7,7 +7,7 @@
 use allyshare_protocol::limits::PASSWORD_MAX_CHARS;
 use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -25,10 +25,20 @@ use crate::App;
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
                        form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// The policy of the pages that run the hand-off script: our own script and same-origin
+/// `fetch`, nothing else.
+pub const CSP_WITH_SCRIPT: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
+                       style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; \
+                       frame-ancestors 'none'";
+
 const SITE_CSS: &str = include_str!("../assets/site.css");
 
 /// An HTML response with the security headers every page carries.
 pub fn html_response(status: StatusCode, body: String) -> Response {
+    html_response_with(status, body, CSP)
+}
+
+fn html_response_with(status: StatusCode, body: String, csp: &'static str) -> Response {
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -37,7 +47,7 @@ pub fn html_response(status: StatusCode, body: String) -> Response {
     );
     headers.insert(
         HeaderName::from_static("content-security-policy"),
-        HeaderValue::from_static(CSP),
+        HeaderValue::from_static(csp),
     );
     headers.insert(
         HeaderName::from_static("x-content-type-options"),
@@ -223,10 +233,28 @@ pub async fn accept(
         .accept_invitation(invitation.id, password_hash.as_deref(), app.now())
         .await?;
     match outcome {
-        AcceptOutcome::Joined { new_account, .. } => Ok(html_response(
-            StatusCode::OK,
-            html::guide_page(&invitation.network_name, app.extension_url(), !new_account),
-        )),
+        AcceptOutcome::Joined {
+            new_account,
+            person_id,
+        } => {
+            let page = html::guide_page(
+                &invitation.network_name,
+                app.extension_url(),
+                !new_account,
+                app.extension_id(),
+            );
+            let csp = if app.extension_id().is_some() {
+                CSP_WITH_SCRIPT
+            } else {
+                CSP
+            };
+            let mut response = html_response_with(StatusCode::OK, page, csp);
+            let cookie = crate::handoff::grant_cookie(&app, person_id)
+                .await
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+            response.headers_mut().append(SET_COOKIE, cookie);
+            Ok(response)
+        }
         AcceptOutcome::NotPending => {
             // Used, revoked or expired between the check above and the transaction.
             let now = app.now();
@@ -270,6 +298,23 @@ pub async fn site_css() -> Response {
     response
 }
 
+/// `GET /handoff`: the page the extension opens to be signed in.
+pub async fn handoff_page(State(app): State<App>, headers: axum::http::HeaderMap) -> Response {
+    let has_grant = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(crate::handoff::COOKIE_NAME));
+    match app.extension_id().filter(|_| has_grant) {
+        Some(id) => html_response_with(
+            StatusCode::OK,
+            html::handoff_page(Some(id)),
+            CSP_WITH_SCRIPT,
+        ),
+        None => html_response(StatusCode::OK, html::handoff_page(None)),
+    }
+}
+
 /// `GET /healthz`.
 pub async fn healthz() -> &'static str {
     "ok"
@@ -286,5 +331,11 @@ pub fn routes() -> Router<App> {
         .route("/invite/{token}", get(get_started).post(accept))
         .route("/terms", get(terms))
         .route("/assets/site.css", get(site_css))
+        .route("/assets/handoff.js", get(crate::handoff::script))
+        .route("/handoff", get(handoff_page))
+        .route(
+            "/handoff/code",
+            axum::routing::post(crate::handoff::create_code),
+        )
         .route("/healthz", get(healthz))
 }

@@ -1438,3 +1438,608 @@ async fn with_smtp_configured_invitations_go_to_the_smtp_server() {
         "nothing written to the outbox"
     );
 }
+
+#[tokio::test]
+async fn the_hand_off_signs_the_extension_in_once() {
+    let server = TestServer::start_with(|config| {
+        config.extension_id = Some("abcdefghijklmnopabcdefghijklmnop".into());
+    })
+    .await;
+    let invited = server
+        .invite("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let response = server
+        .http
+        .post(&invited.link)
+        .form(&[
+            ("password", GOOD_PASSWORD),
+            ("password_confirm", GOOD_PASSWORD),
+            ("terms", "accepted"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set_cookie.contains("HttpOnly")
+            && set_cookie.contains("SameSite=Lax")
+            && set_cookie.contains("Path=/handoff"),
+        "{set_cookie}"
+    );
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    let guide = response.text().await.unwrap();
+    assert!(guide.contains(
+        r#"<meta name="allyshare-extension-id" content="abcdefghijklmnopabcdefghijklmnop">"#
+    ));
+    assert!(guide.contains(r#"<script src="/assets/handoff.js" defer></script>"#));
+    assert!(guide.contains(r#"id="handoff-status""#));
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let script = server
+        .http
+        .get(format!("{}/assets/handoff.js", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(script.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(script
+        .text()
+        .await
+        .unwrap()
+        .contains("allyshare.handoff.hello"));
+
+    let code_for = |challenge: String, cookie: Option<String>, origin: Option<String>| {
+        let mut request = server
+            .http
+            .post(format!("{}/handoff/code", server.base))
+            .json(&json!({ "challenge": challenge }));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+    let exchange = |code: &str, verifier: &str| {
+        server
+            .http
+            .post(format!("{}/v1/sessions/handoff", server.base))
+            .json(&json!({ "code": code, "verifier": verifier }))
+            .send()
+    };
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let challenge = allyshare_server::handoff::challenge_of(verifier);
+
+    assert_eq!(
+        code_for(challenge.clone(), None, None)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        code_for(
+            challenge.clone(),
+            Some(cookie.clone()),
+            Some("https://evil.example".into())
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        code_for("short".into(), Some(cookie.clone()), None)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // A wrong verifier burns the code.
+    let response = code_for(
+        challenge.clone(),
+        Some(cookie.clone()),
+        Some(server.base.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let code: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(code["expires_in"], 300);
+    let code = code["code"].as_str().unwrap().to_string();
+    let wrong = exchange(&code, &"x".repeat(43)).await.unwrap();
+    assert_eq!(
+        api_error(wrong, StatusCode::BAD_REQUEST).await.code,
+        ErrorCode::InvalidHandoffCode
+    );
+    assert_eq!(
+        exchange(&code, verifier).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // An expired code does not work.
+    let code: serde_json::Value = code_for(challenge.clone(), Some(cookie.clone()), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    server.clock.advance(301);
+    assert_eq!(
+        exchange(code["code"].as_str().unwrap(), verifier)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // The right verifier, in time: a session of the person who accepted.
+    let code: serde_json::Value = code_for(challenge.clone(), Some(cookie.clone()), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = code["code"].as_str().unwrap().to_string();
+    let response = exchange(&code, verifier).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let tokens: allyshare_protocol::SessionTokens = response.json().await.unwrap();
+    let me: Me = server.me(&tokens.access_token).await.json().await.unwrap();
+    assert_eq!(me.person.email, "ada@example.org");
+    // Single use, and the grant is consumed: no more codes from this cookie.
+    assert_eq!(
+        exchange(&code, verifier).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        code_for(challenge.clone(), Some(cookie.clone()), None)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // /handoff: the script with a cookie, a plain message without.
+    let page = server
+        .http
+        .get(format!("{}/handoff", server.base))
+        .header("cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/assets/handoff.js"));
+    let page = server
+        .http
+        .get(format!("{}/handoff", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("<script"));
+
+    // The grant expires after 30 minutes.
+    let invited = server
+        .invite("Sales", "bob@example.org", "Bob", Role::Ally)
+        .await;
+    let response = server
+        .http
+        .post(&invited.link)
+        .form(&[
+            ("password", GOOD_PASSWORD),
+            ("password_confirm", GOOD_PASSWORD),
+            ("terms", "accepted"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    server.clock.advance(30 * 60);
+    assert_eq!(
+        code_for(challenge, Some(cookie), None)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Every endpoint × {anonymous, ally of A, admin of B, ally of B, admin of A} → the status.
+/// `None`: not exercised for that caller (destructive for them; covered by its own test).
+#[tokio::test]
+async fn authorisation_matrix() {
+    let server = TestServer::start().await;
+    let ally_a = server
+        .sharing_ally("Alpha", "ally.a@example.org", "Ally A")
+        .await;
+    let admin_a = server
+        .member(
+            "Alpha",
+            "admin.a@example.org",
+            "Admin A",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let admin_b = server
+        .member("Beta", "admin.b@example.org", "Admin B", Role::NetworkAdmin)
+        .await;
+    let ally_b = server
+        .sharing_ally("Beta", "ally.b@example.org", "Ally B")
+        .await;
+    let a = ally_a.network_id;
+    server
+        .share(
+            &ally_a.token,
+            json!({ "contacts": [named("K1", "Kay", "One", "CEO", Some("Acme"))] }),
+        )
+        .await;
+    let ask = server
+        .expect(
+            Method::POST,
+            &format!("/v1/networks/{a}/intro-asks"),
+            Some(&admin_a.token),
+            Some(json!({"ally_id": ally_a.id, "contact_key": "member:K1"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    let ask = ask["id"].as_i64().unwrap();
+    let inv = server
+        .expect(
+            Method::POST,
+            &format!("/v1/networks/{a}/invitations"),
+            Some(&admin_a.token),
+            Some(json!({"name": "New", "email": "new@example.org"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    let inv = inv["id"].as_i64().unwrap();
+    let s1 = server.open_sync(&ally_a.token, "delta").await;
+    let s2 = server.open_sync(&ally_a.token, "delta").await;
+
+    let ok = StatusCode::OK;
+    let created = StatusCode::CREATED;
+    let none = StatusCode::NO_CONTENT;
+    let unauth = StatusCode::UNAUTHORIZED;
+    let forbidden = StatusCode::FORBIDDEN;
+    let missing = StatusCode::NOT_FOUND;
+    let conflict = StatusCode::CONFLICT;
+    let bad = StatusCode::BAD_REQUEST;
+    type Row = (
+        Method,
+        String,
+        Option<serde_json::Value>,
+        [Option<StatusCode>; 5],
+    );
+    let rows: Vec<Row> = vec![
+        (
+            Method::GET,
+            "/v1/me".into(),
+            None,
+            [Some(unauth), Some(ok), Some(ok), Some(ok), Some(ok)],
+        ),
+        (
+            Method::PUT,
+            format!("/v1/networks/{a}/sharing"),
+            Some(json!({"sharing": true})),
+            [
+                Some(unauth),
+                Some(ok),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/contacts"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/contacts?q=kay"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/intro-asks"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/intro-asks"),
+            Some(json!({"ally_id": ally_a.id, "contact_key": "member:none"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/intro-asks"),
+            Some(json!({"ally_id": ally_b.id, "contact_key": "member:K1"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/invitations"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/invitations"),
+            Some(json!({"name": "A", "email": "ally.a@example.org"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(conflict),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/invitations/import"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(StatusCode::UNPROCESSABLE_ENTITY),
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/networks/{a}/invitations/{inv}"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(none),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/invitations/{inv}/resend"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(created),
+            ],
+        ),
+        (
+            Method::GET,
+            "/v1/intro-asks".into(),
+            None,
+            [Some(unauth), Some(ok), Some(ok), Some(ok), Some(ok)],
+        ),
+        (
+            Method::POST,
+            format!("/v1/intro-asks/{ask}/answer"),
+            Some(json!({"outcome": "made"})),
+            [
+                Some(unauth),
+                Some(ok),
+                Some(missing),
+                Some(missing),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::GET,
+            "/v1/sync/limits".into(),
+            None,
+            [Some(ok), Some(ok), Some(ok), Some(ok), Some(ok)],
+        ),
+        (
+            Method::POST,
+            "/v1/sync/sessions".into(),
+            Some(json!({"kind": "delta"})),
+            [
+                Some(unauth),
+                Some(created),
+                Some(StatusCode::CONFLICT),
+                Some(created),
+                Some(StatusCode::CONFLICT),
+            ],
+        ),
+        (
+            Method::PUT,
+            format!("/v1/sync/sessions/{s1}/batches/0"),
+            Some(contacts(0..1)),
+            [
+                Some(unauth),
+                Some(ok),
+                Some(missing),
+                Some(missing),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/sync/sessions/{s1}/commit"),
+            Some(json!({"batch_count": 1})),
+            [
+                Some(unauth),
+                Some(ok),
+                Some(missing),
+                Some(missing),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/sync/sessions/{s2}"),
+            None,
+            [
+                Some(unauth),
+                Some(none),
+                Some(missing),
+                Some(missing),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::GET,
+            "/v1/contacts/digest".into(),
+            None,
+            [Some(unauth), Some(ok), Some(ok), Some(ok), Some(ok)],
+        ),
+        (
+            Method::POST,
+            "/v1/sessions/handoff".into(),
+            Some(json!({"code": "A".repeat(43), "verifier": "B".repeat(43)})),
+            [Some(bad), Some(bad), Some(bad), Some(bad), Some(bad)],
+        ),
+        (
+            Method::DELETE,
+            "/v1/sessions/current".into(),
+            None,
+            [Some(unauth), None, None, None, None],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/networks/{a}/membership"),
+            None,
+            [Some(unauth), None, Some(forbidden), Some(forbidden), None],
+        ),
+        (
+            Method::DELETE,
+            "/v1/me".into(),
+            None,
+            [Some(unauth), None, None, None, None],
+        ),
+        (
+            Method::GET,
+            "/v1/openapi.json".into(),
+            None,
+            [Some(ok), Some(ok), Some(ok), Some(ok), Some(ok)],
+        ),
+    ];
+    let callers: [Option<&str>; 5] = [
+        None,
+        Some(&ally_a.token),
+        Some(&admin_b.token),
+        Some(&ally_b.token),
+        Some(&admin_a.token),
+    ];
+    let names = [
+        "anonymous",
+        "ally of A",
+        "admin of B",
+        "ally of B",
+        "admin of A",
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body, expected) in &rows {
+        for (i, caller) in callers.iter().enumerate() {
+            let Some(want) = expected[i] else { continue };
+            let got = server
+                .call(method.clone(), path, *caller, body.clone())
+                .await
+                .status();
+            if got != want {
+                failures.push(format!(
+                    "{method} {path} as {}: {got}, expected {want}",
+                    names[i]
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Nothing of A reached B's side: B's admin sees only B's contacts and asks.
+    let b_view = server.page(&admin_b, "?q=kay").await;
+    assert_eq!(b_view["contacts"], json!([]));
+    let b_asks = server
+        .expect(
+            Method::GET,
+            &format!("/v1/networks/{}/intro-asks", admin_b.network_id),
+            Some(&admin_b.token),
+            None,
+            ok,
+        )
+        .await;
+    assert_eq!(b_asks, json!([]));
+    let b_invitations = server
+        .expect(
+            Method::GET,
+            &format!("/v1/networks/{}/invitations", admin_b.network_id),
+            Some(&admin_b.token),
+            None,
+            ok,
+        )
+        .await;
+    assert!(b_invitations
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["network_id"] == admin_b.network_id));
+}

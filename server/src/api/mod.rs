@@ -252,7 +252,7 @@ impl FromRequestParts<App> for Authenticated {
 }
 
 /// A fresh pair of tokens: what the client gets, and what the database keeps.
-fn new_token_pair(now: i64) -> (SessionTokens, TokenHashes) {
+pub(crate) fn new_token_pair(now: i64) -> (SessionTokens, TokenHashes) {
     let access = new_token();
     let refresh = new_token();
     let hashes = TokenHashes {
@@ -531,6 +531,7 @@ impl Modify for BearerSecurity {
     paths(
         sign_in,
         refresh,
+        crate::handoff::exchange,
         sign_out,
         me,
         delete_me,
@@ -554,7 +555,7 @@ impl Modify for BearerSecurity {
         invitations::resend,
         openapi
     ),
-    components(schemas(ApiError, ErrorCode)),
+    components(schemas(ApiError, ErrorCode, allyshare_protocol::HandoffCodeRequest, allyshare_protocol::HandoffCode)),
     modifiers(&BearerSecurity),
     tags(
         (name = "sessions", description = "Signing in and out, refreshing tokens"),
@@ -573,6 +574,7 @@ pub fn routes() -> Router<App> {
     let v1 = Router::new()
         .route("/sessions", post(sign_in))
         .route("/sessions/refresh", post(refresh))
+        .route("/sessions/handoff", post(crate::handoff::exchange))
         .route("/sessions/current", delete(sign_out))
         .route("/me", get(me).delete(delete_me))
         .route("/networks/{network_id}/sharing", put(set_sharing))

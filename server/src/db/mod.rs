@@ -363,8 +363,42 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         now: i64,
     ) -> Result<AnswerOutcome, RepoError>;
 
+    /// Stores a hand-off grant (see [`crate::handoff`]).
+    async fn create_handoff_grant(
+        &self,
+        person_id: i64,
+        secret_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), RepoError>;
+
+    /// Stores a code bound to `challenge`, if the grant is live; `false` otherwise.
+    async fn create_handoff_code(
+        &self,
+        grant_hash: &str,
+        code_hash: &str,
+        challenge: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool, RepoError>;
+
+    /// Spends the code (whatever the outcome) and, if it was live, its grant was live and
+    /// `challenge` matches, consumes the grant and says whose it was.
+    async fn redeem_handoff_code(
+        &self,
+        code_hash: &str,
+        challenge: &str,
+        now: i64,
+    ) -> Result<HandoffRedeem, RepoError>;
+
     /// Closes the underlying connections (a no-op where there is nothing to close).
     async fn close(&self) {}
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandoffRedeem {
+    Redeemed { person_id: i64 },
+    Invalid,
 }
 
 /// Which page of a network's contacts.
@@ -1115,6 +1149,95 @@ impl Repository for SqliteRepository {
         now: i64,
     ) -> Result<AnswerOutcome, RepoError> {
         network::answer_ask(&self.pool, ally_id, ask_id, outcome, reason, now).await
+    }
+
+    async fn create_handoff_grant(
+        &self,
+        person_id: i64,
+        secret_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), RepoError> {
+        sqlx::query(
+            "INSERT INTO handoff_grants (person_id, secret_hash, created_at, expires_at)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(person_id)
+        .bind(secret_hash)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_handoff_code(
+        &self,
+        grant_hash: &str,
+        code_hash: &str,
+        challenge: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool, RepoError> {
+        let inserted = sqlx::query(
+            "INSERT INTO handoff_codes (code_hash, grant_id, challenge, created_at, expires_at)
+             SELECT ?, id, ?, ?, ? FROM handoff_grants
+             WHERE secret_hash = ? AND consumed_at IS NULL AND expires_at > ?",
+        )
+        .bind(code_hash)
+        .bind(challenge)
+        .bind(now)
+        .bind(expires_at)
+        .bind(grant_hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn redeem_handoff_code(
+        &self,
+        code_hash: &str,
+        challenge: &str,
+        now: i64,
+    ) -> Result<HandoffRedeem, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE handoff_codes SET used_at = ?
+             WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?
+             RETURNING grant_id, challenge",
+        )
+        .bind(now)
+        .bind(code_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(HandoffRedeem::Invalid);
+        };
+        let grant_id: i64 = row.try_get("grant_id")?;
+        let expected: String = row.try_get("challenge")?;
+        let person: Option<i64> = if expected == challenge {
+            sqlx::query_scalar(
+                "UPDATE handoff_grants SET consumed_at = ?
+                 WHERE id = ? AND consumed_at IS NULL AND expires_at > ?
+                 RETURNING person_id",
+            )
+            .bind(now)
+            .bind(grant_id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?
+        } else {
+            None
+        };
+        // The code is spent either way.
+        tx.commit().await?;
+        Ok(match person {
+            Some(person_id) => HandoffRedeem::Redeemed { person_id },
+            None => HandoffRedeem::Invalid,
+        })
     }
 
     async fn close(&self) {

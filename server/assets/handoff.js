@@ -1,0 +1,65 @@
+// AllyShare hand-off: signs the ally's freshly installed extension in, without a password.
+// Served from /assets (CSP script-src 'self'); runs on the guide page and on /handoff.
+// 1. Ask the extension (externally_connectable) for a challenge: {type: "allyshare.handoff.hello"}
+//    → {challenge}. 2. POST /handoff/code {challenge} (same origin, the cookie set when the
+//    invitation was accepted) → {code}. 3. Give the code to the extension:
+//    {type: "allyshare.handoff.code", code, origin} → {ok: true}. Retries every 2 s for 30 min.
+(function () {
+  'use strict';
+  var meta = document.querySelector('meta[name="allyshare-extension-id"]');
+  var status = document.getElementById('handoff-status');
+  if (!meta || !status) return;
+  var extensionId = meta.getAttribute('content');
+  var deadline = Date.now() + 30 * 60 * 1000;
+  var fallback = 'If the extension asks, sign in with your email and password.';
+
+  function say(text) { status.textContent = text; }
+
+  function send(message) {
+    return new Promise(function (resolve, reject) {
+      try {
+        chrome.runtime.sendMessage(extensionId, message, function (reply) {
+          if (chrome.runtime.lastError) reject(new Error(chrome.runtime.lastError.message));
+          else resolve(reply);
+        });
+      } catch (e) { reject(e); }
+    });
+  }
+
+  function attempt() {
+    if (!(window.chrome && chrome.runtime && chrome.runtime.sendMessage)) {
+      return Promise.reject(new Error('the extension is not installed yet'));
+    }
+    return send({ type: 'allyshare.handoff.hello' }).then(function (reply) {
+      if (!reply || typeof reply.challenge !== 'string') throw new Error('no challenge');
+      return fetch('/handoff/code', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ challenge: reply.challenge })
+      });
+    }).then(function (response) {
+      if (response.status === 401) {
+        var e = new Error('the hand-off has expired'); e.final = true; throw e;
+      }
+      if (!response.ok) throw new Error('code request failed: ' + response.status);
+      return response.json();
+    }).then(function (body) {
+      return send({ type: 'allyshare.handoff.code', code: body.code, origin: location.origin });
+    }).then(function (reply) {
+      if (!reply || reply.ok !== true) throw new Error('the extension did not take the code');
+    });
+  }
+
+  function loop() {
+    attempt().then(function () {
+      say('The AllyShare extension is signed in. You can close this tab.');
+    }, function (error) {
+      if ((error && error.final) || Date.now() > deadline) { say(fallback); return; }
+      setTimeout(loop, 2000);
+    });
+  }
+
+  say('Once the AllyShare extension is installed, it signs in by itself.');
+  loop();
+})();

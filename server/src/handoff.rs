@@ -1,0 +1,210 @@
+//! Hand-off: signing the extension in right after the ally accepted their invitation, without
+//! retyping the password. PKCE-shaped, so the code is useless to anyone but the extension that
+//! asked for it.
+//!
+//! 1. Accepting the invitation (`POST /invite/{token}`) sets an `HttpOnly`, `SameSite=Lax`
+//!    cookie scoped to `/handoff`, holding a *grant* (32 random bytes; only its SHA-256 is
+//!    stored) valid for [`GRANT_TTL_SECS`]: "this browser just proved it is this person".
+//! 2. The extension generates a `verifier` (32 random bytes, base64url) and gives the page
+//!    `challenge = base64url(SHA-256(verifier))` over `externally_connectable` messaging, when
+//!    the page's script (`/assets/handoff.js`) asks.
+//! 3. The page calls `POST /handoff/code {challenge}` (same origin, with the cookie) and gets a
+//!    one-time `code`, valid [`HANDOFF_CODE_TTL_SECS`], bound to the challenge; it hands the
+//!    code to the extension.
+//! 4. The extension calls `POST /v1/sessions/handoff {code, verifier}` and gets
+//!    `SessionTokens`. The code works once (a wrong verifier burns it too); a successful
+//!    exchange consumes the grant, so the cookie cannot sign in a second extension.
+
+use allyshare_protocol::limits::HANDOFF_CODE_TTL_SECS;
+use allyshare_protocol::{
+    ApiError, HandoffCode, HandoffCodeRequest, HandoffExchange, SessionTokens,
+};
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, ORIGIN};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::api::{new_token_pair, ApiFailure, ApiJson};
+use crate::db::HandoffRedeem;
+use crate::tokens::{hash_token, looks_like_token, new_token};
+use crate::App;
+
+/// The grant cookie's name.
+pub const COOKIE_NAME: &str = "allyshare_handoff";
+/// How long after accepting the invitation codes can be asked for.
+pub const GRANT_TTL_SECS: i64 = 30 * 60;
+
+pub const HANDOFF_JS: &str = include_str!("../assets/handoff.js");
+
+/// Creates a grant for the person and returns the `Set-Cookie` value carrying it.
+pub async fn grant_cookie(app: &App, person_id: i64) -> Result<HeaderValue, ApiFailure> {
+    let secret = new_token();
+    let now = app.now();
+    app.repo()
+        .create_handoff_grant(person_id, &hash_token(&secret), now, now + GRANT_TTL_SECS)
+        .await?;
+    let secure = if app.public_url().starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={secret}; Path=/handoff; Max-Age={GRANT_TTL_SECS}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .map_err(|e| ApiFailure::Internal(e.to_string()))
+}
+
+fn grant_from_cookies(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == COOKIE_NAME && looks_like_token(value))
+        .map(|(_, value)| value.to_string())
+}
+
+/// `base64url(SHA-256(verifier))`, no padding.
+pub fn challenge_of(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// RFC 7636's verifier alphabet and length (43 to 128 characters).
+fn valid_verifier(v: &str) -> bool {
+    (43..=128).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// `POST /handoff/code`: the page (same origin, grant cookie) asks a code for a challenge.
+pub async fn create_code(
+    State(app): State<App>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<HandoffCodeRequest>,
+) -> Result<Response, ApiFailure> {
+    if let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
+        if origin.trim_end_matches('/') != app.public_origin() {
+            return Err(ApiFailure::Forbidden("Cross-origin requests are refused."));
+        }
+    }
+    let grant = grant_from_cookies(&headers).ok_or(ApiFailure::Unauthorized)?;
+    if !looks_like_token(&request.challenge) {
+        return Err(ApiFailure::Unprocessable(
+            "The challenge must be base64url(SHA-256(verifier)), 43 characters.".into(),
+        ));
+    }
+    let code = new_token();
+    let now = app.now();
+    let created = app
+        .repo()
+        .create_handoff_code(
+            &hash_token(&grant),
+            &hash_token(&code),
+            &request.challenge,
+            now,
+            now + HANDOFF_CODE_TTL_SECS,
+        )
+        .await?;
+    if !created {
+        return Err(ApiFailure::Unauthorized);
+    }
+    let mut response = (
+        StatusCode::CREATED,
+        Json(HandoffCode {
+            code,
+            expires_in: HANDOFF_CODE_TTL_SECS as u64,
+        }),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Exchange a hand-off code and its verifier for a session.
+#[utoipa::path(
+    post,
+    path = "/v1/sessions/handoff",
+    tag = "sessions",
+    request_body = HandoffExchange,
+    responses(
+        (status = 201, description = "Signed in", body = SessionTokens),
+        (status = 400, description = "`invalid_handoff_code`: unknown, expired, used, or the verifier does not match (the code is spent either way); or malformed request", body = ApiError),
+    )
+)]
+pub async fn exchange(
+    State(app): State<App>,
+    ApiJson(request): ApiJson<HandoffExchange>,
+) -> Result<(StatusCode, Json<SessionTokens>), ApiFailure> {
+    if !looks_like_token(&request.code) || !valid_verifier(&request.verifier) {
+        return Err(ApiFailure::InvalidHandoffCode);
+    }
+    let now = app.now();
+    let challenge = challenge_of(&request.verifier);
+    match app
+        .repo()
+        .redeem_handoff_code(&hash_token(&request.code), &challenge, now)
+        .await?
+    {
+        HandoffRedeem::Redeemed { person_id } => {
+            let (tokens, hashes) = new_token_pair(now);
+            app.repo().create_session(person_id, &hashes, now).await?;
+            Ok((StatusCode::CREATED, Json(tokens)))
+        }
+        HandoffRedeem::Invalid => Err(ApiFailure::InvalidHandoffCode),
+    }
+}
+
+/// `GET /assets/handoff.js`.
+pub async fn script() -> Response {
+    let mut response = HANDOFF_JS.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        axum::http::HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenge_is_rfc7636_s256() {
+        // RFC 7636, appendix B.
+        assert_eq!(
+            challenge_of("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert!(valid_verifier(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        ));
+        assert!(!valid_verifier("short"));
+        assert!(!valid_verifier(&"a+".repeat(30)));
+    }
+
+    #[test]
+    fn the_grant_is_read_from_the_cookie_header() {
+        let mut headers = HeaderMap::new();
+        let token = "A".repeat(43);
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("other=1; {COOKIE_NAME}={token}")).unwrap(),
+        );
+        assert_eq!(grant_from_cookies(&headers), Some(token));
+        headers.insert(COOKIE, HeaderValue::from_static("allyshare_handoff=short"));
+        assert_eq!(grant_from_cookies(&headers), None);
+    }
+}
