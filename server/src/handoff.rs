@@ -81,7 +81,20 @@ fn valid_verifier(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
-/// `POST /handoff/code`: the page (same origin, grant cookie) asks a code for a challenge.
+/// The web page (same origin, with the grant cookie set when the invitation was accepted)
+/// asks a one-time hand-off code for the extension's challenge. Not for the extension itself.
+#[utoipa::path(
+    post,
+    path = "/handoff/code",
+    tag = "sessions",
+    request_body = HandoffCodeRequest,
+    responses(
+        (status = 201, description = "A code, valid 5 minutes, single use", body = HandoffCode),
+        (status = 401, description = "No live grant cookie (used, expired, or none)", body = ApiError),
+        (status = 403, description = "Cross-origin request", body = ApiError),
+        (status = 422, description = "Not a challenge", body = ApiError),
+    )
+)]
 pub async fn create_code(
     State(app): State<App>,
     headers: HeaderMap,

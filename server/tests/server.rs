@@ -610,14 +610,64 @@ async fn openapi_document_lists_the_api() {
     let doc: Value = response.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
     let paths = doc["paths"].as_object().unwrap();
-    for path in [
-        "/v1/sessions",
-        "/v1/sessions/refresh",
-        "/v1/sessions/current",
-        "/v1/me",
-        "/v1/openapi.json",
-    ] {
-        assert!(paths.contains_key(path), "{path}");
+    // Every API operation is documented, and nothing else is.
+    let mut operations: Vec<String> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect();
+    operations.sort();
+    let mut expected = vec![
+        "POST /handoff/code",
+        "GET /v1/contacts/digest",
+        "GET /v1/intro-asks",
+        "POST /v1/intro-asks/{ask_id}/answer",
+        "GET /v1/me",
+        "DELETE /v1/me",
+        "GET /v1/networks/{network_id}/contacts",
+        "GET /v1/networks/{network_id}/intro-asks",
+        "POST /v1/networks/{network_id}/intro-asks",
+        "GET /v1/networks/{network_id}/invitations",
+        "POST /v1/networks/{network_id}/invitations",
+        "POST /v1/networks/{network_id}/invitations/import",
+        "DELETE /v1/networks/{network_id}/invitations/{invitation_id}",
+        "POST /v1/networks/{network_id}/invitations/{invitation_id}/resend",
+        "DELETE /v1/networks/{network_id}/membership",
+        "PUT /v1/networks/{network_id}/sharing",
+        "GET /v1/openapi.json",
+        "POST /v1/sessions",
+        "DELETE /v1/sessions/current",
+        "POST /v1/sessions/handoff",
+        "POST /v1/sessions/refresh",
+        "GET /v1/sync/limits",
+        "POST /v1/sync/sessions",
+        "DELETE /v1/sync/sessions/{session_id}",
+        "PUT /v1/sync/sessions/{session_id}/batches/{seq}",
+        "POST /v1/sync/sessions/{session_id}/commit",
+    ];
+    expected.sort();
+    assert_eq!(operations, expected);
+    // Every operation has a description and responses; every schema reference resolves.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path}"
+            );
+            assert!(
+                op["summary"].is_string() || op["description"].is_string(),
+                "{method} {path}"
+            );
+        }
+    }
+    let text = doc.to_string();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(doc["components"]["schemas"][name].is_object(), "{name}");
     }
     assert!(paths["/v1/sessions"]["post"].is_object());
     assert!(paths["/v1/sessions/current"]["delete"].is_object());
@@ -632,9 +682,22 @@ async fn openapi_document_lists_the_api() {
         "Me",
         "ApiError",
         "Role",
+        "ContactRecord",
+        "ContactBatch",
+        "ContactDigest",
+        "CommitResult",
+        "ContactPage",
+        "IntroAsk",
+        "InvitationImport",
+        "HandoffExchange",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
+    // The contact record refuses unknown fields, and says so.
+    assert_eq!(
+        doc["components"]["schemas"]["ContactRecord"]["additionalProperties"],
+        false
+    );
     let health = server
         .http
         .get(format!("{}/healthz", server.base))

@@ -532,6 +532,7 @@ impl Modify for BearerSecurity {
         sign_in,
         refresh,
         crate::handoff::exchange,
+        crate::handoff::create_code,
         sign_out,
         me,
         delete_me,
