@@ -88,7 +88,9 @@ build() {
   cargo build --lib --profile wasm --target "$WASM_TARGET"
   rm -rf dist
   mkdir -p dist/pkg
-  wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
+  # No name or producers sections: a third of the file, useless to allies.
+  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+    --out-dir dist/pkg \
     "$TARGET_DIR/$WASM_TARGET/wasm/allyshare.wasm"
   cp -R extension/. dist/
   sed "s|\"@BACKEND_ORIGIN@\"|$(backend_host_permissions)|" manifest.json > dist/manifest.json

@@ -4,6 +4,7 @@
 //! hands each event here once the wasm is initialised. These functions only check, convert and
 //! delegate to [`Worker`].
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -22,11 +23,21 @@ fn worker() -> &'static BrowserWorker {
     WORKER.with(|w| *w)
 }
 
-/// Plain JSON-shaped JS values (objects, not Maps; `null` for `None`).
+/// A Rust value as a plain JS object (through JSON: one serialiser for storage, the wire and
+/// messages keeps the wasm small).
 pub fn to_js<T: Serialize>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
+}
+
+/// A plain JS object (a message, a sender) as a Rust value.
+pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    let text: String = js_sys::JSON::stringify(value)
+        .map_err(|e| browser::js_error_text(&e))?
+        .into();
+    serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
 /// Runs the due background jobs without holding up the caller.
@@ -35,14 +46,22 @@ fn run_jobs_soon() {
         if let Err(e) = worker().run_jobs().await {
             web_sys::console::error_1(&format!("AllyShare background work failed: {e}").into());
         }
+        update_badge().await;
     });
+}
+
+/// The toolbar badge follows the stored state: pending asks, or `!` when the ally must act.
+async fn update_badge() {
+    if let Ok(state) = worker().view_state().await {
+        browser::set_badge(&state.badge_text()).await;
+    }
 }
 
 /// `chrome.runtime.onMessage`: answers an extension page's intent with a [`Reply`].
 /// Messages from anyone else get no state at all.
 #[wasm_bindgen]
 pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
-    let sender: Sender = serde_wasm_bindgen::from_value(sender).unwrap_or_default();
+    let sender: Sender = from_js(&sender).unwrap_or_default();
     if !messages::is_extension_page(
         &sender,
         &browser::extension_id(),
@@ -50,10 +69,11 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
     ) {
         return JsValue::NULL;
     }
-    let reply: Reply = match serde_wasm_bindgen::from_value::<Intent>(message) {
+    let reply: Reply = match from_js::<Intent>(&message) {
         Ok(intent) => {
             let starts_work = intent.starts_work();
             let reply = worker().handle(intent).await;
+            browser::set_badge(&reply.state.badge_text()).await;
             if starts_work {
                 run_jobs_soon();
             }

@@ -4,7 +4,7 @@
 //! and the worker logic over the in-memory store. `chrome.storage` itself is tested end to end.
 #![cfg(target_arch = "wasm32")]
 
-use allyshare::background::to_js;
+use allyshare::background::{from_js, to_js};
 use allyshare::browser::FetchHttp;
 use allyshare::http::{Http, HttpRequest, Method, TransportError};
 use allyshare::messages::{Intent, Problem, Reply};
@@ -90,7 +90,7 @@ fn intents_cross_the_js_boundary_as_plain_objects() {
     assert!(value.is_object());
     let intent = js_sys::Reflect::get(&value, &"intent".into()).unwrap();
     assert_eq!(intent.as_string().as_deref(), Some("sign_in"));
-    let back: Intent = serde_wasm_bindgen::from_value(value).unwrap();
+    let back: Intent = from_js(&value).unwrap();
     assert_eq!(
         back,
         Intent::SignIn {
@@ -99,7 +99,7 @@ fn intents_cross_the_js_boundary_as_plain_objects() {
         }
     );
     let junk = js_sys::JSON::parse(r#"{"intent":"sign_in"}"#).unwrap();
-    assert!(serde_wasm_bindgen::from_value::<Intent>(junk).is_err());
+    assert!(from_js::<Intent>(&junk).is_err());
 }
 
 /// The worker over real `fetch` and memory storage (the test worker has no `chrome.*`).
