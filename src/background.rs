@@ -46,7 +46,15 @@ fn run_jobs_soon() {
         if let Err(e) = worker().run_jobs().await {
             web_sys::console::error_1(&format!("AllyShare background work failed: {e}").into());
         }
+        update_badge().await;
     });
+}
+
+/// The toolbar badge follows the stored state: pending asks, or `!` when the ally must act.
+async fn update_badge() {
+    if let Ok(state) = worker().view_state().await {
+        browser::set_badge(&state.badge_text()).await;
+    }
 }
 
 /// `chrome.runtime.onMessage`: answers an extension page's intent with a [`Reply`].
@@ -65,6 +73,7 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
         Ok(intent) => {
             let starts_work = intent.starts_work();
             let reply = worker().handle(intent).await;
+            browser::set_badge(&reply.state.badge_text()).await;
             if starts_work {
                 run_jobs_soon();
             }

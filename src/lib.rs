@@ -17,6 +17,7 @@ pub mod api;
 pub mod auth;
 pub mod contact_list;
 pub mod contacts;
+pub mod export;
 pub mod http;
 pub mod jobs;
 pub mod linkedin;

@@ -68,6 +68,9 @@ pub enum Intent {
         routine_hours: u32,
         full_days: u32,
     },
+    /// Look whether the ally is logged in to LinkedIn in this browser (its session cookie),
+    /// without reading anything: onboarding asks this while the ally logs in.
+    CheckLinkedIn,
 }
 
 impl Intent {
@@ -178,6 +181,35 @@ pub struct ContactPage {
 }
 
 impl ViewState {
+    /// Whether the ally shares with at least one network.
+    pub fn sharing_anywhere(&self) -> bool {
+        self.me.iter().flat_map(|m| &m.networks).any(|n| n.sharing)
+    }
+
+    /// The toolbar badge: the number of asks waiting for an answer, else `!` when the ally
+    /// must act for sharing to go on (log in to LinkedIn, or import a CSV), else nothing.
+    pub fn badge_text(&self) -> String {
+        if !self.signed_in {
+            return String::new();
+        }
+        if self.pending_asks > 0 {
+            return if self.pending_asks > 99 {
+                "99+".into()
+            } else {
+                self.pending_asks.to_string()
+            };
+        }
+        let stuck = matches!(
+            self.sync.linkedin,
+            LinkedInState::LoggedOut | LinkedInState::FormatChanged
+        ) || matches!(self.sync.problem, Some(Problem::SessionEnded));
+        if stuck && self.sharing_anywhere() {
+            "!".into()
+        } else {
+            String::new()
+        }
+    }
+
     /// The state of a signed-out extension (also what a page shows when the worker is silent).
     pub fn signed_out(backend_url: &str) -> ViewState {
         ViewState {
@@ -264,6 +296,45 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sharing_state(sharing: bool) -> ViewState {
+        let mut s = ViewState::signed_out("http://127.0.0.1:8787");
+        s.signed_in = true;
+        s.me = Some(Me {
+            person: allyshare_protocol::Person {
+                id: 1,
+                name: "Ada".into(),
+                email: "ada@example.org".into(),
+            },
+            networks: vec![allyshare_protocol::NetworkMembership {
+                id: 7,
+                name: "Sales Network".into(),
+                role: allyshare_protocol::Role::Ally,
+                sharing,
+            }],
+        });
+        s
+    }
+
+    #[test]
+    fn the_badge_counts_asks_then_says_when_to_act() {
+        let mut s = sharing_state(true);
+        assert_eq!(s.badge_text(), "");
+        s.sync.linkedin = LinkedInState::LoggedOut;
+        assert_eq!(s.badge_text(), "!");
+        s.pending_asks = 3;
+        assert_eq!(s.badge_text(), "3", "asks first");
+        s.pending_asks = 120;
+        assert_eq!(s.badge_text(), "99+");
+        // Not sharing: LinkedIn being logged out blocks nothing.
+        let mut quiet = sharing_state(false);
+        quiet.sync.linkedin = LinkedInState::LoggedOut;
+        assert_eq!(quiet.badge_text(), "");
+        assert_eq!(
+            ViewState::signed_out("http://127.0.0.1:8787").badge_text(),
+            ""
+        );
+    }
 
     #[test]
     fn intents_have_a_stable_wire_form() {

@@ -157,6 +157,7 @@ impl<P: Platform> Worker<P> {
                 routine_hours,
                 full_days,
             } => self.set_cadence(routine_hours, full_days).await,
+            Intent::CheckLinkedIn => self.check_linkedin().await,
         };
         self.reply(outcome.err()).await
     }
@@ -613,6 +614,23 @@ impl<P: Platform> Worker<P> {
             full_every_secs: u64::from(full_days) * 86_400,
         };
         store::save(self.store(), keys::SCHEDULE, &schedule).await?;
+        Ok(())
+    }
+
+    /// Looks at LinkedIn's session cookie only. A session that appeared clears "logged out"
+    /// (the next sync will tell whether it works); a missing one is "logged out".
+    async fn check_linkedin(&self) -> Result<(), Problem> {
+        let present = self.platform.linkedin_jsessionid().await.is_some();
+        self.update_view(|v| {
+            v.linkedin = match (present, v.linkedin) {
+                (false, _) => LinkedInState::LoggedOut,
+                (true, LinkedInState::LoggedOut | LinkedInState::Unknown) => {
+                    LinkedInState::Connected
+                }
+                (true, other) => other,
+            };
+        })
+        .await?;
         Ok(())
     }
 
@@ -1160,6 +1178,7 @@ mod tests {
         store: MemoryStore,
         backend: &'a Backend,
         now_secs: Cell<u64>,
+        jsessionid: RefCell<Option<String>>,
     }
 
     impl Platform for TestPlatform<'_> {
@@ -1174,7 +1193,7 @@ mod tests {
             Err(TransportError::Network("no LinkedIn in these tests".into()))
         }
         async fn linkedin_jsessionid(&self) -> Option<String> {
-            None
+            self.jsessionid.borrow().clone()
         }
         async fn sleep_ms(&self, _: u64) {}
         fn now_ms(&self) -> u64 {
@@ -1191,7 +1210,23 @@ mod tests {
             store: MemoryStore::new(),
             backend,
             now_secs: Cell::new(now),
+            jsessionid: RefCell::new(None),
         })
+    }
+
+    #[test]
+    fn check_linkedin_follows_the_session_cookie_without_reading() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        sign_in(&w);
+        let reply = block_on(w.handle(Intent::CheckLinkedIn));
+        assert_eq!(reply.state.sync.linkedin, LinkedInState::LoggedOut);
+        *w.platform().jsessionid.borrow_mut() = Some("\"ajax:1\"".into());
+        let reply = block_on(w.handle(Intent::CheckLinkedIn));
+        assert_eq!(reply.problem, None);
+        assert_eq!(reply.state.sync.linkedin, LinkedInState::Connected);
+        assert_eq!(reply.state.sync.phase, Phase::Idle, "nothing was read");
+        assert!(!Intent::CheckLinkedIn.starts_work());
     }
 
     fn sign_in(w: &Worker<TestPlatform<'_>>) -> Reply {

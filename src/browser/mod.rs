@@ -30,8 +30,14 @@ extern "C" {
     fn i18n_ui_language() -> String;
     #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = request, catch)]
     fn permissions_request(permissions: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = contains, catch)]
+    fn permissions_contains(permissions: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = create, catch)]
     fn tabs_create(properties: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
+    fn action_set_badge_text(details: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor, catch)]
+    fn action_set_badge_background_color(details: &JsValue) -> Result<Promise, JsValue>;
 }
 
 /// A JS error as text, for messages and logs.
@@ -88,6 +94,48 @@ pub fn request_origin(pattern: &str) -> Result<Promise, String> {
     let request = Object::new();
     Reflect::set(&request, &"origins".into(), &origins).map_err(|e| js_error_text(&e))?;
     permissions_request(&request).map_err(|e| js_error_text(&e))
+}
+
+fn api_permission(name: &str) -> Result<Object, String> {
+    let permissions: Array = std::iter::once(JsValue::from_str(name)).collect();
+    let request = Object::new();
+    Reflect::set(&request, &"permissions".into(), &permissions).map_err(|e| js_error_text(&e))?;
+    Ok(request)
+}
+
+/// Asks for an optional API permission (`"notifications"`). Must run inside a user gesture,
+/// before any `await`. Resolves to whether it was granted.
+pub fn request_permission(name: &str) -> Result<Promise, String> {
+    permissions_request(&api_permission(name)?.into()).map_err(|e| js_error_text(&e))
+}
+
+/// Whether an optional API permission is granted.
+pub async fn has_permission(name: &str) -> bool {
+    let Ok(promise) = api_permission(name)
+        .and_then(|request| permissions_contains(&request).map_err(|e| js_error_text(&e)))
+    else {
+        return false;
+    };
+    JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// The toolbar badge (empty text hides it). `!` is shown in the error colour.
+pub async fn set_badge(text: &str) {
+    let details = Object::new();
+    let _ = Reflect::set(&details, &"text".into(), &text.into());
+    if let Ok(promise) = action_set_badge_text(&details) {
+        let _ = JsFuture::from(promise).await;
+    }
+    let colour = if text == "!" { "#B3261E" } else { "#2F4DB8" };
+    let details = Object::new();
+    let _ = Reflect::set(&details, &"color".into(), &colour.into());
+    if let Ok(promise) = action_set_badge_background_color(&details) {
+        let _ = JsFuture::from(promise).await;
+    }
 }
 
 /// Opens an extension page (or any URL) in a new tab.

@@ -1,0 +1,256 @@
+// The ally's experience, end to end, in Chromium: an invitation from the CLI, the Get Started
+// page, onboarding (sign in, connect the fake LinkedIn, import a CSV, choose 2 of 3 networks,
+// exclude one contact, asks, done), the server's view per network, the popup (state, a network
+// turned off, an intro ask accepted), and the options page (export, delete everything).
+// Every screen is photographed into tests/e2e/artifacts/ui-*.png and checked with axe-core.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot, accessibilityProblems,
+  acceptInvitation, apiSession, eventually,
+} from './harness.mjs';
+import { startFakeLinkedIn } from '../fake-linkedin/server.mjs';
+
+const N = 120;
+const POPUP = { width: 360, height: 600 };
+const PASSWORD = 'lovelace-babbage-1842';
+const ALLY = { email: 'ada@example.org', name: 'Ada Lovelace' };
+const ADMIN = { email: 'sam@example.org', name: 'Sam Admin' };
+const NETWORKS = ['Sales Network', 'Startup Network', 'Venture Network'];
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+let server;
+let linkedin;
+let browser;
+let admin;
+const ids = {};
+
+before(async () => {
+  server = await startServer();
+  linkedin = await startFakeLinkedIn({ connections: N });
+  browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
+  // A developer setting: read without the polite pauses (the fake LinkedIn does not mind).
+  await browser.worker.evaluate(() => chrome.storage.local.set({
+    read_settings: JSON.stringify({ pause_min_ms: 5, pause_max_ms: 10, backoff_rate_limited_ms: 2000 }),
+  }));
+  // An admin of the three networks, to see what each one receives and to ask for an intro.
+  for (const network of NETWORKS) {
+    await acceptInvitation(await server.invite({ network, ...ADMIN, role: 'network_admin' }), PASSWORD);
+  }
+  admin = await apiSession(server.url, ADMIN.email, PASSWORD);
+  for (const n of (await admin.get('/v1/me')).json.networks) ids[n.name] = n.id;
+});
+
+after(async () => {
+  // On a failure, what each open page showed.
+  for (const [i, page] of (browser?.context.pages() ?? []).entries()) {
+    if (page.url().startsWith('chrome-extension://')) await screenshot(page, `ui-last-${i}`).catch(() => {});
+  }
+  await browser?.context.close();
+  await linkedin?.stop();
+  server?.stop();
+});
+
+async function capture(page, name) {
+  await screenshot(page, `ui-${name}`);
+  assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${name}`);
+}
+
+/** Every contact a network sees (all pages). */
+async function networkContacts(name) {
+  const all = [];
+  let cursor = null;
+  do {
+    const q = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const page = (await admin.get(`/v1/networks/${ids[name]}/contacts?limit=100${q}`)).json;
+    all.push(...page.contacts);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return all;
+}
+
+const csvWith = (rows) => Buffer.from(
+  'Notes:\n"an export"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\n' +
+  rows.map((r) => r.join(',')).join('\n') + '\n');
+
+test('the whole path: invitation, onboarding, the networks\' view, the popup, an ask', async () => {
+  // 1. Invitations from the CLI to three networks; the first through the Get Started page.
+  await server.invite({ network: NETWORKS[0], ...ALLY });
+  const [mail] = (await linksInOutbox(server.outbox)).filter((m) => m.raw.includes(ALLY.email));
+  const web = await browser.context.newPage();
+  await web.goto(mail.link);
+  await web.fill('#password', PASSWORD);
+  await web.fill('#password_confirm', PASSWORD);
+  await web.check('#terms');
+  await web.click('button[type=submit]');
+  await web.locator('ol.guide > li').first().waitFor();
+  await web.close();
+  for (const network of NETWORKS.slice(1)) {
+    await acceptInvitation(await server.invite({ network, ...ALLY }), PASSWORD);
+  }
+
+  // 2. The extension talks to this server (options page), then onboarding: sign in.
+  const options = await openExtensionPage(browser.context, browser.extensionId, 'options.html');
+  await options.locator('#backend-url').fill(server.url);
+  await options.click('#save');
+  await options.locator('#saved').waitFor();
+  await options.close();
+  const onb = await openExtensionPage(browser.context, browser.extensionId, 'onboarding.html');
+  await onb.locator('#sign-in').waitFor();
+  await capture(onb, 'onboarding-sign-in');
+  await onb.fill('#email', ALLY.email);
+  await onb.fill('#password', PASSWORD);
+  await onb.press('#password', 'Enter'); // the keyboard submits
+
+  // 3. Step 1: no LinkedIn session yet; the button opens LinkedIn's login, the page notices.
+  await onb.locator('#linkedin-login').waitFor();
+  await capture(onb, 'onboarding-connect-logged-out');
+  await linkedin.control({ fault: 'slow', ms: 700, pages: 0, times: null });
+  const [login] = await Promise.all([
+    browser.context.waitForEvent('page'),
+    onb.click('#linkedin-login'),
+  ]);
+  await login.waitForLoadState();
+  assert.match(login.url(), /linkedin\.com\/login/);
+  await login.click('button[type=submit]');
+  await login.close();
+  await onb.locator('#progress-bar').waitFor({ timeout: 20_000 });
+  assert.match(await onb.locator('#progress-text').innerText(), /of/);
+  await capture(onb, 'onboarding-connect-reading');
+  await linkedin.control({ clear: 'slow' });
+  await onb.locator('#read-done').waitFor({ timeout: 60_000 });
+  assert.match(await onb.locator('#read-done').innerText(), new RegExp(`${N}`));
+
+  // The Connections.csv import beside it: one more contact, with a name that is markup.
+  await onb.setInputFiles('#csv-file', {
+    name: 'Connections.csv', mimeType: 'text/csv',
+    buffer: csvWith([[`"${HOSTILE}"`, 'Test', 'https://www.linkedin.com/in/hostile-name-test', '', 'Acme', 'CTO', '02 Jan 2024']]),
+  });
+  await eventually(async () => (await onb.locator('#read-done').innerText()).includes(`${N + 1}`),
+    { what: 'the import to be counted', timeoutMs: 20_000 });
+  await capture(onb, 'onboarding-connect-done');
+  await onb.click('#connect-next');
+
+  // 4. Step 2: three networks, the inviting one on; choose a second; preview; exclude one.
+  await onb.locator('#network-choice').waitFor();
+  const boxes = onb.locator('#network-choice input[type=checkbox]');
+  assert.equal(await boxes.count(), 3);
+  assert.equal(await onb.isChecked(`#choose-${ids['Sales Network']}`), true, 'the inviting network is on');
+  assert.equal(await onb.isChecked(`#choose-${ids['Venture Network']}`), false);
+  await onb.check(`#choose-${ids['Venture Network']}`);
+  await onb.locator('#preview tbody tr').first().waitFor();
+  assert.equal(await onb.locator('#preview tbody tr').count(), 3, 'a few real rows');
+  await onb.locator('#contact-list input').first().waitFor();
+  // The hostile name is text, never markup.
+  await onb.fill('#contact-search', '<img');
+  await eventually(async () => (await onb.locator('#contact-list .name').allInnerTexts()).join('|') === `${HOSTILE} Test`,
+    { what: 'the search to find the hostile name', timeoutMs: 10_000 });
+  assert.equal(await onb.locator('#app img').count(), 0, 'no <img> was created from a name');
+  await onb.fill('#contact-search', '');
+  await eventually(async () => (await onb.locator('#contact-list li').count()) >= 20, { what: 'the list back' });
+  const names = await onb.locator('#contact-list .name').allInnerTexts();
+  const pick = names.findIndex((n) => !n.startsWith(HOSTILE));
+  const excludedName = names[pick].trim();
+  const excludedKey = await onb.locator('#contact-list input').nth(pick).getAttribute('data-key');
+  await onb.locator('#contact-list input').nth(pick).uncheck();
+  await eventually(async () => /1/.test(await onb.locator('#excluded-count').innerText()), { what: 'the count' });
+  await capture(onb, 'onboarding-share');
+  await onb.click('#confirm-sharing');
+
+  // 5. Step 3: how asks work; notifications only here (not requested in this test: headless
+  // Chromium has no permission bubble to answer).
+  await onb.locator('#step-asks').waitFor();
+  await onb.locator('#notify').waitFor();
+  await capture(onb, 'onboarding-asks');
+  await onb.click('#asks-next');
+
+  // 6. Done: the right count, the two networks.
+  await onb.locator('#done-summary').waitFor();
+  await eventually(async () => (await onb.locator('#done-summary').innerText())
+    .match(new RegExp(`sharing ${N} contacts with Sales Network and Venture Network`)),
+  { what: 'the summary', timeoutMs: 10_000 });
+  await eventually(async () => (await onb.locator('#done-progress').innerText()) === '', { what: 'the upload to finish', timeoutMs: 60_000 });
+  await capture(onb, 'onboarding-done');
+
+  // 7. The server: both chosen networks see N contacts (not the excluded one), the third none.
+  const sales = await eventually(async () => {
+    const c = await networkContacts('Sales Network');
+    return c.length === N && c;
+  }, { what: `${N} contacts in Sales Network` });
+  assert.equal((await networkContacts('Venture Network')).length, N);
+  assert.equal((await networkContacts('Startup Network')).length, 0, 'not chosen, sees nothing');
+  assert.ok(!sales.some((c) => c.key === excludedKey), `${excludedName} was excluded`);
+  assert.ok(sales.some((c) => `${c.contact.first_name}` === HOSTILE), 'names travel as they are');
+
+  // 8. The popup: the state at once, then Partner Network turned off with the keyboard.
+  const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', POPUP);
+  await popup.locator('body[data-ready-ms]').waitFor();
+  const readyMs = Number(await popup.locator('body').getAttribute('data-ready-ms'));
+  console.log(`popup shows its state ${readyMs.toFixed(1)} ms after opening`);
+  await eventually(async () => (await popup.locator('#shared-count').innerText()) === `${N}`, { what: 'the shared count' });
+  assert.match(await popup.locator('#person-name').innerText(), /Ada Lovelace/);
+  await capture(popup, 'popup-sharing');
+  const partnerSwitch = `#share-${ids['Venture Network']}`;
+  assert.equal(await popup.getAttribute(partnerSwitch, 'aria-checked'), 'true');
+  await popup.focus(partnerSwitch);
+  await popup.keyboard.press('Enter');
+  await popup.locator('#confirm').waitFor();
+  assert.equal(await popup.evaluate(() => document.activeElement.id), 'confirm-yes');
+  assert.match(await popup.locator('#confirm-body').innerText(), /no longer see your contacts/);
+  await capture(popup, 'popup-confirm-off');
+  await popup.keyboard.press('Escape');
+  assert.equal(await popup.evaluate(() => document.activeElement.id), partnerSwitch.slice(1), 'Escape goes back');
+  await popup.keyboard.press('Space');
+  await popup.locator('#confirm-yes').waitFor();
+  await popup.keyboard.press('Enter');
+  await eventually(async () => (await popup.getAttribute(partnerSwitch, 'aria-checked')) === 'false', { what: 'the switch off' });
+  assert.equal((await networkContacts('Venture Network')).length, 0, 'gone from its view');
+  assert.equal((await networkContacts('Sales Network')).length, N, 'the other one keeps them');
+
+  // 9. An intro ask from the admin appears in the popup (and on the badge), is accepted, and
+  // the admin sees it made.
+  const target = sales.find((c) => c.contact.first_name === HOSTILE);
+  const asked = await admin.call('POST', `/v1/networks/${ids['Sales Network']}/intro-asks`, {
+    ally_id: target.known_by[0].ally.id, contact_key: target.key, note: 'Could you introduce us to their CTO?',
+  });
+  assert.equal(asked.status, 201, JSON.stringify(asked.json));
+  await popup.reload();
+  await popup.locator(`#ask-${asked.json.id}`).waitFor();
+  assert.match(await popup.locator(`#ask-${asked.json.id}`).innerText(), /Sam Admin from Sales Network/);
+  assert.match(await popup.locator(`#ask-${asked.json.id} .ask-contact`).innerText(), /<img src=x onerror=alert\(1\)> Test/);
+  assert.equal(await browser.worker.evaluate(() => chrome.action.getBadgeText({})), '1');
+  await capture(popup, 'popup-ask');
+  await popup.click(`#accept-${asked.json.id}`);
+  await popup.locator(`#ask-${asked.json.id}`).waitFor({ state: 'detached' });
+  const asks = (await admin.get(`/v1/networks/${ids['Sales Network']}/intro-asks`)).json;
+  assert.equal(asks.find((a) => a.id === asked.json.id).state, 'made');
+  assert.equal(await browser.worker.evaluate(() => chrome.action.getBadgeText({})), '');
+  assert.deepEqual(popup.errors, []);
+
+  // 10. Options: cadence, exclusions, export (CSV without the excluded contact), delete.
+  const opts = await openExtensionPage(browser.context, browser.extensionId, 'options.html');
+  await opts.locator('#contact-list input').first().waitFor();
+  await opts.selectOption('#cadence-routine', '12');
+  await opts.click('#save-cadence');
+  await eventually(async () => (await opts.locator('#cadence-status').innerText()) !== '', { what: 'saved' });
+  await capture(opts, 'options');
+  const [download] = await Promise.all([opts.waitForEvent('download'), opts.click('#export-csv')]);
+  const csv = await (await download.createReadStream()).toArray().then((b) => Buffer.concat(b).toString('utf8'));
+  const lines = csv.trim().split('\r\n');
+  assert.equal(lines.length, N + 1, 'a header and every shared contact');
+  assert.ok(!csv.includes(excludedName + ','), 'the excluded contact is not exported');
+  await opts.click('#delete-all');
+  await opts.locator('#delete-yes').waitFor();
+  await capture(opts, 'options-delete-confirm');
+  await opts.click('#delete-yes');
+  await opts.locator('#delete-status').filter({ hasText: /deleted/ }).waitFor();
+  assert.equal((await networkContacts('Sales Network')).length, 0, 'deleted from the server');
+  await capture(opts, 'options-deleted');
+});
+
+test('the popup, signed out, in its real size', async () => {
+  const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', POPUP);
+  await popup.locator('#sign-out').click();
+  await popup.locator('#sign-in').waitFor();
+  await capture(popup, 'popup-signed-out');
+});
