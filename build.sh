@@ -17,6 +17,8 @@ export ALLYSHARE_BACKEND_URL="${ALLYSHARE_BACKEND_URL:-http://127.0.0.1:8787}"
 WASM_TARGET=wasm32-unknown-unknown
 E2E_DIR="$ROOT/tests/e2e"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# The id the development key in manifest.json gives the unpacked extension.
+DEV_EXTENSION_ID=igfdnfmhifclpmflncmpgjdghncflccf
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -93,7 +95,7 @@ build() {
     --out-dir dist/pkg \
     "$TARGET_DIR/$WASM_TARGET/wasm/allyshare.wasm"
   cp -R extension/. dist/
-  sed "s|\"@BACKEND_ORIGIN@\"|$(backend_host_permissions)|" manifest.json > dist/manifest.json
+  sed "s|\"@BACKEND_ORIGIN@\"|$(backend_host_permissions)|g" manifest.json > dist/manifest.json
   local raw gz
   raw=$(wc -c < dist/pkg/allyshare_bg.wasm)
   gz=$(gzip -9 -c dist/pkg/allyshare_bg.wasm | wc -c)
@@ -150,7 +152,7 @@ demo() {
   mkdir -p "$data"
   say "Starting the reference server on http://$addr (database $data/allyshare.db)"
   "$server" serve --db "$data/allyshare.db" --addr "$addr" --outbox "$data/outbox" \
-    --public-url "http://$addr" &
+    --public-url "http://$addr" --extension-id "$DEV_EXTENSION_ID" &
   local pid=$!
   trap 'kill $pid 2>/dev/null || true' EXIT INT TERM
   for _ in $(seq 50); do curl -fs "http://$addr/healthz" >/dev/null 2>&1 && break; sleep 0.2; done

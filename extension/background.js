@@ -1,7 +1,7 @@
 // Service-worker loader: listeners are registered synchronously here (MV3 requires it) and each
 // event waits for the wasm before it is handed to Rust (src/background.rs). No logic lives here.
 import init, {
-  handle_message, handle_installed, handle_startup, handle_alarm,
+  handle_message, handle_external, handle_installed, handle_startup, handle_alarm,
 } from './pkg/allyshare.js';
 
 const ready = init();
@@ -12,6 +12,13 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     sendResponse(null);
   });
   return true; // the answer comes asynchronously
+});
+
+// Only the backend's own pages can reach this (manifest: externally_connectable); the worker
+// checks the origin again.
+chrome.runtime.onMessageExternal.addListener((message, sender, sendResponse) => {
+  ready.then(() => handle_external(message, sender)).then(sendResponse, () => sendResponse({ ok: false }));
+  return true;
 });
 
 chrome.runtime.onInstalled.addListener((details) => {

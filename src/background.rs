@@ -90,6 +90,21 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
     to_js(&reply)
 }
 
+/// `chrome.runtime.onMessageExternal`: the hand-off from the backend's Get Started page
+/// (`externally_connectable`). The worker checks the sender's origin against its backend.
+#[wasm_bindgen]
+pub async fn handle_external(message: JsValue, sender: JsValue) -> JsValue {
+    let origin = js_sys::Reflect::get(&sender, &"origin".into())
+        .ok()
+        .and_then(|o| o.as_string());
+    let message = from_js::<crate::handoff::ExternalMessage>(&message);
+    let answer = worker().handle_external(message, origin.as_deref()).await;
+    if answer["ok"] == serde_json::Value::Bool(true) {
+        run_jobs_soon();
+    }
+    to_js(&answer)
+}
+
 /// `chrome.runtime.onInstalled`: on a fresh install, open the onboarding page; in any case,
 /// make sure the job alarm exists.
 #[wasm_bindgen]

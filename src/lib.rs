@@ -18,6 +18,7 @@ pub mod auth;
 pub mod contact_list;
 pub mod contacts;
 pub mod export;
+pub mod handoff;
 pub mod http;
 pub mod jobs;
 pub mod linkedin;

@@ -34,6 +34,9 @@ pub trait Platform {
     /// A random number (jitter).
     fn random(&self) -> u64;
 
+    /// 32 bytes from a cryptographically secure generator (secrets: the hand-off verifier).
+    fn secure_random(&self) -> [u8; 32];
+
     /// Asks to be woken up at `at_ms` (epoch milliseconds), replacing any earlier request.
     async fn wake_at(&self, at_ms: u64);
 }

@@ -46,6 +46,8 @@ pub mod keys {
     /// How LinkedIn is read ([`crate::linkedin::ReadSettings`]); absent: the defaults. A
     /// developer setting (pacing, decoration id), not shown to allies.
     pub const READ_SETTINGS: (Area, &str) = (Area::Durable, "read_settings");
+    /// The hand-off verifier ([`crate::handoff::PendingHandoff`]), in memory only.
+    pub const HANDOFF: (Area, &str) = (Area::Memory, "handoff");
     /// How many introduction asks wait for an answer (for the badge).
     pub const PENDING_ASKS: (Area, &str) = (Area::Durable, "pending_asks");
     /// Keys of the contacts the ally chose not to share.

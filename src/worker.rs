@@ -17,6 +17,7 @@ use crate::api::{self, ApiFailure};
 use crate::auth::{self, AccessToken, RefreshToken, TokenStep};
 use crate::contact_list;
 use crate::contacts::{Contact, Fnv1a64};
+use crate::handoff::{self, ExternalMessage, PendingHandoff};
 use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
 use crate::jobs::{JobKind, Outcome, Schedule};
 use crate::linkedin::read::{self, ReadJob, ReadMode, ReadState, Step};
@@ -356,6 +357,74 @@ impl<P: Platform> Worker<P> {
         store::forget(self.store(), keys::REFRESH_TOKEN).await?;
         store::forget(self.store(), keys::PROFILE).await?;
         self.forget_contacts().await
+    }
+
+    /// A message from a web page (`externally_connectable`): the hand-off from the backend's
+    /// Get Started page. Anyone but the configured backend, or a message while signed in, gets
+    /// `{"ok": false}`.
+    pub async fn handle_external(
+        &self,
+        message: Result<ExternalMessage, String>,
+        sender_origin: Option<&str>,
+    ) -> serde_json::Value {
+        let refused = serde_json::json!({ "ok": false });
+        let Ok(base) = self.backend_url().await else {
+            return refused;
+        };
+        let signed_in = self.view_state().await.map(|s| s.signed_in).unwrap_or(true);
+        let (Ok(message), true, false) = (
+            message,
+            handoff::from_backend(sender_origin, &base),
+            signed_in,
+        ) else {
+            return refused;
+        };
+        match message {
+            ExternalMessage::Hello => {
+                let verifier = handoff::verifier(&self.platform.secure_random());
+                let challenge = handoff::challenge(&verifier);
+                let pending = PendingHandoff {
+                    verifier,
+                    created_at: self.now(),
+                };
+                match store::save(self.store(), keys::HANDOFF, &pending).await {
+                    Ok(()) => serde_json::json!({ "challenge": challenge }),
+                    Err(_) => refused,
+                }
+            }
+            ExternalMessage::Code { code } => {
+                let pending: Option<PendingHandoff> = store::load(self.store(), keys::HANDOFF)
+                    .await
+                    .ok()
+                    .flatten();
+                // Single use, whatever the outcome.
+                let _ = store::forget(self.store(), keys::HANDOFF).await;
+                let Some(pending) = pending.filter(|p| p.usable_at(self.now())) else {
+                    return refused;
+                };
+                let body = serde_json::to_string(&allyshare_protocol::HandoffExchange {
+                    code,
+                    verifier: pending.verifier,
+                })
+                .unwrap_or_default();
+                let request =
+                    HttpRequest::new(Method::Post, format!("{base}{}", routes::SESSION_HANDOFF))
+                        .json(body);
+                let tokens = match self.platform.backend(request).await {
+                    Ok(response) => api::read_sign_in(&response).ok(),
+                    Err(_) => None,
+                };
+                let Some(tokens) = tokens else {
+                    return refused;
+                };
+                if self.forget_session().await.is_err() || self.save_tokens(&tokens).await.is_err()
+                {
+                    return refused;
+                }
+                let _ = self.refresh_profile().await;
+                serde_json::json!({ "ok": true })
+            }
+        }
     }
 
     // ------------------------------------------------------------------ sharing
@@ -1019,6 +1088,8 @@ mod tests {
         issued: Cell<u32>,
         calls: RefCell<Vec<String>>,
         down: Cell<bool>,
+        /// The challenge the hand-off page obtained its code for.
+        handoff_challenge: RefCell<Option<String>>,
     }
 
     impl Backend {
@@ -1101,6 +1172,24 @@ mod tests {
                             401,
                             &allyshare_protocol::ApiError::new(
                                 allyshare_protocol::ErrorCode::InvalidCredentials,
+                                "no",
+                            ),
+                        )
+                    }
+                }
+                (Method::Post, "/v1/sessions/handoff") => {
+                    let body: allyshare_protocol::HandoffExchange =
+                        serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+                    let expected = self.handoff_challenge.borrow_mut().take();
+                    if body.code == "one-time-code"
+                        && expected == Some(crate::handoff::challenge(&body.verifier))
+                    {
+                        self.issue()
+                    } else {
+                        json(
+                            400,
+                            &allyshare_protocol::ApiError::new(
+                                allyshare_protocol::ErrorCode::InvalidHandoffCode,
                                 "no",
                             ),
                         )
@@ -1201,6 +1290,9 @@ mod tests {
         }
         fn random(&self) -> u64 {
             4
+        }
+        fn secure_random(&self) -> [u8; 32] {
+            [9; 32]
         }
         async fn wake_at(&self, _: u64) {}
     }
@@ -1394,5 +1486,66 @@ mod tests {
             url: DEFAULT_BACKEND_URL.into(),
         }));
         assert!(w.platform().store.is_empty(Area::Durable));
+    }
+
+    #[test]
+    fn the_get_started_page_hands_the_session_over() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        let page = Some("http://127.0.0.1:8787");
+        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+        let challenge = hello["challenge"].as_str().unwrap().to_string();
+        assert_eq!(challenge.len(), 43);
+        // The page gets its code for that challenge from the backend, then hands it over.
+        *backend.handoff_challenge.borrow_mut() = Some(challenge);
+        let code = ExternalMessage::Code {
+            code: "one-time-code".into(),
+        };
+        let done = block_on(w.handle_external(Ok(code.clone()), page));
+        assert_eq!(done, serde_json::json!({ "ok": true }));
+        let state = block_on(w.view_state()).unwrap();
+        assert!(state.signed_in);
+        assert_eq!(state.me.unwrap().person.name, "Ada");
+        // Signed in now: further hand-off messages are refused.
+        let again = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+        assert_eq!(again, serde_json::json!({ "ok": false }));
+    }
+
+    #[test]
+    fn hand_off_refuses_strangers_replays_and_stale_verifiers() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        let refused = serde_json::json!({ "ok": false });
+        let evil = Some("https://evil.example");
+        assert_eq!(
+            block_on(w.handle_external(Ok(ExternalMessage::Hello), evil)),
+            refused
+        );
+        assert_eq!(
+            block_on(w.handle_external(Err("junk".into()), Some("http://127.0.0.1:8787"))),
+            refused
+        );
+        let page = Some("http://127.0.0.1:8787");
+        let code = || ExternalMessage::Code {
+            code: "one-time-code".into(),
+        };
+        // A code without a hello first: no verifier to prove it.
+        assert_eq!(block_on(w.handle_external(Ok(code()), page)), refused);
+        // A verifier older than its time limit is not used.
+        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+        *backend.handoff_challenge.borrow_mut() = hello["challenge"].as_str().map(String::from);
+        w.platform()
+            .now_secs
+            .set(1_000 + crate::handoff::VERIFIER_TTL_SECS);
+        assert_eq!(block_on(w.handle_external(Ok(code()), page)), refused);
+        assert!(!block_on(w.view_state()).unwrap().signed_in);
+        assert!(
+            backend
+                .calls
+                .borrow()
+                .iter()
+                .all(|c| !c.contains("handoff")),
+            "nothing sent"
+        );
     }
 }

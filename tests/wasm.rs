@@ -135,6 +135,9 @@ impl Platform for FetchOnly {
     fn random(&self) -> u64 {
         7
     }
+    fn secure_random(&self) -> [u8; 32] {
+        [7; 32]
+    }
     async fn wake_at(&self, _: u64) {}
 }
 

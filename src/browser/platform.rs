@@ -19,6 +19,12 @@ extern "C" {
     fn cookies_get(details: &Object) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = create, catch)]
     fn alarms_create(name: &str, info: &Object) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = query, catch)]
+    fn tabs_query(query: &Object) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
+    fn tabs_send_message(tab_id: f64, message: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
+    fn get_random_values(array: &js_sys::Uint8Array) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(callback: &js_sys::Function, ms: f64) -> JsValue;
 }
@@ -80,6 +86,14 @@ impl Platform for BrowserPlatform {
 
     fn random(&self) -> u64 {
         (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64
+    }
+
+    fn secure_random(&self) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        let array = js_sys::Uint8Array::new_with_length(32);
+        let _ = get_random_values(&array);
+        array.copy_to(&mut bytes);
+        bytes
     }
 
     async fn wake_at(&self, at_ms: u64) {

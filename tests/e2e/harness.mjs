@@ -26,7 +26,10 @@ export async function startServer() {
   const dir = await mkdtemp(join(tmpdir(), 'allyshare-e2e-'));
   const db = join(dir, 'allyshare.db');
   const outbox = join(dir, 'outbox');
-  const child = spawn(SERVER_BIN, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--outbox', outbox], {
+  // The extension id lets the Get Started page hand the session over to the extension.
+  const child = spawn(SERVER_BIN, [
+    'serve', '--db', db, '--addr', '127.0.0.1:0', '--outbox', outbox, '--extension-id', EXTENSION_ID,
+  ], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((ok, fail) => {
