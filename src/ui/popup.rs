@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use allyshare_protocol::{IntroAsk, IntroAskState, NetworkMembership, Role};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::components::{self, action_button, card, notice, problem_box, Action};
@@ -39,10 +40,21 @@ fn with<R>(f: impl FnOnce(&mut Popup) -> R) -> R {
 
 /// Popup entry point: paint the stored state at once, then bring it up to date.
 #[wasm_bindgen]
-pub async fn start_popup() {
+pub async fn start_popup(first: JsValue) {
     super::set_lang("extName");
     super::render_loading();
-    let first = send(&Intent::GetState).await;
+    // popup.js asked for the state while the wasm was loading: the two overlap.
+    let early = match first.dyn_into::<js_sys::Promise>() {
+        Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| crate::background::from_js::<Reply>(&v).ok()),
+        Err(_) => None,
+    };
+    let first = match early {
+        Some(reply) => reply,
+        None => send(&Intent::GetState).await,
+    };
     let signed_in = first.state.signed_in;
     with(|p| p.reply = Some(first));
     render();
@@ -263,11 +275,18 @@ fn signed_in(reply: &Reply) -> Vec<Element> {
             _ => {}
         }
     }
+    // Asks waiting for an answer come first: they are what the ally opened the popup for.
+    let asks_waiting = with(|p| p.asks.iter().any(|a| a.state == IntroAskState::Pending));
+    if asks_waiting {
+        out.push(asks_card());
+    }
     out.push(sync_card(reply));
     if let Some(me) = &state.me {
         out.push(networks_card(&me.networks));
     }
-    out.push(asks_card());
+    if !asks_waiting {
+        out.push(asks_card());
+    }
     out.push(footer(state.sharing_anywhere()));
     out
 }
