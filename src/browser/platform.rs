@@ -1,12 +1,15 @@
 //! [`Platform`] for the service worker: `chrome.storage`, `fetch`, `chrome.cookies`,
-//! `chrome.alarms` and timers.
+//! `chrome.alarms`, timers, and the LinkedIn-tab fallback (`chrome.tabs`).
 
-use js_sys::{Object, Promise, Reflect};
+use std::cell::Cell;
+
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::{ChromeStore, FetchHttp};
 use crate::http::{Http, HttpRequest, HttpResponse, TransportError};
+use crate::linkedin::fallback::{self, Route};
 use crate::linkedin::LINKEDIN_ORIGIN;
 use crate::platform::Platform;
 
@@ -27,6 +30,17 @@ extern "C" {
     fn get_random_values(array: &js_sys::Uint8Array) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(callback: &js_sys::Function, ms: f64) -> JsValue;
+}
+
+/// How long the worker waits for a LinkedIn tab's answer (the content script gives up at 15 s).
+const TAB_ANSWER_TIMEOUT_MS: f64 = 18_000.0;
+
+/// At most this many LinkedIn tabs are asked, one after the other.
+const MAX_TABS_ASKED: usize = 3;
+
+thread_local! {
+    /// Whether LinkedIn requests go to a tab first (see [`fallback::Route`]); per worker life.
+    static ROUTE: Cell<Route> = Cell::new(Route::default());
 }
 
 /// The browser, as the worker sees it.
@@ -58,8 +72,34 @@ impl Platform for BrowserPlatform {
         self.backend.send(request).await
     }
 
+    /// The worker's own fetch first; when LinkedIn refuses it while the ally is logged in, the
+    /// same Voyager GET from an open linkedin.com tab (`extension/linkedin-content.js`). With no
+    /// such tab, the worker's answer stands (and the read says "log in to LinkedIn").
     async fn linkedin(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        self.linkedin.send(request).await
+        let message = fallback::tab_message(&request);
+        if let Some(message) = &message {
+            if ROUTE.get().tab_first(self.now_ms()) {
+                if let Some(response) = via_linkedin_tab(message).await {
+                    update_route(|r| r.after_tab(&response, js_sys::Date::now() as u64));
+                    return Ok(response);
+                }
+                update_route(Route::tab_unavailable);
+            }
+        }
+        let answer = self.linkedin.send(request).await;
+        let Some(message) = message else {
+            return answer;
+        };
+        if !fallback::should_fall_back(&answer, self.linkedin_jsessionid().await.is_some()) {
+            return answer;
+        }
+        match via_linkedin_tab(&message).await {
+            Some(response) => {
+                update_route(|r| r.after_tab(&response, js_sys::Date::now() as u64));
+                Ok(response)
+            }
+            None => answer,
+        }
     }
 
     async fn linkedin_jsessionid(&self) -> Option<String> {
@@ -104,4 +144,70 @@ impl Platform for BrowserPlatform {
             let _ = JsFuture::from(promise).await;
         }
     }
+}
+
+fn update_route(change: impl FnOnce(&mut Route)) {
+    ROUTE.with(|cell| {
+        let mut route = cell.get();
+        change(&mut route);
+        cell.set(route);
+    });
+}
+
+/// Sends the request through the first open linkedin.com tab that answers; `None` when no tab
+/// could (none open, content script not there yet, timeout, malformed answer).
+async fn via_linkedin_tab(message: &fallback::TabMessage) -> Option<HttpResponse> {
+    let message = serde_json::to_string(message)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())?;
+    for tab_id in linkedin_tabs().await.into_iter().take(MAX_TABS_ASKED) {
+        let Ok(sent) = tabs_send_message(tab_id, &message) else {
+            continue;
+        };
+        let timeout = Promise::new(&mut |resolve, _| {
+            set_timeout(&resolve, TAB_ANSWER_TIMEOUT_MS);
+        });
+        let race = Promise::race(&Array::of2(&sent, &timeout));
+        let Ok(answer) = JsFuture::from(race).await else {
+            continue; // no content script in that tab (e.g. opened before the extension)
+        };
+        let Some(value) = js_sys::JSON::stringify(&answer)
+            .ok()
+            .and_then(|text| text.as_string())
+            .and_then(|text| serde_json::from_str(&text).ok())
+        else {
+            continue;
+        };
+        if let Some(response) = fallback::read_tab_answer(&value) {
+            return Some(response);
+        }
+    }
+    None
+}
+
+/// Open linkedin.com tabs that can run a script, the active and most recently used first.
+async fn linkedin_tabs() -> Vec<f64> {
+    let query = Object::new();
+    let _ = Reflect::set(&query, &"url".into(), &fallback::TAB_URL_PATTERN.into());
+    let Ok(promise) = tabs_query(&query) else {
+        return Vec::new();
+    };
+    let Ok(tabs) = JsFuture::from(promise).await else {
+        return Vec::new();
+    };
+    let field = |tab: &JsValue, name: &str| Reflect::get(tab, &name.into()).ok();
+    let mut found: Vec<(bool, f64, f64)> = Array::from(&tabs)
+        .iter()
+        .filter(|tab| field(tab, "discarded").and_then(|v| v.as_bool()) != Some(true))
+        .filter_map(|tab| {
+            let id = field(&tab, "id")?.as_f64()?;
+            let active = field(&tab, "active").and_then(|v| v.as_bool()) == Some(true);
+            let last = field(&tab, "lastAccessed")
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0);
+            Some((active, last, id))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    found.into_iter().map(|(_, _, id)| id).collect()
 }

@@ -18,6 +18,7 @@
 
 pub mod csv;
 pub mod dash;
+pub mod fallback;
 pub mod legacy;
 pub mod read;
 pub mod session;

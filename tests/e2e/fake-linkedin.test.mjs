@@ -14,9 +14,9 @@ let li;
 let session;
 
 /** GET (or POST) over HTTPS to the fake, as www.linkedin.com; the self-signed cert is accepted. */
-function get(path, { cookies, csrf, method = 'GET' } = {}) {
+function get(path, { cookies, csrf, method = 'GET', extra = {} } = {}) {
   return new Promise((ok, fail) => {
-    const headers = { host: 'www.linkedin.com', 'x-restli-protocol-version': '2.0.0' };
+    const headers = { host: 'www.linkedin.com', 'x-restli-protocol-version': '2.0.0', ...extra };
     if (cookies) headers.cookie = Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; ');
     if (csrf) headers['csrf-token'] = csrf;
     const req = request({
@@ -42,11 +42,11 @@ const control = async (body) => {
   return r.json();
 };
 const stats = async () => (await fetch(`${li.controlUrl}/control/stats`)).json();
-const api = (path) => get(`/voyager/api/${path}`, {
-  cookies: session, csrf: session.JSESSIONID.replaceAll('"', ''),
+const api = (path, extra) => get(`/voyager/api/${path}`, {
+  cookies: session, csrf: session.JSESSIONID.replaceAll('"', ''), extra,
 });
-const dash = (start, count = 40) =>
-  api(`relationships/dash/connections?decorationId=${encodeURIComponent(DEFAULT_DECORATION)}&count=${count}&q=search&sortType=RECENTLY_ADDED&start=${start}`);
+const dash = (start, count = 40, extra = undefined) =>
+  api(`relationships/dash/connections?decorationId=${encodeURIComponent(DEFAULT_DECORATION)}&count=${count}&q=search&sortType=RECENTLY_ADDED&start=${start}`, extra);
 
 before(async () => {
   li = await startFakeLinkedIn({ connections: 100 });
@@ -161,6 +161,40 @@ test('999, authwall, stale decoration, legacy gone, and new connections at the t
   assert.equal((await stats()).connections, 100);
 });
 
+test('worker_refused: only same-origin Voyager calls get through; the log says who asked', async () => {
+  await control({ reset: true });
+  await control({ fault: 'worker_refused' });
+  const fromWorker = await dash(0, 40, { 'sec-fetch-site': 'none' });
+  assert.equal(fromWorker.status, 401);
+  assert.equal((await dash(0)).status, 401, 'no Sec-Fetch-Site at all is refused too');
+  assert.equal((await api('relationships/connectionsSummary', { 'sec-fetch-site': 'cross-site' })).status, 401);
+  const fromTab = await dash(0, 40, { 'sec-fetch-site': 'same-origin' });
+  assert.equal(fromTab.status, 200);
+  assert.equal(fromTab.json.data['*elements'].length, 40);
+  assert.equal((await api('me', { 'sec-fetch-site': 'same-origin' })).status, 200);
+  const s = await stats();
+  assert.deepEqual(s.log.map((l) => [l.status, l.site]), [[401, 'none'], [401, null], [200, 'same-origin']]);
+  assert.deepEqual(s.sites, { none: 1, null: 1, 'cross-site': 1, 'same-origin': 2 });
+  assert.ok(s.log.every((l) => Number.isInteger(l.at) && Math.abs(Date.now() - l.at) < 60_000));
+  await control({ clear: 'worker_refused' });
+  assert.equal((await dash(0, 40, { 'sec-fetch-site': 'none' })).status, 200, 'cleared');
+});
+
+test('logout_after: the session ends after k pages, mid-read', async () => {
+  await control({ reset: true });
+  await control({ fault: 'logout_after', pages: 2 });
+  assert.equal((await dash(0)).status, 200);
+  assert.equal((await api('me')).status, 200, 'not a list page: does not count');
+  assert.equal((await dash(40)).status, 200);
+  assert.equal((await dash(80)).status, 401);
+  assert.equal((await api('me')).status, 401, 'every session ended');
+  assert.equal((await stats()).faults.logout_after, undefined, 'once');
+  const res = await get('/login', { method: 'POST' });
+  const cookie = (name) => res.headers['set-cookie'].find((c) => c.startsWith(`${name}=`)).split(';')[0].slice(name.length + 1);
+  session = { li_at: cookie('li_at'), JSESSIONID: cookie('JSESSIONID') };
+  assert.equal((await dash(80)).status, 200, 'logged in again, the read can go on');
+});
+
 test('logout from the control port ends every session', async () => {
   await control({ logout: true });
   assert.equal((await api('me')).status, 401);
@@ -221,6 +255,7 @@ test('Chromium reaches it as www.linkedin.com: login cookies, then a same-origin
     }, DEFAULT_DECORATION);
     assert.deepEqual([status, n], [200, 40]);
     assert.equal((await stats()).requests.dash, 1);
+    assert.equal((await stats()).log[0].site, 'same-origin', 'what Chromium sends for a page\'s own fetch');
   } finally {
     await browser.close();
   }

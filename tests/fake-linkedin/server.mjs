@@ -22,6 +22,10 @@
 //   POST /control {"fault":"stale_decoration"}    the dash list answers 400 for every decoration (until cleared)
 //   POST /control {"fault":"legacy_gone"}         the legacy list answers 404 (until cleared)
 //   POST /control {"fault":"slow","ms":5000,"pages":0,"times":null}  list responses are delayed by ms
+//   POST /control {"fault":"worker_refused"}      voyager calls whose Sec-Fetch-Site is not same-origin answer 401
+//                                                 (an extension worker's fetch; a content script's is same-origin)
+//   POST /control {"fault":"logout_after","pages":3}  after 3 more list pages, every session ends (the next
+//                                                 list request and all later API calls answer 401)
 //   POST /control {"fault":"none"}                clears every fault;  {"clear":"slow"} clears one
 //   POST /control {"add":3}                       3 new connections at the top of the list (newest)
 //   POST /control {"logout":true}                 every session ends (API calls answer 401)
@@ -29,7 +33,9 @@
 //   POST /control {"reset":true}                  faults cleared, counters zeroed, back to the initial N connections
 //   POST /control/session                         -> {"li_at","JSESSIONID"}: a logged-in session without the login page
 //   GET  /control/stats                           -> {"requests":{"dash":n,"legacy":n,"summary":n,"me":n,"login":n,...},
-//                                                     "list":n, "log":[{endpoint,start,count,status}], "connections":n, "faults":{...}}
+//                                                     "list":n, "log":[{endpoint,start,count,status,site,at}],
+//                                                     "sites":{"same-origin":n,"none":n,...} (Sec-Fetch-Site of voyager calls),
+//                                                     "connections":n, "faults":{...}}
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createHttpServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
@@ -95,7 +101,7 @@ export async function startFakeLinkedIn({
     count: initial,
     faults: {},
     sessions: new Map(), // li_at -> JSESSIONID value (with its quotes)
-    stats: { requests: {}, list: 0, log: [] },
+    stats: { requests: {}, list: 0, log: [], sites: {} },
   };
   const synthetic = () => new Synthetic(seed, state.count);
   const count = (endpoint) => { state.stats.requests[endpoint] = (state.stats.requests[endpoint] ?? 0) + 1; };
@@ -159,16 +165,27 @@ export async function startFakeLinkedIn({
       'relationships/connections': 'legacy',
     }[path] ?? 'other';
     count(endpoint);
+    // What the browser says about the caller: a page's own fetch is same-origin; an extension
+    // worker's is not (Chromium sends "none" for it).
+    const site = req.headers['sec-fetch-site'] ?? null;
+    state.stats.sites[site] = (state.stats.sites[site] ?? 0) + 1;
     const isList = endpoint === 'dash' || endpoint === 'legacy';
     const start = Number(url.searchParams.get('start') ?? 0);
     const size = Math.min(Number(url.searchParams.get('count') ?? 10), 100);
     const answer = (status, body, headers) => {
-      if (isList) state.stats.log.push({ endpoint, start, count: size, status });
+      if (isList) state.stats.log.push({ endpoint, start, count: size, status, site, at: Date.now() });
       if (typeof body === 'string' && body.startsWith('<!DOCTYPE')) return html(res, status, body, headers);
       return send(res, status, body, headers);
     };
 
     if (state.faults.authwall && due('authwall')) return answer(200, AUTHWALL);
+    if (state.faults.worker_refused && site !== 'same-origin' && due('worker_refused')) {
+      return answer(401, { status: 401, message: 'Unauthorized' });
+    }
+    if (isList && due('logout_after')) {
+      state.sessions.clear();
+      delete state.faults.logout_after;
+    }
     const session = sessionOf(req);
     if (!session) return answer(401, { status: 401, message: 'Unauthorized' });
     if (req.headers['csrf-token'] !== session.jsessionid.replaceAll('"', '')) {
@@ -249,17 +266,17 @@ export async function startFakeLinkedIn({
     if (body.reset) {
       state.faults = {};
       state.count = initial;
-      state.stats = { requests: {}, list: 0, log: [] };
+      state.stats = { requests: {}, list: 0, log: [], sites: {} };
     }
-    if (body.resetStats) state.stats = { requests: {}, list: 0, log: [] };
+    if (body.resetStats) state.stats = { requests: {}, list: 0, log: [], sites: {} };
     if (body.logout) state.sessions.clear();
     if (Number.isInteger(body.add)) state.count += body.add;
     if (body.clear) delete state.faults[body.clear];
     if (body.fault === 'none') state.faults = {};
     else if (body.fault) {
-      const known = ['429_after', '999', 'authwall', 'stale_decoration', 'legacy_gone', 'slow'];
+      const known = ['429_after', '999', 'authwall', 'stale_decoration', 'legacy_gone', 'slow', 'worker_refused', 'logout_after'];
       if (!known.includes(body.fault)) throw new Error(`unknown fault ${body.fault}; known: ${known.join(', ')}`);
-      const once = body.fault === '429_after' || body.fault === '999';
+      const once = ['429_after', '999', 'logout_after'].includes(body.fault);
       state.faults[body.fault] = {
         pagesLeft: body.pages ?? 0,
         times: body.times === undefined ? (once ? 1 : null) : body.times,
