@@ -50,22 +50,6 @@ fn with<R>(f: impl FnOnce(&mut Onboarding) -> R) -> R {
     ONB.with(|o| f(o.borrow_mut().as_mut().expect_throw("onboarding started")))
 }
 
-/// HOOK for the hand-off from the Get Started page: the web page opens
-/// `onboarding.html#handoff=CODE` (or `?handoff=CODE`) with a one-time code. Once the worker
-/// has an intent to exchange it for a session, call it where [`start_onboarding`] uses this,
-/// and skip the password form. Until then the code is ignored and the ally signs in with
-/// email and password.
-fn handoff_code() -> Option<String> {
-    let location = dom::document().location()?;
-    let hash = location.hash().ok().unwrap_or_default();
-    let search = location.search().ok().unwrap_or_default();
-    [hash.trim_start_matches('#'), search.trim_start_matches('?')]
-        .iter()
-        .flat_map(|part| part.split('&'))
-        .find_map(|kv| kv.strip_prefix("handoff=").map(str::to_string))
-        .filter(|code| !code.is_empty())
-}
-
 fn first_step(reply: &Reply) -> Step {
     let state = &reply.state;
     let asked_for_connect = dom::document()
@@ -90,7 +74,6 @@ fn first_step(reply: &Reply) -> Step {
 pub async fn start_onboarding() {
     super::set_lang("onboardingTitle");
     super::render_loading();
-    let _handoff = handoff_code(); // see handoff_code: email + password until the hand-off lands
     let mut reply = send(&Intent::GetState).await;
     if reply.state.signed_in {
         reply = send(&Intent::Refresh).await;
@@ -166,10 +149,33 @@ fn go(step: Step, move_focus: bool) {
             }
             watch();
         }),
+        Step::SignIn => {
+            render();
+            spawn(watch_sign_in());
+        }
         _ => render(),
     }
     if move_focus && matches!(step, Step::Connect | Step::Asks | Step::SignIn) {
         dom::focus("step-heading");
+    }
+}
+
+/// The hand-off from the Get Started page signs the extension in by itself (in the worker):
+/// while the form shows, look now and then whether that happened, and move on.
+async fn watch_sign_in() {
+    loop {
+        dom::sleep(1000).await;
+        if with(|o| o.step) != Step::SignIn {
+            return;
+        }
+        let reply = send(&Intent::GetState).await;
+        if reply.state.signed_in && with(|o| o.step) == Step::SignIn {
+            let reply = send(&Intent::Refresh).await;
+            let step = first_step(&reply);
+            with(|o| o.reply = reply);
+            go(step, true);
+            return;
+        }
     }
 }
 

@@ -63,11 +63,14 @@ export async function linksInOutbox(outbox) {
 }
 
 /** Launches Chromium headless with the unpacked extension; resolves with its service worker. */
-export async function launchBrowser({ extraArgs = [] } = {}) {
+export async function launchBrowser({ extraArgs = [], env = {}, locale } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'allyshare-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    // French UI: extraArgs ['--lang=fr'], env { LANGUAGE: 'fr' } (chrome.i18n), locale 'fr-FR'.
+    env: { ...process.env, ...env },
+    ...(locale ? { locale } : {}),
     ignoreDefaultArgs: ['--disable-extensions'],
     args: [
       `--disable-extensions-except=${DIST}`,

@@ -1,0 +1,49 @@
+// The ally's screens in French (the second complete locale): Chromium started with --lang=fr.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, launchBrowser, openExtensionPage, screenshot, accessibilityProblems,
+  acceptInvitation, sendIntent,
+} from './harness.mjs';
+
+const POPUP = { width: 360, height: 600 };
+const PASSWORD = 'curie-radium-1898';
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser({ extraArgs: ['--lang=fr'], env: { LANGUAGE: 'fr' }, locale: 'fr-FR' });
+  await acceptInvitation(await server.invite({ network: 'Réseau Ventes', email: 'marie@example.org', name: 'Marie Curie' }), PASSWORD);
+});
+
+after(async () => {
+  await browser?.context.close();
+  server?.stop();
+});
+
+async function capture(page, name) {
+  await screenshot(page, `ui-fr-${name}`);
+  assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${name}`);
+}
+
+test('onboarding and popup speak French', async () => {
+  const onb = await openExtensionPage(browser.context, browser.extensionId, 'onboarding.html');
+  await onb.locator('#sign-in').waitFor();
+  assert.match(await onb.getAttribute('html', 'lang'), /^fr/);
+  assert.equal(await onb.locator('#sign-in-button').innerText(), 'Se connecter');
+  await capture(onb, 'onboarding-sign-in');
+
+  await sendIntent(onb, { intent: 'set_backend_url', url: server.url });
+  const reply = await sendIntent(onb, { intent: 'sign_in', email: 'marie@example.org', password: PASSWORD });
+  assert.equal(reply.state.signed_in, true);
+  const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', POPUP);
+  await popup.locator('#networks li').first().waitFor();
+  assert.match(await popup.locator('#person-name').innerText(), /Connecté en tant que Marie Curie/);
+  assert.match(await popup.locator('#sync-now').innerText(), /Synchroniser/);
+  await capture(popup, 'popup');
+  await onb.reload();
+  await onb.locator('#step-connect').waitFor();
+  assert.match(await onb.locator('#step-heading').innerText(), /Connecter LinkedIn/);
+  await capture(onb, 'onboarding-connect');
+});
