@@ -32,6 +32,8 @@ pub mod worker;
 #[cfg(target_arch = "wasm32")]
 pub mod background;
 #[cfg(target_arch = "wasm32")]
+pub mod bench;
+#[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
