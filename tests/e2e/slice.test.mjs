@@ -150,12 +150,19 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
 });
 
 test('a web page cannot talk to the worker', async () => {
-  // Web pages have no chrome.runtime.sendMessage to us (no externally_connectable), and the
-  // worker ignores senders that are not its own pages: checked natively in messages.rs.
+  // The backend's own pages may reach the extension (externally_connectable, for the hand-off),
+  // but only the hand-off messages are answered: no intent, no state.
   const page = await browser.context.newPage();
   await page.goto(`${server.url}/healthz`);
-  const reachable = await page.evaluate(() => typeof globalThis.chrome?.runtime?.sendMessage);
-  assert.equal(reachable, 'undefined');
+  const answer = await page.evaluate(
+    (id) => chrome.runtime.sendMessage(id, { intent: 'get_state' }),
+    browser.extensionId,
+  );
+  assert.deepEqual(answer, { ok: false });
+  // Any other origin does not even see the API.
+  await page.goto('about:blank');
+  const elsewhere = await page.evaluate(() => typeof globalThis.chrome?.runtime?.sendMessage);
+  assert.equal(elsewhere, 'undefined');
   await page.close();
 });
 
