@@ -1,16 +1,18 @@
 //! A contact: one of the ally's first-degree LinkedIn connections, normalised.
 //!
 //! Every source (the Voyager APIs, the `Connections.csv` export) produces the same [`Contact`],
-//! so what comes after (delta, upload) never cares where a contact came from. Three things are
+//! so what comes after (delta, upload) never cares where a contact came from. Two things are
 //! decided here once:
 //!
 //! - the **profile URL** is canonical — `https://www.linkedin.com/in/<public id>/`, the public id
 //!   percent-encoded — so the same person read twice gives the same text;
 //! - the **key** ([`Contact::key`]) is the LinkedIn member id when a source gives one (it never
-//!   changes), else the lower-cased public identifier (the export has nothing better);
-//! - the **content hash** ([`Contact::content_hash`]) changes exactly when something worth
-//!   re-uploading changed. It is FNV-1a 64, written out here: small, stable across versions and
-//!   platforms, and no dependency.
+//!   changes), else the lower-cased public identifier (the export has nothing better) — the
+//!   same rule as the protocol's `contact_key`.
+//!
+//! What is shared is the protocol's `ContactRecord` (see `contact_list::to_record`); its
+//! content hash and the digest are computed by the protocol crate, the same code as the
+//! server's.
 //!
 //! Nothing here does I/O; it is all plain data and pure functions.
 
@@ -61,42 +63,6 @@ impl Contact {
             .map(|id| format!("url:{}", id.to_lowercase()))
     }
 
-    /// FNV-1a 64 over the canonical field values, in a fixed order. An absent field and an empty
-    /// one hash differently. The photo counts without its query string: LinkedIn re-signs photo
-    /// URLs (new `e=`/`t=` parameters) for the same picture, and that alone must not make every
-    /// contact look changed; its expiry is left out for the same reason.
-    pub fn content_hash(&self) -> u64 {
-        let photo = self
-            .photo_url
-            .as_deref()
-            .map(|u| u.split(['?', '#']).next().unwrap_or(u));
-        let fields: [Option<&str>; 10] = [
-            self.member_id.as_deref(),
-            self.public_identifier.as_deref(),
-            Some(self.profile_url.as_str()),
-            self.first_name.as_deref(),
-            self.last_name.as_deref(),
-            self.headline.as_deref(),
-            self.company.as_deref(),
-            self.position.as_deref(),
-            self.connected_on.as_deref(),
-            photo,
-        ];
-        let mut h = Fnv1a64::new();
-        for field in fields {
-            match field {
-                None => h.write(&[0x00]),
-                Some(value) => {
-                    h.write(&[0x01]);
-                    h.write(value.as_bytes());
-                    // 0xFF never occurs in UTF-8: an unambiguous field terminator.
-                    h.write(&[0xFF]);
-                }
-            }
-        }
-        h.finish()
-    }
-
     /// The full name as LinkedIn shows it ("Ada Lovelace"), or whatever part is known.
     pub fn display_name(&self) -> String {
         let parts: Vec<&str> = [self.first_name.as_deref(), self.last_name.as_deref()]
@@ -105,36 +71,6 @@ impl Contact {
             .filter(|s| !s.is_empty())
             .collect();
         parts.join(" ")
-    }
-}
-
-/// FNV-1a, 64 bits.
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv1a64(u64);
-
-impl Fnv1a64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
-    pub fn new() -> Self {
-        Fnv1a64(Self::OFFSET)
-    }
-
-    pub fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(Self::PRIME);
-        }
-    }
-
-    pub fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl Default for Fnv1a64 {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -281,18 +217,6 @@ mod tests {
     }
 
     #[test]
-    fn fnv1a_matches_the_reference_vectors() {
-        let hash = |s: &str| {
-            let mut h = Fnv1a64::new();
-            h.write(s.as_bytes());
-            h.finish()
-        };
-        assert_eq!(hash(""), 0xcbf29ce484222325);
-        assert_eq!(hash("a"), 0xaf63dc4c8601ec8c);
-        assert_eq!(hash("foobar"), 0x85944171f73967e8);
-    }
-
-    #[test]
     fn key_prefers_the_member_id() {
         let mut c = ada();
         assert_eq!(c.key(), "member:ACoAAA1");
@@ -300,43 +224,6 @@ mod tests {
         c.member_id = None;
         c.public_identifier = Some("Ada-Lovelace".into());
         assert_eq!(c.key(), "url:ada-lovelace");
-    }
-
-    #[test]
-    fn hash_changes_with_content_but_not_with_a_resigned_photo() {
-        let a = ada();
-        let mut b = a.clone();
-        assert_eq!(a.content_hash(), b.content_hash());
-        b.headline = Some("Countess".into());
-        assert_ne!(a.content_hash(), b.content_hash());
-
-        let mut c = a.clone();
-        c.headline = None;
-        let mut d = a.clone();
-        d.headline = Some(String::new());
-        assert_ne!(
-            c.content_hash(),
-            d.content_hash(),
-            "absent differs from empty"
-        );
-
-        let mut e = a.clone();
-        e.photo_url = Some("https://media.licdn.com/x/100?e=1&t=a".into());
-        e.photo_expires_at = Some(1);
-        let mut f = e.clone();
-        f.photo_url = Some("https://media.licdn.com/x/100?e=2&t=b".into());
-        f.photo_expires_at = Some(2);
-        assert_eq!(e.content_hash(), f.content_hash());
-        f.photo_url = Some("https://media.licdn.com/y/100?e=2&t=b".into());
-        assert_ne!(e.content_hash(), f.content_hash());
-    }
-
-    #[test]
-    fn hash_fields_do_not_run_into_each_other() {
-        let mut a = ada();
-        a.first_name = Some("Ad".into());
-        a.last_name = Some("aLovelace".into());
-        assert_ne!(a.content_hash(), ada().content_hash());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{self, ApiFailure};
 use crate::auth::{self, AccessToken, RefreshToken, TokenStep};
 use crate::contact_list;
-use crate::contacts::{Contact, Fnv1a64};
+use crate::contacts::Contact;
 use crate::handoff::{self, ExternalMessage, PendingHandoff};
 use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
 use crate::jobs::{JobKind, Outcome, Schedule};
@@ -65,7 +65,7 @@ fn bucket_key(b: u64) -> String {
 }
 
 fn bucket_of(key: &str) -> u64 {
-    let mut h = Fnv1a64::new();
+    let mut h = allyshare_protocol::contacts::Fnv64::default();
     h.write(key.as_bytes());
     h.finish() % CONTACT_BUCKETS
 }
