@@ -5,7 +5,8 @@
 //! logged in (the `JSESSIONID` cookie is there), or a network-level refusal — the same request
 //! can be sent from a linkedin.com tab: `extension/linkedin-content.js` performs it as a
 //! same-origin `fetch` and answers with the response as data. This module says:
-//! - when to fall back ([`should_fall_back`]): only on a refusal, only with a session cookie, never
+//! - when to fall back ([`should_fall_back`]): only on a refusal (401, 403, a login or authwall
+//!   page where data was expected, a network-level refusal), only with a session cookie, never
 //!   after a timeout (LinkedIn being slow is not a refusal, and a second try would double the
 //!   load and the wait);
 //! - what may be sent to the tab ([`tab_message`]): a GET to the Voyager API with the three
@@ -21,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
+
+use super::session;
 
 /// Only requests under this prefix ever go to a LinkedIn tab (the content script checks it too).
 pub const VOYAGER_PREFIX: &str = "https://www.linkedin.com/voyager/api/";
@@ -49,10 +52,16 @@ pub fn should_fall_back(
         return false;
     }
     match answer {
-        Ok(response) => matches!(response.status, 401 | 403),
+        Ok(response) => is_refusal(response),
         Err(TransportError::Network(_)) => true,
         Err(TransportError::Timeout) => false,
     }
+}
+
+/// Whether LinkedIn's answer refuses the caller: 401, 403, or a web page (login, authwall)
+/// where data was expected. A rate limit (429, 999) is an answer, not a refusal.
+pub fn is_refusal(response: &HttpResponse) -> bool {
+    matches!(response.status, 401 | 403) || session::is_logged_out(response)
 }
 
 /// The message a LinkedIn tab's content script answers: `{"linkedin_fetch": {url, headers}}`.
@@ -154,7 +163,7 @@ impl Route {
     /// The tab answered `response`: if it was not refused as well, keep using the tab for a
     /// while; if it was, the session itself is gone and the worker goes first again.
     pub fn after_tab(&mut self, response: &HttpResponse, now_ms: u64) {
-        self.tab_until_ms = if matches!(response.status, 401 | 403) {
+        self.tab_until_ms = if is_refusal(response) {
             0
         } else {
             now_ms + PREFER_TAB_MS
@@ -192,6 +201,14 @@ mod tests {
         for status in [200, 400, 404, 429, 500, 999] {
             assert!(!should_fall_back(&Ok(response(status)), true), "{status}");
         }
+        let authwall = HttpResponse {
+            status: 200,
+            content_type: Some("text/html; charset=utf-8".into()),
+            retry_after: None,
+            body: "<!DOCTYPE html><html><body class=\"authwall\"></body></html>".into(),
+        };
+        assert!(should_fall_back(&Ok(authwall.clone()), true));
+        assert!(!should_fall_back(&Ok(authwall), false));
         let refused = Err(TransportError::Network("Failed to fetch".into()));
         assert!(should_fall_back(&refused, true));
         assert!(!should_fall_back(&refused, false));
@@ -297,6 +314,14 @@ mod tests {
         route.after_tab(&response(200), 5_000);
         route.after_tab(&response(401), 6_000);
         assert!(!route.tab_first(6_001));
+        route.after_tab(&response(200), 6_500);
+        let mut wall = response(200);
+        wall.content_type = Some("text/html".into());
+        route.after_tab(&wall, 6_600);
+        assert!(
+            !route.tab_first(6_601),
+            "an authwall in the tab is a refusal too"
+        );
         route.after_tab(&response(429), 7_000);
         assert!(
             route.tab_first(7_001),
