@@ -164,7 +164,7 @@ test('429 mid-read pauses ("busy", waiting), keeps the back-off even against "Sy
   assertEveryPageOnce(log);
 });
 
-test('logged out mid-read: "logged_out"; after logging in again and "Sync now" the read resumes where it stopped', async (t) => {
+test('logged out mid-read: "logged_out"; after logging in again and "Sync now" the read resumes where it stopped; cookies cleared: "logged_out" without a request', async (t) => {
   await linkedin.control({ reset: true });
   await linkedin.control({ fault: 'logout_after', pages: 12 });
   const ally = await newAlly(t);
@@ -189,6 +189,21 @@ test('logged out mid-read: "logged_out"; after logging in again and "Sync now" t
   const refused = log.findIndex((l) => l.status === 401);
   assert.equal(log[refused + 1].start, 480, 'went on at the page it could not read');
   assertEveryPageOnce(log);
+
+  // Cookies gone (logged out in the browser): "logged_out" without asking LinkedIn anything.
+  await ally.browser.context.clearCookies();
+  await linkedin.control({ add: 3, resetStats: true });
+  await sendIntent(ally.popup, { intent: 'sync_now' });
+  const noCookie = await eventually(async () => {
+    const s = (await ally.state()).sync;
+    return s.linkedin === 'logged_out' && s;
+  }, { what: 'the logged-out state without cookies' });
+  assert.equal(noCookie.phase.phase, 'idle');
+  assert.equal((await linkedin.stats()).list, 0, 'no list request without a session');
+  await logInToLinkedIn(ally.browser.context);
+  await sendIntent(ally.popup, { intent: 'sync_now' });
+  await synced(ally, N + 3);
+  assert.equal((await linkedin.stats()).requests.dash, 1, 'the 3 new ones, in one request');
 });
 
 test('fallback: LinkedIn refuses the worker; a linkedin.com tab reads for it (same-origin); without a tab, "logged_out"', async (t) => {
