@@ -37,12 +37,18 @@ impl Default for Cadence {
     }
 }
 
-/// A claim on running `kind` until `expires_at` (renewed while the job makes progress).
+/// A claim on running `kind` until `expires_at` (renewed while the job makes progress), by one
+/// service-worker instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
     pub kind: JobKind,
     pub started_at: u64,
     pub expires_at: u64,
+    /// The worker instance that holds it (a random id drawn when the worker starts). An
+    /// extension has one service worker at a time, so a lease held by another instance was
+    /// left by a worker that was stopped: it is taken over at once, not after it expires.
+    #[serde(default)]
+    pub holder: u64,
 }
 
 /// How a run ended.
@@ -125,10 +131,13 @@ impl Schedule {
         due.max(not_before)
     }
 
-    /// Takes the lease for the due job, unless another live run holds it. The caller must
-    /// store the schedule before starting the work.
-    pub fn try_start(&mut self, now: u64) -> Option<JobKind> {
-        if self.lease.is_some_and(|l| l.expires_at > now) {
+    /// Takes the lease for the due job, unless a live run of this same worker instance
+    /// (`holder`) holds it. The caller must store the schedule before starting the work.
+    pub fn try_start(&mut self, now: u64, holder: u64) -> Option<JobKind> {
+        if self
+            .lease
+            .is_some_and(|l| l.expires_at > now && l.holder == holder)
+        {
             return None;
         }
         // An expired lease is a run whose worker died: its job is still due, and resumes.
@@ -140,15 +149,16 @@ impl Schedule {
             kind,
             started_at: now,
             expires_at: now + LEASE_SECS,
+            holder,
         });
         Some(kind)
     }
 
     /// Extends the lease of a run that is making progress. Returns false when the lease is
     /// not this run's any more (it expired and another run took over): stop at once.
-    pub fn renew(&mut self, kind: JobKind, started_at: u64, now: u64) -> bool {
+    pub fn renew(&mut self, kind: JobKind, started_at: u64, holder: u64, now: u64) -> bool {
         match &mut self.lease {
-            Some(l) if l.kind == kind && l.started_at == started_at => {
+            Some(l) if l.kind == kind && l.started_at == started_at && l.holder == holder => {
                 l.expires_at = now + LEASE_SECS;
                 true
             }
@@ -211,7 +221,7 @@ mod tests {
     fn routine_daily_and_full_weekly() {
         let mut s = Schedule::new(Cadence::default());
         let t0 = 1_000_000;
-        assert_eq!(s.try_start(t0), Some(JobKind::Full));
+        assert_eq!(s.try_start(t0, 1), Some(JobKind::Full));
         s.finish(JobKind::Full, Outcome::Done, t0);
         assert_eq!(s.due(t0 + 10), None);
         assert_eq!(s.next_wake(t0 + 10), t0 + DAY);
@@ -219,7 +229,7 @@ mod tests {
         let mut t = t0;
         for _ in 0..6 {
             t += DAY;
-            assert_eq!(s.try_start(t), Some(JobKind::Routine));
+            assert_eq!(s.try_start(t, 1), Some(JobKind::Routine));
             s.finish(JobKind::Routine, Outcome::Done, t);
         }
         assert_eq!(s.due(t0 + 7 * DAY), Some(JobKind::Full));
@@ -228,16 +238,28 @@ mod tests {
     #[test]
     fn one_run_at_a_time_and_a_dead_run_resumes_after_its_lease() {
         let mut s = Schedule::new(Cadence::default());
-        assert_eq!(s.try_start(100), Some(JobKind::Full));
+        assert_eq!(s.try_start(100, 1), Some(JobKind::Full));
         // A second wake-up (another alarm, a restarted worker) while the run is alive.
-        assert_eq!(s.try_start(101), None);
-        assert!(s.renew(JobKind::Full, 100, 150));
-        assert_eq!(s.try_start(150 + LEASE_SECS - 1), None);
+        assert_eq!(s.try_start(101, 1), None);
+        assert!(s.renew(JobKind::Full, 100, 1, 150));
+        assert_eq!(s.try_start(150 + LEASE_SECS - 1, 1), None);
         assert_eq!(s.next_wake(160), 150 + LEASE_SECS);
         // The worker died: after the lease, the same job resumes under a new lease.
-        assert_eq!(s.try_start(150 + LEASE_SECS), Some(JobKind::Full));
+        assert_eq!(s.try_start(150 + LEASE_SECS, 1), Some(JobKind::Full));
         // The dead run, if it somehow comes back, learns it lost the lease.
-        assert!(!s.renew(JobKind::Full, 100, 151 + LEASE_SECS));
+        assert!(!s.renew(JobKind::Full, 100, 1, 151 + LEASE_SECS));
+    }
+
+    #[test]
+    fn a_new_worker_takes_over_a_stopped_workers_lease_at_once() {
+        let mut s = Schedule::new(Cadence::default());
+        assert_eq!(s.try_start(100, 1), Some(JobKind::Full));
+        // Worker 1 was stopped mid-run; worker 2 wakes up well before the lease expires.
+        assert_eq!(s.try_start(101, 2), Some(JobKind::Full));
+        assert_eq!(s.lease.unwrap().holder, 2);
+        // Worker 1's run, were it still around, may not go on.
+        assert!(!s.renew(JobKind::Full, 100, 1, 102));
+        assert!(s.renew(JobKind::Full, 101, 2, 102));
     }
 
     #[test]
@@ -247,7 +269,7 @@ mod tests {
         s.request_manual();
         assert_eq!(s.due(1_001), Some(JobKind::Manual));
         assert_eq!(s.next_wake(1_001), 1_001);
-        assert_eq!(s.try_start(1_001), Some(JobKind::Manual));
+        assert_eq!(s.try_start(1_001, 1), Some(JobKind::Manual));
         s.finish(JobKind::Manual, Outcome::Done, 1_002);
         assert!(!s.manual_requested);
         assert_eq!(s.due(1_003), None);
@@ -256,10 +278,10 @@ mod tests {
     #[test]
     fn a_back_off_is_respected_then_the_job_resumes() {
         let mut s = Schedule::new(Cadence::default());
-        assert_eq!(s.try_start(1_000), Some(JobKind::Full));
+        assert_eq!(s.try_start(1_000, 1), Some(JobKind::Full));
         s.finish(JobKind::Full, Outcome::RetryAt(1_600), 1_010);
         assert_eq!(s.due(1_599), None);
-        assert_eq!(s.try_start(1_599), None);
+        assert_eq!(s.try_start(1_599, 1), None);
         assert_eq!(s.next_wake(1_100), 1_600);
         // Even "Sync now" waits out a rate limit: hammering LinkedIn is never the answer.
         s.request_manual();
@@ -270,7 +292,7 @@ mod tests {
     #[test]
     fn a_retry_time_in_the_past_cannot_make_a_hot_loop() {
         let mut s = Schedule::new(Cadence::default());
-        s.try_start(1_000);
+        s.try_start(1_000, 1);
         s.finish(JobKind::Full, Outcome::RetryAt(0), 1_000);
         assert_eq!(s.retry_at, Some(1_001));
     }
@@ -278,7 +300,7 @@ mod tests {
     #[test]
     fn needing_the_ally_waits_for_the_next_slot() {
         let mut s = Schedule::new(Cadence::default());
-        s.try_start(1_000);
+        s.try_start(1_000, 1);
         s.finish(JobKind::Full, Outcome::NeedsAlly, 1_000);
         assert_eq!(s.due(1_001), None, "no retry loop while logged out");
         assert_eq!(s.next_wake(1_001), 1_000 + DAY);
@@ -295,7 +317,7 @@ mod tests {
     #[test]
     fn survives_storage_as_json() {
         let mut s = Schedule::new(Cadence::default());
-        s.try_start(5);
+        s.try_start(5, 1);
         let text = serde_json::to_string(&s).unwrap();
         let back: Schedule = serde_json::from_str(&text).unwrap();
         assert_eq!(back, s);

@@ -45,6 +45,8 @@ pub struct Worker<P> {
     refresh_lock: Mutex<()>,
     /// One job runner per worker (the stored lease covers other workers).
     run_lock: Mutex<()>,
+    /// This worker instance, in the leases it takes ([`crate::jobs::Lease::holder`]).
+    instance: u64,
 }
 
 impl From<StoreError> for Problem {
@@ -84,9 +86,10 @@ struct WorkState {
 impl<P: Platform> Worker<P> {
     pub fn new(platform: P) -> Self {
         Worker {
-            platform,
             refresh_lock: Mutex::new(()),
             run_lock: Mutex::new(()),
+            instance: platform.random() | 1,
+            platform,
         }
     }
 
@@ -737,7 +740,7 @@ impl<P: Platform> Worker<P> {
             let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
                 .await?
                 .unwrap_or_default();
-            let Some(kind) = schedule.try_start(now) else {
+            let Some(kind) = schedule.try_start(now, self.instance) else {
                 self.platform
                     .wake_at(schedule.next_wake(now).saturating_mul(1000))
                     .await;
@@ -749,7 +752,7 @@ impl<P: Platform> Worker<P> {
             let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
                 .await?
                 .unwrap_or_default();
-            if !schedule.renew(kind, started_at, self.now()) {
+            if !schedule.renew(kind, started_at, self.instance, self.now()) {
                 // Another runner took over meanwhile; it owns the schedule now.
                 return Ok(());
             }
@@ -767,7 +770,7 @@ impl<P: Platform> Worker<P> {
         let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
             .await?
             .unwrap_or_default();
-        let ok = schedule.renew(kind, started_at, self.now());
+        let ok = schedule.renew(kind, started_at, self.instance, self.now());
         if ok {
             store::save(self.store(), keys::SCHEDULE, &schedule).await?;
         }
