@@ -5,7 +5,8 @@
 //! ally can do about it.
 
 use allyshare_protocol::{
-    routes, ApiError, ErrorCode, Me, RefreshRequest, SessionTokens, SignInRequest,
+    routes, ApiError, ErrorCode, HandoffExchange, IntroAnswer, IntroAsk, IntroOutcome, Me,
+    RefreshRequest, SessionTokens, SharingRequest, SignInRequest,
 };
 use serde::de::DeserializeOwned;
 use thiserror::Error;
@@ -29,7 +30,7 @@ pub enum ApiFailure {
     Unreachable(String),
     /// The backend is busy; try again after the given number of seconds (when it said).
     #[error("the server is busy; try again later")]
-    RateLimited { retry_after_secs: Option<u64> },
+    RateLimited,
     /// The backend failed (5xx); retrying later may help.
     #[error("the server had a problem (HTTP {status})")]
     Server { status: u16 },
@@ -51,11 +52,13 @@ impl From<TransportError> for ApiFailure {
     }
 }
 
-fn url(base: &str, route: &str) -> String {
+/// An absolute URL from the backend's base and a route.
+pub(crate) fn url(base: &str, route: &str) -> String {
     format!("{}{}", base.trim_end_matches('/'), route)
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> String {
+/// The JSON body of a request.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     // Serialising these plain structs cannot fail.
     serde_json::to_string(value).unwrap_or_default()
 }
@@ -87,7 +90,44 @@ pub fn me(base: &str) -> HttpRequest {
     HttpRequest::new(Method::Get, url(base, routes::ME))
 }
 
-/// Reads the answer to [`sign_in`].
+/// `PUT /v1/networks/{id}/sharing` (the caller adds the bearer token).
+pub fn set_sharing(base: &str, network_id: i64, sharing: bool) -> HttpRequest {
+    let route = routes::fill(routes::NETWORK_SHARING, &[&network_id]);
+    HttpRequest::new(Method::Put, url(base, &route)).json(to_json(&SharingRequest { sharing }))
+}
+
+/// `GET /v1/intro-asks`: the ally's introduction asks (the caller adds the bearer token).
+pub fn intro_asks(base: &str) -> HttpRequest {
+    HttpRequest::new(Method::Get, url(base, routes::MY_INTRO_ASKS))
+}
+
+/// `POST /v1/intro-asks/{id}/answer` (the caller adds the bearer token).
+pub fn answer_ask(base: &str, ask_id: i64, made: bool, reason: Option<String>) -> HttpRequest {
+    let route = routes::fill(routes::INTRO_ASK_ANSWER, &[&ask_id]);
+    let answer = IntroAnswer {
+        outcome: if made {
+            IntroOutcome::Made
+        } else {
+            IntroOutcome::Declined
+        },
+        reason: reason.filter(|r| !r.trim().is_empty()),
+    };
+    HttpRequest::new(Method::Post, url(base, &route)).json(to_json(&answer))
+}
+
+/// `POST /v1/sessions/handoff`: a one-time code from the Get Started page and the verifier.
+pub fn handoff(base: &str, code: String, verifier: String) -> HttpRequest {
+    HttpRequest::new(Method::Post, url(base, routes::SESSION_HANDOFF))
+        .json(to_json(&HandoffExchange { code, verifier }))
+}
+
+/// Reads the answer to [`intro_asks`] and [`answer_ask`]'s follow-up.
+pub fn read_asks(response: &HttpResponse) -> Result<Vec<IntroAsk>, ApiFailure> {
+    classify(response)?;
+    parse(response)
+}
+
+/// Reads the answer to [`sign_in`] (and to [`handoff`]: the same tokens).
 pub fn read_sign_in(response: &HttpResponse) -> Result<SessionTokens, ApiFailure> {
     match classify(response) {
         Err(ApiFailure::Unauthorized) => Err(ApiFailure::InvalidCredentials),
@@ -111,14 +151,6 @@ pub fn read_me(response: &HttpResponse) -> Result<Me, ApiFailure> {
     parse(response)
 }
 
-/// Reads the answer to [`sign_out`]. A 401 counts as success: the session is gone either way.
-pub fn read_sign_out(response: &HttpResponse) -> Result<(), ApiFailure> {
-    match classify(response) {
-        Ok(()) | Err(ApiFailure::Unauthorized) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 fn parse<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, ApiFailure> {
     serde_json::from_str(&response.body).map_err(|e| ApiFailure::BadResponse(e.to_string()))
 }
@@ -135,12 +167,7 @@ pub fn classify(response: &HttpResponse) -> Result<(), ApiFailure> {
             Some(ErrorCode::InvalidRefreshToken) => ApiFailure::SessionEnded,
             _ => ApiFailure::Unauthorized,
         }),
-        429 => Err(ApiFailure::RateLimited {
-            retry_after_secs: response
-                .retry_after
-                .as_deref()
-                .and_then(|v| v.trim().parse().ok()),
-        }),
+        429 => Err(ApiFailure::RateLimited),
         status @ 500..=599 => Err(ApiFailure::Server { status }),
         status => Err(match api_error {
             Some(e) => ApiFailure::Refused {
@@ -213,14 +240,7 @@ mod tests {
 
     #[test]
     fn server_trouble_is_classified() {
-        let mut busy = resp(429, "");
-        busy.retry_after = Some("12".into());
-        assert_eq!(
-            classify(&busy),
-            Err(ApiFailure::RateLimited {
-                retry_after_secs: Some(12)
-            })
-        );
+        assert_eq!(classify(&resp(429, "")), Err(ApiFailure::RateLimited));
         assert_eq!(
             classify(&resp(503, "<html>")),
             Err(ApiFailure::Server { status: 503 })

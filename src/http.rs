@@ -84,6 +84,41 @@ impl HttpResponse {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+
+    /// How long the server asked to wait, in seconds, from `Retry-After`: delay-seconds, or an
+    /// HTTP date (read at `now_ms`). `None` without a readable header.
+    pub fn retry_after_secs(&self, now_ms: u64) -> Option<u64> {
+        let value = self.retry_after.as_deref()?.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(secs);
+        }
+        http_date_secs(value).map(|at| at.saturating_sub(now_ms / 1000))
+    }
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to unix seconds.
+fn http_date_secs(value: &str) -> Option<u64> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    if parts.len() != 6 || parts[5] != "GMT" {
+        return None;
+    }
+    let day: u32 = parts[1].parse().ok()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[2])? as u32
+        + 1;
+    let year: i64 = parts[3].parse().ok()?;
+    let hms: Vec<u64> = parts[4]
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    if hms.len() != 3 || !crate::contacts::is_valid_date(year, month, day) || year < 1970 {
+        return None;
+    }
+    let days = u64::try_from(crate::contacts::days_from_civil(year, month, day)).ok()?;
+    Some(days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2])
 }
 
 /// Why a request produced no response at all.
@@ -121,6 +156,28 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let answer = |v: Option<&str>| HttpResponse {
+            status: 429,
+            content_type: None,
+            retry_after: v.map(String::from),
+            body: String::new(),
+        };
+        assert_eq!(answer(Some(" 12 ")).retry_after_secs(0), Some(12));
+        // 1994-11-06T08:49:37Z is 784111777.
+        assert_eq!(
+            answer(Some("Sun, 06 Nov 1994 08:49:37 GMT")).retry_after_secs(784_111_700_000),
+            Some(77)
+        );
+        assert_eq!(
+            answer(Some("Sun, 31 Feb 1994 08:49:37 GMT")).retry_after_secs(0),
+            None
+        );
+        assert_eq!(answer(Some("soon")).retry_after_secs(0), None);
+        assert_eq!(answer(None).retry_after_secs(0), None);
     }
 
     #[test]

@@ -157,6 +157,11 @@ pub struct ViewState {
     pub cadence: Option<(u32, u32)>,
 }
 
+/// Whether the person shares with at least one network.
+pub fn shares_anywhere(me: Option<&Me>) -> bool {
+    me.iter().flat_map(|m| &m.networks).any(|n| n.sharing)
+}
+
 /// One contact, as a page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactRow {
@@ -183,7 +188,7 @@ pub struct ContactPage {
 impl ViewState {
     /// Whether the ally shares with at least one network.
     pub fn sharing_anywhere(&self) -> bool {
-        self.me.iter().flat_map(|m| &m.networks).any(|n| n.sharing)
+        shares_anywhere(self.me.as_ref())
     }
 
     /// The toolbar badge: the number of asks waiting for an answer, else `!` when the ally
@@ -268,7 +273,7 @@ impl Problem {
             ApiFailure::Unreachable(_) => Problem::Unreachable {
                 url: backend_url.to_string(),
             },
-            ApiFailure::RateLimited { .. } | ApiFailure::Server { .. } => Problem::Server,
+            ApiFailure::RateLimited | ApiFailure::Server { .. } => Problem::Server,
             ApiFailure::Refused { message, .. } => Problem::Unexpected {
                 detail: message.clone(),
             },

@@ -48,6 +48,9 @@ pub mod keys {
     pub const READ_SETTINGS: (Area, &str) = (Area::Durable, "read_settings");
     /// The hand-off verifier ([`crate::handoff::PendingHandoff`]), in memory only.
     pub const HANDOFF: (Area, &str) = (Area::Memory, "handoff");
+    /// Set when the ally signs out: a Get Started page still open (its grant lasts 30 minutes)
+    /// must not sign them straight back in. Cleared by the next sign-in.
+    pub const SIGNED_OUT_BY_ALLY: (Area, &str) = (Area::Memory, "signed_out_by_ally");
     /// How many introduction asks wait for an answer (for the badge).
     pub const PENDING_ASKS: (Area, &str) = (Area::Durable, "pending_asks");
     /// Keys of the contacts the ally chose not to share.

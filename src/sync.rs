@@ -19,6 +19,7 @@ use allyshare_protocol::{
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::api;
 use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
 
 /// What the server has acknowledged: contact key → content hash.
@@ -196,50 +197,6 @@ pub mod retry {
             None => jittered,
         }
     }
-
-    /// Reads a `Retry-After` header: delay-seconds, or an HTTP date given `now_ms`.
-    pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
-        let value = value.trim();
-        if let Ok(secs) = value.parse::<u64>() {
-            return Some(secs);
-        }
-        http_date_secs(value).map(|at| at.saturating_sub(now_ms / 1000))
-    }
-
-    /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to unix seconds.
-    fn http_date_secs(value: &str) -> Option<u64> {
-        let parts: Vec<&str> = value.split_whitespace().collect();
-        if parts.len() != 6 || parts[5] != "GMT" {
-            return None;
-        }
-        let day: u64 = parts[1].parse().ok()?;
-        let month = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ]
-        .iter()
-        .position(|m| *m == parts[2])? as u64
-            + 1;
-        let year: u64 = parts[3].parse().ok()?;
-        let hms: Vec<u64> = parts[4]
-            .split(':')
-            .map(|p| p.parse().ok())
-            .collect::<Option<_>>()?;
-        if hms.len() != 3 || !(1..=31).contains(&day) || year < 1970 {
-            return None;
-        }
-        // Days from the civil date (Howard Hinnant's algorithm).
-        let (y, m) = if month <= 2 {
-            (year - 1, month + 9)
-        } else {
-            (year, month - 3)
-        };
-        let era = y / 400;
-        let yoe = y - era * 400;
-        let doy = (153 * m + 2) / 5 + day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        Some(days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2])
-    }
 }
 
 /// An upload in progress, saved after every acknowledged step.
@@ -278,28 +235,27 @@ impl Upload {
 
     /// The request to send now (the caller adds the bearer token).
     pub fn request(&self, base: &str, plan: &Plan) -> HttpRequest {
-        let url = |route: String| format!("{}{}", base.trim_end_matches('/'), route);
-        let json = |v: &dyn erased::Json| v.to_json();
+        let url = |route: &str| api::url(base, route);
         match self.session_id {
-            None => HttpRequest::new(Method::Post, url(routes::SYNC_SESSIONS.into()))
-                .json(json(&OpenSyncRequest { kind: self.kind })),
+            None => HttpRequest::new(Method::Post, url(routes::SYNC_SESSIONS))
+                .json(api::to_json(&OpenSyncRequest { kind: self.kind })),
             Some(id) if self.acked < self.batch_count => {
                 let batch = ContactBatch {
                     contacts: plan.batches[self.acked as usize].clone(),
                 };
                 HttpRequest::new(
                     Method::Put,
-                    url(routes::fill(routes::SYNC_BATCH, &[&id, &self.acked])),
+                    url(&routes::fill(routes::SYNC_BATCH, &[&id, &self.acked])),
                 )
-                .json(json(&batch))
+                .json(api::to_json(&batch))
             }
-            Some(id) => {
-                HttpRequest::new(Method::Post, url(routes::fill(routes::SYNC_COMMIT, &[&id]))).json(
-                    json(&CommitRequest {
-                        batch_count: self.batch_count,
-                    }),
-                )
-            }
+            Some(id) => HttpRequest::new(
+                Method::Post,
+                url(&routes::fill(routes::SYNC_COMMIT, &[&id])),
+            )
+            .json(api::to_json(&CommitRequest {
+                batch_count: self.batch_count,
+            })),
         }
     }
 
@@ -323,7 +279,7 @@ impl Upload {
                         self.acked = 0;
                         Progress::Continue
                     }
-                    Err(e) => self.bad_answer(now_ms, random, e),
+                    Err(_) => self.bad_answer(now_ms, random),
                 },
                 Some(_) if self.acked < self.batch_count => {
                     match serde_json::from_str::<BatchReceipt>(&response.body) {
@@ -331,20 +287,17 @@ impl Upload {
                             self.acked += 1;
                             Progress::Continue
                         }
-                        Ok(_) => self.bad_answer(now_ms, random, "receipt for another batch"),
-                        Err(e) => self.bad_answer(now_ms, random, e),
+                        // A receipt for another batch, or not a receipt at all.
+                        _ => self.bad_answer(now_ms, random),
                     }
                 }
                 Some(_) => match serde_json::from_str::<CommitResult>(&response.body) {
                     Ok(result) => Progress::Done(result),
-                    Err(e) => self.bad_answer(now_ms, random, e),
+                    Err(_) => self.bad_answer(now_ms, random),
                 },
             };
         }
-        let retry_after = response
-            .retry_after
-            .as_deref()
-            .and_then(|v| retry::parse_retry_after(v, now_ms));
+        let retry_after = response.retry_after_secs(now_ms);
         let code = serde_json::from_str::<ApiError>(&response.body)
             .map(|e| (e.code, e.message))
             .ok();
@@ -382,7 +335,7 @@ impl Upload {
         }
     }
 
-    fn bad_answer(&mut self, now_ms: u64, random: u64, _why: impl std::fmt::Display) -> Progress {
+    fn bad_answer(&mut self, now_ms: u64, random: u64) -> Progress {
         // Something between us and the API (a proxy, a captive portal) answered: retry later.
         self.back_off(now_ms, random, None)
     }
@@ -392,18 +345,6 @@ impl Upload {
 pub fn after_commit(plan: &Plan, result: &CommitResult) -> (Ledger, bool) {
     let in_step = result.digest == plan.expected.digest();
     (plan.expected.clone(), in_step)
-}
-
-mod erased {
-    /// Serialises the protocol's request bodies (which cannot fail).
-    pub trait Json {
-        fn to_json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> String {
-            serde_json::to_string(self).unwrap_or_default()
-        }
-    }
 }
 
 #[cfg(test)]
@@ -512,13 +453,6 @@ mod tests {
         assert!(delay_ms(40, u64::MAX, None) <= CAP_MS);
         assert!(delay_ms(1, 0, None) >= MIN_MS, "never a hot loop");
         assert!(delay_ms(1, 0, Some(30)) >= 30_000);
-        assert_eq!(parse_retry_after(" 12 ", 0), Some(12));
-        // 1994-11-06T08:49:37Z = 784111777
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_700_000),
-            Some(77)
-        );
-        assert_eq!(parse_retry_after("soon", 0), None);
     }
 
     fn ok<T: Serialize>(status: u16, body: &T) -> Result<HttpResponse, TransportError> {

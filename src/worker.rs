@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use allyshare_protocol::{routes, Me, SharingRequest};
+use allyshare_protocol::Me;
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +18,7 @@ use crate::auth::{self, AccessToken, RefreshToken, TokenStep};
 use crate::contact_list;
 use crate::contacts::Contact;
 use crate::handoff::{self, ExternalMessage, PendingHandoff};
-use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
+use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::jobs::{JobKind, Outcome, Schedule};
 use crate::linkedin::read::{self, ReadJob, ReadMode, ReadState, Step};
 use crate::linkedin::session::Session as LinkedInSession;
@@ -112,7 +112,7 @@ impl<P: Platform> Worker<P> {
             Intent::GetState => Ok(()),
             Intent::Refresh => self.refresh_profile().await,
             Intent::SignIn { email, password } => self.sign_in(&email, &password).await,
-            Intent::SignOut => self.sign_out().await,
+            Intent::SignOut => self.sign_out_by_ally().await,
             Intent::SetBackendUrl { url } => self.set_backend_url(&url).await,
             Intent::SyncNow => self.request_run().await,
             Intent::SetSharing {
@@ -126,36 +126,25 @@ impl<P: Platform> Worker<P> {
                 limit,
                 query,
             } => {
-                return match self.contact_page(offset, limit, query.as_deref()).await {
-                    Ok(page) => Reply {
-                        contacts: Some(page),
-                        ..self.reply(None).await
-                    },
-                    Err(e) => self.reply(Some(e.into())).await,
-                }
+                let page = self.contact_page(offset, limit, query.as_deref()).await;
+                return self
+                    .reply_with(page.map_err(Problem::from), |r, page| {
+                        r.contacts = Some(page)
+                    })
+                    .await;
             }
             Intent::SetExcluded { key, excluded } => self.set_excluded(key, excluded).await,
             Intent::GetAsks => {
-                return match self.asks().await {
-                    Ok(asks) => Reply {
-                        asks: Some(asks),
-                        ..self.reply(None).await
-                    },
-                    Err(problem) => self.reply(Some(problem)).await,
-                }
+                let asks = self.asks().await;
+                return self.reply_with(asks, |r, asks| r.asks = Some(asks)).await;
             }
             Intent::AnswerAsk {
                 ask_id,
                 made,
                 reason,
             } => {
-                return match self.answer_ask(ask_id, made, reason).await {
-                    Ok(asks) => Reply {
-                        asks: Some(asks),
-                        ..self.reply(None).await
-                    },
-                    Err(problem) => self.reply(Some(problem)).await,
-                }
+                let asks = self.answer_ask(ask_id, made, reason).await;
+                return self.reply_with(asks, |r, asks| r.asks = Some(asks)).await;
             }
             Intent::SetCadence {
                 routine_hours,
@@ -164,6 +153,22 @@ impl<P: Platform> Worker<P> {
             Intent::CheckLinkedIn => self.check_linkedin().await,
         };
         self.reply(outcome.err()).await
+    }
+
+    /// Answers with the current state, and what the intent asked for when it succeeded.
+    async fn reply_with<T>(
+        &self,
+        result: Result<T, Problem>,
+        attach: impl FnOnce(&mut Reply, T),
+    ) -> Reply {
+        match result {
+            Ok(value) => {
+                let mut reply = self.reply(None).await;
+                attach(&mut reply, value);
+                reply
+            }
+            Err(problem) => self.reply(Some(problem)).await,
+        }
     }
 
     /// Answers with the current state and the given problem.
@@ -184,10 +189,15 @@ impl<P: Platform> Worker<P> {
         }
     }
 
+    /// Whether a usable refresh token is stored (one key, no network).
+    async fn signed_in(&self) -> Result<bool, StoreError> {
+        let refresh: Option<RefreshToken> = store::load(self.store(), keys::REFRESH_TOKEN).await?;
+        Ok(refresh.is_some_and(|r| r.usable_at(self.now())))
+    }
+
     /// The state as stored, without any network call.
     pub async fn view_state(&self) -> Result<ViewState, StoreError> {
-        let refresh: Option<RefreshToken> = store::load(self.store(), keys::REFRESH_TOKEN).await?;
-        let signed_in = refresh.is_some_and(|r| r.usable_at(self.now()));
+        let signed_in = self.signed_in().await?;
         let me: Option<Me> = if signed_in {
             store::load(self.store(), keys::PROFILE).await?
         } else {
@@ -237,21 +247,28 @@ impl<P: Platform> Worker<P> {
         // A new sign-in replaces whatever was there (another account's data included).
         self.forget_session().await?;
         self.save_tokens(&tokens).await?;
+        store::forget(self.store(), keys::SIGNED_OUT_BY_ALLY).await?;
         self.refresh_profile().await
+    }
+
+    /// The ally's own "Sign out": also keeps an open Get Started page from handing the session
+    /// straight back (a change of server signs out too, but is no such decision).
+    async fn sign_out_by_ally(&self) -> Result<(), Problem> {
+        self.sign_out().await?;
+        store::save(self.store(), keys::SIGNED_OUT_BY_ALLY, &true).await?;
+        Ok(())
     }
 
     async fn sign_out(&self) -> Result<(), Problem> {
         let base = self.backend_url().await?;
-        // Revoke on the server when it can be reached; sign out locally in any case.
-        if let Ok(response) = self.authed(|| api::sign_out(&base)).await {
-            let _ = api::read_sign_out(&response);
-        }
+        // Revoke on the server when it can be reached; sign out locally whatever it answers.
+        let _ = self.authed(|| api::sign_out(&base)).await;
         self.forget_session().await?;
         Ok(())
     }
 
     async fn refresh_profile(&self) -> Result<(), Problem> {
-        if !self.view_state().await?.signed_in {
+        if !self.signed_in().await? {
             return Ok(());
         }
         let base = self.backend_url().await?;
@@ -374,7 +391,13 @@ impl<P: Platform> Worker<P> {
         let Ok(base) = self.backend_url().await else {
             return refused;
         };
-        let signed_in = self.view_state().await.map(|s| s.signed_in).unwrap_or(true);
+        // Signed in already, or signed out on purpose: nothing to hand over.
+        let signed_out_by_ally: bool = store::load(self.store(), keys::SIGNED_OUT_BY_ALLY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(false);
+        let signed_in = signed_out_by_ally || self.signed_in().await.unwrap_or(true);
         let (Ok(message), true, false) = (
             message,
             handoff::from_backend(sender_origin, &base),
@@ -405,14 +428,7 @@ impl<P: Platform> Worker<P> {
                 let Some(pending) = pending.filter(|p| p.usable_at(self.now())) else {
                     return refused;
                 };
-                let body = serde_json::to_string(&allyshare_protocol::HandoffExchange {
-                    code,
-                    verifier: pending.verifier,
-                })
-                .unwrap_or_default();
-                let request =
-                    HttpRequest::new(Method::Post, format!("{base}{}", routes::SESSION_HANDOFF))
-                        .json(body);
+                let request = api::handoff(&base, code, pending.verifier);
                 let tokens = match self.platform.backend(request).await {
                     Ok(response) => api::read_sign_in(&response).ok(),
                     Err(_) => None,
@@ -432,19 +448,19 @@ impl<P: Platform> Worker<P> {
 
     // ------------------------------------------------------------------ sharing
 
-    async fn set_sharing(&self, network_id: i64, sharing: bool) -> Result<(), Problem> {
+    /// An authenticated call whose answer must be a success; failures in the ally's terms.
+    async fn call(&self, build: impl Fn(&str) -> HttpRequest) -> Result<HttpResponse, Problem> {
         let base = self.backend_url().await?;
-        let route = routes::fill(routes::NETWORK_SHARING, &[&network_id]);
-        let body = serde_json::to_string(&SharingRequest { sharing }).unwrap_or_default();
-        let result = self
-            .authed(|| HttpRequest::new(Method::Put, format!("{base}{route}")).json(body.clone()))
+        self.authed(|| build(&base))
             .await
-            .and_then(|r| api::classify(&r));
-        if let Err(e) = result {
-            return Err(Problem::from_api(&e, &base));
-        }
+            .and_then(|response| api::classify(&response).map(|()| response))
+            .map_err(|e| Problem::from_api(&e, &base))
+    }
+
+    async fn set_sharing(&self, network_id: i64, sharing: bool) -> Result<(), Problem> {
+        self.call(|base| api::set_sharing(base, network_id, sharing))
+            .await?;
         // The local state follows what the server confirmed.
-        self.refresh_profile().await?;
         self.after_sharing_change().await?;
         if sharing {
             self.request_run().await?;
@@ -455,27 +471,18 @@ impl<P: Platform> Worker<P> {
     async fn stop_sharing(&self) -> Result<(), Problem> {
         let me: Option<Me> = store::load(self.store(), keys::PROFILE).await?;
         for network in me.iter().flat_map(|m| &m.networks).filter(|n| n.sharing) {
-            let base = self.backend_url().await?;
-            let route = routes::fill(routes::NETWORK_SHARING, &[&network.id]);
-            let body =
-                serde_json::to_string(&SharingRequest { sharing: false }).unwrap_or_default();
-            self.authed(|| {
-                HttpRequest::new(Method::Put, format!("{base}{route}")).json(body.clone())
-            })
-            .await
-            .and_then(|r| api::classify(&r))
-            .map_err(|e| Problem::from_api(&e, &base))?;
+            self.call(|base| api::set_sharing(base, network.id, false))
+                .await?;
         }
-        self.refresh_profile().await?;
         self.after_sharing_change().await
     }
 
-    /// When no network is shared with any more, the server has deleted the contacts: so does
-    /// the extension (and it stops reading LinkedIn).
+    /// Re-reads the networks as the server now has them. When none is shared with any more,
+    /// the server has deleted the contacts: so does the extension (and it stops reading
+    /// LinkedIn).
     async fn after_sharing_change(&self) -> Result<(), Problem> {
-        let me: Option<Me> = store::load(self.store(), keys::PROFILE).await?;
-        let sharing_anywhere = me.iter().flat_map(|m| &m.networks).any(|n| n.sharing);
-        if !sharing_anywhere {
+        self.refresh_profile().await?;
+        if !self.sharing_anywhere().await? {
             self.forget_contacts().await?;
         }
         Ok(())
@@ -619,26 +626,16 @@ impl<P: Platform> Worker<P> {
         if changed {
             store::save(self.store(), keys::EXCLUDED, &excluded).await?;
             // An exclusion removes the contact from the server: only a full upload can.
-            let mut work: WorkState = store::load(self.store(), keys::WORK)
-                .await?
-                .unwrap_or_default();
-            work.needs_full = true;
-            store::save(self.store(), keys::WORK, &work).await?;
+            self.update_work(|w| w.needs_full = true).await?;
         }
         Ok(())
     }
 
     async fn asks(&self) -> Result<Vec<allyshare_protocol::IntroAsk>, Problem> {
-        let base = self.backend_url().await?;
-        let response = self
-            .authed(|| HttpRequest::new(Method::Get, format!("{base}{}", routes::MY_INTRO_ASKS)))
-            .await
-            .map_err(|e| Problem::from_api(&e, &base))?;
-        api::classify(&response).map_err(|e| Problem::from_api(&e, &base))?;
-        let asks: Vec<allyshare_protocol::IntroAsk> = serde_json::from_str(&response.body)
-            .map_err(|e| Problem::Unexpected {
-                detail: e.to_string(),
-            })?;
+        let response = self.call(api::intro_asks).await?;
+        let asks = api::read_asks(&response).map_err(|e| Problem::Unexpected {
+            detail: e.to_string(),
+        })?;
         let pending = asks
             .iter()
             .filter(|a| a.state == allyshare_protocol::IntroAskState::Pending)
@@ -653,22 +650,8 @@ impl<P: Platform> Worker<P> {
         made: bool,
         reason: Option<String>,
     ) -> Result<Vec<allyshare_protocol::IntroAsk>, Problem> {
-        let base = self.backend_url().await?;
-        let route = routes::fill(routes::INTRO_ASK_ANSWER, &[&ask_id]);
-        let body = serde_json::to_string(&allyshare_protocol::IntroAnswer {
-            outcome: if made {
-                allyshare_protocol::IntroOutcome::Made
-            } else {
-                allyshare_protocol::IntroOutcome::Declined
-            },
-            reason: reason.filter(|r| !r.trim().is_empty()),
-        })
-        .unwrap_or_default();
-        let response = self
-            .authed(|| HttpRequest::new(Method::Post, format!("{base}{route}")).json(body.clone()))
-            .await
-            .map_err(|e| Problem::from_api(&e, &base))?;
-        api::classify(&response).map_err(|e| Problem::from_api(&e, &base))?;
+        self.call(|base| api::answer_ask(base, ask_id, made, reason.clone()))
+            .await?;
         self.asks().await
     }
 
@@ -718,12 +701,22 @@ impl<P: Platform> Worker<P> {
         Ok(())
     }
 
-    async fn update_view(&self, change: impl FnOnce(&mut SyncView)) -> Result<(), StoreError> {
+    /// Changes the stored work state (read, change, write: intents and the job runner both
+    /// write it, so nobody keeps a copy across an `await`).
+    async fn update_work(
+        &self,
+        change: impl FnOnce(&mut WorkState),
+    ) -> Result<WorkState, StoreError> {
         let mut work: WorkState = store::load(self.store(), keys::WORK)
             .await?
             .unwrap_or_default();
-        change(&mut work.view);
-        store::save(self.store(), keys::WORK, &work).await
+        change(&mut work);
+        store::save(self.store(), keys::WORK, &work).await?;
+        Ok(work)
+    }
+
+    async fn update_view(&self, change: impl FnOnce(&mut SyncView)) -> Result<(), StoreError> {
+        self.update_work(|w| change(&mut w.view)).await.map(|_| ())
     }
 
     /// Runs every job that is due, one at a time, then asks to be woken for the next one.
@@ -733,7 +726,7 @@ impl<P: Platform> Worker<P> {
             return Ok(());
         };
         loop {
-            if !self.view_state().await?.signed_in {
+            if !self.signed_in().await? {
                 return Ok(());
             }
             let now = self.now();
@@ -756,12 +749,8 @@ impl<P: Platform> Worker<P> {
                 // Another runner took over meanwhile; it owns the schedule now.
                 return Ok(());
             }
-            schedule.finish(kind, outcome.clone(), self.now());
+            schedule.finish(kind, outcome, self.now());
             store::save(self.store(), keys::SCHEDULE, &schedule).await?;
-            if outcome == Outcome::Done {
-                self.update_view(|v| v.last_sync_at = Some(self.now()))
-                    .await?;
-            }
         }
     }
 
@@ -779,7 +768,7 @@ impl<P: Platform> Worker<P> {
 
     async fn sharing_anywhere(&self) -> Result<bool, StoreError> {
         let me: Option<Me> = store::load(self.store(), keys::PROFILE).await?;
-        Ok(me.iter().flat_map(|m| &m.networks).any(|n| n.sharing))
+        Ok(crate::messages::shares_anywhere(me.as_ref()))
     }
 
     async fn run_job(&self, kind: JobKind, started_at: u64) -> Result<Outcome, StoreError> {
@@ -826,9 +815,7 @@ impl<P: Platform> Worker<P> {
         let list = self.contacts().await?;
         let known_keys = contact_list::known_keys(&list);
         let known = read::known_in(&known_keys);
-        let mut work: WorkState = store::load(self.store(), keys::WORK)
-            .await?
-            .unwrap_or_default();
+        let mut asked_total = job.total.is_some();
         loop {
             let cookie = self.platform.linkedin_jsessionid().await;
             let Ok(session) = LinkedInSession::from_jsessionid(cookie.as_deref()) else {
@@ -841,7 +828,9 @@ impl<P: Platform> Worker<P> {
                 .await?;
                 return Ok(Outcome::NeedsAlly);
             };
-            if job.total.is_none() && job.counts.requests == 0 {
+            if !asked_total {
+                // Once per read: the total is for the progress bar only.
+                asked_total = true;
                 let request = summary::request(&settings, &session);
                 if let Ok(response) = self.platform.linkedin(request).await {
                     if let Some(total) = summary::read(&response) {
@@ -881,29 +870,37 @@ impl<P: Platform> Worker<P> {
                 Step::Continue { contacts, .. } | Step::Done { contacts } => Some(contacts),
                 _ => None,
             };
-            // The page first, then the job that points past it: a stop in between re-reads
-            // one page (harmless: merged by key), never skips one.
-            if let Some(contacts) = page {
-                store::save(
-                    self.store(),
-                    (Area::Durable, &page_key(work.pages)),
-                    contacts,
-                )
-                .await?;
-                work.pages += 1;
-                store::save(self.store(), keys::WORK, &work).await?;
-            }
-            store::save(self.store(), keys::READ_JOB, &job).await?;
-            let read_so_far = job.counts.contacts;
-            let total = job.total;
-            work.view.read_so_far = read_so_far;
-            work.view.read_total = total;
-            work.view.phase = Phase::Reading {
-                read: read_so_far,
-                total,
+            // The page first, then the count that includes it, then the job that points past
+            // it: a stop in between re-reads one page (harmless: merged by key), never skips
+            // one.
+            let pages = match page {
+                Some(contacts) => {
+                    let pages: WorkState = store::load(self.store(), keys::WORK)
+                        .await?
+                        .unwrap_or_default();
+                    store::save(
+                        self.store(),
+                        (Area::Durable, &page_key(pages.pages)),
+                        contacts,
+                    )
+                    .await?;
+                    1
+                }
+                None => 0,
             };
-            work.view.linkedin = LinkedInState::Connected;
-            store::save(self.store(), keys::WORK, &work).await?;
+            let (read_so_far, total) = (job.counts.contacts, job.total);
+            self.update_work(|w| {
+                w.pages += pages;
+                w.view.read_so_far = read_so_far;
+                w.view.read_total = total;
+                w.view.phase = Phase::Reading {
+                    read: read_so_far,
+                    total,
+                };
+                w.view.linkedin = LinkedInState::Connected;
+            })
+            .await?;
+            store::save(self.store(), keys::READ_JOB, &job).await?;
             if !self.renew(kind, started_at).await? {
                 return Ok(Outcome::RetryAt(self.now() + 1));
             }
@@ -942,6 +939,9 @@ impl<P: Platform> Worker<P> {
             }
         }
         // The read is complete: fold its pages into the list.
+        let work: WorkState = store::load(self.store(), keys::WORK)
+            .await?
+            .unwrap_or_default();
         let mut read_contacts: Vec<Contact> = Vec::new();
         for i in 0..work.pages {
             let page: Option<Vec<Contact>> =
@@ -957,10 +957,12 @@ impl<P: Platform> Worker<P> {
         for i in 0..work.pages {
             self.store().remove(Area::Durable, &page_key(i)).await?;
         }
-        work.pages = 0;
-        work.view.contacts = merged.len() as u32;
-        work.view.phase = Phase::Idle;
-        store::save(self.store(), keys::WORK, &work).await?;
+        self.update_work(|w| {
+            w.pages = 0;
+            w.view.contacts = merged.len() as u32;
+            w.view.phase = Phase::Idle;
+        })
+        .await?;
         store::forget(self.store(), keys::READ_JOB).await?;
         Ok(Outcome::Done)
     }
@@ -976,10 +978,10 @@ impl<P: Platform> Worker<P> {
         let ledger: Ledger = store::load(self.store(), keys::LEDGER)
             .await?
             .unwrap_or_default();
-        let work: WorkState = store::load(self.store(), keys::WORK)
+        let needs_full = store::load::<WorkState>(self.store(), keys::WORK)
             .await?
-            .unwrap_or_default();
-        let sync_kind = if kind == JobKind::Full || work.needs_full {
+            .is_some_and(|w| w.needs_full);
+        let sync_kind = if kind == JobKind::Full || needs_full {
             allyshare_protocol::SyncKind::Full
         } else {
             allyshare_protocol::SyncKind::Delta
@@ -987,9 +989,12 @@ impl<P: Platform> Worker<P> {
         let limits = allyshare_protocol::SyncLimits::default();
         let Some(plan) = sync::plan(sync_kind, &records, &ledger, &limits) else {
             store::forget(self.store(), keys::UPLOAD).await?;
+            // Nothing new: the server is up to date, which is a sync too.
+            let now = self.now();
             self.update_view(|v| {
                 v.shared = ledger.len() as u32;
                 v.phase = Phase::Idle;
+                v.last_sync_at = Some(now);
             })
             .await?;
             return Ok(Outcome::Done);
@@ -1012,7 +1017,7 @@ impl<P: Platform> Worker<P> {
                     self.set_phase(Phase::Idle).await?;
                     return Ok(Outcome::NeedsAlly);
                 }
-                Err(ApiFailure::Unreachable(e)) => Err(TransportError::Network(e)),
+                // Unreachable, or a refresh that failed for now: retried like a lost request.
                 Err(e) => Err(TransportError::Network(e.to_string())),
             };
             let progress =
@@ -1042,15 +1047,16 @@ impl<P: Platform> Worker<P> {
                     let (ledger, in_step) = sync::after_commit(&plan, &result);
                     store::save(self.store(), keys::LEDGER, &ledger).await?;
                     store::forget(self.store(), keys::UPLOAD).await?;
-                    let mut work: WorkState = store::load(self.store(), keys::WORK)
-                        .await?
-                        .unwrap_or_default();
-                    // The server holds something else than we think: re-send everything next.
-                    work.needs_full = !in_step;
-                    work.view.shared = ledger.len() as u32;
-                    work.view.phase = Phase::Idle;
-                    work.view.problem = None;
-                    store::save(self.store(), keys::WORK, &work).await?;
+                    let now = self.now();
+                    self.update_work(|w| {
+                        // The server holds something else than we think: re-send everything.
+                        w.needs_full = !in_step;
+                        w.view.shared = ledger.len() as u32;
+                        w.view.phase = Phase::Idle;
+                        w.view.problem = None;
+                        w.view.last_sync_at = Some(now);
+                    })
+                    .await?;
                     return Ok(Outcome::Done);
                 }
                 Progress::Failed(failure) => {
@@ -1076,7 +1082,7 @@ impl<P: Platform> Worker<P> {
 mod tests {
     //! The worker's session rules over an in-memory store and a scripted backend that follows
     //! the API's token rules (single-use refresh tokens, revocation). The same flows run
-    //! against the real server in `tests/worker_server.rs` and in the browser end to end.
+    //! against the real server in the browser end to end (`tests/e2e`).
     use super::*;
     use crate::http::{Http, HttpResponse, Method, TransportError};
     use crate::store::{Area, MemoryStore};
@@ -1459,9 +1465,9 @@ mod tests {
         let reply = block_on(w.handle(Intent::SignOut));
         assert!(!reply.state.signed_in);
         assert!(backend.refresh.borrow().is_empty(), "revoked server-side");
-        assert!(
-            w.platform().store.is_empty(Area::Memory) && w.platform().store.is_empty(Area::Durable)
-        );
+        // Nothing of the account is left; only the note that the ally signed out on purpose.
+        assert!(w.platform().store.is_empty(Area::Durable));
+        assert_eq!(w.platform().store.len(Area::Memory), 1);
         // Signing out while offline still signs out locally.
         sign_in(&w);
         backend.down.set(true);
@@ -1550,5 +1556,37 @@ mod tests {
                 .all(|c| !c.contains("handoff")),
             "nothing sent"
         );
+    }
+
+    #[test]
+    fn a_job_with_nothing_to_share_is_not_a_sync() {
+        // Signed in but sharing with no network: the due full job reads nothing and uploads
+        // nothing, so the popup must not claim a "last sync".
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        sign_in(&w);
+        block_on(w.run_jobs()).unwrap();
+        let state = block_on(w.view_state()).unwrap();
+        assert_eq!(state.sync.last_sync_at, None);
+        assert!(
+            backend.calls.borrow().iter().all(|c| !c.contains("/sync/")),
+            "nothing uploaded"
+        );
+        // The schedule moved on all the same: no job is due right away.
+        assert!(state.sync.next_sync_at.unwrap() > 1_000);
+    }
+
+    #[test]
+    fn an_open_get_started_page_cannot_sign_the_ally_back_in_after_sign_out() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        let page = Some("http://127.0.0.1:8787");
+        sign_in(&w);
+        block_on(w.handle(Intent::SignOut));
+        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+        assert_eq!(hello, serde_json::json!({ "ok": false }));
+        // A password sign-in lifts it: the next sign-out is again the ally's own.
+        sign_in(&w);
+        assert!(block_on(w.view_state()).unwrap().signed_in);
     }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod contacts;
+pub mod csv;
 
 pub use contacts::{
     canonical_profile_url, contact_key, content_hash, ContactDigest, ContactProblem, ContactRecord,

@@ -37,58 +37,19 @@ pub enum CsvError {
     TooManyRows(usize),
 }
 
-/// Splits text into records of fields, each with the line it starts on.
+/// The non-blank records of the text, each with the line it starts on (the tokenizer is the
+/// one the extension's `Connections.csv` import uses).
 fn records(text: &str, sep: char) -> Result<Vec<(u32, Vec<String>)>, CsvError> {
-    let mut out = Vec::new();
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut line = 1u32;
-    let mut start = 1u32;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.trim().is_empty() => {
-                field.clear();
-                in_quotes = true;
-            }
-            c if c == sep => fields.push(std::mem::take(&mut field)),
-            '\r' => {}
-            '\n' => {
-                fields.push(std::mem::take(&mut field));
-                if fields.iter().any(|f| !f.trim().is_empty()) {
-                    out.push((start, std::mem::take(&mut fields)));
-                }
-                fields.clear();
-                line += 1;
-                start = line;
-            }
-            _ => field.push(c),
-        }
+    let split = allyshare_protocol::csv::records(text, sep);
+    if let Some(line) = split.unclosed_quote_at {
+        return Err(CsvError::UnclosedQuote(line as u32));
     }
-    if in_quotes {
-        return Err(CsvError::UnclosedQuote(start));
-    }
-    fields.push(field);
-    if fields.iter().any(|f| !f.trim().is_empty()) {
-        out.push((start, fields));
-    }
-    Ok(out)
+    Ok(split
+        .records
+        .into_iter()
+        .filter(|r| !r.is_blank())
+        .map(|r| (r.line as u32, r.fields))
+        .collect())
 }
 
 fn label(cell: &str) -> String {

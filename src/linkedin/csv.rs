@@ -24,6 +24,7 @@
 
 use std::collections::HashSet;
 
+use allyshare_protocol::csv::Record;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -279,15 +280,14 @@ pub fn import(bytes: &[u8]) -> Result<CsvImport, CsvError> {
     if text.trim().is_empty() {
         return Err(CsvError::Empty);
     }
-    let (delimiter, records, header_at, columns) = [b',', b';', b'\t']
+    let (records, header_at, columns) = [',', ';', '\t']
         .into_iter()
         .find_map(|d| {
-            let records = records(&text, d as char);
+            let records = records(&text, d);
             let (at, columns) = find_header(&records)?;
-            Some((d, records, at, columns))
+            Some((records, at, columns))
         })
         .ok_or(CsvError::NoHeader)?;
-    let _ = delimiter;
     let index = |c: Column| columns.iter().position(|x| *x == Some(c));
     let format = if index(Column::Url).is_some() {
         CsvFormat::WithUrl
@@ -404,82 +404,10 @@ fn decode(bytes: &[u8]) -> Result<String, CsvError> {
     Ok(text)
 }
 
-struct Record {
-    /// 1-based line where the record starts.
-    line: usize,
-    fields: Vec<String>,
-}
-
-/// Splits text into records (RFC 4180, forgiving: a quote inside an unquoted field is kept as
-/// text; an unclosed quote runs to the end of the file).
+/// Splits text into records; an unclosed quote runs to the end of the file (the rows after it
+/// are then reported as unusable, not lost silently).
 fn records(text: &str, delimiter: char) -> Vec<Record> {
-    let mut out = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut line = 1;
-    let mut record_line = 1;
-    let mut in_quotes = false;
-    let mut at_field_start = true;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                '\r' => {
-                    if chars.peek() == Some(&'\n') {
-                        chars.next();
-                    }
-                    line += 1;
-                    field.push('\n');
-                }
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if at_field_start => {
-                in_quotes = true;
-                at_field_start = false;
-            }
-            c if c == delimiter => {
-                fields.push(std::mem::take(&mut field));
-                at_field_start = true;
-            }
-            '\r' | '\n' => {
-                if c == '\r' && chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                fields.push(std::mem::take(&mut field));
-                out.push(Record {
-                    line: record_line,
-                    fields: std::mem::take(&mut fields),
-                });
-                line += 1;
-                record_line = line;
-                at_field_start = true;
-            }
-            _ => {
-                field.push(c);
-                at_field_start = false;
-            }
-        }
-    }
-    if !field.is_empty() || !fields.is_empty() {
-        fields.push(field);
-        out.push(Record {
-            line: record_line,
-            fields,
-        });
-    }
-    out
+    allyshare_protocol::csv::records(text, delimiter).records
 }
 
 /// The first record that names at least a first-name and a last-name column, with each column's
@@ -577,17 +505,6 @@ mod tests {
         assert_eq!(parse_date("05 Foo 2024"), None);
         assert_eq!(parse_date("03/05/2024"), None);
         assert_eq!(parse_date(""), None);
-    }
-
-    #[test]
-    fn record_splitting() {
-        let r = records("a,\"b,\"\"c\"\"\nd\",e\r\n\r\nx", ',');
-        assert_eq!(r.len(), 3);
-        assert_eq!(r[0].fields, vec!["a", "b,\"c\"\nd", "e"]);
-        assert_eq!(r[1].line, 3);
-        assert_eq!(r[1].fields, vec![""]);
-        assert_eq!(r[2].line, 4);
-        assert_eq!(r[2].fields, vec!["x"]);
     }
 
     #[test]

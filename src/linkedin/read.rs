@@ -497,7 +497,7 @@ impl ReadJob {
         .max(1_000);
         let doubled = first.saturating_mul(1u64 << self.backoff_attempts.min(20));
         let mut delay = doubled.min(settings.backoff_max_ms.max(first));
-        if let Some(secs) = response.retry_after.as_deref().and_then(retry_after_secs) {
+        if let Some(secs) = response.retry_after_secs(now_ms) {
             // Honoured when longer than ours, up to a day.
             delay = delay.max(secs.min(86_400) * 1_000);
         }
@@ -542,11 +542,6 @@ fn pause(settings: &ReadSettings, rng: u64) -> u64 {
     let min = settings.pause_min_ms;
     let max = settings.pause_max_ms.max(min);
     min + rng % (max - min + 1)
-}
-
-/// `Retry-After` in seconds. An HTTP date is not parsed: the backoff's own delay applies then.
-pub fn retry_after_secs(value: &str) -> Option<u64> {
-    value.trim().parse().ok()
 }
 
 #[cfg(test)]
