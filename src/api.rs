@@ -6,7 +6,7 @@
 
 use allyshare_protocol::{
     routes, ApiError, ErrorCode, HandoffExchange, IntroAnswer, IntroAsk, IntroOutcome, Me,
-    RefreshRequest, SessionTokens, SharingRequest, SignInRequest,
+    RefreshRequest, SessionTokens, SharingRequest, SignInRequest, SyncLimits,
 };
 use serde::de::DeserializeOwned;
 use thiserror::Error;
@@ -113,6 +113,17 @@ pub fn answer_ask(base: &str, ask_id: i64, made: bool, reason: Option<String>) -
         reason: reason.filter(|r| !r.trim().is_empty()),
     };
     HttpRequest::new(Method::Post, url(base, &route)).json(to_json(&answer))
+}
+
+/// `GET /v1/sync/limits`: the batch sizes this server accepts (public).
+pub fn sync_limits(base: &str) -> HttpRequest {
+    HttpRequest::new(Method::Get, url(base, routes::SYNC_LIMITS))
+}
+
+/// Reads the answer to [`sync_limits`].
+pub fn read_sync_limits(response: &HttpResponse) -> Result<SyncLimits, ApiFailure> {
+    classify(response)?;
+    parse(response)
 }
 
 /// `POST /v1/sessions/handoff`: a one-time code from the Get Started page and the verifier.

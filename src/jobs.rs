@@ -19,6 +19,8 @@ pub enum JobKind {
     Full,
     /// Read what is new since last time and upload it (daily by default).
     Routine,
+    /// Upload what was read, without reading LinkedIn: a network was just switched on.
+    Upload,
 }
 
 /// How often the routine and full jobs run.
@@ -77,6 +79,9 @@ pub struct Schedule {
     /// Set by "Sync now"; cleared when a manual run finishes.
     #[serde(default)]
     pub manual_requested: bool,
+    /// Set when a network is switched on; cleared when an upload-only run starts.
+    #[serde(default)]
+    pub upload_requested: bool,
     /// Work that stopped early waits until then (a rate limit's back-off).
     pub retry_at: Option<u64>,
     /// The job in progress, if any.
@@ -103,6 +108,9 @@ impl Schedule {
         if self.manual_requested {
             return Some(JobKind::Manual);
         }
+        if self.upload_requested {
+            return Some(JobKind::Upload);
+        }
         let overdue = |last: Option<u64>, every: u64| last.is_none_or(|t| now >= t + every);
         if overdue(self.last_full_at, self.cadence.full_every_secs) {
             return Some(JobKind::Full);
@@ -122,7 +130,7 @@ impl Schedule {
             }
         }
         let not_before = self.retry_at.unwrap_or(0).max(now);
-        if self.manual_requested {
+        if self.manual_requested || self.upload_requested {
             return not_before;
         }
         let at = |last: Option<u64>, every: u64| last.map_or(now, |t| t + every);
@@ -151,6 +159,11 @@ impl Schedule {
             expires_at: now + LEASE_SECS,
             holder,
         });
+        // An upload request is taken now, not when the run ends: a network switched on while
+        // this upload goes on asks for another one, and must not be lost.
+        if kind == JobKind::Upload {
+            self.upload_requested = false;
+        }
         Some(kind)
     }
 
@@ -173,12 +186,14 @@ impl Schedule {
             Outcome::Done => {
                 self.retry_at = None;
                 self.waiting_for_ally = false;
-                // A full read also covers what a routine read would have found.
+                // A full read also covers what a routine read would have found; an upload
+                // alone read nothing.
                 if kind == JobKind::Full {
                     self.last_full_at = Some(now);
                 }
-                self.last_routine_at = Some(now);
-                if kind == JobKind::Manual {
+                if kind != JobKind::Upload {
+                    self.last_routine_at = Some(now);
+                    // A read that just ended covers a "Sync now" asked while it ran.
                     self.manual_requested = false;
                 }
             }
@@ -186,11 +201,24 @@ impl Schedule {
                 // The work is still owed (the timestamps stay), but no loop: look again at the
                 // next routine slot, or as soon as the ally acts (`request_manual`).
                 self.manual_requested = false;
+                self.upload_requested = false;
                 self.waiting_for_ally = true;
                 self.retry_at = Some(now + self.cadence.routine_every_secs);
             }
-            Outcome::RetryAt(at) => self.retry_at = Some(at.max(now + 1)),
+            Outcome::RetryAt(at) => {
+                self.retry_at = Some(at.max(now + 1));
+                // An upload that must wait is still owed once the wait is over (a manual
+                // run's request stays until it is done).
+                if kind == JobKind::Upload {
+                    self.upload_requested = true;
+                }
+            }
         }
+    }
+
+    /// A network was switched on: upload what was read, soon. A back-off still holds.
+    pub fn request_upload(&mut self) {
+        self.upload_requested = true;
     }
 
     /// "Sync now", or the ally just fixed what a job was waiting for (signed in, logged in to
@@ -273,6 +301,56 @@ mod tests {
         s.finish(JobKind::Manual, Outcome::Done, 1_002);
         assert!(!s.manual_requested);
         assert_eq!(s.due(1_003), None);
+    }
+
+    #[test]
+    fn a_sync_now_asked_during_a_read_is_covered_by_it() {
+        let mut s = Schedule::new(Cadence::default());
+        assert_eq!(s.try_start(1_000, 1), Some(JobKind::Full));
+        s.request_manual();
+        s.finish(JobKind::Full, Outcome::Done, 1_005);
+        assert_eq!(s.due(1_005), None, "no second read right after the first");
+    }
+
+    #[test]
+    fn a_network_switched_on_during_an_upload_gets_its_own_upload() {
+        let mut s = Schedule::new(Cadence::default());
+        s.finish(JobKind::Full, Outcome::Done, 1_000);
+        s.request_upload();
+        assert_eq!(s.try_start(1_001, 1), Some(JobKind::Upload));
+        s.request_upload();
+        s.finish(JobKind::Upload, Outcome::Done, 1_005);
+        assert_eq!(s.due(1_005), Some(JobKind::Upload));
+    }
+
+    #[test]
+    fn switching_a_network_on_asks_for_an_upload_that_reads_nothing() {
+        let mut s = Schedule::new(Cadence::default());
+        s.finish(JobKind::Full, Outcome::Done, 1_000);
+        s.request_upload();
+        assert_eq!(s.next_wake(1_001), 1_001);
+        assert_eq!(s.try_start(1_001, 1), Some(JobKind::Upload));
+        assert!(!s.upload_requested);
+        s.finish(JobKind::Upload, Outcome::Done, 1_002);
+        assert_eq!(s.last_routine_at, Some(1_000), "no read happened");
+        assert_eq!(s.due(1_003), None);
+        // An upload that must wait for the server is still owed afterwards.
+        s.request_upload();
+        s.try_start(1_003, 1);
+        s.finish(JobKind::Upload, Outcome::RetryAt(1_010), 1_004);
+        assert_eq!(s.due(1_009), None);
+        assert_eq!(s.due(1_010), Some(JobKind::Upload));
+    }
+
+    #[test]
+    fn a_manual_run_that_must_wait_is_still_owed_after_the_wait() {
+        let mut s = Schedule::new(Cadence::default());
+        s.finish(JobKind::Full, Outcome::Done, 1_000);
+        s.request_manual();
+        assert_eq!(s.try_start(1_001, 1), Some(JobKind::Manual));
+        s.finish(JobKind::Manual, Outcome::RetryAt(1_060), 1_002);
+        assert_eq!(s.due(1_059), None);
+        assert_eq!(s.due(1_060), Some(JobKind::Manual));
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub mod keys {
     pub const LEDGER: (Area, &str) = (Area::Durable, "ledger");
     /// The upload in progress ([`crate::sync::Upload`]).
     pub const UPLOAD: (Area, &str) = (Area::Durable, "upload");
+    /// The sync limits the server published, as last fetched ([`allyshare_protocol::SyncLimits`]).
+    pub const SYNC_LIMITS: (Area, &str) = (Area::Durable, "sync_limits");
     /// The background work's state and its view for the pages.
     pub const WORK: (Area, &str) = (Area::Durable, "work");
     /// How LinkedIn is read ([`crate::linkedin::ReadSettings`]); absent: the defaults. A

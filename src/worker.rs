@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use allyshare_protocol::Me;
+use allyshare_protocol::{Me, SyncLimits};
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,15 @@ pub struct Worker<P> {
     refresh_lock: Mutex<()>,
     /// One job runner per worker (the stored lease covers other workers).
     run_lock: Mutex<()>,
+    /// The schedule is read, changed and written by the runner and by intents ("Sync now",
+    /// sharing on): without this, one's write undoes the other's across an `await`.
+    schedule_lock: Mutex<()>,
+    /// The same for the work state: the runner counts the pages it saved in it while intents
+    /// (a popup asking for the state) update the view; a lost count would lose a page.
+    work_lock: Mutex<()>,
+    /// And for the contact list: a CSV import while a read folds its pages in must not be
+    /// undone by the fold's write (or the other way round).
+    contacts_lock: Mutex<()>,
     /// This worker instance, in the leases it takes ([`crate::jobs::Lease::holder`]).
     instance: u64,
 }
@@ -88,6 +97,9 @@ impl<P: Platform> Worker<P> {
         Worker {
             refresh_lock: Mutex::new(()),
             run_lock: Mutex::new(()),
+            schedule_lock: Mutex::new(()),
+            work_lock: Mutex::new(()),
+            contacts_lock: Mutex::new(()),
             instance: platform.random() | 1,
             platform,
         }
@@ -463,7 +475,16 @@ impl<P: Platform> Worker<P> {
         // The local state follows what the server confirmed.
         self.after_sharing_change().await?;
         if sharing {
-            self.request_run().await?;
+            // Upload what was read; with nothing read yet, the read comes first (one running
+            // now, onboarding's, uploads when it ends since it asks about sharing then).
+            let read_anything = store::load::<WorkState>(self.store(), keys::WORK)
+                .await?
+                .is_some_and(|w| w.view.contacts > 0);
+            if !read_anything {
+                self.update_schedule(Schedule::request_manual).await?;
+            } else {
+                self.update_schedule(Schedule::request_upload).await?;
+            }
         }
         Ok(())
     }
@@ -524,6 +545,17 @@ impl<P: Platform> Worker<P> {
         Ok(all)
     }
 
+    /// Replaces the contact list by `change(current list)`, one change at a time.
+    async fn update_contacts(
+        &self,
+        change: impl FnOnce(&[Contact]) -> Vec<Contact>,
+    ) -> Result<Vec<Contact>, StoreError> {
+        let _one_at_a_time = self.contacts_lock.lock().await;
+        let changed = change(&self.contacts().await?);
+        self.save_contacts(&changed).await?;
+        Ok(changed)
+    }
+
     async fn save_contacts(&self, list: &[Contact]) -> Result<(), StoreError> {
         let mut buckets: Vec<Vec<&Contact>> = vec![Vec::new(); CONTACT_BUCKETS as usize];
         for c in list {
@@ -545,9 +577,9 @@ impl<P: Platform> Worker<P> {
             crate::linkedin::csv::import(text.as_bytes()).map_err(|e| Problem::CsvUnreadable {
                 detail: e.to_string(),
             })?;
-        let list = self.contacts().await?;
-        let merged = contact_list::merge(&list, &import.contacts);
-        self.save_contacts(&merged).await?;
+        let merged = self
+            .update_contacts(|list| contact_list::merge(list, &import.contacts))
+            .await?;
         self.update_view(|v| {
             v.contacts = merged.len() as u32;
             v.last_import = Some(import.summary());
@@ -661,14 +693,13 @@ impl<P: Platform> Worker<P> {
                 detail: "routine sync every 1 to 168 hours, full sync every 1 to 30 days".into(),
             });
         }
-        let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
-            .await?
-            .unwrap_or_default();
-        schedule.cadence = crate::jobs::Cadence {
-            routine_every_secs: u64::from(routine_hours) * 3600,
-            full_every_secs: u64::from(full_days) * 86_400,
-        };
-        store::save(self.store(), keys::SCHEDULE, &schedule).await?;
+        self.update_schedule(|schedule| {
+            schedule.cadence = crate::jobs::Cadence {
+                routine_every_secs: u64::from(routine_hours) * 3600,
+                full_every_secs: u64::from(full_days) * 86_400,
+            };
+        })
+        .await?;
         Ok(())
     }
 
@@ -693,12 +724,22 @@ impl<P: Platform> Worker<P> {
 
     /// "Sync now" (or the ally fixed what a job waited for): due at once.
     async fn request_run(&self) -> Result<(), Problem> {
+        self.update_schedule(Schedule::request_manual).await?;
+        Ok(())
+    }
+
+    /// Reads, changes and writes the schedule, one change at a time in this worker.
+    async fn update_schedule<R>(
+        &self,
+        change: impl FnOnce(&mut Schedule) -> R,
+    ) -> Result<R, StoreError> {
+        let _one_at_a_time = self.schedule_lock.lock().await;
         let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
             .await?
             .unwrap_or_default();
-        schedule.request_manual();
+        let result = change(&mut schedule);
         store::save(self.store(), keys::SCHEDULE, &schedule).await?;
-        Ok(())
+        Ok(result)
     }
 
     /// Changes the stored work state (read, change, write: intents and the job runner both
@@ -707,6 +748,7 @@ impl<P: Platform> Worker<P> {
         &self,
         change: impl FnOnce(&mut WorkState),
     ) -> Result<WorkState, StoreError> {
+        let _one_at_a_time = self.work_lock.lock().await;
         let mut work: WorkState = store::load(self.store(), keys::WORK)
             .await?
             .unwrap_or_default();
@@ -730,40 +772,44 @@ impl<P: Platform> Worker<P> {
                 return Ok(());
             }
             let now = self.now();
-            let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
-                .await?
-                .unwrap_or_default();
-            let Some(kind) = schedule.try_start(now, self.instance) else {
-                self.platform
-                    .wake_at(schedule.next_wake(now).saturating_mul(1000))
-                    .await;
-                return Ok(());
+            let instance = self.instance;
+            let started = self
+                .update_schedule(|schedule| match schedule.try_start(now, instance) {
+                    Some(kind) => Ok(kind),
+                    None => Err(schedule.next_wake(now)),
+                })
+                .await?;
+            let kind = match started {
+                Ok(kind) => kind,
+                Err(next_wake) => {
+                    self.platform.wake_at(next_wake.saturating_mul(1000)).await;
+                    return Ok(());
+                }
             };
             let started_at = now;
-            store::save(self.store(), keys::SCHEDULE, &schedule).await?;
             let outcome = self.run_job(kind, started_at).await?;
-            let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
-                .await?
-                .unwrap_or_default();
-            if !schedule.renew(kind, started_at, self.instance, self.now()) {
-                // Another runner took over meanwhile; it owns the schedule now.
+            let finished_at = self.now();
+            let finished = self
+                .update_schedule(|schedule| {
+                    // Another runner may have taken over meanwhile; it owns the schedule then.
+                    let ours = schedule.renew(kind, started_at, instance, finished_at);
+                    if ours {
+                        schedule.finish(kind, outcome, finished_at);
+                    }
+                    ours
+                })
+                .await?;
+            if !finished {
                 return Ok(());
             }
-            schedule.finish(kind, outcome, self.now());
-            store::save(self.store(), keys::SCHEDULE, &schedule).await?;
         }
     }
 
     /// Keeps the lease alive; false when this run lost it and must stop.
     async fn renew(&self, kind: JobKind, started_at: u64) -> Result<bool, StoreError> {
-        let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
-            .await?
-            .unwrap_or_default();
-        let ok = schedule.renew(kind, started_at, self.instance, self.now());
-        if ok {
-            store::save(self.store(), keys::SCHEDULE, &schedule).await?;
-        }
-        Ok(ok)
+        let (instance, now) = (self.instance, self.now());
+        self.update_schedule(|schedule| schedule.renew(kind, started_at, instance, now))
+            .await
     }
 
     async fn sharing_anywhere(&self) -> Result<bool, StoreError> {
@@ -778,11 +824,16 @@ impl<P: Platform> Worker<P> {
         if !sharing && kind != JobKind::Manual {
             return Ok(Outcome::Done);
         }
-        match self.read_linkedin(kind, started_at).await? {
-            Outcome::Done => {}
-            other => return Ok(other),
+        // A network switched on needs what was read, not a new read.
+        if kind != JobKind::Upload {
+            match self.read_linkedin(kind, started_at).await? {
+                Outcome::Done => {}
+                other => return Ok(other),
+            }
         }
-        if !sharing {
+        // Asked again: the ally may have switched a network on while the read ran (onboarding
+        // reads before the choice of networks), and that upload is owed now.
+        if !self.sharing_anywhere().await? {
             self.set_phase(Phase::Idle).await?;
             return Ok(Outcome::Done);
         }
@@ -948,12 +999,16 @@ impl<P: Platform> Worker<P> {
                 store::load(self.store(), (Area::Durable, &page_key(i))).await?;
             read_contacts.extend(page.unwrap_or_default());
         }
-        let merged = if job.mode == ReadMode::Full && job.state == ReadState::Done {
-            contact_list::replace(&list, &read_contacts)
-        } else {
-            contact_list::merge(&list, &read_contacts)
-        };
-        self.save_contacts(&merged).await?;
+        let complete = job.mode == ReadMode::Full && job.state == ReadState::Done;
+        let merged = self
+            .update_contacts(|list| {
+                if complete {
+                    contact_list::replace(list, &read_contacts)
+                } else {
+                    contact_list::merge(list, &read_contacts)
+                }
+            })
+            .await?;
         for i in 0..work.pages {
             self.store().remove(Area::Durable, &page_key(i)).await?;
         }
@@ -965,6 +1020,27 @@ impl<P: Platform> Worker<P> {
         .await?;
         store::forget(self.store(), keys::READ_JOB).await?;
         Ok(Outcome::Done)
+    }
+
+    /// The server's sync limits when they differ from `known` (and saves them); `None` when
+    /// they are the same or cannot be fetched now (the known ones serve: the server refuses a
+    /// batch too big with a clear error rather than losing it).
+    async fn published_limits(
+        &self,
+        base: &str,
+        known: SyncLimits,
+    ) -> Result<Option<SyncLimits>, StoreError> {
+        let fetched = match self.platform.backend(api::sync_limits(base)).await {
+            Ok(response) => api::read_sync_limits(&response).ok(),
+            Err(_) => None,
+        };
+        match fetched {
+            Some(published) if published != known => {
+                store::save(self.store(), keys::SYNC_LIMITS, &published).await?;
+                Ok(Some(published))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Uploads what changed since the server's last acknowledgement.
@@ -986,8 +1062,10 @@ impl<P: Platform> Worker<P> {
         } else {
             allyshare_protocol::SyncKind::Delta
         };
-        let limits = allyshare_protocol::SyncLimits::default();
-        let Some(plan) = sync::plan(sync_kind, &records, &ledger, &limits) else {
+        let limits: SyncLimits = store::load(self.store(), keys::SYNC_LIMITS)
+            .await?
+            .unwrap_or_default();
+        let Some(mut plan) = sync::plan(sync_kind, &records, &ledger, &limits) else {
             store::forget(self.store(), keys::UPLOAD).await?;
             // Nothing new: the server is up to date, which is a sync too.
             let now = self.now();
@@ -1001,7 +1079,17 @@ impl<P: Platform> Worker<P> {
         };
         let mut upload = match store::load::<Upload>(self.store(), keys::UPLOAD).await? {
             Some(saved) if saved.matches(&plan) => saved,
-            _ => Upload::new(&plan),
+            _ => {
+                // A new upload: batch it by what the server publishes now (a resumed one keeps
+                // the batches it started with, planned from the saved limits).
+                if let Some(published) = self.published_limits(&base, limits).await? {
+                    // Limits change the batches, never whether there is something to send.
+                    if let Some(replanned) = sync::plan(sync_kind, &records, &ledger, &published) {
+                        plan = replanned;
+                    }
+                }
+                Upload::new(&plan)
+            }
         };
         let total = plan.contact_count() as u32;
         loop {

@@ -68,6 +68,9 @@ pub struct Config {
     pub clock: Arc<dyn Clock>,
     /// Each ally's contact-sync write budget.
     pub write_budget: WriteBudget,
+    /// Most contacts in one sync batch, published in the sync limits (at most the protocol's
+    /// [`allyshare_protocol::limits::BATCH_MAX_ITEMS`]).
+    pub max_batch_items: u32,
 }
 
 impl Config {
@@ -88,6 +91,7 @@ impl Config {
             hash_cost: HashCost::Standard,
             clock: Arc::new(SystemClock),
             write_budget: WriteBudget::default(),
+            max_batch_items: allyshare_protocol::limits::BATCH_MAX_ITEMS as u32,
         }
     }
 }
@@ -112,6 +116,7 @@ struct Inner {
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     buckets: budget::Buckets,
+    sync_limits: allyshare_protocol::SyncLimits,
 }
 
 /// The running application: repository, outbox, settings. Cheap to clone (shared state).
@@ -143,6 +148,12 @@ impl App {
                 hasher: PasswordHasher::new(config.hash_cost),
                 clock: config.clock,
                 buckets: budget::Buckets::new(config.write_budget),
+                sync_limits: allyshare_protocol::SyncLimits {
+                    max_batch_items: config
+                        .max_batch_items
+                        .clamp(1, allyshare_protocol::limits::BATCH_MAX_ITEMS as u32),
+                    ..allyshare_protocol::SyncLimits::default()
+                },
             }),
         })
     }
@@ -175,6 +186,11 @@ impl App {
             Some(i) => &url[..after_scheme + i],
             None => url,
         }
+    }
+
+    /// The sync limits this server publishes and enforces.
+    pub fn sync_limits(&self) -> allyshare_protocol::SyncLimits {
+        self.inner.sync_limits
     }
 
     /// Spends from the person's write budget, or fails with how long to wait.

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use allyshare_protocol::Role;
-use allyshare_server::{mail, App, Config, InviteRequest, DEFAULT_EXTENSION_URL};
+use allyshare_server::{mail, App, Config, InviteRequest, WriteBudget, DEFAULT_EXTENSION_URL};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -39,6 +39,8 @@ enum Command {
         /// after the invitation is accepted.
         #[arg(long, env = "ALLYSHARE_EXTENSION_ID")]
         extension_id: Option<String>,
+        #[command(flatten)]
+        sync: SyncArgs,
     },
     /// Invite a person into a network (created if new) and write the email to the outbox.
     Invite {
@@ -122,6 +124,20 @@ struct Common {
     smtp_url: Option<String>,
 }
 
+/// How much contact sync each ally may do (the defaults suit production).
+#[derive(Debug, Args)]
+struct SyncArgs {
+    /// Most contacts in one sync batch (published in `/v1/sync/limits`; at most 500).
+    #[arg(long, env = "ALLYSHARE_SYNC_MAX_BATCH_ITEMS", default_value_t = allyshare_protocol::limits::BATCH_MAX_ITEMS as u32)]
+    sync_max_batch_items: u32,
+    /// Each ally's write budget: most cost spent at once (a batch costs its contacts + 10).
+    #[arg(long, env = "ALLYSHARE_WRITE_BURST", default_value_t = WriteBudget::default().burst)]
+    write_burst: u64,
+    /// Each ally's write budget: cost refilled per second.
+    #[arg(long, env = "ALLYSHARE_WRITE_PER_SECOND", default_value_t = WriteBudget::default().per_second)]
+    write_per_second: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum RoleArg {
     #[value(name = "ally")]
@@ -164,7 +180,8 @@ async fn main() -> ExitCode {
             common,
             extension_url,
             extension_id,
-        } => serve(common, extension_url, extension_id).await,
+            sync,
+        } => serve(common, extension_url, extension_id, sync).await,
         Command::Invite {
             common,
             network,
@@ -214,6 +231,7 @@ async fn serve(
     common: Common,
     extension_url: String,
     extension_id: Option<String>,
+    sync: SyncArgs,
 ) -> Result<(), String> {
     if let Some(id) = &extension_id {
         if id.len() != 32 || !id.bytes().all(|b| (b'a'..=b'p').contains(&b)) {
@@ -233,6 +251,11 @@ async fn serve(
     let mut config = common.config(public_url);
     config.extension_url = extension_url;
     config.extension_id = extension_id;
+    config.max_batch_items = sync.sync_max_batch_items;
+    config.write_budget = WriteBudget {
+        burst: sync.write_burst,
+        per_second: sync.write_per_second,
+    };
     let app = App::open(config)
         .await
         .map_err(|e| format!("cannot open {}: {e}", common.db.display()))?;

@@ -530,6 +530,33 @@ async fn an_ally_keeps_at_most_30000_contacts() {
 }
 
 #[tokio::test]
+async fn a_smaller_batch_limit_is_published_and_enforced() {
+    let server = TestServer::start_with(|config| config.max_batch_items = 50).await;
+    let limits = server
+        .expect(Method::GET, "/v1/sync/limits", None, None, StatusCode::OK)
+        .await;
+    assert_eq!(limits["max_batch_items"], 50);
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.as_str();
+    let opened = server
+        .expect(
+            Method::POST,
+            "/v1/sync/sessions",
+            Some(t),
+            Some(json!({"kind": "full"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(opened["limits"]["max_batch_items"], 50);
+    let s = opened["id"].as_i64().unwrap();
+    server.batch(t, s, 0, contacts(0..50), StatusCode::OK).await;
+    let error = server
+        .batch(t, s, 1, contacts(50..101), StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    assert_eq!(error["code"], "limit_exceeded");
+}
+
+#[tokio::test]
 async fn the_write_budget_answers_429_with_retry_after() {
     let server = TestServer::start_with(|config| {
         config.write_budget = allyshare_server::WriteBudget {

@@ -21,34 +21,109 @@ export const ARTIFACTS = resolve(here, 'artifacts');
 // The id fixed by the development key in manifest.json.
 export const EXTENSION_ID = 'igfdnfmhifclpmflncmpgjdghncflccf';
 
-/** Starts the reference server on a free loopback port; resolves once it listens. */
-export async function startServer() {
+/**
+ * Starts the reference server on a free loopback port; resolves once it listens. `args` are
+ * extra `serve` flags (limits, write budget). `kill()` stops it hard (SIGKILL, as a crash);
+ * `restart()` starts it again on the same port and database.
+ */
+export async function startServer({ args = [] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'allyshare-e2e-'));
   const db = join(dir, 'allyshare.db');
   const outbox = join(dir, 'outbox');
-  // The extension id lets the Get Started page hand the session over to the extension.
-  const child = spawn(SERVER_BIN, [
-    'serve', '--db', db, '--addr', '127.0.0.1:0', '--outbox', outbox, '--extension-id', EXTENSION_ID,
-  ], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('server did not start within 20 s')), 20_000);
-    child.once('exit', (code) => fail(new Error(`server exited early with ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = line.match(/listening on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); ok(m[1]); }
+  const spawnServer = async (addr) => {
+    // The extension id lets the Get Started page hand the session over to the extension.
+    const child = spawn(SERVER_BIN, [
+      'serve', '--db', db, '--addr', addr, '--outbox', outbox, '--extension-id', EXTENSION_ID, ...args,
+    ], {
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-  });
+    const url = await new Promise((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error('server did not start within 20 s')), 20_000);
+      child.once('exit', (code) => fail(new Error(`server exited early with ${code}`)));
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const m = line.match(/listening on (http:\/\/\S+)/);
+        if (m) { clearTimeout(timer); ok(m[1]); }
+      });
+    });
+    return { child, url };
+  };
+  const first = await spawnServer('127.0.0.1:0');
+  const server = { url: first.url, db, outbox, dir, child: first.child };
   // The public URL defaults to the listening address, so invitation links point here.
-  const invite = async ({ network, email, name, role = 'ally' }) => {
+  server.invite = async ({ network, email, name, role = 'ally' }) => {
     const { stdout } = await run(SERVER_BIN, [
-      'invite', '--db', db, '--outbox', outbox, '--public-url', url,
+      'invite', '--db', db, '--outbox', outbox, '--public-url', server.url,
       '--network', network, '--email', email, '--name', name, '--role', role,
     ]);
     return stdout.trim().split('\n').at(-1).trim();
   };
-  return { url, db, outbox, dir, child, invite, stop: () => child.kill('SIGTERM') };
+  server.stop = () => server.child.kill('SIGTERM');
+  server.kill = async () => {
+    const exited = new Promise((ok) => server.child.once('exit', ok));
+    server.child.kill('SIGKILL');
+    await exited;
+  };
+  server.restart = async () => {
+    server.child = (await spawnServer(new URL(server.url).host)).child;
+  };
+  return server;
+}
+
+/**
+ * A real HTTP hop in front of `target` that can answer for it: `decide(request)` returns
+ * `'forward'` (the default), `'drop'` (the connection is cut, as when the network fails), or
+ * `{ status, headers, body }`. `afterForward(request, response)` runs once the target answered
+ * and may return `'drop'` to lose that answer (the target applied the request; the client never
+ * learns). Every request is logged with its time and status (`null` when dropped).
+ */
+export async function startProxy(target, { decide = () => 'forward', afterForward = () => 'forward' } = {}) {
+  const { createServer } = await import('node:http');
+  const log = [];
+  const proxy = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const body = Buffer.concat(chunks);
+    const entry = { method: req.method, path: req.url, at: Date.now(), status: null };
+    log.push(entry);
+    const drop = () => req.socket.destroy();
+    const decision = await decide(entry);
+    if (decision === 'drop') return drop();
+    if (decision !== 'forward') {
+      entry.status = decision.status;
+      entry.headers = decision.headers ?? {};
+      res.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
+      entry.answeredAt = Date.now();
+      return res.end(decision.body ?? '');
+    }
+    let answer;
+    try {
+      const headers = { ...req.headers };
+      delete headers.host;
+      delete headers.connection;
+      answer = await fetch(`${target}${req.url}`, {
+        method: req.method, headers, body: body.length ? body : undefined,
+      });
+    } catch {
+      return drop(); // The target is down: the client sees the connection fail.
+    }
+    const text = Buffer.from(await answer.arrayBuffer());
+    if ((await afterForward(entry, answer)) === 'drop') return drop();
+    entry.status = answer.status;
+    entry.headers = Object.fromEntries(answer.headers);
+    const headers = Object.fromEntries(answer.headers);
+    delete headers['content-encoding'];
+    delete headers['transfer-encoding'];
+    headers['content-length'] = String(text.length);
+    res.writeHead(answer.status, headers);
+    entry.answeredAt = Date.now();
+    res.end(text);
+  });
+  await new Promise((ok) => proxy.listen(0, '127.0.0.1', ok));
+  return {
+    url: `http://127.0.0.1:${proxy.address().port}`,
+    log,
+    stop: () => new Promise((ok) => { proxy.closeAllConnections(); proxy.close(ok); }),
+  };
 }
 
 /** The Get Started links found in the outbox's emails, newest file last. */
@@ -162,7 +237,7 @@ export function sendIntent(page, intent) {
 }
 
 /** Polls `fn` until it returns a truthy value, or fails after `timeoutMs`. */
-export async function eventually(fn, { timeoutMs = 60_000, what = 'condition' } = {}) {
+export async function eventually(fn, { timeoutMs = 60_000, what = 'condition', context } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
@@ -170,5 +245,57 @@ export async function eventually(fn, { timeoutMs = 60_000, what = 'condition' } 
     if (last) return last;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+  const seen = context ? `; ${JSON.stringify(await context().catch((e) => String(e)))}` : '';
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})${seen}`);
+}
+
+/** The ally of the sync tests. */
+export const SYNC_ALLY = { network: 'Sales Network', email: 'grace@example.org', name: 'Grace Hopper' };
+const SYNC_PASSWORD = 'correct-horse-battery';
+
+/**
+ * The set-up of every sync test: the reference server (with `serverArgs`), a fake LinkedIn with
+ * `connections`, Chromium with the extension signed in as an invited ally who is logged in to
+ * LinkedIn, reading without the polite pauses (a developer setting; the fake does not mind).
+ * With `proxy` (see `startProxy`), the extension reaches the server through that hop.
+ */
+export async function startSyncScenario({ connections, serverArgs = [], proxy } = {}) {
+  const { startFakeLinkedIn } = await import('../fake-linkedin/server.mjs');
+  const server = await startServer({ args: serverArgs });
+  const linkedin = await startFakeLinkedIn({ connections });
+  const browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
+  await acceptInvitation(await server.invite(SYNC_ALLY), SYNC_PASSWORD);
+  const ally = await apiSession(server.url, SYNC_ALLY.email, SYNC_PASSWORD);
+  await browser.worker.evaluate(() => chrome.storage.local.set({
+    read_settings: JSON.stringify({ pause_min_ms: 5, pause_max_ms: 10, backoff_rate_limited_ms: 2000 }),
+  }));
+  const hop = proxy ? await startProxy(server.url, proxy) : null;
+  const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', { width: 360, height: 560 });
+  await sendIntent(popup, { intent: 'set_backend_url', url: hop?.url ?? server.url });
+  const reply = await sendIntent(popup, { intent: 'sign_in', email: SYNC_ALLY.email, password: SYNC_PASSWORD });
+  if (!reply.state.signed_in) throw new Error(`sign-in failed: ${JSON.stringify(reply.problem)}`);
+  // The ally logs in to LinkedIn in this browser (the fake's login page sets the cookies).
+  const li = await browser.context.newPage();
+  await li.goto('https://www.linkedin.com/login?auto=1');
+  await li.close();
+  const state = async () => (await sendIntent(popup, { intent: 'get_state' })).state;
+  return {
+    server, linkedin, browser, popup, ally, proxy: hop, state,
+    digest: async () => (await ally.get('/v1/contacts/digest')).json,
+    ledgerSize: async () => browser.worker.evaluate(async () => {
+      const { ledger } = await chrome.storage.local.get('ledger');
+      return ledger ? Object.keys(JSON.parse(ledger).entries).length : 0;
+    }),
+    /** Switches sharing with the ally's network on or off, through the popup's intent. */
+    share: async (sharing) => {
+      const network = (await state()).me.networks.find((n) => n.name === SYNC_ALLY.network);
+      return sendIntent(popup, { intent: 'set_sharing', network_id: network.id, sharing });
+    },
+    stop: async () => {
+      await browser.context.close();
+      await linkedin.stop();
+      await hop?.stop();
+      server.stop();
+    },
+  };
 }

@@ -3,56 +3,30 @@
 // uploads to the reference server on a real SQLite file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  startServer, launchBrowser, openExtensionPage, acceptInvitation, apiSession, sendIntent,
-  eventually,
-} from './harness.mjs';
-import { startFakeLinkedIn } from '../fake-linkedin/server.mjs';
+import { startSyncScenario, sendIntent, eventually } from './harness.mjs';
 
 const N = 2000;
-const PASSWORD = 'correct-horse-battery';
-const ALLY = { network: 'Sales Network', email: 'grace@example.org', name: 'Grace Hopper' };
 
+let world;
 let server;
 let linkedin;
 let browser;
 let popup;
-let ally;
+let digest;
+let state;
 
 before(async () => {
-  server = await startServer();
-  linkedin = await startFakeLinkedIn({ connections: N });
-  browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
-  await acceptInvitation(await server.invite(ALLY), PASSWORD);
-  ally = await apiSession(server.url, ALLY.email, PASSWORD);
-  // A developer setting: read without the polite pauses (the fake LinkedIn does not mind).
-  await browser.worker.evaluate(() => chrome.storage.local.set({
-    read_settings: JSON.stringify({ pause_min_ms: 5, pause_max_ms: 10, backoff_rate_limited_ms: 2000 }),
-  }));
-  popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', { width: 360, height: 560 });
-  await sendIntent(popup, { intent: 'set_backend_url', url: server.url });
-  const reply = await sendIntent(popup, { intent: 'sign_in', email: ALLY.email, password: PASSWORD });
-  assert.equal(reply.state.signed_in, true, JSON.stringify(reply.problem));
-  // The ally logs in to LinkedIn in this browser (the fake's login page sets the cookies).
-  const li = await browser.context.newPage();
-  await li.goto('https://www.linkedin.com/login?auto=1');
-  await li.close();
+  world = await startSyncScenario({ connections: N });
+  ({ server, linkedin, browser, popup, digest, state } = world);
 });
 
 after(async () => {
-  await browser?.context.close();
-  await linkedin?.stop();
-  server?.stop();
+  await world?.stop();
 });
 
-const digest = async () => (await ally.get('/v1/contacts/digest')).json;
-const state = async () => (await sendIntent(popup, { intent: 'get_state' })).state;
-
 test(`a first sync of ${N} contacts lands exactly ${N} on the server`, async () => {
-  const me = (await state()).me;
-  const network = me.networks.find((n) => n.name === ALLY.network);
   await linkedin.control({ resetStats: true });
-  const reply = await sendIntent(popup, { intent: 'set_sharing', network_id: network.id, sharing: true });
+  const reply = await world.share(true);
   assert.equal(reply.problem, null);
   await eventually(async () => (await digest()).count === N, { what: `${N} contacts on the server`, timeoutMs: 120_000 });
   const view = await eventually(async () => {
@@ -67,8 +41,7 @@ test(`a first sync of ${N} contacts lands exactly ${N} on the server`, async () 
   // Every page once, plus the empty page that says the list ended (N is a multiple of 40).
   assert.equal(stats.requests.dash, Math.floor(N / 40) + 1, 'one request per page, no page twice');
   // The server's view matches the extension's ledger exactly.
-  const ledger = await browser.worker.evaluate(async () => JSON.parse((await chrome.storage.local.get('ledger')).ledger));
-  assert.equal(Object.keys(ledger.entries).length, N);
+  assert.equal(await world.ledgerSize(), N);
 });
 
 test('after 3 new connections, a sync makes exactly one list request and uploads those 3', async () => {
@@ -87,13 +60,20 @@ test('a quiet sync reads one page and sends nothing to the server', async () => 
   await linkedin.control({ resetStats: true });
   const ledgerBefore = await browser.worker.evaluate(async () => (await chrome.storage.local.get('ledger')).ledger);
   const digestBefore = await digest();
+  // "Last sync" is in whole seconds: let one pass so this sync's stamp is a new one.
+  const lastBefore = (await state()).sync.last_sync_at;
+  await new Promise((r) => setTimeout(r, 1100));
+  const syncRequests = [];
+  const onRequest = (req) => { if (req.url().startsWith(`${server.url}/v1/sync`)) syncRequests.push(req.url()); };
+  browser.context.on('request', onRequest);
   await sendIntent(popup, { intent: 'sync_now' });
-  await eventually(async () => (await linkedin.stats()).requests.dash >= 1, { what: 'a list request' });
   await eventually(async () => {
     const s = await state();
-    return s.sync.phase.phase === 'idle' && s.sync.last_sync_at;
+    return s.sync.phase.phase === 'idle' && s.sync.last_sync_at > lastBefore;
   }, { what: 'the sync to finish' });
+  browser.context.off('request', onRequest);
   assert.equal((await linkedin.stats()).requests.dash, 1);
+  assert.deepEqual(syncRequests, [], 'no sync request reached the backend');
   const ledgerAfter = await browser.worker.evaluate(async () => (await chrome.storage.local.get('ledger')).ledger);
   assert.equal(ledgerAfter, ledgerBefore);
   assert.deepEqual(await digest(), digestBefore);
@@ -117,12 +97,10 @@ test('LinkedIn cookies never reach the backend', async () => {
 });
 
 test('turning the network off empties its view and deletes the contacts', async () => {
-  const me = (await state()).me;
-  const network = me.networks.find((n) => n.name === ALLY.network);
-  const reply = await sendIntent(popup, { intent: 'set_sharing', network_id: network.id, sharing: false });
+  const reply = await world.share(false);
   assert.equal(reply.problem, null);
   assert.equal((await digest()).count, 0, 'deleted on the server at once');
   const s = await state();
   assert.equal(s.sync.contacts, 0, 'and in the extension');
-  assert.equal(s.me.networks.find((n) => n.id === network.id).sharing, false);
+  assert.equal(s.me.networks.find((n) => n.name === 'Sales Network').sharing, false);
 });

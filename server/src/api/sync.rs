@@ -5,7 +5,7 @@
 //! are idempotent by (session, seq): the same contacts again get the stored receipt (even
 //! after a restart), different contacts under a used number get 422 `batch_conflict`.
 
-use allyshare_protocol::limits::{BATCH_MAX_BYTES, BATCH_MAX_ITEMS, SYNC_MAX_BATCHES};
+use allyshare_protocol::limits::{BATCH_MAX_BYTES, SYNC_MAX_BATCHES};
 use allyshare_protocol::{
     ApiError, BatchReceipt, CommitRequest, CommitResult, ContactBatch, ContactDigest,
     OpenSyncRequest, SyncLimits, SyncSession,
@@ -28,8 +28,8 @@ use crate::App;
     tag = "sync",
     responses((status = 200, description = "The limits of contact sync", body = SyncLimits))
 )]
-pub async fn limits() -> Json<SyncLimits> {
-    Json(SyncLimits::default())
+pub async fn limits(State(app): State<App>) -> Json<SyncLimits> {
+    Json(app.sync_limits())
 }
 
 /// Open a sync session. Refused (409 `not_sharing`) when the ally shares with no network.
@@ -64,7 +64,7 @@ pub async fn open(
                 id: opened.id,
                 kind: opened.kind,
                 expires_at: opened.expires_at,
-                limits: SyncLimits::default(),
+                limits: app.sync_limits(),
             }),
         )),
         OpenSyncOutcome::NotSharing => Err(ApiFailure::NotSharing),
@@ -76,10 +76,13 @@ pub async fn open(
 }
 
 /// Validates and normalises a batch, and computes its canonical hash.
-fn prepare(batch: &ContactBatch) -> Result<(Vec<StoredContact>, String), ApiFailure> {
-    if batch.contacts.len() > BATCH_MAX_ITEMS {
+fn prepare(
+    batch: &ContactBatch,
+    max_items: usize,
+) -> Result<(Vec<StoredContact>, String), ApiFailure> {
+    if batch.contacts.len() > max_items {
         return Err(ApiFailure::LimitExceeded(format!(
-            "A batch carries at most {BATCH_MAX_ITEMS} contacts; this one has {}.",
+            "A batch carries at most {max_items} contacts; this one has {}.",
             batch.contacts.len()
         )));
     }
@@ -134,7 +137,7 @@ pub async fn put_batch(
             "A session has at most {SYNC_MAX_BATCHES} batches."
         )));
     }
-    let (contacts, body_hash) = prepare(&batch)?;
+    let (contacts, body_hash) = prepare(&batch, app.sync_limits().max_batch_items as usize)?;
     let cost = REQUEST_COST + contacts.len() as u64;
     if let Err(limited) = app.spend_write_budget(session.person_id, cost) {
         // A replay does no work, so it is answered even when the budget is spent.

@@ -1,0 +1,108 @@
+// Server trouble during a sync, end to end: the extension reads the fake LinkedIn and uploads to
+// the real reference server through a real HTTP hop (`startProxy`) that watches every request
+// and, in the first case, cuts the connection at the moment it kills the server.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSyncScenario, eventually } from './harness.mjs';
+
+const N = 2000;
+const BATCH = 100; // published by the server (`--sync-max-batch-items`), so 20 batches
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const batchSeq = (entry) => entry.method === 'PUT' && Number(entry.path.match(/\/batches\/(\d+)$/)?.[1]);
+const isBatch = (entry) => entry.method === 'PUT' && /\/batches\/\d+$/.test(entry.path);
+
+/** What the extension and the hop saw, for a failure's message. */
+async function diagnosis(world) {
+  const stored = await world.browser.worker.evaluate(() => chrome.storage.local.get(['schedule', 'upload', 'read_job']));
+  return { sync: (await world.state()).sync, stored, lastRequests: world.proxy.log.slice(-3) };
+}
+
+/** Waits until the extension says it shares all N, then checks the server holds exactly N. */
+async function expectExactlyAllShared(world) {
+  await eventually(async () => {
+    const s = await world.state();
+    return s.sync.phase.phase === 'idle' && s.sync.shared === N;
+  }, { what: `the extension to share ${N}`, timeoutMs: 120_000, context: () => diagnosis(world) });
+  const digest = await world.digest();
+  assert.equal(digest.count, N, 'exactly N on the server: none lost, none twice');
+  assert.equal(await world.ledgerSize(), N);
+  const work = await world.browser.worker.evaluate(async () => JSON.parse((await chrome.storage.local.get('work')).work));
+  assert.equal(work.needs_full, false, "the server's digest matched the extension's after the commit");
+}
+
+describe('the server killed mid-sync and restarted', () => {
+  let world;
+  let killedAt = null;
+  let restarted;
+  before(async () => {
+    world = await startSyncScenario({
+      connections: N,
+      serverArgs: ['--sync-max-batch-items', String(BATCH)],
+      proxy: {
+        // Batch 7 reached the server and was stored; then the server dies before anyone hears
+        // back, and comes back 1.5 s later on the same database.
+        afterForward: async (entry, answer) => {
+          if (killedAt === null && batchSeq(entry) === 7 && answer.ok) {
+            killedAt = Date.now();
+            await world.server.kill();
+            restarted = sleep(1500).then(() => world.server.restart());
+            return 'drop';
+          }
+          return 'forward';
+        },
+      },
+    });
+  });
+  after(async () => { await world?.stop(); });
+
+  test(`the sync completes with exactly ${N} contacts`, async (t) => {
+    const reply = await world.share(true);
+    assert.equal(reply.problem, null);
+    await eventually(() => killedAt !== null, { what: 'the kill', timeoutMs: 120_000, context: () => diagnosis(world) });
+    await restarted;
+    await expectExactlyAllShared(world);
+    const log = world.proxy.log;
+    const sevens = log.filter((e) => batchSeq(e) === 7);
+    assert.ok(sevens.length >= 2, 'batch 7 was sent again after the restart');
+    assert.equal(sevens.at(-1).status, 200);
+    assert.ok(log.some((e) => e.at > killedAt && e.status === null), 'requests failed while the server was down');
+    // The batches followed the server's published limit, each acknowledged once in order.
+    const acked = log.filter((e) => isBatch(e) && e.status === 200).map(batchSeq);
+    assert.deepEqual([...new Set(acked)], Array.from({ length: N / BATCH }, (_, i) => i));
+    const commits = log.filter((e) => e.path.endsWith('/commit') && e.status === 200);
+    assert.equal(commits.length, 1, 'one commit');
+    t.diagnostic(`batch 7 sent ${sevens.length} times; ${log.filter((e) => e.status === null).length} requests cut; back ${sevens.at(-1).at - killedAt} ms after the kill`);
+  });
+});
+
+describe("the server's 429 with Retry-After", () => {
+  let world;
+  before(async () => {
+    // The real write budget, sized so the upload (open 10 + 20 batches × 110 + commit 10) runs
+    // out near its end and must wait several seconds for it to refill.
+    world = await startSyncScenario({
+      connections: N,
+      serverArgs: ['--sync-max-batch-items', String(BATCH), '--write-burst', '2100', '--write-per-second', '10'],
+      proxy: {},
+    });
+  });
+  after(async () => { await world?.stop(); });
+
+  test('is waited out, at least as long as asked, and the sync completes exactly', async (t) => {
+    const reply = await world.share(true);
+    assert.equal(reply.problem, null);
+    await expectExactlyAllShared(world);
+    const log = world.proxy.log;
+    const limited = log.filter((e) => e.status === 429);
+    assert.ok(limited.length >= 1, 'the server ran out of budget and said so');
+    for (const answer of limited) {
+      const asked = Number(answer.headers['retry-after']);
+      assert.ok(asked >= 1, `Retry-After: ${answer.headers['retry-after']}`);
+      const next = log.find((e) => e.at >= answer.answeredAt && e !== answer && e.method === answer.method && e.path === answer.path);
+      assert.ok(next, `${answer.path} was tried again`);
+      const waited = next.at - answer.answeredAt;
+      assert.ok(waited >= asked * 1000, `waited ${waited} ms after being asked for ${asked} s`);
+      t.diagnostic(`${answer.method} ${answer.path}: 429, Retry-After ${asked} s, tried again after ${waited} ms`);
+    }
+  });
+});
