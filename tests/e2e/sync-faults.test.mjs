@@ -106,3 +106,47 @@ describe("the server's 429 with Retry-After", () => {
     }
   });
 });
+
+describe('the worker stopped mid-upload', () => {
+  let world;
+  let held = null;
+  before(async () => {
+    world = await startSyncScenario({
+      connections: N,
+      serverArgs: ['--sync-max-batch-items', String(BATCH)],
+      proxy: {
+        // Batch 7's first sending is held 3 s on its way: the worker is stopped meanwhile.
+        decide: async (entry) => {
+          if (held === null && batchSeq(entry) === 7) {
+            held = Date.now();
+            await sleep(3000);
+          }
+          return 'forward';
+        },
+      },
+    });
+  });
+  after(async () => { await world?.stop(); });
+
+  test(`resumes at the next wake-up and completes with exactly ${N}`, async (t) => {
+    const reply = await world.share(true);
+    assert.equal(reply.problem, null);
+    await eventually(() => held !== null, { what: 'batch 7 on its way', timeoutMs: 120_000, context: () => diagnosis(world) });
+    const cdp = await world.browser.context.newCDPSession(world.popup);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    const stoppedAt = Date.now();
+    const upload = await world.popup.evaluate(async () => JSON.parse((await chrome.storage.local.get('upload')).upload));
+    assert.equal(upload.acked, 7, 'the stopped upload had saved its place: 7 batches acknowledged');
+    await sleep(3500);
+    // Opening the popup wakes the worker (as the ally would); "Sync now" asks it to go on.
+    await world.popup.reload();
+    await world.popup.evaluate(() => chrome.runtime.sendMessage({ intent: 'sync_now' }));
+    await expectExactlyAllShared(world);
+    const log = world.proxy.log;
+    const after = log.filter((e) => e.at > stoppedAt && isBatch(e));
+    assert.equal(batchSeq(after[0]), 7, 'resumed at the batch that was in flight, not from the start');
+    assert.equal(log.filter((e) => e.method === 'POST' && e.path === '/v1/sync/sessions').length, 1, 'the same session went on');
+    t.diagnostic(`resumed ${after[0].at - stoppedAt} ms after the stop; ${log.filter(isBatch).length} batch requests for ${N / BATCH} batches`);
+  });
+});
