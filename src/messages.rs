@@ -316,6 +316,7 @@ mod tests {
                 name: "Sales Network".into(),
                 role: allyshare_protocol::Role::Ally,
                 sharing,
+                joined_at: 0,
             }],
         });
         s

@@ -1324,6 +1324,7 @@ mod tests {
                             name: "Sales Network".into(),
                             role: Role::Ally,
                             sharing: true,
+                            joined_at: 0,
                         }],
                     },
                 ),

@@ -200,6 +200,10 @@ pub struct NetworkMembership {
     /// `false` for a network admin). Off until the ally turns it on.
     #[serde(default)]
     pub sharing: bool,
+    /// When the person joined this network (unix seconds): the newest is the one whose
+    /// invitation brought them here, switched on first during onboarding.
+    #[serde(default)]
+    pub joined_at: i64,
 }
 
 /// `GET /v1/me`: who is signed in, and their networks.

@@ -115,14 +115,17 @@ fn go(step: Step, move_focus: bool) {
             with(|o| {
                 o.preview = reply.contacts.map(|c| c.items).unwrap_or_default();
                 if !o.chosen_set {
-                    // The inviting network, on by default: with no better signal, the first
-                    // network the person is an ally of.
+                    // The inviting network, on by default: the one joined last (its Get Started
+                    // page is what brought the ally here).
                     let networks = o.reply.state.me.as_ref().map(|m| m.networks.clone());
-                    if let Some(first) = networks
-                        .as_deref()
-                        .and_then(|n| ally_networks(n).first().map(|n| n.id))
-                    {
-                        o.chosen.insert(first);
+                    if let Some(inviting) = networks.as_deref().and_then(|n| {
+                        ally_networks(n)
+                            .into_iter()
+                            .rev()
+                            .max_by_key(|n| n.joined_at)
+                            .map(|n| n.id)
+                    }) {
+                        o.chosen.insert(inviting);
                     }
                     o.chosen_set = true;
                 }

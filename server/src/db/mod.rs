@@ -962,7 +962,7 @@ impl Repository for SqliteRepository {
             email: row.try_get("email")?,
         };
         let rows = sqlx::query(
-            "SELECT n.id, n.name, m.role, m.sharing
+            "SELECT n.id, n.name, m.role, m.sharing, m.created_at
              FROM memberships m JOIN networks n ON n.id = m.network_id
              WHERE m.person_id = ? ORDER BY n.name, n.id",
         )
@@ -998,7 +998,7 @@ impl Repository for SqliteRepository {
         let row = sqlx::query(
             "UPDATE memberships SET sharing = ?
              WHERE person_id = ? AND network_id = ? AND role = 'ally'
-             RETURNING network_id AS id, role, sharing,
+             RETURNING network_id AS id, role, sharing, created_at,
                        (SELECT name FROM networks WHERE id = network_id) AS name",
         )
         .bind(sharing)
@@ -1272,6 +1272,7 @@ fn membership_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<NetworkMembershi
         name: row.try_get("name")?,
         role,
         sharing: role == Role::Ally && row.try_get::<bool, _>("sharing")?,
+        joined_at: row.try_get("created_at")?,
     })
 }
 
