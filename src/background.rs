@@ -40,9 +40,22 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
-/// Runs the due background jobs without holding up the caller.
+/// Runs the due background jobs without holding up the caller; first, when due, looks for
+/// new introduction asks and announces them.
 fn run_jobs_soon() {
     wasm_bindgen_futures::spawn_local(async {
+        match worker().new_asks_if_due().await {
+            Ok(asks) => {
+                for ask in asks {
+                    let title =
+                        browser::message("notifyAskTitle", std::slice::from_ref(&ask.network_name));
+                    let body =
+                        browser::message("notifyAskBody", std::slice::from_ref(&ask.contact_name));
+                    browser::notify(&format!("ask-{}", ask.id), &title, &body).await;
+                }
+            }
+            Err(e) => web_sys::console::error_1(&format!("AllyShare asks: {e}").into()),
+        }
         if let Err(e) = worker().run_jobs().await {
             web_sys::console::error_1(&format!("AllyShare background work failed: {e}").into());
         }

@@ -55,6 +55,10 @@ pub mod keys {
     pub const SIGNED_OUT_BY_ALLY: (Area, &str) = (Area::Memory, "signed_out_by_ally");
     /// How many introduction asks wait for an answer (for the badge).
     pub const PENDING_ASKS: (Area, &str) = (Area::Durable, "pending_asks");
+    /// When the introduction asks were last looked at in the background (unix seconds).
+    pub const ASKS_CHECKED_AT: (Area, &str) = (Area::Durable, "asks_checked_at");
+    /// The pending asks the ally was already told about (ids), so each is announced once.
+    pub const ASKS_ANNOUNCED: (Area, &str) = (Area::Durable, "asks_announced");
     /// Keys of the contacts the ally chose not to share.
     pub const EXCLUDED: (Area, &str) = (Area::Durable, "excluded");
 }

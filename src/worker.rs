@@ -38,6 +38,10 @@ const CONTACT_BUCKETS: u64 = 16;
 /// resumes it (the worker must not hold on for minutes).
 const MAX_INLINE_WAIT_MS: u64 = 10_000;
 
+/// How often the worker looks for new introduction asks in the background. An ask is not
+/// urgent to the minute; an hour keeps it to 24 small requests a day.
+pub const ASKS_EVERY_SECS: u64 = 3600;
+
 /// Owns the extension's state; one per service worker.
 pub struct Worker<P> {
     platform: P,
@@ -676,6 +680,40 @@ impl<P: Platform> Worker<P> {
         Ok(asks)
     }
 
+    /// Looks for introduction asks in the background when a look is due (hourly while signed
+    /// in) and returns the pending ones not announced before: the caller notifies the ally.
+    /// Each ask is announced once; an unreachable server just means no news this time.
+    pub async fn new_asks_if_due(&self) -> Result<Vec<allyshare_protocol::IntroAsk>, StoreError> {
+        let now = self.now();
+        let checked: Option<u64> = store::load(self.store(), keys::ASKS_CHECKED_AT).await?;
+        if !self.signed_in().await? || checked.is_some_and(|t| now < t + ASKS_EVERY_SECS) {
+            return Ok(Vec::new());
+        }
+        store::save(self.store(), keys::ASKS_CHECKED_AT, &now).await?;
+        let Ok(asks) = self.asks().await else {
+            return Ok(Vec::new());
+        };
+        let announced: HashSet<i64> = store::load(self.store(), keys::ASKS_ANNOUNCED)
+            .await?
+            .unwrap_or_default();
+        let pending: Vec<_> = asks
+            .into_iter()
+            .filter(|a| a.state == allyshare_protocol::IntroAskState::Pending)
+            .collect();
+        let ids: HashSet<i64> = pending.iter().map(|a| a.id).collect();
+        store::save(self.store(), keys::ASKS_ANNOUNCED, &ids).await?;
+        Ok(pending
+            .into_iter()
+            .filter(|a| !announced.contains(&a.id))
+            .collect())
+    }
+
+    /// When the next background look at the asks is due (unix seconds).
+    async fn next_asks_check(&self) -> Result<u64, StoreError> {
+        let checked: Option<u64> = store::load(self.store(), keys::ASKS_CHECKED_AT).await?;
+        Ok(checked.map_or(self.now(), |t| t + ASKS_EVERY_SECS))
+    }
+
     async fn answer_ask(
         &self,
         ask_id: i64,
@@ -782,7 +820,8 @@ impl<P: Platform> Worker<P> {
             let kind = match started {
                 Ok(kind) => kind,
                 Err(next_wake) => {
-                    self.platform.wake_at(next_wake.saturating_mul(1000)).await;
+                    let wake = next_wake.min(self.next_asks_check().await?);
+                    self.platform.wake_at(wake.saturating_mul(1000)).await;
                     return Ok(());
                 }
             };

@@ -34,6 +34,8 @@ extern "C" {
     fn permissions_contains(permissions: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = create, catch)]
     fn tabs_create(properties: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "notifications"], js_name = create, catch)]
+    fn notifications_create(id: &str, options: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
     fn action_set_badge_text(details: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor, catch)]
@@ -121,6 +123,31 @@ pub async fn has_permission(name: &str) -> bool {
         .ok()
         .and_then(|v| v.as_bool())
         .unwrap_or(false)
+}
+
+/// Shows a system notification, if the ally granted the optional `notifications` permission
+/// (without it, nothing: the badge still tells). Text only; `id` replaces an earlier one.
+pub async fn notify(id: &str, title: &str, message: &str) {
+    if !has_permission("notifications").await {
+        return;
+    }
+    let options = Object::new();
+    for (key, value) in [
+        ("type", "basic".to_string()),
+        ("iconUrl", runtime_get_url("icons/icon-128.png")),
+        ("title", title.to_string()),
+        ("message", message.to_string()),
+    ] {
+        let _ = Reflect::set(&options, &key.into(), &value.into());
+    }
+    match notifications_create(id, &options) {
+        Ok(promise) => {
+            if let Err(e) = JsFuture::from(promise).await {
+                web_sys::console::warn_1(&format!("notification: {}", js_error_text(&e)).into());
+            }
+        }
+        Err(e) => web_sys::console::warn_1(&format!("notification: {}", js_error_text(&e)).into()),
+    }
 }
 
 /// The toolbar badge (empty text hides it). `!` is shown in the error colour.

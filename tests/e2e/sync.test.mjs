@@ -3,7 +3,7 @@
 // uploads to the reference server on a real SQLite file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSyncScenario, sendIntent, eventually } from './harness.mjs';
+import { startSyncScenario, sendIntent, eventually, acceptInvitation, apiSession } from './harness.mjs';
 
 const N = 2000;
 
@@ -14,10 +14,11 @@ let browser;
 let popup;
 let digest;
 let state;
+let ally;
 
 before(async () => {
   world = await startSyncScenario({ connections: N });
-  ({ server, linkedin, browser, popup, digest, state } = world);
+  ({ server, linkedin, browser, popup, digest, state, ally } = world);
 });
 
 after(async () => {
@@ -95,6 +96,37 @@ test('LinkedIn cookies never reach the backend', async () => {
   for (const headers of seen) {
     assert.equal(headers.cookie, undefined, JSON.stringify(headers));
   }
+});
+
+test('a new introduction ask is found in the background: the badge shows it, announced once', async () => {
+  // The network's admin asks for an introduction to one of the shared contacts.
+  const admin = { network: 'Sales Network', email: 'sam@example.org', name: 'Sam Admin', role: 'network_admin' };
+  await acceptInvitation(await server.invite(admin), 'admin-password-123');
+  const adminApi = await apiSession(server.url, admin.email, 'admin-password-123');
+  const networkId = (await adminApi.get('/v1/me')).json.networks[0].id;
+  const [contact] = (await adminApi.get(`/v1/networks/${networkId}/contacts?limit=1`)).json.contacts;
+  const asked = await adminApi.call('POST', `/v1/networks/${networkId}/intro-asks`, {
+    ally_id: contact.known_by[0].ally.id, contact_key: contact.key, note: 'Could you introduce us?',
+  });
+  assert.equal(asked.status, 201, JSON.stringify(asked.json));
+  // An hour later (the last look is made older), the worker wakes (here: for Sync now) and
+  // looks, with no popup involved.
+  const lookAgain = () => browser.worker.evaluate(() => chrome.storage.local.set({ asks_checked_at: '0' }));
+  await lookAgain();
+  await sendIntent(popup, { intent: 'sync_now' });
+  await eventually(async () => (await browser.worker.evaluate(() => chrome.action.getBadgeText({}))) === '1',
+    { what: 'the badge to show the ask' });
+  const announced = async () => JSON.parse((await browser.worker.evaluate(() => chrome.storage.local.get('asks_announced'))).asks_announced);
+  assert.deepEqual(await announced(), [asked.json.id]);
+  const checkedAt = async () => Number((await browser.worker.evaluate(() => chrome.storage.local.get('asks_checked_at'))).asks_checked_at);
+  assert.ok(await checkedAt() > 0, 'the look was recorded');
+  // Answered elsewhere: the next look finds nothing pending; the badge clears.
+  await ally.call('POST', `/v1/intro-asks/${asked.json.id}/answer`, { outcome: 'declined', reason: 'Not a close contact' });
+  await lookAgain();
+  await sendIntent(popup, { intent: 'sync_now' });
+  await eventually(async () => (await browser.worker.evaluate(() => chrome.action.getBadgeText({}))) === '',
+    { what: 'the badge to clear' });
+  assert.deepEqual(await announced(), []);
 });
 
 test('turning the network off empties its view and deletes the contacts', async () => {
