@@ -28,6 +28,8 @@ struct Popup {
     confirm: Option<Confirm>,
     busy: bool,
     polling: bool,
+    /// Decline reasons being typed, by ask: a re-render (progress) must not wipe them.
+    reasons: std::collections::HashMap<i64, String>,
 }
 
 thread_local! {
@@ -596,8 +598,8 @@ fn ask_item(ask: &IntroAsk, busy: bool) -> Element {
         &ask.note,
         Some(&ask.contact_profile_url),
     );
-    let row = el("div", &[("class", "row")]);
     let id = ask.id;
+    let row = el("div", &[("class", "row")]);
     let accept = action_button(
         &format!("accept-{id}"),
         "",
@@ -616,6 +618,33 @@ fn ask_item(ask: &IntroAsk, busy: bool) -> Element {
     accept
         .set_attribute("aria-label", &t_with("askAcceptLabel", &ask.contact_name))
         .ok();
+    // An optional reason, sent with a decline only (the network sees it).
+    let reason_id = format!("reason-{id}");
+    let reason_field = el("div", &[("class", "field ask-reason")]);
+    let max_chars = allyshare_protocol::limits::NOTE_MAX_CHARS.to_string();
+    let typed = with(|p| p.reasons.get(&id).cloned().unwrap_or_default());
+    let input = el(
+        "input",
+        &[
+            ("id", &reason_id),
+            ("type", "text"),
+            ("maxlength", &max_chars),
+            ("autocomplete", "off"),
+            ("value", &typed),
+        ],
+    );
+    dom::on(&input, "input", move |_| {
+        let value = dom::input_value(&format!("reason-{id}"));
+        with(|p| p.reasons.insert(id, value));
+    });
+    append(
+        &reason_field,
+        &[
+            &text_el("label", &[("for", &reason_id)], &t("askReasonLabel")),
+            &input,
+        ],
+    );
+    item.append_child(&reason_field).ok();
     let decline = action_button(
         &format!("decline-{id}"),
         "secondary",
@@ -625,7 +654,7 @@ fn ask_item(ask: &IntroAsk, busy: bool) -> Element {
                 Intent::AnswerAsk {
                     ask_id: id,
                     made: false,
-                    reason: None,
+                    reason: Some(dom::input_value(&format!("reason-{id}"))),
                 },
                 0,
             )

@@ -229,6 +229,20 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   const asks = (await admin.get(`/v1/networks/${ids['Sales Network']}/intro-asks`)).json;
   assert.equal(asks.find((a) => a.id === asked.json.id).state, 'made');
   assert.equal(await browser.worker.evaluate(() => chrome.action.getBadgeText({})), '');
+  // A second ask is declined with a reason, typed with the keyboard; the admin reads it.
+  const second = await admin.call('POST', `/v1/networks/${ids['Sales Network']}/intro-asks`, {
+    ally_id: target.known_by[0].ally.id, contact_key: target.key, note: 'And their CFO?',
+  });
+  await popup.reload();
+  await popup.locator(`#reason-${second.json.id}`).waitFor();
+  await popup.focus(`#reason-${second.json.id}`);
+  await popup.keyboard.type('We only met once');
+  await popup.click(`#decline-${second.json.id}`);
+  await popup.locator(`#ask-${second.json.id}`).waitFor({ state: 'detached' });
+  const declined = (await admin.get(`/v1/networks/${ids['Sales Network']}/intro-asks`)).json
+    .find((a) => a.id === second.json.id);
+  assert.equal(declined.state, 'declined');
+  assert.equal(declined.reason, 'We only met once');
   assert.deepEqual(popup.errors, []);
 
   // 10. Options: cadence, exclusions, export (CSV without the excluded contact), delete.
