@@ -298,8 +298,32 @@ impl Problem {
     }
 }
 
+/// Whether `n` takes the singular in `language` (a BCP 47 tag such as `en-US` or `fr`).
+/// `chrome.i18n` has no plural rules, so messages with a count come in two: `name` and
+/// `nameOne`. French (and the other languages that say "0 contact") use the singular for 0
+/// and 1; English and the rest of our locales for 1 only.
+pub fn is_singular(language: &str, n: u32) -> bool {
+    let primary = language.split(['-', '_']).next().unwrap_or("");
+    match primary.to_ascii_lowercase().as_str() {
+        "fr" | "pt" => n <= 1,
+        _ => n == 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn singular_follows_each_language_rule() {
+        use super::is_singular;
+        assert!(is_singular("en-US", 1));
+        assert!(!is_singular("en", 0));
+        assert!(!is_singular("en-GB", 2));
+        assert!(is_singular("fr", 0));
+        assert!(is_singular("fr-FR", 1));
+        assert!(!is_singular("fr_CA", 2));
+        assert!(!is_singular("", 0));
+    }
+
     use super::*;
 
     fn sharing_state(sharing: bool) -> ViewState {

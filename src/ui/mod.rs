@@ -41,6 +41,20 @@ fn t_args(name: &str, substitutions: &[&str]) -> String {
     browser::message(name, &subs)
 }
 
+/// A message whose first substitution is the count `n`, in the right plural form (see
+/// [`crate::messages::is_singular`]); `rest` are the other substitutions.
+fn t_count(name: &str, n: u32, rest: &[&str]) -> String {
+    let name = if crate::messages::is_singular(&browser::ui_language(), n) {
+        format!("{name}One")
+    } else {
+        name.to_string()
+    };
+    let shown = count(n);
+    let mut subs: Vec<&str> = vec![&shown];
+    subs.extend_from_slice(rest);
+    t_args(&name, &subs)
+}
+
 /// A count in the ally's language ("1,234", "1 234").
 fn count(n: u32) -> String {
     js_sys::Number::from(f64::from(n))

@@ -11,7 +11,7 @@ use web_sys::{Element, HtmlInputElement};
 
 use super::components::{self, ally_networks, card, problem_box};
 use super::dom::{self, append, button, el, on, on_click, text_el};
-use super::{count, name_list, send, spawn, t, t_with, ROOT};
+use super::{name_list, send, spawn, t, t_count, t_with, ROOT};
 use crate::browser;
 use crate::messages::{ContactRow, Intent, LinkedInState, Phase, Reply};
 
@@ -353,7 +353,7 @@ fn connect_status() -> Element {
         wrap.append_child(&text_el(
             "p",
             &[("class", "status"), ("id", "read-done"), ("role", "status")],
-            &t_with("readDone", &count(sync.contacts)),
+            &t_count("readDone", sync.contacts, &[]),
         ))
         .ok();
         let next = button("connect-next", "", &t("continueButton"));
@@ -711,7 +711,7 @@ fn done_summary(reply: &Reply) -> String {
     if names.is_empty() {
         t("notSharing")
     } else {
-        super::t_args("doneSummary", &[&count(n), &name_list(&names)])
+        t_count("doneSummary", n, &[&name_list(&names)])
     }
 }
 

@@ -315,10 +315,7 @@ fn sync_card(reply: &Reply) -> Element {
     let headline = if sharing_with.is_empty() {
         t("notSharing")
     } else {
-        t_args(
-            "sharingSummary",
-            &[&count(sync.shared), &name_list(&sharing_with)],
-        )
+        super::t_count("sharingSummary", sync.shared, &[&name_list(&sharing_with)])
     };
     section
         .append_child(&text_el("p", &[("id", "sharing-summary")], &headline))
