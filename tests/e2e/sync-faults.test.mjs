@@ -3,7 +3,7 @@
 // and, in the first case, cuts the connection at the moment it kills the server.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSyncScenario, eventually } from './harness.mjs';
+import { startSyncScenario, eventually, sendIntent } from './harness.mjs';
 
 const N = 2000;
 const BATCH = 100; // published by the server (`--sync-max-batch-items`), so 20 batches
@@ -30,9 +30,10 @@ async function expectExactlyAllShared(world) {
   assert.equal(work.needs_full, false, "the server's digest matched the extension's after the commit");
 }
 
-describe('the server killed mid-sync and restarted', () => {
+describe('the server killed mid-sync and right after its commit, and restarted', () => {
   let world;
   let killedAt = null;
+  let commitKilledAt = null;
   let restarted;
   before(async () => {
     world = await startSyncScenario({
@@ -42,11 +43,19 @@ describe('the server killed mid-sync and restarted', () => {
         // Batch 7 reached the server and was stored; then the server dies before anyone hears
         // back, and comes back 1.5 s later on the same database.
         afterForward: async (entry, answer) => {
-          if (killedAt === null && batchSeq(entry) === 7 && answer.ok) {
-            killedAt = Date.now();
+          const crash = async () => {
             await world.server.kill();
             restarted = sleep(1500).then(() => world.server.restart());
             return 'drop';
+          };
+          if (killedAt === null && batchSeq(entry) === 7 && answer.ok) {
+            killedAt = Date.now();
+            return crash();
+          }
+          // Then once more, right after the server committed: the commit is done, nobody knows.
+          if (commitKilledAt === null && entry.path.endsWith('/commit') && answer.ok) {
+            commitKilledAt = Date.now();
+            return crash();
           }
           return 'forward';
         },
@@ -69,21 +78,35 @@ describe('the server killed mid-sync and restarted', () => {
     // The batches followed the server's published limit, each acknowledged once in order.
     const acked = log.filter((e) => isBatch(e) && e.status === 200).map(batchSeq);
     assert.deepEqual([...new Set(acked)], Array.from({ length: N / BATCH }, (_, i) => i));
-    const commits = log.filter((e) => e.path.endsWith('/commit') && e.status === 200);
-    assert.equal(commits.length, 1, 'one commit');
+    assert.ok(commitKilledAt !== null, 'the server was also killed right after committing');
+    await restarted;
+    const commits = log.filter((e) => e.path.endsWith('/commit'));
+    assert.ok(commits.length >= 2, 'the commit whose answer was lost was asked again');
+    assert.equal(commits.at(-1).status, 200, 'and answered as done');
     t.diagnostic(`batch 7 sent ${sevens.length} times; ${log.filter((e) => e.status === null).length} requests cut; back ${sevens.at(-1).at - killedAt} ms after the kill`);
   });
 });
 
-describe("the server's 429 with Retry-After", () => {
+describe("the server's 429 and its front's 503, with Retry-After", () => {
   let world;
+  let unavailableSent = false;
   before(async () => {
     // The real write budget, sized so the upload (open 10 + 20 batches × 110 + commit 10) runs
     // out near its end and must wait several seconds for it to refill.
     world = await startSyncScenario({
       connections: N,
       serverArgs: ['--sync-max-batch-items', String(BATCH), '--write-burst', '2100', '--write-per-second', '10'],
-      proxy: {},
+      // And once, the server's front (a reverse proxy, a load balancer) is unavailable for a
+      // moment: 503 with Retry-After, as such fronts answer during a deploy.
+      proxy: {
+        decide: (entry) => {
+          if (!unavailableSent && batchSeq(entry) === 3) {
+            unavailableSent = true;
+            return { status: 503, headers: { 'retry-after': '2' }, body: '' };
+          }
+          return 'forward';
+        },
+      },
     });
   });
   after(async () => { await world?.stop(); });
@@ -93,8 +116,9 @@ describe("the server's 429 with Retry-After", () => {
     assert.equal(reply.problem, null);
     await expectExactlyAllShared(world);
     const log = world.proxy.log;
-    const limited = log.filter((e) => e.status === 429);
-    assert.ok(limited.length >= 1, 'the server ran out of budget and said so');
+    const limited = log.filter((e) => e.status === 429 || e.status === 503);
+    assert.ok(limited.some((e) => e.status === 429), 'the server ran out of budget and said so');
+    assert.ok(limited.some((e) => e.status === 503), 'the front was unavailable once');
     for (const answer of limited) {
       const asked = Number(answer.headers['retry-after']);
       assert.ok(asked >= 1, `Retry-After: ${answer.headers['retry-after']}`);
@@ -102,7 +126,7 @@ describe("the server's 429 with Retry-After", () => {
       assert.ok(next, `${answer.path} was tried again`);
       const waited = next.at - answer.answeredAt;
       assert.ok(waited >= asked * 1000, `waited ${waited} ms after being asked for ${asked} s`);
-      t.diagnostic(`${answer.method} ${answer.path}: 429, Retry-After ${asked} s, tried again after ${waited} ms`);
+      t.diagnostic(`${answer.method} ${answer.path}: ${answer.status}, Retry-After ${asked} s, tried again after ${waited} ms`);
     }
   });
 });
@@ -148,5 +172,50 @@ describe('the worker stopped mid-upload', () => {
     assert.equal(batchSeq(after[0]), 7, 'resumed at the batch that was in flight, not from the start');
     assert.equal(log.filter((e) => e.method === 'POST' && e.path === '/v1/sync/sessions').length, 1, 'the same session went on');
     t.diagnostic(`resumed ${after[0].at - stoppedAt} ms after the stop; ${log.filter(isBatch).length} batch requests for ${N / BATCH} batches`);
+  });
+});
+
+describe('sharing turned off while a sync runs', () => {
+  let world;
+  let held = null;
+  let release;
+  before(async () => {
+    world = await startSyncScenario({
+      connections: N,
+      serverArgs: ['--sync-max-batch-items', String(BATCH)],
+      proxy: {
+        // Batch 5 waits at the hop until the ally has switched sharing off.
+        decide: async (entry) => {
+          if (held === null && batchSeq(entry) === 5) {
+            held = Date.now();
+            await new Promise((r) => { release = r; });
+          }
+          return 'forward';
+        },
+      },
+    });
+  });
+  after(async () => { release?.(); await world?.stop(); });
+
+  test('nothing is left on the server or in the browser, and nothing is sent again', async (t) => {
+    await world.share(true);
+    await eventually(() => held !== null, { what: 'batch 5 on its way', timeoutMs: 120_000, context: () => diagnosis(world) });
+    const reply = await world.share(false);
+    assert.equal(reply.problem, null);
+    release();
+    await eventually(async () => (await world.state()).sync.phase.phase === 'idle', { what: 'the upload to stop', context: () => diagnosis(world) });
+    assert.equal((await world.digest()).count, 0, 'deleted on the server');
+    assert.equal(await world.ledgerSize(), 0);
+    assert.equal((await world.state()).sync.contacts, 0, 'and in the browser');
+    const commits = world.proxy.log.filter((e) => e.path.endsWith('/commit') && e.status === 200);
+    assert.equal(commits.length, 0, 'the interrupted upload was never committed');
+    // A later Sync now reads (the ally asked) but uploads nothing: no network is shared with.
+    const before = world.proxy.log.length;
+    await sendIntent(world.popup, { intent: 'sync_now' });
+    await sleep(3000);
+    const later = world.proxy.log.slice(before).filter((e) => e.path.startsWith('/v1/sync'));
+    assert.deepEqual(later, [], 'no sync request after sharing stopped');
+    assert.equal((await world.digest()).count, 0);
+    t.diagnostic(`${world.proxy.log.filter((e) => e.path.startsWith('/v1/sync')).length} sync requests in all`);
   });
 });
