@@ -326,6 +326,43 @@ async fn delta_upserts_and_full_removes_what_it_did_not_carry() {
     assert_eq!(server.digest(t).await.count, 0);
 }
 
+/// Fault matrix rows 3 and 4: batches out of order and twice, the same batch twice at the same
+/// moment, and two commits racing: exactly the contacts sent, once each.
+#[tokio::test]
+async fn reordered_duplicate_and_simultaneous_batches_and_commits_land_once() {
+    let server = TestServer::start().await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.as_str();
+    let s = server.open_sync(t, "full").await;
+    // Last first, then the middle twice.
+    server.batch(t, s, 2, contacts(200..300), StatusCode::OK).await;
+    server.batch(t, s, 1, contacts(100..200), StatusCode::OK).await;
+    server.batch(t, s, 1, contacts(100..200), StatusCode::OK).await;
+    // Batch 0 sent twice at once (a retry racing the original): both stored answers agree.
+    let (a, b) = tokio::join!(
+        server.batch(t, s, 0, contacts(0..100), StatusCode::OK),
+        server.batch(t, s, 0, contacts(0..100), StatusCode::OK),
+    );
+    assert_eq!(a["items"], 100);
+    assert_eq!(b["items"], 100);
+    assert_eq!(
+        [&a["replayed"], &b["replayed"]]
+            .iter()
+            .filter(|r| ***r == json!(true))
+            .count(),
+        1,
+        "one stored, one replayed: {a} {b}"
+    );
+    // Two commits at once: both say done, with the same figures.
+    let (c1, c2) = tokio::join!(
+        server.commit(t, s, 3, StatusCode::OK),
+        server.commit(t, s, 3, StatusCode::OK),
+    );
+    assert_eq!(c1["added"], c2["added"]);
+    assert_eq!(c1["added"], 300);
+    assert_eq!(server.digest(t).await, expected_digest(0..300));
+}
+
 #[tokio::test]
 async fn abandoned_and_expired_sessions_change_nothing() {
     let server = TestServer::start().await;
