@@ -483,7 +483,7 @@ pub async fn delete_me(
     responses((status = 200, description = "The OpenAPI 3 document of this API", content_type = "application/json"))
 )]
 pub async fn openapi() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    Json(openapi_document()).into_response()
 }
 
 async fn api_not_found() -> ApiFailure {
@@ -518,6 +518,150 @@ impl Modify for BearerSecurity {
             ),
         );
     }
+}
+
+/// Answers every operation can give for a reason of the framework rather than its own: a path
+/// id that is not a number (or out of range) is 404 (see [`ApiPath`]); a body or query string
+/// that does not decode is 400 (see [`ApiJson`], [`ApiQuery`]). Listed on every operation
+/// concerned so that clients, and Schemathesis (`./build.sh check-api`), find them documented.
+struct CommonAnswers;
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let answer = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let in_path = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let in_query = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let responses = &mut op.responses.responses;
+                if in_path && !responses.contains_key("404") {
+                    responses.insert(
+                        "404".into(),
+                        answer("A path parameter that is not a valid id").into(),
+                    );
+                }
+                if (in_query || op.request_body.is_some()) && !responses.contains_key("400") {
+                    responses.insert(
+                        "400".into(),
+                        answer("Malformed request (body or query string)").into(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// OpenAPI links from the answers that create something to the operations on it (the ids a
+/// client takes from one answer into the next request): they document the flows, and let
+/// Schemathesis's stateful phase chain them. Added to the serialised document because utoipa
+/// 5 writes a link's `operationId` as `operation_id`.
+fn add_links(doc: &mut serde_json::Value) {
+    // (path, method, status, link name, target operation id, {parameter: expression})
+    let links = [
+        (
+            "/v1/sync/sessions",
+            "post",
+            "201",
+            "PutBatch",
+            "put_batch",
+            serde_json::json!({"session_id": "$response.body#/id", "seq": 0}),
+        ),
+        (
+            "/v1/sync/sessions",
+            "post",
+            "201",
+            "Commit",
+            "commit",
+            serde_json::json!({"session_id": "$response.body#/id"}),
+        ),
+        (
+            "/v1/sync/sessions",
+            "post",
+            "201",
+            "Abort",
+            "abort",
+            serde_json::json!({"session_id": "$response.body#/id"}),
+        ),
+        (
+            "/v1/sync/sessions/{session_id}/batches/{seq}",
+            "put",
+            "200",
+            "Commit",
+            "commit",
+            serde_json::json!({"session_id": "$response.body#/session_id"}),
+        ),
+        (
+            "/v1/networks/{network_id}/invitations",
+            "post",
+            "201",
+            "Revoke",
+            "revoke",
+            serde_json::json!({"network_id": "$response.body#/network_id", "invitation_id": "$response.body#/id"}),
+        ),
+        (
+            "/v1/networks/{network_id}/invitations",
+            "post",
+            "201",
+            "Resend",
+            "resend",
+            serde_json::json!({"network_id": "$response.body#/network_id", "invitation_id": "$response.body#/id"}),
+        ),
+        (
+            "/v1/networks/{network_id}/intro-asks",
+            "post",
+            "201",
+            "Answer",
+            "answer_ask",
+            serde_json::json!({"ask_id": "$response.body#/id"}),
+        ),
+    ];
+    for (path, method, status, name, target, parameters) in links {
+        let Some(response) = doc
+            .pointer_mut(&format!(
+                "/paths/{}/{method}/responses/{status}",
+                path.replace('/', "~1")
+            ))
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        let all = response
+            .entry("links")
+            .or_insert_with(|| serde_json::json!({}));
+        all[name] = serde_json::json!({"operationId": target, "parameters": parameters});
+    }
+}
+
+/// The OpenAPI document served at `/v1/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    add_links(&mut doc);
+    doc
 }
 
 /// The OpenAPI document, generated from the protocol types and the handlers above.
@@ -557,7 +701,7 @@ impl Modify for BearerSecurity {
         openapi
     ),
     components(schemas(ApiError, ErrorCode, allyshare_protocol::HandoffCodeRequest, allyshare_protocol::HandoffCode)),
-    modifiers(&BearerSecurity),
+    modifiers(&BearerSecurity, &CommonAnswers),
     tags(
         (name = "sessions", description = "Signing in and out, refreshing tokens"),
         (name = "me", description = "The signed-in person, sharing, leaving, deleting the account"),

@@ -75,29 +75,73 @@ pub async fn open(
     }
 }
 
-/// Validates and normalises a batch, and computes its canonical hash.
-fn prepare(batch: &ContactBatch) -> Result<(Vec<StoredContact>, String), ApiFailure> {
-    if batch.contacts.len() > BATCH_MAX_ITEMS {
-        return Err(ApiFailure::LimitExceeded(format!(
-            "A batch carries at most {BATCH_MAX_ITEMS} contacts; this one has {}.",
-            batch.contacts.len()
-        )));
+/// Why a batch body is refused before it reaches the database.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BatchError {
+    /// Not JSON, or not a `ContactBatch` (unknown fields included).
+    #[error("{0}")]
+    Malformed(String),
+    /// More contacts than a batch may carry.
+    #[error("A batch carries at most {max} contacts; this one has {0}.", max = BATCH_MAX_ITEMS)]
+    TooManyItems(usize),
+    /// One contact's field is invalid (`contacts[i].field: why`).
+    #[error("{0}")]
+    InvalidContact(String),
+    /// The normalised contacts could not be serialised for hashing (a server bug).
+    #[error("serialising a batch: {0}")]
+    Canonical(String),
+}
+
+impl From<BatchError> for ApiFailure {
+    fn from(e: BatchError) -> Self {
+        match e {
+            BatchError::Malformed(m) => ApiFailure::InvalidRequest(m),
+            BatchError::TooManyItems(_) => ApiFailure::LimitExceeded(e.to_string()),
+            BatchError::InvalidContact(m) => ApiFailure::Unprocessable(m),
+            BatchError::Canonical(_) => ApiFailure::Internal(e.to_string()),
+        }
     }
-    let mut stored = Vec::with_capacity(batch.contacts.len());
+}
+
+/// A validated batch: its contacts normalised, and the hash that makes uploads idempotent.
+#[derive(Debug, Clone)]
+pub struct PreparedBatch {
+    pub contacts: Vec<StoredContact>,
+    /// SHA-256 (hex) of the normalised contacts' JSON.
+    pub body_hash: String,
+}
+
+/// Decodes a batch body as the handler's JSON extractor does (`deny_unknown_fields`), then
+/// validates it. A plain function, so that the fuzz target exercises exactly what the server
+/// runs on an untrusted body.
+pub fn decode_batch(body: &[u8]) -> Result<PreparedBatch, BatchError> {
+    let batch: ContactBatch =
+        serde_json::from_slice(body).map_err(|e| BatchError::Malformed(e.to_string()))?;
+    prepare_batch(&batch)
+}
+
+/// Validates and normalises a batch, and computes its canonical hash.
+pub fn prepare_batch(batch: &ContactBatch) -> Result<PreparedBatch, BatchError> {
+    if batch.contacts.len() > BATCH_MAX_ITEMS {
+        return Err(BatchError::TooManyItems(batch.contacts.len()));
+    }
+    let mut contacts = Vec::with_capacity(batch.contacts.len());
     for (i, contact) in batch.contacts.iter().enumerate() {
         let contact = StoredContact::new(contact)
-            .map_err(|p| ApiFailure::Unprocessable(format!("contacts[{i}].{p}")))?;
-        stored.push(contact);
+            .map_err(|p| BatchError::InvalidContact(format!("contacts[{i}].{p}")))?;
+        contacts.push(contact);
     }
     let canonical: Vec<&allyshare_protocol::ContactRecord> =
-        stored.iter().map(|c| &c.record).collect();
-    let json = serde_json::to_vec(&canonical)
-        .map_err(|e| ApiFailure::Internal(format!("serialising a batch: {e}")))?;
-    let hash = Sha256::digest(&json)
+        contacts.iter().map(|c| &c.record).collect();
+    let json = serde_json::to_vec(&canonical).map_err(|e| BatchError::Canonical(e.to_string()))?;
+    let body_hash = Sha256::digest(&json)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    Ok((stored, hash))
+    Ok(PreparedBatch {
+        contacts,
+        body_hash,
+    })
 }
 
 /// Upload batch `seq` of a session (`0, 1, 2, …`). Idempotent: the same contacts again get the
@@ -109,7 +153,7 @@ fn prepare(batch: &ContactBatch) -> Result<(Vec<StoredContact>, String), ApiFail
     security(("bearer" = [])),
     params(
         ("session_id" = i64, Path, description = "The sync session"),
-        ("seq" = u32, Path, description = "The batch number, from 0"),
+        ("seq" = u32, Path, description = "The batch number, from 0", maximum = 999),
     ),
     request_body = ContactBatch,
     responses(
@@ -134,7 +178,10 @@ pub async fn put_batch(
             "A session has at most {SYNC_MAX_BATCHES} batches."
         )));
     }
-    let (contacts, body_hash) = prepare(&batch)?;
+    let PreparedBatch {
+        contacts,
+        body_hash,
+    } = prepare_batch(&batch)?;
     let cost = REQUEST_COST + contacts.len() as u64;
     if let Err(limited) = app.spend_write_budget(session.person_id, cost) {
         // A replay does no work, so it is answered even when the budget is spent.
