@@ -23,6 +23,7 @@ pub mod html;
 pub mod invite;
 pub mod mail;
 pub mod passwords;
+pub mod throttle;
 pub mod tokens;
 pub mod web;
 
@@ -37,6 +38,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{open_db, Repository, SqliteRepository};
 pub use invite::{InviteError, InviteRequest, Invited};
 pub use passwords::HashCost;
+pub use throttle::SignInLimits;
 
 use mail::{MailError, Mailer};
 use passwords::PasswordHasher;
@@ -68,6 +70,8 @@ pub struct Config {
     pub clock: Arc<dyn Clock>,
     /// Each ally's contact-sync write budget.
     pub write_budget: WriteBudget,
+    /// How fast sign-in attempts may come, per account and per address.
+    pub sign_in_limits: SignInLimits,
 }
 
 impl Config {
@@ -88,6 +92,7 @@ impl Config {
             hash_cost: HashCost::Standard,
             clock: Arc::new(SystemClock),
             write_budget: WriteBudget::default(),
+            sign_in_limits: SignInLimits::default(),
         }
     }
 }
@@ -112,6 +117,7 @@ struct Inner {
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     buckets: budget::Buckets,
+    sign_in_throttle: throttle::SignInThrottle,
 }
 
 /// The running application: repository, outbox, settings. Cheap to clone (shared state).
@@ -143,6 +149,7 @@ impl App {
                 hasher: PasswordHasher::new(config.hash_cost),
                 clock: config.clock,
                 buckets: budget::Buckets::new(config.write_budget),
+                sign_in_throttle: throttle::SignInThrottle::new(config.sign_in_limits),
             }),
         })
     }
@@ -187,6 +194,19 @@ impl App {
             .buckets
             .spend(person_id, cost, self.now())
             .map_err(api::ApiFailure::RateLimited)
+    }
+
+    /// Spends one sign-in attempt for the account (a normalised email) and the address, or
+    /// fails with how long to wait.
+    pub(crate) fn throttle_sign_in(
+        &self,
+        account: Option<&str>,
+        address: Option<std::net::IpAddr>,
+    ) -> Result<(), api::ApiFailure> {
+        self.inner
+            .sign_in_throttle
+            .attempt(account, address, self.now())
+            .map_err(api::ApiFailure::TooManyAttempts)
     }
 
     pub(crate) fn refund_write_budget(&self, person_id: i64, cost: u64) {
@@ -306,7 +326,11 @@ pub async fn serve_app(
 ) -> Result<(), ServerError> {
     let hasher = app.hasher().clone();
     tokio::task::spawn_blocking(move || hasher.warm_up());
-    axum::serve(listener, app.router())
+    // The peer address reaches the handlers (sign-in throttling per address).
+    let service = app
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())

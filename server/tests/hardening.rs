@@ -174,3 +174,239 @@ async fn openapi_links_point_at_real_operations() {
     }
     assert!(links >= 7, "{links} links");
 }
+
+fn small_limits(config: &mut allyshare_server::Config) {
+    use allyshare_server::throttle::Rate;
+    config.sign_in_limits = allyshare_server::SignInLimits {
+        per_account: Rate {
+            burst: 3,
+            refill_secs: 60,
+        },
+        per_address: Rate {
+            burst: 8,
+            refill_secs: 10,
+        },
+    };
+}
+
+async fn sign_in_answer(server: &TestServer, email: &str, password: &str) -> (u16, Value, bool) {
+    let response = server.sign_in(email, password).await;
+    let status = response.status().as_u16();
+    let retry_after = response.headers().contains_key("retry-after");
+    (status, response.json().await.unwrap(), retry_after)
+}
+
+/// Sign-in is throttled per account, before the password is checked: a wrong password and an
+/// unknown email get the same answers, first 401 then 429 with `Retry-After`; once throttled,
+/// even the right password is refused until the bucket refills.
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_alike_for_unknown_accounts() {
+    let server = TestServer::start_with(small_limits).await;
+    server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await; // one sign-in spent on ada
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for _ in 0..3 {
+        known.push(sign_in_answer(&server, "ADA@example.org", "wrong password here").await);
+        unknown.push(sign_in_answer(&server, "nobody@example.org", "wrong password here").await);
+    }
+    // ada had one attempt spent by `member`: 2 × 401, then 429; nobody: 3 × 401.
+    assert_eq!(known[0].0, 401);
+    assert_eq!(known[1].0, 401);
+    assert_eq!(known[2].0, 429);
+    assert!(unknown.iter().all(|a| a.0 == 401));
+    assert_eq!(known[0], unknown[0], "same 401 for both");
+    let (status, body, retry_after) =
+        sign_in_answer(&server, "nobody@example.org", "wrong password here").await;
+    assert_eq!((status, retry_after), (429, true));
+    assert_eq!(body, known[2].1, "same 429 for both");
+    assert_eq!(body["code"], "rate_limited");
+    // The right password does not get through a throttled account…
+    assert_eq!(
+        sign_in_answer(&server, "ada@example.org", GOOD_PASSWORD)
+            .await
+            .0,
+        429
+    );
+    // …until one attempt has come back.
+    server.clock.advance(60);
+    assert_eq!(
+        sign_in_answer(&server, "ada@example.org", GOOD_PASSWORD)
+            .await
+            .0,
+        201
+    );
+}
+
+/// Per address: many accounts tried from one address are throttled, fresh accounts included,
+/// and the hand-off exchange shares the address's bucket.
+#[tokio::test]
+async fn sign_in_and_hand_off_are_throttled_per_address() {
+    let server = TestServer::start_with(small_limits).await;
+    for i in 0..8 {
+        let email = format!("guess{i}@example.org");
+        assert_eq!(
+            sign_in_answer(&server, &email, "some password").await.0,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in_answer(&server, "fresh@example.org", "some password")
+            .await
+            .0,
+        429
+    );
+    let exchange = json!({"code": "A".repeat(43), "verifier": "v".repeat(43)});
+    let response = server
+        .call(
+            Method::POST,
+            "/v1/sessions/handoff",
+            None,
+            Some(exchange.clone()),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+    server.clock.advance(10);
+    let response = server
+        .call(Method::POST, "/v1/sessions/handoff", None, Some(exchange))
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "a code is checked again"
+    );
+}
+
+/// An unknown email costs the same password-hashing work as a wrong password (production
+/// hashing cost): their median times differ by less than a factor of two.
+#[tokio::test]
+async fn unknown_accounts_take_as_long_as_wrong_passwords() {
+    let server =
+        TestServer::start_with(|c| c.hash_cost = allyshare_server::HashCost::Standard).await;
+    server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for i in 0..7 {
+        // Alternate, so that machine load affects both alike. 8 attempts per account at most.
+        for (email, times) in [
+            ("ada@example.org", &mut known),
+            ("nobody@example.org", &mut unknown),
+        ] {
+            let started = std::time::Instant::now();
+            let status = server
+                .sign_in(email, &format!("wrong password {i}"))
+                .await
+                .status();
+            times.push(started.elapsed());
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+    }
+    known.sort();
+    unknown.sort();
+    let (k, u) = (known[3].as_secs_f64(), unknown[3].as_secs_f64());
+    assert!(
+        (0.5..2.0).contains(&(u / k)),
+        "median wrong password {k:.3}s, unknown email {u:.3}s"
+    );
+}
+
+/// A password change ends every session of the person (access and refresh tokens alike), and
+/// only the new password signs in afterwards. A wrong current password changes nothing.
+#[tokio::test]
+async fn changing_the_password_ends_every_session() {
+    let server = TestServer::start().await;
+    let ada = server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let other = server.tokens("ada@example.org", GOOD_PASSWORD).await;
+    let new_password = "a completely different passphrase";
+
+    let refused = server
+        .call(
+            Method::PUT,
+            "/v1/me/password",
+            Some(&ada.token),
+            Some(json!({"current_password": "not it at all", "new_password": new_password})),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        server.me(&other.access_token).await.status(),
+        StatusCode::OK
+    );
+    let weak = server
+        .call(
+            Method::PUT,
+            "/v1/me/password",
+            Some(&ada.token),
+            Some(json!({"current_password": GOOD_PASSWORD, "new_password": "short"})),
+        )
+        .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    server
+        .expect(
+            Method::PUT,
+            "/v1/me/password",
+            Some(&ada.token),
+            Some(json!({"current_password": GOOD_PASSWORD, "new_password": new_password})),
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    for token in [&ada.token, &other.access_token] {
+        assert_eq!(server.me(token).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        server.refresh(&other.refresh_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server
+            .sign_in("ada@example.org", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let fresh = server.tokens("ada@example.org", new_password).await;
+    assert_eq!(
+        server.me(&fresh.access_token).await.status(),
+        StatusCode::OK
+    );
+}
+
+/// Deleting the account ends every session: every access token and every refresh token.
+#[tokio::test]
+async fn deleting_the_account_ends_every_session() {
+    let server = TestServer::start().await;
+    let ada = server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let other = server.tokens("ada@example.org", GOOD_PASSWORD).await;
+    server
+        .expect(
+            Method::DELETE,
+            "/v1/me",
+            Some(&ada.token),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    for token in [&ada.token, &other.access_token] {
+        assert_eq!(server.me(token).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        server.refresh(&other.refresh_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server
+            .sign_in("ada@example.org", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -11,8 +11,8 @@
 //! same argon2 effort on both so timing does not tell them apart either.
 
 use allyshare_protocol::{
-    routes, ApiError, ErrorCode, Me, NetworkMembership, RefreshRequest, Role, SessionTokens,
-    SharingRequest, SignInRequest,
+    routes, ApiError, ErrorCode, Me, NetworkMembership, PasswordChange, RefreshRequest, Role,
+    SessionTokens, SharingRequest, SignInRequest,
 };
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -71,6 +71,10 @@ pub enum ApiFailure {
     NotSharing,
     #[error("Too many writes; try again in {0} seconds.")]
     RateLimited(u64),
+    #[error("Too many sign-in attempts; try again in {0} seconds.")]
+    TooManyAttempts(u64),
+    #[error("The current password is incorrect.")]
+    WrongPassword,
     #[error("This sign-in code is not valid any more. Sign in with your email and password.")]
     InvalidHandoffCode,
     #[error(transparent)]
@@ -108,7 +112,10 @@ impl ApiFailure {
             ApiFailure::BatchesMissing(_) => (StatusCode::CONFLICT, ErrorCode::BatchesMissing),
             ApiFailure::SessionClosed(_) => (StatusCode::CONFLICT, ErrorCode::SessionClosed),
             ApiFailure::NotSharing => (StatusCode::CONFLICT, ErrorCode::NotSharing),
-            ApiFailure::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            ApiFailure::RateLimited(_) | ApiFailure::TooManyAttempts(_) => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
+            }
+            ApiFailure::WrongPassword => (StatusCode::FORBIDDEN, ErrorCode::InvalidCredentials),
             ApiFailure::InvalidHandoffCode => {
                 (StatusCode::BAD_REQUEST, ErrorCode::InvalidHandoffCode)
             }
@@ -129,7 +136,7 @@ impl IntoResponse for ApiFailure {
             self.to_string()
         };
         let retry_after = match &self {
-            ApiFailure::RateLimited(secs) => Some(*secs),
+            ApiFailure::RateLimited(secs) | ApiFailure::TooManyAttempts(secs) => Some(*secs),
             _ => None,
         };
         let mut response = (status, Json(ApiError::new(code, message))).into_response();
@@ -225,6 +232,23 @@ pub async fn require_role(
     }
 }
 
+/// The client's address (the TCP peer), when the server was started with connect info.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 /// The session behind a valid `Authorization: Bearer` access token.
 #[derive(Debug, Clone, Copy)]
 pub struct Authenticated(pub SessionRef);
@@ -281,12 +305,15 @@ pub(crate) fn new_token_pair(now: i64) -> (SessionTokens, TokenHashes) {
         (status = 201, description = "Signed in", body = SessionTokens),
         (status = 400, description = "Malformed request", body = ApiError),
         (status = 401, description = "Unknown email or wrong password (`invalid_credentials`)", body = ApiError),
+        (status = 429, description = "Too many attempts for this account or from this address (`rate_limited`, the same for unknown accounts); see `Retry-After`", body = ApiError),
     )
 )]
 pub async fn sign_in(
     State(app): State<App>,
+    ClientAddr(address): ClientAddr,
     ApiJson(request): ApiJson<SignInRequest>,
 ) -> Result<(StatusCode, Json<SessionTokens>), ApiFailure> {
+    app.throttle_sign_in(Some(&crate::db::normalize_email(&request.email)), address)?;
     let person = app.repo().find_person_by_email(&request.email).await?;
     let hasher = app.hasher().clone();
     let password = request.password;
@@ -472,6 +499,62 @@ pub async fn delete_me(
     Authenticated(session): Authenticated,
 ) -> Result<StatusCode, ApiFailure> {
     app.repo().delete_account(session.person_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change the password. Every session of the person ends, this one included (every device
+/// signs in again with the new password); attempts count against sign-in throttling.
+#[utoipa::path(
+    put,
+    path = "/v1/me/password",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; every session has ended"),
+        (status = 400, description = "Malformed request", body = ApiError),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "`invalid_credentials`: the current password is wrong", body = ApiError),
+        (status = 422, description = "The new password is too short, too long or too common", body = ApiError),
+        (status = 429, description = "Too many attempts; see `Retry-After`", body = ApiError),
+    )
+)]
+pub async fn change_password(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ClientAddr(address): ClientAddr,
+    ApiJson(request): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiFailure> {
+    let me = app
+        .repo()
+        .me(session.person_id)
+        .await?
+        .ok_or(ApiFailure::Unauthorized)?;
+    app.throttle_sign_in(Some(&crate::db::normalize_email(&me.person.email)), address)?;
+    crate::passwords::check_new_password(&request.new_password)
+        .map_err(|p| ApiFailure::Unprocessable(p.to_string()))?;
+    let stored = app
+        .repo()
+        .find_person_by_email(&me.person.email)
+        .await?
+        .and_then(|p| p.password_hash);
+    let hasher = app.hasher().clone();
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = request;
+    let new_hash = tokio::task::spawn_blocking(move || {
+        let verified = stored.is_some_and(|hash| hasher.verify(&current_password, &hash));
+        verified.then(|| hasher.hash(&new_password))
+    })
+    .await
+    .map_err(|e| ApiFailure::Internal(format!("password check panicked: {e}")))?;
+    let new_hash = new_hash
+        .ok_or(ApiFailure::WrongPassword)?
+        .map_err(|e| ApiFailure::Internal(e.to_string()))?;
+    app.repo()
+        .change_password(session.person_id, &new_hash)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -680,6 +763,7 @@ pub fn openapi_document() -> serde_json::Value {
         sign_out,
         me,
         delete_me,
+        change_password,
         set_sharing,
         leave_network,
         sync::limits,
@@ -722,6 +806,7 @@ pub fn routes() -> Router<App> {
         .route("/sessions/handoff", post(crate::handoff::exchange))
         .route("/sessions/current", delete(sign_out))
         .route("/me", get(me).delete(delete_me))
+        .route("/me/password", put(change_password))
         .route("/networks/{network_id}/sharing", put(set_sharing))
         .route("/networks/{network_id}/membership", delete(leave_network))
         .route("/openapi.json", get(openapi))
