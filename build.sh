@@ -228,6 +228,15 @@ check_api() {
   tools/check-api.sh "$TARGET_DIR/debug/allyshare-server"
 }
 
+# --- hardening: load -----------------------------------------------------------------------
+
+# The load test (server/examples/load.rs) against the release server, on loopback.
+load() {
+  local secs="${1:-60}"
+  cargo build --release -p allyshare-server --bin allyshare-server --example load
+  "$TARGET_DIR/release/examples/load" "$TARGET_DIR/release/allyshare-server" "$secs"
+}
+
 case "${1:-build}" in
   build) build ;;
   package) package ;;
@@ -235,6 +244,7 @@ case "${1:-build}" in
   demo) demo ;;
   fuzz) fuzz "${2:-60}" ;;
   check-api) check_api ;;
+  load) load "${2:-60}" ;;
   bench) die "benchmarks are not written yet (see the benchmarks issue)" ;;
   -h|--help|help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try: build, test, package, demo)" ;;

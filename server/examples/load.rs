@@ -5,7 +5,8 @@
 //!   delta sync session of 10 batches then a commit; 40 allies take turns. Shaped so that no
 //!   ally comes near its write budget (server/src/budget.rs): a well-behaved client never sees
 //!   429; any 429 is counted apart from errors.
-//! - Meanwhile other allies read `/v1/me` (50/s) and admins search the network view (10/s).
+//! - Meanwhile other allies read `/v1/me` (50/s) and 2 admins search the network view (10/s,
+//!   half of the words common, half rare).
 //!
 //! Latency is measured from when a request was due, not from when it was sent, so a server
 //! that falls behind shows in the percentiles (no coordinated omission). Prints success rate

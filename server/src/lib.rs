@@ -118,6 +118,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     buckets: budget::Buckets,
     sign_in_throttle: throttle::SignInThrottle,
+    /// One contact-sync write at a time; see [`App::sync_write_turn`].
+    sync_writes: tokio::sync::Mutex<()>,
 }
 
 /// The running application: repository, outbox, settings. Cheap to clone (shared state).
@@ -150,6 +152,7 @@ impl App {
                 clock: config.clock,
                 buckets: budget::Buckets::new(config.write_budget),
                 sign_in_throttle: throttle::SignInThrottle::new(config.sign_in_limits),
+                sync_writes: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -207,6 +210,15 @@ impl App {
             .sign_in_throttle
             .attempt(account, address, self.now())
             .map_err(api::ApiFailure::TooManyAttempts)
+    }
+
+    /// Waits for this request's turn to write contact-sync data. SQLite lets one writer in at
+    /// a time; without a queue here, concurrent uploads wait inside SQLite's busy handler
+    /// (sleeping up to 100 ms between tries, unfairly) while each holds a pooled connection,
+    /// so under load reads starve for connections too. Queued here (first come, first
+    /// served), writers hold no connection while they wait. Found by `./build.sh load`.
+    pub(crate) async fn sync_write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.sync_writes.lock().await
     }
 
     pub(crate) fn refund_write_budget(&self, person_id: i64, cost: u64) {

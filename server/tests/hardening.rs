@@ -571,3 +571,39 @@ async fn network_search_finds_common_and_rare_words_beyond_the_name_window() {
         .collect();
     assert_eq!(seen, expected);
 }
+
+/// Many allies syncing at once (what `./build.sh load` does at a fixed rate): every batch and
+/// every commit succeeds, and each ally's digest is exactly what it uploaded. Uploads queue for
+/// SQLite's one writer in the server (`App::sync_write_turn`), not inside SQLite's busy handler.
+#[tokio::test]
+async fn concurrent_syncs_from_many_allies_all_land() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    let mut allies = Vec::new();
+    for i in 0..12 {
+        let email = format!("ally{i}@example.org");
+        allies.push(server.sharing_ally("Sales", &email, "Ally").await);
+    }
+    let mut tasks = Vec::new();
+    for (a, ally) in allies.iter().enumerate() {
+        let (server, token) = (server.clone(), ally.token.clone());
+        tasks.push(tokio::spawn(async move {
+            let contacts: Vec<Value> = (0..2_000).map(|i| person(a * 10_000 + i, "x")).collect();
+            sync(&server, &token, contacts).await;
+        }));
+    }
+    for task in tasks {
+        task.await.expect("an ally's sync failed");
+    }
+    for ally in &allies {
+        let digest = server
+            .expect(
+                Method::GET,
+                "/v1/contacts/digest",
+                Some(&ally.token),
+                None,
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(digest["count"], 2_000);
+    }
+}

@@ -53,6 +53,7 @@ pub async fn open(
     ApiJson(request): ApiJson<OpenSyncRequest>,
 ) -> Result<(StatusCode, Json<SyncSession>), ApiFailure> {
     app.spend_write_budget(session.person_id, REQUEST_COST)?;
+    let _turn = app.sync_write_turn().await;
     match app
         .repo()
         .open_sync(session.person_id, request.kind, app.now())
@@ -194,6 +195,7 @@ pub async fn put_batch(
             _ => Err(limited),
         };
     }
+    let turn = app.sync_write_turn().await;
     let outcome = app
         .repo()
         .put_batch(
@@ -207,6 +209,7 @@ pub async fn put_batch(
             app.now(),
         )
         .await;
+    drop(turn);
     let outcome = match outcome {
         Ok(BatchOutcome::Stored { .. }) => return Ok(receipt(session_id, seq, &contacts, false)),
         Ok(outcome) => outcome,
@@ -270,6 +273,7 @@ pub async fn commit(
     ApiJson(request): ApiJson<CommitRequest>,
 ) -> Result<Json<CommitResult>, ApiFailure> {
     app.spend_write_budget(session.person_id, REQUEST_COST)?;
+    let _turn = app.sync_write_turn().await;
     match app
         .repo()
         .commit_sync(
@@ -322,6 +326,7 @@ pub async fn abort(
     Authenticated(session): Authenticated,
     ApiPath(session_id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiFailure> {
+    let _turn = app.sync_write_turn().await;
     match app
         .repo()
         .abort_sync(session.person_id, session_id, app.now())
