@@ -55,9 +55,9 @@ accept() { # link → HTTP status of the Get Started form's answer
 [ "$(accept "$(invite "Conformance Admins" network_admin)")" = 200 ] || { echo "error: accepting the admin invitation failed" >&2; exit 1; }
 [ "$(accept "$(invite "Conformance Allies" ally)")" = 200 ] || { echo "error: accepting the ally invitation failed" >&2; exit 1; }
 
-json_field() { python3 -c "import json,sys; print(eval('json.load(sys.stdin)' + sys.argv[1]))" "$1"; }
 token="$(curl -sf "$base/v1/sessions" -H 'content-type: application/json' \
-  -d "{\"email\":\"$email\",\"password\":\"$password\"}" | json_field "['access_token']")"
+  -d "{\"email\":\"$email\",\"password\":\"$password\"}" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 auth="Authorization: Bearer $token"
 # Sharing on in the allies' network, so that sync sessions open.
 me="$(curl -sf "$base/v1/me" -H "$auth")"

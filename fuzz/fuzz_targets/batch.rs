@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
                 contacts: prepared.contacts.iter().map(|c| c.record.clone()).collect(),
             };
             let replay = prepare_batch(&again).expect("a normalised batch is refused");
-            assert_eq!(replay.body_hash, prepared.body_hash, "replay hashes differently");
+            assert_eq!(
+                replay.body_hash, prepared.body_hash,
+                "replay hashes differently"
+            );
             for (a, b) in prepared.contacts.iter().zip(&replay.contacts) {
                 assert_eq!(a.key, b.key);
                 assert_eq!(a.content_hash, b.content_hash);
