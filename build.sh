@@ -174,11 +174,77 @@ demo() {
   wait "$pid"
 }
 
+# --- hardening: fuzzing ---------------------------------------------------------------------
+
+# cargo fuzz needs a nightly compiler; without one, stable is told to accept nightly flags.
+fuzz_cargo() {
+  if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    cargo +nightly fuzz "$@"
+  else
+    RUSTC_BOOTSTRAP=1 cargo fuzz "$@"
+  fi
+}
+
+# Runs every fuzz target for SECONDS each, seeded from the test fixtures; new inputs go to
+# fuzz/corpus/<target>, crashes to fuzz/artifacts/<target>. Safe Rust: no sanitizer, but debug
+# assertions and overflow checks on.
+fuzz() {
+  local secs="${1:-60}" target seeds log runs summary=""
+  command -v cargo-fuzz >/dev/null || { say "Installing cargo-fuzz"; cargo install --locked cargo-fuzz; }
+  say "Building the fuzz targets"
+  (cd fuzz && fuzz_cargo build -s none -a -O)
+  for target in dash legacy csv batch; do
+    case "$target" in
+      dash|legacy) seeds="$ROOT/tests/fixtures/linkedin" ;;
+      csv) seeds="$ROOT/tests/fixtures/linkedin/csv" ;;
+      batch) seeds="$ROOT/fuzz/seeds/batch" ;;
+    esac
+    mkdir -p "fuzz/corpus/$target"
+    log="$(mktemp)"
+    say "Fuzzing $target for ${secs}s"
+    if ! (cd fuzz && fuzz_cargo run -s none -a -O "$target" "corpus/$target" "$seeds" -- \
+        -max_total_time="$secs" -print_final_stats=1) >"$log" 2>&1; then
+      tail -n 40 "$log"; rm -f "$log"
+      die "fuzz target $target failed (the input is under fuzz/artifacts/$target)"
+    fi
+    runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')"
+    summary+="$target: $runs executions in ${secs}s, no crash"$'\n'
+    rm -f "$log"
+  done
+  say "Fuzzing done"
+  printf '%s' "$summary"
+}
+
+# --- hardening: API conformance ------------------------------------------------------------
+
+# Schemathesis against the debug server (see tools/check-api.sh); Python's venv module first.
+check_api() {
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    say "Installing python3-venv"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  fi
+  cargo build -p allyshare-server
+  tools/check-api.sh "$TARGET_DIR/debug/allyshare-server"
+}
+
+# --- hardening: load -----------------------------------------------------------------------
+
+# The load test (server/examples/load.rs) against the release server, on loopback.
+load() {
+  local secs="${1:-60}"
+  cargo build --release -p allyshare-server --bin allyshare-server --example load
+  "$TARGET_DIR/release/examples/load" "$TARGET_DIR/release/allyshare-server" "$secs"
+}
+
 case "${1:-build}" in
   build) build ;;
   package) package ;;
   test) run_tests ;;
   demo) demo ;;
+  fuzz) fuzz "${2:-60}" ;;
+  check-api) check_api ;;
+  load) load "${2:-60}" ;;
   bench) die "benchmarks are not written yet (see the benchmarks issue)" ;;
   -h|--help|help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try: build, test, package, demo)" ;;

@@ -128,6 +128,15 @@ pub struct SignInRequest {
     pub password: String,
 }
 
+/// `PUT /v1/me/password`: change the password; every session of the person ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
 /// `POST /v1/sessions/refresh`: exchange a refresh token for a new pair of tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

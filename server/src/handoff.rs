@@ -28,7 +28,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::api::{new_token_pair, ApiFailure, ApiJson};
+use crate::api::{new_token_pair, ApiFailure, ApiJson, ClientAddr};
 use crate::db::HandoffRedeem;
 use crate::tokens::{hash_token, looks_like_token, new_token};
 use crate::App;
@@ -149,12 +149,16 @@ pub async fn create_code(
     responses(
         (status = 201, description = "Signed in", body = SessionTokens),
         (status = 400, description = "`invalid_handoff_code`: unknown, expired, used, or the verifier does not match (the code is spent either way); or malformed request", body = ApiError),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`); see `Retry-After`", body = ApiError),
     )
 )]
 pub async fn exchange(
     State(app): State<App>,
+    ClientAddr(address): ClientAddr,
     ApiJson(request): ApiJson<HandoffExchange>,
 ) -> Result<(StatusCode, Json<SessionTokens>), ApiFailure> {
+    // No account is named before the code is redeemed: per address only.
+    app.throttle_sign_in(None, address)?;
     if !looks_like_token(&request.code) || !valid_verifier(&request.verifier) {
         return Err(ApiFailure::InvalidHandoffCode);
     }

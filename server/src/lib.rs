@@ -23,6 +23,7 @@ pub mod html;
 pub mod invite;
 pub mod mail;
 pub mod passwords;
+pub mod throttle;
 pub mod tokens;
 pub mod web;
 
@@ -37,6 +38,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{open_db, Repository, SqliteRepository};
 pub use invite::{InviteError, InviteRequest, Invited};
 pub use passwords::HashCost;
+pub use throttle::SignInLimits;
 
 use mail::{MailError, Mailer};
 use passwords::PasswordHasher;
@@ -71,6 +73,8 @@ pub struct Config {
     /// Most contacts in one sync batch, published in the sync limits (at most the protocol's
     /// [`allyshare_protocol::limits::BATCH_MAX_ITEMS`]).
     pub max_batch_items: u32,
+    /// How fast sign-in attempts may come, per account and per address.
+    pub sign_in_limits: SignInLimits,
 }
 
 impl Config {
@@ -92,6 +96,7 @@ impl Config {
             clock: Arc::new(SystemClock),
             write_budget: WriteBudget::default(),
             max_batch_items: allyshare_protocol::limits::BATCH_MAX_ITEMS as u32,
+            sign_in_limits: SignInLimits::default(),
         }
     }
 }
@@ -117,6 +122,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     buckets: budget::Buckets,
     sync_limits: allyshare_protocol::SyncLimits,
+    sign_in_throttle: throttle::SignInThrottle,
+    /// One contact-sync write at a time; see [`App::sync_write_turn`].
+    sync_writes: tokio::sync::Mutex<()>,
 }
 
 /// The running application: repository, outbox, settings. Cheap to clone (shared state).
@@ -154,6 +162,8 @@ impl App {
                         .clamp(1, allyshare_protocol::limits::BATCH_MAX_ITEMS as u32),
                     ..allyshare_protocol::SyncLimits::default()
                 },
+                sign_in_throttle: throttle::SignInThrottle::new(config.sign_in_limits),
+                sync_writes: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -203,6 +213,28 @@ impl App {
             .buckets
             .spend(person_id, cost, self.now())
             .map_err(api::ApiFailure::RateLimited)
+    }
+
+    /// Spends one sign-in attempt for the account (a normalised email) and the address, or
+    /// fails with how long to wait.
+    pub(crate) fn throttle_sign_in(
+        &self,
+        account: Option<&str>,
+        address: Option<std::net::IpAddr>,
+    ) -> Result<(), api::ApiFailure> {
+        self.inner
+            .sign_in_throttle
+            .attempt(account, address, self.now())
+            .map_err(api::ApiFailure::TooManyAttempts)
+    }
+
+    /// Waits for this request's turn to write contact-sync data. SQLite lets one writer in at
+    /// a time; without a queue here, concurrent uploads wait inside SQLite's busy handler
+    /// (sleeping up to 100 ms between tries, unfairly) while each holds a pooled connection,
+    /// so under load reads starve for connections too. Queued here (first come, first
+    /// served), writers hold no connection while they wait. Found by `./build.sh load`.
+    pub(crate) async fn sync_write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.sync_writes.lock().await
     }
 
     pub(crate) fn refund_write_budget(&self, person_id: i64, cost: u64) {
@@ -322,7 +354,11 @@ pub async fn serve_app(
 ) -> Result<(), ServerError> {
     let hasher = app.hasher().clone();
     tokio::task::spawn_blocking(move || hasher.warm_up());
-    axum::serve(listener, app.router())
+    // The peer address reaches the handlers (sign-in throttling per address).
+    let service = app
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())

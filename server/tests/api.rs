@@ -335,9 +335,15 @@ async fn reordered_duplicate_and_simultaneous_batches_and_commits_land_once() {
     let t = ally.token.as_str();
     let s = server.open_sync(t, "full").await;
     // Last first, then the middle twice.
-    server.batch(t, s, 2, contacts(200..300), StatusCode::OK).await;
-    server.batch(t, s, 1, contacts(100..200), StatusCode::OK).await;
-    server.batch(t, s, 1, contacts(100..200), StatusCode::OK).await;
+    server
+        .batch(t, s, 2, contacts(200..300), StatusCode::OK)
+        .await;
+    server
+        .batch(t, s, 1, contacts(100..200), StatusCode::OK)
+        .await;
+    server
+        .batch(t, s, 1, contacts(100..200), StatusCode::OK)
+        .await;
     // Batch 0 sent twice at once (a retry racing the original): both stored answers agree.
     let (a, b) = tokio::join!(
         server.batch(t, s, 0, contacts(0..100), StatusCode::OK),

@@ -628,6 +628,7 @@ async fn openapi_document_lists_the_api() {
         "POST /v1/intro-asks/{ask_id}/answer",
         "GET /v1/me",
         "DELETE /v1/me",
+        "PUT /v1/me/password",
         "GET /v1/networks/{network_id}/contacts",
         "GET /v1/networks/{network_id}/intro-asks",
         "POST /v1/networks/{network_id}/intro-asks",

@@ -11,8 +11,8 @@
 //! same argon2 effort on both so timing does not tell them apart either.
 
 use allyshare_protocol::{
-    routes, ApiError, ErrorCode, Me, NetworkMembership, RefreshRequest, Role, SessionTokens,
-    SharingRequest, SignInRequest,
+    routes, ApiError, ErrorCode, Me, NetworkMembership, PasswordChange, RefreshRequest, Role,
+    SessionTokens, SharingRequest, SignInRequest,
 };
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -71,6 +71,10 @@ pub enum ApiFailure {
     NotSharing,
     #[error("Too many writes; try again in {0} seconds.")]
     RateLimited(u64),
+    #[error("Too many sign-in attempts; try again in {0} seconds.")]
+    TooManyAttempts(u64),
+    #[error("The current password is incorrect.")]
+    WrongPassword,
     #[error("This sign-in code is not valid any more. Sign in with your email and password.")]
     InvalidHandoffCode,
     #[error(transparent)]
@@ -108,7 +112,10 @@ impl ApiFailure {
             ApiFailure::BatchesMissing(_) => (StatusCode::CONFLICT, ErrorCode::BatchesMissing),
             ApiFailure::SessionClosed(_) => (StatusCode::CONFLICT, ErrorCode::SessionClosed),
             ApiFailure::NotSharing => (StatusCode::CONFLICT, ErrorCode::NotSharing),
-            ApiFailure::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            ApiFailure::RateLimited(_) | ApiFailure::TooManyAttempts(_) => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
+            }
+            ApiFailure::WrongPassword => (StatusCode::FORBIDDEN, ErrorCode::InvalidCredentials),
             ApiFailure::InvalidHandoffCode => {
                 (StatusCode::BAD_REQUEST, ErrorCode::InvalidHandoffCode)
             }
@@ -129,7 +136,7 @@ impl IntoResponse for ApiFailure {
             self.to_string()
         };
         let retry_after = match &self {
-            ApiFailure::RateLimited(secs) => Some(*secs),
+            ApiFailure::RateLimited(secs) | ApiFailure::TooManyAttempts(secs) => Some(*secs),
             _ => None,
         };
         let mut response = (status, Json(ApiError::new(code, message))).into_response();
@@ -225,6 +232,23 @@ pub async fn require_role(
     }
 }
 
+/// The client's address (the TCP peer), when the server was started with connect info.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 /// The session behind a valid `Authorization: Bearer` access token.
 #[derive(Debug, Clone, Copy)]
 pub struct Authenticated(pub SessionRef);
@@ -281,12 +305,15 @@ pub(crate) fn new_token_pair(now: i64) -> (SessionTokens, TokenHashes) {
         (status = 201, description = "Signed in", body = SessionTokens),
         (status = 400, description = "Malformed request", body = ApiError),
         (status = 401, description = "Unknown email or wrong password (`invalid_credentials`)", body = ApiError),
+        (status = 429, description = "Too many attempts for this account or from this address (`rate_limited`, the same for unknown accounts); see `Retry-After`", body = ApiError),
     )
 )]
 pub async fn sign_in(
     State(app): State<App>,
+    ClientAddr(address): ClientAddr,
     ApiJson(request): ApiJson<SignInRequest>,
 ) -> Result<(StatusCode, Json<SessionTokens>), ApiFailure> {
+    app.throttle_sign_in(Some(&crate::db::normalize_email(&request.email)), address)?;
     let person = app.repo().find_person_by_email(&request.email).await?;
     let hasher = app.hasher().clone();
     let password = request.password;
@@ -475,6 +502,62 @@ pub async fn delete_me(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Change the password. Every session of the person ends, this one included (every device
+/// signs in again with the new password); attempts count against sign-in throttling.
+#[utoipa::path(
+    put,
+    path = "/v1/me/password",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; every session has ended"),
+        (status = 400, description = "Malformed request", body = ApiError),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "`invalid_credentials`: the current password is wrong", body = ApiError),
+        (status = 422, description = "The new password is too short, too long or too common", body = ApiError),
+        (status = 429, description = "Too many attempts; see `Retry-After`", body = ApiError),
+    )
+)]
+pub async fn change_password(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ClientAddr(address): ClientAddr,
+    ApiJson(request): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiFailure> {
+    let me = app
+        .repo()
+        .me(session.person_id)
+        .await?
+        .ok_or(ApiFailure::Unauthorized)?;
+    app.throttle_sign_in(Some(&crate::db::normalize_email(&me.person.email)), address)?;
+    crate::passwords::check_new_password(&request.new_password)
+        .map_err(|p| ApiFailure::Unprocessable(p.to_string()))?;
+    let stored = app
+        .repo()
+        .find_person_by_email(&me.person.email)
+        .await?
+        .and_then(|p| p.password_hash);
+    let hasher = app.hasher().clone();
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = request;
+    let new_hash = tokio::task::spawn_blocking(move || {
+        let verified = stored.is_some_and(|hash| hasher.verify(&current_password, &hash));
+        verified.then(|| hasher.hash(&new_password))
+    })
+    .await
+    .map_err(|e| ApiFailure::Internal(format!("password check panicked: {e}")))?;
+    let new_hash = new_hash
+        .ok_or(ApiFailure::WrongPassword)?
+        .map_err(|e| ApiFailure::Internal(e.to_string()))?;
+    app.repo()
+        .change_password(session.person_id, &new_hash)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// This document.
 #[utoipa::path(
     get,
@@ -483,7 +566,7 @@ pub async fn delete_me(
     responses((status = 200, description = "The OpenAPI 3 document of this API", content_type = "application/json"))
 )]
 pub async fn openapi() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    Json(openapi_document()).into_response()
 }
 
 async fn api_not_found() -> ApiFailure {
@@ -520,6 +603,150 @@ impl Modify for BearerSecurity {
     }
 }
 
+/// Answers every operation can give for a reason of the framework rather than its own: a path
+/// id that is not a number (or out of range) is 404 (see [`ApiPath`]); a body or query string
+/// that does not decode is 400 (see [`ApiJson`], [`ApiQuery`]). Listed on every operation
+/// concerned so that clients, and Schemathesis (`./build.sh check-api`), find them documented.
+struct CommonAnswers;
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let answer = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let in_path = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let in_query = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let responses = &mut op.responses.responses;
+                if in_path && !responses.contains_key("404") {
+                    responses.insert(
+                        "404".into(),
+                        answer("A path parameter that is not a valid id").into(),
+                    );
+                }
+                if (in_query || op.request_body.is_some()) && !responses.contains_key("400") {
+                    responses.insert(
+                        "400".into(),
+                        answer("Malformed request (body or query string)").into(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// OpenAPI links from the answers that create something to the operations on it (the ids a
+/// client takes from one answer into the next request): they document the flows, and let
+/// Schemathesis's stateful phase chain them. Added to the serialised document because utoipa
+/// 5 writes a link's `operationId` as `operation_id`.
+fn add_links(doc: &mut serde_json::Value) {
+    // (path, method, status, link name, target operation id, {parameter: expression})
+    let links = [
+        (
+            "/v1/sync/sessions",
+            "post",
+            "201",
+            "PutBatch",
+            "put_batch",
+            serde_json::json!({"session_id": "$response.body#/id", "seq": 0}),
+        ),
+        (
+            "/v1/sync/sessions",
+            "post",
+            "201",
+            "Commit",
+            "commit",
+            serde_json::json!({"session_id": "$response.body#/id"}),
+        ),
+        (
+            "/v1/sync/sessions",
+            "post",
+            "201",
+            "Abort",
+            "abort",
+            serde_json::json!({"session_id": "$response.body#/id"}),
+        ),
+        (
+            "/v1/sync/sessions/{session_id}/batches/{seq}",
+            "put",
+            "200",
+            "Commit",
+            "commit",
+            serde_json::json!({"session_id": "$response.body#/session_id"}),
+        ),
+        (
+            "/v1/networks/{network_id}/invitations",
+            "post",
+            "201",
+            "Revoke",
+            "revoke",
+            serde_json::json!({"network_id": "$response.body#/network_id", "invitation_id": "$response.body#/id"}),
+        ),
+        (
+            "/v1/networks/{network_id}/invitations",
+            "post",
+            "201",
+            "Resend",
+            "resend",
+            serde_json::json!({"network_id": "$response.body#/network_id", "invitation_id": "$response.body#/id"}),
+        ),
+        (
+            "/v1/networks/{network_id}/intro-asks",
+            "post",
+            "201",
+            "Answer",
+            "answer_ask",
+            serde_json::json!({"ask_id": "$response.body#/id"}),
+        ),
+    ];
+    for (path, method, status, name, target, parameters) in links {
+        let Some(response) = doc
+            .pointer_mut(&format!(
+                "/paths/{}/{method}/responses/{status}",
+                path.replace('/', "~1")
+            ))
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        let all = response
+            .entry("links")
+            .or_insert_with(|| serde_json::json!({}));
+        all[name] = serde_json::json!({"operationId": target, "parameters": parameters});
+    }
+}
+
+/// The OpenAPI document served at `/v1/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    add_links(&mut doc);
+    doc
+}
+
 /// The OpenAPI document, generated from the protocol types and the handlers above.
 #[derive(OpenApi)]
 #[openapi(
@@ -536,6 +763,7 @@ impl Modify for BearerSecurity {
         sign_out,
         me,
         delete_me,
+        change_password,
         set_sharing,
         leave_network,
         sync::limits,
@@ -557,7 +785,7 @@ impl Modify for BearerSecurity {
         openapi
     ),
     components(schemas(ApiError, ErrorCode, allyshare_protocol::HandoffCodeRequest, allyshare_protocol::HandoffCode)),
-    modifiers(&BearerSecurity),
+    modifiers(&BearerSecurity, &CommonAnswers),
     tags(
         (name = "sessions", description = "Signing in and out, refreshing tokens"),
         (name = "me", description = "The signed-in person, sharing, leaving, deleting the account"),
@@ -578,6 +806,7 @@ pub fn routes() -> Router<App> {
         .route("/sessions/handoff", post(crate::handoff::exchange))
         .route("/sessions/current", delete(sign_out))
         .route("/me", get(me).delete(delete_me))
+        .route("/me/password", put(change_password))
         .route("/networks/{network_id}/sharing", put(set_sharing))
         .route("/networks/{network_id}/membership", delete(leave_network))
         .route("/openapi.json", get(openapi))

@@ -33,6 +33,7 @@ pub struct ContactsParams {
     pub cursor: Option<String>,
     /// Rows per page, 1 to 100 (default 50).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 

@@ -5,7 +5,7 @@
 //! are idempotent by (session, seq): the same contacts again get the stored receipt (even
 //! after a restart), different contacts under a used number get 422 `batch_conflict`.
 
-use allyshare_protocol::limits::{BATCH_MAX_BYTES, SYNC_MAX_BATCHES};
+use allyshare_protocol::limits::{BATCH_MAX_BYTES, BATCH_MAX_ITEMS, SYNC_MAX_BATCHES};
 use allyshare_protocol::{
     ApiError, BatchReceipt, CommitRequest, CommitResult, ContactBatch, ContactDigest,
     OpenSyncRequest, SyncLimits, SyncSession,
@@ -53,6 +53,7 @@ pub async fn open(
     ApiJson(request): ApiJson<OpenSyncRequest>,
 ) -> Result<(StatusCode, Json<SyncSession>), ApiFailure> {
     app.spend_write_budget(session.person_id, REQUEST_COST)?;
+    let _turn = app.sync_write_turn().await;
     match app
         .repo()
         .open_sync(session.person_id, request.kind, app.now())
@@ -75,32 +76,77 @@ pub async fn open(
     }
 }
 
-/// Validates and normalises a batch, and computes its canonical hash.
-fn prepare(
-    batch: &ContactBatch,
-    max_items: usize,
-) -> Result<(Vec<StoredContact>, String), ApiFailure> {
-    if batch.contacts.len() > max_items {
-        return Err(ApiFailure::LimitExceeded(format!(
-            "A batch carries at most {max_items} contacts; this one has {}.",
-            batch.contacts.len()
-        )));
+/// Why a batch body is refused before it reaches the database.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BatchError {
+    /// Not JSON, or not a `ContactBatch` (unknown fields included).
+    #[error("{0}")]
+    Malformed(String),
+    /// More contacts than a batch may carry.
+    #[error("A batch carries at most {max} contacts; this one has {items}.")]
+    TooManyItems { items: usize, max: usize },
+    /// One contact's field is invalid (`contacts[i].field: why`).
+    #[error("{0}")]
+    InvalidContact(String),
+    /// The normalised contacts could not be serialised for hashing (a server bug).
+    #[error("serialising a batch: {0}")]
+    Canonical(String),
+}
+
+impl From<BatchError> for ApiFailure {
+    fn from(e: BatchError) -> Self {
+        match e {
+            BatchError::Malformed(m) => ApiFailure::InvalidRequest(m),
+            BatchError::TooManyItems { .. } => ApiFailure::LimitExceeded(e.to_string()),
+            BatchError::InvalidContact(m) => ApiFailure::Unprocessable(m),
+            BatchError::Canonical(_) => ApiFailure::Internal(e.to_string()),
+        }
     }
-    let mut stored = Vec::with_capacity(batch.contacts.len());
+}
+
+/// A validated batch: its contacts normalised, and the hash that makes uploads idempotent.
+#[derive(Debug, Clone)]
+pub struct PreparedBatch {
+    pub contacts: Vec<StoredContact>,
+    /// SHA-256 (hex) of the normalised contacts' JSON.
+    pub body_hash: String,
+}
+
+/// Decodes a batch body as the handler's JSON extractor does (`deny_unknown_fields`), then
+/// validates it. A plain function, so that the fuzz target exercises exactly what the server
+/// runs on an untrusted body.
+pub fn decode_batch(body: &[u8]) -> Result<PreparedBatch, BatchError> {
+    let batch: ContactBatch =
+        serde_json::from_slice(body).map_err(|e| BatchError::Malformed(e.to_string()))?;
+    prepare_batch(&batch, BATCH_MAX_ITEMS)
+}
+
+/// Validates and normalises a batch of at most `max_items` contacts (this server's published
+/// limit), and computes its canonical hash.
+pub fn prepare_batch(batch: &ContactBatch, max_items: usize) -> Result<PreparedBatch, BatchError> {
+    if batch.contacts.len() > max_items {
+        return Err(BatchError::TooManyItems {
+            items: batch.contacts.len(),
+            max: max_items,
+        });
+    }
+    let mut contacts = Vec::with_capacity(batch.contacts.len());
     for (i, contact) in batch.contacts.iter().enumerate() {
         let contact = StoredContact::new(contact)
-            .map_err(|p| ApiFailure::Unprocessable(format!("contacts[{i}].{p}")))?;
-        stored.push(contact);
+            .map_err(|p| BatchError::InvalidContact(format!("contacts[{i}].{p}")))?;
+        contacts.push(contact);
     }
     let canonical: Vec<&allyshare_protocol::ContactRecord> =
-        stored.iter().map(|c| &c.record).collect();
-    let json = serde_json::to_vec(&canonical)
-        .map_err(|e| ApiFailure::Internal(format!("serialising a batch: {e}")))?;
-    let hash = Sha256::digest(&json)
+        contacts.iter().map(|c| &c.record).collect();
+    let json = serde_json::to_vec(&canonical).map_err(|e| BatchError::Canonical(e.to_string()))?;
+    let body_hash = Sha256::digest(&json)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    Ok((stored, hash))
+    Ok(PreparedBatch {
+        contacts,
+        body_hash,
+    })
 }
 
 /// Upload batch `seq` of a session (`0, 1, 2, …`). Idempotent: the same contacts again get the
@@ -112,7 +158,7 @@ fn prepare(
     security(("bearer" = [])),
     params(
         ("session_id" = i64, Path, description = "The sync session"),
-        ("seq" = u32, Path, description = "The batch number, from 0"),
+        ("seq" = u32, Path, description = "The batch number, from 0", maximum = 999),
     ),
     request_body = ContactBatch,
     responses(
@@ -137,7 +183,10 @@ pub async fn put_batch(
             "A session has at most {SYNC_MAX_BATCHES} batches."
         )));
     }
-    let (contacts, body_hash) = prepare(&batch, app.sync_limits().max_batch_items as usize)?;
+    let PreparedBatch {
+        contacts,
+        body_hash,
+    } = prepare_batch(&batch, app.sync_limits().max_batch_items as usize)?;
     let cost = REQUEST_COST + contacts.len() as u64;
     if let Err(limited) = app.spend_write_budget(session.person_id, cost) {
         // A replay does no work, so it is answered even when the budget is spent.
@@ -150,6 +199,7 @@ pub async fn put_batch(
             _ => Err(limited),
         };
     }
+    let turn = app.sync_write_turn().await;
     let outcome = app
         .repo()
         .put_batch(
@@ -163,6 +213,7 @@ pub async fn put_batch(
             app.now(),
         )
         .await;
+    drop(turn);
     let outcome = match outcome {
         Ok(BatchOutcome::Stored { .. }) => return Ok(receipt(session_id, seq, &contacts, false)),
         Ok(outcome) => outcome,
@@ -226,6 +277,7 @@ pub async fn commit(
     ApiJson(request): ApiJson<CommitRequest>,
 ) -> Result<Json<CommitResult>, ApiFailure> {
     app.spend_write_budget(session.person_id, REQUEST_COST)?;
+    let _turn = app.sync_write_turn().await;
     match app
         .repo()
         .commit_sync(
@@ -278,6 +330,7 @@ pub async fn abort(
     Authenticated(session): Authenticated,
     ApiPath(session_id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiFailure> {
+    let _turn = app.sync_write_turn().await;
     match app
         .repo()
         .abort_sync(session.person_id, session_id, app.now())

@@ -287,6 +287,10 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// grants and every session (so every token stops working at once).
     async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError>;
 
+    /// Sets a new password hash and ends every session of the person (every token, every
+    /// pending hand-off grant), at once. Returns how many sessions were still live.
+    async fn change_password(&self, person_id: i64, password_hash: &str) -> Result<u64, RepoError>;
+
     /// Opens a sync session (aborting the person's expired ones first).
     async fn open_sync(
         &self,
@@ -1059,6 +1063,27 @@ impl Repository for SqliteRepository {
             .rows_affected()
             > 0;
         Ok(deleted)
+    }
+
+    async fn change_password(&self, person_id: i64, password_hash: &str) -> Result<u64, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE people SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+        let ended =
+            sqlx::query("UPDATE sessions SET revoked = 1 WHERE person_id = ? AND revoked = 0")
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        sqlx::query("DELETE FROM handoff_grants WHERE person_id = ?")
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
     async fn open_sync(

@@ -24,38 +24,124 @@ fn like_escape(s: &str) -> String {
     out
 }
 
+/// How many entries of the name index the first plan of [`list_contacts`] walks at most.
+const NAME_WINDOW: i64 = 20_000;
+
+/// Which way [`visible_rows`] finds the page.
+enum Plan<'a> {
+    /// Walk the name index from the cursor (up to this (sort name, key) when given) and stop
+    /// at the first `limit + 1` visible rows: no sort, fast when matches are common.
+    ByName(Option<&'a (String, String)>),
+    /// Every contact of the network's sharing allies, filtered, then the first `limit + 1`
+    /// by name: one pass over the network, fast when matches are rare.
+    ByAlly,
+}
+
+/// The page's rows (`limit + 1` at most): per key, the row of the ally who updated it last
+/// (then the lowest person id) among the rows matching the search, after the cursor.
+async fn visible_rows(
+    pool: &SqlitePool,
+    network_id: i64,
+    query: &ContactQuery,
+    plan: Plan<'_>,
+) -> Result<Vec<sqlx::sqlite::SqliteRow>, RepoError> {
+    let words: Vec<String> = query
+        .search
+        .split_whitespace()
+        .map(|w| format!("%{}%", like_escape(&w.to_lowercase())))
+        .collect();
+    let mut b = QueryBuilder::<Sqlite>::new("SELECT c.* FROM ");
+    // CROSS JOIN fixes the loop order (SQLite's rule), so each plan is the one named.
+    match plan {
+        Plan::ByName(_) => b.push(
+            "contacts c INDEXED BY contacts_by_name
+             CROSS JOIN memberships m ON m.person_id = c.person_id
+             WHERE m.network_id = ",
+        ),
+        Plan::ByAlly => b.push(
+            "memberships m CROSS JOIN contacts c ON c.person_id = m.person_id
+             WHERE m.network_id = ",
+        ),
+    };
+    b.push_bind(network_id)
+        .push(" AND m.role = 'ally' AND m.sharing = 1");
+    for word in &words {
+        b.push(" AND c.search_text LIKE ")
+            .push_bind(word.clone())
+            .push(" ESCAPE '\\'");
+    }
+    if let Some((name, key)) = &query.after {
+        b.push(" AND (c.sort_name, c.key) > (")
+            .push_bind(name.clone())
+            .push(", ")
+            .push_bind(key.clone())
+            .push(")");
+    }
+    if let Plan::ByName(Some((name, key))) = plan {
+        b.push(" AND (c.sort_name, c.key) <= (")
+            .push_bind(name.clone())
+            .push(", ")
+            .push_bind(key.clone())
+            .push(")");
+    }
+    // Not the winner if another sharing ally's matching row for the key is newer (or as
+    // new, from a lower person id).
+    b.push(
+        " AND NOT EXISTS (
+           SELECT 1 FROM contacts c2 JOIN memberships m2 ON m2.person_id = c2.person_id
+           WHERE c2.key = c.key AND c2.person_id != c.person_id
+             AND m2.network_id = ",
+    )
+    .push_bind(network_id)
+    .push(
+        " AND m2.role = 'ally' AND m2.sharing = 1
+             AND (c2.updated_at > c.updated_at
+                  OR (c2.updated_at = c.updated_at AND c2.person_id < c.person_id))",
+    );
+    for word in &words {
+        b.push(" AND c2.search_text LIKE ")
+            .push_bind(word.clone())
+            .push(" ESCAPE '\\'");
+    }
+    b.push(") ORDER BY c.sort_name, c.key LIMIT ")
+        .push_bind(query.limit as i64 + 1);
+    Ok(b.build().fetch_all(pool).await?)
+}
+
 /// One page of the network's contacts, one row per key, ordered by (sort name, key); with the
 /// sort position of the last row, for the next cursor.
+///
+/// Two plans, because a search for a common word and one for a rare word want opposite ones
+/// (no full-text index): first the name order over a window of [`NAME_WINDOW`] index entries,
+/// which finds a page of common matches at once; when the window holds less than a page,
+/// one pass over the network's contacts.
 pub async fn list_contacts(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
 ) -> Result<(Vec<NetworkContact>, Option<(String, String)>), RepoError> {
     let mut b = QueryBuilder::<Sqlite>::new(
-        "WITH visible AS (
-           SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.key
-                                          ORDER BY c.updated_at DESC, c.person_id) AS rn
-           FROM contacts c JOIN memberships m ON m.person_id = c.person_id
-           WHERE m.network_id = ",
+        "SELECT sort_name, key FROM contacts INDEXED BY contacts_by_name",
     );
-    b.push_bind(network_id)
-        .push(" AND m.role = 'ally' AND m.sharing = 1");
-    for word in query.search.split_whitespace() {
-        b.push(" AND c.search_text LIKE ")
-            .push_bind(format!("%{}%", like_escape(&word.to_lowercase())))
-            .push(" ESCAPE '\\'");
-    }
-    b.push(") SELECT * FROM visible WHERE rn = 1");
     if let Some((name, key)) = &query.after {
-        b.push(" AND (sort_name, key) > (")
+        b.push(" WHERE (sort_name, key) > (")
             .push_bind(name.clone())
             .push(", ")
             .push_bind(key.clone())
             .push(")");
     }
-    b.push(" ORDER BY sort_name, key LIMIT ")
-        .push_bind(query.limit as i64 + 1);
-    let rows = b.build().fetch_all(pool).await?;
+    b.push(" ORDER BY sort_name, key LIMIT 1 OFFSET ")
+        .push_bind(NAME_WINDOW);
+    let window_end: Option<(String, String)> = b
+        .build()
+        .fetch_optional(pool)
+        .await?
+        .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
+        .transpose()?;
+    let mut rows = visible_rows(pool, network_id, query, Plan::ByName(window_end.as_ref())).await?;
+    if rows.len() <= query.limit && window_end.is_some() {
+        rows = visible_rows(pool, network_id, query, Plan::ByAlly).await?;
+    }
     let more = rows.len() > query.limit;
     let mut page = Vec::with_capacity(rows.len().min(query.limit));
     let mut last = None;
