@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod bench;
 pub mod contact_list;
 pub mod contacts;
 pub mod export;
@@ -31,8 +32,6 @@ pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
 pub mod background;
-#[cfg(target_arch = "wasm32")]
-pub mod bench;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(target_arch = "wasm32")]

@@ -2,7 +2,9 @@
 //! HTTP on loopback to a server on a fresh SQLite file, then commits; then the same again as a
 //! second full sync where nothing changed.
 //!
-//! `cargo run --release -p allyshare-server --example ingest`
+//! `cargo run --release -p allyshare-server --example ingest [-- --json]`
+//!
+//! With `--json` each round is also printed as one JSON line (read by `./build.sh bench`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -31,6 +33,7 @@ fn contact(i: usize) -> ContactRecord {
 
 #[tokio::main]
 async fn main() {
+    let json_lines = std::env::args().any(|a| a == "--json");
     let dir = tempfile::tempdir().expect("temp dir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -146,5 +149,17 @@ async fn main() {
             result["added"],
             result["unchanged"],
         );
+        if json_lines {
+            println!(
+                "{}",
+                json!({
+                    "round": round,
+                    "contacts": TOTAL,
+                    "upload_s": uploaded.as_secs_f64(),
+                    "total_s": total.as_secs_f64(),
+                    "contacts_per_s": TOTAL as f64 / total.as_secs_f64(),
+                })
+            );
+        }
     }
 }
