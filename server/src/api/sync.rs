@@ -75,6 +75,20 @@ pub async fn open(
     }
 }
 
+/// An `io::Write` that feeds a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Validates and normalises a batch, and computes its canonical hash.
 fn prepare(batch: &ContactBatch) -> Result<(Vec<StoredContact>, String), ApiFailure> {
     if batch.contacts.len() > BATCH_MAX_ITEMS {
@@ -91,9 +105,13 @@ fn prepare(batch: &ContactBatch) -> Result<(Vec<StoredContact>, String), ApiFail
     }
     let canonical: Vec<&allyshare_protocol::ContactRecord> =
         stored.iter().map(|c| &c.record).collect();
-    let json = serde_json::to_vec(&canonical)
+    // Serialised straight into the hasher: no copy of the batch is kept.
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, &canonical)
         .map_err(|e| ApiFailure::Internal(format!("serialising a batch: {e}")))?;
-    let hash = Sha256::digest(&json)
+    let hash = hasher
+        .0
+        .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();

@@ -557,7 +557,14 @@ pub async fn open_db(path: &Path) -> Result<SqliteRepository, RepoError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // Throughput (a full sync of 30,000 contacts stages and then copies ~20 MB of rows):
+        // SQLite's default 2 MB page cache made every batch and the commit re-read pages with
+        // a pread(2) each. Map the file instead, and give each connection a larger cache; both
+        // are only as big as the database actually is.
+        .pragma("mmap_size", "268435456")
+        .pragma("cache_size", "-32768")
+        .pragma("temp_store", "memory");
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
