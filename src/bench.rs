@@ -67,7 +67,7 @@ impl DeltaFixture {
     /// What the worker does before an upload: the records to share, planned against the ledger.
     /// Returns how many contacts the delta uploads.
     pub fn run(&self) -> u32 {
-        let (records, _) = contact_list::records_to_share(&self.list, &self.excluded);
+        let records = sync::records_for(SyncKind::Delta, &self.list, &self.excluded, &self.ledger);
         sync::plan(
             SyncKind::Delta,
             &records,

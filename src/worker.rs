@@ -831,8 +831,8 @@ impl<P: Platform> Worker<P> {
             // Once per read: the total is for the progress bar only. An incremental read asks
             // for it only once it goes past its first page, so a routine sync that finds
             // nothing new costs LinkedIn exactly one request.
-            let wants_total = job.mode == ReadMode::Full
-                || (job.next_start > 0 && job.state != ReadState::Done);
+            let wants_total =
+                job.mode == ReadMode::Full || (job.next_start > 0 && job.state != ReadState::Done);
             if !asked_total && wants_total {
                 asked_total = true;
                 let request = summary::request(&settings, &session);
@@ -978,7 +978,6 @@ impl<P: Platform> Worker<P> {
         let excluded: HashSet<String> = store::load(self.store(), keys::EXCLUDED)
             .await?
             .unwrap_or_default();
-        let (records, _refused) = contact_list::records_to_share(&list, &excluded);
         let ledger: Ledger = store::load(self.store(), keys::LEDGER)
             .await?
             .unwrap_or_default();
@@ -990,6 +989,7 @@ impl<P: Platform> Worker<P> {
         } else {
             allyshare_protocol::SyncKind::Delta
         };
+        let records = sync::records_for(sync_kind, &list, &excluded, &ledger);
         let limits = allyshare_protocol::SyncLimits::default();
         let Some(plan) = sync::plan(sync_kind, &records, &ledger, &limits) else {
             store::forget(self.store(), keys::UPLOAD).await?;

@@ -6,6 +6,7 @@
 //
 //   ./build.sh bench            (builds what it needs, then runs this)
 //   node tests/e2e/bench.mjs --out bench/results.json [--rounds 7] [--sync-runs 1]
+//   node tests/e2e/bench.mjs --page-only      (parse, CSV and delta only; nothing written)
 //
 // Environment (build.sh sets it): ALLYSHARE_SERVER_BIN (the release server), ALLYSHARE_DIST,
 // CHROMIUM_BIN, BENCH_INGEST_BIN (the release `ingest` example), BENCH_PACKAGE_ZIP (the store zip).
@@ -321,6 +322,12 @@ log('sizes');
 const size = await sizes();
 log(`in a page: parse, CSV and delta of ${N} (${ROUNDS} rounds)`);
 const page = await inPage();
+if (process.argv.includes('--page-only')) {
+  // A developer's shortcut: only the in-page figures, printed, nothing written.
+  const ms = Object.fromEntries(Object.entries(page.ms).map(([k, v]) => [k, round(median(v))]));
+  console.log(JSON.stringify({ ...size, ...ms }, null, 2));
+  process.exit(0);
+}
 log('ingest (release server example)');
 const ingestRates = await ingest();
 log(`the extension: first sync of ${N} (${SYNC_RUNS} run(s)), routine sync, popup, worker cold start`);
