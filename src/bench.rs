@@ -78,7 +78,7 @@ impl DeltaFixture {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
 mod exports {
     use wasm_bindgen::prelude::*;
 

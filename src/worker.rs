@@ -828,11 +828,12 @@ impl<P: Platform> Worker<P> {
                 .await?;
                 return Ok(Outcome::NeedsAlly);
             };
-            // Once per read: the total is for the progress bar only. An incremental read asks
-            // for it only once it goes past its first page, so a routine sync that finds
-            // nothing new costs LinkedIn exactly one request.
-            let wants_total =
-                job.mode == ReadMode::Full || (job.next_start > 0 && job.state != ReadState::Done);
+            // Once per read: the total is for the progress bar only. An incremental read of a
+            // list we already hold asks for it only once it goes past its first page, so a
+            // routine sync that finds nothing new costs LinkedIn exactly one request.
+            let wants_total = job.mode == ReadMode::Full
+                || list.is_empty()
+                || (job.next_start > 0 && job.state != ReadState::Done);
             if !asked_total && wants_total {
                 asked_total = true;
                 let request = summary::request(&settings, &session);

@@ -51,20 +51,31 @@ const median = (xs) => {
 const round = (x, digits = 1) => Number(x.toFixed(digits));
 const log = (...a) => console.error('bench:', ...a);
 
-if (!existsSync(join(DIST, 'pkg', 'allyshare_bg.wasm'))) {
+if (!existsSync(join(DIST, 'pkg', 'worker_bg.wasm'))) {
   console.error(`no wasm build in ${DIST}/pkg: run ./build.sh first`);
   process.exit(2);
 }
 
 // --- sizes ---------------------------------------------------------------------------------
 
+// The wasm figures are those of the larger bundle: the most any one context (the service
+// worker, or a page) fetches and compiles. Both bundles are listed in the table.
+const BUNDLES = ['worker', 'pages'];
 async function sizes() {
-  const wasm = await readFile(join(DIST, 'pkg', 'allyshare_bg.wasm'));
+  const bundles = {};
+  for (const name of BUNDLES) {
+    const wasm = await readFile(join(DIST, 'pkg', `${name}_bg.wasm`));
+    bundles[name] = { raw: wasm.length, gzip: gzipSync(wasm, { level: 9 }).length };
+  }
+  const largest = Object.values(bundles).reduce((a, b) => (b.gzip > a.gzip ? b : a));
   const zip = process.env.BENCH_PACKAGE_ZIP;
   return {
-    wasm_raw_bytes: wasm.length,
-    wasm_gzip_bytes: gzipSync(wasm, { level: 9 }).length,
-    package_zip_bytes: zip ? (await stat(zip)).size : NaN,
+    figures: {
+      wasm_raw_bytes: largest.raw,
+      wasm_gzip_bytes: largest.gzip,
+      package_zip_bytes: zip ? (await stat(zip)).size : NaN,
+    },
+    bundles,
   };
 }
 
@@ -102,7 +113,7 @@ async function inPage() {
 
 // Runs inside Chromium (serialised by Playwright: self-contained).
 async function inPageBenchmarks({ seed, connections, size, rounds }) {
-  const wasm = await import('/pkg/allyshare.js');
+  const wasm = await import('/pkg/worker.js');
   await wasm.default();
   const { Synthetic } = await import('/synthetic.mjs');
   const s = new Synthetic(seed, connections);
@@ -325,7 +336,7 @@ const page = await inPage();
 if (process.argv.includes('--page-only')) {
   // A developer's shortcut: only the in-page figures, printed, nothing written.
   const ms = Object.fromEntries(Object.entries(page.ms).map(([k, v]) => [k, round(median(v))]));
-  console.log(JSON.stringify({ ...size, ...ms }, null, 2));
+  console.log(JSON.stringify({ ...size.figures, bundles: size.bundles, ...ms }, null, 2));
   process.exit(0);
 }
 log('ingest (release server example)');
@@ -334,7 +345,7 @@ log(`the extension: first sync of ${N} (${SYNC_RUNS} run(s)), routine sync, popu
 const ext = await extension();
 
 const results = {
-  ...size,
+  ...size.figures,
   worker_cold_start_ms: round(median(ext.cold)),
   popup_ready_ms: round(median(ext.popup)),
   parse_30k_wasm_ms: round(median(page.ms.wasm)),
@@ -352,8 +363,10 @@ await writeFile(OUT, `${JSON.stringify(results, null, 2)}\n`);
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
 const chrome = page.userAgent.match(/Chrome\/(\S+)/)?.[1];
 const rows = [
-  ['wasm size (raw)', kb(results.wasm_raw_bytes), 'report'],
-  ['wasm size (gzip -9)', kb(results.wasm_gzip_bytes), '≤ 150 KB', results.wasm_gzip_bytes <= 150 * 1024],
+  ...BUNDLES.map((name) => [`wasm ${name} bundle (raw / gzip -9)`,
+    `${kb(size.bundles[name].raw)} / ${kb(size.bundles[name].gzip)}`, 'report']),
+  ['wasm size, larger bundle (raw)', kb(results.wasm_raw_bytes), 'report'],
+  ['wasm size, larger bundle (gzip -9)', kb(results.wasm_gzip_bytes), '≤ 150 KB', results.wasm_gzip_bytes <= 150 * 1024],
   ['store package (zip)', kb(results.package_zip_bytes), 'report'],
   ['worker cold start', `${results.worker_cold_start_ms} ms`, '≤ 50 ms', results.worker_cold_start_ms <= 50],
   ['popup ready', `${results.popup_ready_ms} ms`, '≤ 100 ms', results.popup_ready_ms <= 100],
