@@ -12,6 +12,10 @@
 //! - [`worker`]: the service worker's state owner, generic over those traits: it turns page intents
 //!   into backend calls and keeps the session.
 //! - `browser`, `background`, `ui` (wasm only): the thin layer that touches `chrome.*` and the DOM.
+//!   The wasm is built twice (Cargo features `worker` and `pages`, both on by default): the
+//!   service worker's bundle exports only `background`'s entry points, the pages' bundle only
+//!   `ui`'s, so each context loads only the code it runs.
+//! - [`bench`]: the fixtures `./build.sh bench` times in the browser (nothing else calls them).
 
 pub mod api;
 pub mod auth;
