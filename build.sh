@@ -5,6 +5,10 @@
 #   ./build.sh test       run every test layer (native, wasm in headless Chromium, end to end)
 #   ./build.sh package    the Chrome Web Store zip (no development key)
 #   ./build.sh demo       the whole system on this machine: server, invitation, extension
+#   ./build.sh bench      the benchmarks: prints a table, writes bench/results.json
+#   ./build.sh fuzz [S]   cargo fuzz on the parsers and the batch decoding, S seconds each
+#   ./build.sh check-api  Schemathesis against the reference server's OpenAPI document
+#   ./build.sh load [S]   a load test of the release server on loopback, S seconds
 #
 # Environment:
 #   ALLYSHARE_BACKEND_URL  the backend the build talks to by default (http://127.0.0.1:8787)
@@ -86,27 +90,30 @@ build() {
   ensure_wasm_target
   ensure_wasm_bindgen
   ensure_npm_packages
-  say "Building the wasm core (profile wasm, backend $ALLYSHARE_BACKEND_URL)"
-  cargo build --lib --profile wasm --target "$WASM_TARGET"
   rm -rf dist
   mkdir -p dist/pkg
-  # No name or producers sections: a third of the file, useless to allies.
-  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-    --out-dir dist/pkg \
-    "$TARGET_DIR/$WASM_TARGET/wasm/allyshare.wasm"
+  # Two bundles (Cargo features): the service worker's (dist/pkg/worker.js) and the pages'
+  # (dist/pkg/pages.js). Each context loads only its own, so each compiles about half.
+  local bundle
+  for bundle in worker pages; do
+    say "Building the wasm core: the $bundle bundle (profile wasm, backend $ALLYSHARE_BACKEND_URL)"
+    cargo build --lib --profile wasm --target "$WASM_TARGET" --no-default-features --features "$bundle"
+    # No name or producers sections: a third of the file, useless to allies.
+    wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+      --out-dir dist/pkg --out-name "$bundle" \
+      "$TARGET_DIR/$WASM_TARGET/wasm/allyshare.wasm"
+  done
   cp -R extension/. dist/
   sed "s|\"@BACKEND_ORIGIN@\"|$(backend_host_permissions)|g" manifest.json > dist/manifest.json
-  local raw gz
-  raw=$(wc -c < dist/pkg/allyshare_bg.wasm)
-  gz=$(gzip -9 -c dist/pkg/allyshare_bg.wasm | wc -c)
   say "dist/ is ready: chrome://extensions → Developer mode → Load unpacked → $ROOT/dist"
-  echo "wasm size: $raw bytes raw, $gz bytes gzipped"
+  for bundle in worker pages; do
+    echo "wasm size ($bundle): $(wc -c < "dist/pkg/${bundle}_bg.wasm") bytes raw, $(gzip -9 -c "dist/pkg/${bundle}_bg.wasm" | wc -c) bytes gzipped"
+  done
 }
 
-package() {
-  build
-  local version staging zip
-  version="$(node -p "require('./manifest.json').version")"
+# The store zip of dist/ at $1: the development key removed.
+store_zip() {
+  local zip="$1" staging
   staging="$(mktemp -d)"
   cp -R dist/. "$staging/"
   # The store assigns the id: the development key must not ship.
@@ -114,10 +121,17 @@ package() {
     const fs = require("fs"), p = process.argv[1];
     const m = JSON.parse(fs.readFileSync(p, "utf8")); delete m.key;
     fs.writeFileSync(p, JSON.stringify(m, null, 2) + "\n");' "$staging/manifest.json"
-  zip="$ROOT/allyshare-$version.zip"
   rm -f "$zip"
   (cd "$staging" && python3 -m zipfile -c "$zip" ./*)
   rm -rf "$staging"
+}
+
+package() {
+  build
+  local version zip
+  version="$(node -p "require('./manifest.json').version")"
+  zip="$ROOT/allyshare-$version.zip"
+  store_zip "$zip"
   say "Chrome Web Store package: $zip ($(wc -c < "$zip") bytes)"
   case "$ALLYSHARE_BACKEND_URL" in
     http://*) echo "warning: this package talks to $ALLYSHARE_BACKEND_URL; set ALLYSHARE_BACKEND_URL for a store build" >&2 ;;
@@ -140,6 +154,28 @@ run_tests() {
   ALLYSHARE_DIST="$ROOT/dist" \
   CHROMIUM_BIN="$(command -v chromium)" \
     node --test --test-concurrency=1 "$E2E_DIR"/*.test.mjs
+}
+
+# --- bench --------------------------------------------------------------------------------
+
+# Everything is built as it ships (the wasm profile, the release server); the figures come
+# from tests/e2e/bench.mjs. Not part of `test`: goals are checked in figures, not timed tests.
+bench() {
+  ensure_chromium
+  build
+  local zip
+  zip="$(mktemp -d)/allyshare.zip"
+  store_zip "$zip"
+  say "Building the release server and its ingest benchmark"
+  cargo build --release -p allyshare-server --bin allyshare-server --example ingest
+  say "Running the benchmarks (a few minutes)"
+  ALLYSHARE_SERVER_BIN="$TARGET_DIR/release/allyshare-server" \
+  BENCH_INGEST_BIN="$TARGET_DIR/release/examples/ingest" \
+  BENCH_PACKAGE_ZIP="$zip" \
+  ALLYSHARE_DIST="$ROOT/dist" \
+  CHROMIUM_BIN="$(command -v chromium)" \
+    node "$E2E_DIR/bench.mjs" --out "$ROOT/bench/results.json" "$@"
+  rm -rf "$(dirname "$zip")"
 }
 
 # --- demo ---------------------------------------------------------------------------------
@@ -245,7 +281,7 @@ case "${1:-build}" in
   fuzz) fuzz "${2:-60}" ;;
   check-api) check_api ;;
   load) load "${2:-60}" ;;
-  bench) die "benchmarks are not written yet (see the benchmarks issue)" ;;
-  -h|--help|help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown command '$1' (try: build, test, package, demo)" ;;
+  bench) shift; bench "$@" ;;
+  -h|--help|help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try: build, test, package, demo, bench, fuzz, check-api, load)" ;;
 esac

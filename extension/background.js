@@ -2,7 +2,7 @@
 // event waits for the wasm before it is handed to Rust (src/background.rs). No logic lives here.
 import init, {
   handle_message, handle_external, handle_installed, handle_startup, handle_alarm,
-} from './pkg/allyshare.js';
+} from './pkg/worker.js';
 
 const ready = init();
 

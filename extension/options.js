@@ -1,3 +1,3 @@
 // Loads the wasm and hands the page to Rust (src/ui).
-import init, { start_options } from './pkg/allyshare.js';
+import init, { start_options } from './pkg/pages.js';
 init().then(() => start_options());

@@ -3,6 +3,10 @@
 //! The JS loader registers every listener synchronously at the top level (as MV3 requires) and
 //! hands each event here once the wasm is initialised. These functions only check, convert and
 //! delegate to [`Worker`].
+//!
+//! The entry points exist only with the `worker` feature (the worker's wasm bundle); the pages'
+//! bundle keeps just the JS ↔ Rust conversions ([`to_js`], [`from_js`]).
+#![cfg_attr(not(feature = "worker"), allow(dead_code, unused_imports))]
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -72,6 +76,7 @@ async fn update_badge() {
 
 /// `chrome.runtime.onMessage`: answers an extension page's intent with a [`Reply`].
 /// Messages from anyone else get no state at all.
+#[cfg(feature = "worker")]
 #[wasm_bindgen]
 pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
     let sender: Sender = from_js(&sender).unwrap_or_default();
@@ -105,6 +110,7 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
 
 /// `chrome.runtime.onMessageExternal`: the hand-off from the backend's Get Started page
 /// (`externally_connectable`). The worker checks the sender's origin against its backend.
+#[cfg(feature = "worker")]
 #[wasm_bindgen]
 pub async fn handle_external(message: JsValue, sender: JsValue) -> JsValue {
     let origin = js_sys::Reflect::get(&sender, &"origin".into())
@@ -120,6 +126,7 @@ pub async fn handle_external(message: JsValue, sender: JsValue) -> JsValue {
 
 /// `chrome.runtime.onInstalled`: on a fresh install, open the onboarding page; in any case,
 /// make sure the job alarm exists.
+#[cfg(feature = "worker")]
 #[wasm_bindgen]
 pub async fn handle_installed(reason: String) {
     if reason == "install" {
@@ -132,12 +139,14 @@ pub async fn handle_installed(reason: String) {
 }
 
 /// `chrome.runtime.onStartup` (the browser started): resume or schedule the background work.
+#[cfg(feature = "worker")]
 #[wasm_bindgen]
 pub fn handle_startup() {
     run_jobs_soon();
 }
 
 /// `chrome.alarms.onAlarm`.
+#[cfg(feature = "worker")]
 #[wasm_bindgen]
 pub fn handle_alarm(name: String) {
     if name == JOBS_ALARM {

@@ -107,8 +107,8 @@ pub fn to_record(c: &Contact) -> ContactRecord {
 /// The records to share: every contact not excluded by the ally, normalised the way the server
 /// normalises them (so both compute the same hashes). Contacts the server would refuse are left
 /// out and counted.
-pub fn records_to_share(
-    list: &[Contact],
+pub fn records_to_share<'a>(
+    list: impl IntoIterator<Item = &'a Contact>,
     excluded: &HashSet<String>,
 ) -> (Vec<ContactRecord>, usize) {
     let mut refused = 0;

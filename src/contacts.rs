@@ -55,6 +55,22 @@ impl Contact {
         }
     }
 
+    /// The fields the server hashes and keys, borrowed (see [`allyshare_protocol::ContactView`]).
+    pub fn view(&self) -> allyshare_protocol::ContactView<'_> {
+        allyshare_protocol::ContactView {
+            member_id: self.member_id.as_deref(),
+            public_identifier: self.public_identifier.as_deref(),
+            profile_url: &self.profile_url,
+            first_name: self.first_name.as_deref(),
+            last_name: self.last_name.as_deref(),
+            headline: self.headline.as_deref(),
+            company: self.company.as_deref(),
+            position: self.position.as_deref(),
+            connected_on: self.connected_on.as_deref(),
+            photo_url: self.photo_url.as_deref(),
+        }
+    }
+
     /// The key by public identifier (`url:<lower-cased public id>`), whatever the source. This is
     /// how a CSV-imported contact (no member id) is matched with the same person read from the API.
     pub fn url_key(&self) -> Option<String> {

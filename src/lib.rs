@@ -12,9 +12,14 @@
 //! - [`worker`]: the service worker's state owner, generic over those traits: it turns page intents
 //!   into backend calls and keeps the session.
 //! - `browser`, `background`, `ui` (wasm only): the thin layer that touches `chrome.*` and the DOM.
+//!   The wasm is built twice (Cargo features `worker` and `pages`, both on by default): the
+//!   service worker's bundle exports only `background`'s entry points, the pages' bundle only
+//!   `ui`'s, so each context loads only the code it runs.
+//! - [`bench`]: the fixtures `./build.sh bench` times in the browser (nothing else calls them).
 
 pub mod api;
 pub mod auth;
+pub mod bench;
 pub mod contact_list;
 pub mod contacts;
 pub mod export;
@@ -31,8 +36,6 @@ pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
 pub mod background;
-#[cfg(target_arch = "wasm32")]
-pub mod bench;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(target_arch = "wasm32")]

@@ -918,8 +918,13 @@ impl<P: Platform> Worker<P> {
                 .await?;
                 return Ok(Outcome::NeedsAlly);
             };
-            if !asked_total {
-                // Once per read: the total is for the progress bar only.
+            // Once per read: the total is for the progress bar only. An incremental read of a
+            // list we already hold asks for it only once it goes past its first page, so a
+            // routine sync that finds nothing new costs LinkedIn exactly one request.
+            let wants_total = job.mode == ReadMode::Full
+                || list.is_empty()
+                || (job.next_start > 0 && job.state != ReadState::Done);
+            if !asked_total && wants_total {
                 asked_total = true;
                 let request = summary::request(&settings, &session);
                 if let Ok(response) = self.platform.linkedin(request).await {
@@ -1089,7 +1094,6 @@ impl<P: Platform> Worker<P> {
         let excluded: HashSet<String> = store::load(self.store(), keys::EXCLUDED)
             .await?
             .unwrap_or_default();
-        let (records, _refused) = contact_list::records_to_share(&list, &excluded);
         let ledger: Ledger = store::load(self.store(), keys::LEDGER)
             .await?
             .unwrap_or_default();
@@ -1101,6 +1105,7 @@ impl<P: Platform> Worker<P> {
         } else {
             allyshare_protocol::SyncKind::Delta
         };
+        let records = sync::records_for(sync_kind, &list, &excluded, &ledger);
         let limits: SyncLimits = store::load(self.store(), keys::SYNC_LIMITS)
             .await?
             .unwrap_or_default();

@@ -16,7 +16,8 @@ pub mod contacts;
 pub mod csv;
 
 pub use contacts::{
-    canonical_profile_url, contact_key, content_hash, ContactDigest, ContactProblem, ContactRecord,
+    canonical_profile_url, contact_key, contact_key_of, content_hash, content_hash_of,
+    ContactDigest, ContactProblem, ContactRecord, ContactView,
 };
 
 /// Path prefix of every API route.

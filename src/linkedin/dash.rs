@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::http::HttpRequest;
 
 use super::session::{Session, ACCEPT_NORMALIZED};
-use super::{contact_from_profile, parse_json, photo, text, urn_id, Page, PageError, ReadSettings};
+use super::{contact_from_profile, photo, text, urn_id, Page, PageError, ReadSettings};
 
 /// `GET …/relationships/dash/connections?decorationId=…&count=…&q=search&sortType=RECENTLY_ADDED&start=…`
 pub fn request(settings: &ReadSettings, session: &Session, start: u32) -> HttpRequest {
@@ -32,9 +32,13 @@ fn query_encode(s: &str) -> String {
     crate::contacts::percent_encode_segment(s)
 }
 
-/// Parses one page of the dash list.
+/// Parses one page of the dash list (straight into the fields it needs: see `dash_typed`).
 pub fn parse(body: &str) -> Result<Page, PageError> {
-    parse_value(&parse_json(body)?)
+    let trimmed = body.trim_start_matches('\u{feff}').trim_start();
+    if super::session::looks_like_html(trimmed) {
+        return Err(PageError::Html);
+    }
+    super::dash_typed::parse_text(trimmed)
 }
 
 /// Whether a JSON value looks like a dash (normalized) list.
@@ -172,6 +176,72 @@ mod tests {
         let empty = parse(r#"{"data":{"*elements":[]},"included":[]}"#).unwrap();
         assert_eq!(empty.elements, 0);
         assert!(empty.contacts.is_empty());
+    }
+
+    /// The `Value` reading every page was once parsed with: the rules' reference.
+    fn parse_via_value(body: &str) -> Result<Page, PageError> {
+        parse_value(&super::super::parse_json(body)?)
+    }
+
+    fn same_as_reference(body: &str) {
+        match (parse(body), parse_via_value(body)) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{body}"),
+            (Err(PageError::NotJson(_)), Err(PageError::NotJson(_))) => {}
+            (a, b) => assert_eq!(a, b, "{body}"),
+        }
+    }
+
+    #[test]
+    fn the_direct_reader_follows_the_value_rules() {
+        let pages = [
+            include_str!("../../tests/fixtures/linkedin/dash-connections-first.json"),
+            include_str!("../../tests/fixtures/linkedin/dash-profiles-first.json"),
+            include_str!("../../tests/fixtures/linkedin/dash-empty-page.json"),
+            include_str!(
+                "../../tests/fixtures/linkedin/synthetic-seed1-n12-dash-start8-count4.json"
+            ),
+            include_str!("../../tests/fixtures/linkedin/legacy-page.json"),
+            include_str!("../../tests/fixtures/linkedin/broken.json"),
+            include_str!("../../tests/fixtures/linkedin/me.json"),
+        ];
+        let synthetic = crate::linkedin::synthetic::Synthetic::new(5, 130);
+        let generated: Vec<String> = (0..4).map(|p| synthetic.dash_page(p * 40, 40)).collect();
+        for page in pages
+            .iter()
+            .copied()
+            .chain(generated.iter().map(String::as_str))
+        {
+            same_as_reference(page);
+            // Cut short anywhere: the same error, or (a prefix that is whole JSON) the same page.
+            for cut in (0..page.len())
+                .step_by(97)
+                .filter(|&c| page.is_char_boundary(c))
+            {
+                same_as_reference(&page[..cut]);
+            }
+        }
+        let profile = r#"{"entityUrn":"urn:li:fsd_profile:P","publicIdentifier":"  p\u00e9 ","firstName":"A","firstName":"B","headline":7,"profilePicture":{"displayImageReference":{"vectorImage":{"rootUrl":"r/","artifacts":[5,{"width":100.5,"fileIdentifyingUrlPathSegment":"a"},{"width":-3,"fileIdentifyingUrlPathSegment":"b","expiresAt":-1},{"width":400,"fileIdentifyingUrlPathSegment":"c","expiresAt":18446744073709551615}]}},"displayImageWithFrameReferenceUnion":null}}"#;
+        let edge_cases = [
+            "null".to_string(),
+            "[]".into(),
+            "5".into(),
+            r#"{"data":null}"#.into(),
+            r#"{"data":5}"#.into(),
+            r#"{"data":{"*elements":null,"elements":[]}}"#.into(),
+            r#"{"data":{"elements":["x"]},"included":{"a":1}}"#.into(),
+            r#"{"data":{"*elements":"x"}}"#.into(),
+            format!(
+                r#"{{"data":{{"*elements":["urn:li:c:1",null,[1],{{"connectedMember":"urn:li:fsd_profile:P","createdAt":-5}},{{"connectedMemberResolutionResult":{profile},"createdAt":1.5}},{{"connectedMemberResolutionResult":null}},{{"*connectedMemberResolutionResult":3,"connectedMember":"urn:li:fsd_profile:Q"}}]}},"included":[{{"entityUrn":"urn:li:c:1","connectedMember":"urn:li:fsd_profile:P","createdAt":9223372036854775808}},{profile},{{"entityUrn":"urn:li:fsd_profile:Q","entityUrn":"urn:li:fsd_profile:P2"}},{{"entityUrn":7}}]}}"#
+            ),
+            format!(
+                r#"{{"data":{{"elements":[{{"connectedMember":"urn:li:fsd_profile:P"}}]}},"included":[{profile},{{"entityUrn":"urn:li:fsd_profile:P","publicIdentifier":"last"}}]}}"#
+            ),
+            r#"{"data":{"*elements":["urn:li:c:\u0031"]},"included":[{"entityUrn":"urn:li:c:1","connectedMember":"urn:li:fsd_profile:X"},{"entityUrn":"urn:li:fsd_profile:X","publicIdentifier":"x\"y"}]}"#.into(),
+            "\u{feff}  {\"data\":{\"*elements\":[]}}".into(),
+        ];
+        for page in &edge_cases {
+            same_as_reference(page);
+        }
     }
 
     #[test]

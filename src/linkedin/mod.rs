@@ -18,6 +18,7 @@
 
 pub mod csv;
 pub mod dash;
+mod dash_typed;
 pub mod fallback;
 pub mod legacy;
 pub mod read;

@@ -4,6 +4,10 @@
 //! search being typed). It sends an [`Intent`] to the worker and renders the [`Reply`] it gets
 //! back; every visible string comes from `_locales` through [`browser::message`], and every
 //! name from LinkedIn or the server is set as text (see [`dom`]).
+//!
+//! The entry points exist only with the `pages` feature (the pages' wasm bundle); the worker's
+//! bundle compiles this module without them, and the linker drops all of it.
+#![cfg_attr(not(feature = "pages"), allow(dead_code, unused_imports))]
 
 mod components;
 mod dom;
@@ -18,8 +22,11 @@ use crate::browser;
 use crate::messages::{Intent, Problem, Reply};
 use crate::settings;
 
+#[cfg(feature = "pages")]
 pub use onboarding::start_onboarding;
+#[cfg(feature = "pages")]
 pub use options::start_options;
+#[cfg(feature = "pages")]
 pub use popup::start_popup;
 
 /// The root element every page renders into.

@@ -70,6 +70,7 @@ fn first_step(reply: &Reply) -> Step {
 }
 
 /// Onboarding entry point (opened on install).
+#[cfg(feature = "pages")]
 #[wasm_bindgen]
 pub async fn start_onboarding() {
     super::set_lang("onboardingTitle");

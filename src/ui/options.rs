@@ -24,6 +24,7 @@ thread_local! {
 }
 
 /// Options entry point.
+#[cfg(feature = "pages")]
 #[wasm_bindgen]
 pub async fn start_options() {
     super::set_lang("optionsTitle");

@@ -41,6 +41,7 @@ fn with<R>(f: impl FnOnce(&mut Popup) -> R) -> R {
 }
 
 /// Popup entry point: paint the stored state at once, then bring it up to date.
+#[cfg(feature = "pages")]
 #[wasm_bindgen]
 pub async fn start_popup(first: JsValue) {
     super::set_lang("extName");

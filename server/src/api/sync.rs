@@ -76,6 +76,20 @@ pub async fn open(
     }
 }
 
+/// An `io::Write` that feeds a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Why a batch body is refused before it reaches the database.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BatchError {
@@ -138,8 +152,13 @@ pub fn prepare_batch(batch: &ContactBatch, max_items: usize) -> Result<PreparedB
     }
     let canonical: Vec<&allyshare_protocol::ContactRecord> =
         contacts.iter().map(|c| &c.record).collect();
-    let json = serde_json::to_vec(&canonical).map_err(|e| BatchError::Canonical(e.to_string()))?;
-    let body_hash = Sha256::digest(&json)
+    // Serialised straight into the hasher: no copy of the batch is kept.
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, &canonical)
+        .map_err(|e| BatchError::Canonical(e.to_string()))?;
+    let body_hash = hasher
+        .0
+        .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
