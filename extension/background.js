@@ -6,6 +6,13 @@ import init, {
 
 const ready = init();
 
+// Tokens and contacts live in chrome.storage: only the extension's own pages and this worker
+// may read it, never the content script that runs inside LinkedIn's pages. (Session storage is
+// restricted by default; local is not.) Set at every start, before anything else.
+for (const area of [chrome.storage.local, chrome.storage.session]) {
+  area.setAccessLevel({ accessLevel: 'TRUSTED_CONTEXTS' }).catch((e) => console.error('AllyShare storage access', e));
+}
+
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready.then(() => handle_message(message, sender)).then(sendResponse, (error) => {
     console.error('AllyShare worker failed', error);
