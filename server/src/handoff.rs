@@ -58,7 +58,8 @@ pub async fn grant_cookie(app: &App, person_id: i64) -> Result<HeaderValue, ApiF
     .map_err(|e| ApiFailure::Internal(e.to_string()))
 }
 
-fn grant_from_cookies(headers: &HeaderMap) -> Option<String> {
+/// The grant secret from the request's cookies, if one is there and looks like a token.
+pub(crate) fn grant_from_cookies(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -104,6 +105,10 @@ pub async fn create_code(
         if origin.trim_end_matches('/') != app.public_origin() {
             return Err(ApiFailure::Forbidden("Cross-origin requests are refused."));
         }
+    }
+    // Without an extension id the server runs no hand-off at all.
+    if app.extension_id().is_none() {
+        return Err(ApiFailure::Unauthorized);
     }
     let grant = grant_from_cookies(&headers).ok_or(ApiFailure::Unauthorized)?;
     if !looks_like_token(&request.challenge) {

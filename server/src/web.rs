@@ -249,10 +249,13 @@ pub async fn accept(
                 CSP
             };
             let mut response = html_response_with(StatusCode::OK, page, csp);
-            let cookie = crate::handoff::grant_cookie(&app, person_id)
-                .await
-                .map_err(|e| PageError::Internal(e.to_string()))?;
-            response.headers_mut().append(SET_COOKIE, cookie);
+            // A grant only where the hand-off runs (the server knows the extension's id).
+            if app.extension_id().is_some() {
+                let cookie = crate::handoff::grant_cookie(&app, person_id)
+                    .await
+                    .map_err(|e| PageError::Internal(e.to_string()))?;
+                response.headers_mut().append(SET_COOKIE, cookie);
+            }
             Ok(response)
         }
         AcceptOutcome::NotPending => {
@@ -300,11 +303,7 @@ pub async fn site_css() -> Response {
 
 /// `GET /handoff`: the page the extension opens to be signed in.
 pub async fn handoff_page(State(app): State<App>, headers: axum::http::HeaderMap) -> Response {
-    let has_grant = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains(crate::handoff::COOKIE_NAME));
+    let has_grant = crate::handoff::grant_from_cookies(&headers).is_some();
     match app.extension_id().filter(|_| has_grant) {
         Some(id) => html_response_with(
             StatusCode::OK,

@@ -1510,6 +1510,30 @@ async fn with_smtp_configured_invitations_go_to_the_smtp_server() {
 }
 
 #[tokio::test]
+async fn without_an_extension_id_accepting_grants_no_hand_off() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let response = server
+        .http
+        .post(&invited.link)
+        .form(&[
+            ("password", GOOD_PASSWORD),
+            ("password_confirm", GOOD_PASSWORD),
+            ("terms", "accepted"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers().get("set-cookie").is_none(),
+        "no hand-off grant is set"
+    );
+}
+
+#[tokio::test]
 async fn the_hand_off_signs_the_extension_in_once() {
     let server = TestServer::start_with(|config| {
         config.extension_id = Some("abcdefghijklmnopabcdefghijklmnop".into());
