@@ -1231,6 +1231,8 @@ mod tests {
         down: Cell<bool>,
         /// The challenge the hand-off page obtained its code for.
         handoff_challenge: RefCell<Option<String>>,
+        /// The ally shares with no network (`/v1/me` says so).
+        not_sharing: Cell<bool>,
     }
 
     impl Backend {
@@ -1367,7 +1369,7 @@ mod tests {
                             id: 7,
                             name: "Sales Network".into(),
                             role: Role::Ally,
-                            sharing: true,
+                            sharing: !self.not_sharing.get(),
                             joined_at: 0,
                         }],
                     },
@@ -1410,6 +1412,7 @@ mod tests {
         backend: &'a Backend,
         now_secs: Cell<u64>,
         jsessionid: RefCell<Option<String>>,
+        linkedin_requests: Cell<u32>,
     }
 
     impl Platform for TestPlatform<'_> {
@@ -1421,6 +1424,7 @@ mod tests {
             self.backend.send(r).await
         }
         async fn linkedin(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.linkedin_requests.set(self.linkedin_requests.get() + 1);
             Err(TransportError::Network("no LinkedIn in these tests".into()))
         }
         async fn linkedin_jsessionid(&self) -> Option<String> {
@@ -1445,6 +1449,7 @@ mod tests {
             backend,
             now_secs: Cell::new(now),
             jsessionid: RefCell::new(None),
+            linkedin_requests: Cell::new(0),
         })
     }
 
@@ -1696,9 +1701,13 @@ mod tests {
         // Signed in but sharing with no network: the due full job reads nothing and uploads
         // nothing, so the popup must not claim a "last sync".
         let backend = Backend::default();
+        backend.not_sharing.set(true);
         let w = worker(&backend, 1_000);
+        // Logged in to LinkedIn: only the sharing rule can keep the job from reading.
+        *w.platform().jsessionid.borrow_mut() = Some("\"ajax:1\"".into());
         sign_in(&w);
         block_on(w.run_jobs()).unwrap();
+        assert_eq!(w.platform().linkedin_requests.get(), 0, "LinkedIn not read");
         let state = block_on(w.view_state()).unwrap();
         assert_eq!(state.sync.last_sync_at, None);
         assert!(

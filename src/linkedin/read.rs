@@ -29,9 +29,9 @@
 //!   twice, and no one is missed (which would look like a removal).
 //! - **A chain of sources.** Dash answering 400/404/410 (or a shape we do not know) switches to
 //!   the legacy list at the same position; legacy gone too ends the read with
-//!   [`ReadStatus::FormatChanged`]: the CSV import is the way on.
+//!   [`ReadState::FormatChanged`]: the CSV import is the way on.
 //! - **Logged out** (no cookie, 401, CSRF refusal, HTML where JSON was expected) ends the read
-//!   with [`ReadStatus::LoggedOut`] until the ally has logged in again ([`ReadJob::resume`]).
+//!   with [`ReadState::LoggedOut`] until the ally has logged in again ([`ReadJob::resume`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -109,8 +109,6 @@ pub struct ReadJob {
     pub not_before_ms: u64,
     /// Consecutive backoffs; 0 after every page read.
     pub backoff_attempts: u32,
-    /// Why the read is backing off, while it is.
-    pub backoff_reason: Option<BackOffReason>,
     /// The total for the progress bar (connections summary, or legacy's `paging.total`).
     pub total: Option<u32>,
     pub counts: ReadCounts,
@@ -135,7 +133,7 @@ pub enum Next {
     Request(HttpRequest),
     /// Nothing before this instant (epoch ms): schedule a wake-up.
     Wait { until_ms: u64 },
-    /// The read is over; [`ReadJob::status`] says how.
+    /// The read is over; [`ReadJob::state`] says how.
     Finished,
 }
 
@@ -161,83 +159,12 @@ pub enum Step {
     SourceGone { gone: Source, next: Option<Source> },
 }
 
-/// The read's state, as the ally should see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ReadStatus {
-    Reading {
-        source: Source,
-        read: u32,
-        total: Option<u32>,
-    },
-    Waiting {
-        until_ms: u64,
-        reason: BackOffReason,
-        read: u32,
-        total: Option<u32>,
-    },
-    Done {
-        read: u32,
-        new: u32,
-    },
-    LoggedOut {
-        login_url: String,
-    },
-    FormatChanged,
-}
-
-impl ReadStatus {
-    /// A sentence for the ally.
-    pub fn message(&self) -> String {
-        let of = |read: u32, total: Option<u32>| match total {
-            Some(t) => format!("{read} of {t}"),
-            None => read.to_string(),
-        };
-        match self {
-            ReadStatus::Reading { read, total, .. } => {
-                format!("Reading your LinkedIn connections: {}", of(*read, *total))
-            }
-            ReadStatus::Waiting {
-                reason,
-                read,
-                total,
-                ..
-            } => {
-                let why = match reason {
-                    BackOffReason::RateLimited => "LinkedIn asked to slow down",
-                    BackOffReason::Denied => "LinkedIn is refusing requests for now",
-                    BackOffReason::ServerError { .. } | BackOffReason::BadResponse => {
-                        "LinkedIn had a problem"
-                    }
-                    BackOffReason::Network => "LinkedIn could not be reached",
-                };
-                format!(
-                    "{why}; reading resumes by itself ({} read so far)",
-                    of(*read, *total)
-                )
-            }
-            ReadStatus::Done { read, new } => {
-                format!("{read} connections read, {new} new")
-            }
-            ReadStatus::LoggedOut { .. } => {
-                "Log in to LinkedIn, then reading resumes where it stopped".into()
-            }
-            ReadStatus::FormatChanged => "LinkedIn changed its format — use the CSV import".into(),
-        }
-    }
-}
-
 /// A "known" rule from a set of keys: a contact is known when its [`Contact::key`] or its
 /// [`Contact::url_key`] is in the set (so CSV-imported contacts count as known too).
 pub fn known_in<S: std::hash::BuildHasher>(
     keys: &std::collections::HashSet<String, S>,
 ) -> impl Fn(&Contact) -> bool + '_ {
     move |c: &Contact| keys.contains(&c.key()) || c.url_key().is_some_and(|k| keys.contains(&k))
-}
-
-/// Nothing is known (a first read).
-pub fn nothing_known(_: &Contact) -> bool {
-    false
 }
 
 impl ReadJob {
@@ -251,7 +178,6 @@ impl ReadJob {
             state: ReadState::Reading,
             not_before_ms: 0,
             backoff_attempts: 0,
-            backoff_reason: None,
             total: None,
             counts: ReadCounts::default(),
             overlap: mode == ReadMode::Full && settings.overlap_full_reads,
@@ -373,39 +299,6 @@ impl ReadJob {
         self.total = Some(total);
     }
 
-    /// Whether the read is over (done, logged out, or format changed).
-    pub fn is_finished(&self) -> bool {
-        self.state != ReadState::Reading
-    }
-
-    /// The status for the ally.
-    pub fn status(&self) -> ReadStatus {
-        let read = self.counts.contacts;
-        match self.state {
-            ReadState::Reading => match self.backoff_reason {
-                Some(reason) => ReadStatus::Waiting {
-                    until_ms: self.not_before_ms,
-                    reason,
-                    read,
-                    total: self.total,
-                },
-                None => ReadStatus::Reading {
-                    source: self.source,
-                    read,
-                    total: self.total,
-                },
-            },
-            ReadState::Done => ReadStatus::Done {
-                read,
-                new: self.counts.new_contacts,
-            },
-            ReadState::LoggedOut => ReadStatus::LoggedOut {
-                login_url: session::LOGIN_URL.to_string(),
-            },
-            ReadState::FormatChanged => ReadStatus::FormatChanged,
-        }
-    }
-
     fn finished_step(&self) -> Option<Step> {
         match self.state {
             ReadState::Reading => None,
@@ -427,7 +320,6 @@ impl ReadJob {
         known: &dyn Fn(&Contact) -> bool,
     ) -> Step {
         self.backoff_attempts = 0;
-        self.backoff_reason = None;
         self.counts.pages += 1;
         if self.total.is_none() {
             self.total = page.total;
@@ -504,7 +396,6 @@ impl ReadJob {
         // Up to +20 % jitter, so many browsers do not come back in step.
         delay += rng % (delay / 5 + 1);
         self.backoff_attempts = self.backoff_attempts.saturating_add(1);
-        self.backoff_reason = Some(reason);
         self.not_before_ms = now_ms + delay;
         Step::BackOff {
             until_ms: self.not_before_ms,
@@ -514,14 +405,12 @@ impl ReadJob {
 
     fn logged_out(&mut self) -> Step {
         self.state = ReadState::LoggedOut;
-        self.backoff_reason = None;
         Step::LoggedOut
     }
 
     fn source_gone(&mut self, settings: &ReadSettings, now_ms: u64, rng: u64) -> Step {
         let gone = self.source;
         self.backoff_attempts = 0;
-        self.backoff_reason = None;
         match gone.fallback() {
             Some(next) => {
                 // Both lists are sorted newest first: the same position means the same place.
@@ -549,6 +438,11 @@ mod tests {
     use super::*;
     use crate::linkedin::synthetic::Synthetic;
     use std::collections::HashSet;
+
+    /// Nothing is known (a first read).
+    fn nothing_known(_: &Contact) -> bool {
+        false
+    }
 
     fn session() -> Session {
         Session::from_jsessionid(Some("\"ajax:1\"")).unwrap()
@@ -623,13 +517,8 @@ mod tests {
         }
         assert_eq!(got, s.contacts());
         assert_eq!(job.counts.requests, 3);
-        assert_eq!(
-            job.status(),
-            ReadStatus::Done {
-                read: 100,
-                new: 100
-            }
-        );
+        assert_eq!(job.state, ReadState::Done);
+        assert_eq!((job.counts.contacts, job.counts.new_contacts), (100, 100));
         // An exact multiple of the page size ends with an empty page.
         let s = Synthetic::new(3, 80);
         let mut job = ReadJob::new(ReadMode::Full, &settings);
@@ -675,7 +564,8 @@ mod tests {
         assert_eq!(job.counts.requests, 1);
         assert_eq!(job.counts.new_contacts, 3);
         assert!(job.next_request(&settings, &session()).is_none());
-        assert_eq!(job.status(), ReadStatus::Done { read: 40, new: 3 });
+        assert_eq!(job.state, ReadState::Done);
+        assert_eq!((job.counts.contacts, job.counts.new_contacts), (40, 3));
     }
 
     #[test]
@@ -756,7 +646,7 @@ mod tests {
                 job.next(&settings, &session(), now + 1),
                 Next::Wait { until_ms }
             );
-            assert!(matches!(job.status(), ReadStatus::Waiting { read: 80, .. }));
+            assert_eq!((job.state, job.counts.contacts), (ReadState::Reading, 80));
             now = until_ms;
         }
         assert_eq!(delays, vec![5_000, 10_000, 20_000, 40_000]);
@@ -927,12 +817,7 @@ mod tests {
                 Step::LoggedOut
             );
             assert_eq!(job.next(&settings, &session(), 0), Next::Finished);
-            assert_eq!(
-                job.status(),
-                ReadStatus::LoggedOut {
-                    login_url: "https://www.linkedin.com/login".into()
-                }
-            );
+            assert_eq!(job.state, ReadState::LoggedOut);
             job.resume();
             assert!(matches!(
                 job.next(&settings, &session(), 0),
@@ -991,11 +876,7 @@ mod tests {
                 next: None
             }
         );
-        assert_eq!(job.status(), ReadStatus::FormatChanged);
-        assert_eq!(
-            job.status().message(),
-            "LinkedIn changed its format — use the CSV import"
-        );
+        assert_eq!(job.state, ReadState::FormatChanged);
         assert_eq!(job.next(&settings, &session(), u64::MAX), Next::Finished);
     }
 
