@@ -6,13 +6,6 @@ import init, {
 
 const ready = init();
 
-// Tokens and contacts live in chrome.storage: only the extension's own pages and this worker
-// may read it, never the content script that runs inside LinkedIn's pages. (Session storage is
-// restricted by default; local is not.) Set at every start, before anything else.
-for (const area of [chrome.storage.local, chrome.storage.session]) {
-  area.setAccessLevel({ accessLevel: 'TRUSTED_CONTEXTS' }).catch((e) => console.error('AllyShare storage access', e));
-}
-
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready.then(() => handle_message(message, sender)).then(sendResponse, (error) => {
     console.error('AllyShare worker failed', error);
@@ -39,3 +32,14 @@ chrome.runtime.onStartup.addListener(() => {
 chrome.alarms.onAlarm.addListener((alarm) => {
   ready.then(() => handle_alarm(alarm.name)).catch((e) => console.error(e));
 });
+
+// Tokens and contacts live in chrome.storage: only the extension's own pages and this worker
+// may read it, never the content script that runs inside LinkedIn's pages. Session storage is
+// restricted by default; local is not, so it is restricted at every start (after the listeners,
+// so a browser without this API still gets a working worker).
+try {
+  chrome.storage.local.setAccessLevel({ accessLevel: 'TRUSTED_CONTEXTS' })
+    .catch((e) => console.error('AllyShare storage access', e));
+} catch (e) {
+  console.error('AllyShare storage access', e);
+}

@@ -91,7 +91,9 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
         Ok(intent) => {
             let starts_work = intent.starts_work();
             let reply = worker().handle(intent).await;
-            browser::set_badge(&reply.state.badge_text()).await;
+            // The badge follows without holding up the answer.
+            let badge = reply.state.badge_text();
+            wasm_bindgen_futures::spawn_local(async move { browser::set_badge(&badge).await });
             if starts_work {
                 run_jobs_soon();
             }

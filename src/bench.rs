@@ -78,7 +78,7 @@ impl DeltaFixture {
     }
 }
 
-#[cfg(all(target_arch = "wasm32", feature = "worker"))]
+#[cfg(all(target_arch = "wasm32", feature = "bench"))]
 mod exports {
     use wasm_bindgen::prelude::*;
 

@@ -135,8 +135,6 @@ pub struct SyncView {
     pub linkedin: LinkedInState,
     /// The last background problem, until a sync succeeds.
     pub problem: Option<Problem>,
-    /// The summary of the last CSV import.
-    pub last_import: Option<String>,
 }
 
 /// Everything a page needs to render.

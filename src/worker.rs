@@ -584,11 +584,8 @@ impl<P: Platform> Worker<P> {
         let merged = self
             .update_contacts(|list| contact_list::merge(list, &import.contacts))
             .await?;
-        self.update_view(|v| {
-            v.contacts = merged.len() as u32;
-            v.last_import = Some(import.summary());
-        })
-        .await?;
+        self.update_view(|v| v.contacts = merged.len() as u32)
+            .await?;
         self.request_run().await
     }
 

@@ -85,7 +85,7 @@ async fn sharing_is_off_until_turned_on_and_only_allies_share() {
 }
 
 #[tokio::test]
-async fn leaving_and_deleting_the_account() {
+async fn leaving_a_network() {
     let server = TestServer::start().await;
     let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
     let other = server
@@ -114,24 +114,7 @@ async fn leaving_and_deleting_the_account() {
     let me: Me = server.me(&ally.token).await.json().await.unwrap();
     let names: Vec<&str> = me.networks.iter().map(|n| n.name.as_str()).collect();
     assert_eq!(names, ["Marketing"]);
-
-    // Deleting the account ends every session.
-    server
-        .expect(
-            Method::DELETE,
-            "/v1/me",
-            Some(&ally.token),
-            None,
-            StatusCode::NO_CONTENT,
-        )
-        .await;
-    assert_unauthorized(server.me(&ally.token).await, ErrorCode::Unauthorized).await;
-    assert_unauthorized(server.me(&other.token).await, ErrorCode::Unauthorized).await;
-    assert_unauthorized(
-        server.sign_in("ada@example.org", GOOD_PASSWORD).await,
-        ErrorCode::InvalidCredentials,
-    )
-    .await;
+    // Deleting the account: `hardening.rs` `deleting_the_account_ends_every_session`.
 }
 
 fn contact(i: usize) -> serde_json::Value {

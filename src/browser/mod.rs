@@ -152,6 +152,14 @@ pub async fn notify(id: &str, title: &str, message: &str) {
 
 /// The toolbar badge (empty text hides it). `!` is shown in the error colour.
 pub async fn set_badge(text: &str) {
+    thread_local! {
+        /// What this worker last put on the badge: most replies leave it as it is.
+        static SHOWN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    }
+    if SHOWN.with(|s| s.borrow().as_deref() == Some(text)) {
+        return;
+    }
+    SHOWN.with(|s| *s.borrow_mut() = Some(text.to_string()));
     let details = Object::new();
     let _ = Reflect::set(&details, &"text".into(), &text.into());
     if let Ok(promise) = action_set_badge_text(&details) {

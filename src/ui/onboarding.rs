@@ -75,10 +75,8 @@ fn first_step(reply: &Reply) -> Step {
 pub async fn start_onboarding() {
     super::set_lang("onboardingTitle");
     super::render_loading();
-    let mut reply = send(&Intent::GetState).await;
-    if reply.state.signed_in {
-        reply = send(&Intent::Refresh).await;
-    }
+    // Signed out, a refresh is the state alone (no request leaves the worker).
+    let reply = send(&Intent::Refresh).await;
     let step = first_step(&reply);
     ONB.with(|o| {
         *o.borrow_mut() = Some(Onboarding {

@@ -39,6 +39,8 @@ const OUT = arg('out', resolve(here, '../../bench/results.json'));
 const ROUNDS = Number(arg('rounds', 7));
 const SYNC_RUNS = Number(arg('sync-runs', 1));
 const SEED = 1;
+// The worker bundle with the benchmark fixtures (`./build.sh bench` builds it; dist/ has none).
+const BENCH_PKG = process.env.BENCH_PKG ?? join(DIST, 'pkg');
 const N = 30_000;
 const PAGE = 40;
 const PASSWORD = 'correct-horse-battery';
@@ -91,7 +93,7 @@ async function inPage() {
       return res.end('<!DOCTYPE html><title>bench</title>');
     }
     const file = path === '/synthetic.mjs' ? SYNTHETIC
-      : path.startsWith('/pkg/') && !path.includes('..') ? join(DIST, path) : null;
+      : path.startsWith('/pkg/') && !path.includes('..') ? join(BENCH_PKG, path.slice('/pkg/'.length)) : null;
     if (!file || !existsSync(file)) { res.writeHead(404); return res.end(); }
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
     return res.end(await readFile(file));

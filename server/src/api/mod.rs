@@ -363,7 +363,7 @@ pub async fn refresh(
         .rotate_refresh_token(&hash_token(&request.refresh_token), &hashes, now)
         .await?
     {
-        RefreshOutcome::Rotated(_) => Ok(Json(tokens)),
+        RefreshOutcome::Rotated => Ok(Json(tokens)),
         RefreshOutcome::Reused => {
             tracing::warn!("refresh token reused: session revoked");
             Err(ApiFailure::InvalidRefreshToken)

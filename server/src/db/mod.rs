@@ -170,7 +170,7 @@ pub struct SessionRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshOutcome {
     /// The refresh token was current; the session now has the new tokens.
-    Rotated(SessionRef),
+    Rotated,
     /// The refresh token had already been exchanged: the session has been revoked.
     Reused,
     /// Unknown, expired, or its session revoked.
@@ -641,17 +641,6 @@ pub struct SqliteRepository {
     _checkpointer: Arc<Checkpointer>,
 }
 
-impl SqliteRepository {
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    /// Closes the pool's connections (checkpointing the WAL when it is the last user).
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-}
-
 fn parse_role(s: &str) -> Result<Role, RepoError> {
     Role::parse(s).ok_or_else(|| RepoError::Corrupt(format!("unknown role {s:?}")))
 }
@@ -993,7 +982,7 @@ impl Repository for SqliteRepository {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            return Ok(RefreshOutcome::Rotated(session));
+            return Ok(RefreshOutcome::Rotated);
         }
         let reused: Option<i64> =
             sqlx::query_scalar("SELECT session_id FROM used_refresh_tokens WHERE token_hash = ?")
