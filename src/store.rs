@@ -106,6 +106,8 @@ pub async fn forget(store: &impl Store, (area, key): (Area, &str)) -> Result<(),
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     values: RefCell<HashMap<(Area, String), String>>,
+    /// Every key written, in order (tests count writes).
+    written: RefCell<Vec<String>>,
 }
 
 impl MemoryStore {
@@ -129,6 +131,11 @@ impl MemoryStore {
             .count()
     }
 
+    /// The keys written so far, in order, and forgets them.
+    pub fn take_written(&self) -> Vec<String> {
+        std::mem::take(&mut self.written.borrow_mut())
+    }
+
     /// Whether the area holds nothing.
     pub fn is_empty(&self, area: Area) -> bool {
         self.len(area) == 0
@@ -141,6 +148,7 @@ impl Store for MemoryStore {
     }
 
     async fn set(&self, area: Area, key: &str, value: String) -> Result<(), StoreError> {
+        self.written.borrow_mut().push(key.to_string());
         self.values
             .borrow_mut()
             .insert((area, key.to_string()), value);

@@ -540,40 +540,42 @@ impl<P: Platform> Worker<P> {
 
     /// The contacts read so far (all buckets).
     pub async fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
-        let mut all = Vec::new();
+        Ok(self.contact_buckets().await?.concat())
+    }
+
+    async fn contact_buckets(&self) -> Result<Vec<Vec<Contact>>, StoreError> {
+        let mut buckets = Vec::with_capacity(CONTACT_BUCKETS as usize);
         for b in 0..CONTACT_BUCKETS {
             let bucket: Option<Vec<Contact>> =
                 store::load(self.store(), (Area::Durable, &bucket_key(b))).await?;
-            all.extend(bucket.unwrap_or_default());
+            buckets.push(bucket.unwrap_or_default());
         }
-        Ok(all)
+        Ok(buckets)
     }
 
-    /// Replaces the contact list by `change(current list)`, one change at a time.
+    /// Replaces the contact list by `change(current list)`, one change at a time. Only the
+    /// buckets whose contacts changed are written (each bucket is kept in key order, so the
+    /// same contacts are the same bucket): a quiet sync rewrites nothing.
     async fn update_contacts(
         &self,
         change: impl FnOnce(&[Contact]) -> Vec<Contact>,
     ) -> Result<Vec<Contact>, StoreError> {
         let _one_at_a_time = self.contacts_lock.lock().await;
-        let changed = change(&self.contacts().await?);
-        self.save_contacts(&changed).await?;
+        let before = self.contact_buckets().await?;
+        let changed = change(&before.concat());
+        let mut after: Vec<Vec<(String, &Contact)>> = vec![Vec::new(); CONTACT_BUCKETS as usize];
+        for c in &changed {
+            let key = c.key();
+            after[bucket_of(&key) as usize].push((key, c));
+        }
+        for (b, (old, mut new)) in before.iter().zip(after).enumerate() {
+            new.sort_by(|x, y| x.0.cmp(&y.0));
+            let new: Vec<&Contact> = new.into_iter().map(|(_, c)| c).collect();
+            if !old.iter().eq(new.iter().copied()) {
+                store::save(self.store(), (Area::Durable, &bucket_key(b as u64)), &new).await?;
+            }
+        }
         Ok(changed)
-    }
-
-    async fn save_contacts(&self, list: &[Contact]) -> Result<(), StoreError> {
-        let mut buckets: Vec<Vec<&Contact>> = vec![Vec::new(); CONTACT_BUCKETS as usize];
-        for c in list {
-            buckets[bucket_of(&c.key()) as usize].push(c);
-        }
-        for (b, contacts) in buckets.iter().enumerate() {
-            store::save(
-                self.store(),
-                (Area::Durable, &bucket_key(b as u64)),
-                contacts,
-            )
-            .await?;
-        }
-        Ok(())
     }
 
     async fn import_csv(&self, text: &str) -> Result<(), Problem> {
@@ -1713,6 +1715,32 @@ mod tests {
         );
         // The schedule moved on all the same: no job is due right away.
         assert!(state.sync.next_sync_at.unwrap() > 1_000);
+    }
+
+    #[test]
+    fn the_same_contacts_again_rewrite_no_bucket() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        sign_in(&w);
+        let csv = include_str!("../tests/fixtures/linkedin/csv/connections.csv");
+        let import = |text: &str| {
+            block_on(w.handle(Intent::ImportCsv {
+                text: text.to_string(),
+            }))
+        };
+        assert_eq!(import(csv).problem, None);
+        let buckets = |written: Vec<String>| {
+            written
+                .into_iter()
+                .filter(|k| k.starts_with("contacts."))
+                .count()
+        };
+        assert!(buckets(w.platform().store.take_written()) > 0);
+        let count = block_on(w.contacts()).unwrap().len();
+        // The same export again: nothing changed, nothing written.
+        assert_eq!(import(csv).problem, None);
+        assert_eq!(buckets(w.platform().store.take_written()), 0);
+        assert_eq!(block_on(w.contacts()).unwrap().len(), count);
     }
 
     #[test]
