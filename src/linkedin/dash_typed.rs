@@ -467,14 +467,17 @@ pub(super) fn parse_text(text: &str) -> Result<Page, PageError> {
 fn photo(image: &VectorImage) -> Option<(String, Option<u64>)> {
     let root = image.root_url.get()?;
     let artifacts = image.artifacts.0.as_ref()?;
-    let width = |a: &Artifact| a.width.as_u64().unwrap_or(0);
-    let usable = || artifacts.iter().filter(|a| a.segment.get().is_some());
-    let chosen = usable()
-        .filter(|a| width(a) <= 200)
-        .max_by_key(|a| width(a))
-        .or_else(|| usable().min_by_key(|a| width(a)))?;
-    let segment = chosen.segment.get()?;
-    Some((format!("{root}{segment}"), chosen.expires_at.as_u64()))
+    super::choose_artifact(
+        root,
+        artifacts.iter().filter_map(|a| {
+            let segment = a.segment.get()?;
+            Some((
+                a.width.as_u64().unwrap_or(0),
+                segment,
+                a.expires_at.as_u64(),
+            ))
+        }),
+    )
 }
 
 fn contact_of(connection: &Entity, by_urn: &HashMap<&str, &Entity>) -> Result<Contact, String> {

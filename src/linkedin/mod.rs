@@ -172,28 +172,34 @@ pub(crate) fn urn_id(urn: &str) -> Option<&str> {
     (!id.is_empty()).then_some(id)
 }
 
-/// A photo from a `vectorImage`-shaped object (`rootUrl` + one artifact's path segment): the
-/// widest artifact up to 200 px (a contact list shows small pictures), else the narrowest.
+/// The photo to keep from a picture's artifacts, each `(width, path segment, expiresAt)`: the
+/// widest up to 200 px (a contact list shows small pictures), else the narrowest. One rule for
+/// every reader.
+pub(crate) fn choose_artifact<'a>(
+    root: &str,
+    artifacts: impl Iterator<Item = (u64, &'a str, Option<u64>)> + Clone,
+) -> Option<(String, Option<u64>)> {
+    let (_, segment, expires) = artifacts
+        .clone()
+        .filter(|(width, ..)| *width <= 200)
+        .max_by_key(|(width, ..)| *width)
+        .or_else(|| artifacts.min_by_key(|(width, ..)| *width))?;
+    Some((format!("{root}{segment}"), expires))
+}
+
+/// A photo from a `vectorImage`-shaped object (`rootUrl` + one artifact's path segment), by
+/// [`choose_artifact`].
 pub(crate) fn photo(vector_image: &Value) -> Option<(String, Option<u64>)> {
     let root = vector_image.get("rootUrl").and_then(Value::as_str)?;
     let artifacts = vector_image.get("artifacts")?.as_array()?;
-    let width = |a: &Value| a.get("width").and_then(Value::as_u64).unwrap_or(0);
-    let usable = || {
-        artifacts.iter().filter(|a| {
-            a.get("fileIdentifyingUrlPathSegment")
-                .and_then(Value::as_str)
-                .is_some()
-        })
-    };
-    let chosen = usable()
-        .filter(|a| width(a) <= 200)
-        .max_by_key(|a| width(a))
-        .or_else(|| usable().min_by_key(|a| width(a)))?;
-    let segment = chosen
-        .get("fileIdentifyingUrlPathSegment")
-        .and_then(Value::as_str)?;
-    let expires = chosen.get("expiresAt").and_then(Value::as_u64);
-    Some((format!("{root}{segment}"), expires))
+    choose_artifact(
+        root,
+        artifacts.iter().filter_map(|a| {
+            let segment = a.get("fileIdentifyingUrlPathSegment")?.as_str()?;
+            let width = a.get("width").and_then(Value::as_u64).unwrap_or(0);
+            Some((width, segment, a.get("expiresAt").and_then(Value::as_u64)))
+        }),
+    )
 }
 
 /// Builds a contact from what a Voyager profile gives. `None` when there is neither a public
