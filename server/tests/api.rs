@@ -427,6 +427,50 @@ async fn abandoned_and_expired_sessions_change_nothing() {
         .await;
 }
 
+/// Finding 1 of the security review: another person's abort must change nothing. Before the
+/// fix, the abort's `DELETE FROM sync_staged` was not scoped to the owner: it emptied the
+/// victim's open full session (answering 404), and the victim's commit then removed every
+/// contact they had.
+#[tokio::test]
+async fn another_persons_abort_leaves_an_open_full_session_whole() {
+    let server = TestServer::start().await;
+    let victim = server.sharing_ally("Sales", "vic@example.org", "Vic").await;
+    let mallory = server.sharing_ally("Sales", "mal@example.org", "Mal").await;
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let v = victim.token.as_str();
+    let first = server.open_sync(v, "delta").await;
+    server
+        .batch(v, first, 0, contacts(0..5), StatusCode::OK)
+        .await;
+    server.commit(v, first, 1, StatusCode::OK).await;
+
+    let s = server.open_sync(v, "full").await;
+    server.batch(v, s, 0, contacts(0..5), StatusCode::OK).await;
+    for token in [mallory.token.as_str(), admin.token.as_str()] {
+        server
+            .expect(
+                Method::DELETE,
+                &format!("/v1/sync/sessions/{s}"),
+                Some(token),
+                None,
+                StatusCode::NOT_FOUND,
+            )
+            .await;
+        // Nor can they add to it or commit it.
+        server
+            .batch(token, s, 1, contacts(9..10), StatusCode::NOT_FOUND)
+            .await;
+        server.commit(token, s, 1, StatusCode::NOT_FOUND).await;
+    }
+    // The session is still the victim's, whole: the commit removes nothing.
+    let result = server.commit(v, s, 1, StatusCode::OK).await;
+    assert_eq!(result["removed"], 0, "{result}");
+    assert_eq!(result["unchanged"], 5, "{result}");
+    assert_eq!(server.digest(v).await, expected_digest(0..5));
+}
+
 #[tokio::test]
 async fn bad_contacts_and_oversized_batches_are_refused_with_codes() {
     let server = TestServer::start().await;

@@ -340,16 +340,24 @@ pub async fn answer_ask(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    let ask = ask_by_id(&mut tx, ask_id).await?;
+    // Scoped to the ally in the query itself, like the update above.
+    let ask = sqlx::query(&format!("{ASK_SELECT} WHERE a.id = ? AND a.ally_id = ?"))
+        .bind(ask_id)
+        .bind(ally_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(ask_from_row)
+        .transpose()?;
     tx.commit().await?;
     Ok(match ask {
-        Some(ask) if ask.ally.id == ally_id => {
+        Some(ask) => {
             if updated == 1 {
                 AnswerOutcome::Answered(Box::new(ask))
             } else {
                 AnswerOutcome::NotPending(ask.state)
             }
         }
-        _ => AnswerOutcome::NotFound,
+        None => AnswerOutcome::NotFound,
     })
 }

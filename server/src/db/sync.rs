@@ -9,6 +9,11 @@ use super::{
     BatchOutcome, CommitOutcome, NewBatch, OpenSyncOutcome, OpenedSync, RepoError, StoredContact,
 };
 
+/// The session `?` if it is the person `?`'s: every statement on a session's batches and
+/// staged rows names its owner through this, in the SQL itself, so no code path can touch
+/// another person's session (a review found an abort that emptied someone else's).
+const OWN_SESSION: &str = "(SELECT id FROM sync_sessions WHERE id = ? AND person_id = ?)";
+
 /// Most open sync sessions one ally may have at a time.
 pub const MAX_OPEN_SESSIONS: i64 = 4;
 
@@ -160,12 +165,14 @@ pub async fn put_batch(
     };
     let state: String = session.try_get("state")?;
     let expires_at: i64 = session.try_get("expires_at")?;
-    let earlier =
-        sqlx::query("SELECT body_hash, items FROM sync_batches WHERE session_id = ? AND seq = ?")
-            .bind(batch.session_id)
-            .bind(batch.seq)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let earlier = sqlx::query(&format!(
+        "SELECT body_hash, items FROM sync_batches WHERE session_id = {OWN_SESSION} AND seq = ?"
+    ))
+    .bind(batch.session_id)
+    .bind(person_id)
+    .bind(batch.seq)
+    .fetch_optional(&mut *tx)
+    .await?;
     if let Some(earlier) = earlier {
         let hash: String = earlier.try_get("body_hash")?;
         let items: i64 = earlier.try_get("items")?;
@@ -180,11 +187,12 @@ pub async fn put_batch(
     if let Some(reason) = closed_reason(&state, expires_at, now) {
         return Ok(BatchOutcome::Closed(reason));
     }
-    sqlx::query(
+    sqlx::query(&format!(
         "INSERT INTO sync_batches (session_id, seq, body_hash, items, received_at)
-         VALUES (?, ?, ?, ?, ?)",
-    )
+         VALUES ({OWN_SESSION}, ?, ?, ?, ?)"
+    ))
     .bind(batch.session_id)
+    .bind(person_id)
     .bind(batch.seq)
     .bind(batch.body_hash)
     .bind(batch.contacts.len() as i64)
@@ -192,13 +200,19 @@ pub async fn put_batch(
     .execute(&mut *tx)
     .await?;
     if !batch.contacts.is_empty() {
+        // The session id comes from the owner's own session row, as in OWN_SESSION.
         let mut b = QueryBuilder::<Sqlite>::new(format!(
-            "INSERT INTO sync_staged (session_id, seq, {CONTACT_COLUMNS}) "
+            "INSERT INTO sync_staged (session_id, seq, {CONTACT_COLUMNS})
+             SELECT s.id, v.* FROM sync_sessions s, ("
         ));
         b.push_values(batch.contacts, |mut row, c| {
-            row.push_bind(batch.session_id).push_bind(batch.seq);
+            row.push_bind(batch.seq);
             push_contact(row, c);
         });
+        b.push(") v WHERE s.id = ")
+            .push_bind(batch.session_id)
+            .push(" AND s.person_id = ")
+            .push_bind(person_id);
         b.push(
             " ON CONFLICT (session_id, key) DO UPDATE SET
                 seq = excluded.seq, member_id = excluded.member_id,
@@ -216,26 +230,30 @@ pub async fn put_batch(
         // a sum over a few dozen rows. Counting the staged rows themselves on every batch made
         // an upload quadratic (a full sync of 30,000 scanned ~900,000 rows); they are counted
         // only when the sum could be over the limit.
-        let uploaded: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(items), 0) FROM sync_batches WHERE session_id = ?",
-        )
+        let uploaded: i64 = sqlx::query_scalar(&format!(
+            "SELECT COALESCE(SUM(items), 0) FROM sync_batches WHERE session_id = {OWN_SESSION}"
+        ))
         .bind(batch.session_id)
+        .bind(person_id)
         .fetch_one(&mut *tx)
         .await?;
         if uploaded as usize > CONTACTS_MAX_PER_ALLY {
-            let staged: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM sync_staged WHERE session_id = ?")
-                    .bind(batch.session_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let staged: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM sync_staged WHERE session_id = {OWN_SESSION}"
+            ))
+            .bind(batch.session_id)
+            .bind(person_id)
+            .fetch_one(&mut *tx)
+            .await?;
             if staged as usize > CONTACTS_MAX_PER_ALLY {
                 return Ok(BatchOutcome::TooManyContacts);
             }
         }
     }
-    sqlx::query("UPDATE sync_sessions SET expires_at = ? WHERE id = ?")
+    sqlx::query("UPDATE sync_sessions SET expires_at = ? WHERE id = ? AND person_id = ?")
         .bind(now + SYNC_SESSION_TTL_SECS)
         .bind(batch.session_id)
+        .bind(person_id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -298,11 +316,13 @@ pub async fn commit(
     let kind = SyncKind::parse(session.try_get::<&str, _>("kind")?)
         .ok_or_else(|| RepoError::Corrupt("unknown sync kind".into()))?;
 
-    let seqs: Vec<i64> =
-        sqlx::query_scalar("SELECT seq FROM sync_batches WHERE session_id = ? ORDER BY seq")
-            .bind(session_id)
-            .fetch_all(&mut *tx)
-            .await?;
+    let seqs: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT seq FROM sync_batches WHERE session_id = {OWN_SESSION} ORDER BY seq"
+    ))
+    .bind(session_id)
+    .bind(person_id)
+    .fetch_all(&mut *tx)
+    .await?;
     if let Some(&beyond) = seqs.iter().find(|&&s| s >= i64::from(batch_count)) {
         return Ok(CommitOutcome::BeyondCount(beyond as u32));
     }
@@ -325,17 +345,18 @@ pub async fn commit(
         return Ok(CommitOutcome::NotSharing);
     }
 
-    let counts = sqlx::query(
+    let counts = sqlx::query(&format!(
         "SELECT
            COUNT(*) AS staged,
            COALESCE(SUM(c.key IS NULL), 0) AS added,
            COALESCE(SUM(c.key IS NOT NULL AND c.content_hash != s.content_hash), 0) AS updated
          FROM sync_staged s
          LEFT JOIN contacts c ON c.person_id = ? AND c.key = s.key
-         WHERE s.session_id = ?",
-    )
+         WHERE s.session_id = {OWN_SESSION}",
+    ))
     .bind(person_id)
     .bind(session_id)
+    .bind(person_id)
     .fetch_one(&mut *tx)
     .await?;
     let staged: i64 = counts.try_get("staged")?;
@@ -355,7 +376,7 @@ pub async fn commit(
 
     sqlx::query(&format!(
         "INSERT INTO contacts (person_id, {CONTACT_COLUMNS}, updated_at)
-         SELECT ?, {CONTACT_COLUMNS}, ? FROM sync_staged WHERE session_id = ?
+         SELECT ?, {CONTACT_COLUMNS}, ? FROM sync_staged WHERE session_id = {OWN_SESSION}
          ON CONFLICT (person_id, key) DO UPDATE SET
            member_id = excluded.member_id, public_identifier = excluded.public_identifier,
            profile_url = excluded.profile_url, first_name = excluded.first_name,
@@ -369,23 +390,22 @@ pub async fn commit(
     .bind(person_id)
     .bind(now)
     .bind(session_id)
+    .bind(person_id)
     .execute(&mut *tx)
     .await?;
     // Nothing to remove (a first sync, or every contact still there): skip the scan.
     if kind == SyncKind::Full && removed > 0 {
-        sqlx::query(
+        sqlx::query(&format!(
             "DELETE FROM contacts WHERE person_id = ? AND key NOT IN
-               (SELECT key FROM sync_staged WHERE session_id = ?)",
-        )
+               (SELECT key FROM sync_staged WHERE session_id = {OWN_SESSION})"
+        ))
         .bind(person_id)
         .bind(session_id)
+        .bind(person_id)
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("DELETE FROM sync_staged WHERE session_id = ?")
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
+    delete_staged(&mut tx, person_id, session_id).await?;
     let result = CommitResult {
         session_id,
         kind,
@@ -398,15 +418,33 @@ pub async fn commit(
     let json = serde_json::to_string(&result)
         .map_err(|e| RepoError::Corrupt(format!("commit result: {e}")))?;
     sqlx::query(
-        "UPDATE sync_sessions SET state = 'committed', closed_at = ?, result = ? WHERE id = ?",
+        "UPDATE sync_sessions SET state = 'committed', closed_at = ?, result = ?
+         WHERE id = ? AND person_id = ?",
     )
     .bind(now)
     .bind(json)
     .bind(session_id)
+    .bind(person_id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(CommitOutcome::Committed(result))
+}
+
+/// Drops the staged rows of the person's session (none if it is not theirs).
+async fn delete_staged(
+    tx: &mut SqliteConnection,
+    person_id: i64,
+    session_id: i64,
+) -> Result<(), RepoError> {
+    sqlx::query(&format!(
+        "DELETE FROM sync_staged WHERE session_id = {OWN_SESSION}"
+    ))
+    .bind(session_id)
+    .bind(person_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 pub async fn abort(
@@ -426,10 +464,7 @@ pub async fn abort(
     .bind(person_id)
     .fetch_optional(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM sync_staged WHERE session_id = ?")
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
+    delete_staged(&mut tx, person_id, session_id).await?;
     tx.commit().await?;
     Ok(state.map(|s| {
         if s == "committed" {
