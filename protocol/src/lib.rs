@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+pub mod bounds;
 pub mod contacts;
 pub mod csv;
 
@@ -118,6 +119,12 @@ pub mod limits {
     pub const CSV_MAX_BYTES: usize = 2 * 1024 * 1024;
     /// A hand-off code works once, within this many seconds.
     pub const HANDOFF_CODE_TTL_SECS: i64 = 5 * 60;
+    /// Longest email address, in characters (RFC 5321's limit on a forward path).
+    pub const EMAIL_MAX_CHARS: usize = 254;
+    /// Longest name of a person, in characters.
+    pub const NAME_MAX_CHARS: usize = 200;
+    /// Longest token, code or verifier a client sends, in characters (ours are 43).
+    pub const TOKEN_MAX_CHARS: usize = 128;
 }
 
 /// `POST /v1/sessions`: sign in with email and password.
@@ -125,7 +132,9 @@ pub mod limits {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SignInRequest {
     /// Email address; compared case-insensitively.
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub password: String,
 }
 
@@ -134,7 +143,9 @@ pub struct SignInRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub current_password: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub new_password: String,
 }
 
@@ -142,6 +153,7 @@ pub struct PasswordChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct RefreshRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub refresh_token: String,
 }
 
@@ -289,8 +301,10 @@ impl ApiError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct HandoffExchange {
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub code: String,
     /// The secret the extension generated; `base64url(SHA-256(verifier))` is the challenge.
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub verifier: String,
 }
 
@@ -299,6 +313,7 @@ pub struct HandoffExchange {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct HandoffCodeRequest {
     /// `base64url(SHA-256(verifier))`, no padding (43 characters).
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub challenge: String,
 }
 
@@ -508,9 +523,11 @@ impl IntroAskState {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct IntroAskRequest {
     pub ally_id: i64,
+    #[cfg_attr(feature = "openapi", schema(max_length = 207))]
     pub contact_key: String,
     /// Why, for whom; shown to the ally.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: String,
 }
 
@@ -553,6 +570,7 @@ pub struct IntroAnswer {
     pub outcome: IntroOutcome,
     /// Optional, for a decline.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub reason: Option<String>,
 }
 
@@ -560,7 +578,9 @@ pub struct IntroAnswer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct InvitationRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
     #[serde(default = "default_role")]
     pub role: Role,

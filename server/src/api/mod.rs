@@ -10,6 +10,7 @@
 //! again). Sign-in answers the same for an unknown email and a wrong password, and spends the
 //! same argon2 effort on both so timing does not tell them apart either.
 
+use allyshare_protocol::bounds::Bounded;
 use allyshare_protocol::{
     routes, ApiError, ErrorCode, Me, NetworkMembership, PasswordChange, RefreshRequest, Role,
     SessionTokens, SharingRequest, SignInRequest,
@@ -155,20 +156,25 @@ impl IntoResponse for ApiFailure {
     }
 }
 
-/// A JSON body whose rejections are [`ApiFailure::InvalidRequest`] instead of plain text.
+/// A JSON body whose rejections are [`ApiFailure::InvalidRequest`] instead of plain text, and
+/// whose text fields are within their bounds ([`Bounded`]; 422 `limit_exceeded` past them)
+/// before any handler sees it.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
-    T: DeserializeOwned,
+    T: DeserializeOwned + Bounded,
     S: Send + Sync,
 {
     type Rejection = ApiFailure;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
+            Ok(Json(value)) => match value.check_bounds() {
+                Ok(()) => Ok(ApiJson(value)),
+                Err(too_long) => Err(ApiFailure::LimitExceeded(too_long.to_string())),
+            },
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
                 ApiFailure::PayloadTooLarge("The request body is too large.".to_string()),
             ),
@@ -652,6 +658,12 @@ impl Modify for CommonAnswers {
                     responses.insert(
                         "400".into(),
                         answer("Malformed request (body or query string)").into(),
+                    );
+                }
+                if op.request_body.is_some() && !responses.contains_key("422") {
+                    responses.insert(
+                        "422".into(),
+                        answer("A field is longer than its `maxLength` (`limit_exceeded`)").into(),
                     );
                 }
             }
