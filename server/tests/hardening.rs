@@ -112,6 +112,30 @@ async fn documented_bounds_match_the_server() {
         limit["schema"]["maximum"],
         json!(allyshare_protocol::limits::PAGE_MAX_ITEMS)
     );
+    // Every text field a client sends has a published bound, the one the server enforces.
+    use allyshare_protocol::limits::{
+        EMAIL_MAX_CHARS, NAME_MAX_CHARS, NOTE_MAX_CHARS, PASSWORD_MAX_CHARS, TOKEN_MAX_CHARS,
+    };
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field, bound) in [
+        ("SignInRequest", "email", EMAIL_MAX_CHARS),
+        ("SignInRequest", "password", PASSWORD_MAX_CHARS),
+        ("PasswordChange", "new_password", PASSWORD_MAX_CHARS),
+        ("RefreshRequest", "refresh_token", TOKEN_MAX_CHARS),
+        ("HandoffExchange", "code", TOKEN_MAX_CHARS),
+        ("HandoffExchange", "verifier", TOKEN_MAX_CHARS),
+        ("HandoffCodeRequest", "challenge", TOKEN_MAX_CHARS),
+        ("InvitationRequest", "name", NAME_MAX_CHARS),
+        ("InvitationRequest", "email", EMAIL_MAX_CHARS),
+        ("IntroAskRequest", "note", NOTE_MAX_CHARS),
+        ("IntroAnswer", "reason", NOTE_MAX_CHARS),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["maxLength"],
+            json!(bound),
+            "{schema}.{field}"
+        );
+    }
 
     // And the server does enforce them: the last seq is accepted, the next is not.
     let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
@@ -181,8 +205,12 @@ async fn openapi_links_point_at_real_operations() {
 fn small_limits(config: &mut allyshare_server::Config) {
     use allyshare_server::throttle::Rate;
     config.sign_in_limits = allyshare_server::SignInLimits {
-        per_account: Rate {
+        per_account_address: Rate {
             burst: 3,
+            refill_secs: 60,
+        },
+        per_account: Rate {
+            burst: 5,
             refill_secs: 60,
         },
         per_address: Rate {
@@ -234,6 +262,99 @@ async fn sign_in_is_throttled_per_account_alike_for_unknown_accounts() {
     );
     // …until one attempt has come back.
     server.clock.advance(60);
+    assert_eq!(
+        sign_in_answer(&server, "ada@example.org", GOOD_PASSWORD)
+            .await
+            .0,
+        201
+    );
+}
+
+/// A sign-in from another loopback address (Linux routes all of 127.0.0.0/8 to loopback), as
+/// the server sees it: the TCP peer.
+async fn sign_in_from(
+    server: &TestServer,
+    from: [u8; 4],
+    email: &str,
+    password: &str,
+) -> StatusCode {
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .unwrap();
+    client
+        .post(format!("{}/v1/sessions", server.base))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .expect("sign in")
+        .status()
+}
+
+/// Finding 8 of the security review: 12 wrong passwords from someone else's address made the
+/// right one answer 429 for the owner. Now guesses spend the guesser's (account, address)
+/// bucket first; the owner on their usual address gets in, and guesses spread over many
+/// addresses still stop at the account's ceiling.
+#[tokio::test]
+async fn guessing_from_elsewhere_does_not_lock_the_owner_out() {
+    let server = TestServer::start().await;
+    server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let mut answers = Vec::new();
+    for _ in 0..12 {
+        answers
+            .push(sign_in_from(&server, [127, 0, 0, 66], "ada@example.org", "guess guess").await);
+    }
+    assert_eq!(answers[..10], [StatusCode::UNAUTHORIZED; 10]);
+    assert_eq!(answers[10..], [StatusCode::TOO_MANY_REQUESTS; 2]);
+    assert_eq!(
+        sign_in_from(&server, [127, 0, 0, 1], "ada@example.org", GOOD_PASSWORD).await,
+        StatusCode::CREATED,
+        "the owner, on their usual address"
+    );
+}
+
+#[tokio::test]
+async fn guesses_over_many_addresses_stop_at_the_accounts_ceiling() {
+    let server = TestServer::start_with(small_limits).await;
+    server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await; // one attempt of the ceiling of 5
+    let mut answers = Vec::new();
+    for last in 10..16 {
+        answers
+            .push(sign_in_from(&server, [127, 0, 0, last], "ada@example.org", "guess guess").await);
+    }
+    assert_eq!(answers[..4], [StatusCode::UNAUTHORIZED; 4], "{answers:?}");
+    assert_eq!(
+        answers[4..],
+        [StatusCode::TOO_MANY_REQUESTS; 2],
+        "{answers:?}"
+    );
+}
+
+/// Finding 3: a sign-in with a huge email address is refused (422) before it reaches the
+/// throttle, so it neither spends nor stores anything there: after many of them from one
+/// address, the right password still signs in from it.
+#[tokio::test]
+async fn a_huge_email_is_refused_before_the_throttle() {
+    let server = TestServer::start_with(small_limits).await;
+    server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let huge = format!("{}@example.org", "a".repeat(1024 * 1024));
+    for _ in 0..12 {
+        let (status, body, _) = sign_in_answer(&server, &huge, "some password").await;
+        assert_eq!(status, 422);
+        assert_eq!(body["code"], "limit_exceeded");
+        assert!(body["message"].as_str().unwrap().contains("254"), "{body}");
+    }
+    let at_limit = format!("{}@example.org", "a".repeat(254 - 12));
+    assert_eq!(
+        sign_in_answer(&server, &at_limit, "some password").await.0,
+        401
+    );
     assert_eq!(
         sign_in_answer(&server, "ada@example.org", GOOD_PASSWORD)
             .await
