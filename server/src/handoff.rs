@@ -20,7 +20,7 @@ use allyshare_protocol::{
     ApiError, HandoffCode, HandoffCodeRequest, HandoffExchange, SessionTokens,
 };
 use axum::extract::State;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, ORIGIN};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ORIGIN};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 
 use crate::api::{new_token_pair, ApiFailure, ApiJson, ClientAddr};
 use crate::db::HandoffRedeem;
-use crate::tokens::{hash_token, looks_like_token, new_token};
+use crate::tokens::{cookie_token, hash_token, looks_like_token, new_token};
 use crate::App;
 
 /// The grant cookie's name.
@@ -60,14 +60,7 @@ pub async fn grant_cookie(app: &App, person_id: i64) -> Result<HeaderValue, ApiF
 
 /// The grant secret from the request's cookies, if one is there and looks like a token.
 pub(crate) fn grant_from_cookies(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE_NAME && looks_like_token(value))
-        .map(|(_, value)| value.to_string())
+    cookie_token(headers, COOKIE_NAME).map(str::to_string)
 }
 
 /// `base64url(SHA-256(verifier))`, no padding.
@@ -216,6 +209,8 @@ mod tests {
         assert!(!valid_verifier("short"));
         assert!(!valid_verifier(&"a+".repeat(30)));
     }
+
+    use axum::http::header::COOKIE;
 
     #[test]
     fn the_grant_is_read_from_the_cookie_header() {

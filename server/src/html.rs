@@ -65,7 +65,8 @@ fn layout_with(title: &str, head: &str, main: &str) -> String {
 pub enum FormMode {
     /// A new account: choose a password (twice) and accept the terms.
     NewPassword,
-    /// The email already has an account with a password: accept the terms only.
+    /// The email already has an account with a password: give that password (proof that the
+    /// account is theirs) and accept the terms.
     ExistingAccount,
 }
 
@@ -73,6 +74,8 @@ pub enum FormMode {
 #[derive(Debug, Clone)]
 pub struct GetStarted<'a> {
     pub token: &'a str,
+    /// This browser's form token (see [`crate::cross_site`]).
+    pub form_token: &'a str,
     pub network: &'a str,
     pub invitee_name: &'a str,
     pub email: &'a str,
@@ -86,6 +89,7 @@ pub fn get_started_page(p: &GetStarted<'_>) -> String {
     let name = escape(p.invitee_name);
     let email = escape(p.email);
     let action = format!("/invite/{}", escape(p.token));
+    let form_token = escape(p.form_token);
     let alert = if p.errors.is_empty() {
         String::new()
     } else {
@@ -129,16 +133,21 @@ pub fn get_started_page(p: &GetStarted<'_>) -> String {
             format!(
                 "<p>Hi {name}, you've been invited to join <strong>{network}</strong> on \
                  AllyShare. You already have an AllyShare account for \
-                 <strong>{email}</strong>: use your existing password. Accept the terms to \
-                 add {network} to your account.</p>"
+                 <strong>{email}</strong>: enter its password and accept the terms to add \
+                 {network} to your account.</p>"
             ),
-            "",
+            r#"<div class="field">
+<label for="password">Your AllyShare password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" aria-required="true">
+</div>
+"#,
         ),
     };
     let main = format!(
         r#"<h1>Join {network}</h1>
 {intro}
 {alert}<form method="post" action="{action}"{described_by}>
+<input type="hidden" name="form_token" value="{form_token}">
 {fields}<div class="check">
 <input id="terms" name="terms" type="checkbox" value="accepted" aria-required="true">
 <label for="terms">I accept the <a href="/terms" target="_blank" rel="noopener">Terms of Service</a></label>
@@ -293,6 +302,7 @@ mod tests {
         let errors = vec!["<b>".to_string()];
         let page = get_started_page(&GetStarted {
             token: "t",
+            form_token: "f",
             network: "<script>x</script>",
             invitee_name: "\"Ada\"",
             email: "a@b.c",

@@ -16,6 +16,7 @@
 pub mod api;
 pub mod budget;
 pub mod clock;
+pub mod cross_site;
 pub mod csvfile;
 pub mod db;
 pub mod handoff;
@@ -228,6 +229,31 @@ impl App {
             .map_err(api::ApiFailure::TooManyAttempts)
     }
 
+    /// Signs in with an email and password: spends a throttled attempt, then the same argon2
+    /// work whether or not the account exists (so timing does not tell them apart). The
+    /// person when the password is theirs; `None` for an unknown email or a wrong password.
+    pub(crate) async fn verify_sign_in(
+        &self,
+        email: &str,
+        password: String,
+        address: Option<std::net::IpAddr>,
+    ) -> Result<Option<db::PersonRecord>, api::ApiFailure> {
+        self.throttle_sign_in(Some(&db::normalize_email(email)), address)?;
+        let person = self.repo().find_person_by_email(email).await?;
+        let hasher = self.hasher().clone();
+        let stored = person.as_ref().and_then(|p| p.password_hash.clone());
+        let verified = tokio::task::spawn_blocking(move || match stored {
+            Some(hash) => hasher.verify(&password, &hash),
+            None => {
+                hasher.verify_dummy(&password);
+                false
+            }
+        })
+        .await
+        .map_err(|e| api::ApiFailure::Internal(format!("password check panicked: {e}")))?;
+        Ok(person.filter(|_| verified))
+    }
+
     /// Waits for this request's turn to write contact-sync data. SQLite lets one writer in at
     /// a time; without a queue here, concurrent uploads wait inside SQLite's busy handler
     /// (sleeping up to 100 ms between tries, unfairly) while each holds a pooled connection,
@@ -340,6 +366,10 @@ impl App {
     /// All routes: the pages, the assets, `/healthz`, and the `/v1` API.
     pub fn router(&self) -> Router {
         web::routes()
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                cross_site::guard,
+            ))
             .merge(api::routes())
             .fallback(web::not_found)
             .with_state(self.clone())

@@ -14,6 +14,8 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use crate::api::{ApiFailure, ClientAddr};
+use crate::cross_site::FormToken;
 use crate::db::{AcceptOutcome, InvitationRecord, InvitationState, RepoError};
 use crate::html::{self, FormMode, GetStarted};
 use crate::invite::INVITATION_VALID_DAYS;
@@ -145,6 +147,7 @@ async fn form_mode(app: &App, invitation: &InvitationRecord) -> Result<FormMode,
 fn form_page(
     status: StatusCode,
     token: &str,
+    form_token: &FormToken,
     invitation: &InvitationRecord,
     mode: FormMode,
     errors: &[String],
@@ -153,6 +156,7 @@ fn form_page(
         status,
         html::get_started_page(&GetStarted {
             token,
+            form_token: &form_token.0,
             network: &invitation.network_name,
             invitee_name: &invitation.name,
             email: &invitation.email,
@@ -165,6 +169,7 @@ fn form_page(
 /// `GET /invite/{token}`: the Get Started page.
 pub async fn get_started(
     State(app): State<App>,
+    form_token: FormToken,
     token: Result<Path<String>, PathRejection>,
 ) -> Result<Response, PageError> {
     let (token, invitation) = match pending_invitation(&app, token).await? {
@@ -172,12 +177,22 @@ pub async fn get_started(
         Err(page) => return Ok(page),
     };
     let mode = form_mode(&app, &invitation).await?;
-    Ok(form_page(StatusCode::OK, &token, &invitation, mode, &[]))
+    Ok(form_page(
+        StatusCode::OK,
+        &token,
+        &form_token,
+        &invitation,
+        mode,
+        &[],
+    ))
 }
 
 /// The problems with a submission, in the order the fields appear.
 fn validate(mode: FormMode, form: &AcceptForm) -> Vec<String> {
     let mut errors = Vec::new();
+    if mode == FormMode::ExistingAccount && form.password.is_empty() {
+        errors.push("Please enter the password of your AllyShare account.".to_string());
+    }
     if mode == FormMode::NewPassword {
         if let Err(problem) = check_new_password(&form.password) {
             errors.push(problem.to_string());
@@ -193,9 +208,12 @@ fn validate(mode: FormMode, form: &AcceptForm) -> Vec<String> {
     errors
 }
 
-/// `POST /invite/{token}`: set the password, accept the terms, join the network.
+/// `POST /invite/{token}`: set the password (or, for an existing account, give it), accept the
+/// terms, join the network.
 pub async fn accept(
     State(app): State<App>,
+    ClientAddr(address): ClientAddr,
+    form_token: FormToken,
     token: Result<Path<String>, PathRejection>,
     form: Result<Form<AcceptForm>, FormRejection>,
 ) -> Result<Response, PageError> {
@@ -205,18 +223,43 @@ pub async fn accept(
     };
     let mode = form_mode(&app, &invitation).await?;
     let form = form.map(|Form(f)| f).unwrap_or_default();
+    let page_with = |status, errors: &[String]| {
+        form_page(status, &token, &form_token, &invitation, mode, errors)
+    };
     let errors = validate(mode, &form);
     if !errors.is_empty() {
-        return Ok(form_page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &token,
-            &invitation,
-            mode,
-            &errors,
-        ));
+        return Ok(page_with(StatusCode::UNPROCESSABLE_ENTITY, &errors));
     }
     let password_hash = match mode {
-        FormMode::ExistingAccount => None,
+        // Joining with an existing account proves it is theirs first, as signing in does
+        // (and throttled alike): the link alone must not open a session for the account.
+        FormMode::ExistingAccount => {
+            match app
+                .verify_sign_in(&invitation.email, form.password, address)
+                .await
+            {
+                Ok(Some(_)) => None,
+                Ok(None) => {
+                    return Ok(page_with(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        &[
+                            "That is not the password of this account. Please try again."
+                                .to_string(),
+                        ],
+                    ))
+                }
+                Err(ApiFailure::TooManyAttempts(secs)) => {
+                    return Ok(page_with(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        &[format!(
+                            "Too many attempts with this account. Please try again in {} minutes.",
+                            secs.div_ceil(60)
+                        )],
+                    ))
+                }
+                Err(other) => return Err(PageError::Internal(other.to_string())),
+            }
+        }
         FormMode::NewPassword => {
             let hasher = app.hasher().clone();
             let password = form.password;
@@ -270,6 +313,7 @@ pub async fn accept(
         AcceptOutcome::PasswordRequired => Ok(form_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             &token,
+            &form_token,
             &invitation,
             FormMode::NewPassword,
             &["Please choose a password for your account.".to_string()],

@@ -1542,17 +1542,7 @@ async fn without_an_extension_id_accepting_grants_no_hand_off() {
     let invited = server
         .invite("Sales", "ada@example.org", "Ada", Role::Ally)
         .await;
-    let response = server
-        .http
-        .post(&invited.link)
-        .form(&[
-            ("password", GOOD_PASSWORD),
-            ("password_confirm", GOOD_PASSWORD),
-            ("terms", "accepted"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = server.accept_response(&invited.link, GOOD_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(
         response.headers().get("set-cookie").is_none(),
@@ -1569,17 +1559,7 @@ async fn the_hand_off_signs_the_extension_in_once() {
     let invited = server
         .invite("Sales", "ada@example.org", "Ada", Role::Ally)
         .await;
-    let response = server
-        .http
-        .post(&invited.link)
-        .form(&[
-            ("password", GOOD_PASSWORD),
-            ("password_confirm", GOOD_PASSWORD),
-            ("terms", "accepted"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = server.accept_response(&invited.link, GOOD_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
     let set_cookie = response.headers()["set-cookie"]
         .to_str()
@@ -1630,9 +1610,8 @@ async fn the_hand_off_signs_the_extension_in_once() {
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
-        if let Some(origin) = origin {
-            request = request.header("origin", origin);
-        }
+        // As the page's script sends it: from the server's own origin unless told otherwise.
+        request = request.header("origin", origin.unwrap_or_else(|| server.base.clone()));
         request.send()
     };
     let exchange = |code: &str, verifier: &str| {
@@ -1762,17 +1741,7 @@ async fn the_hand_off_signs_the_extension_in_once() {
     let invited = server
         .invite("Sales", "bob@example.org", "Bob", Role::Ally)
         .await;
-    let response = server
-        .http
-        .post(&invited.link)
-        .form(&[
-            ("password", GOOD_PASSWORD),
-            ("password_confirm", GOOD_PASSWORD),
-            ("terms", "accepted"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = server.accept_response(&invited.link, GOOD_PASSWORD).await;
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()

@@ -112,9 +112,13 @@ async fn invite_accept_sign_in_and_me() {
     assert_eq!(me.networks[0].role, Role::Ally);
 }
 
+/// Finding 6 of the security review: the existing-account form asked only for the terms, yet
+/// joined the network and issued the hand-off grant: the link alone opened the account. Now
+/// it asks for the account's password (throttled like signing in) and a wrong one changes
+/// nothing.
 #[tokio::test]
-async fn an_existing_account_joins_another_network_with_terms_only() {
-    let server = TestServer::start().await;
+async fn an_existing_account_joins_another_network_with_its_password_and_the_terms() {
+    let server = TestServer::start_with(|c| c.extension_id = Some("a".repeat(32))).await;
     let first = server
         .invite("Zeta Partners", "grace@example.org", "Grace", Role::Ally)
         .await;
@@ -133,16 +137,57 @@ async fn an_existing_account_joins_another_network_with_terms_only() {
         .await;
     let (status, page) = server.get_page(&second.link).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("use your existing password"));
-    assert!(!page.contains(r#"id="password""#));
+    assert!(page.contains("enter its password"), "{page}");
+    assert!(page.contains(r#"autocomplete="current-password""#));
+    assert!(!page.contains("new-password"));
 
-    // Terms are still required.
-    let (status, page) = server.post_form(&second.link, &[]).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains(r#"role="alert""#));
+    // Terms alone, or a wrong password, join nothing and grant nothing.
+    for form in [
+        vec![("terms", "accepted")],
+        vec![("terms", "accepted"), ("password", "not the password")],
+        vec![("password", GOOD_PASSWORD)],
+    ] {
+        let (cookie, token) = server.form_cookie(&second.link).await;
+        let mut fields = form.clone();
+        fields.push(("form_token", &token));
+        let response = server
+            .http
+            .post(&second.link)
+            .header("cookie", &cookie)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{form:?}"
+        );
+        assert!(
+            !response
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("allyshare_handoff=")),
+            "no hand-off grant for {form:?}"
+        );
+        let page = response.text().await.unwrap();
+        assert!(page.contains(r#"role="alert""#), "{page}");
+    }
+    let tokens = server.tokens("grace@example.org", GOOD_PASSWORD).await;
+    let me: Me = server.me(&tokens.access_token).await.json().await.unwrap();
+    assert_eq!(me.networks.len(), 1, "not joined");
+    assert_eq!(
+        server.get_page(&second.link).await.0,
+        StatusCode::OK,
+        "still pending"
+    );
 
     let (status, guide) = server
-        .post_form(&second.link, &[("terms", "accepted")])
+        .post_form(
+            &second.link,
+            &[("terms", "accepted"), ("password", GOOD_PASSWORD)],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(h1(&guide), "Welcome to Alpha Advisors");
@@ -163,6 +208,160 @@ async fn an_existing_account_joins_another_network_with_terms_only() {
             ("Alpha Advisors", Role::NetworkAdmin),
             ("Zeta Partners", Role::Ally)
         ]
+    );
+}
+
+/// Finding 2 of the security review: the Get Started form accepted a cross-site post, so a
+/// site could sign a victim's browser (and their extension) into an account of its own. Every
+/// unsafe request to a page is now refused unless it comes from the server's own origin, with
+/// the browser's form token; a refused post changes nothing.
+#[tokio::test]
+async fn a_cross_site_or_tokenless_form_post_is_refused_and_changes_nothing() {
+    let server = TestServer::start_with(|c| c.extension_id = Some("a".repeat(32))).await;
+    let invited = server
+        .invite("Sales", "victim@example.org", "Vic", Role::Ally)
+        .await;
+    let fields = [
+        ("password", GOOD_PASSWORD),
+        ("password_confirm", GOOD_PASSWORD),
+        ("terms", "accepted"),
+    ];
+    let (cookie, token) = server.form_cookie(&invited.link).await;
+    let with_token: Vec<(&str, &str)> = fields
+        .iter()
+        .copied()
+        .chain([("form_token", token.as_str())])
+        .collect();
+    let evil_origin = [("origin", "https://evil.example")];
+    let cross_site = [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ];
+    let same_site = [("sec-fetch-site", "same-site")];
+    type Fields<'a> = Vec<(&'a str, &'a str)>;
+    let refusals: Vec<(&str, Fields, Fields)> = vec![
+        ("as reproduced", fields.to_vec(), cross_site.to_vec()),
+        (
+            "another site's origin",
+            fields.to_vec(),
+            evil_origin.to_vec(),
+        ),
+        (
+            "cross-site even with the token",
+            with_token.clone(),
+            [&cross_site[..], &[("cookie", cookie.as_str())]].concat(),
+        ),
+        (
+            "a sibling subdomain",
+            with_token.clone(),
+            [&same_site[..], &[("cookie", cookie.as_str())]].concat(),
+        ),
+        ("no headers, no token", fields.to_vec(), vec![]),
+        (
+            "no headers, a token but no cookie",
+            with_token.clone(),
+            vec![],
+        ),
+        (
+            "same origin, no token",
+            fields.to_vec(),
+            vec![
+                ("sec-fetch-site", "same-origin"),
+                ("cookie", cookie.as_str()),
+            ],
+        ),
+        (
+            "a token that is not the cookie's",
+            fields
+                .iter()
+                .copied()
+                .chain([("form_token", "A".repeat(43).leak() as &str)])
+                .collect(),
+            vec![("cookie", cookie.as_str())],
+        ),
+    ];
+    for (what, form, headers) in &refusals {
+        let (status, page) = server.post_form_with(&invited.link, form, headers).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+        assert_eq!(h1(&page), "This form cannot be sent from here", "{what}");
+        assert!(page.contains("nothing was changed"), "{what}");
+    }
+    // Nothing changed: no account, the invitation still pending.
+    assert!(server
+        .app
+        .repo()
+        .find_person_by_email("victim@example.org")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(server.get_page(&invited.link).await.0, StatusCode::OK);
+
+    // The page's own form, as a browser sends it, goes through.
+    let (status, page) = server
+        .post_form_with(
+            &invited.link,
+            &with_token,
+            &[
+                ("origin", server.base.as_str()),
+                ("sec-fetch-site", "same-origin"),
+                ("cookie", cookie.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(h1(&page), "Welcome to Sales");
+}
+
+/// Every page response gives the browser a form cookie once, HttpOnly and SameSite=Strict,
+/// whose value is in the page's form; with an https public URL it is `__Host-` and Secure.
+#[tokio::test]
+async fn the_form_cookie_is_set_once_and_matches_the_form() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let response = server.http.get(&invited.link).send().await.unwrap();
+    let set: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(set.len(), 1, "{set:?}");
+    assert!(
+        set[0].ends_with("; Path=/; HttpOnly; SameSite=Strict"),
+        "{set:?}"
+    );
+    let value = set[0].split(';').next().unwrap().split_once('=').unwrap().1;
+    let page = response.text().await.unwrap();
+    assert!(page.contains(&format!(r#"name="form_token" value="{value}""#)));
+    // A browser that has it keeps it: no new cookie.
+    let again = server
+        .http
+        .get(&invited.link)
+        .header("cookie", format!("allyshare_form={value}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(again.headers().get("set-cookie").is_none());
+    assert!(again.text().await.unwrap().contains(value));
+
+    let https =
+        TestServer::start_with(|c| c.public_url = "https://allyshare.example.org".into()).await;
+    let response = https
+        .http
+        .get(format!("{}/terms", https.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("__Host-allyshare_form="), "{cookie}");
+    assert!(
+        cookie.ends_with("; Path=/; HttpOnly; SameSite=Strict; Secure"),
+        "{cookie}"
     );
 }
 

@@ -319,24 +319,10 @@ pub async fn sign_in(
     ClientAddr(address): ClientAddr,
     ApiJson(request): ApiJson<SignInRequest>,
 ) -> Result<(StatusCode, Json<SessionTokens>), ApiFailure> {
-    app.throttle_sign_in(Some(&crate::db::normalize_email(&request.email)), address)?;
-    let person = app.repo().find_person_by_email(&request.email).await?;
-    let hasher = app.hasher().clone();
-    let password = request.password;
-    let stored = person.as_ref().and_then(|p| p.password_hash.clone());
-    let verified = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => hasher.verify(&password, &hash),
-        None => {
-            hasher.verify_dummy(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|e| ApiFailure::Internal(format!("password check panicked: {e}")))?;
-    let person = match person {
-        Some(person) if verified => person,
-        _ => return Err(ApiFailure::InvalidCredentials),
-    };
+    let person = app
+        .verify_sign_in(&request.email, request.password, address)
+        .await?
+        .ok_or(ApiFailure::InvalidCredentials)?;
     let now = app.now();
     let (tokens, hashes) = new_token_pair(now);
     app.repo().create_session(person.id, &hashes, now).await?;

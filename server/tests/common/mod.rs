@@ -90,8 +90,64 @@ impl TestServer {
         (status, response.text().await.expect("page body"))
     }
 
+    /// Posts `form` to `link` the way the page's own form does: with the browser's form cookie
+    /// (from a GET of the same link) and its token in the `form_token` field, as a client that
+    /// sends no `Origin` or `Sec-Fetch-Site` (the form token alone must do).
     pub async fn post_form(&self, link: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let response = self.http.post(link).form(form).send().await.expect("POST");
+        let (cookie, token) = self.form_cookie(link).await;
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("form_token", &token));
+        self.post_form_with(link, &fields, &[("cookie", &cookie)])
+            .await
+    }
+
+    /// The raw answer to the Get Started form, sent as the page's own form is.
+    pub async fn accept_response(&self, link: &str, password: &str) -> reqwest::Response {
+        let (cookie, token) = self.form_cookie(link).await;
+        self.http
+            .post(link)
+            .header("cookie", cookie)
+            .form(&[
+                ("password", password),
+                ("password_confirm", password),
+                ("terms", "accepted"),
+                ("form_token", &token),
+            ])
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// The form cookie a GET of `link` sets (`name=value`), and its value.
+    pub async fn form_cookie(&self, link: &str) -> (String, String) {
+        let response = self.http.get(link).send().await.expect("GET page");
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("allyshare_form="))
+            .expect("the page sets a form cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let token = cookie.split_once('=').unwrap().1.to_string();
+        (cookie, token)
+    }
+
+    /// A form post with exactly these fields and headers.
+    pub async fn post_form_with(
+        &self,
+        link: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let mut request = self.http.post(link).form(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("POST");
         let status = response.status();
         (status, response.text().await.expect("page body"))
     }

@@ -1,0 +1,248 @@
+//! Cross-site requests to the pages are refused: one layer for every page route, so each form
+//! (the Get Started page's, and the console's as it grows) is covered without doing anything.
+//!
+//! Without it, a site of an attacker's could auto-submit the Get Started form of an invitation
+//! they hold, in the victim's browser: the victim would be signed into the attacker's account
+//! (login CSRF), and a signed-out extension would upload the victim's LinkedIn connections to
+//! the attacker's network. Two checks, for every request to a page route (not `/v1`, whose
+//! bearer tokens a browser never sends by itself) whose method is not safe:
+//!
+//! 1. **Where it comes from.** A browser says so: `Sec-Fetch-Site` must be `same-origin`; a
+//!    browser that sends no `Sec-Fetch-Site` but an `Origin` must name this server's public
+//!    origin. Anything else is refused.
+//! 2. **A form token** (double-submit): every page response sets, once per browser session,
+//!    an `HttpOnly`, `SameSite=Strict` cookie holding a random token (`__Host-` prefixed and
+//!    `Secure` when the public URL is https), and every form carries the same value in a
+//!    hidden `form_token` field (or a script in an `X-Form-Token` header). A request whose
+//!    body is a form must carry it; so must any request from a client that sends neither
+//!    header (then nothing else says where it comes from). A token that does not match the
+//!    cookie is refused.
+//!
+//! A refusal is a 403 page that says nothing was changed, before any handler runs.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{CONTENT_TYPE, ORIGIN, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::tokens::{cookie_token, new_token};
+use crate::App;
+
+/// The form cookie's name on plain http (local development).
+pub const COOKIE: &str = "allyshare_form";
+/// The form cookie's name when the public URL is https: the browser then accepts it only from
+/// this host, over https, for path `/` (no subdomain can plant one).
+pub const SECURE_COOKIE: &str = "__Host-allyshare_form";
+/// The hidden field every form carries.
+pub const FIELD: &str = "form_token";
+/// The header a same-origin script may carry the token in instead.
+pub const HEADER: &str = "x-form-token";
+/// Largest form body read to find the token (the forms are a few fields; uploads are not
+/// URL-encoded).
+const FORM_BODY_MAX: usize = 64 * 1024;
+
+/// This browser's form token: the value the pages put in their forms' hidden field.
+#[derive(Debug, Clone)]
+pub struct FormToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for FormToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // The layer below puts one in every page request.
+        Ok(parts
+            .extensions
+            .get::<FormToken>()
+            .cloned()
+            .unwrap_or_else(|| FormToken(new_token())))
+    }
+}
+
+fn cookie_name(app: &App) -> &'static str {
+    if app.public_url().starts_with("https://") {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
+}
+
+/// What the request's own headers say about where it comes from.
+#[derive(Debug, PartialEq, Eq)]
+enum Provenance {
+    SameOrigin,
+    CrossSite,
+    /// Neither `Sec-Fetch-Site` nor `Origin`: not a current browser's form post.
+    Unknown,
+}
+
+fn provenance(headers: &HeaderMap, own_origin: &str) -> Provenance {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    match (text("sec-fetch-site"), text(ORIGIN.as_str())) {
+        (Some("same-origin"), _) => Provenance::SameOrigin,
+        (Some(_), _) => Provenance::CrossSite,
+        (None, Some(origin)) if origin.trim_end_matches('/') == own_origin => {
+            Provenance::SameOrigin
+        }
+        (None, Some(_)) => Provenance::CrossSite,
+        (None, None) => Provenance::Unknown,
+    }
+}
+
+/// The `form_token` field of a URL-encoded body.
+fn token_in_form(body: &[u8]) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(name, _)| name == FIELD)
+        .map(|(_, value)| value)
+}
+
+fn refused() -> Response {
+    crate::web::html_response(
+        StatusCode::FORBIDDEN,
+        crate::html::message_page(
+            "This form cannot be sent from here",
+            &[
+                "For your safety, forms on this site are only accepted from its own pages, \
+                 and nothing was changed.",
+                "Go back to the page, reload it, and send the form again.",
+            ],
+        ),
+    )
+}
+
+/// The layer (`axum::middleware::from_fn_with_state`) on the page routes.
+pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
+    let cookie = cookie_name(&app);
+    let existing = cookie_token(request.headers(), cookie).map(str::to_string);
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let mut request = request;
+    if unsafe_method {
+        match check(&app, existing.as_deref(), request).await {
+            Ok(checked) => request = checked,
+            Err(refusal) => return refusal,
+        }
+    }
+    let token = existing.clone().unwrap_or_else(new_token);
+    request.extensions_mut().insert(FormToken(token.clone()));
+    let mut response = next.run(request).await;
+    if existing.is_none() {
+        let secure = if cookie == SECURE_COOKIE {
+            "; Secure"
+        } else {
+            ""
+        };
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "{cookie}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+        )) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The request back (its body read and put back) if it may go on, or the refusal.
+async fn check(app: &App, cookie: Option<&str>, request: Request) -> Result<Request, Response> {
+    let provenance = provenance(request.headers(), app.public_origin());
+    if provenance == Provenance::CrossSite {
+        return Err(refused());
+    }
+    let is_form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let in_header = request
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (request, sent) = if is_form {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = to_bytes(body, FORM_BODY_MAX).await else {
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response());
+        };
+        let sent = in_header.or_else(|| token_in_form(&bytes));
+        (Request::from_parts(parts, Body::from(bytes)), sent)
+    } else {
+        (request, in_header)
+    };
+    let token_needed = is_form || provenance == Provenance::Unknown;
+    match (sent, cookie) {
+        (Some(sent), Some(cookie)) if constant_time_eq(sent.as_bytes(), cookie.as_bytes()) => {
+            Ok(request)
+        }
+        (None, _) if !token_needed => Ok(request),
+        _ => Err(refused()),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.insert(*name, HeaderValue::from_static(value));
+        }
+        h
+    }
+
+    #[test]
+    fn provenance_trusts_fetch_metadata_first_then_the_origin() {
+        let own = "https://allyshare.example.org";
+        let p = |pairs: &[(&'static str, &'static str)]| provenance(&headers(pairs), own);
+        assert_eq!(
+            p(&[("sec-fetch-site", "same-origin")]),
+            Provenance::SameOrigin
+        );
+        assert_eq!(
+            p(&[("sec-fetch-site", "cross-site")]),
+            Provenance::CrossSite
+        );
+        assert_eq!(p(&[("sec-fetch-site", "same-site")]), Provenance::CrossSite);
+        assert_eq!(p(&[("sec-fetch-site", "none")]), Provenance::CrossSite);
+        assert_eq!(
+            p(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "https://allyshare.example.org")
+            ]),
+            Provenance::CrossSite
+        );
+        assert_eq!(
+            p(&[("origin", "https://allyshare.example.org")]),
+            Provenance::SameOrigin
+        );
+        assert_eq!(
+            p(&[("origin", "https://evil.example")]),
+            Provenance::CrossSite
+        );
+        assert_eq!(p(&[("origin", "null")]), Provenance::CrossSite);
+        assert_eq!(p(&[]), Provenance::Unknown);
+    }
+
+    #[test]
+    fn the_token_is_read_from_a_form_body() {
+        assert_eq!(
+            token_in_form(b"terms=accepted&form_token=abc%2Dd&x=1").as_deref(),
+            Some("abc-d")
+        );
+        assert_eq!(token_in_form(b"terms=accepted"), None);
+        assert_eq!(token_in_form(b"\xff\xfe=%%"), None);
+    }
+}
