@@ -2072,7 +2072,73 @@ async fn authorisation_matrix() {
             None,
             [Some(ok), Some(ok), Some(ok), Some(ok), Some(ok)],
         ),
+        // A bearer token signs nobody in: the credentials decide.
+        (
+            Method::POST,
+            "/v1/sessions".into(),
+            Some(json!({"email": "ally.a@example.org", "password": "not the password"})),
+            [Some(unauth); 5],
+        ),
+        (
+            Method::POST,
+            "/v1/sessions/refresh".into(),
+            Some(json!({"refresh_token": "A".repeat(43)})),
+            [Some(unauth); 5],
+        ),
+        (
+            Method::PUT,
+            "/v1/me/password".into(),
+            Some(
+                json!({"current_password": "not the password", "new_password": "a brand new passphrase"}),
+            ),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        // A page's script only (same origin, with the grant cookie): a client that says nothing
+        // of where it comes from is refused whoever it is.
+        (
+            Method::POST,
+            "/handoff/code".into(),
+            Some(json!({"challenge": "A".repeat(43)})),
+            [Some(forbidden); 5],
+        ),
     ];
+    // Every operation of the OpenAPI document has a row (and the router's /v1 routes are made
+    // from the document's operations, see `api::routes`): a new route cannot go untested.
+    let doc = server
+        .expect(Method::GET, "/v1/openapi.json", None, None, ok)
+        .await;
+    let matches = |template: &str, path: &str| {
+        let path = path.split('?').next().unwrap();
+        let (t, p): (Vec<&str>, Vec<&str>) =
+            (template.split('/').collect(), path.split('/').collect());
+        t.len() == p.len()
+            && t.iter()
+                .zip(&p)
+                .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+    };
+    let mut without_row = Vec::new();
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            if !rows
+                .iter()
+                .any(|(m, path, _, _)| *m == method && matches(template, path))
+            {
+                without_row.push(format!("{method} {template}"));
+            }
+        }
+    }
+    assert!(
+        without_row.is_empty(),
+        "operations without a row in the authorisation matrix: {without_row:?}"
+    );
+
     let callers: [Option<&str>; 5] = [
         None,
         Some(&ally_a.token),

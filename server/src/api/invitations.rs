@@ -6,10 +6,11 @@ use allyshare_protocol::{ApiError, Invitation, InvitationImport, InvitationReque
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::{require_role, ApiFailure, ApiJson, ApiPath, ApiQuery, Authenticated};
 use crate::invite::{InviteError, Invited};
@@ -248,20 +249,11 @@ pub async fn resend(
     ))
 }
 
-/// The routes, relative to `/v1`.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/networks/{network_id}/invitations", get(list).post(create))
-        .route(
-            "/networks/{network_id}/invitations/import",
-            post(import).layer(DefaultBodyLimit::max(CSV_MAX_BYTES)),
-        )
-        .route(
-            "/networks/{network_id}/invitations/{invitation_id}",
-            delete(revoke),
-        )
-        .route(
-            "/networks/{network_id}/invitations/{invitation_id}/resend",
-            post(resend),
-        )
+/// The routes, each with its operation in the OpenAPI document.
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(import).layer(DefaultBodyLimit::max(CSV_MAX_BYTES)))
+        .routes(routes!(revoke))
+        .routes(routes!(resend))
 }

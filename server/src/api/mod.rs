@@ -20,11 +20,13 @@ use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::any;
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub mod invitations;
 pub mod network;
@@ -738,14 +740,23 @@ fn add_links(doc: &mut serde_json::Value) {
     }
 }
 
-/// The OpenAPI document served at `/v1/openapi.json`.
+/// The OpenAPI document served at `/v1/openapi.json`: built from the same routes as the
+/// router (see [`api`]), so no route can be missing from it.
 pub fn openapi_document() -> serde_json::Value {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
-    add_links(&mut doc);
-    doc
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOCUMENT
+        .get_or_init(|| {
+            let mut doc = api().into_openapi();
+            BearerSecurity.modify(&mut doc);
+            CommonAnswers.modify(&mut doc);
+            let mut doc = serde_json::to_value(doc).unwrap_or_default();
+            add_links(&mut doc);
+            doc
+        })
+        .clone()
 }
 
-/// The OpenAPI document, generated from the protocol types and the handlers above.
+/// The OpenAPI document's frame: what is not an operation of the `/v1` routes.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -753,37 +764,9 @@ pub fn openapi_document() -> serde_json::Value {
         description = "The API the AllyShare extension uses. Errors are always an `ApiError` body; \
                        timestamps are seconds since the Unix epoch."
     ),
-    paths(
-        sign_in,
-        refresh,
-        crate::handoff::exchange,
-        crate::handoff::create_code,
-        sign_out,
-        me,
-        delete_me,
-        change_password,
-        set_sharing,
-        leave_network,
-        sync::limits,
-        sync::open,
-        sync::put_batch,
-        sync::commit,
-        sync::abort,
-        sync::digest,
-        network::contacts,
-        network::create_ask,
-        network::network_asks,
-        network::my_asks,
-        network::answer_ask,
-        invitations::create,
-        invitations::import,
-        invitations::list,
-        invitations::revoke,
-        invitations::resend,
-        openapi
-    ),
+    // A page route (same origin, with the grant cookie), documented beside the API it feeds.
+    paths(crate::handoff::create_code),
     components(schemas(ApiError, ErrorCode, allyshare_protocol::HandoffCodeRequest, allyshare_protocol::HandoffCode)),
-    modifiers(&BearerSecurity, &CommonAnswers),
     tags(
         (name = "sessions", description = "Signing in and out, refreshing tokens"),
         (name = "me", description = "The signed-in person, sharing, leaving, deleting the account"),
@@ -796,23 +779,35 @@ pub fn openapi_document() -> serde_json::Value {
 )]
 pub struct ApiDoc;
 
-/// The `/v1` routes.
-pub fn routes() -> Router<App> {
-    let v1 = Router::new()
-        .route("/sessions", post(sign_in))
-        .route("/sessions/refresh", post(refresh))
-        .route("/sessions/handoff", post(crate::handoff::exchange))
-        .route("/sessions/current", delete(sign_out))
-        .route("/me", get(me).delete(delete_me))
-        .route("/me/password", put(change_password))
-        .route("/networks/{network_id}/sharing", put(set_sharing))
-        .route("/networks/{network_id}/membership", delete(leave_network))
-        .route("/openapi.json", get(openapi))
+/// Every `/v1` route with its operation: the router and the OpenAPI document are both made
+/// from this, so a route cannot exist undocumented (and the authorisation matrix, which must
+/// have a row for every documented operation, cannot miss one).
+fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(sign_in))
+        .routes(routes!(refresh))
+        .routes(routes!(crate::handoff::exchange))
+        .routes(routes!(sign_out))
+        .routes(routes!(me, delete_me))
+        .routes(routes!(change_password))
+        .routes(routes!(set_sharing))
+        .routes(routes!(leave_network))
+        .routes(routes!(openapi))
         .merge(sync::routes())
         .merge(network::routes())
         .merge(invitations::routes())
-        .fallback(api_not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+}
+
+/// The `/v1` routes; anything else under `/v1` is a JSON 404, a known path with another method
+/// a JSON 405.
+pub fn routes() -> Router<App> {
+    let (router, _) = api().split_for_parts();
     debug_assert!(routes::ME.starts_with(allyshare_protocol::API_PREFIX));
-    Router::new().nest(allyshare_protocol::API_PREFIX, v1)
+    router
+        .route(allyshare_protocol::API_PREFIX, any(api_not_found))
+        .route(
+            &format!("{}/{{*rest}}", allyshare_protocol::API_PREFIX),
+            any(api_not_found),
+        )
+        .method_not_allowed_fallback(method_not_allowed)
 }

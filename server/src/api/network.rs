@@ -8,12 +8,13 @@ use allyshare_protocol::{
 };
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{require_role, ApiFailure, ApiJson, ApiPath, ApiQuery, Authenticated};
 use crate::db::{AnswerOutcome, AskOutcome, ContactQuery, NewIntroAsk};
@@ -260,14 +261,11 @@ pub async fn answer_ask(
     }
 }
 
-/// The routes, relative to `/v1`.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/networks/{network_id}/contacts", get(contacts))
-        .route(
-            "/networks/{network_id}/intro-asks",
-            get(network_asks).post(create_ask),
-        )
-        .route("/intro-asks", get(my_asks))
-        .route("/intro-asks/{ask_id}/answer", post(answer_ask))
+/// The routes, each with its operation in the OpenAPI document.
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(contacts))
+        .routes(routes!(network_asks, create_ask))
+        .routes(routes!(my_asks))
+        .routes(routes!(answer_ask))
 }

@@ -12,9 +12,10 @@ use allyshare_protocol::{
 };
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use sha2::{Digest, Sha256};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::{ApiFailure, ApiJson, ApiPath, Authenticated};
 use crate::budget::REQUEST_COST;
@@ -380,16 +381,13 @@ pub async fn digest(
     Ok(Json(app.repo().contact_digest(session.person_id).await?))
 }
 
-/// The sync routes, relative to `/v1`.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/sync/limits", get(limits))
-        .route("/sync/sessions", post(open))
-        .route("/sync/sessions/{session_id}", delete(abort))
-        .route(
-            "/sync/sessions/{session_id}/batches/{seq}",
-            put(put_batch).layer(DefaultBodyLimit::max(BATCH_MAX_BYTES)),
-        )
-        .route("/sync/sessions/{session_id}/commit", post(commit))
-        .route("/contacts/digest", get(digest))
+/// The sync routes, each with its operation in the OpenAPI document.
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(limits))
+        .routes(routes!(open))
+        .routes(routes!(abort))
+        .routes(routes!(put_batch).layer(DefaultBodyLimit::max(BATCH_MAX_BYTES)))
+        .routes(routes!(commit))
+        .routes(routes!(digest))
 }
