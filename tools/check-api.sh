@@ -48,9 +48,12 @@ invite() { # network role → the Get Started link
   "$SERVER_BIN" invite --db "$work/api.db" --outbox "$work/outbox" --public-url "$base" \
     --network "$1" --role "$2" --email "$email" --name "Conformance Checker" | tail -n 1
 }
-accept() { # link → HTTP status of the Get Started form's answer
-  curl -s -o /dev/null -w '%{http_code}' --data-urlencode "password=$password" \
-    --data-urlencode "password_confirm=$password" --data-urlencode "terms=accepted" "$1"
+accept() { # link → HTTP status of the Get Started form's answer, sent as the page's form is
+  local jar="$work/cookies" token
+  token="$(curl -s -c "$jar" "$1" | sed -n 's/.*name="form_token" value="\([^"]*\)".*/\1/p')"
+  curl -s -b "$jar" -o /dev/null -w '%{http_code}' --data-urlencode "password=$password" \
+    --data-urlencode "password_confirm=$password" --data-urlencode "terms=accepted" \
+    --data-urlencode "form_token=$token" "$1"
 }
 [ "$(accept "$(invite "Conformance Admins" network_admin)")" = 200 ] || { echo "error: accepting the admin invitation failed" >&2; exit 1; }
 [ "$(accept "$(invite "Conformance Allies" ally)")" = 200 ] || { echo "error: accepting the ally invitation failed" >&2; exit 1; }

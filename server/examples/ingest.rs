@@ -9,6 +9,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+#[path = "support/get_started.rs"]
+mod get_started;
+
 use allyshare_protocol::{ContactBatch, ContactRecord, Role, SessionTokens};
 use allyshare_server::{serve_app, App, Config, HashCost, InviteRequest};
 use serde_json::{json, Value};
@@ -57,19 +60,11 @@ async fn main() {
         .await
         .unwrap();
     let http = reqwest::Client::new();
-    let form = [
-        ("password", "correct horse battery staple"),
-        ("password_confirm", "correct horse battery staple"),
-        ("terms", "accepted"),
-    ];
-    assert!(http
-        .post(&invited.link)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
+    assert!(
+        get_started::accept_invitation(&http, &invited.link, "correct horse battery staple")
+            .await
+            .is_success()
+    );
     let tokens: SessionTokens = http
         .post(format!("{base}/v1/sessions"))
         .json(&json!({"email": "bench@example.org", "password": "correct horse battery staple"}))

@@ -21,6 +21,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "support/get_started.rs"]
+mod get_started;
+
 use allyshare_protocol::{ContactBatch, ContactRecord};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
@@ -194,17 +197,8 @@ async fn person(
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let link = stdout.lines().last().expect("link").trim().to_string();
-    let accepted = http
-        .post(&link)
-        .form(&[
-            ("password", PASSWORD),
-            ("password_confirm", PASSWORD),
-            ("terms", "accepted"),
-        ])
-        .send()
-        .await
-        .expect("accept");
-    assert_eq!(accepted.status(), 200, "accepting {email}");
+    let accepted = get_started::accept_invitation(http, &link, PASSWORD).await;
+    assert_eq!(accepted, 200, "accepting {email}");
     let tokens: Value = http
         .post(format!("{base}/v1/sessions"))
         .json(&json!({"email": email, "password": PASSWORD}))

@@ -200,12 +200,19 @@ export async function accessibilityProblems(page) {
     .map((v) => `${v.id}: ${v.targets.join(', ')}`);
 }
 
-/** Accepts an invitation the way the Get Started form does (password + terms). */
+/**
+ * Accepts an invitation the way the Get Started form does (password + terms), with the form
+ * cookie the page sets and its token (the server refuses form posts without them).
+ */
 export async function acceptInvitation(link, password) {
+  const page = await fetch(link);
+  const cookie = page.headers.getSetCookie().find((c) => c.startsWith('allyshare_form='))?.split(';')[0];
+  const form_token = (await page.text()).match(/name="form_token" value="([^"]+)"/)?.[1];
+  if (!cookie || !form_token) throw new Error(`the Get Started page at ${link} has no form token`);
   const res = await fetch(link, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ password, password_confirm: password, terms: 'accepted' }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ password, password_confirm: password, terms: 'accepted', form_token }),
   });
   if (res.status !== 200) throw new Error(`accepting ${link} answered ${res.status}`);
 }
