@@ -18,7 +18,8 @@
 //!    header (then nothing else says where it comes from). A token that does not match the
 //!    cookie is refused.
 //!
-//! A refusal is a 403 page that says nothing was changed, before any handler runs.
+//! A refusal comes before any handler runs: a 403 page that says nothing was changed, or for a
+//! script's request (not a form) a 403 `ApiError`.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{FromRequestParts, Request, State};
@@ -104,7 +105,14 @@ fn token_in_form(body: &[u8]) -> Option<String> {
         .map(|(_, value)| value)
 }
 
-fn refused() -> Response {
+/// The refusal: a page for a form, an `ApiError` for a script's request.
+fn refused(is_form: bool) -> Response {
+    if !is_form {
+        return crate::api::ApiFailure::Forbidden(
+            "Requests to this page's endpoints are accepted only from the server's own pages.",
+        )
+        .into_response();
+    }
     crate::web::html_response(
         StatusCode::FORBIDDEN,
         crate::html::message_page(
@@ -154,14 +162,14 @@ pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Resp
 /// The request back (its body read and put back) if it may go on, or the refusal.
 async fn check(app: &App, cookie: Option<&str>, request: Request) -> Result<Request, Response> {
     let provenance = provenance(request.headers(), app.public_origin());
-    if provenance == Provenance::CrossSite {
-        return Err(refused());
-    }
     let is_form = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if provenance == Provenance::CrossSite {
+        return Err(refused(is_form));
+    }
     let in_header = request
         .headers()
         .get(HEADER)
@@ -183,7 +191,7 @@ async fn check(app: &App, cookie: Option<&str>, request: Request) -> Result<Requ
             Ok(request)
         }
         (None, _) if !token_needed => Ok(request),
-        _ => Err(refused()),
+        _ => Err(refused(is_form)),
     }
 }
 

@@ -85,7 +85,7 @@ fn valid_verifier(v: &str) -> bool {
     responses(
         (status = 201, description = "A code, valid 5 minutes, single use", body = HandoffCode),
         (status = 401, description = "No live grant cookie (used, expired, or none)", body = ApiError),
-        (status = 403, description = "Cross-origin request", body = ApiError),
+        (status = 403, description = "Not from this server's own pages: another origin, or neither `Origin` nor `Sec-Fetch-Site` (nor a form token)", body = ApiError),
         (status = 422, description = "Not a challenge", body = ApiError),
     )
 )]
