@@ -130,12 +130,21 @@ fn refused(is_form: bool) -> Response {
 pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
     let cookie = cookie_name(&app);
     let existing = cookie_token(request.headers(), cookie).map(str::to_string);
-    let unsafe_method = !matches!(
+    // Pages take forms: POST is their one method that changes something. PUT, PATCH and
+    // DELETE are refused here (405) whatever the path, so that a page route taking one could
+    // not go unchecked; any other method reaches the router (405 where no route has it).
+    if matches!(
         *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
+        Method::PUT | Method::PATCH | Method::DELETE
+    ) {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(axum::http::header::ALLOW, "GET, HEAD, POST")],
+        )
+            .into_response();
+    }
     let mut request = request;
-    if unsafe_method {
+    if request.method() == Method::POST {
         match check(&app, existing.as_deref(), request).await {
             Ok(checked) => request = checked,
             Err(refusal) => return refusal,

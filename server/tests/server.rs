@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use allyshare_protocol::{ApiError, ErrorCode, Me, Role, SessionTokens};
 use common::*;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -295,6 +295,22 @@ async fn a_cross_site_or_tokenless_form_post_is_refused_and_changes_nothing() {
         .unwrap()
         .is_none());
     assert_eq!(server.get_page(&invited.link).await.0, StatusCode::OK);
+
+    // Pages take no other method that changes something.
+    for method in [Method::PUT, Method::PATCH, Method::DELETE] {
+        let response = server
+            .http
+            .request(method.clone(), &invited.link)
+            .header("sec-fetch-site", "same-origin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method}"
+        );
+    }
 
     // The page's own form, as a browser sends it, goes through.
     let (status, page) = server
