@@ -86,7 +86,8 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await capture(onb, 'onboarding-sign-in');
 
   // 2. Invitations from the CLI: two networks accepted earlier, then Venture Network's, whose
-  // Get Started page hands the session over to the extension (no password typed in it).
+  // Get Started page hands the session over to the extension (the account's password typed in
+  // the page, none in the extension).
   for (const network of ['Sales Network', 'Startup Network']) {
     await acceptInvitation(await server.invite({ network, ...ALLY }), PASSWORD);
   }
@@ -96,8 +97,10 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   assert.ok(mail?.raw.includes(ALLY.email), 'the invitation went out by email');
   const web = await browser.context.newPage();
   await web.goto(mail.link);
-  // The account exists already: the page asks for no new password, only the terms.
-  assert.equal(await web.locator('#password').count(), 0);
+  // The account exists already: the page asks for its password (no new one) and the terms.
+  assert.equal(await web.locator('#password_confirm').count(), 0);
+  assert.equal(await web.locator('#password').getAttribute('autocomplete'), 'current-password');
+  await web.fill('#password', PASSWORD);
   await web.check('#terms');
   await web.click('button[type=submit]');
   await web.locator('ol.guide > li').first().waitFor();
