@@ -414,8 +414,9 @@ pub async fn me(
 }
 
 /// Turn sharing with one network on or off (allies). Off removes the ally's contacts from that
-/// network's view at once and withdraws their pending asks there; when no network is shared
-/// with any more, the ally's contacts are deleted from the server.
+/// network's view at once and deletes every intro ask to them there (each holds a copy of a
+/// contact); when no network is shared with any more, the ally's contacts and their sync data
+/// are deleted from the server.
 #[utoipa::path(
     put,
     path = "/v1/networks/{network_id}/sharing",

@@ -268,8 +268,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     async fn role_in(&self, person_id: i64, network_id: i64) -> Result<Option<Role>, RepoError>;
 
     /// Turns sharing with one network on or off, in one transaction with its consequences:
-    /// off withdraws the ally's pending intro asks there, and when no network is shared with
-    /// any more, the ally's contacts and open sync sessions are deleted.
+    /// off deletes the ally's intro asks there, and when no network is shared with any more,
+    /// the ally's contacts and their sync data are deleted (see `stopped_sharing`).
     async fn set_sharing(
         &self,
         person_id: i64,
@@ -287,7 +287,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, RepoError>;
 
     /// Deletes the person: memberships, contacts, sync sessions, intro asks to them, hand-off
-    /// grants and every session (so every token stops working at once).
+    /// grants, the invitations sent to their address (in every network) and every session (so
+    /// every token stops working at once).
     async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError>;
 
     /// Sets a new password hash and ends every session of the person (every token, every
@@ -1107,15 +1108,26 @@ impl Repository for SqliteRepository {
     }
 
     async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        // The invitations sent to their address (email and name), in every network and in
+        // any state, with any mail still queued for them. A write first: it takes the lock.
+        sqlx::query(
+            "DELETE FROM invitations
+             WHERE email_norm = (SELECT email_norm FROM people WHERE id = ?)",
+        )
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
         // Everything the person owns goes with them (ON DELETE CASCADE): memberships,
         // contacts, sync sessions, sessions (so every token dies), asks addressed to them,
         // hand-off grants. Asks they made as an admin keep their history, without the name.
         let deleted = sqlx::query("DELETE FROM people WHERE id = ?")
             .bind(person_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected()
             > 0;
+        tx.commit().await?;
         Ok(deleted)
     }
 
@@ -1356,23 +1368,27 @@ fn membership_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<NetworkMembershi
 }
 
 /// The consequences of an ally no longer sharing with `network_id` (turned off, or left):
-/// their pending asks there are withdrawn, and if they now share with no network at all,
-/// their contacts and open sync sessions are deleted.
+/// every intro ask to them there is deleted (each holds a copy of one of their contacts: name,
+/// headline, profile URL, and a note about that person), and if they now share with no network
+/// at all, their contacts and everything derived from them: staged rows and batch hashes of
+/// every sync session, and the stored results (digests) of committed ones; open sessions are
+/// closed (a late batch or commit is answered `session_closed`).
+///
+/// Asks are deleted rather than kept as tombstones: a row with nothing identifying left (no
+/// contact, no note) would tell the network only that it once asked this ally something, which
+/// no view uses, and the Terms promise that turning sharing off removes the connections from
+/// that network's view.
 async fn stopped_sharing(
     tx: &mut sqlx::SqliteConnection,
     person_id: i64,
     network_id: i64,
     now: i64,
 ) -> Result<(), RepoError> {
-    sqlx::query(
-        "UPDATE intro_asks SET state = 'withdrawn', answered_at = ?
-         WHERE ally_id = ? AND network_id = ? AND state = 'pending'",
-    )
-    .bind(now)
-    .bind(person_id)
-    .bind(network_id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("DELETE FROM intro_asks WHERE ally_id = ? AND network_id = ?")
+        .bind(person_id)
+        .bind(network_id)
+        .execute(&mut *tx)
+        .await?;
     let still_sharing: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM memberships
                         WHERE person_id = ? AND role = 'ally' AND sharing = 1)",
@@ -1385,13 +1401,18 @@ async fn stopped_sharing(
             .bind(person_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
+        for derived in [
             "DELETE FROM sync_staged WHERE session_id IN
-               (SELECT id FROM sync_sessions WHERE person_id = ? AND state = 'open')",
-        )
-        .bind(person_id)
-        .execute(&mut *tx)
-        .await?;
+               (SELECT id FROM sync_sessions WHERE person_id = ?)",
+            "DELETE FROM sync_batches WHERE session_id IN
+               (SELECT id FROM sync_sessions WHERE person_id = ?)",
+            "DELETE FROM sync_sessions WHERE person_id = ? AND state = 'committed'",
+        ] {
+            sqlx::query(derived)
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
             "UPDATE sync_sessions SET state = 'aborted', closed_at = ?
              WHERE person_id = ? AND state = 'open'",
