@@ -73,6 +73,9 @@ pub enum ApiFailure {
     RateLimited(u64),
     #[error("Too many sign-in attempts; try again in {0} seconds.")]
     TooManyAttempts(u64),
+    /// 429 with this message, and `Retry-After` these seconds.
+    #[error("{0}")]
+    TooManyEmails(String, u64),
     #[error("The current password is incorrect.")]
     WrongPassword,
     #[error("This sign-in code is not valid any more. Sign in with your email and password.")]
@@ -112,7 +115,9 @@ impl ApiFailure {
             ApiFailure::BatchesMissing(_) => (StatusCode::CONFLICT, ErrorCode::BatchesMissing),
             ApiFailure::SessionClosed(_) => (StatusCode::CONFLICT, ErrorCode::SessionClosed),
             ApiFailure::NotSharing => (StatusCode::CONFLICT, ErrorCode::NotSharing),
-            ApiFailure::RateLimited(_) | ApiFailure::TooManyAttempts(_) => {
+            ApiFailure::RateLimited(_)
+            | ApiFailure::TooManyAttempts(_)
+            | ApiFailure::TooManyEmails(..) => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
             }
             ApiFailure::WrongPassword => (StatusCode::FORBIDDEN, ErrorCode::InvalidCredentials),
@@ -136,7 +141,9 @@ impl IntoResponse for ApiFailure {
             self.to_string()
         };
         let retry_after = match &self {
-            ApiFailure::RateLimited(secs) | ApiFailure::TooManyAttempts(secs) => Some(*secs),
+            ApiFailure::RateLimited(secs)
+            | ApiFailure::TooManyAttempts(secs)
+            | ApiFailure::TooManyEmails(_, secs) => Some(*secs),
             _ => None,
         };
         let mut response = (status, Json(ApiError::new(code, message))).into_response();
