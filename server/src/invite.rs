@@ -1,10 +1,19 @@
 //! Invitations: the one code path behind the CLI and the admin API — invite one person,
 //! import a CSV, list, revoke, re-send.
 //!
-//! The invitation token is generated here and leaves the server only inside the email (and the
-//! returned link, which the CLI prints for developers); the database keeps only its hash.
-//! Re-inviting the same email to the same network revokes the earlier pending link, so only the
-//! newest email works.
+//! Every email goes through the mail queue (`mail_queue`, see [`crate::db::mail`]): the admin
+//! API and the CSV import only queue it, and the server's background task sends it within
+//! `--mail-per-minute` ([`crate::App::send_queued_mail`]); the operator's CLI `invite` and
+//! `resend` queue it already claimed and send it at once, to print the link. An address gets at
+//! most [`MAX_INVITATION_EMAILS_PER_DAY`] invitation emails from one network a day, whoever
+//! asks (the CLI's `invite` excepted), and revoked or accepted invitations are not re-sent.
+//!
+//! The invitation token is generated when its email is sent ([`send_claimed`]) and leaves the
+//! server only inside the email (and the returned link, which the CLI prints for developers);
+//! the database keeps only its hash, so nothing secret waits in the queue, and until its email
+//! has gone an invitation has no working link. Re-inviting the same email to the same network
+//! revokes the earlier pending link (and drops its email if still queued), so only the newest
+//! email works.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
