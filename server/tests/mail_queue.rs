@@ -352,3 +352,53 @@ async fn the_cli_invite_sends_at_once_and_the_queue_reports_it_sent() {
     assert_eq!(emails(&server), 1);
     assert_eq!(queue_states(&server).await, [("sent".to_string(), 1)]);
 }
+
+/// The email of a CLI invite is queued already claimed by the CLI: a server draining the same
+/// database meanwhile does not take it (it would land in the server's outbox, and the CLI could
+/// not print its link), unless the CLI died and its lease ran out.
+#[tokio::test]
+async fn an_email_sent_at_once_is_not_claimed_by_the_queue() {
+    use allyshare_server::db::{CreateOutcome, NewInvitation};
+    use allyshare_server::Repository;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = allyshare_server::open_db(&dir.path().join("q.db"))
+        .await
+        .unwrap();
+    let now = 1_800_000_000;
+    let new = |email: &str, deliver_now| NewInvitation {
+        network_name: "Sales".into(),
+        email: email.into(),
+        name: "Ada".into(),
+        role: Role::Ally,
+        token_hash: format!("hash of {email}"),
+        now,
+        expires_at: now + 7 * DAY,
+        deliver_now,
+        daily_limit: None,
+    };
+    let created = |outcome| match outcome {
+        CreateOutcome::Created(c) => c,
+        other => panic!("{other:?}"),
+    };
+    let cli = created(
+        repo.create_invitation(&new("cli@example.org", true))
+            .await
+            .unwrap(),
+    );
+    let api = created(
+        repo.create_invitation(&new("api@example.org", false))
+            .await
+            .unwrap(),
+    );
+    let claimed = repo.claim_mail(now, 100).await.unwrap();
+    assert_eq!(
+        claimed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [api.mail_id]
+    );
+    // Its lease over (the CLI died before sending), the queue sends it.
+    let later = repo.claim_mail(now + 301, 100).await.unwrap();
+    assert_eq!(
+        later.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [cli.mail_id, api.mail_id]
+    );
+}
