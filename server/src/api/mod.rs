@@ -490,8 +490,9 @@ pub async fn leave_network(
     }
 }
 
-/// Delete the account: contacts, memberships, asks addressed to the person; every session
-/// (and so every token) ends.
+/// Delete the account: contacts, memberships, asks addressed to the person, the invitations
+/// sent to their address in every network (and their queued email); every session (and so
+/// every token) ends.
 #[utoipa::path(
     delete,
     path = "/v1/me",
