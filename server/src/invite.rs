@@ -350,6 +350,28 @@ pub async fn invite_member(
     invite_into(repo, mailer, network_id, who, now, false).await
 }
 
+/// Who to invite again for a re-send: the invitation must be pending or expired.
+async fn to_resend(
+    repo: &dyn Repository,
+    network_id: i64,
+    invitation_id: i64,
+    now: i64,
+) -> Result<InvitationRequest, InviteError> {
+    let old = repo
+        .invitation_by_id(network_id, invitation_id)
+        .await?
+        .ok_or(InviteError::NotFound)?;
+    match old.state(now) {
+        InvitationState::Used => Err(InviteError::ResendAccepted),
+        InvitationState::Revoked => Err(InviteError::ResendRevoked),
+        InvitationState::Pending | InvitationState::Expired => Ok(InvitationRequest {
+            name: old.name,
+            email: old.email,
+            role: old.role,
+        }),
+    }
+}
+
 /// A new invitation (and link) for one that was not accepted or revoked, within the address's
 /// daily limit; the old link stops working. The email is queued.
 pub async fn resend(
@@ -359,20 +381,7 @@ pub async fn resend(
     invitation_id: i64,
     now: i64,
 ) -> Result<Queued, InviteError> {
-    let old = repo
-        .invitation_by_id(network_id, invitation_id)
-        .await?
-        .ok_or(InviteError::NotFound)?;
-    match old.state(now) {
-        InvitationState::Used => return Err(InviteError::ResendAccepted),
-        InvitationState::Revoked => return Err(InviteError::ResendRevoked),
-        InvitationState::Pending | InvitationState::Expired => {}
-    }
-    let who = InvitationRequest {
-        name: old.name,
-        email: old.email,
-        role: old.role,
-    };
+    let who = to_resend(repo, network_id, invitation_id, now).await?;
     invite_into(repo, mailer, network_id, &who, now, false).await
 }
 
@@ -385,20 +394,7 @@ pub async fn resend_now(
     invitation_id: i64,
     now: i64,
 ) -> Result<Invited, InviteError> {
-    let old = repo
-        .invitation_by_id(network_id, invitation_id)
-        .await?
-        .ok_or(InviteError::NotFound)?;
-    match old.state(now) {
-        InvitationState::Used => return Err(InviteError::ResendAccepted),
-        InvitationState::Revoked => return Err(InviteError::ResendRevoked),
-        InvitationState::Pending | InvitationState::Expired => {}
-    }
-    let who = InvitationRequest {
-        name: old.name,
-        email: old.email,
-        role: old.role,
-    };
+    let who = to_resend(repo, network_id, invitation_id, now).await?;
     let queued = invite_into(repo, mailer, network_id, &who, now, true).await?;
     deliver(repo, mailer, public_url, queued, now).await
 }
