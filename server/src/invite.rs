@@ -65,6 +65,11 @@ pub enum InviteError {
     Repo(#[from] RepoError),
     #[error(transparent)]
     Mail(#[from] MailError),
+    #[error(
+        "the invitation is stored, but its email could not be sent now ({0}); it stays in the \
+         mail queue, and a running server (`serve`) on this database sends it later"
+    )]
+    NotSentYet(MailError),
     #[error("{0} is already a member of this network")]
     AlreadyMember(String),
     #[error("no such network")]
@@ -279,7 +284,11 @@ async fn deliver(
         attempts: 1,
     };
     let (link, delivery) = send_claimed(repo, mailer, public_url, mail, now)
-        .await?
+        .await
+        .map_err(|e| match e {
+            InviteError::Mail(e) => InviteError::NotSentYet(e),
+            e => e,
+        })?
         .ok_or(InviteError::NotPending("revoked"))?;
     Ok(Invited {
         link,

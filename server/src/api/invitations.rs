@@ -34,7 +34,9 @@ impl From<InviteError> for ApiFailure {
                 _ => ApiFailure::Unprocessable(csv.to_string()),
             },
             InviteError::Repo(e) => ApiFailure::Repo(e),
-            InviteError::Mail(e) => ApiFailure::Internal(e.to_string()),
+            InviteError::Mail(e) | InviteError::NotSentYet(e) => {
+                ApiFailure::Internal(e.to_string())
+            }
         }
     }
 }
