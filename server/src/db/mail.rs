@@ -17,12 +17,24 @@ const MAIL_KEEP_SECS: i64 = 24 * 60 * 60;
 const WINDOW_SECS: i64 = 60;
 
 /// Drops the queued mail of invitations no longer pending, then claims the due mail, oldest
-/// first, as much as the rate leaves in the last minute. One transaction, starting with a write.
+/// first, as much as the rate leaves in the last minute. One transaction, starting with a write
+/// (and none at all when nothing is due).
 pub async fn claim(
     pool: &SqlitePool,
     now: i64,
     per_minute: u32,
 ) -> Result<Vec<ClaimedMail>, RepoError> {
+    // The queue task asks every second: when nothing is due, answer from a read, without
+    // taking the write lock from the requests that need it.
+    let due: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM mail_queue WHERE state = 'queued' AND next_attempt_at <= ?)",
+    )
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    if !due {
+        return Ok(Vec::new());
+    }
     let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE mail_queue SET state = 'dropped', done_at = ?1
