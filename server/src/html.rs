@@ -273,6 +273,7 @@ pub fn terms_page() -> String {
 <p>You can turn sharing off for any network at any time, which removes your connections from that network's view at once. Stopping sharing with every network deletes your connections from the server.</p>
 <h2>Your account</h2>
 <p>Keep your password to yourself. Your password is stored only as a salted hash.</p>
+<p>Deleting your account deletes everything the server holds about you: your connections, the introduction requests about them, and the invitations sent to your email address.</p>
 "#;
     layout("Terms of Service", main)
 }
