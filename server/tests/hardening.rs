@@ -404,7 +404,7 @@ async fn sign_in_and_hand_off_are_throttled_per_address() {
 }
 
 /// An unknown email costs the same password-hashing work as a wrong password (production
-/// hashing cost): their median times differ by less than a factor of two.
+/// hashing cost): their fastest times differ by less than a factor of two.
 #[tokio::test]
 async fn unknown_accounts_take_as_long_as_wrong_passwords() {
     let server =
@@ -429,12 +429,14 @@ async fn unknown_accounts_take_as_long_as_wrong_passwords() {
             assert_eq!(status, StatusCode::UNAUTHORIZED);
         }
     }
-    known.sort();
-    unknown.sort();
-    let (k, u) = (known[3].as_secs_f64(), unknown[3].as_secs_f64());
+    // The fastest of each: the work itself, whatever else the machine (or the other tests of
+    // this file, running beside it) was doing during the slower tries. Without the dummy
+    // hash, the unknown email's fastest is a few milliseconds against tens.
+    let fastest = |times: &[std::time::Duration]| times.iter().min().unwrap().as_secs_f64();
+    let (k, u) = (fastest(&known), fastest(&unknown));
     assert!(
         (0.5..2.0).contains(&(u / k)),
-        "median wrong password {k:.3}s, unknown email {u:.3}s"
+        "fastest wrong password {k:.3}s, unknown email {u:.3}s"
     );
 }
 
