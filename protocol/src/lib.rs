@@ -658,6 +658,10 @@ pub struct InvitationImport {
     pub header: bool,
     /// Rows invited or re-sent.
     pub sent: u32,
+    /// Emails this import put in the server's mail queue (one per row invited or re-sent);
+    /// the queue sends them at the server's rate (`--mail-per-minute`), so the last may leave
+    /// minutes later.
+    pub emails_queued: u32,
     pub rows: Vec<ImportRow>,
 }
 

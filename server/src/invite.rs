@@ -1,10 +1,19 @@
 //! Invitations: the one code path behind the CLI and the admin API — invite one person,
 //! import a CSV, list, revoke, re-send.
 //!
-//! The invitation token is generated here and leaves the server only inside the email (and the
-//! returned link, which the CLI prints for developers); the database keeps only its hash.
-//! Re-inviting the same email to the same network revokes the earlier pending link, so only the
-//! newest email works.
+//! Every email goes through the mail queue (`mail_queue`, see [`crate::db::mail`]): the admin
+//! API and the CSV import only queue it, and the server's background task sends it within
+//! `--mail-per-minute` ([`crate::App::send_queued_mail`]); the operator's CLI `invite` and
+//! `resend` queue it already claimed and send it at once, to print the link. An address gets at
+//! most [`MAX_INVITATION_EMAILS_PER_DAY`] invitation emails from one network a day, whoever
+//! asks (the CLI's `invite` excepted), and revoked or accepted invitations are not re-sent.
+//!
+//! The invitation token is generated when its email is sent ([`send_claimed`]) and leaves the
+//! server only inside the email (and the returned link, which the CLI prints for developers);
+//! the database keeps only its hash, so nothing secret waits in the queue, and until its email
+//! has gone an invitation has no working link. Re-inviting the same email to the same network
+//! revokes the earlier pending link (and drops its email if still queued), so only the newest
+//! email works.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -12,8 +21,11 @@ use std::path::PathBuf;
 use allyshare_protocol::{ImportOutcome, ImportRow, InvitationImport, InvitationRequest, Role};
 
 use crate::csvfile::{self, CsvError};
-use crate::db::{normalize_email, InvitationState, NewInvitation, RepoError, Repository};
-use crate::mail::{MailError, Mailer};
+use crate::db::{
+    normalize_email, ClaimedMail, CreateOutcome, InvitationState, MailDone, NewInvitation,
+    RepoError, Repository,
+};
+use crate::mail::{Delivery, MailError, Mailer};
 use crate::tokens::{hash_token, new_token};
 
 /// How long an invitation link stays valid.
@@ -53,6 +65,11 @@ pub enum InviteError {
     Repo(#[from] RepoError),
     #[error(transparent)]
     Mail(#[from] MailError),
+    #[error(
+        "the invitation is stored, but its email could not be sent now ({0}); it stays in the \
+         mail queue, and a running server (`serve`) on this database sends it later"
+    )]
+    NotSentYet(MailError),
     #[error("{0} is already a member of this network")]
     AlreadyMember(String),
     #[error("no such network")]
@@ -61,6 +78,25 @@ pub enum InviteError {
     NotFound,
     #[error("this invitation was {0} already")]
     NotPending(&'static str),
+    #[error(
+        "this invitation was accepted already: the person is a member, there is nothing to re-send"
+    )]
+    ResendAccepted,
+    #[error(
+        "this invitation was revoked (by an admin, or replaced by a newer one), so it is not \
+         re-sent: invite the person again, or re-send their newest invitation"
+    )]
+    ResendRevoked,
+    #[error(
+        "the address {email} got {sent} invitation emails from this network in the last 24 \
+         hours, the most allowed: try again in {}",
+        wait_words(*retry_after)
+    )]
+    TooManyEmails {
+        email: String,
+        sent: u32,
+        retry_after: i64,
+    },
     #[error("{0}")]
     Unreadable(#[from] CsvError),
 }
@@ -110,8 +146,162 @@ fn check_email(email: &str) -> Result<String, InviteError> {
     Ok(email.to_string())
 }
 
-/// Creates the invitation (and the network if new), writes the email to the outbox, and
-/// returns the link.
+/// Most invitation emails one address gets from one network in 24 hours (invitations and
+/// re-sends together), through the admin API, the CSV import and `resend`.
+pub const MAX_INVITATION_EMAILS_PER_DAY: u32 = 3;
+
+/// After this many failed attempts an email is given up.
+const MAX_SEND_ATTEMPTS: u32 = 8;
+
+/// A stored invitation whose email is in the mail queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Queued {
+    pub invitation_id: i64,
+    pub network_id: i64,
+    pub expires_at: i64,
+    mail_id: i64,
+}
+
+/// `3 hours`, `25 minutes`, `40 seconds`.
+fn wait_words(seconds: i64) -> String {
+    let (n, unit) = if seconds >= 2 * 3600 {
+        ((seconds + 3599) / 3600, "hours")
+    } else if seconds >= 120 {
+        ((seconds + 59) / 60, "minutes")
+    } else {
+        (seconds.max(1), "seconds")
+    };
+    format!("{n} {unit}")
+}
+
+/// Validates, then stores the invitation (and the network if new) with its email in the mail
+/// queue. The email is built once here, with a stand-in link, so bad input fails before
+/// anything is stored; it is built again, with the real link, when it is sent.
+async fn create(
+    repo: &dyn Repository,
+    mailer: &Mailer,
+    request: &InviteRequest,
+    now: i64,
+    deliver_now: bool,
+    daily_limit: Option<u32>,
+) -> Result<Queued, InviteError> {
+    let network = check_name("network name", &request.network)?;
+    let name = check_name("name", &request.name)?;
+    let email = check_email(&request.email)?;
+    let stand_in = format!("https://allyshare.invalid/invite/{}", new_token());
+    mailer.invitation(&name, &email, &network, &stand_in, INVITATION_VALID_DAYS)?;
+    let expires_at = now + INVITATION_TTL_SECS;
+    let outcome = repo
+        .create_invitation(&NewInvitation {
+            network_name: network,
+            email: email.clone(),
+            name,
+            role: request.role,
+            // Nobody holds this token: the link exists once the email is sent.
+            token_hash: hash_token(&new_token()),
+            now,
+            expires_at,
+            deliver_now,
+            daily_limit,
+        })
+        .await?;
+    match outcome {
+        CreateOutcome::Created(created) => Ok(Queued {
+            invitation_id: created.invitation_id,
+            network_id: created.network_id,
+            expires_at,
+            mail_id: created.mail_id,
+        }),
+        CreateOutcome::TooManyEmails { sent, retry_after } => Err(InviteError::TooManyEmails {
+            email,
+            sent,
+            retry_after,
+        }),
+    }
+}
+
+/// Sends one claimed email: a fresh link token for its invitation (the previous link stops
+/// working), then the email. Returns the link and where the email went, or `None` when the
+/// invitation is no longer pending (nothing sent). The outcome is recorded in the queue:
+/// a failure is retried later with a growing pause, and given up after a few attempts.
+pub async fn send_claimed(
+    repo: &dyn Repository,
+    mailer: &Mailer,
+    public_url: &str,
+    mail: ClaimedMail,
+    now: i64,
+) -> Result<Option<(String, Delivery)>, InviteError> {
+    let token = new_token();
+    let Some(inv) = repo
+        .issue_invitation_token(mail.invitation_id, &hash_token(&token), now)
+        .await?
+    else {
+        repo.finish_mail(mail.id, &MailDone::Dropped, now).await?;
+        return Ok(None);
+    };
+    let link = format!("{}/invite/{token}", public_url.trim_end_matches('/'));
+    let sent = match mailer.invitation(
+        &inv.name,
+        &inv.email,
+        &inv.network_name,
+        &link,
+        INVITATION_VALID_DAYS,
+    ) {
+        Ok(message) => mailer.send(message).await.map_err(|e| (e, true)),
+        Err(e) => Err((e, false)),
+    };
+    match sent {
+        Ok(delivery) => {
+            repo.finish_mail(mail.id, &MailDone::Sent, now).await?;
+            Ok(Some((link, delivery)))
+        }
+        Err((error, retry)) => {
+            let retry_at = (retry && mail.attempts < MAX_SEND_ATTEMPTS)
+                .then(|| now + (60_i64 << mail.attempts.saturating_sub(1).min(6)).min(3600));
+            tracing::warn!(mail = mail.id, attempts = mail.attempts, ?retry_at, %error, "email not sent");
+            let done = MailDone::Failed {
+                error: error.to_string(),
+                retry_at,
+            };
+            repo.finish_mail(mail.id, &done, now).await?;
+            Err(error.into())
+        }
+    }
+}
+
+/// Sends the email of an invitation created with `deliver_now` (its queue row is already
+/// claimed by this caller).
+async fn deliver(
+    repo: &dyn Repository,
+    mailer: &Mailer,
+    public_url: &str,
+    queued: Queued,
+    now: i64,
+) -> Result<Invited, InviteError> {
+    let mail = ClaimedMail {
+        id: queued.mail_id,
+        invitation_id: queued.invitation_id,
+        attempts: 1,
+    };
+    let (link, delivery) = send_claimed(repo, mailer, public_url, mail, now)
+        .await
+        .map_err(|e| match e {
+            InviteError::Mail(e) => InviteError::NotSentYet(e),
+            e => e,
+        })?
+        .ok_or(InviteError::NotPending("revoked"))?;
+    Ok(Invited {
+        link,
+        email_path: delivery.path().map(PathBuf::from),
+        invitation_id: queued.invitation_id,
+        network_id: queued.network_id,
+        expires_at: queued.expires_at,
+    })
+}
+
+/// Creates the invitation (and the network if new) and sends its email at once, through the
+/// queue (it counts towards the rate, but does not wait for it), and returns the link: the
+/// operator's command, which prints the link. No daily limit.
 pub async fn invite(
     repo: &dyn Repository,
     mailer: &Mailer,
@@ -119,43 +309,20 @@ pub async fn invite(
     request: &InviteRequest,
     now: i64,
 ) -> Result<Invited, InviteError> {
-    let network = check_name("network name", &request.network)?;
-    let name = check_name("name", &request.name)?;
-    let email = check_email(&request.email)?;
-    let token = new_token();
-    let expires_at = now + INVITATION_TTL_SECS;
-    let link = format!("{}/invite/{token}", public_url.trim_end_matches('/'));
-    let message = mailer.invitation(&name, &email, &network, &link, INVITATION_VALID_DAYS)?;
-    let created = repo
-        .create_invitation(&NewInvitation {
-            network_name: network.clone(),
-            email: email.clone(),
-            name: name.clone(),
-            role: request.role,
-            token_hash: hash_token(&token),
-            now,
-            expires_at,
-        })
-        .await?;
-    let delivery = mailer.send(message).await?;
-    Ok(Invited {
-        link,
-        email_path: delivery.path().map(PathBuf::from),
-        invitation_id: created.invitation_id,
-        network_id: created.network_id,
-        expires_at,
-    })
+    let queued = create(repo, mailer, request, now, true, None).await?;
+    deliver(repo, mailer, public_url, queued, now).await
 }
 
-/// Invites a person into an existing network, unless they are a member already.
-pub async fn invite_member(
+/// Invites a person into an existing network, unless they are a member already, within the
+/// address's daily limit. The email is queued; with `deliver_now`, it is also sent at once.
+async fn invite_into(
     repo: &dyn Repository,
     mailer: &Mailer,
-    public_url: &str,
     network_id: i64,
     who: &InvitationRequest,
     now: i64,
-) -> Result<Invited, InviteError> {
+    deliver_now: bool,
+) -> Result<Queued, InviteError> {
     let network = repo
         .network_name(network_id)
         .await?
@@ -170,11 +337,65 @@ pub async fn invite_member(
         name: who.name.clone(),
         role: who.role,
     };
-    invite(repo, mailer, public_url, &request, now).await
+    create(
+        repo,
+        mailer,
+        &request,
+        now,
+        deliver_now,
+        Some(MAX_INVITATION_EMAILS_PER_DAY),
+    )
+    .await
 }
 
-/// Sends a new link for an invitation that was not accepted (the old link stops working).
+/// Invites a person into an existing network (the admin API); the email is queued.
+pub async fn invite_member(
+    repo: &dyn Repository,
+    mailer: &Mailer,
+    network_id: i64,
+    who: &InvitationRequest,
+    now: i64,
+) -> Result<Queued, InviteError> {
+    invite_into(repo, mailer, network_id, who, now, false).await
+}
+
+/// Who to invite again for a re-send: the invitation must be pending or expired.
+async fn to_resend(
+    repo: &dyn Repository,
+    network_id: i64,
+    invitation_id: i64,
+    now: i64,
+) -> Result<InvitationRequest, InviteError> {
+    let old = repo
+        .invitation_by_id(network_id, invitation_id)
+        .await?
+        .ok_or(InviteError::NotFound)?;
+    match old.state(now) {
+        InvitationState::Used => Err(InviteError::ResendAccepted),
+        InvitationState::Revoked => Err(InviteError::ResendRevoked),
+        InvitationState::Pending | InvitationState::Expired => Ok(InvitationRequest {
+            name: old.name,
+            email: old.email,
+            role: old.role,
+        }),
+    }
+}
+
+/// A new invitation (and link) for one that was not accepted or revoked, within the address's
+/// daily limit; the old link stops working. The email is queued.
 pub async fn resend(
+    repo: &dyn Repository,
+    mailer: &Mailer,
+    network_id: i64,
+    invitation_id: i64,
+    now: i64,
+) -> Result<Queued, InviteError> {
+    let who = to_resend(repo, network_id, invitation_id, now).await?;
+    invite_into(repo, mailer, network_id, &who, now, false).await
+}
+
+/// [`resend`], and the email sent at once (the CLI, which prints the link).
+pub async fn resend_now(
     repo: &dyn Repository,
     mailer: &Mailer,
     public_url: &str,
@@ -182,19 +403,9 @@ pub async fn resend(
     invitation_id: i64,
     now: i64,
 ) -> Result<Invited, InviteError> {
-    let old = repo
-        .invitation_by_id(network_id, invitation_id)
-        .await?
-        .ok_or(InviteError::NotFound)?;
-    if old.state(now) == InvitationState::Used {
-        return Err(InviteError::NotPending("accepted"));
-    }
-    let who = InvitationRequest {
-        name: old.name,
-        email: old.email,
-        role: old.role,
-    };
-    invite_member(repo, mailer, public_url, network_id, &who, now).await
+    let who = to_resend(repo, network_id, invitation_id, now).await?;
+    let queued = invite_into(repo, mailer, network_id, &who, now, true).await?;
+    deliver(repo, mailer, public_url, queued, now).await
 }
 
 /// Revokes a pending invitation.
@@ -217,11 +428,11 @@ pub async fn revoke(
 }
 
 /// Imports a CSV of people to invite. The whole file is read first: a file that cannot be read
-/// imports nothing. Then each row is invited on its own, and the report says what happened.
+/// imports nothing. Then each row is invited on its own (its email queued), and the report
+/// says what happened.
 pub async fn import_csv(
     repo: &dyn Repository,
     mailer: &Mailer,
-    public_url: &str,
     network_id: i64,
     csv: &[u8],
     role: Role,
@@ -235,6 +446,7 @@ pub async fn import_csv(
     let mut report = InvitationImport {
         header: file.header,
         sent: 0,
+        emails_queued: 0,
         rows: Vec::with_capacity(file.rows.len()),
     };
     for row in file.rows {
@@ -268,10 +480,11 @@ pub async fn import_csv(
                         .has_pending_invitation(network_id, &email, now())
                         .await?;
                     let who = InvitationRequest { name, email, role };
-                    match invite_member(repo, mailer, public_url, network_id, &who, now()).await {
-                        Ok(invited) => {
+                    match invite_member(repo, mailer, network_id, &who, now()).await {
+                        Ok(queued) => {
                             report.sent += 1;
-                            out.invitation_id = Some(invited.invitation_id);
+                            report.emails_queued += 1;
+                            out.invitation_id = Some(queued.invitation_id);
                             if pending {
                                 out.outcome = ImportOutcome::AlreadyInvited;
                             }

@@ -36,8 +36,8 @@ use axum::Router;
 
 pub use budget::WriteBudget;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use db::{open_db, Repository, SqliteRepository};
-pub use invite::{InviteError, InviteRequest, Invited};
+pub use db::{open_db, RepoError, Repository, SqliteRepository};
+pub use invite::{InviteError, InviteRequest, Invited, Queued};
 pub use passwords::HashCost;
 pub use throttle::SignInLimits;
 
@@ -76,7 +76,12 @@ pub struct Config {
     pub max_batch_items: u32,
     /// How fast sign-in attempts may come, per account and per address.
     pub sign_in_limits: SignInLimits,
+    /// Most emails sent in any 60 seconds (the mail queue's pace; at least 1).
+    pub mail_per_minute: u32,
 }
+
+/// The default of [`Config::mail_per_minute`].
+pub const DEFAULT_MAIL_PER_MINUTE: u32 = 60;
 
 impl Config {
     /// A configuration with defaults for everything but the paths and the public URL.
@@ -98,6 +103,7 @@ impl Config {
             write_budget: WriteBudget::default(),
             max_batch_items: allyshare_protocol::limits::BATCH_MAX_ITEMS as u32,
             sign_in_limits: SignInLimits::default(),
+            mail_per_minute: DEFAULT_MAIL_PER_MINUTE,
         }
     }
 }
@@ -126,6 +132,11 @@ struct Inner {
     sign_in_throttle: throttle::SignInThrottle,
     /// One contact-sync write at a time; see [`App::sync_write_turn`].
     sync_writes: tokio::sync::Mutex<()>,
+    mail_per_minute: u32,
+    /// One drain of the mail queue at a time in this process.
+    mail_turn: tokio::sync::Mutex<()>,
+    /// Wakes the mail queue's task when an email was queued.
+    mail_wake: tokio::sync::Notify,
 }
 
 /// The running application: repository, outbox, settings. Cheap to clone (shared state).
@@ -165,6 +176,9 @@ impl App {
                 },
                 sign_in_throttle: throttle::SignInThrottle::new(config.sign_in_limits),
                 sync_writes: tokio::sync::Mutex::new(()),
+                mail_per_minute: config.mail_per_minute.max(1),
+                mail_turn: tokio::sync::Mutex::new(()),
+                mail_wake: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -283,42 +297,39 @@ impl App {
         .await
     }
 
-    /// Invites a person into an existing network (see [`invite::invite_member`]).
+    /// Invites a person into an existing network (see [`invite::invite_member`]); the email
+    /// is queued.
     pub async fn invite_member(
         &self,
         network_id: i64,
         who: &allyshare_protocol::InvitationRequest,
-    ) -> Result<Invited, InviteError> {
-        let i = &self.inner;
-        invite::invite_member(
-            self.repo(),
-            &i.mailer,
-            &i.public_url,
-            network_id,
-            who,
-            self.now(),
-        )
-        .await
+    ) -> Result<invite::Queued, InviteError> {
+        let queued =
+            invite::invite_member(self.repo(), &self.inner.mailer, network_id, who, self.now())
+                .await?;
+        self.inner.mail_wake.notify_one();
+        Ok(queued)
     }
 
-    /// Imports a CSV of invitees into an existing network (see [`invite::import_csv`]).
+    /// Imports a CSV of invitees into an existing network (see [`invite::import_csv`]); the
+    /// emails are queued.
     pub async fn import_invitations(
         &self,
         network_id: i64,
         csv: &[u8],
         role: allyshare_protocol::Role,
     ) -> Result<allyshare_protocol::InvitationImport, InviteError> {
-        let i = &self.inner;
-        invite::import_csv(
+        let report = invite::import_csv(
             self.repo(),
-            &i.mailer,
-            &i.public_url,
+            &self.inner.mailer,
             network_id,
             csv,
             role,
             || self.now(),
         )
-        .await
+        .await?;
+        self.inner.mail_wake.notify_one();
+        Ok(report)
     }
 
     /// The network's invitations, newest first, as an admin sees them.
@@ -345,14 +356,33 @@ impl App {
         invite::revoke(self.repo(), network_id, invitation_id, self.now()).await
     }
 
-    /// Sends a new link for an invitation not yet accepted.
+    /// A new invitation for one not accepted or revoked (see [`invite::resend`]); the email
+    /// is queued.
     pub async fn resend_invitation(
+        &self,
+        network_id: i64,
+        invitation_id: i64,
+    ) -> Result<invite::Queued, InviteError> {
+        let queued = invite::resend(
+            self.repo(),
+            &self.inner.mailer,
+            network_id,
+            invitation_id,
+            self.now(),
+        )
+        .await?;
+        self.inner.mail_wake.notify_one();
+        Ok(queued)
+    }
+
+    /// [`App::resend_invitation`], with the email sent at once (the CLI, which prints the link).
+    pub async fn resend_invitation_now(
         &self,
         network_id: i64,
         invitation_id: i64,
     ) -> Result<Invited, InviteError> {
         let i = &self.inner;
-        invite::resend(
+        invite::resend_now(
             self.repo(),
             &i.mailer,
             &i.public_url,
@@ -361,6 +391,54 @@ impl App {
             self.now(),
         )
         .await
+    }
+
+    /// Most emails this server sends in any 60 seconds.
+    pub fn mail_per_minute(&self) -> u32 {
+        self.inner.mail_per_minute
+    }
+
+    /// Sends the queued email that is due, as much as the rate allows now (the attempts of the
+    /// last 60 seconds, by every process on this database, count), and returns how many were
+    /// sent. The server's background task calls this every second and whenever an email is
+    /// queued; tests call it to drain the queue at a moment of their choosing.
+    pub async fn send_queued_mail(&self) -> Result<usize, RepoError> {
+        let _turn = self.inner.mail_turn.lock().await;
+        let mut sent = 0;
+        loop {
+            let claimed = self
+                .repo()
+                .claim_mail(self.now(), self.inner.mail_per_minute)
+                .await?;
+            if claimed.is_empty() {
+                return Ok(sent);
+            }
+            for mail in claimed {
+                let i = &self.inner;
+                match invite::send_claimed(self.repo(), &i.mailer, &i.public_url, mail, self.now())
+                    .await
+                {
+                    Ok(Some(_)) => sent += 1,
+                    Ok(None) => {}
+                    Err(InviteError::Repo(e)) => return Err(e),
+                    // Recorded in the queue, retried later.
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+
+    /// The mail queue's task: drains it every second, and at once when an email is queued.
+    async fn run_mail_queue(self) {
+        loop {
+            if let Err(e) = self.send_queued_mail().await {
+                tracing::warn!(error = %e, "the mail queue could not be drained");
+            }
+            tokio::select! {
+                () = self.inner.mail_wake.notified() => {}
+                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
+        }
     }
 
     /// All routes: the pages, the assets, `/healthz`, and the `/v1` API.
@@ -384,13 +462,19 @@ pub async fn serve_app(
 ) -> Result<(), ServerError> {
     let hasher = app.hasher().clone();
     tokio::task::spawn_blocking(move || hasher.warm_up());
+    // Sends the queued email while the server runs (the queue is in the database: what is
+    // left when it stops is sent after the next start).
+    let mail_queue = tokio::spawn(app.clone().run_mail_queue());
     // The peer address reaches the handlers (sign-in throttling per address).
     let service = app
         .router()
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    mail_queue.abort();
+    let _ = mail_queue.await;
+    served?;
     Ok(())
 }
 

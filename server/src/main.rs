@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use allyshare_protocol::Role;
-use allyshare_server::{mail, App, Config, InviteRequest, WriteBudget, DEFAULT_EXTENSION_URL};
+use allyshare_server::{
+    mail, App, Config, InviteRequest, WriteBudget, DEFAULT_EXTENSION_URL, DEFAULT_MAIL_PER_MINUTE,
+};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -41,8 +43,14 @@ enum Command {
         extension_id: Option<String>,
         #[command(flatten)]
         sync: SyncArgs,
+        /// Most emails sent in any 60 seconds: every email (invitations from the API, CSV
+        /// imports, re-sends) waits in the mail queue in the database until its turn.
+        #[arg(long, env = "ALLYSHARE_MAIL_PER_MINUTE", default_value_t = DEFAULT_MAIL_PER_MINUTE,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        mail_per_minute: u32,
     },
-    /// Invite a person into a network (created if new) and write the email to the outbox.
+    /// Invite a person into a network (created if new) and send the email at once (it counts
+    /// towards the server's mail rate, without waiting for it); prints the link.
     Invite {
         #[command(flatten)]
         common: Common,
@@ -59,7 +67,8 @@ enum Command {
         role: RoleArg,
     },
     /// Invite everyone in a CSV file (columns: name, or first and last name; email) into an
-    /// existing network, and print each row's outcome.
+    /// existing network, and print each row's outcome. The emails are queued: a running
+    /// `serve` on the same database sends them at its --mail-per-minute.
     Import {
         #[command(flatten)]
         common: Common,
@@ -89,7 +98,8 @@ enum Command {
         #[arg(long)]
         id: i64,
     },
-    /// Send a new link for an invitation not yet accepted (the old link stops working).
+    /// Send a new link for an invitation not accepted or revoked (the old link stops working);
+    /// the email is sent at once. At most 3 invitation emails an address a day.
     Resend {
         #[command(flatten)]
         common: Common,
@@ -181,7 +191,8 @@ async fn main() -> ExitCode {
             extension_url,
             extension_id,
             sync,
-        } => serve(common, extension_url, extension_id, sync).await,
+            mail_per_minute,
+        } => serve(common, extension_url, extension_id, sync, mail_per_minute).await,
         Command::Invite {
             common,
             network,
@@ -232,6 +243,7 @@ async fn serve(
     extension_url: String,
     extension_id: Option<String>,
     sync: SyncArgs,
+    mail_per_minute: u32,
 ) -> Result<(), String> {
     if let Some(id) = &extension_id {
         if id.len() != 32 || !id.bytes().all(|b| (b'a'..=b'p').contains(&b)) {
@@ -251,6 +263,7 @@ async fn serve(
     let mut config = common.config(public_url);
     config.extension_url = extension_url;
     config.extension_id = extension_id;
+    config.mail_per_minute = mail_per_minute;
     config.max_batch_items = sync.sync_max_batch_items;
     config.write_budget = WriteBudget {
         burst: sync.write_burst,
@@ -365,9 +378,11 @@ async fn import(common: Common, network: String, file: PathBuf, role: Role) -> R
         );
     }
     println!(
-        "{} invitations sent, {} rows.",
+        "{} invitations, {} rows; {} emails queued: a running server (`serve`) on this database \
+         sends them, at most its --mail-per-minute.",
         report.sent,
-        report.rows.len()
+        report.rows.len(),
+        report.emails_queued
     );
     Ok(())
 }
@@ -407,7 +422,7 @@ async fn revoke(common: Common, network: String, id: i64) -> Result<(), String> 
 async fn resend(common: Common, network: String, id: i64) -> Result<(), String> {
     let (app, network_id) = open_network(&common, &network).await?;
     let invited = app
-        .resend_invitation(network_id, id)
+        .resend_invitation_now(network_id, id)
         .await
         .map_err(|e| e.to_string())?;
     print_invited(&invited);

@@ -13,7 +13,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::{require_role, ApiFailure, ApiJson, ApiPath, ApiQuery, Authenticated};
-use crate::invite::{InviteError, Invited};
+use crate::invite::{InviteError, Queued};
 use crate::App;
 
 impl From<InviteError> for ApiFailure {
@@ -22,7 +22,12 @@ impl From<InviteError> for ApiFailure {
             InviteError::Invalid(m) => ApiFailure::Unprocessable(capitalise(&m)),
             InviteError::AlreadyMember(_) => ApiFailure::Conflict(capitalise(&e.to_string())),
             InviteError::NoNetwork | InviteError::NotFound => ApiFailure::NotFound,
-            InviteError::NotPending(_) => ApiFailure::Conflict(capitalise(&e.to_string())),
+            InviteError::NotPending(_)
+            | InviteError::ResendAccepted
+            | InviteError::ResendRevoked => ApiFailure::Conflict(capitalise(&e.to_string())),
+            InviteError::TooManyEmails { retry_after, .. } => {
+                ApiFailure::TooManyEmails(capitalise(&e.to_string()), retry_after.max(1) as u64)
+            }
             InviteError::Unreadable(csv) => match csv {
                 crate::csvfile::CsvError::TooManyRows(_) => {
                     ApiFailure::LimitExceeded(csv.to_string())
@@ -30,7 +35,9 @@ impl From<InviteError> for ApiFailure {
                 _ => ApiFailure::Unprocessable(csv.to_string()),
             },
             InviteError::Repo(e) => ApiFailure::Repo(e),
-            InviteError::Mail(e) => ApiFailure::Internal(e.to_string()),
+            InviteError::Mail(e) | InviteError::NotSentYet(e) => {
+                ApiFailure::Internal(e.to_string())
+            }
         }
     }
 }
@@ -43,21 +50,18 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-async fn invitation(
-    app: &App,
-    network_id: i64,
-    invited: &Invited,
-) -> Result<Invitation, ApiFailure> {
+async fn invitation(app: &App, network_id: i64, queued: &Queued) -> Result<Invitation, ApiFailure> {
     let record = app
         .repo()
-        .invitation_by_id(network_id, invited.invitation_id)
+        .invitation_by_id(network_id, queued.invitation_id)
         .await?
         .ok_or_else(|| ApiFailure::Internal("the new invitation vanished".into()))?;
     Ok(record.to_wire(app.now()))
 }
 
-/// Invite one person (an email goes out; a pending invitation to the same address is
-/// replaced).
+/// Invite one person: the email joins the server's mail queue (sent within the server's
+/// `--mail-per-minute`), and a pending invitation to the same address is replaced. An address
+/// gets at most 3 invitation emails from a network in 24 hours (invitations and re-sends).
 #[utoipa::path(
     post,
     path = "/v1/networks/{network_id}/invitations",
@@ -72,6 +76,7 @@ async fn invitation(
         (status = 403, description = "Not an admin of this network", body = ApiError),
         (status = 409, description = "Already a member", body = ApiError),
         (status = 422, description = "Invalid email or name", body = ApiError),
+        (status = 429, description = "`rate_limited`: the address had 3 invitation emails from this network in the last 24 hours; see `Retry-After`", body = ApiError),
     )
 )]
 pub async fn create(
@@ -122,8 +127,10 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 
 /// Invite everyone in a CSV file (the body, `text/csv`): columns `name` (or `first name` and
 /// `last name`) and `email`, with a header row or without (then the column with `@` is the
-/// email). Up to 5,000 rows. Each row's outcome is reported; a file that cannot be read
-/// imports nothing.
+/// email). Up to 5,000 rows. Each row's outcome is reported, and `emails_queued` says how many
+/// emails joined the mail queue (sent at the server's `--mail-per-minute`; a row whose
+/// address had 3 invitation emails from this network in the last 24 hours is `failed`, with a
+/// message). A file that cannot be read imports nothing.
 #[utoipa::path(
     post,
     path = "/v1/networks/{network_id}/invitations/import",
@@ -217,8 +224,9 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Send a new link for an invitation not accepted yet (pending, expired or revoked); the old
-/// link stops working.
+/// Send a new link for an invitation that is pending or expired (not accepted, not revoked):
+/// a new invitation whose email joins the mail queue; the old link stops working. An address
+/// gets at most 3 invitation emails from a network in 24 hours.
 #[utoipa::path(
     post,
     path = "/v1/networks/{network_id}/invitations/{invitation_id}/resend",
@@ -233,7 +241,8 @@ pub async fn revoke(
         (status = 401, description = "No valid access token", body = ApiError),
         (status = 403, description = "Not an admin of this network", body = ApiError),
         (status = 404, description = "No such invitation in this network", body = ApiError),
-        (status = 409, description = "Accepted already, or the person is a member", body = ApiError),
+        (status = 409, description = "Accepted or revoked already, or the person is a member", body = ApiError),
+        (status = 429, description = "`rate_limited`: the address had 3 invitation emails from this network in the last 24 hours; see `Retry-After`", body = ApiError),
     )
 )]
 pub async fn resend(

@@ -76,6 +76,9 @@ pub enum ApiFailure {
     RateLimited(u64),
     #[error("Too many sign-in attempts; try again in {0} seconds.")]
     TooManyAttempts(u64),
+    /// 429 with this message, and `Retry-After` these seconds.
+    #[error("{0}")]
+    TooManyEmails(String, u64),
     #[error("The current password is incorrect.")]
     WrongPassword,
     #[error("This sign-in code is not valid any more. Sign in with your email and password.")]
@@ -115,7 +118,9 @@ impl ApiFailure {
             ApiFailure::BatchesMissing(_) => (StatusCode::CONFLICT, ErrorCode::BatchesMissing),
             ApiFailure::SessionClosed(_) => (StatusCode::CONFLICT, ErrorCode::SessionClosed),
             ApiFailure::NotSharing => (StatusCode::CONFLICT, ErrorCode::NotSharing),
-            ApiFailure::RateLimited(_) | ApiFailure::TooManyAttempts(_) => {
+            ApiFailure::RateLimited(_)
+            | ApiFailure::TooManyAttempts(_)
+            | ApiFailure::TooManyEmails(..) => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
             }
             ApiFailure::WrongPassword => (StatusCode::FORBIDDEN, ErrorCode::InvalidCredentials),
@@ -139,7 +144,9 @@ impl IntoResponse for ApiFailure {
             self.to_string()
         };
         let retry_after = match &self {
-            ApiFailure::RateLimited(secs) | ApiFailure::TooManyAttempts(secs) => Some(*secs),
+            ApiFailure::RateLimited(secs)
+            | ApiFailure::TooManyAttempts(secs)
+            | ApiFailure::TooManyEmails(_, secs) => Some(*secs),
             _ => None,
         };
         let mut response = (status, Json(ApiError::new(code, message))).into_response();
@@ -408,8 +415,9 @@ pub async fn me(
 }
 
 /// Turn sharing with one network on or off (allies). Off removes the ally's contacts from that
-/// network's view at once and withdraws their pending asks there; when no network is shared
-/// with any more, the ally's contacts are deleted from the server.
+/// network's view at once and deletes every intro ask to them there (each holds a copy of a
+/// contact); when no network is shared with any more, the ally's contacts and their sync data
+/// are deleted from the server.
 #[utoipa::path(
     put,
     path = "/v1/networks/{network_id}/sharing",
@@ -476,8 +484,9 @@ pub async fn leave_network(
     }
 }
 
-/// Delete the account: contacts, memberships, asks addressed to the person; every session
-/// (and so every token) ends.
+/// Delete the account: contacts, memberships, asks addressed to the person, the invitations
+/// sent to their address in every network (and their queued email); every session (and so
+/// every token) ends.
 #[utoipa::path(
     delete,
     path = "/v1/me",

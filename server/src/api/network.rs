@@ -231,7 +231,7 @@ pub async fn my_asks(
         (status = 400, description = "Malformed request", body = ApiError),
         (status = 401, description = "No valid access token", body = ApiError),
         (status = 404, description = "No such ask to this ally", body = ApiError),
-        (status = 409, description = "Already answered or withdrawn", body = ApiError),
+        (status = 409, description = "Already answered", body = ApiError),
         (status = 422, description = "The reason is too long", body = ApiError),
     )
 )]

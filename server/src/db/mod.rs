@@ -22,6 +22,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod mail;
 pub mod network;
 pub mod sync;
 
@@ -32,6 +33,9 @@ use allyshare_protocol::{
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
+
+/// A day, in seconds.
+const DAY_SECS: i64 = 24 * 60 * 60;
 
 /// The normalised form of an email address used for comparison: trimmed and lowercased.
 ///
@@ -62,6 +66,12 @@ pub struct NewInvitation {
     pub token_hash: String,
     pub now: i64,
     pub expires_at: i64,
+    /// Queue its email already claimed by the caller, who sends it at once (the CLI, which
+    /// prints the link); otherwise the queue sends it in turn.
+    pub deliver_now: bool,
+    /// Refuse when this many invitations (so emails) went to the address from this network in
+    /// the last 24 hours.
+    pub daily_limit: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +80,42 @@ pub struct CreatedInvitation {
     pub network_id: i64,
     /// How many earlier pending invitations (same network, same email) this one replaced.
     pub revoked_previous: u64,
+    /// Its email in the mail queue.
+    pub mail_id: i64,
+}
+
+/// What [`Repository::create_invitation`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created(CreatedInvitation),
+    /// The address had `sent` invitations from this network in the last 24 hours; the next is
+    /// allowed in `retry_after` seconds. Nothing was stored.
+    TooManyEmails {
+        sent: u32,
+        retry_after: i64,
+    },
+}
+
+/// An email claimed from the queue, to send now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimedMail {
+    pub id: i64,
+    pub invitation_id: i64,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+}
+
+/// How sending a claimed email ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailDone {
+    Sent,
+    /// The invitation was no longer pending: nothing sent.
+    Dropped,
+    /// Sending failed: try again at `retry_at`, or never (`None`).
+    Failed {
+        error: String,
+        retry_at: Option<i64>,
+    },
 }
 
 /// An invitation as stored.
@@ -180,9 +226,27 @@ pub enum RefreshOutcome {
 /// Everything the server stores, as whole operations.
 #[async_trait]
 pub trait Repository: Send + Sync + std::fmt::Debug {
-    /// Creates the network if new, revokes pending invitations for the same email in that
-    /// network, and stores the new invitation — in one transaction.
-    async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreatedInvitation, RepoError>;
+    /// Creates the network if new, checks the address's daily limit, revokes pending
+    /// invitations for the same email in that network, and stores the new invitation with its
+    /// email in the mail queue — in one transaction.
+    async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreateOutcome, RepoError>;
+
+    /// Marks queued email of invitations no longer pending as dropped, then claims due email,
+    /// oldest first: at most `per_minute` minus the attempts of the last 60 seconds. A claimed
+    /// email is left to its claimer for [`mail::MAIL_LEASE_SECS`].
+    async fn claim_mail(&self, now: i64, per_minute: u32) -> Result<Vec<ClaimedMail>, RepoError>;
+
+    /// Stores the hash of the token a pending invitation's email is about to carry (the
+    /// previous link stops working) and returns the invitation; `None` if it is not pending.
+    async fn issue_invitation_token(
+        &self,
+        invitation_id: i64,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<InvitationRecord>, RepoError>;
+
+    /// Records how sending a claimed email ended.
+    async fn finish_mail(&self, mail_id: i64, done: &MailDone, now: i64) -> Result<(), RepoError>;
 
     async fn find_invitation(
         &self,
@@ -268,8 +332,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     async fn role_in(&self, person_id: i64, network_id: i64) -> Result<Option<Role>, RepoError>;
 
     /// Turns sharing with one network on or off, in one transaction with its consequences:
-    /// off withdraws the ally's pending intro asks there, and when no network is shared with
-    /// any more, the ally's contacts and open sync sessions are deleted.
+    /// off deletes the ally's intro asks there, and when no network is shared with any more,
+    /// the ally's contacts and their sync data are deleted (see `stopped_sharing`).
     async fn set_sharing(
         &self,
         person_id: i64,
@@ -287,7 +351,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, RepoError>;
 
     /// Deletes the person: memberships, contacts, sync sessions, intro asks to them, hand-off
-    /// grants and every session (so every token stops working at once).
+    /// grants, the invitations sent to their address (in every network) and every session (so
+    /// every token stops working at once).
     async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError>;
 
     /// Sets a new password hash and ends every session of the person (every token, every
@@ -647,7 +712,7 @@ fn parse_role(s: &str) -> Result<Role, RepoError> {
 
 #[async_trait]
 impl Repository for SqliteRepository {
-    async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreatedInvitation, RepoError> {
+    async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreateOutcome, RepoError> {
         let mut tx = self.pool.begin().await?;
         let network_id: i64 = sqlx::query_scalar(
             "INSERT INTO networks (name, created_at) VALUES (?, ?)
@@ -659,6 +724,25 @@ impl Repository for SqliteRepository {
         .fetch_one(&mut *tx)
         .await?;
         let email_norm = normalize_email(&inv.email);
+        if let Some(limit) = inv.daily_limit {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS sent, MIN(created_at) AS oldest FROM invitations
+                 WHERE network_id = ? AND email_norm = ? AND created_at > ?",
+            )
+            .bind(network_id)
+            .bind(&email_norm)
+            .bind(inv.now - DAY_SECS)
+            .fetch_one(&mut *tx)
+            .await?;
+            let sent: i64 = row.try_get("sent")?;
+            if sent >= i64::from(limit) {
+                let oldest: i64 = row.try_get::<Option<i64>, _>("oldest")?.unwrap_or(inv.now);
+                return Ok(CreateOutcome::TooManyEmails {
+                    sent: sent as u32,
+                    retry_after: (oldest + DAY_SECS - inv.now).max(1),
+                });
+            }
+        }
         let revoked = sqlx::query(
             "UPDATE invitations SET revoked_at = ?
              WHERE network_id = ? AND email_norm = ? AND used_at IS NULL AND revoked_at IS NULL",
@@ -685,12 +769,48 @@ impl Repository for SqliteRepository {
         .bind(inv.expires_at)
         .fetch_one(&mut *tx)
         .await?;
+        // Born claimed when the caller sends it at once, so no queue worker takes it first.
+        let (attempts, last_attempt_at, next_attempt_at) = if inv.deliver_now {
+            (1, Some(inv.now), inv.now + mail::MAIL_LEASE_SECS)
+        } else {
+            (0, None, inv.now)
+        };
+        let mail_id: i64 = sqlx::query_scalar(
+            "INSERT INTO mail_queue
+               (invitation_id, created_at, next_attempt_at, attempts, last_attempt_at)
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(invitation_id)
+        .bind(inv.now)
+        .bind(next_attempt_at)
+        .bind(attempts)
+        .bind(last_attempt_at)
+        .fetch_one(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(CreatedInvitation {
+        Ok(CreateOutcome::Created(CreatedInvitation {
             invitation_id,
             network_id,
             revoked_previous: revoked,
-        })
+            mail_id,
+        }))
+    }
+
+    async fn claim_mail(&self, now: i64, per_minute: u32) -> Result<Vec<ClaimedMail>, RepoError> {
+        mail::claim(&self.pool, now, per_minute).await
+    }
+
+    async fn issue_invitation_token(
+        &self,
+        invitation_id: i64,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<InvitationRecord>, RepoError> {
+        mail::issue_token(&self.pool, invitation_id, token_hash, now).await
+    }
+
+    async fn finish_mail(&self, mail_id: i64, done: &MailDone, now: i64) -> Result<(), RepoError> {
+        mail::finish(&self.pool, mail_id, done, now).await
     }
 
     async fn find_invitation(
@@ -1107,15 +1227,26 @@ impl Repository for SqliteRepository {
     }
 
     async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        // The invitations sent to their address (email and name), in every network and in
+        // any state, with any mail still queued for them. A write first: it takes the lock.
+        sqlx::query(
+            "DELETE FROM invitations
+             WHERE email_norm = (SELECT email_norm FROM people WHERE id = ?)",
+        )
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
         // Everything the person owns goes with them (ON DELETE CASCADE): memberships,
         // contacts, sync sessions, sessions (so every token dies), asks addressed to them,
         // hand-off grants. Asks they made as an admin keep their history, without the name.
         let deleted = sqlx::query("DELETE FROM people WHERE id = ?")
             .bind(person_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected()
             > 0;
+        tx.commit().await?;
         Ok(deleted)
     }
 
@@ -1356,23 +1487,27 @@ fn membership_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<NetworkMembershi
 }
 
 /// The consequences of an ally no longer sharing with `network_id` (turned off, or left):
-/// their pending asks there are withdrawn, and if they now share with no network at all,
-/// their contacts and open sync sessions are deleted.
+/// every intro ask to them there is deleted (each holds a copy of one of their contacts: name,
+/// headline, profile URL, and a note about that person), and if they now share with no network
+/// at all, their contacts and everything derived from them: staged rows and batch hashes of
+/// every sync session, and the stored results (digests) of committed ones; open sessions are
+/// closed (a late batch or commit is answered `session_closed`).
+///
+/// Asks are deleted rather than kept as tombstones: a row with nothing identifying left (no
+/// contact, no note) would tell the network only that it once asked this ally something, which
+/// no view uses, and the Terms promise that turning sharing off removes the connections from
+/// that network's view.
 async fn stopped_sharing(
     tx: &mut sqlx::SqliteConnection,
     person_id: i64,
     network_id: i64,
     now: i64,
 ) -> Result<(), RepoError> {
-    sqlx::query(
-        "UPDATE intro_asks SET state = 'withdrawn', answered_at = ?
-         WHERE ally_id = ? AND network_id = ? AND state = 'pending'",
-    )
-    .bind(now)
-    .bind(person_id)
-    .bind(network_id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("DELETE FROM intro_asks WHERE ally_id = ? AND network_id = ?")
+        .bind(person_id)
+        .bind(network_id)
+        .execute(&mut *tx)
+        .await?;
     let still_sharing: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM memberships
                         WHERE person_id = ? AND role = 'ally' AND sharing = 1)",
@@ -1385,13 +1520,18 @@ async fn stopped_sharing(
             .bind(person_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
+        for derived in [
             "DELETE FROM sync_staged WHERE session_id IN
-               (SELECT id FROM sync_sessions WHERE person_id = ? AND state = 'open')",
-        )
-        .bind(person_id)
-        .execute(&mut *tx)
-        .await?;
+               (SELECT id FROM sync_sessions WHERE person_id = ?)",
+            "DELETE FROM sync_batches WHERE session_id IN
+               (SELECT id FROM sync_sessions WHERE person_id = ?)",
+            "DELETE FROM sync_sessions WHERE person_id = ? AND state = 'committed'",
+        ] {
+            sqlx::query(derived)
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
             "UPDATE sync_sessions SET state = 'aborted', closed_at = ?
              WHERE person_id = ? AND state = 'open'",

@@ -238,6 +238,21 @@ async fn ask_by_id(
 
 pub async fn create_ask(pool: &SqlitePool, ask: &NewIntroAsk<'_>) -> Result<AskOutcome, RepoError> {
     let mut tx = pool.begin().await?;
+    // A write first, so the transaction holds the write lock from the start (a read first
+    // would fail with SQLITE_BUSY when another writer commits before this one writes). It
+    // also checks that the person is a sharing ally of this network.
+    let sharing = sqlx::query(
+        "UPDATE memberships SET sharing = sharing
+         WHERE person_id = ? AND network_id = ? AND role = 'ally' AND sharing = 1
+         RETURNING person_id",
+    )
+    .bind(ask.ally_id)
+    .bind(ask.network_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if sharing.is_none() {
+        return Ok(AskOutcome::NotVisible);
+    }
     // Visible to this network: the person is a sharing ally of it and holds the contact.
     let row = sqlx::query(
         "SELECT c.* FROM contacts c JOIN memberships m ON m.person_id = c.person_id

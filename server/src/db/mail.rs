@@ -1,0 +1,146 @@
+//! The mail queue in SQLite (`mail_queue`, migration 0003): claims paced by the attempts of the
+//! last minute, a lease for the sender that claimed, and the link token issued at send time.
+
+use sqlx::{Row, SqlitePool};
+
+use super::{ClaimedMail, InvitationRecord, MailDone, RepoError, INVITATION_SELECT};
+
+/// How long a claimed email is left to its sender before another may try it (a sender that
+/// died mid-send is retried after this).
+pub const MAIL_LEASE_SECS: i64 = 300;
+
+/// How long sent, dropped and failed rows are kept (they count towards the rate for a minute,
+/// and show what happened for a day).
+const MAIL_KEEP_SECS: i64 = 24 * 60 * 60;
+
+/// The pacing window of `--mail-per-minute`.
+const WINDOW_SECS: i64 = 60;
+
+/// Drops the queued mail of invitations no longer pending, then claims the due mail, oldest
+/// first, as much as the rate leaves in the last minute. One transaction, starting with a write
+/// (and none at all when nothing is due).
+pub async fn claim(
+    pool: &SqlitePool,
+    now: i64,
+    per_minute: u32,
+) -> Result<Vec<ClaimedMail>, RepoError> {
+    // The queue task asks every second: when nothing is due, answer from a read, without
+    // taking the write lock from the requests that need it.
+    let due: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM mail_queue WHERE state = 'queued' AND next_attempt_at <= ?)",
+    )
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    if !due {
+        return Ok(Vec::new());
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE mail_queue SET state = 'dropped', done_at = ?1
+         WHERE state = 'queued' AND next_attempt_at <= ?1 AND NOT EXISTS (
+           SELECT 1 FROM invitations i WHERE i.id = mail_queue.invitation_id
+             AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?1)",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM mail_queue WHERE state != 'queued' AND done_at < ?")
+        .bind(now - MAIL_KEEP_SECS)
+        .execute(&mut *tx)
+        .await?;
+    let rows = sqlx::query(
+        "UPDATE mail_queue
+         SET attempts = attempts + 1, last_attempt_at = ?1, next_attempt_at = ?1 + ?2
+         WHERE id IN (
+           SELECT id FROM mail_queue WHERE state = 'queued' AND next_attempt_at <= ?1
+           ORDER BY next_attempt_at, id
+           LIMIT max(0, ?3 - (SELECT COUNT(*) FROM mail_queue WHERE last_attempt_at > ?1 - ?4)))
+         RETURNING id, invitation_id, attempts",
+    )
+    .bind(now)
+    .bind(MAIL_LEASE_SECS)
+    .bind(i64::from(per_minute))
+    .bind(WINDOW_SECS)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut claimed = rows
+        .iter()
+        .map(|row| {
+            Ok(ClaimedMail {
+                id: row.try_get("id")?,
+                invitation_id: row.try_get("invitation_id")?,
+                attempts: row.try_get::<i64, _>("attempts")? as u32,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    claimed.sort_by_key(|m| m.id);
+    Ok(claimed)
+}
+
+/// Gives a pending invitation the hash of the token its email is about to carry (the previous
+/// one stops working); its details for the email, or `None` if it is no longer pending.
+pub async fn issue_token(
+    pool: &SqlitePool,
+    invitation_id: i64,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<InvitationRecord>, RepoError> {
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE invitations SET token_hash = ?
+         WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+    )
+    .bind(token_hash)
+    .bind(invitation_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(None);
+    }
+    let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id = ?"))
+        .bind(invitation_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(super::invitation_from_row(&row)?))
+}
+
+pub async fn finish(
+    pool: &SqlitePool,
+    mail_id: i64,
+    done: &MailDone,
+    now: i64,
+) -> Result<(), RepoError> {
+    let (state, error, retry_at) = match done {
+        MailDone::Sent => ("sent", None, None),
+        MailDone::Dropped => ("dropped", None, None),
+        MailDone::Failed { error, retry_at } => (
+            if retry_at.is_some() {
+                "queued"
+            } else {
+                "failed"
+            },
+            Some(error.as_str()),
+            *retry_at,
+        ),
+    };
+    sqlx::query(
+        "UPDATE mail_queue SET state = ?, last_error = COALESCE(?, last_error),
+                next_attempt_at = COALESCE(?, next_attempt_at),
+                done_at = CASE WHEN ? = 'queued' THEN NULL ELSE ? END
+         WHERE id = ?",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(retry_at)
+    .bind(state)
+    .bind(now)
+    .bind(mail_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,400 @@
+//! Stopping sharing and deleting the account leave nothing behind: checked in the SQLite file
+//! itself (every text column of every table), not only in the API's answers, against the
+//! sentences of the Terms page that promise it.
+
+mod common;
+
+use allyshare_protocol::Role;
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use sqlx::Row;
+
+/// A contact whose every identifying field carries `tag`.
+fn contact(tag: &str) -> serde_json::Value {
+    json!({
+        "member_id": format!("ID{tag}"),
+        "profile_url": format!("https://www.linkedin.com/in/profile{tag}/"),
+        "first_name": format!("First{tag}"),
+        "last_name": format!("Last{tag}"),
+        "headline": format!("Headline{tag}"),
+        "company": format!("Company{tag}"),
+    })
+}
+
+async fn share(server: &TestServer, token: &str, tags: &[&str]) {
+    let session = server
+        .expect(
+            Method::POST,
+            "/v1/sync/sessions",
+            Some(token),
+            Some(json!({ "kind": "full" })),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let contacts: Vec<_> = tags.iter().map(|t| contact(t)).collect();
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/sync/sessions/{session}/batches/0"),
+            Some(token),
+            Some(json!({ "contacts": contacts })),
+            StatusCode::OK,
+        )
+        .await;
+    server
+        .expect(
+            Method::POST,
+            &format!("/v1/sync/sessions/{session}/commit"),
+            Some(token),
+            Some(json!({ "batch_count": 1 })),
+            StatusCode::OK,
+        )
+        .await;
+}
+
+async fn set_sharing(server: &TestServer, member: &Member, network_id: i64, sharing: bool) {
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/networks/{network_id}/sharing"),
+            Some(&member.token),
+            Some(json!({ "sharing": sharing })),
+            StatusCode::OK,
+        )
+        .await;
+}
+
+async fn ask(server: &TestServer, admin: &Member, ally: &Member, tag: &str) -> i64 {
+    server
+        .expect(
+            Method::POST,
+            &format!("/v1/networks/{}/intro-asks", admin.network_id),
+            Some(&admin.token),
+            Some(json!({
+                "ally_id": ally.id,
+                "contact_key": format!("member:ID{tag}"),
+                "note": "Please introduce us.",
+            })),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A second connection to the server's SQLite file.
+async fn open_file(server: &TestServer) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
+        .await
+        .unwrap()
+}
+
+/// Every `table.column` of the database whose value (as text) contains `needle`,
+/// case-insensitively; with the table's row count for context.
+async fn where_found(pool: &sqlx::SqlitePool, needle: &str) -> Vec<String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut found = Vec::new();
+    for table in tables {
+        let columns: Vec<String> =
+            sqlx::query(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .fetch_all(pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get::<String, _>(0))
+                .collect();
+        for column in columns {
+            let hits: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), lower(?)) > 0"
+            ))
+            .bind(needle)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            if hits > 0 {
+                found.push(format!("{table}.{column} ({hits} rows)"));
+            }
+        }
+    }
+    found
+}
+
+async fn count(pool: &sqlx::SqlitePool, sql: &str, id: i64) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn terms(server: &TestServer) -> String {
+    let (status, page) = server.get_page(&format!("{}/terms", server.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    page
+}
+
+/// Turning one network off removes from the database everything that network held of the
+/// ally's contacts (the intro asks' copies of name, headline and profile URL); turning the
+/// last one off removes the contacts and everything derived from them (sync batches, staged
+/// rows, stored commit results).
+#[tokio::test]
+async fn stopping_sharing_removes_the_contacts_copies_from_the_database() {
+    let server = TestServer::start().await;
+    let page = terms(&server).await;
+    assert!(page.contains(
+        "You can turn sharing off for any network at any time, which removes your connections \
+         from that network's view at once"
+    ));
+    assert!(page
+        .contains("Stopping sharing with every network deletes your connections from the server"));
+
+    let sales = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let marketing = server
+        .member("Marketing", "mia@example.org", "Mia", Role::NetworkAdmin)
+        .await;
+    let ada = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let ada_m = server
+        .member("Marketing", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    set_sharing(&server, &ada, ada_m.network_id, true).await;
+    share(&server, &ada.token, &["Grace", "Alan", "Ida"]).await;
+    // Sales asks about Grace (left pending) and Alan (answered "made"); Marketing about Ida.
+    ask(&server, &sales, &ada, "Grace").await;
+    let made = ask(&server, &sales, &ada, "Alan").await;
+    server
+        .expect(
+            Method::POST,
+            &format!("/v1/intro-asks/{made}/answer"),
+            Some(&ada.token),
+            Some(json!({ "outcome": "made" })),
+            StatusCode::OK,
+        )
+        .await;
+    ask(&server, &marketing, &ada, "Ida").await;
+    // An open session with a staged batch.
+    let open = server
+        .expect(
+            Method::POST,
+            "/v1/sync/sessions",
+            Some(&ada.token),
+            Some(json!({ "kind": "delta" })),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/sync/sessions/{open}/batches/0"),
+            Some(&ada.token),
+            Some(json!({ "contacts": [contact("Staged")] })),
+            StatusCode::OK,
+        )
+        .await;
+
+    let db = open_file(&server).await;
+    assert!(!where_found(&db, "LastGrace").await.is_empty());
+
+    // Sales off: Sales's asks about Ada's contacts are gone from the file; Marketing, still
+    // shared with, keeps its ask and the contacts stay.
+    set_sharing(&server, &ada, ada.network_id, false).await;
+    for tag in ["Grace", "Alan"] {
+        for needle in [format!("Last{tag}"), format!("profile{tag}")] {
+            let found = where_found(&db, &needle).await;
+            assert!(!found.is_empty(), "{needle}: the contact itself stays");
+            assert!(
+                found.iter().all(|f| f.starts_with("contacts.")),
+                "{needle} is still in {found:?}"
+            );
+        }
+    }
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM intro_asks WHERE network_id = ?",
+            ada.network_id
+        )
+        .await,
+        0
+    );
+    let seen = server
+        .expect(
+            Method::GET,
+            &format!("/v1/networks/{}/intro-asks", sales.network_id),
+            Some(&sales.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(seen, json!([]));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM intro_asks WHERE network_id = ?",
+            ada_m.network_id
+        )
+        .await,
+        1
+    );
+
+    // Marketing off too: nothing of any contact is left anywhere in the file.
+    set_sharing(&server, &ada, ada_m.network_id, false).await;
+    for tag in ["Grace", "Alan", "Ida", "Staged"] {
+        for needle in [
+            format!("ID{tag}"),
+            format!("profile{tag}"),
+            format!("Last{tag}"),
+            format!("Headline{tag}"),
+            format!("Company{tag}"),
+        ] {
+            assert_eq!(
+                where_found(&db, &needle).await,
+                Vec::<String>::new(),
+                "{needle}"
+            );
+        }
+    }
+    for (table, sql) in [
+        (
+            "contacts",
+            "SELECT COUNT(*) FROM contacts WHERE person_id = ?",
+        ),
+        (
+            "intro_asks",
+            "SELECT COUNT(*) FROM intro_asks WHERE ally_id = ?",
+        ),
+        (
+            "sync_staged",
+            "SELECT COUNT(*) FROM sync_staged WHERE session_id IN
+               (SELECT id FROM sync_sessions WHERE person_id = ?)",
+        ),
+        (
+            "sync_batches",
+            "SELECT COUNT(*) FROM sync_batches WHERE session_id IN
+               (SELECT id FROM sync_sessions WHERE person_id = ?)",
+        ),
+        (
+            "commit results",
+            "SELECT COUNT(*) FROM sync_sessions WHERE person_id = ? AND result IS NOT NULL",
+        ),
+    ] {
+        assert_eq!(count(&db, sql, ada.id).await, 0, "{table}");
+    }
+    // The open session was closed: a late batch or commit is refused, and changes nothing.
+    let late = server
+        .call(
+            Method::POST,
+            &format!("/v1/sync/sessions/{open}/commit"),
+            Some(&ada.token),
+            Some(json!({ "batch_count": 1 })),
+        )
+        .await;
+    assert_eq!(late.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM contacts WHERE person_id = ?",
+            ada.id
+        )
+        .await,
+        0
+    );
+}
+
+/// Deleting the account removes the person from the file: the person row, and the
+/// invitations sent to their address (email and name), in every network, accepted or not;
+/// other people's invitations stay.
+#[tokio::test]
+async fn deleting_the_account_removes_the_person_and_their_invitations_from_the_database() {
+    let server = TestServer::start().await;
+    let page = terms(&server).await;
+    assert!(page.contains(
+        "Deleting your account deletes everything the server holds about you: your \
+         connections, the introduction requests about them, and the invitations sent to your \
+         email address"
+    ));
+
+    let sales = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let ada = server
+        .sharing_ally("Sales", "Ada.Lovelace@Example.org", "Augusta Ada King")
+        .await;
+    server
+        .member(
+            "Marketing",
+            "ada.lovelace@example.org",
+            "Augusta Ada King",
+            Role::Ally,
+        )
+        .await;
+    // Still pending, in a third network; and someone else's invitation.
+    server
+        .invite(
+            "Venture",
+            "ADA.LOVELACE@example.org",
+            "Augusta Ada King",
+            Role::Ally,
+        )
+        .await;
+    server
+        .invite("Venture", "bob@example.org", "Bob", Role::Ally)
+        .await;
+    share(&server, &ada.token, &["Grace"]).await;
+    ask(&server, &sales, &ada, "Grace").await;
+
+    let db = open_file(&server).await;
+    assert!(!where_found(&db, "lovelace@example.org").await.is_empty());
+    server
+        .expect(
+            Method::DELETE,
+            "/v1/me",
+            Some(&ada.token),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    for needle in [
+        "lovelace@example.org",
+        "Augusta Ada King",
+        "IDGrace",
+        "profileGrace",
+        "LastGrace",
+    ] {
+        assert_eq!(
+            where_found(&db, needle).await,
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM people WHERE id = ?", ada.id).await,
+        0
+    );
+    // Everyone else's rows are untouched.
+    let left: Vec<String> = sqlx::query_scalar("SELECT email FROM invitations ORDER BY email")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(left, ["bob@example.org", "boss@example.org"]);
+    assert_eq!(
+        where_found(&db, "boss@example.org").await,
+        [
+            "people.email (1 rows)",
+            "people.email_norm (1 rows)",
+            "invitations.email (1 rows)",
+            "invitations.email_norm (1 rows)"
+        ]
+    );
+}

@@ -1,0 +1,523 @@
+//! Invitation email is not a relay: every message goes through one durable queue that a
+//! background task drains at `--mail-per-minute`, an address gets at most a few invitation
+//! emails from a network a day, revoked and accepted invitations are not re-sent, and a CSV
+//! import reports how many emails it queued. The drain is driven here by the [`ManualClock`]
+//! and [`App::send_queued_mail`] (the background task does the same every second).
+
+mod common;
+
+use allyshare_protocol::Role;
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const RATE: u32 = 100;
+
+fn rate(config: &mut allyshare_server::Config) {
+    config.mail_per_minute = RATE;
+}
+
+fn emails(server: &TestServer) -> usize {
+    match std::fs::read_dir(server.outbox()) {
+        Ok(dir) => dir
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "eml")
+            })
+            .count(),
+        Err(_) => 0,
+    }
+}
+
+/// Emails in the outbox addressed to `address`.
+fn emails_to(server: &TestServer, address: &str) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(server.outbox()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(std::time::SystemTime, String)> = dir
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let modified = std::fs::metadata(&p).unwrap().modified().unwrap();
+            (modified, read_eml(&p))
+        })
+        .filter(|(_, eml)| eml.contains(&format!("<{address}>")))
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, eml)| eml).collect()
+}
+
+async fn queue_states(server: &TestServer) -> Vec<(String, i64)> {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
+        .await
+        .unwrap();
+    let states =
+        sqlx::query_as("SELECT state, COUNT(*) FROM mail_queue GROUP BY state ORDER BY state")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    states
+}
+
+async fn import(server: &TestServer, admin: &Member, csv: String) -> serde_json::Value {
+    let response = server
+        .http
+        .post(format!(
+            "{}/v1/networks/{}/invitations/import",
+            server.base, admin.network_id
+        ))
+        .bearer_auth(&admin.token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// 5,000 rows queue 5,000 emails; they leave at the configured rate, survive a restart, and a
+/// revoked invitation's queued email is never sent.
+#[tokio::test]
+async fn an_import_of_5000_rows_is_sent_at_the_configured_rate() {
+    let mut server = TestServer::start_with(rate).await;
+    // The admin's own invitation (the operator's, sent at once) is the first email.
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    assert_eq!(emails(&server), 1);
+    let csv: String = std::iter::once("name;email\n".to_string())
+        .chain((0..5000).map(|i| format!("Person {i};p{i}@example.org\n")))
+        .collect();
+    let report = import(&server, &admin, csv).await;
+    assert_eq!(report["emails_queued"], 5000);
+    assert_eq!(report["sent"], 5000);
+
+    // A minute's worth leaves now (the admin's invitation was one of them), no more however
+    // often the queue is drained while the clock stands still.
+    server.app.send_queued_mail().await.unwrap();
+    assert_eq!(emails(&server), RATE as usize);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(server.app.send_queued_mail().await.unwrap(), 0);
+    assert_eq!(emails(&server), RATE as usize);
+
+    // Revoke one that is still queued: its email never goes out.
+    let last = report["rows"][4999]["invitation_id"].as_i64().unwrap();
+    server
+        .expect(
+            Method::DELETE,
+            &format!("/v1/networks/{}/invitations/{last}", admin.network_id),
+            Some(&admin.token),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+
+    // A minute later, the next minute's worth.
+    server.clock.advance(60);
+    server.app.send_queued_mail().await.unwrap();
+    assert_eq!(emails(&server), 2 * RATE as usize);
+
+    // The queue is in the database: a restart loses nothing and sends nothing twice.
+    server.restart().await;
+    assert_eq!(
+        queue_states(&server).await,
+        [
+            ("dropped".to_string(), 1),
+            ("queued".to_string(), 5000 - 2 * RATE as i64),
+            ("sent".to_string(), 2 * RATE as i64)
+        ]
+    );
+    server.clock.advance(60);
+    server.app.send_queued_mail().await.unwrap();
+    assert_eq!(emails(&server), 3 * RATE as usize);
+    // The rest, minute by minute.
+    for _ in 0..60 {
+        server.clock.advance(60);
+        server.app.send_queued_mail().await.unwrap();
+    }
+    assert_eq!(emails(&server), 5000, "every row but the revoked one, once");
+    assert!(emails_to(&server, "p4999@example.org").is_empty());
+    assert_eq!(emails_to(&server, "p4998@example.org").len(), 1);
+    let states = queue_states(&server).await;
+    assert!(!states.iter().any(|(s, _)| s == "queued"), "{states:?}");
+}
+
+/// Re-sending in a loop sends at most three emails to an address a day (then 429, with
+/// Retry-After, and nothing changes); revoked and accepted invitations are not re-sent.
+#[tokio::test]
+async fn resends_are_limited_per_address_and_refused_for_revoked_invitations() {
+    let server = TestServer::start_with(rate).await;
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let invitations = format!("/v1/networks/{}/invitations", admin.network_id);
+    let first = server
+        .expect(
+            Method::POST,
+            &invitations,
+            Some(&admin.token),
+            Some(json!({"name": "Carl", "email": "carl@example.org"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    let mut id = first["id"].as_i64().unwrap();
+    server.app.send_queued_mail().await.unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        let response = server
+            .call(
+                Method::POST,
+                &format!("{invitations}/{id}/resend"),
+                Some(&admin.token),
+                None,
+            )
+            .await;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().parse::<i64>().unwrap());
+        let body: serde_json::Value = response.json().await.unwrap();
+        if status == StatusCode::CREATED {
+            id = body["id"].as_i64().unwrap();
+            // Sent before the next one replaces it (a replaced invitation's email is not sent).
+            server.app.send_queued_mail().await.unwrap();
+        } else {
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+            assert_eq!(body["code"], "rate_limited");
+            let message = body["message"].as_str().unwrap();
+            assert!(message.contains("carl@example.org"), "{message}");
+            assert!(message.contains("24 hours"), "{message}");
+            let retry_after = retry_after.expect("Retry-After");
+            assert!((1..=DAY).contains(&retry_after), "{retry_after}");
+        }
+        answers.push(status.as_u16());
+    }
+    assert_eq!(answers, [201, 201, 429, 429, 429, 429, 429, 429, 429, 429]);
+    // A new invitation to the same address counts too.
+    server
+        .expect(
+            Method::POST,
+            &invitations,
+            Some(&admin.token),
+            Some(json!({"name": "Carl", "email": "CARL@example.org"})),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    let sent = emails_to(&server, "carl@example.org");
+    assert_eq!(
+        sent.len(),
+        3,
+        "one per accepted request, none for the refused ones"
+    );
+    // Only the newest link works.
+    let newest = links_in(sent.last().unwrap());
+    let (status, _) = server.get_page(&newest[0]).await;
+    assert_eq!(status, StatusCode::OK);
+    for older in &sent[..2] {
+        assert_eq!(
+            server.get_page(&links_in(older)[0]).await.0,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let list = server
+        .expect(
+            Method::GET,
+            &invitations,
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let carl: Vec<&serde_json::Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["email"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("carl@example.org")
+        })
+        .collect();
+    assert_eq!(carl.len(), 3);
+
+    // A day later the address may be invited again.
+    server.clock.advance(DAY);
+    let admin = Member {
+        token: server
+            .tokens(&admin.email, GOOD_PASSWORD)
+            .await
+            .access_token,
+        ..admin
+    };
+    let again = server
+        .expect(
+            Method::POST,
+            &format!("{invitations}/{id}/resend"),
+            Some(&admin.token),
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+    let again = again["id"].as_i64().unwrap();
+
+    // Revoked (by the admin, or replaced by a newer one): refused, with what to do instead.
+    server
+        .expect(
+            Method::DELETE,
+            &format!("{invitations}/{again}"),
+            Some(&admin.token),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    server.clock.advance(60);
+    server.app.send_queued_mail().await.unwrap();
+    let queued_before = queue_states(&server).await;
+    let sent_before = emails_to(&server, "carl@example.org").len();
+    for revoked in [again, id] {
+        let error = server
+            .expect(
+                Method::POST,
+                &format!("{invitations}/{revoked}/resend"),
+                Some(&admin.token),
+                None,
+                StatusCode::CONFLICT,
+            )
+            .await;
+        assert!(
+            error["message"].as_str().unwrap().contains("revoked"),
+            "{error}"
+        );
+        assert!(
+            error["message"].as_str().unwrap().contains("invite"),
+            "{error}"
+        );
+    }
+    server.clock.advance(60);
+    server.app.send_queued_mail().await.unwrap();
+    assert_eq!(queue_states(&server).await, queued_before, "nothing queued");
+    assert_eq!(emails_to(&server, "carl@example.org").len(), sent_before);
+
+    // Accepted: refused.
+    let ally = server
+        .member("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let accepted = server
+        .expect(
+            Method::GET,
+            &format!("{invitations}?state=accepted"),
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let ada = accepted
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["email"] == ally.email)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let error = server
+        .expect(
+            Method::POST,
+            &format!("{invitations}/{ada}/resend"),
+            Some(&admin.token),
+            None,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert!(error["message"].as_str().unwrap().contains("accepted"));
+}
+
+/// The operator's CLI invite sends at once (it prints the link), while the server that runs
+/// on the same database leaves that email alone.
+#[tokio::test]
+async fn the_cli_invite_sends_at_once_and_the_queue_reports_it_sent() {
+    let server = TestServer::start_with(rate).await;
+    let invited = server
+        .invite("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let eml = read_eml(invited.email_path.as_deref().unwrap());
+    let links = links_in(&eml);
+    assert!(!links.is_empty() && links.iter().all(|l| *l == invited.link));
+    assert_eq!(server.app.send_queued_mail().await.unwrap(), 0);
+    assert_eq!(emails(&server), 1);
+    assert_eq!(queue_states(&server).await, [("sent".to_string(), 1)]);
+}
+
+/// The email of a CLI invite is queued already claimed by the CLI: a server draining the same
+/// database meanwhile does not take it (it would land in the server's outbox, and the CLI could
+/// not print its link), unless the CLI died and its lease ran out.
+#[tokio::test]
+async fn an_email_sent_at_once_is_not_claimed_by_the_queue() {
+    use allyshare_server::db::{CreateOutcome, NewInvitation};
+    use allyshare_server::Repository;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = allyshare_server::open_db(&dir.path().join("q.db"))
+        .await
+        .unwrap();
+    let now = 1_800_000_000;
+    let new = |email: &str, deliver_now| NewInvitation {
+        network_name: "Sales".into(),
+        email: email.into(),
+        name: "Ada".into(),
+        role: Role::Ally,
+        token_hash: format!("hash of {email}"),
+        now,
+        expires_at: now + 7 * DAY,
+        deliver_now,
+        daily_limit: None,
+    };
+    let created = |outcome| match outcome {
+        CreateOutcome::Created(c) => c,
+        other => panic!("{other:?}"),
+    };
+    let cli = created(
+        repo.create_invitation(&new("cli@example.org", true))
+            .await
+            .unwrap(),
+    );
+    let api = created(
+        repo.create_invitation(&new("api@example.org", false))
+            .await
+            .unwrap(),
+    );
+    let claimed = repo.claim_mail(now, 100).await.unwrap();
+    assert_eq!(
+        claimed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [api.mail_id]
+    );
+    // Its lease over (the CLI died before sending), the queue sends it.
+    let later = repo.claim_mail(now + 301, 100).await.unwrap();
+    assert_eq!(
+        later.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [cli.mail_id, api.mail_id]
+    );
+}
+
+/// A minimal SMTP server on loopback that turns the first connection away with a temporary
+/// error (421) and then takes every message, handing each (recipient, data) to the channel.
+async fn smtp_busy_once() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            if std::mem::take(&mut first) {
+                let _ = socket.write_all(b"421 busy, try again later\r\n").await;
+                continue;
+            }
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let mut rcpt = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-test\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        rcpt = line[8..].trim().to_string();
+                        b"250 OK\r\n"
+                    } else if upper.starts_with("DATA") {
+                        write.write_all(b"354 go ahead\r\n").await.unwrap();
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        tx.send((rcpt.clone(), data)).unwrap();
+                        b"250 queued\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+/// An email the SMTP server turned away stays queued, with the error, and is sent again a
+/// minute later, with a link that works (its token's hash is the one stored).
+#[tokio::test]
+async fn an_email_the_smtp_server_turned_away_is_sent_again_later() {
+    let (url, mut received) = smtp_busy_once().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("smtp.db");
+    let clock = allyshare_server::ManualClock::new(1_800_000_000);
+    let mut config =
+        allyshare_server::Config::new(&db, dir.path().join("outbox"), "http://127.0.0.1:1");
+    config.smtp_url = Some(url);
+    config.hash_cost = allyshare_server::HashCost::InsecureFastForTests;
+    config.clock = std::sync::Arc::new(clock.clone());
+    let app = allyshare_server::App::open(config).await.unwrap();
+    let error = app
+        .invite(&allyshare_server::InviteRequest {
+            network: "Sales".into(),
+            email: "ada@example.org".into(),
+            name: "Ada".into(),
+            role: Role::Ally,
+        })
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("stays in the mail queue"), "{message}");
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    let (state, attempts, error): (String, i64, Option<String>) =
+        sqlx::query_as("SELECT state, attempts, last_error FROM mail_queue")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((state.as_str(), attempts), ("queued", 1));
+    assert!(error.unwrap().contains("421"));
+
+    // Not before a minute has passed; then once.
+    assert_eq!(app.send_queued_mail().await.unwrap(), 0);
+    clock.advance(59);
+    assert_eq!(app.send_queued_mail().await.unwrap(), 0);
+    clock.advance(1);
+    assert_eq!(app.send_queued_mail().await.unwrap(), 1);
+    let (rcpt, data) = tokio::time::timeout(std::time::Duration::from_secs(10), received.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rcpt, "<ada@example.org>");
+    let link = links_in(&data).into_iter().next().expect("a link");
+    let token = link.rsplit('/').next().unwrap();
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM invitations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, allyshare_server::tokens::hash_token(token));
+    clock.advance(3600);
+    assert_eq!(app.send_queued_mail().await.unwrap(), 0, "sent once");
+    assert!(received.try_recv().is_err());
+}
