@@ -5,23 +5,6 @@
 
 use askama::Template;
 
-/// Escapes text for use in HTML element content and double- or single-quoted attributes
-/// (for the invitation email's HTML part, until it is a template too).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Renders a page. A template that fails to render is a bug of ours: say so on the page
 /// rather than fail the request with nothing.
 fn render(page: &impl Template) -> String {
@@ -166,14 +149,6 @@ pub fn terms_page() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_covers_the_five_characters() {
-        assert_eq!(
-            escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-    }
 
     #[test]
     fn guide_has_exactly_three_steps() {

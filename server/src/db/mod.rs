@@ -63,6 +63,8 @@ pub struct NewInvitation {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// The admin's personal note for the email (checked text).
+    pub note: Option<String>,
     pub token_hash: String,
     pub now: i64,
     pub expires_at: i64,
@@ -127,6 +129,7 @@ pub struct InvitationRecord {
     pub email: String,
     pub name: String,
     pub role: Role,
+    pub note: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
@@ -755,8 +758,9 @@ impl Repository for SqliteRepository {
         .rows_affected();
         let invitation_id: i64 = sqlx::query_scalar(
             "INSERT INTO invitations
-               (network_id, email, email_norm, name, role, token_hash, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               (network_id, email, email_norm, name, role, note, token_hash, created_at,
+                expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              RETURNING id",
         )
         .bind(network_id)
@@ -764,6 +768,7 @@ impl Repository for SqliteRepository {
         .bind(&email_norm)
         .bind(&inv.name)
         .bind(inv.role.as_str())
+        .bind(&inv.note)
         .bind(&inv.token_hash)
         .bind(inv.now)
         .bind(inv.expires_at)
@@ -1456,7 +1461,7 @@ impl Repository for SqliteRepository {
 }
 
 const INVITATION_SELECT: &str =
-    "SELECT i.id, i.network_id, n.name AS network_name, i.email, i.name, i.role,
+    "SELECT i.id, i.network_id, n.name AS network_name, i.email, i.name, i.role, i.note,
             i.created_at, i.expires_at, i.used_at, i.revoked_at
      FROM invitations i JOIN networks n ON n.id = i.network_id";
 
@@ -1468,6 +1473,7 @@ fn invitation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<InvitationRecord
         email: row.try_get("email")?,
         name: row.try_get("name")?,
         role: parse_role(row.try_get::<&str, _>("role")?)?,
+        note: row.try_get("note")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         used_at: row.try_get("used_at")?,
