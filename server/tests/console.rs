@@ -205,6 +205,8 @@ async fn an_admin_signs_in_comes_back_to_the_page_and_signs_out() {
             Role::NetworkAdmin,
         )
         .await;
+    // (Accepting the invitation signed the admin in to the console already.)
+    let sessions = scalar(&server, "SELECT COUNT(*) FROM console_sessions").await;
     let browser = Browser::new(&server);
 
     // Unsigned, a console page sends to the sign-in page, and back after.
@@ -260,7 +262,7 @@ async fn an_admin_signs_in_comes_back_to_the_page_and_signs_out() {
     );
     assert_eq!(
         scalar(&server, "SELECT COUNT(*) FROM console_sessions").await,
-        1
+        sessions + 1
     );
 
     let answer = browser.get(&page).await;
@@ -306,7 +308,7 @@ async fn an_admin_signs_in_comes_back_to_the_page_and_signs_out() {
         .contains("Max-Age=0"));
     assert_eq!(
         scalar(&server, "SELECT COUNT(*) FROM console_sessions").await,
-        0
+        sessions
     );
     assert!(browser
         .get("/admin/sign-in?signed_out=1")
@@ -326,6 +328,7 @@ async fn a_wrong_password_and_an_unknown_email_answer_alike() {
     server
         .member("Sales", "nadia@example.org", "Nadia", Role::NetworkAdmin)
         .await;
+    let sessions = scalar(&server, "SELECT COUNT(*) FROM console_sessions").await;
     let browser = Browser::new(&server);
     let wrong = browser
         .sign_in("nadia@example.org", "not the password at all")
@@ -345,7 +348,7 @@ async fn a_wrong_password_and_an_unknown_email_answer_alike() {
     );
     assert_eq!(
         scalar(&server, "SELECT COUNT(*) FROM console_sessions").await,
-        0
+        sessions
     );
     // Next goes nowhere but the console.
     let answer = browser
@@ -1137,4 +1140,45 @@ async fn resend_and_revoke_from_the_table() {
         scalar(&server, "SELECT COUNT(*) FROM invitations").await,
         before
     );
+}
+
+#[tokio::test]
+async fn an_admin_invited_by_email_lands_in_the_console_after_get_started() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let browser = Browser::new(&server);
+    let path = invited.link.strip_prefix(&server.base).unwrap().to_string();
+    browser.get(&path).await;
+    let answer = browser
+        .post(
+            &path,
+            &[
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+                ("terms", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.location(), team(invited.network_id));
+    assert!(answer.set_cookie("allyshare_console").is_some());
+    assert!(answer.set_cookie("allyshare_handoff").is_none());
+    let page = browser.get(&team(invited.network_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(h1(&page.body), "Team Members");
+
+    // An ally still gets the setup guide.
+    let ally = server
+        .invite("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let (status, guide) = server.accept(&ally.link, GOOD_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(guide.contains("Connect LinkedIn"), "{guide}");
 }
