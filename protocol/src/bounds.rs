@@ -7,7 +7,8 @@
 //! memory; the bounds here stop that at the door.
 
 use crate::limits::{
-    EMAIL_MAX_CHARS, NAME_MAX_CHARS, NOTE_MAX_CHARS, PASSWORD_MAX_CHARS, TOKEN_MAX_CHARS,
+    EMAIL_MAX_CHARS, INVITATION_NOTE_MAX_CHARS, NAME_MAX_CHARS, NOTE_MAX_CHARS, PASSWORD_MAX_CHARS,
+    TOKEN_MAX_CHARS,
 };
 use crate::{
     CommitRequest, ContactBatch, HandoffCodeRequest, HandoffExchange, IntroAnswer, IntroAskRequest,
@@ -98,7 +99,12 @@ impl Bounded for HandoffCodeRequest {
 impl Bounded for InvitationRequest {
     fn check_bounds(&self) -> Result<(), TooLong> {
         chars("name", &self.name, NAME_MAX_CHARS)?;
-        email(&self.email)
+        email(&self.email)?;
+        chars(
+            "note",
+            self.note.as_deref().unwrap_or(""),
+            INVITATION_NOTE_MAX_CHARS,
+        )
     }
 }
 
@@ -181,11 +187,29 @@ mod tests {
             name,
             email: "a@b.c".into(),
             role: crate::Role::Ally,
+            note: None,
         };
         assert_eq!(invite(name.clone()).check_bounds(), Ok(()));
         assert_eq!(
             invite(format!("{name}é")).check_bounds().unwrap_err().field,
             "name"
+        );
+    }
+
+    #[test]
+    fn an_invitation_note_is_bounded() {
+        let invite = |note: String| InvitationRequest {
+            name: "Ada".into(),
+            email: "a@b.c".into(),
+            role: crate::Role::Ally,
+            note: Some(note),
+        };
+        let note = "n".repeat(INVITATION_NOTE_MAX_CHARS);
+        assert_eq!(invite(note.clone()).check_bounds(), Ok(()));
+        let error = invite(format!("{note}n")).check_bounds().unwrap_err();
+        assert_eq!(
+            (error.field, error.limit),
+            ("note", INVITATION_NOTE_MAX_CHARS)
         );
     }
 

@@ -113,6 +113,8 @@ pub mod limits {
     pub const PAGE_MAX_ITEMS: usize = 100;
     /// Longest intro ask note or decline reason, in characters.
     pub const NOTE_MAX_CHARS: usize = 2_000;
+    /// Longest personal note of an invitation (shown in its email), in characters.
+    pub const INVITATION_NOTE_MAX_CHARS: usize = 1_000;
     /// Most data rows of an invitation CSV.
     pub const CSV_MAX_ROWS: usize = 5_000;
     /// Largest invitation CSV, in bytes.
@@ -584,6 +586,11 @@ pub struct InvitationRequest {
     pub email: String,
     #[serde(default = "default_role")]
     pub role: Role,
+    /// A personal note from the admin, shown as plain text in the invitation email (and in
+    /// its re-sends). Line breaks are kept; other control characters are refused (422).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
+    pub note: Option<String>,
 }
 
 fn default_role() -> Role {

@@ -18,6 +18,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use allyshare_protocol::limits::INVITATION_NOTE_MAX_CHARS;
 use allyshare_protocol::{ImportOutcome, ImportRow, InvitationImport, InvitationRequest, Role};
 
 use crate::csvfile::{self, CsvError};
@@ -110,7 +111,7 @@ fn state_word(state: InvitationState) -> &'static str {
     }
 }
 
-fn check_name(what: &str, value: &str) -> Result<String, InviteError> {
+pub fn check_name(what: &str, value: &str) -> Result<String, InviteError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(InviteError::Invalid(format!(
@@ -132,7 +133,7 @@ fn check_name(what: &str, value: &str) -> Result<String, InviteError> {
 
 /// A deliberately loose check: one `@`, something on each side, no spaces. The email itself
 /// is the real test.
-fn check_email(email: &str) -> Result<String, InviteError> {
+pub fn check_email(email: &str) -> Result<String, InviteError> {
     let email = email.trim();
     let ok = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -144,6 +145,31 @@ fn check_email(email: &str) -> Result<String, InviteError> {
         )));
     }
     Ok(email.to_string())
+}
+
+/// The personal note of an invitation: trimmed, line breaks as `\n`, at most
+/// [`INVITATION_NOTE_MAX_CHARS`]; empty is none. It is text (the email escapes it in its HTML
+/// part), and control characters other than line breaks and tabs are refused.
+pub fn check_note(note: Option<&str>) -> Result<Option<String>, InviteError> {
+    let note = note
+        .unwrap_or("")
+        .replace("\r\n", "\n")
+        .replace(['\r', '\t'], " ");
+    let note = note.trim();
+    if note.is_empty() {
+        return Ok(None);
+    }
+    if note.chars().count() > INVITATION_NOTE_MAX_CHARS {
+        return Err(InviteError::Invalid(format!(
+            "the note must be at most {INVITATION_NOTE_MAX_CHARS} characters"
+        )));
+    }
+    if note.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(InviteError::Invalid(
+            "the note must not contain control characters".to_string(),
+        ));
+    }
+    Ok(Some(note.to_string()))
 }
 
 /// Most invitation emails one address gets from one network in 24 hours (invitations and
@@ -181,6 +207,7 @@ async fn create(
     repo: &dyn Repository,
     mailer: &Mailer,
     request: &InviteRequest,
+    note: Option<&str>,
     now: i64,
     deliver_now: bool,
     daily_limit: Option<u32>,
@@ -188,8 +215,16 @@ async fn create(
     let network = check_name("network name", &request.network)?;
     let name = check_name("name", &request.name)?;
     let email = check_email(&request.email)?;
+    let note = check_note(note)?;
     let stand_in = format!("https://allyshare.invalid/invite/{}", new_token());
-    mailer.invitation(&name, &email, &network, &stand_in, INVITATION_VALID_DAYS)?;
+    mailer.invitation(
+        &name,
+        &email,
+        &network,
+        &stand_in,
+        INVITATION_VALID_DAYS,
+        note.as_deref(),
+    )?;
     let expires_at = now + INVITATION_TTL_SECS;
     let outcome = repo
         .create_invitation(&NewInvitation {
@@ -197,6 +232,7 @@ async fn create(
             email: email.clone(),
             name,
             role: request.role,
+            note,
             // Nobody holds this token: the link exists once the email is sent.
             token_hash: hash_token(&new_token()),
             now,
@@ -246,6 +282,7 @@ pub async fn send_claimed(
         &inv.network_name,
         &link,
         INVITATION_VALID_DAYS,
+        inv.note.as_deref(),
     ) {
         Ok(message) => mailer.send(message).await.map_err(|e| (e, true)),
         Err(e) => Err((e, false)),
@@ -309,7 +346,7 @@ pub async fn invite(
     request: &InviteRequest,
     now: i64,
 ) -> Result<Invited, InviteError> {
-    let queued = create(repo, mailer, request, now, true, None).await?;
+    let queued = create(repo, mailer, request, None, now, true, None).await?;
     deliver(repo, mailer, public_url, queued, now).await
 }
 
@@ -341,6 +378,7 @@ async fn invite_into(
         repo,
         mailer,
         &request,
+        who.note.as_deref(),
         now,
         deliver_now,
         Some(MAX_INVITATION_EMAILS_PER_DAY),
@@ -377,6 +415,7 @@ async fn to_resend(
             name: old.name,
             email: old.email,
             role: old.role,
+            note: old.note,
         }),
     }
 }
@@ -479,7 +518,12 @@ pub async fn import_csv(
                     let pending = repo
                         .has_pending_invitation(network_id, &email, now())
                         .await?;
-                    let who = InvitationRequest { name, email, role };
+                    let who = InvitationRequest {
+                        name,
+                        email,
+                        role,
+                        note: None,
+                    };
                     match invite_member(repo, mailer, network_id, &who, now()).await {
                         Ok(queued) => {
                             report.sent += 1;

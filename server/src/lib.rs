@@ -8,6 +8,7 @@
 //! - [`db`]: the [`db::Repository`] trait and its SQLite implementation.
 //! - [`invite`]: creating invitations (used by the CLI and tests).
 //! - [`web`]: the Get Started pages an invitee sees in the browser.
+//! - [`console`]: the Network Admin's web console at `/admin`.
 //! - [`api`]: the JSON API under `/v1`, and its OpenAPI document.
 //!
 //! Tests run the server in-process: build a [`Config`], [`App::open`] it, bind
@@ -16,6 +17,7 @@
 pub mod api;
 pub mod budget;
 pub mod clock;
+pub mod console;
 pub mod cross_site;
 pub mod csvfile;
 pub mod db;
@@ -444,6 +446,7 @@ impl App {
     /// All routes: the pages, the assets, `/healthz`, and the `/v1` API.
     pub fn router(&self) -> Router {
         web::routes()
+            .merge(console::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 cross_site::guard,

@@ -17,7 +17,7 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
-use crate::html::escape;
+use askama::Template;
 
 /// The default sender of every email.
 pub const DEFAULT_FROM: &str = "AllyShare <no-reply@allyshare.invalid>";
@@ -125,14 +125,15 @@ impl Mailer {
         network: &str,
         link: &str,
         valid_days: i64,
+        note: Option<&str>,
     ) -> Result<Message, MailError> {
         let address = to_email
             .trim()
             .parse()
             .map_err(|_| MailError::InvalidAddress(to_email.to_string()))?;
         let to = Mailbox::new(Some(to_name.to_string()), address);
-        let text = invitation_text(to_name, network, link, valid_days);
-        let html = invitation_html(to_name, network, link, valid_days);
+        let text = invitation_text(to_name, network, link, valid_days, note)?;
+        let html = invitation_html(to_name, network, link, valid_days, note)?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -197,48 +198,166 @@ fn eight_bit_part(content_type: ContentType, text: String) -> Result<SinglePart,
     Ok(SinglePart::builder().header(content_type).body(body))
 }
 
-fn invitation_text(name: &str, network: &str, link: &str, valid_days: i64) -> String {
-    format!(
-        "Hello {name},\n\
-         \n\
-         You've been invited to join {network} on AllyShare.\n\
-         \n\
-         AllyShare lets you share your LinkedIn connections with {network},\n\
-         so the network can find warm paths for introductions and ask you\n\
-         to make one now and then. You stay in control and can stop at any time.\n\
-         \n\
-         Get started (set a password and accept the terms):\n\
-         \n\
-         {link}\n\
-         \n\
-         This link works once and expires in {valid_days} days.\n\
-         \n\
-         If you weren't expecting this invitation, you can ignore this email.\n\
-         \n\
-         -- AllyShare\n"
-    )
+/// Longest line of a note in an email, in characters (the note's own lines are wrapped to
+/// it, so no line of the email comes near SMTP's limit whatever the note).
+const NOTE_LINE_CHARS: usize = 72;
+
+/// One source line of the note in the HTML part; `break_after` ends a line of the note itself
+/// (the wrapped pieces of one line run together, as HTML collapses the line breaks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NoteLine {
+    text: String,
+    break_after: bool,
 }
 
-fn invitation_html(name: &str, network: &str, link: &str, valid_days: i64) -> String {
-    let (name, network, link) = (escape(name), escape(network), escape(link));
-    format!(
-        "<!doctype html>\n\
-         <html lang=\"en\">\n\
-         <body style=\"font-family: sans-serif; line-height: 1.5; color: #1f2933;\">\n\
-         <p>Hello {name},</p>\n\
-         <p>You've been invited to join <strong>{network}</strong> on AllyShare.</p>\n\
-         <p>AllyShare lets you share your LinkedIn connections with {network},\n\
-         so the network can find warm paths for introductions and ask you\n\
-         to make one now and then. You stay in control and can stop at any time.</p>\n\
-         <p><a href=\"{link}\"\n\
-         style=\"display: inline-block; padding: 10px 18px; background: #1d4ed8;\n\
-         color: #ffffff; border-radius: 6px; text-decoration: none;\">Get Started</a></p>\n\
-         <p>Or open this link:<br>\n\
-         {link}\n\
-         </p>\n\
-         <p>This link works once and expires in {valid_days} days.</p>\n\
-         <p>If you weren't expecting this invitation, you can ignore this email.</p>\n\
-         </body>\n\
-         </html>\n"
-    )
+/// The note's lines, each wrapped at spaces to [`NOTE_LINE_CHARS`] (a longer word is cut), as
+/// (the pieces of each line of the note).
+fn wrap_note(note: &str) -> Vec<Vec<String>> {
+    note.lines()
+        .map(|line| {
+            let mut pieces = Vec::new();
+            let mut current = String::new();
+            for word in line.split(' ').filter(|w| !w.is_empty()) {
+                let mut word: Vec<char> = word.chars().collect();
+                while !word.is_empty() {
+                    let used = current.chars().count();
+                    let room = if used == 0 {
+                        NOTE_LINE_CHARS
+                    } else {
+                        NOTE_LINE_CHARS - used - 1
+                    };
+                    if word.len() <= room {
+                        if used > 0 {
+                            current.push(' ');
+                        }
+                        current.extend(word.drain(..));
+                    } else if used > 0 {
+                        pieces.push(std::mem::take(&mut current));
+                    } else {
+                        pieces.push(word.drain(..NOTE_LINE_CHARS).collect());
+                    }
+                }
+            }
+            if !current.is_empty() || pieces.is_empty() {
+                pieces.push(current);
+            }
+            pieces
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation.txt")]
+struct InvitationText<'a> {
+    name: &'a str,
+    network: &'a str,
+    link: &'a str,
+    valid_days: i64,
+    note: Option<Vec<String>>,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation.html")]
+struct InvitationHtml<'a> {
+    name: &'a str,
+    network: &'a str,
+    link: &'a str,
+    valid_days: i64,
+    note: Option<Vec<NoteLine>>,
+}
+
+fn invitation_text(
+    name: &str,
+    network: &str,
+    link: &str,
+    valid_days: i64,
+    note: Option<&str>,
+) -> Result<String, MailError> {
+    let note = note.map(|n| wrap_note(n).into_iter().flatten().collect());
+    InvitationText {
+        name,
+        network,
+        link,
+        valid_days,
+        note,
+    }
+    .render()
+    .map_err(|e| MailError::Build(e.to_string()))
+}
+
+fn invitation_html(
+    name: &str,
+    network: &str,
+    link: &str,
+    valid_days: i64,
+    note: Option<&str>,
+) -> Result<String, MailError> {
+    let note = note.map(|n| {
+        let lines = wrap_note(n);
+        let last = lines.len().saturating_sub(1);
+        lines
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, pieces)| {
+                let end = pieces.len() - 1;
+                pieces
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(j, text)| NoteLine {
+                        text,
+                        break_after: j == end && i != last,
+                    })
+            })
+            .collect()
+    });
+    InvitationHtml {
+        name,
+        network,
+        link,
+        valid_days,
+        note,
+    }
+    .render()
+    .map_err(|e| MailError::Build(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_wrapped_and_its_lines_kept() {
+        let long = "word ".repeat(40);
+        let wrapped = wrap_note(&format!("Hi Ada,\n\n{long}\n{}", "x".repeat(100)));
+        assert_eq!(wrapped[0], vec!["Hi Ada,"]);
+        assert_eq!(wrapped[1], vec![""]);
+        assert!(wrapped[2].len() > 1);
+        assert!(wrapped
+            .iter()
+            .flatten()
+            .all(|l| l.chars().count() <= NOTE_LINE_CHARS));
+        assert_eq!(wrapped[3], vec!["x".repeat(72), "x".repeat(28)]);
+    }
+
+    #[test]
+    fn a_note_is_text_in_both_parts() {
+        let note = "<b>Hello</b> & welcome\nsecond line";
+        let html = invitation_html("Ada", "Net", "https://x/invite/t", 7, Some(note)).unwrap();
+        assert!(
+            html.contains("&#60;b&#62;Hello&#60;/b&#62; &#38; welcome<br>"),
+            "{html}"
+        );
+        assert!(html.contains("second line\n</blockquote>"), "{html}");
+        assert!(!html.contains("<b>Hello"));
+        let text = invitation_text("Ada", "Net", "https://x/invite/t", 7, Some(note)).unwrap();
+        assert!(
+            text.contains(
+                "A note from Net:\n\n    <b>Hello</b> & welcome\n    second line\n\nAllyShare lets"
+            ),
+            "{text}"
+        );
+        let plain = invitation_text("Ada", "Net", "https://x/invite/t", 7, None).unwrap();
+        assert!(plain.contains("on AllyShare.\n\nAllyShare lets"), "{plain}");
+        assert!(!plain.contains("note"));
+    }
 }

@@ -5,6 +5,7 @@
 //! `no-store` and `no-referrer`, because the URL carries the invitation token.
 
 use allyshare_protocol::limits::PASSWORD_MAX_CHARS;
+use allyshare_protocol::Role;
 use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
@@ -209,7 +210,8 @@ fn validate(mode: FormMode, form: &AcceptForm) -> Vec<String> {
 }
 
 /// `POST /invite/{token}`: set the password (or, for an existing account, give it), accept the
-/// terms, join the network.
+/// terms, join the network. An ally gets the setup guide; a Network Admin is sent, signed in,
+/// to the console's Team Members.
 pub async fn accept(
     State(app): State<App>,
     ClientAddr(address): ClientAddr,
@@ -276,6 +278,23 @@ pub async fn accept(
         .accept_invitation(invitation.id, password_hash.as_deref(), app.now())
         .await?;
     match outcome {
+        AcceptOutcome::Joined {
+            new_account: _,
+            person_id,
+        } if invitation.role == Role::NetworkAdmin => {
+            // A Network Admin's place is the console: signed in there (they have just proved
+            // the account is theirs), on their network's team. Admins share nothing, so there
+            // is no extension to hand a session to.
+            let cookie = crate::console::session::start(&app, person_id)
+                .await
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+            let mut response = crate::console::page::see_other(&format!(
+                "/admin/networks/{}/team",
+                invitation.network_id
+            ));
+            response.headers_mut().append(SET_COOKIE, cookie);
+            Ok(response)
+        }
         AcceptOutcome::Joined {
             new_account,
             person_id,

@@ -114,7 +114,8 @@ async fn documented_bounds_match_the_server() {
     );
     // Every text field a client sends has a published bound, the one the server enforces.
     use allyshare_protocol::limits::{
-        EMAIL_MAX_CHARS, NAME_MAX_CHARS, NOTE_MAX_CHARS, PASSWORD_MAX_CHARS, TOKEN_MAX_CHARS,
+        EMAIL_MAX_CHARS, INVITATION_NOTE_MAX_CHARS, NAME_MAX_CHARS, NOTE_MAX_CHARS,
+        PASSWORD_MAX_CHARS, TOKEN_MAX_CHARS,
     };
     let schemas = &doc["components"]["schemas"];
     for (schema, field, bound) in [
@@ -127,6 +128,7 @@ async fn documented_bounds_match_the_server() {
         ("HandoffCodeRequest", "challenge", TOKEN_MAX_CHARS),
         ("InvitationRequest", "name", NAME_MAX_CHARS),
         ("InvitationRequest", "email", EMAIL_MAX_CHARS),
+        ("InvitationRequest", "note", INVITATION_NOTE_MAX_CHARS),
         ("IntroAskRequest", "note", NOTE_MAX_CHARS),
         ("IntroAnswer", "reason", NOTE_MAX_CHARS),
     ] {

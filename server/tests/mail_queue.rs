@@ -370,6 +370,7 @@ async fn an_email_sent_at_once_is_not_claimed_by_the_queue() {
         email: email.into(),
         name: "Ada".into(),
         role: Role::Ally,
+        note: None,
         token_hash: format!("hash of {email}"),
         now,
         expires_at: now + 7 * DAY,
@@ -520,4 +521,58 @@ async fn an_email_the_smtp_server_turned_away_is_sent_again_later() {
     clock.advance(3600);
     assert_eq!(app.send_queued_mail().await.unwrap(), 0, "sent once");
     assert!(received.try_recv().is_err());
+}
+
+/// The optional note of an invitation: bounded (422 `limit_exceeded` past 1,000 characters,
+/// as published), text only (control characters refused), shown in both parts of the email
+/// (escaped in the HTML one), and kept by a re-send.
+#[tokio::test]
+async fn an_invitation_note_is_bounded_text_in_its_email_and_its_resends() {
+    let server = TestServer::start_with(rate).await;
+    let admin = server
+        .member("Sales", "nadia@example.org", "Nadia", Role::NetworkAdmin)
+        .await;
+    let path = format!("/v1/networks/{}/invitations", admin.network_id);
+    let send = |note: serde_json::Value, status| {
+        server.expect(
+            Method::POST,
+            &path,
+            Some(&admin.token),
+            Some(json!({"name": "Bob", "email": "bob@example.org", "note": note})),
+            status,
+        )
+    };
+    let error = send(json!("n".repeat(1001)), StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error["code"], "limit_exceeded");
+    let error = send(json!("bell\u{7}"), StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("control characters"));
+    // Nothing stored: only the admin's own invitation email is in the queue.
+    let queued: i64 = queue_states(&server).await.iter().map(|(_, n)| n).sum();
+    assert_eq!(queued, 1);
+    let created = send(json!("See you <soon> & \r\nthanks"), StatusCode::CREATED).await;
+    server.app.send_queued_mail().await.unwrap();
+    let email = emails_to(&server, "bob@example.org").pop().expect("sent");
+    assert!(email.contains("A note from Sales:\r\n\r\n    See you <soon> &\r\n    thanks\r\n"));
+    assert!(
+        email.contains("See you &#60;soon&#62; &#38;<br>"),
+        "{email}"
+    );
+    assert!(!email.contains("<soon>\r\n</blockquote>"));
+    let id = created["id"].as_i64().unwrap();
+    server
+        .expect(
+            Method::POST,
+            &format!("{path}/{id}/resend"),
+            Some(&admin.token),
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+    server.app.send_queued_mail().await.unwrap();
+    let resent = emails_to(&server, "bob@example.org");
+    assert_eq!(resent.len(), 2);
+    assert!(resent[1].contains("    See you <soon> &"));
 }

@@ -238,7 +238,18 @@ pub async fn require_role(
     network_id: i64,
     role: Role,
 ) -> Result<(), ApiFailure> {
-    match app.repo().role_in(session.person_id, network_id).await? {
+    require_role_of(app, session.person_id, network_id, role).await
+}
+
+/// [`require_role`] for a person, however signed in: the one check behind the API and the
+/// console alike.
+pub async fn require_role_of(
+    app: &App,
+    person_id: i64,
+    network_id: i64,
+    role: Role,
+) -> Result<(), ApiFailure> {
+    match app.repo().role_in(person_id, network_id).await? {
         Some(r) if r == role => Ok(()),
         _ => Err(ApiFailure::Forbidden(match role {
             Role::NetworkAdmin => "Only an admin of this network can do this.",

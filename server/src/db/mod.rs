@@ -22,6 +22,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod console;
 pub mod mail;
 pub mod network;
 pub mod sync;
@@ -63,6 +64,8 @@ pub struct NewInvitation {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// The admin's personal note for the email (checked text).
+    pub note: Option<String>,
     pub token_hash: String,
     pub now: i64,
     pub expires_at: i64,
@@ -127,6 +130,7 @@ pub struct InvitationRecord {
     pub email: String,
     pub name: String,
     pub role: Role,
+    pub note: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
@@ -356,7 +360,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError>;
 
     /// Sets a new password hash and ends every session of the person (every token, every
-    /// pending hand-off grant), at once. Returns how many sessions were still live.
+    /// pending hand-off grant, every console session), at once. Returns how many sessions
+    /// (extension and console) were still there.
     async fn change_password(&self, person_id: i64, password_hash: &str) -> Result<u64, RepoError>;
 
     /// Opens a sync session (aborting the person's expired ones first).
@@ -462,6 +467,42 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         challenge: &str,
         now: i64,
     ) -> Result<HandoffRedeem, RepoError>;
+
+    /// Starts a console session (a cookie's token hash) that ends at `expires_at` or after
+    /// `idle_secs` without use; forgets the person's sessions that ended by time.
+    async fn create_console_session(
+        &self,
+        person_id: i64,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+        idle_secs: i64,
+    ) -> Result<i64, RepoError>;
+
+    /// The live console session of a cookie's token hash (seeing it counts as activity).
+    async fn console_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+        idle_secs: i64,
+    ) -> Result<Option<console::ConsoleSession>, RepoError>;
+
+    /// Ends a console session (sign out).
+    async fn end_console_session(&self, session_id: i64) -> Result<(), RepoError>;
+
+    /// A page of one network's Team Members table, and how many rows match in all.
+    async fn team(
+        &self,
+        query: &console::TeamQuery,
+    ) -> Result<(Vec<console::TeamRow>, i64), RepoError>;
+
+    /// The pending invitation to this address in this network, if any.
+    async fn pending_invitation_id(
+        &self,
+        network_id: i64,
+        email: &str,
+        now: i64,
+    ) -> Result<Option<i64>, RepoError>;
 
     /// Closes the underlying connections (a no-op where there is nothing to close).
     async fn close(&self) {}
@@ -755,8 +796,9 @@ impl Repository for SqliteRepository {
         .rows_affected();
         let invitation_id: i64 = sqlx::query_scalar(
             "INSERT INTO invitations
-               (network_id, email, email_norm, name, role, token_hash, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               (network_id, email, email_norm, name, role, note, token_hash, created_at,
+                expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              RETURNING id",
         )
         .bind(network_id)
@@ -764,6 +806,7 @@ impl Repository for SqliteRepository {
         .bind(&email_norm)
         .bind(&inv.name)
         .bind(inv.role.as_str())
+        .bind(&inv.note)
         .bind(&inv.token_hash)
         .bind(inv.now)
         .bind(inv.expires_at)
@@ -1267,8 +1310,13 @@ impl Repository for SqliteRepository {
             .bind(person_id)
             .execute(&mut *tx)
             .await?;
+        let ended_in_console = sqlx::query("DELETE FROM console_sessions WHERE person_id = ?")
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         tx.commit().await?;
-        Ok(ended)
+        Ok(ended + ended_in_console)
     }
 
     async fn open_sync(
@@ -1450,13 +1498,56 @@ impl Repository for SqliteRepository {
         })
     }
 
+    async fn create_console_session(
+        &self,
+        person_id: i64,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+        idle_secs: i64,
+    ) -> Result<i64, RepoError> {
+        console::create_session(
+            &self.pool, person_id, token_hash, now, expires_at, idle_secs,
+        )
+        .await
+    }
+
+    async fn console_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+        idle_secs: i64,
+    ) -> Result<Option<console::ConsoleSession>, RepoError> {
+        console::find_session(&self.pool, token_hash, now, idle_secs).await
+    }
+
+    async fn end_console_session(&self, session_id: i64) -> Result<(), RepoError> {
+        console::end_session(&self.pool, session_id).await
+    }
+
+    async fn team(
+        &self,
+        query: &console::TeamQuery,
+    ) -> Result<(Vec<console::TeamRow>, i64), RepoError> {
+        console::team(&self.pool, query).await
+    }
+
+    async fn pending_invitation_id(
+        &self,
+        network_id: i64,
+        email: &str,
+        now: i64,
+    ) -> Result<Option<i64>, RepoError> {
+        console::pending_invitation_id(&self.pool, network_id, &normalize_email(email), now).await
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
 }
 
 const INVITATION_SELECT: &str =
-    "SELECT i.id, i.network_id, n.name AS network_name, i.email, i.name, i.role,
+    "SELECT i.id, i.network_id, n.name AS network_name, i.email, i.name, i.role, i.note,
             i.created_at, i.expires_at, i.used_at, i.revoked_at
      FROM invitations i JOIN networks n ON n.id = i.network_id";
 
@@ -1468,6 +1559,7 @@ fn invitation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<InvitationRecord
         email: row.try_get("email")?,
         name: row.try_get("name")?,
         role: parse_role(row.try_get::<&str, _>("role")?)?,
+        note: row.try_get("note")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         used_at: row.try_get("used_at")?,

@@ -1,0 +1,160 @@
+//! What every console page shares: the frame around it (the console's navigation, who is
+//! signed in, the sign-out form), rendering, redirects, the failure pages, dates.
+
+use askama::Template;
+use axum::http::header::LOCATION;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::api::ApiFailure;
+use crate::db::RepoError;
+use crate::web::html_response;
+
+/// The network a page is about.
+#[derive(Debug, Clone)]
+pub struct NetworkRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Which entry of the navigation is the current page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Current {
+    Networks,
+    Team,
+    Invite,
+}
+
+/// The frame of a signed-in page.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    pub person_name: String,
+    pub form_token: String,
+    pub network: Option<NetworkRef>,
+    /// How many networks the person administers (a link to choose among them when several).
+    pub network_count: usize,
+    pub current: Current,
+}
+
+impl Shell {
+    pub fn is(&self, current: Current) -> bool {
+        self.current == current
+    }
+}
+
+/// Renders a console page (askama escapes every value).
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => html_response(status, body),
+        Err(error) => ConsoleError::Internal(format!("a console page failed to render: {error}"))
+            .into_response(),
+    }
+}
+
+/// `303 See Other` to a path of this server (after a form, or to the sign-in page).
+pub fn see_other(path: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(path) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+        .headers_mut()
+        .insert("cache-control", HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A console request that could not be answered with its page.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    /// Signed in, but not an admin of this network (or it does not exist: the same answer).
+    #[error("not an admin of this network")]
+    Forbidden,
+    #[error("no such page")]
+    NotFound,
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<ApiFailure> for ConsoleError {
+    fn from(failure: ApiFailure) -> Self {
+        match failure {
+            ApiFailure::Forbidden(_) => ConsoleError::Forbidden,
+            ApiFailure::NotFound => ConsoleError::NotFound,
+            ApiFailure::Repo(e) => ConsoleError::Repo(e),
+            other => ConsoleError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        let (status, heading, text): (StatusCode, &str, &[&str]) = match &self {
+            ConsoleError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "You cannot open this page",
+                &[
+                    "Only the Network Admins of a network can see and change its team, and nothing was changed.",
+                    "If you should be one, ask a Network Admin of that network to invite you as a Network Admin.",
+                ],
+            ),
+            ConsoleError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                &["There is nothing at this address."],
+            ),
+            ConsoleError::Repo(_) | ConsoleError::Internal(_) => {
+                tracing::error!(error = %self, "console page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    &["Please try again in a moment."],
+                )
+            }
+        };
+        html_response(status, crate::html::message_page(heading, text))
+    }
+}
+
+/// `(year, month, day)` (UTC) of a Unix time (H. Hinnant's `civil_from_days`).
+fn civil(unix: i64) -> (i64, i64, i64) {
+    let z = unix.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// `2 Jun 2025` (UTC) of a Unix time.
+pub fn date(unix: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (year, month, day) = civil(unix);
+    format!("{day} {} {year}", MONTHS[(month - 1) as usize])
+}
+
+/// `2025-06-02` (UTC), for a `<time datetime>`.
+pub fn iso_date(unix: i64) -> String {
+    let (year, month, day) = civil(unix);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(date(0), "1 Jan 1970");
+        assert_eq!(iso_date(0), "1970-01-01");
+        // 2024-02-29 12:00 UTC
+        assert_eq!(date(1_709_208_000), "29 Feb 2024");
+        assert_eq!(iso_date(1_709_208_000), "2024-02-29");
+    }
+}

@@ -1,0 +1,626 @@
+//! Settings → Team Members: the network's members and invitations in one table (filters by
+//! role and state, search by name or email, pages), *Invite Member*, and each invitation's
+//! *Resend* and *Revoke*.
+//!
+//! Every handler first checks, as the API does ([`require_role_of`]), that the signed-in
+//! person is a Network Admin of the network in the path; the table's query is scoped to that
+//! network, and the invitation actions are the API's service functions, which look the
+//! invitation up within the network.
+
+use allyshare_protocol::bounds::Bounded;
+use allyshare_protocol::limits::INVITATION_NOTE_MAX_CHARS;
+use allyshare_protocol::{InvitationRequest, Role};
+use askama::Template;
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+
+use super::page::{date, iso_date, render, see_other, ConsoleError, Current, NetworkRef, Shell};
+use super::session::{safe_next, ConsoleUser};
+use crate::api::require_role_of;
+use crate::cross_site::FormToken;
+use crate::db::console::{RowState, TeamQuery, TeamRow, TeamState};
+use crate::invite::{check_email, check_name, check_note, InviteError};
+use crate::App;
+
+/// Rows of one page of the table.
+pub const PAGE_ROWS: i64 = 25;
+
+/// The network of the path, if the signed-in person is one of its Network Admins (the API's
+/// check); otherwise 403, the same for a network that does not exist.
+async fn admin_network(
+    app: &App,
+    user: &ConsoleUser,
+    network_id: Result<Path<i64>, PathRejection>,
+) -> Result<NetworkRef, ConsoleError> {
+    let Ok(Path(network_id)) = network_id else {
+        return Err(ConsoleError::NotFound);
+    };
+    require_role_of(app, user.session.person_id, network_id, Role::NetworkAdmin).await?;
+    let name = app
+        .repo()
+        .network_name(network_id)
+        .await?
+        .ok_or(ConsoleError::Forbidden)?;
+    Ok(NetworkRef {
+        id: network_id,
+        name,
+    })
+}
+
+fn team_path(network_id: i64) -> String {
+    format!("/admin/networks/{network_id}/team")
+}
+
+/// One option of a `<select>`.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+/// A row as the table shows it.
+pub struct RowView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub state: &'static str,
+    /// `Joined` or `Sent`.
+    pub at_kind: &'static str,
+    pub at: String,
+    pub at_iso: String,
+    pub sharing: Option<&'static str>,
+    pub contacts: Option<String>,
+    pub can_resend: bool,
+    pub can_revoke: bool,
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Ally => "Ally",
+        Role::NetworkAdmin => "Network Admin",
+    }
+}
+
+/// `1,234`.
+fn thousands(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+impl From<TeamRow> for RowView {
+    fn from(row: TeamRow) -> Self {
+        let state = match row.state {
+            RowState::Member => "Member",
+            RowState::Pending => "Pending",
+            RowState::Expired => "Expired",
+            RowState::Accepted => "Accepted",
+            RowState::Revoked => "Revoked",
+        };
+        RowView {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            role: role_label(row.role),
+            state,
+            at_kind: if row.state == RowState::Member {
+                "Joined"
+            } else {
+                "Sent"
+            },
+            at: date(row.at),
+            at_iso: iso_date(row.at),
+            sharing: row.sharing.map(|on| if on { "On" } else { "Off" }),
+            contacts: row.contacts.map(thousands),
+            can_resend: matches!(row.state, RowState::Pending | RowState::Expired),
+            can_revoke: row.state == RowState::Pending,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/team.html")]
+struct TeamPage {
+    shell: Option<Shell>,
+    network_id: i64,
+    form_token: String,
+    q: String,
+    roles: Vec<Choice>,
+    states: Vec<Choice>,
+    rows: Vec<RowView>,
+    total: i64,
+    first: i64,
+    last: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    /// This page's own address, for the forms to come back to.
+    back: String,
+    notice: Option<String>,
+    problem: Option<&'static str>,
+}
+
+/// The Team Members page's query string. Unknown values are ignored (the default applies).
+#[derive(Debug, Default, Deserialize)]
+pub struct TeamParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    page: String,
+    /// After a form: what was done (a fixed word, never text to show).
+    #[serde(default)]
+    done: String,
+    /// The invitation just created or re-sent.
+    #[serde(default)]
+    invitation: String,
+    /// After a form: what could not be done (a fixed word).
+    #[serde(default)]
+    problem: String,
+}
+
+fn problem_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "not_pending" => "That invitation is not pending any more (it was accepted, revoked or has expired), so it was not revoked.",
+        "cannot_resend" => "That invitation cannot be re-sent: it was accepted or revoked (by an admin, or replaced by a newer one). Invite the person again instead.",
+        "too_many_emails" => "That address has had 3 invitation emails from this network in the last 24 hours, the most allowed. Nothing was sent; try again tomorrow.",
+        "no_invitation" => "There is no such invitation in this network.",
+        _ => return None,
+    })
+}
+
+/// The query string of the table with these filters (and page).
+fn team_query(q: &str, role: &str, state: &str, page: i64) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if !q.is_empty() {
+        pairs.push(("q", q.to_string()));
+    }
+    if !role.is_empty() {
+        pairs.push(("role", role.to_string()));
+    }
+    if !state.is_empty() && state != TeamState::Current.as_str() {
+        pairs.push(("state", state.to_string()));
+    }
+    if page > 1 {
+        pairs.push(("page", page.to_string()));
+    }
+    serde_urlencoded::to_string(&pairs).unwrap_or_default()
+}
+
+fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// `GET /admin/networks/{id}/team`.
+pub async fn page(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    network_id: Result<Path<i64>, PathRejection>,
+    params: Result<Query<TeamParams>, QueryRejection>,
+) -> Result<Response, ConsoleError> {
+    let network = admin_network(&app, &user, network_id).await?;
+    let p = params.map(|Query(p)| p).unwrap_or_default();
+    let q: String = p.q.trim().chars().take(200).collect();
+    let role = match p.role.as_str() {
+        "ally" => Some(Role::Ally),
+        "network_admin" => Some(Role::NetworkAdmin),
+        _ => None,
+    };
+    let role_value = role.map(Role::as_str).unwrap_or("");
+    let state = TeamState::parse(&p.state).unwrap_or_default();
+    let page_no = p.page.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
+    let (rows, total) = app
+        .repo()
+        .team(&TeamQuery {
+            network_id: network.id,
+            role,
+            state,
+            search: (!q.is_empty()).then(|| q.clone()),
+            offset: (page_no - 1) * PAGE_ROWS,
+            limit: PAGE_ROWS,
+            now: app.now(),
+        })
+        .await?;
+    let path = team_path(network.id);
+    let link = |page: i64| with_query(&path, &team_query(&q, role_value, state.as_str(), page));
+    let first = (page_no - 1) * PAGE_ROWS + 1;
+    let last = first + rows.len() as i64 - 1;
+    let notice = match p.done.as_str() {
+        "invited" | "resent" => {
+            let invitation = match p.invitation.parse::<i64>() {
+                Ok(id) => app.repo().invitation_by_id(network.id, id).await?,
+                Err(_) => None,
+            };
+            let verb = if p.done == "invited" {
+                "sent"
+            } else {
+                "sent again"
+            };
+            Some(match invitation {
+                Some(inv) => format!(
+                    "The invitation to {} ({}) is {verb}: it is on its way by email.",
+                    inv.name, inv.email
+                ),
+                None => format!("The invitation is {verb}."),
+            })
+        }
+        "revoked" => Some("The invitation is revoked: its link no longer works.".to_string()),
+        _ => None,
+    };
+    let roles = [
+        ("", "All roles"),
+        ("ally", "Ally"),
+        ("network_admin", "Network Admin"),
+    ]
+    .into_iter()
+    .map(|(value, label)| Choice {
+        value,
+        label,
+        selected: value == role_value,
+    })
+    .collect();
+    let states = TeamState::ALL
+        .into_iter()
+        .map(|s| Choice {
+            value: s.as_str(),
+            label: match s {
+                TeamState::Current => "Members and open invitations",
+                TeamState::Members => "Members",
+                TeamState::Pending => "Invitations pending",
+                TeamState::Expired => "Invitations expired",
+                TeamState::Accepted => "Invitations accepted",
+                TeamState::Revoked => "Invitations revoked",
+                TeamState::All => "Everything",
+            },
+            selected: s == state,
+        })
+        .collect();
+    let shell = user.shell(&form_token, Some(network.clone()), Current::Team);
+    Ok(render(
+        StatusCode::OK,
+        &TeamPage {
+            shell: Some(shell),
+            network_id: network.id,
+            form_token: form_token.0.clone(),
+            q: q.clone(),
+            roles,
+            states,
+            rows: rows.into_iter().map(RowView::from).collect(),
+            total,
+            first,
+            last,
+            previous: (page_no > 1).then(|| link(page_no - 1)),
+            next: (last < total).then(|| link(page_no + 1)),
+            back: link(page_no),
+            notice,
+            problem: problem_text(&p.problem),
+        },
+    ))
+}
+
+/// The form of *Invite Member*, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A problem with one field of the form.
+#[derive(Debug, Default)]
+pub struct FieldErrors {
+    pub kind: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub note: Option<String>,
+}
+
+impl FieldErrors {
+    fn any(&self) -> bool {
+        self.kind.is_some()
+            || self.first_name.is_some()
+            || self.last_name.is_some()
+            || self.email.is_some()
+            || self.note.is_some()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/invite.html")]
+struct InvitePage {
+    shell: Option<Shell>,
+    network_id: i64,
+    network_name: String,
+    form_token: String,
+    form: InviteForm,
+    errors: FieldErrors,
+    /// A problem with the whole form (not one field).
+    problem: Option<String>,
+    /// The pending invitation to the typed address, offered to re-send.
+    resend_id: Option<i64>,
+    note_max: usize,
+}
+
+impl InvitePage {
+    fn kind_is(&self, kind: &str) -> bool {
+        self.form.kind == kind || (kind == "ally" && self.form.kind.is_empty())
+    }
+}
+
+/// `GET /admin/networks/{id}/team/invite`.
+pub async fn invite_page(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    network_id: Result<Path<i64>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    let network = admin_network(&app, &user, network_id).await?;
+    Ok(render(
+        StatusCode::OK,
+        &InvitePage {
+            shell: Some(user.shell(&form_token, Some(network.clone()), Current::Invite)),
+            network_id: network.id,
+            network_name: network.name,
+            form_token: form_token.0.clone(),
+            form: InviteForm::default(),
+            errors: FieldErrors::default(),
+            problem: None,
+            resend_id: None,
+            note_max: INVITATION_NOTE_MAX_CHARS,
+        },
+    ))
+}
+
+/// `3 attempts` → the first letter capitalised and a full stop (the service's messages are
+/// phrased to follow "error:").
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut s: String = first.to_uppercase().chain(chars).collect();
+            if !s.ends_with('.') {
+                s.push('.');
+            }
+            s
+        }
+        None => String::new(),
+    }
+}
+
+fn invalid(e: InviteError) -> String {
+    match e {
+        InviteError::Invalid(message) => sentence(&message),
+        other => sentence(&other.to_string()),
+    }
+}
+
+/// `POST /admin/networks/{id}/team/invite`: *Send Invite*.
+pub async fn invite(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    network_id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<InviteForm>, FormRejection>,
+) -> Result<Response, ConsoleError> {
+    let network = admin_network(&app, &user, network_id).await?;
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let mut errors = FieldErrors::default();
+    let role = match form.kind.as_str() {
+        "ally" => Some(Role::Ally),
+        "network_admin" => Some(Role::NetworkAdmin),
+        _ => {
+            errors.kind = Some("Please choose Ally or Network Admin.".to_string());
+            None
+        }
+    };
+    let first = check_name("first name", &form.first_name)
+        .map_err(|e| errors.first_name = Some(invalid(e)))
+        .ok();
+    let last = check_name("last name", &form.last_name)
+        .map_err(|e| errors.last_name = Some(invalid(e)))
+        .ok();
+    let email = if form.email.trim().is_empty() {
+        errors.email = Some("Please enter their email address.".to_string());
+        None
+    } else {
+        check_email(&form.email)
+            .map_err(|_| {
+                errors.email = Some(format!(
+                    "“{}” is not a valid email address.",
+                    form.email.trim()
+                ))
+            })
+            .ok()
+    };
+    let note = check_note(Some(&form.note))
+        .map_err(|e| errors.note = Some(invalid(e)))
+        .ok()
+        .flatten();
+    let again = |status, errors, problem, resend_id| {
+        render(
+            status,
+            &InvitePage {
+                shell: Some(user.shell(&form_token, Some(network.clone()), Current::Invite)),
+                network_id: network.id,
+                network_name: network.name.clone(),
+                form_token: form_token.0.clone(),
+                form: InviteForm {
+                    kind: form.kind.clone(),
+                    first_name: form.first_name.clone(),
+                    last_name: form.last_name.clone(),
+                    email: form.email.clone(),
+                    note: form.note.clone(),
+                },
+                errors,
+                problem,
+                resend_id,
+                note_max: INVITATION_NOTE_MAX_CHARS,
+            },
+        )
+    };
+    let (Some(role), Some(first), Some(last), Some(email), false) =
+        (role, first, last, email, errors.any())
+    else {
+        return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, None));
+    };
+    let request = InvitationRequest {
+        name: format!("{first} {last}"),
+        email,
+        role,
+        note,
+    };
+    if let Err(too_long) = request.check_bounds() {
+        errors.last_name = Some(too_long.to_string());
+        return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, None));
+    }
+    // Already invited: the API would replace the invitation; here the admin chooses to
+    // re-send it (or not).
+    if let Some(pending) = app
+        .repo()
+        .pending_invitation_id(network.id, &request.email, app.now())
+        .await?
+    {
+        errors.email = Some(format!(
+            "{} has already been invited to {} and has not answered yet. You can send the \
+             invitation again below.",
+            request.email, network.name
+        ));
+        return Ok(again(StatusCode::CONFLICT, errors, None, Some(pending)));
+    }
+    match app.invite_member(network.id, &request).await {
+        Ok(queued) => Ok(see_other(&format!(
+            "{}?done=invited&invitation={}",
+            team_path(network.id),
+            queued.invitation_id
+        ))),
+        Err(InviteError::AlreadyMember(email)) => {
+            errors.email = Some(format!("{email} is already a member of {}.", network.name));
+            Ok(again(StatusCode::CONFLICT, errors, None, None))
+        }
+        Err(e @ InviteError::TooManyEmails { .. }) => Ok(again(
+            StatusCode::TOO_MANY_REQUESTS,
+            errors,
+            Some(sentence(&e.to_string())),
+            None,
+        )),
+        Err(InviteError::Invalid(message)) => Ok(again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            Some(sentence(&message)),
+            None,
+        )),
+        Err(InviteError::Repo(e)) => Err(e.into()),
+        Err(other) => Err(ConsoleError::Internal(other.to_string())),
+    }
+}
+
+/// The hidden field the table's forms carry: the page to go back to.
+#[derive(Debug, Default, Deserialize)]
+pub struct BackForm {
+    #[serde(default)]
+    back: String,
+}
+
+/// Where to go after an action: the table as it was (if `back` is this network's table),
+/// with the outcome added.
+fn back_to(network_id: i64, back: &str, outcome: &str) -> Response {
+    let path = team_path(network_id);
+    let base = if safe_next(back) && (back == path || back.starts_with(&format!("{path}?"))) {
+        back.to_string()
+    } else {
+        path
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    see_other(&format!("{base}{sep}{outcome}"))
+}
+
+/// `POST /admin/networks/{id}/invitations/{inv}/resend`: the API's re-send.
+pub async fn resend(
+    State(app): State<App>,
+    user: ConsoleUser,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+    form: Result<Form<BackForm>, FormRejection>,
+) -> Result<Response, ConsoleError> {
+    let Ok(Path((network_id, invitation_id))) = ids else {
+        return Err(ConsoleError::NotFound);
+    };
+    let network = admin_network(&app, &user, Ok(Path(network_id))).await?;
+    let back = form.map(|Form(f)| f.back).unwrap_or_default();
+    let outcome = match app.resend_invitation(network.id, invitation_id).await {
+        Ok(queued) => format!("done=resent&invitation={}", queued.invitation_id),
+        Err(InviteError::NotFound) => "problem=no_invitation".to_string(),
+        Err(InviteError::TooManyEmails { .. }) => "problem=too_many_emails".to_string(),
+        Err(
+            InviteError::ResendAccepted
+            | InviteError::ResendRevoked
+            | InviteError::AlreadyMember(_),
+        ) => "problem=cannot_resend".to_string(),
+        Err(InviteError::Repo(e)) => return Err(e.into()),
+        Err(other) => return Err(ConsoleError::Internal(other.to_string())),
+    };
+    Ok(back_to(network.id, &back, &outcome))
+}
+
+/// `POST /admin/networks/{id}/invitations/{inv}/revoke`: the API's revoke.
+pub async fn revoke(
+    State(app): State<App>,
+    user: ConsoleUser,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+    form: Result<Form<BackForm>, FormRejection>,
+) -> Result<Response, ConsoleError> {
+    let Ok(Path((network_id, invitation_id))) = ids else {
+        return Err(ConsoleError::NotFound);
+    };
+    let network = admin_network(&app, &user, Ok(Path(network_id))).await?;
+    let back = form.map(|Form(f)| f.back).unwrap_or_default();
+    let outcome = match app.revoke_invitation(network.id, invitation_id).await {
+        Ok(()) => "done=revoked",
+        Err(InviteError::NotFound) => "problem=no_invitation",
+        Err(InviteError::NotPending(_)) => "problem=not_pending",
+        Err(InviteError::Repo(e)) => return Err(e.into()),
+        Err(other) => return Err(ConsoleError::Internal(other.to_string())),
+    };
+    Ok(back_to(network.id, &back, outcome))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}

@@ -1,0 +1,1184 @@
+//! The Network Admin's console over real HTTP on loopback, with a real SQLite file: signing in
+//! and out, the session's expiry, who may see a network's team, Team Members, *Invite Member*
+//! with each field error, and *Resend* / *Revoke* from the table. Refused requests are checked
+//! to have changed nothing, in the database itself.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use allyshare_protocol::Role;
+use common::*;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+/// A browser of the console: keeps its cookies, follows no redirect, and sends every form with
+/// the form token (as the pages' own forms do).
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookies: Mutex<BTreeMap<String, String>>,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The `Set-Cookie` header for `name`, whole.
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_string)
+    }
+}
+
+impl Browser {
+    fn new(server: &TestServer) -> Browser {
+        Browser {
+            base: server.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn cookie(&self, suffix: &str) -> Option<String> {
+        self.cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k.ends_with(suffix))
+            .map(|(_, v)| v.clone())
+    }
+
+    fn set_cookie_value(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), value.to_string());
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("request");
+        let headers = response.headers().clone();
+        for value in headers.get_all(SET_COOKIE) {
+            let value = value.to_str().unwrap();
+            let pair = value.split(';').next().unwrap();
+            let (name, v) = pair.split_once('=').unwrap();
+            let mut jar = self.cookies.lock().unwrap();
+            if v.is_empty() || value.contains("Max-Age=0") {
+                jar.remove(name);
+            } else {
+                jar.insert(name.to_string(), v.to_string());
+            }
+        }
+        Answer {
+            status: response.status(),
+            headers,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// A form as a page sends it: a GET of a page first if there is no form cookie yet.
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        if self.cookie("allyshare_form").is_none() {
+            self.get("/admin/sign-in").await;
+        }
+        let token = self.cookie("allyshare_form").unwrap();
+        let mut fields = fields.to_vec();
+        fields.push(("form_token", &token));
+        self.send(self.http.post(format!("{}{path}", self.base)).form(&fields))
+            .await
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) -> Answer {
+        self.post(
+            "/admin/sign-in",
+            &[("email", email), ("password", password), ("next", "")],
+        )
+        .await
+    }
+
+    /// Signs in with [`GOOD_PASSWORD`], which must work.
+    async fn signed_in(server: &TestServer, email: &str) -> Browser {
+        let browser = Browser::new(server);
+        let answer = browser.sign_in(email, GOOD_PASSWORD).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        browser
+    }
+}
+
+async fn db(server: &TestServer) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
+        .await
+        .unwrap()
+}
+
+async fn scalar(server: &TestServer, sql: &str) -> i64 {
+    let pool = db(server).await;
+    let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    n
+}
+
+/// One full sync of `body`'s contacts.
+async fn share(server: &TestServer, token: &str, body: serde_json::Value) {
+    let session = server
+        .expect(
+            Method::POST,
+            "/v1/sync/sessions",
+            Some(token),
+            Some(json!({"kind": "full"})),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/sync/sessions/{session}/batches/0"),
+            Some(token),
+            Some(body),
+            StatusCode::OK,
+        )
+        .await;
+    server
+        .expect(
+            Method::POST,
+            &format!("/v1/sync/sessions/{session}/commit"),
+            Some(token),
+            Some(json!({"batch_count": 1})),
+            StatusCode::OK,
+        )
+        .await;
+}
+
+fn team(network_id: i64) -> String {
+    format!("/admin/networks/{network_id}/team")
+}
+
+#[tokio::test]
+async fn an_admin_signs_in_comes_back_to_the_page_and_signs_out() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    // (Accepting the invitation signed the admin in to the console already.)
+    let sessions = scalar(&server, "SELECT COUNT(*) FROM console_sessions").await;
+    let browser = Browser::new(&server);
+
+    // Unsigned, a console page sends to the sign-in page, and back after.
+    let page = format!("{}?q=ada&role=ally", team(admin.network_id));
+    let answer = browser.get(&page).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let location = answer.location().to_string();
+    assert_eq!(
+        location,
+        format!(
+            "/admin/sign-in?next=%2Fadmin%2Fnetworks%2F{}%2Fteam%3Fq%3Dada%26role%3Dally",
+            admin.network_id
+        )
+    );
+    assert_eq!(browser.get("/admin").await.location(), "/admin/sign-in");
+    let sign_in = browser.get(&location).await;
+    assert_eq!(sign_in.status, StatusCode::OK);
+    assert!(sign_in.body.contains(r#"name="form_token""#));
+    assert!(sign_in.body.contains(&format!(
+        r#"name="next" value="/admin/networks/{}/team?q=ada&#38;role=ally""#,
+        admin.network_id
+    )));
+
+    let answer = browser
+        .post(
+            "/admin/sign-in",
+            &[
+                ("email", " Nadia@Example.org "),
+                ("password", GOOD_PASSWORD),
+                ("next", &page),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.location(), page);
+    let cookie = answer
+        .set_cookie("allyshare_console")
+        .expect("a console cookie");
+    assert!(cookie.contains("; Path=/"), "{cookie}");
+    assert!(cookie.contains("; HttpOnly"), "{cookie}");
+    assert!(cookie.contains("; SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("; Max-Age=604800"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    let token = browser.cookie("allyshare_console").unwrap();
+    // Only its hash is stored.
+    assert_eq!(
+        scalar(
+            &server,
+            &format!("SELECT COUNT(*) FROM console_sessions WHERE token_hash = '{token}'")
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM console_sessions").await,
+        sessions + 1
+    );
+
+    let answer = browser.get(&page).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(h1(&answer.body), "Team Members");
+    assert!(answer.body.contains("Nadia Admin"));
+    assert!(answer
+        .headers
+        .get("content-security-policy")
+        .is_some_and(|v| v.to_str().unwrap().contains("default-src 'none'")));
+    // One network: /admin goes straight to its team.
+    assert_eq!(
+        browser.get("/admin").await.location(),
+        team(admin.network_id)
+    );
+    // Signed in, the sign-in page goes on.
+    assert_eq!(browser.get("/admin/sign-in").await.location(), "/admin");
+
+    // The extension's bearer token does not open the console, nor the cookie the API.
+    let with_bearer = Browser::new(&server)
+        .http
+        .get(format!("{}{}", server.base, team(admin.network_id)))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_bearer.status(), StatusCode::SEE_OTHER);
+    let me = server
+        .http
+        .get(format!("{}/v1/me", server.base))
+        .header("cookie", format!("allyshare_console={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+
+    let answer = browser.post("/admin/sign-out", &[]).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.location(), "/admin/sign-in?signed_out=1");
+    assert!(answer
+        .set_cookie("allyshare_console")
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM console_sessions").await,
+        sessions
+    );
+    assert!(browser
+        .get("/admin/sign-in?signed_out=1")
+        .await
+        .body
+        .contains("You have signed out."));
+    // The old cookie, kept by someone, opens nothing any more.
+    browser.set_cookie_value("allyshare_console", &token);
+    let answer = browser.get(&team(admin.network_id)).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert!(answer.location().starts_with("/admin/sign-in"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_answer_alike() {
+    let server = TestServer::start().await;
+    server
+        .member("Sales", "nadia@example.org", "Nadia", Role::NetworkAdmin)
+        .await;
+    let sessions = scalar(&server, "SELECT COUNT(*) FROM console_sessions").await;
+    let browser = Browser::new(&server);
+    let wrong = browser
+        .sign_in("nadia@example.org", "not the password at all")
+        .await;
+    let unknown = browser
+        .sign_in("nobody@example.org", "not the password at all")
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("The email or password is incorrect."));
+    assert!(wrong.body.contains(r#"role="alert""#));
+    assert!(wrong.set_cookie("allyshare_console").is_none());
+    // The same page but for the address typed back into its field.
+    assert_eq!(
+        wrong.body.replace("nadia@example.org", "X"),
+        unknown.body.replace("nobody@example.org", "X")
+    );
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM console_sessions").await,
+        sessions
+    );
+    // Next goes nowhere but the console.
+    let answer = browser
+        .post(
+            "/admin/sign-in",
+            &[
+                ("email", "nadia@example.org"),
+                ("password", GOOD_PASSWORD),
+                ("next", "//evil.example/admin"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.location(), "/admin");
+}
+
+#[tokio::test]
+async fn console_sign_in_is_throttled_with_the_api() {
+    let server = TestServer::start().await;
+    server
+        .member("Sales", "nadia@example.org", "Nadia", Role::NetworkAdmin)
+        .await;
+    let browser = Browser::new(&server);
+    // 10 attempts for one account from one address (the default), API and console together:
+    // creating the admin signed in once.
+    for i in 0..9 {
+        if i % 2 == 0 {
+            let response = server.sign_in("nadia@example.org", "wrong password").await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        } else {
+            let answer = browser.sign_in("nadia@example.org", "wrong password").await;
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        }
+    }
+    let answer = browser.sign_in("nadia@example.org", GOOD_PASSWORD).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains("Too many sign-in attempts"));
+    assert!(answer.headers.get("retry-after").is_some());
+    assert!(answer.set_cookie("allyshare_console").is_none());
+    // An unknown account from the same address is throttled alike after its own 10.
+    for _ in 0..10 {
+        browser
+            .sign_in("nobody@example.org", "wrong password")
+            .await;
+    }
+    let unknown = browser
+        .sign_in("nobody@example.org", "wrong password")
+        .await;
+    assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        answer.body.replace("nadia@example.org", "X"),
+        unknown.body.replace("nobody@example.org", "X")
+    );
+}
+
+#[tokio::test]
+async fn a_console_session_ends_when_idle_and_after_seven_days() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member("Sales", "nadia@example.org", "Nadia", Role::NetworkAdmin)
+        .await;
+    let page = team(admin.network_id);
+    let hour = 60 * 60;
+
+    // Idle for 12 hours: ended.
+    let browser = Browser::signed_in(&server, "nadia@example.org").await;
+    server.clock.advance(12 * hour - 60);
+    assert_eq!(browser.get(&page).await.status, StatusCode::OK);
+    server.clock.advance(12 * hour - 60);
+    assert_eq!(
+        browser.get(&page).await.status,
+        StatusCode::OK,
+        "use keeps it"
+    );
+    server.clock.advance(12 * hour);
+    let answer = browser.get(&page).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert!(answer.location().starts_with("/admin/sign-in?next="));
+
+    // Used every 11 hours, it still ends 7 days after signing in.
+    let browser = Browser::signed_in(&server, "nadia@example.org").await;
+    let mut elapsed = 0;
+    while elapsed + 11 * hour < 7 * DAY {
+        server.clock.advance(11 * hour);
+        elapsed += 11 * hour;
+        assert_eq!(browser.get(&page).await.status, StatusCode::OK, "{elapsed}");
+    }
+    server.clock.advance(7 * DAY - elapsed);
+    assert_eq!(browser.get(&page).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_console_sessions_too() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member("Sales", "nadia@example.org", "Nadia", Role::NetworkAdmin)
+        .await;
+    let browser = Browser::signed_in(&server, "nadia@example.org").await;
+    assert_eq!(
+        browser.get(&team(admin.network_id)).await.status,
+        StatusCode::OK
+    );
+    server
+        .expect(
+            Method::PUT,
+            "/v1/me/password",
+            Some(&admin.token),
+            Some(json!({
+                "current_password": GOOD_PASSWORD,
+                "new_password": "another fine long password",
+            })),
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    assert_eq!(
+        browser.get(&team(admin.network_id)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM console_sessions").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn on_https_the_cookie_is_host_prefixed_and_secure() {
+    let server = TestServer::start_with(|config| {
+        config.public_url = "https://allyshare.example.org".to_string();
+    })
+    .await;
+    let invited = server
+        .invite("Sales", "nadia@example.org", "Nadia", Role::NetworkAdmin)
+        .await;
+    let link = invited
+        .link
+        .replace("https://allyshare.example.org", &server.base);
+    let browser = Browser::new(&server);
+    let path = link.strip_prefix(&server.base).unwrap();
+    browser.get(path).await;
+    let answer = browser
+        .post(
+            path,
+            &[
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+                ("terms", "accepted"),
+            ],
+        )
+        .await;
+    assert!(answer.status.is_success() || answer.status.is_redirection());
+    let answer = browser.sign_in("nadia@example.org", GOOD_PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let cookie = answer
+        .set_cookie("__Host-allyshare_console")
+        .expect("the __Host- cookie");
+    assert!(cookie.contains("; Path=/; "), "{cookie}");
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert!(answer.set_cookie("allyshare_console").is_none());
+}
+
+#[tokio::test]
+async fn only_the_admins_of_a_network_see_and_change_its_team() {
+    let server = TestServer::start().await;
+    let admin_a = server
+        .member(
+            "Alpha",
+            "admin.a@example.org",
+            "Admin A",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let a = admin_a.network_id;
+    server
+        .sharing_ally("Alpha", "ally.a@example.org", "Ally A")
+        .await;
+    server
+        .member("Beta", "admin.b@example.org", "Admin B", Role::NetworkAdmin)
+        .await;
+    let pending = server
+        .expect(
+            Method::POST,
+            &format!("/v1/networks/{a}/invitations"),
+            Some(&admin_a.token),
+            Some(json!({"name": "Pending Person", "email": "pending@example.org"})),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let invitations = "SELECT COUNT(*) FROM invitations";
+    let before = scalar(&server, invitations).await;
+
+    for (email, landing) in [
+        ("ally.a@example.org", "not a Network Admin of any network"),
+        ("admin.b@example.org", "admin"),
+    ] {
+        let browser = Browser::signed_in(&server, email).await;
+        if landing != "admin" {
+            let home = browser.get("/admin").await;
+            assert_eq!(home.status, StatusCode::OK);
+            assert!(home.body.contains(landing), "{}", home.body);
+        }
+        for path in [team(a), format!("{}/invite", team(a)), team(9999)] {
+            let answer = browser.get(&path).await;
+            assert_eq!(answer.status, StatusCode::FORBIDDEN, "{email} GET {path}");
+            assert!(!answer.body.contains("pending@example.org"));
+            assert!(!answer.body.contains("ally.a@example.org"));
+        }
+        let answer = browser
+            .post(
+                &format!("{}/invite", team(a)),
+                &[
+                    ("kind", "network_admin"),
+                    ("first_name", "Eve"),
+                    ("last_name", "Intruder"),
+                    ("email", "eve@example.org"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{email}");
+        for action in ["resend", "revoke"] {
+            let answer = browser
+                .post(
+                    &format!("/admin/networks/{a}/invitations/{pending}/{action}"),
+                    &[],
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::FORBIDDEN, "{email} {action}");
+        }
+    }
+    // Nothing changed: no invitation added, the pending one still pending and alone.
+    assert_eq!(scalar(&server, invitations).await, before);
+    assert_eq!(
+        scalar(
+            &server,
+            &format!(
+                "SELECT COUNT(*) FROM invitations WHERE id = {pending}
+                 AND revoked_at IS NULL AND used_at IS NULL"
+            )
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM mail_queue").await,
+        before
+    );
+
+    // Admin A, for contrast, sees it; and a forged form (no form token) is refused.
+    let browser = Browser::signed_in(&server, "admin.a@example.org").await;
+    let page = browser.get(&team(a)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("pending@example.org"));
+    let forged = server
+        .http
+        .post(format!(
+            "{}/admin/networks/{a}/invitations/{pending}/revoke",
+            server.base
+        ))
+        .header("cookie", browser.cookie_header())
+        .form(&[("back", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        scalar(
+            &server,
+            &format!(
+                "SELECT COUNT(*) FROM invitations WHERE id = {pending} AND revoked_at IS NULL"
+            )
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn team_members_lists_members_and_invitations_with_filters_search_and_pages() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let ally = server
+        .sharing_ally("Sales", "ada@example.org", "Ada Lovelace")
+        .await;
+    share(
+        &server,
+        &ally.token,
+        json!({"contacts": [
+            {"profile_url": "https://www.linkedin.com/in/k1/", "first_name": "Kay"},
+            {"profile_url": "https://www.linkedin.com/in/k2/", "first_name": "Lee"},
+        ]}),
+    )
+    .await;
+    server.clock.advance(60);
+    server
+        .member("Sales", "grace@example.org", "Grace Hopper", Role::Ally)
+        .await;
+    server.clock.advance(60);
+    // Another network's people never show.
+    server
+        .member(
+            "Other",
+            "other@example.org",
+            "Other Person",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let path = format!("/v1/networks/{n}/invitations");
+    let invite = |name: &str, email: &str| {
+        server.expect(
+            Method::POST,
+            &path,
+            Some(&admin.token),
+            Some(json!({"name": name, "email": email})),
+            StatusCode::CREATED,
+        )
+    };
+    let revoked = invite("Revoked Person", "revoked@example.org").await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .expect(
+            Method::DELETE,
+            &format!("/v1/networks/{n}/invitations/{revoked}"),
+            Some(&admin.token),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    server.clock.advance(60);
+    invite("Pat Pending", "pat@example.org").await;
+
+    let browser = Browser::signed_in(&server, "nadia@example.org").await;
+    let page = browser.get(&team(n)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    for shown in [
+        "Nadia Admin",
+        "Ada Lovelace",
+        "Grace Hopper",
+        "Pat Pending",
+        "Network Admin",
+    ] {
+        assert!(body.contains(shown), "{shown}");
+    }
+    assert!(!body.contains("Other Person"));
+    // Revoked invitations are not among the current ones.
+    assert!(!body.contains("revoked@example.org"));
+    assert!(body.contains("Showing 1–4 of 4"), "{body}");
+    // Ada shares 2 contacts; Grace does not share.
+    let row = |who: &str| {
+        body.split("<tr>")
+            .find(|r| r.contains(who))
+            .unwrap_or_else(|| panic!("a row for {who}"))
+            .to_string()
+    };
+    assert!(row("Ada Lovelace").contains("<td>On</td>"));
+    assert!(row("Ada Lovelace").contains("<td>2</td>"));
+    assert!(row("Grace Hopper").contains("<td>Off</td>"));
+    assert!(row("Pat Pending").contains("Pending"));
+    assert!(row("Pat Pending").contains(">Resend<"));
+    assert!(row("Pat Pending").contains(">Revoke<"));
+    assert!(!row("Ada Lovelace").contains("Resend"));
+    // Every form carries the form token.
+    assert_eq!(
+        body.matches(r#"method="post""#).count(),
+        body.matches(r#"name="form_token""#).count()
+    );
+
+    let names = |body: &str| -> Vec<String> {
+        body.split("<th scope=\"row\">")
+            .skip(1)
+            .map(|r| r.split("</th>").next().unwrap().to_string())
+            .collect()
+    };
+    let only = |path: String| {
+        let browser = &browser;
+        async move {
+            let page = browser.get(&path).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            names(&page.body)
+        }
+    };
+    // Newest first (members first within the same second).
+    assert_eq!(
+        only(format!("{}?role=ally", team(n))).await,
+        vec!["Pat Pending", "Grace Hopper", "Ada Lovelace"]
+    );
+    assert_eq!(
+        only(format!("{}?role=network_admin", team(n))).await,
+        vec!["Nadia Admin"]
+    );
+    assert_eq!(
+        only(format!("{}?state=pending", team(n))).await,
+        vec!["Pat Pending"]
+    );
+    assert_eq!(
+        only(format!("{}?state=revoked", team(n))).await,
+        vec!["Revoked Person"]
+    );
+    assert_eq!(
+        only(format!("{}?state=member&q=LOVE", team(n))).await,
+        vec!["Ada Lovelace"]
+    );
+    assert_eq!(
+        only(format!("{}?q=grace%40example", team(n))).await,
+        vec!["Grace Hopper"]
+    );
+    assert_eq!(
+        only(format!("{}?q=nobody-like-this", team(n))).await,
+        Vec::<String>::new()
+    );
+    // Unknown filter values fall back to the defaults.
+    assert_eq!(
+        only(format!("{}?role=king&state=x&page=-3", team(n)))
+            .await
+            .len(),
+        4
+    );
+
+    // Pages of 25.
+    for i in 0..30 {
+        server
+            .app
+            .invite_member(
+                n,
+                &allyshare_protocol::InvitationRequest {
+                    name: format!("Bulk {i:02}"),
+                    email: format!("bulk{i:02}@example.org"),
+                    role: Role::Ally,
+                    note: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let first = browser
+        .get(&format!("{}?state=pending&q=bulk", team(n)))
+        .await;
+    assert!(first.body.contains("Showing 1–25 of 30"), "{}", first.body);
+    assert_eq!(names(&first.body).len(), 25);
+    let next = format!(
+        r#"href="/admin/networks/{n}/team?q=bulk&#38;state=pending&#38;page=2" rel="next""#
+    );
+    assert!(first.body.contains(&next), "{}", first.body);
+    let second = browser
+        .get(&format!("{}?q=bulk&state=pending&page=2", team(n)))
+        .await;
+    assert!(second.body.contains("Showing 26–30 of 30"));
+    assert_eq!(names(&second.body).len(), 5);
+    assert!(second.body.contains(r#"rel="prev""#));
+    assert!(!second.body.contains(r#"rel="next""#));
+}
+
+async fn queued_emails(server: &TestServer) -> Vec<String> {
+    server.app.send_queued_mail().await.unwrap();
+    let mut emails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(server.outbox())
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| {
+                    (
+                        e.metadata().unwrap().modified().unwrap(),
+                        read_eml(&e.path()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    emails.sort();
+    emails.into_iter().map(|(_, e)| e).collect()
+}
+
+#[tokio::test]
+async fn invite_member_one_by_one_with_each_field_error() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    server
+        .member("Sales", "ada@example.org", "Ada Lovelace", Role::Ally)
+        .await;
+    let browser = Browser::signed_in(&server, "nadia@example.org").await;
+    let form_page = browser.get(&format!("{}/invite", team(n))).await;
+    assert_eq!(form_page.status, StatusCode::OK);
+    assert_eq!(h1(&form_page.body), "Invite Member");
+    for label in [
+        ">Ally</label>",
+        ">Network Admin</label>",
+        ">First name</label>",
+        ">Last name</label>",
+        ">Email address</label>",
+        ">Send Invite</button>",
+    ] {
+        assert!(form_page.body.contains(label), "{label}");
+    }
+    let path = format!("{}/invite", team(n));
+    let invitations = "SELECT COUNT(*) FROM invitations";
+    let before = scalar(&server, invitations).await;
+    let send = |fields: Vec<(&'static str, String)>| {
+        let browser = &browser;
+        let path = path.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.post(&path, &fields).await
+        }
+    };
+    let form = |kind: &str, first: &str, last: &str, email: &str, note: &str| {
+        vec![
+            ("kind", kind.to_string()),
+            ("first_name", first.to_string()),
+            ("last_name", last.to_string()),
+            ("email", email.to_string()),
+            ("note", note.to_string()),
+        ]
+    };
+
+    // Each field's own error, next to the field, with the typed values kept.
+    let answer = send(vec![]).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in [
+        "kind-error",
+        "first_name-error",
+        "last_name-error",
+        "email-error",
+    ] {
+        assert!(answer.body.contains(&format!(r#"id="{id}""#)), "{id}");
+    }
+    assert!(answer.body.contains(r#"role="alert""#));
+    let answer = send(form("ally", "Bob", "Smith", "bob@", "")).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.body.contains("“bob@” is not a valid email address."));
+    assert!(answer
+        .body
+        .contains(r#"aria-invalid="true" aria-describedby="email-error""#));
+    assert!(answer.body.contains(r#"value="Bob""#));
+    assert!(!answer.body.contains(r#"id="first_name-error""#));
+    let answer = send(form(
+        "ally",
+        "Bob",
+        "Smith",
+        "bob@example.org",
+        &"n".repeat(1001),
+    ))
+    .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.body.contains(r#"id="note-error""#));
+    assert!(answer.body.contains("at most 1000 characters"));
+    let answer = send(form("owner", "Bob", "Smith", "bob@example.org", "")).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.body.contains("Please choose Ally or Network Admin."));
+    let answer = send(form("ally", "Ada", "Lovelace", "ADA@example.org", "")).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert!(answer
+        .body
+        .contains("ADA@example.org is already a member of Sales."));
+    assert_eq!(scalar(&server, invitations).await, before, "nothing stored");
+
+    // Sent, with a note that is text.
+    let note = "Hi Bob,\r\nwe'd <b>love</b> your help & ideas.";
+    let answer = send(form("ally", " Bob ", "Smith", "bob@example.org", note)).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let location = answer.location().to_string();
+    assert!(location.starts_with(&format!("{}?done=invited&invitation=", team(n))));
+    let page = browser.get(&location).await;
+    assert!(page.body.contains(r#"role="status""#));
+    assert!(page
+        .body
+        .contains("The invitation to Bob Smith (bob@example.org) is sent"));
+    assert!(page.body.contains("Pending"));
+    let emails = queued_emails(&server).await;
+    let email = emails.last().expect("the invitation email");
+    assert!(
+        email.contains("To: \"Bob Smith\" <bob@example.org>")
+            || email.contains("To: Bob Smith <bob@example.org>"),
+        "{email}"
+    );
+    assert!(email.contains("A note from Sales:"));
+    assert!(
+        email.contains("    Hi Bob,\r\n    we'd <b>love</b> your help & ideas."),
+        "{email}"
+    );
+    assert!(
+        email.contains("we&#39;d &#60;b&#62;love&#60;/b&#62; your help &#38; ideas."),
+        "{email}"
+    );
+    assert!(!email.contains("<b>love</b> your help &amp;"));
+    let links = links_in(email);
+    assert_eq!(links.len(), 3, "text and HTML parts");
+    assert!(links.iter().all(|l| *l == links[0]));
+
+    // Already invited: offered to re-send instead; nothing new stored.
+    let count = scalar(&server, invitations).await;
+    let answer = send(form("network_admin", "Bob", "Smith", "Bob@Example.org", "")).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert!(answer
+        .body
+        .contains("Bob@Example.org has already been invited to Sales"));
+    let bob: i64 = scalar(
+        &server,
+        "SELECT id FROM invitations WHERE email_norm = 'bob@example.org'",
+    )
+    .await;
+    let resend = format!("/admin/networks/{n}/invitations/{bob}/resend");
+    assert!(answer.body.contains(&format!(r#"action="{resend}""#)));
+    assert!(answer.body.contains(">Resend the invitation</button>"));
+    assert_eq!(scalar(&server, invitations).await, count);
+    let answer = browser.post(&resend, &[]).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert!(answer.location().contains("done=resent"));
+    let emails = queued_emails(&server).await;
+    assert!(
+        emails.last().unwrap().contains("we'd <b>love</b>"),
+        "the re-sent email keeps the note"
+    );
+
+    // A Network Admin, with the CLI's name limit reached by first + last together.
+    let answer = send(form(
+        "network_admin",
+        &"F".repeat(150),
+        &"L".repeat(60),
+        "long@example.org",
+        "",
+    ))
+    .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.body.contains("too long"));
+    let answer = send(form(
+        "network_admin",
+        "Grace",
+        "Hopper",
+        "grace@example.org",
+        "",
+    ))
+    .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM invitations WHERE email_norm = 'grace@example.org'
+             AND role = 'network_admin' AND name = 'Grace Hopper' AND note IS NULL"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn resend_and_revoke_from_the_table() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let first = server
+        .expect(
+            Method::POST,
+            &format!("/v1/networks/{n}/invitations"),
+            Some(&admin.token),
+            Some(json!({"name": "Pat Pending", "email": "pat@example.org"})),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let browser = Browser::signed_in(&server, "nadia@example.org").await;
+    let back = format!("{}?q=pat&state=pending", team(n));
+    let page = browser.get(&back).await;
+    let resend = format!("/admin/networks/{n}/invitations/{first}/resend");
+    assert!(page.body.contains(&format!(r#"action="{resend}""#)));
+    assert!(page.body.contains(&format!(
+        r#"name="back" value="/admin/networks/{n}/team?q=pat&#38;state=pending""#
+    )));
+
+    let answer = browser.post(&resend, &[("back", &back)]).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let location = answer.location().to_string();
+    assert!(
+        location.starts_with(&format!("{back}&done=resent&invitation=")),
+        "{location}"
+    );
+    let second: i64 = location.rsplit('=').next().unwrap().parse().unwrap();
+    assert_ne!(second, first);
+    assert_eq!(
+        scalar(
+            &server,
+            &format!(
+                "SELECT COUNT(*) FROM invitations WHERE id = {first} AND revoked_at IS NOT NULL"
+            )
+        )
+        .await,
+        1,
+        "the old link is revoked"
+    );
+    let page = browser.get(&location).await;
+    assert!(page.body.contains("is sent again"));
+
+    // Revoke the new one; revoking again, or re-sending a revoked one, is refused kindly.
+    let revoke = format!("/admin/networks/{n}/invitations/{second}/revoke");
+    let answer = browser
+        .post(&revoke, &[("back", "https://evil.example/")])
+        .await;
+    assert_eq!(answer.location(), format!("{}?done=revoked", team(n)));
+    assert_eq!(
+        scalar(
+            &server,
+            &format!(
+                "SELECT COUNT(*) FROM invitations WHERE id = {second} AND revoked_at IS NOT NULL"
+            )
+        )
+        .await,
+        1
+    );
+    let answer = browser.post(&revoke, &[]).await;
+    assert_eq!(
+        answer.location(),
+        format!("{}?problem=not_pending", team(n))
+    );
+    let page = browser.get(answer.location()).await;
+    assert!(page.body.contains("is not pending any more"));
+    let answer = browser
+        .post(
+            &format!("/admin/networks/{n}/invitations/{second}/resend"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        answer.location(),
+        format!("{}?problem=cannot_resend", team(n))
+    );
+    let answer = browser
+        .post(
+            &format!("/admin/networks/{n}/invitations/424242/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        answer.location(),
+        format!("{}?problem=no_invitation", team(n))
+    );
+
+    // The daily limit: 3 emails an address a day, then a message and nothing sent.
+    let third = server
+        .expect(
+            Method::POST,
+            &format!("/v1/networks/{n}/invitations"),
+            Some(&admin.token),
+            Some(json!({"name": "Pat Pending", "email": "pat@example.org"})),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let before = scalar(&server, "SELECT COUNT(*) FROM invitations").await;
+    let answer = browser
+        .post(
+            &format!("/admin/networks/{n}/invitations/{third}/resend"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        answer.location(),
+        format!("{}?problem=too_many_emails", team(n))
+    );
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM invitations").await,
+        before
+    );
+}
+
+#[tokio::test]
+async fn an_admin_invited_by_email_lands_in_the_console_after_get_started() {
+    let server = TestServer::start().await;
+    let invited = server
+        .invite(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let browser = Browser::new(&server);
+    let path = invited.link.strip_prefix(&server.base).unwrap().to_string();
+    browser.get(&path).await;
+    let answer = browser
+        .post(
+            &path,
+            &[
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+                ("terms", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.location(), team(invited.network_id));
+    assert!(answer.set_cookie("allyshare_console").is_some());
+    assert!(answer.set_cookie("allyshare_handoff").is_none());
+    let page = browser.get(&team(invited.network_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(h1(&page.body), "Team Members");
+
+    // An ally still gets the setup guide.
+    let ally = server
+        .invite("Sales", "ada@example.org", "Ada", Role::Ally)
+        .await;
+    let (status, guide) = server.accept(&ally.link, GOOD_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(guide.contains("Connect LinkedIn"), "{guide}");
+}

@@ -1,0 +1,133 @@
+// The Network Admin's console, as a person uses it, in Chromium: an admin (invited with the CLI
+// and accepted) signs in at /admin, opens Team Members, invites an ally through Invite Member,
+// sees the pending invitation, and the invitation email lands in the outbox. axe on every page
+// (0 serious or critical), screenshots of each, on a laptop and a phone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import {
+  startServer, acceptInvitation, accessibilityProblems, screenshot, linksInOutbox, eventually, CHROMIUM,
+} from './harness.mjs';
+
+const ADMIN = { network: 'Getro Sales Network', email: 'nadia@example.org', name: 'Nadia Admin', password: 'a long admin passphrase' };
+const STEP_MS = 15_000;
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  await acceptInvitation(await server.invite({ ...ADMIN, role: 'network_admin' }), ADMIN.password);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function noSeriousAxeProblems(page, where) {
+  assert.deepEqual(await accessibilityProblems(page), [], `axe on ${where}`);
+}
+
+test('an admin signs in to the console, invites an ally through Invite Member, and the email goes out', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(STEP_MS);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  // Console errors but the HTTP status of a page (401, 422 are answers here) or a favicon.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+
+  // Unsigned, /admin sends to the sign-in page.
+  await page.goto(`${server.url}/admin`);
+  assert.equal(new URL(page.url()).pathname, '/admin/sign-in');
+  await page.getByRole('heading', { level: 1, name: 'Sign in to the console' }).waitFor();
+  await noSeriousAxeProblems(page, 'the sign-in page');
+  await screenshot(page, 'console-sign-in');
+
+  // A wrong password: the alert, and no way in.
+  await page.getByLabel('Email address').fill(ADMIN.email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The email or password is incorrect.' }).waitFor();
+  await noSeriousAxeProblems(page, 'the sign-in page with its error');
+  await screenshot(page, 'console-sign-in-error');
+
+  // Signed in with the keyboard: the admin of one network lands on its Team Members.
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByLabel('Password').press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Team Members' }).waitFor();
+  assert.match(new URL(page.url()).pathname, /^\/admin\/networks\/\d+\/team$/);
+  const nav = page.getByRole('navigation', { name: 'Console' });
+  assert.equal(await nav.getByRole('link', { name: 'Team Members' }).getAttribute('aria-current'), 'page');
+  await page.getByRole('row').filter({ hasText: ADMIN.email }).getByText('Network Admin').waitFor();
+  await noSeriousAxeProblems(page, 'Team Members');
+  await screenshot(page, 'console-team-members');
+
+  // Invite Member: a field error first, then the invitation.
+  await page.getByRole('link', { name: 'Invite Member' }).first().click();
+  await page.getByRole('heading', { level: 1, name: 'Invite Member' }).waitFor();
+  await noSeriousAxeProblems(page, 'Invite Member');
+  await screenshot(page, 'console-invite-member');
+  await page.getByLabel('Ally', { exact: true }).check();
+  await page.getByLabel('First name').fill('Grace');
+  await page.getByLabel('Last name').fill('Hopper');
+  await page.getByLabel('Email address').fill('grace@');
+  await page.getByRole('button', { name: 'Send Invite' }).click();
+  await page.getByText('“grace@” is not a valid email address.').waitFor();
+  assert.equal(await page.getByLabel('Email address').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('First name').inputValue(), 'Grace');
+  await noSeriousAxeProblems(page, 'Invite Member with a field error');
+  await screenshot(page, 'console-invite-member-error');
+  await page.getByLabel('Email address').fill('grace@example.org');
+  await page.getByLabel(/Personal note/).fill('Hi Grace,\nyour network would help our founders a lot.');
+  await page.getByRole('button', { name: 'Send Invite' }).click();
+
+  // Back on Team Members: the notice and the pending invitation, with Resend and Revoke.
+  await page.getByRole('status').filter({ hasText: 'The invitation to Grace Hopper (grace@example.org) is sent' }).waitFor();
+  const row = page.getByRole('row').filter({ hasText: 'grace@example.org' });
+  await row.getByText('Pending').waitFor();
+  await row.getByText('Ally', { exact: true }).waitFor();
+  await row.getByRole('button', { name: /^Resend/ }).waitFor();
+  await row.getByRole('button', { name: /^Revoke/ }).waitFor();
+  await noSeriousAxeProblems(page, 'Team Members after the invitation');
+  await screenshot(page, 'console-team-members-invited');
+
+  // The invitation email, with its note and a working link, is in the outbox.
+  const email = await eventually(async () => (await linksInOutbox(server.outbox))
+    .find((e) => e.raw.includes('To: "Grace Hopper" <grace@example.org>') || e.raw.includes('To: Grace Hopper <grace@example.org>')),
+  { timeoutMs: 20_000, what: 'the invitation email to grace@example.org' });
+  assert.match(email.raw, /Subject: You've been invited to Getro Sales Network/);
+  assert.match(email.raw, /your network would help our founders a lot\./);
+  assert.ok(email.link, 'the email has a Get Started link');
+  const getStarted = await fetch(email.link);
+  assert.equal(getStarted.status, 200);
+
+  // The filters narrow the table: pending invitations only.
+  await page.getByLabel('State').selectOption('pending');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL(/state=pending/);
+  assert.equal(await page.getByRole('row').filter({ hasText: ADMIN.email }).count(), 0);
+  await page.getByRole('row').filter({ hasText: 'grace@example.org' }).waitFor();
+
+  // On a phone the console is usable too.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await noSeriousAxeProblems(page, 'Team Members on a phone');
+  await screenshot(page, 'console-team-members-phone');
+
+  // Sign out: the console is closed again.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('status').filter({ hasText: 'You have signed out.' }).waitFor();
+  await page.goto(`${server.url}/admin`);
+  assert.equal(new URL(page.url()).pathname, '/admin/sign-in');
+  assert.deepEqual(errors.map(String), [], 'no script errors on the console pages');
+  await context.close();
+});
