@@ -113,7 +113,7 @@ fn refused(is_form: bool) -> Response {
         )
         .into_response();
     }
-    crate::web::html_response(
+    crate::html::html_response(
         StatusCode::FORBIDDEN,
         crate::html::message_page(
             "This form cannot be sent from here",

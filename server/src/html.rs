@@ -1,9 +1,54 @@
 //! Server-rendered pages: the Get Started form, the setup guide, the link-problem pages and
 //! the terms. Each is an askama template in `server/templates/` (a shared `layout.html`),
 //! which escapes every value by default: nothing here builds HTML by hand. Pages carry no
-//! inline script or style, so the strict CSP set in `web.rs` holds.
+//! inline script or style, so the strict CSP every response carries ([`html_response`]) holds.
 
 use askama::Template;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The Content-Security-Policy of every page.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+                       form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The policy of the pages that run the hand-off script: our own script and same-origin
+/// `fetch`, nothing else.
+pub const CSP_WITH_SCRIPT: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
+                       style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; \
+                       frame-ancestors 'none'";
+
+/// An HTML response with the security headers every page carries.
+pub fn html_response(status: StatusCode, body: String) -> Response {
+    html_response_with(status, body, CSP)
+}
+
+pub fn html_response_with(status: StatusCode, body: String, csp: &'static str) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static(csp),
+    );
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
 
 /// Renders a page. A template that fails to render is a bug of ours: say so on the page
 /// rather than fail the request with nothing.

@@ -18,55 +18,15 @@ use serde::Deserialize;
 use crate::api::{ApiFailure, ClientAddr};
 use crate::cross_site::FormToken;
 use crate::db::{AcceptOutcome, InvitationRecord, InvitationState, RepoError};
-use crate::html::{self, FormMode, GetStarted};
+use crate::html::{
+    self, html_response, html_response_with, FormMode, GetStarted, CSP, CSP_WITH_SCRIPT,
+};
 use crate::invite::INVITATION_VALID_DAYS;
 use crate::passwords::check_new_password;
 use crate::tokens::{hash_token, looks_like_token};
 use crate::App;
 
-/// The Content-Security-Policy of every page.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-                       form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-/// The policy of the pages that run the hand-off script: our own script and same-origin
-/// `fetch`, nothing else.
-pub const CSP_WITH_SCRIPT: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
-                       style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; \
-                       frame-ancestors 'none'";
-
 const SITE_CSS: &str = include_str!("../assets/site.css");
-
-/// An HTML response with the security headers every page carries.
-pub fn html_response(status: StatusCode, body: String) -> Response {
-    html_response_with(status, body, CSP)
-}
-
-fn html_response_with(status: StatusCode, body: String, csp: &'static str) -> Response {
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(
-        HeaderName::from_static("content-security-policy"),
-        HeaderValue::from_static(csp),
-    );
-    headers.insert(
-        HeaderName::from_static("x-content-type-options"),
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        HeaderName::from_static("referrer-policy"),
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        HeaderName::from_static("x-frame-options"),
-        HeaderValue::from_static("DENY"),
-    );
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
 
 /// A page failed to render because the server failed (not the visitor).
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::ApiFailure;
 use crate::db::RepoError;
-use crate::web::html_response;
+use crate::html::html_response;
 
 /// The network a page is about.
 #[derive(Debug, Clone)]
