@@ -1,5 +1,5 @@
 // The ally's screens in French (the second complete locale): Chromium started with --lang=fr.
-import { test, before, after } from 'node:test';
+import { test, before, after } from './harness.mjs';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, openExtensionPage, screenshot, accessibilityProblems,
