@@ -311,6 +311,19 @@ export async function launchBrowser({ extraArgs = [], env = {}, locale } = {}) {
   return browser;
 }
 
+/**
+ * Closes the onboarding tab the extension opens by itself on install. Tests that sign in from
+ * the popup must: once signed in, that page starts reading LinkedIn on its own (its step 1),
+ * racing whatever the test counts.
+ */
+export async function closeOnboarding(browser) {
+  const page = await eventually(
+    () => browser.context.pages().find((p) => p.url().endsWith('/onboarding.html')),
+    { what: 'the onboarding tab opened on install', timeoutMs: 20_000 },
+  );
+  await page.close();
+}
+
 /** Opens an extension page; the popup gets its real size. */
 export async function openExtensionPage(context, extensionId, path, viewport) {
   const page = await context.newPage();
@@ -416,6 +429,7 @@ export async function startSyncScenario({ connections, serverArgs = [], proxy } 
   const server = await startServer({ args: serverArgs });
   const linkedin = await startFakeLinkedIn({ connections });
   const browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
+  await closeOnboarding(browser);
   await acceptInvitation(await server.invite(SYNC_ALLY), SYNC_PASSWORD);
   const ally = await apiSession(server.url, SYNC_ALLY.email, SYNC_PASSWORD);
   await browser.ext(() => chrome.storage.local.set({

@@ -7,7 +7,7 @@
 // stopped mid-read.
 import {
   test, before, after, startServer, launchBrowser, openExtensionPage, acceptInvitation, apiSession,
-  sendIntent, eventually, evaluate,
+  sendIntent, eventually, evaluate, closeOnboarding,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 
@@ -53,6 +53,7 @@ async function newAlly(t, { readSettings = {}, keepLinkedInTab = false } = {}) {
   await acceptInvitation(await server.invite({ network: NETWORK, email, name: `Reader ${allies}` }), PASSWORD);
   const browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
   t.after(() => browser.context.close());
+  await closeOnboarding(browser);
   await browser.ext((s) => chrome.storage.local.set({ read_settings: JSON.stringify(s) }), { ...FAST, ...readSettings });
   const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', { width: 360, height: 560 });
   await sendIntent(popup, { intent: 'set_backend_url', url: server.url });
