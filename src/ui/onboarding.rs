@@ -329,27 +329,20 @@ fn sign_in_view(reply: &Reply) -> Vec<Element> {
                     let step = with(|o| first_step(&o.reply));
                     go(step, true);
                 } else {
+                    // Declined or expired: the form is what comes next (the notice above it
+                    // is announced as a status).
                     render();
-                    dom::focus(if with(|o| o.declined) {
-                        "handoff-declined"
-                    } else {
-                        "email"
-                    });
+                    dom::focus("email");
                 }
             }),
         )];
     }
     let mut children = Vec::new();
     if with(|o| o.declined) {
-        children.push(text_el(
-            "p",
-            &[
-                ("class", "status"),
-                ("id", "handoff-declined"),
-                ("role", "status"),
-                ("tabindex", "-1"),
-            ],
+        children.push(components::notice(
+            "handoff-declined",
             &t("handoffDeclined"),
+            vec![],
         ));
     }
     children.push(text_el("p", &[], &t("onboardingIntro")));
