@@ -6,7 +6,7 @@
 // nothing read, and the handed-over session revoked.
 import {
   test, before, after, startServer, launchBrowser, openExtensionPage, sendIntent, eventually,
-  screenshot, accessibilityProblems, evaluate,
+  screenshot, accessibilityProblems, evaluate, closePage,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 import { startFakeLinkedIn } from '../fake-linkedin/server.mjs';
@@ -25,7 +25,7 @@ before(async () => {
   // The ally is logged in to LinkedIn here: a signed-in extension would read it at once.
   const li = await browser.context.newPage();
   await li.goto('https://www.linkedin.com/login?auto=1', { timeout: 30_000 });
-  await li.close();
+  await closePage(li);
 });
 
 after(async () => {
@@ -68,7 +68,7 @@ test('a page of another origin cannot hand anything over', async () => {
   const ask = (message) => evaluate(page, ([id, m]) => chrome.runtime.sendMessage(id, m), [browser.extensionId, message]);
   assert.deepEqual(await ask({ type: 'allyshare.handoff.hello' }), { ok: false });
   assert.deepEqual(await ask({ type: 'allyshare.handoff.code', code: 'x' }), { ok: false });
-  await page.close();
+  await closePage(page);
   const { session } = await stored();
   assert.equal(session.handoff, undefined, 'no verifier was made for that page');
   assert.equal(session.pending_sign_in, undefined);
@@ -78,7 +78,7 @@ test('a page of another origin cannot hand anything over', async () => {
   await own.goto(`${server.url}/healthz`, { timeout: 30_000 });
   const hello = await evaluate(own, (id) => chrome.runtime.sendMessage(id, { type: 'allyshare.handoff.hello' }), browser.extensionId);
   assert.equal(typeof hello.challenge, 'string');
-  await own.close();
+  await closePage(own);
 });
 
 test('"Not me": the extension stays signed out, reads nothing, and the session is revoked', async () => {
@@ -127,8 +127,8 @@ test('"Not me": the extension stays signed out, reads nothing, and the session i
   assert.equal((await state()).sync.contacts, 0);
   const stats = await linkedin.stats();
   assert.deepEqual(stats.requests, {}, `LinkedIn was not read: ${JSON.stringify(stats.requests)}`);
-  await question.close();
-  await web.close();
+  await closePage(question);
+  await closePage(web);
 });
 
 test('accepting the invitation asks which account, then signs the extension in', async () => {
@@ -160,5 +160,5 @@ test('accepting the invitation asks which account, then signs the extension in',
   assert.equal(after.session.pending_sign_in, undefined);
   assert.ok(after.session.access_token);
   assert.ok(after.local.refresh_token);
-  await web.close();
+  await closePage(web);
 });

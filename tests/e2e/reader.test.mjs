@@ -7,7 +7,7 @@
 // stopped mid-read.
 import {
   test, before, after, startServer, launchBrowser, openExtensionPage, acceptInvitation, apiSession,
-  sendIntent, eventually, evaluate, closeOnboarding,
+  sendIntent, eventually, evaluate, closeOnboarding, closePage,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 
@@ -39,7 +39,7 @@ async function logInToLinkedIn(context, { keepTab = false } = {}) {
   const page = await context.newPage();
   await page.goto('https://www.linkedin.com/login?auto=1');
   assert.equal(page.url(), 'https://www.linkedin.com/feed/');
-  if (!keepTab) await page.close();
+  if (!keepTab) await closePage(page);
   return page;
 }
 
@@ -235,7 +235,7 @@ test('fallback: LinkedIn refuses the worker; a linkedin.com tab reads for it (sa
   assert.equal((await linkedin.stats()).requests.logout, undefined, 'never sent');
 
   // Without a LinkedIn tab the refusal stands: "log in to LinkedIn".
-  await ally.linkedinTab.close();
+  await closePage(ally.linkedinTab);
   await linkedin.control({ add: 3 });
   await sendIntent(ally.popup, { intent: 'sync_now' });
   const after = await eventually(async () => {

@@ -2,7 +2,7 @@
 // isolated world), so it must not read the ally's tokens or contacts, and the worker must
 // answer it nothing but the fallback's own exchange.
 import {
-  test, before, after, startSyncScenario, evaluate,
+  test, before, after, startSyncScenario, evaluate, closePage,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 
@@ -46,5 +46,5 @@ test('a content script on LinkedIn reads no token and no contact, and the worker
   assert.equal(reply.value ?? null, null, 'no state for a content script');
   // And LinkedIn's own page script has no extension API at all.
   assert.equal(await evaluate(page, () => typeof globalThis.chrome?.storage), 'undefined');
-  await page.close();
+  await closePage(page);
 });

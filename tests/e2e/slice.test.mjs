@@ -3,7 +3,7 @@
 // network, keeps the session fresh without the ally noticing, and signs out.
 import {
   test, before, after, startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot,
-  accessibilityProblems, EXTENSION_ID, evaluate,
+  accessibilityProblems, EXTENSION_ID, evaluate, closePage,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 
@@ -75,7 +75,7 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   assert.match(guide[2], /Make an introduction when asked/);
   await capture(web, 'get-started-guide');
   // This ally signs in with the password: the page's hand-off (handoff.test.mjs) is not used.
-  await web.close();
+  await closePage(web);
 
   // 3. Point the extension at this server (options page).
   const options = await openExtensionPage(browser.context, browser.extensionId, 'options.html');
@@ -126,7 +126,7 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   });
   assert.ok(rotated, 'the refresh token was rotated');
   assert.equal(await again.locator('[role=alert]').count(), 0, 'no error shown');
-  await again.close();
+  await closePage(again);
 
   // 7. Sign out: back to the form, nothing of the session left.
   await popup.reload();
@@ -154,7 +154,7 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   assert.equal(later.session.pending_sign_in, undefined, 'no hand-off taken');
   assert.equal(later.session.handoff, undefined, 'not even a hello answered');
   assert.equal(later.local.refresh_token, undefined);
-  await handoffPage.close();
+  await closePage(handoffPage);
 
   // The old refresh token is dead on the server too (signed out means revoked).
   const res = await fetch(`${server.url}/v1/sessions/refresh`, {
@@ -175,7 +175,7 @@ test('a web page cannot talk to the worker', async () => {
     browser.extensionId,
   );
   assert.deepEqual(answer, { ok: false });
-  await page.close();
+  await closePage(page);
 });
 
 /** Every screen is photographed for review and checked with axe-core. */
@@ -206,5 +206,5 @@ test('the accessibility check itself catches a real violation', async () => {
   await page.setContent('<html lang="en"><body><main><input type="text"><img src="x.png"></main></body></html>');
   const problems = await accessibilityProblems(page);
   assert.ok(problems.some((p) => p.startsWith('label:')), problems.join('; '));
-  await page.close();
+  await closePage(page);
 });

@@ -1,7 +1,7 @@
 // The ally's screens in French (the second complete locale): Chromium started with --lang=fr.
 import {
   test, before, after, startServer, launchBrowser, openExtensionPage, screenshot,
-  accessibilityProblems, acceptInvitation, sendIntent,
+  accessibilityProblems, acceptInvitation, sendIntent, closePage,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 
@@ -48,8 +48,8 @@ test('the hand-off question speaks French, and "Not me" is said in French', asyn
   assert.match(await onb.locator('#handoff-declined').innerText(), /Personne n’a été connecté/);
   assert.equal((await sendIntent(onb, { intent: 'get_state' })).state.signed_in, false);
   await capture(onb, 'onboarding-handoff-declined');
-  await web.close();
-  await onb.close();
+  await closePage(web);
+  await closePage(onb);
 });
 
 test('onboarding and popup speak French', async () => {

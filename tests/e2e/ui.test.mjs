@@ -5,7 +5,7 @@
 // Every screen is photographed into tests/e2e/artifacts/ui-*.png and checked with axe-core.
 import {
   test, before, after, startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot,
-  accessibilityProblems, acceptInvitation, apiSession, eventually, evaluate,
+  accessibilityProblems, acceptInvitation, apiSession, eventually, evaluate, closePage,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 
@@ -80,7 +80,7 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await options.locator('#backend-url').fill(server.url);
   await options.click('#save');
   await options.locator('#saved').waitFor();
-  await options.close();
+  await closePage(options);
   const onb = await openExtensionPage(browser.context, browser.extensionId, 'onboarding.html');
   await onb.locator('#sign-in').waitFor();
   await capture(onb, 'onboarding-sign-in');
@@ -108,7 +108,7 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await onb.click('#handoff-continue');
   await eventually(async () => /signed in/i.test(await web.locator('#handoff-status').innerText()),
     { what: 'the Get Started page to sign the extension in', timeoutMs: 30_000 });
-  await web.close();
+  await closePage(web);
   await onb.reload();
 
   // 3. Step 1: no LinkedIn session yet; the button opens LinkedIn's login, the page notices.
@@ -122,7 +122,7 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await login.waitForLoadState();
   assert.match(login.url(), /linkedin\.com\/login/);
   await login.click('button[type=submit]');
-  await login.close();
+  await closePage(login);
   await onb.locator('#progress-bar').waitFor({ timeout: 20_000 });
   assert.match(await onb.locator('#progress-text').innerText(), /of/);
   await capture(onb, 'onboarding-connect-reading');
