@@ -6,7 +6,7 @@
 // nothing read, and the handed-over session revoked.
 import {
   test, before, after, startServer, launchBrowser, openExtensionPage, sendIntent, eventually,
-  screenshot, accessibilityProblems, evaluate, closePage,
+  screenshot, accessibilityProblems, evaluate, closePage, onboardingTab,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 import { startFakeLinkedIn } from '../fake-linkedin/server.mjs';
@@ -134,8 +134,7 @@ test('"Not me": the extension stays signed out, reads nothing, and the session i
 test('accepting the invitation asks which account, then signs the extension in', async () => {
   const web = await acceptOnPage({ network: 'Design Guild', email: 'ada@example.org', name: 'Ada' }, 'difference-engine-1822');
   // The onboarding page (opened on install) asks the question.
-  const onb = browser.context.pages().find((p) => p.url().endsWith('/onboarding.html'));
-  assert.ok(onb, 'the onboarding page is open');
+  const onb = await onboardingTab(browser);
   await onb.locator('#handoff').waitFor({ timeout: 30_000 });
   assert.match(await onb.locator('#handoff-account').innerText(), /ada@example\.org \(Ada\)/);
   assert.match(await onb.locator('#handoff-networks').innerText(), /Design Guild/);

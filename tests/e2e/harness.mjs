@@ -331,11 +331,15 @@ export async function launchBrowser({ extraArgs = [], env = {}, locale } = {}) {
  * racing whatever the test counts.
  */
 export async function closeOnboarding(browser) {
-  const page = await eventually(
+  await closePage(await onboardingTab(browser));
+}
+
+/** The onboarding tab the extension opens by itself on install (it opens a moment after start). */
+export function onboardingTab(browser) {
+  return eventually(
     () => browser.context.pages().find((p) => p.url().endsWith('/onboarding.html')),
     { what: 'the onboarding tab opened on install', timeoutMs: 20_000 },
   );
-  await closePage(page);
 }
 
 /** Opens an extension page; the popup gets its real size. */

@@ -1,7 +1,7 @@
 // The ally's screens in French (the second complete locale): Chromium started with --lang=fr.
 import {
   test, before, after, startServer, launchBrowser, openExtensionPage, screenshot,
-  accessibilityProblems, acceptInvitation, sendIntent, closePage,
+  accessibilityProblems, acceptInvitation, sendIntent, closePage, onboardingTab,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 
@@ -27,8 +27,7 @@ async function capture(page, name) {
 }
 
 test('the hand-off question speaks French, and "Not me" is said in French', async () => {
-  const onb = browser.context.pages().find((p) => p.url().endsWith('/onboarding.html'));
-  assert.ok(onb, 'the onboarding page opened on install');
+  const onb = await onboardingTab(browser);
   await sendIntent(onb, { intent: 'set_backend_url', url: server.url });
   const web = await browser.context.newPage();
   await web.goto(await server.invite({ network: 'Réseau Ventes', email: 'pierre@example.org', name: 'Pierre Curie' }), { timeout: 30_000 });
