@@ -111,7 +111,8 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> JsValue {
 }
 
 /// `chrome.runtime.onMessageExternal`: the hand-off from the backend's Get Started page
-/// (`externally_connectable`). The worker checks the sender's origin against its backend.
+/// (`externally_connectable`). The worker checks the sender's origin against its backend. A
+/// code taken is a sign-in waiting for the ally's answer: the onboarding page asks it.
 #[cfg(feature = "worker")]
 #[wasm_bindgen]
 pub async fn handle_external(message: JsValue, sender: JsValue) -> JsValue {
@@ -121,7 +122,11 @@ pub async fn handle_external(message: JsValue, sender: JsValue) -> JsValue {
     let message = from_js::<crate::handoff::ExternalMessage>(&message);
     let answer = worker().handle_external(message, origin.as_deref()).await;
     if answer["ok"] == serde_json::Value::Bool(true) {
-        run_jobs_soon();
+        wasm_bindgen_futures::spawn_local(async {
+            if let Err(e) = browser::show_page("onboarding.html").await {
+                web_sys::console::warn_1(&format!("could not open onboarding: {e}").into());
+            }
+        });
     }
     to_js(&answer)
 }

@@ -6,13 +6,26 @@
 //! one-time code bound to that challenge from its own origin, and hands the code over; the
 //! extension exchanges code + verifier for tokens. A page that is not the configured backend
 //! gets nothing, and a code is useless without the verifier, which never leaves the extension.
+//!
+//! A code exchanged is not yet a sign-in. Anyone who holds an invitation link can make a
+//! browser accept it (login CSRF), so the tokens are kept aside as a [`PendingSignIn`] (memory
+//! storage, like the access token) with the account they open, and the ally is asked once:
+//! "Continue as ada@example.org — Sales Network" or "Not me". Only a confirmation makes them the
+//! session; "Not me" revokes them at the server. Until then nothing is read or uploaded.
 //! Pure functions here; the worker does the I/O.
 
+use allyshare_protocol::Me;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::auth::{AccessToken, RefreshToken};
+
 /// A verifier older than this is dropped (the page retries with a new hello).
 pub const VERIFIER_TTL_SECS: u64 = 10 * 60;
+
+/// A hand-off not confirmed within this time is revoked instead (the ally signs in by password,
+/// or accepts the invitation again).
+pub const CONFIRM_TTL_SECS: u64 = 10 * 60;
 
 /// A message from the backend's page.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -35,6 +48,57 @@ impl PendingHandoff {
     pub fn usable_at(&self, now: u64) -> bool {
         now < self.created_at.saturating_add(VERIFIER_TTL_SECS)
     }
+}
+
+/// A hand-off exchanged for tokens and waiting for the ally's answer (memory storage only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub access: AccessToken,
+    pub refresh: RefreshToken,
+    /// The account the tokens open, as the server described it (`GET /v1/me` with them).
+    pub me: Me,
+    pub created_at: u64,
+}
+
+/// What the ally is asked before a hand-off becomes the session: the account and its networks.
+/// Shown as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInQuestion {
+    pub email: String,
+    pub name: String,
+    pub networks: Vec<String>,
+}
+
+impl PendingSignIn {
+    /// Whether the ally may still confirm it at `now`.
+    pub fn usable_at(&self, now: u64) -> bool {
+        now < self.created_at.saturating_add(CONFIRM_TTL_SECS) && self.refresh.usable_at(now)
+    }
+
+    pub fn question(&self) -> SignInQuestion {
+        SignInQuestion {
+            email: self.me.person.email.clone(),
+            name: self.me.person.name.clone(),
+            networks: self.me.networks.iter().map(|n| n.name.clone()).collect(),
+        }
+    }
+
+    /// Whether a confirmation names this account: the answer is to the question that was
+    /// shown, not to one that replaced it since.
+    pub fn confirmed_by(&self, email: &str) -> bool {
+        self.me.person.email.eq_ignore_ascii_case(email.trim())
+    }
+}
+
+/// Whether a hand-off message may be acted on: from the backend's own pages, to an extension
+/// that is signed out (not on purpose) and not already asking about another hand-off.
+pub fn accepts(
+    from_backend: bool,
+    signed_in: bool,
+    signed_out_by_ally: bool,
+    asking: bool,
+) -> bool {
+    from_backend && !signed_in && !signed_out_by_ally && !asking
 }
 
 /// Base64url without padding.
@@ -139,6 +203,77 @@ mod tests {
         assert!(
             serde_json::from_str::<ExternalMessage>(r#"{"type":"allyshare.handoff.code"}"#)
                 .is_err()
+        );
+    }
+
+    fn pending(created_at: u64) -> PendingSignIn {
+        use allyshare_protocol::{NetworkMembership, Person, Role};
+        PendingSignIn {
+            access: AccessToken {
+                token: "a".into(),
+                expires_at: created_at + 900,
+            },
+            refresh: RefreshToken {
+                token: "r".into(),
+                expires_at: created_at + 86_400,
+            },
+            me: Me {
+                person: Person {
+                    id: 1,
+                    name: "Ada".into(),
+                    email: "ada@example.org".into(),
+                },
+                networks: vec![NetworkMembership {
+                    id: 7,
+                    name: "Sales Network".into(),
+                    role: Role::Ally,
+                    sharing: false,
+                    joined_at: 0,
+                }],
+            },
+            created_at,
+        }
+    }
+
+    #[test]
+    fn a_pending_sign_in_asks_about_its_account_and_expires() {
+        let p = pending(100);
+        assert_eq!(
+            p.question(),
+            SignInQuestion {
+                email: "ada@example.org".into(),
+                name: "Ada".into(),
+                networks: vec!["Sales Network".into()],
+            }
+        );
+        assert!(p.usable_at(100 + CONFIRM_TTL_SECS - 1));
+        assert!(!p.usable_at(100 + CONFIRM_TTL_SECS));
+        let mut dead = pending(100);
+        dead.refresh.expires_at = 150;
+        assert!(
+            !dead.usable_at(150),
+            "a dead refresh token cannot be confirmed"
+        );
+    }
+
+    #[test]
+    fn only_a_confirmation_of_the_account_shown_counts() {
+        let p = pending(100);
+        assert!(p.confirmed_by("ada@example.org"));
+        assert!(p.confirmed_by(" Ada@Example.org"));
+        assert!(!p.confirmed_by("mallory@example.org"));
+        assert!(!p.confirmed_by(""));
+    }
+
+    #[test]
+    fn a_hand_off_is_heard_only_signed_out_from_the_backend_and_one_at_a_time() {
+        assert!(accepts(true, false, false, false));
+        assert!(!accepts(false, false, false, false), "another origin");
+        assert!(!accepts(true, true, false, false), "signed in already");
+        assert!(!accepts(true, false, true, false), "signed out on purpose");
+        assert!(
+            !accepts(true, false, false, true),
+            "a question is open: it must not change under the ally's click"
         );
     }
 

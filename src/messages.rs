@@ -71,6 +71,13 @@ pub enum Intent {
     /// Look whether the ally is logged in to LinkedIn in this browser (its session cookie),
     /// without reading anything: onboarding asks this while the ally logs in.
     CheckLinkedIn,
+    /// "Continue as …": the hand-off in [`ViewState::pending_sign_in`] becomes the session.
+    /// `email` is the account the page showed; another one pending instead is not confirmed.
+    ConfirmSignIn {
+        email: String,
+    },
+    /// "Not me": the pending hand-off is revoked at the server and forgotten.
+    DeclineSignIn,
 }
 
 impl Intent {
@@ -82,6 +89,7 @@ impl Intent {
                 | Intent::SetSharing { sharing: true, .. }
                 | Intent::ImportCsv { .. }
                 | Intent::SignIn { .. }
+                | Intent::ConfirmSignIn { .. }
         )
     }
 }
@@ -153,6 +161,10 @@ pub struct ViewState {
     /// Hours between routine syncs, days between full ones.
     #[serde(default)]
     pub cadence: Option<(u32, u32)>,
+    /// Signed out, with a hand-off from the Get Started page waiting: the account it would sign
+    /// into, for the ally to confirm or decline.
+    #[serde(default)]
+    pub pending_sign_in: Option<crate::handoff::SignInQuestion>,
 }
 
 /// Whether the person shares with at least one network.
@@ -223,6 +235,7 @@ impl ViewState {
             sync: SyncView::default(),
             pending_asks: 0,
             cadence: None,
+            pending_sign_in: None,
         }
     }
 }
@@ -250,6 +263,8 @@ pub enum Problem {
     Unreachable { url: String },
     /// The session ended: sign in again.
     SessionEnded,
+    /// The hand-off to confirm is gone (expired, or replaced): sign in with the password.
+    HandoffExpired,
     /// The backend failed or is busy: try again later.
     Server,
     /// The server address typed in the options page is not usable.
@@ -287,6 +302,7 @@ impl Problem {
             Problem::InvalidCredentials => ("errorInvalidCredentials", vec![]),
             Problem::Unreachable { url } => ("errorNetwork", vec![url.clone()]),
             Problem::SessionEnded => ("errorSessionExpired", vec![]),
+            Problem::HandoffExpired => ("errorHandoffExpired", vec![]),
             Problem::Server => ("errorServer", vec![]),
             Problem::InvalidUrl { .. } => ("invalidUrl", vec![]),
             Problem::PermissionDenied { url } => ("errorPermission", vec![url.clone()]),

@@ -50,6 +50,9 @@ pub mod keys {
     pub const READ_SETTINGS: (Area, &str) = (Area::Durable, "read_settings");
     /// The hand-off verifier ([`crate::handoff::PendingHandoff`]), in memory only.
     pub const HANDOFF: (Area, &str) = (Area::Memory, "handoff");
+    /// A hand-off exchanged for tokens, waiting for the ally to confirm the account
+    /// ([`crate::handoff::PendingSignIn`]), in memory only: not a session until confirmed.
+    pub const PENDING_SIGN_IN: (Area, &str) = (Area::Memory, "pending_sign_in");
     /// Set when the ally signs out: a Get Started page still open (its grant lasts 30 minutes)
     /// must not sign them straight back in. Cleared by the next sign-in.
     pub const SIGNED_OUT_BY_ALLY: (Area, &str) = (Area::Memory, "signed_out_by_ally");

@@ -17,7 +17,7 @@ use crate::api::{self, ApiFailure};
 use crate::auth::{self, AccessToken, RefreshToken, TokenStep};
 use crate::contact_list;
 use crate::contacts::Contact;
-use crate::handoff::{self, ExternalMessage, PendingHandoff};
+use crate::handoff::{self, ExternalMessage, PendingHandoff, PendingSignIn};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::jobs::{JobKind, Outcome, Schedule};
 use crate::linkedin::read::{self, ReadJob, ReadMode, ReadState, Step};
@@ -167,6 +167,8 @@ impl<P: Platform> Worker<P> {
                 full_days,
             } => self.set_cadence(routine_hours, full_days).await,
             Intent::CheckLinkedIn => self.check_linkedin().await,
+            Intent::ConfirmSignIn { email } => self.confirm_sign_in(&email).await,
+            Intent::DeclineSignIn => self.drop_pending_sign_in().await.map_err(Problem::from),
         };
         self.reply(outcome.err()).await
     }
@@ -229,6 +231,11 @@ impl<P: Platform> Worker<P> {
         let pending_asks: u32 = store::load(self.store(), keys::PENDING_ASKS)
             .await?
             .unwrap_or(0);
+        let pending_sign_in = if signed_in {
+            None
+        } else {
+            self.pending_sign_in().await?.map(|p| p.question())
+        };
         Ok(ViewState {
             signed_in,
             me,
@@ -240,6 +247,7 @@ impl<P: Platform> Worker<P> {
                 (cadence.routine_every_secs / 3600) as u32,
                 (cadence.full_every_secs / 86_400) as u32,
             )),
+            pending_sign_in,
         })
     }
 
@@ -253,6 +261,8 @@ impl<P: Platform> Worker<P> {
     // ------------------------------------------------------------------ session
 
     async fn sign_in(&self, email: &str, password: &str) -> Result<(), Problem> {
+        // Typing a password answers a waiting hand-off question too: that one is revoked.
+        self.drop_pending_sign_in().await?;
         let base = self.backend_url().await?;
         let response = self
             .platform
@@ -270,6 +280,7 @@ impl<P: Platform> Worker<P> {
     /// The ally's own "Sign out": also keeps an open Get Started page from handing the session
     /// straight back (a change of server signs out too, but is no such decision).
     async fn sign_out_by_ally(&self) -> Result<(), Problem> {
+        self.drop_pending_sign_in().await?;
         self.sign_out().await?;
         store::save(self.store(), keys::SIGNED_OUT_BY_ALLY, &true).await?;
         Ok(())
@@ -309,7 +320,9 @@ impl<P: Platform> Worker<P> {
         if url == self.backend_url().await? {
             return Ok(());
         }
-        // Tokens and acknowledgements belong to the old backend: end that session first.
+        // Tokens and acknowledgements belong to the old backend: end that session first (and
+        // any hand-off from it still waiting for an answer).
+        self.drop_pending_sign_in().await?;
         self.sign_out().await?;
         if url == DEFAULT_BACKEND_URL {
             store::forget(self.store(), keys::BACKEND_URL).await?;
@@ -396,8 +409,10 @@ impl<P: Platform> Worker<P> {
     }
 
     /// A message from a web page (`externally_connectable`): the hand-off from the backend's
-    /// Get Started page. Anyone but the configured backend, or a message while signed in, gets
-    /// `{"ok": false}`.
+    /// Get Started page. Anyone but the configured backend, a message while signed in (or
+    /// signed out on purpose), or while a hand-off waits for the ally's answer, gets
+    /// `{"ok": false}`. A code exchanged becomes a [`PendingSignIn`], not a session: see
+    /// [`crate::handoff`].
     pub async fn handle_external(
         &self,
         message: Result<ExternalMessage, String>,
@@ -407,18 +422,21 @@ impl<P: Platform> Worker<P> {
         let Ok(base) = self.backend_url().await else {
             return refused;
         };
-        // Signed in already, or signed out on purpose: nothing to hand over.
         let signed_out_by_ally: bool = store::load(self.store(), keys::SIGNED_OUT_BY_ALLY)
             .await
             .ok()
             .flatten()
             .unwrap_or(false);
-        let signed_in = signed_out_by_ally || self.signed_in().await.unwrap_or(true);
-        let (Ok(message), true, false) = (
-            message,
+        // Storage that cannot be read counts as "no": nothing is handed over then.
+        let signed_in = self.signed_in().await.unwrap_or(true);
+        let asking = self.pending_sign_in().await.map_or(true, |p| p.is_some());
+        let heard = handoff::accepts(
             handoff::from_backend(sender_origin, &base),
             signed_in,
-        ) else {
+            signed_out_by_ally,
+            asking,
+        );
+        let (Ok(message), true) = (message, heard) else {
             return refused;
         };
         match message {
@@ -452,14 +470,121 @@ impl<P: Platform> Worker<P> {
                 let Some(tokens) = tokens else {
                     return refused;
                 };
-                if self.forget_session().await.is_err() || self.save_tokens(&tokens).await.is_err()
-                {
-                    return refused;
+                match self.hold_sign_in(&base, &tokens).await {
+                    Ok(()) => serde_json::json!({ "ok": true }),
+                    Err(()) => refused,
                 }
-                let _ = self.refresh_profile().await;
-                serde_json::json!({ "ok": true })
             }
         }
+    }
+
+    /// Keeps freshly handed-over tokens aside with the account they open, for the ally to
+    /// confirm. Nothing else changes: the extension stays signed out, reads and uploads nothing.
+    /// Tokens whose account cannot be learnt are revoked at once.
+    async fn hold_sign_in(
+        &self,
+        base: &str,
+        tokens: &allyshare_protocol::SessionTokens,
+    ) -> Result<(), ()> {
+        let (access, refresh) = auth::tokens_at(self.now(), tokens);
+        let me = match self
+            .platform
+            .backend(api::me(base).bearer(&access.token))
+            .await
+        {
+            Ok(response) => api::read_me(&response).ok(),
+            Err(_) => None,
+        };
+        let Some(me) = me else {
+            self.revoke(base, &access, &refresh).await;
+            return Err(());
+        };
+        // A question left over from before (expired) is revoked before a new one is asked.
+        if self.drop_pending_sign_in().await.is_err() {
+            self.revoke(base, &access, &refresh).await;
+            return Err(());
+        }
+        let pending = PendingSignIn {
+            access,
+            refresh,
+            me,
+            created_at: self.now(),
+        };
+        if store::save(self.store(), keys::PENDING_SIGN_IN, &pending)
+            .await
+            .is_err()
+        {
+            self.revoke(base, &pending.access, &pending.refresh).await;
+            return Err(());
+        }
+        Ok(())
+    }
+
+    /// The hand-off waiting for the ally's answer, while it can still be confirmed.
+    async fn pending_sign_in(&self) -> Result<Option<PendingSignIn>, StoreError> {
+        let pending: Option<PendingSignIn> =
+            store::load(self.store(), keys::PENDING_SIGN_IN).await?;
+        Ok(pending.filter(|p| p.usable_at(self.now())))
+    }
+
+    /// "Continue as …": the pending hand-off becomes the session, as a password sign-in would.
+    async fn confirm_sign_in(&self, email: &str) -> Result<(), Problem> {
+        let pending = self.pending_sign_in().await?;
+        let Some(pending) = pending.filter(|p| p.confirmed_by(email)) else {
+            // Expired, or not the account the ally saw: nothing is signed in.
+            self.drop_pending_sign_in().await?;
+            return Err(Problem::HandoffExpired);
+        };
+        store::forget(self.store(), keys::PENDING_SIGN_IN).await?;
+        self.forget_session().await?;
+        // Refresh token first, as in `save_tokens`.
+        store::save(self.store(), keys::REFRESH_TOKEN, &pending.refresh).await?;
+        store::save(self.store(), keys::ACCESS_TOKEN, &pending.access).await?;
+        store::save(self.store(), keys::PROFILE, &pending.me).await?;
+        store::forget(self.store(), keys::SIGNED_OUT_BY_ALLY).await?;
+        Ok(())
+    }
+
+    /// "Not me" (or a sign-in, sign-out or change of server that makes the question moot): the
+    /// pending hand-off is forgotten, then revoked at the server when it can be reached.
+    async fn drop_pending_sign_in(&self) -> Result<(), StoreError> {
+        let pending: Option<PendingSignIn> =
+            store::load(self.store(), keys::PENDING_SIGN_IN).await?;
+        let Some(pending) = pending else {
+            return Ok(());
+        };
+        store::forget(self.store(), keys::PENDING_SIGN_IN).await?;
+        let base = self.backend_url().await?;
+        self.revoke(&base, &pending.access, &pending.refresh).await;
+        Ok(())
+    }
+
+    /// Ends a session the extension holds tokens for but does not use (`DELETE
+    /// /v1/sessions/current`), refreshing first when the access token is stale. Best effort: an
+    /// unreachable server keeps it until it expires.
+    async fn revoke(&self, base: &str, access: &AccessToken, refresh: &RefreshToken) {
+        let token = match auth::next_step(self.now(), Some(access), Some(refresh)) {
+            TokenStep::Use(token) => token,
+            TokenStep::Refresh(refresh_token) => {
+                let renewed = match self
+                    .platform
+                    .backend(api::refresh(base, &refresh_token))
+                    .await
+                {
+                    Ok(response) => api::read_refresh(&response).ok(),
+                    Err(_) => None,
+                };
+                match renewed {
+                    Some(tokens) => tokens.access_token,
+                    None => return,
+                }
+            }
+            TokenStep::SignIn => return,
+        };
+        let _ = self
+            .platform
+            .backend(api::sign_out(base).bearer(&token))
+            .await;
     }
 
     // ------------------------------------------------------------------ sharing
@@ -1634,27 +1759,135 @@ mod tests {
         assert!(w.platform().store.is_empty(Area::Durable));
     }
 
-    #[test]
-    fn the_get_started_page_hands_the_session_over() {
-        let backend = Backend::default();
-        let w = worker(&backend, 1_000);
-        let page = Some("http://127.0.0.1:8787");
-        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+    const PAGE: Option<&str> = Some("http://127.0.0.1:8787");
+
+    /// The Get Started page's side of a hand-off: hello, a code for that challenge, the code.
+    fn hand_off(w: &Worker<TestPlatform<'_>>, backend: &Backend) -> serde_json::Value {
+        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), PAGE));
         let challenge = hello["challenge"].as_str().unwrap().to_string();
         assert_eq!(challenge.len(), 43);
-        // The page gets its code for that challenge from the backend, then hands it over.
         *backend.handoff_challenge.borrow_mut() = Some(challenge);
         let code = ExternalMessage::Code {
             code: "one-time-code".into(),
         };
-        let done = block_on(w.handle_external(Ok(code.clone()), page));
-        assert_eq!(done, serde_json::json!({ "ok": true }));
+        block_on(w.handle_external(Ok(code), PAGE))
+    }
+
+    #[test]
+    fn a_hand_off_asks_which_account_before_it_signs_in() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        assert_eq!(hand_off(&w, &backend), serde_json::json!({ "ok": true }));
+        // Exchanged and described, not signed in: nothing stored where the session lives, no
+        // job can run, and the pages are given the question.
         let state = block_on(w.view_state()).unwrap();
-        assert!(state.signed_in);
-        assert_eq!(state.me.unwrap().person.name, "Ada");
-        // Signed in now: further hand-off messages are refused.
-        let again = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+        assert!(!state.signed_in);
+        assert_eq!(state.me, None);
+        let question = state.pending_sign_in.expect("the ally is asked");
+        assert_eq!(question.email, "ada@example.org");
+        assert_eq!(question.networks, ["Sales Network"]);
+        assert!(
+            w.platform().store.is_empty(Area::Durable),
+            "no refresh token"
+        );
+        assert_eq!(
+            *backend.calls.borrow(),
+            ["POST /v1/sessions/handoff", "GET /v1/me"]
+        );
+        *w.platform().jsessionid.borrow_mut() = Some("\"ajax:1\"".into());
+        block_on(w.run_jobs()).unwrap();
+        assert_eq!(w.platform().linkedin_requests.get(), 0, "LinkedIn not read");
+        // While the question is open, another hand-off cannot replace it.
+        let again = block_on(w.handle_external(Ok(ExternalMessage::Hello), PAGE));
         assert_eq!(again, serde_json::json!({ "ok": false }));
+        // "Continue as ada@example.org": now signed in, as after a password sign-in.
+        let reply = block_on(w.handle(Intent::ConfirmSignIn {
+            email: "ada@example.org".into(),
+        }));
+        assert_eq!(reply.problem, None);
+        assert!(reply.state.signed_in);
+        assert_eq!(reply.state.pending_sign_in, None);
+        assert_eq!(reply.state.me.unwrap().person.name, "Ada");
+        assert!(Intent::ConfirmSignIn {
+            email: String::new()
+        }
+        .starts_work());
+        assert_eq!(
+            w.platform().store.len(Area::Memory),
+            1,
+            "the access token only"
+        );
+        // Signed in now: further hand-off messages are refused.
+        let again = block_on(w.handle_external(Ok(ExternalMessage::Hello), PAGE));
+        assert_eq!(again, serde_json::json!({ "ok": false }));
+    }
+
+    #[test]
+    fn not_me_revokes_the_hand_off_and_stays_signed_out() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        hand_off(&w, &backend);
+        assert_eq!(backend.refresh.borrow().len(), 1, "a session exists");
+        let reply = block_on(w.handle(Intent::DeclineSignIn));
+        assert_eq!(reply.problem, None);
+        assert!(!reply.state.signed_in);
+        assert_eq!(reply.state.pending_sign_in, None);
+        assert!(backend.refresh.borrow().is_empty(), "revoked at the server");
+        assert_eq!(
+            backend.calls.borrow().last().unwrap(),
+            "DELETE /v1/sessions/current"
+        );
+        assert!(
+            w.platform().store.is_empty(Area::Memory) && w.platform().store.is_empty(Area::Durable)
+        );
+        // Declined is not signed out on purpose: the ally's own Get Started page may try again.
+        assert_eq!(hand_off(&w, &backend), serde_json::json!({ "ok": true }));
+    }
+
+    #[test]
+    fn a_stale_or_other_confirmation_signs_nobody_in() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        hand_off(&w, &backend);
+        // Not the account that was shown.
+        let reply = block_on(w.handle(Intent::ConfirmSignIn {
+            email: "mallory@example.org".into(),
+        }));
+        assert_eq!(reply.problem, Some(Problem::HandoffExpired));
+        assert!(!reply.state.signed_in);
+        assert!(backend.refresh.borrow().is_empty(), "revoked");
+        // Too late: the access token has expired too, so the revocation refreshes first.
+        hand_off(&w, &backend);
+        w.platform().now_secs.set(1_000 + 900);
+        const { assert!(900 > crate::handoff::CONFIRM_TTL_SECS) };
+        assert_eq!(block_on(w.view_state()).unwrap().pending_sign_in, None);
+        let reply = block_on(w.handle(Intent::ConfirmSignIn {
+            email: "ada@example.org".into(),
+        }));
+        assert_eq!(reply.problem, Some(Problem::HandoffExpired));
+        assert!(!reply.state.signed_in);
+        let calls = backend.calls.borrow();
+        assert_eq!(
+            &calls[calls.len() - 2..],
+            ["POST /v1/sessions/refresh", "DELETE /v1/sessions/current"]
+        );
+        assert!(backend.refresh.borrow().is_empty(), "revoked");
+    }
+
+    #[test]
+    fn a_password_sign_in_revokes_a_waiting_hand_off() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        hand_off(&w, &backend);
+        let reply = sign_in(&w);
+        assert!(reply.state.signed_in);
+        assert_eq!(reply.state.pending_sign_in, None);
+        assert_eq!(
+            backend.refresh.borrow().len(),
+            1,
+            "only the password's session"
+        );
+        assert!(block_on(w.pending_sign_in()).unwrap().is_none());
     }
 
     #[test]
@@ -1671,7 +1904,7 @@ mod tests {
             block_on(w.handle_external(Err("junk".into()), Some("http://127.0.0.1:8787"))),
             refused
         );
-        let page = Some("http://127.0.0.1:8787");
+        let page = PAGE;
         let code = || ExternalMessage::Code {
             code: "one-time-code".into(),
         };

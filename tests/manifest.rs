@@ -74,6 +74,17 @@ fn nothing_else_widens_the_surface() {
 }
 
 #[test]
+fn chrome_can_close_local_storage_to_content_scripts() {
+    // `chrome.storage.local.setAccessLevel` (background.js) exists from Chrome 140; before it,
+    // the content script inside LinkedIn's pages could read the refresh token and the contacts.
+    let version: u32 = manifest()["minimum_chrome_version"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .expect("minimum_chrome_version is a number");
+    assert!(version >= 140, "minimum_chrome_version {version} < 140");
+}
+
+#[test]
 fn pages_run_only_the_packaged_scripts_and_wasm() {
     let m = manifest();
     // Scripts from the package only; WebAssembly compiled from the package; no plugins.

@@ -32,6 +32,8 @@ extern "C" {
     fn permissions_request(permissions: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = contains, catch)]
     fn permissions_contains(permissions: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getContexts, catch)]
+    fn runtime_get_contexts(filter: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = create, catch)]
     fn tabs_create(properties: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "notifications"], js_name = create, catch)]
@@ -182,6 +184,25 @@ pub async fn open_tab(url: &str) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|e| js_error_text(&e))
+}
+
+/// Opens one of the extension's pages in a tab, unless a tab already shows it (that one polls
+/// the worker and follows by itself).
+pub async fn show_page(path: &str) -> Result<(), String> {
+    let url = format!("{}{path}", extension_base_url());
+    let filter = Object::new();
+    let kinds = Array::of1(&"TAB".into());
+    let urls = Array::of1(&url.clone().into());
+    Reflect::set(&filter, &"contextTypes".into(), &kinds).map_err(|e| js_error_text(&e))?;
+    Reflect::set(&filter, &"documentUrls".into(), &urls).map_err(|e| js_error_text(&e))?;
+    let promise = runtime_get_contexts(&filter).map_err(|e| js_error_text(&e))?;
+    let open = JsFuture::from(promise)
+        .await
+        .map_err(|e| js_error_text(&e))?;
+    if Array::from(&open).length() > 0 {
+        return Ok(());
+    }
+    open_tab(&url).await
 }
 
 /// Opens the options page.

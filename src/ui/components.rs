@@ -11,6 +11,7 @@ use web_sys::{Element, HtmlButtonElement};
 use super::dom::{self, append, button, el, on, on_click, text_el};
 use super::{count, moment, send, spawn, t, t_args, t_with, LINKEDIN_LOGIN};
 use crate::browser;
+use crate::handoff::SignInQuestion;
 use crate::messages::{ContactPage, ContactRow, Intent, LinkedInState, Phase, Problem, Reply};
 
 /// Something a button does after a page was rendered.
@@ -103,6 +104,68 @@ pub fn linkedin_login_button(id: &str) -> Element {
         })
     });
     b
+}
+
+/// The question a hand-off from a Get Started page waits for: which account (email, name) and
+/// networks it signs into, "Continue as …" or "Not me". Everything from the server is text.
+/// `done` gets the worker's answer (signed in, signed out, or the problem).
+pub fn handoff_question(question: &SignInQuestion, done: Rc<dyn Fn(Reply)>) -> Element {
+    let section = card("handoff", &t("handoffHeading"), "h2");
+    section
+        .append_child(&text_el("p", &[], &t("handoffIntro")))
+        .ok();
+    section
+        .append_child(&text_el(
+            "p",
+            &[("class", "lead"), ("id", "handoff-account")],
+            &t_args("handoffAccount", &[&question.email, &question.name]),
+        ))
+        .ok();
+    let networks = if question.networks.len() == 1 {
+        "handoffNetworksOne"
+    } else {
+        "handoffNetworks"
+    };
+    section
+        .append_child(&text_el(
+            "p",
+            &[("id", "handoff-networks")],
+            &t_with(networks, &super::name_list(&question.networks)),
+        ))
+        .ok();
+    section
+        .append_child(&text_el("p", &[("class", "muted")], &t("handoffNote")))
+        .ok();
+    let confirm = button(
+        "handoff-continue",
+        "",
+        &t_with("handoffContinue", &question.email),
+    );
+    let decline = button("handoff-decline", "secondary", &t("handoffDecline"));
+    for (b, intent) in [
+        (
+            &confirm,
+            Intent::ConfirmSignIn {
+                email: question.email.clone(),
+            },
+        ),
+        (&decline, Intent::DeclineSignIn),
+    ] {
+        let done = done.clone();
+        let buttons = [confirm.clone(), decline.clone()];
+        on_click(b, move || {
+            for b in &buttons {
+                dom::set_disabled(b, true);
+            }
+            let done = done.clone();
+            let intent = intent.clone();
+            spawn(async move { done(send(&intent).await) });
+        });
+    }
+    let row = el("div", &[("class", "actions")]);
+    append(&row, &[&confirm, &decline]);
+    section.append_child(&row).ok();
+    section
 }
 
 /// The sign-in form. `done` gets the worker's answer (signed in, or the problem).

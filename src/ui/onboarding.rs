@@ -40,6 +40,8 @@ struct Onboarding {
     watching: bool,
     notify: Option<bool>,
     busy: bool,
+    /// The ally answered "Not me" to a hand-off.
+    declined: bool,
 }
 
 thread_local! {
@@ -91,6 +93,7 @@ pub async fn start_onboarding() {
             watching: false,
             notify: None,
             busy: false,
+            declined: false,
         })
     });
     go(step, false);
@@ -162,8 +165,9 @@ fn go(step: Step, move_focus: bool) {
     }
 }
 
-/// The hand-off from the Get Started page signs the extension in by itself (in the worker):
-/// while the form shows, look now and then whether that happened, and move on.
+/// A hand-off from the Get Started page waits in the worker for the ally's answer: while the
+/// form shows, look now and then whether one arrived (then ask), or whether the extension was
+/// signed in elsewhere (then move on).
 async fn watch_sign_in() {
     loop {
         dom::sleep(1000).await;
@@ -171,6 +175,16 @@ async fn watch_sign_in() {
             return;
         }
         let reply = send(&Intent::GetState).await;
+        let asked = with(|o| o.reply.state.pending_sign_in.clone());
+        if !reply.state.signed_in && reply.state.pending_sign_in != asked {
+            with(|o| {
+                o.reply = reply;
+                o.declined = false;
+            });
+            render();
+            dom::focus("handoff-heading");
+            continue;
+        }
         if reply.state.signed_in && with(|o| o.step) == Step::SignIn {
             let reply = send(&Intent::Refresh).await;
             let step = first_step(&reply);
@@ -287,19 +301,7 @@ fn render() {
         }
     }
     match step {
-        Step::SignIn => {
-            children.push(text_el("p", &[], &t("onboardingIntro")));
-            children.push(components::sign_in_form(Rc::new(|reply: Reply| {
-                let signed_in = reply.state.signed_in;
-                with(|o| o.reply = reply);
-                if signed_in {
-                    let step = with(|o| first_step(&o.reply));
-                    go(step, true);
-                } else {
-                    render();
-                }
-            })));
-        }
+        Step::SignIn => children.extend(sign_in_view(&reply)),
         Step::Connect => children.extend(connect_view()),
         Step::Share => children.push(share_view(&reply)),
         Step::Asks => children.push(asks_view()),
@@ -308,6 +310,53 @@ fn render() {
     let refs: Vec<&Element> = children.iter().collect();
     dom::replace_content(ROOT, &refs);
     super::finish_render();
+}
+
+// ------------------------------------------------------------------------------ sign in
+
+/// The sign-in form, or the question a waiting hand-off asks first.
+fn sign_in_view(reply: &Reply) -> Vec<Element> {
+    if let Some(question) = &reply.state.pending_sign_in {
+        return vec![components::handoff_question(
+            question,
+            Rc::new(|reply: Reply| {
+                let signed_in = reply.state.signed_in;
+                with(|o| {
+                    o.declined = !signed_in && reply.problem.is_none();
+                    o.reply = reply;
+                });
+                if signed_in {
+                    let step = with(|o| first_step(&o.reply));
+                    go(step, true);
+                } else {
+                    // Declined or expired: the form is what comes next (the notice above it
+                    // is announced as a status).
+                    render();
+                    dom::focus("email");
+                }
+            }),
+        )];
+    }
+    let mut children = Vec::new();
+    if with(|o| o.declined) {
+        children.push(components::notice(
+            "handoff-declined",
+            &t("handoffDeclined"),
+            vec![],
+        ));
+    }
+    children.push(text_el("p", &[], &t("onboardingIntro")));
+    children.push(components::sign_in_form(Rc::new(|reply: Reply| {
+        let signed_in = reply.state.signed_in;
+        with(|o| o.reply = reply);
+        if signed_in {
+            let step = with(|o| first_step(&o.reply));
+            go(step, true);
+        } else {
+            render();
+        }
+    })));
+    children
 }
 
 // ------------------------------------------------------------------------------ step 1

@@ -169,7 +169,7 @@ fn render() {
         if let Some(problem) = &reply.problem {
             children.push(problem_box(problem, vec![]));
         }
-        children.push(components::sign_in_form(Rc::new(|reply: Reply| {
+        let done: Rc<dyn Fn(Reply)> = Rc::new(|reply: Reply| {
             with(|p| p.reply = Some(reply));
             render();
             spawn(async {
@@ -177,7 +177,12 @@ fn render() {
                     refresh().await;
                 }
             });
-        })));
+        });
+        // A hand-off from a Get Started page is asked about before the form.
+        children.push(match &reply.state.pending_sign_in {
+            Some(question) => components::handoff_question(question, done),
+            None => components::sign_in_form(done),
+        });
         let guide = button("open-guide", "link", &t("openGuide"));
         on_click(&guide, || {
             spawn(async {

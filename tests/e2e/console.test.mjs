@@ -2,11 +2,11 @@
 // and accepted) signs in at /admin, opens Team Members, invites an ally through Invite Member,
 // sees the pending invitation, and the invitation email lands in the outbox. axe on every page
 // (0 serious or critical), screenshots of each, on a laptop and a phone.
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import {
-  startServer, acceptInvitation, accessibilityProblems, screenshot, linksInOutbox, eventually, CHROMIUM,
+  test, before, after, startServer, acceptInvitation, accessibilityProblems, screenshot, linksInOutbox,
+  eventually, CHROMIUM,
 } from './harness.mjs';
 
 const ADMIN = { network: 'Getro Sales Network', email: 'nadia@example.org', name: 'Nadia Admin', password: 'a long admin passphrase' };
@@ -108,7 +108,7 @@ test('an admin signs in to the console, invites an ally through Invite Member, a
   assert.match(email.raw, /Subject: You've been invited to Getro Sales Network/);
   assert.match(email.raw, /your network would help our founders a lot\./);
   assert.ok(email.link, 'the email has a Get Started link');
-  const getStarted = await fetch(email.link);
+  const getStarted = await fetch(email.link, { signal: AbortSignal.timeout(30_000) });
   assert.equal(getStarted.status, 200);
 
   // The filters narrow the table: pending invitations only.

@@ -1,6 +1,8 @@
 // The fake LinkedIn itself, over real HTTPS on loopback: paging in both shapes, the login
 // cookies, faults and the request counters. No browser needed.
-import { test, before, after } from 'node:test';
+import {
+  test, before, after, evaluate,
+} from './harness.mjs';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { readFile } from 'node:fs/promises';
@@ -245,7 +247,7 @@ test('Chromium reaches it as www.linkedin.com: login cookies, then a same-origin
     assert.equal(cookies.li_at.httpOnly, true);
     assert.equal(cookies.JSESSIONID.secure, true);
     assert.equal(cookies.JSESSIONID.sameSite, 'None');
-    const [status, n] = await page.evaluate(async (decoration) => {
+    const [status, n] = await evaluate(page, async (decoration) => {
       const csrf = document.cookie.match(/JSESSIONID="?([^;"]*)/)[1];
       const res = await fetch(`/voyager/api/relationships/dash/connections?decorationId=${encodeURIComponent(decoration)}&count=40&q=search&sortType=RECENTLY_ADDED&start=0`, {
         credentials: 'include',

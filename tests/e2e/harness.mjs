@@ -1,8 +1,17 @@
 // Test harness for the end-to-end suite: the real reference server on a real SQLite file in a
 // temporary folder, its real CLI, and Debian's Chromium with the unpacked extension from dist/,
 // driven by playwright-core. Nothing here is mocked.
+//
+// No wait is unbounded: tests and hooks come from here with a time limit (`test`, `before`,
+// `after`), and every Playwright evaluation goes through `evaluate` (a page) or
+// `browser.inWorker` (the service worker), each with its own limit. When a limit is hit, or a
+// test fails, every open page is photographed and the console (the worker's included) saved to
+// artifacts/failure-*.
+import {
+  test as nodeTest, before as nodeBefore, after as nodeAfter, describe,
+} from 'node:test';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +29,101 @@ export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 export const ARTIFACTS = resolve(here, 'artifacts');
 // The id fixed by the development key in manifest.json.
 export const EXTENSION_ID = 'igfdnfmhifclpmflncmpgjdghncflccf';
+/** Each test's limit (the longest took 17 s on 2 loaded cores); hooks get the same. */
+export const TEST_TIMEOUT_MS = Number(process.env.ALLYSHARE_TEST_TIMEOUT_MS ?? 120_000);
+
+export { describe };
+
+/** A limit was hit. */
+export class TimeoutError extends Error {}
+
+/**
+ * `promise`, or a `TimeoutError` after `ms` (then the failure artifacts are saved, unless
+ * `quiet`). The promise itself is not cancelled; closing the browser ends it.
+ */
+export async function bounded(promise, ms, what, { quiet = false } = {}) {
+  let timer;
+  const limit = new Promise((_, fail) => {
+    timer = setTimeout(() => fail(new TimeoutError(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, limit]);
+  } catch (e) {
+    if (e instanceof TimeoutError && !quiet) await saveFailureArtifacts(what);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `node:test`'s `test` with a time limit (`{ timeout }` to change it) and artifacts on failure. */
+export function test(name, options, fn) {
+  if (typeof options === 'function') [fn, options] = [options, {}];
+  const limit = options.timeout ?? TEST_TIMEOUT_MS;
+  // Our own limit first, so the artifacts are saved; node's a little later, as a backstop.
+  return nodeTest(name, { ...options, timeout: limit + 15_000 }, async (t) => {
+    try {
+      await bounded(Promise.resolve().then(() => fn(t)), limit, `test "${name}"`);
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) await saveFailureArtifacts(`test "${name}"`);
+      throw e;
+    }
+  });
+}
+
+/** `before` with a time limit (node 20 does not bound hooks). */
+export function before(fn, { timeout = TEST_TIMEOUT_MS } = {}) {
+  return nodeBefore(() => bounded(Promise.resolve().then(fn), timeout, 'before()'));
+}
+
+/** `after` with a time limit. */
+export function after(fn, { timeout = 60_000 } = {}) {
+  return nodeAfter(() => bounded(Promise.resolve().then(fn), timeout, 'after()', { quiet: true }));
+}
+
+/** The browsers launched and not closed, with their console logs, for the artifacts. */
+const liveBrowsers = new Set();
+let failures = 0;
+
+/** Photographs every open page and writes the console of each live browser. */
+export async function saveFailureArtifacts(what) {
+  failures += 1;
+  const stem = `failure-${failures}-${what.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60)}`;
+  await mkdir(ARTIFACTS, { recursive: true });
+  let b = 0;
+  for (const browser of liveBrowsers) {
+    b += 1;
+    const lines = [`${what}`, ...browser.consoleLog];
+    for (const [i, page] of browser.context.pages().entries()) {
+      lines.push(`page ${i}: ${page.url()}`);
+      await bounded(page.screenshot({ path: join(ARTIFACTS, `${stem}-${b}-${i}.png`), timeout: 10_000 }), 12_000, 'screenshot', { quiet: true })
+        .catch((e) => lines.push(`page ${i}: no screenshot (${e.message})`));
+    }
+    await writeFile(join(ARTIFACTS, `${stem}-${b}-console.txt`), `${lines.join('\n')}\n`).catch(() => {});
+  }
+}
+
+/**
+ * Closes a page. Playwright waits without a limit for the tab to report closed (once seen
+ * stuck for minutes on a LinkedIn tab just after its login); closing is housekeeping, so after
+ * 10 s the tab is left behind, said on stderr, and the test goes on.
+ */
+export async function closePage(page) {
+  try {
+    await bounded(page.close(), 10_000, `closing ${page.url()}`, { quiet: true });
+  } catch (e) {
+    if (!(e instanceof TimeoutError)) throw e;
+    console.error(`harness: ${e.message}; the tab is left open`);
+  }
+}
+
+/**
+ * Evaluates `fn(arg)` in a page (or frame), within `timeoutMs`. Every page evaluation of the
+ * suite comes through here: Playwright's own has no time limit.
+ */
+export function evaluate(page, fn, arg, { timeoutMs = 30_000, what } = {}) {
+  return bounded(page.evaluate(fn, arg), timeoutMs, what ?? `evaluate in ${page.url()}`);
+}
 
 /**
  * Starts the reference server on a free loopback port; resolves once it listens. `args` are
@@ -54,7 +158,7 @@ export async function startServer({ args = [] } = {}) {
     const { stdout } = await run(SERVER_BIN, [
       'invite', '--db', db, '--outbox', outbox, '--public-url', server.url,
       '--network', network, '--email', email, '--name', name, '--role', role,
-    ]);
+    ], { timeout: 30_000 });
     return stdout.trim().split('\n').at(-1).trim();
   };
   server.stop = () => server.child.kill('SIGTERM');
@@ -83,7 +187,11 @@ export async function startProxy(target, { decide = () => 'forward', afterForwar
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const body = Buffer.concat(chunks);
-    const entry = { method: req.method, path: req.url, at: Date.now(), status: null };
+    // What the backend receives, in full: the request line, its headers and its body.
+    const entry = {
+      method: req.method, path: req.url, at: Date.now(), status: null,
+      requestHeaders: { ...req.headers }, requestBody: body.toString('utf8'),
+    };
     log.push(entry);
     const drop = () => req.socket.destroy();
     const decision = await decide(entry);
@@ -102,6 +210,7 @@ export async function startProxy(target, { decide = () => 'forward', afterForwar
       delete headers.connection;
       answer = await fetch(`${target}${req.url}`, {
         method: req.method, headers, body: body.length ? body : undefined,
+        signal: AbortSignal.timeout(60_000),
       });
     } catch {
       return drop(); // The target is down: the client sees the connection fail.
@@ -143,6 +252,7 @@ export async function launchBrowser({ extraArgs = [], env = {}, locale } = {}) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    timeout: 60_000,
     // French UI: extraArgs ['--lang=fr'], env { LANGUAGE: 'fr' } (chrome.i18n), locale 'fr-FR'.
     env: { ...process.env, ...env },
     ...(locale ? { locale } : {}),
@@ -162,7 +272,74 @@ export async function launchBrowser({ extraArgs = [], env = {}, locale } = {}) {
   });
   let [worker] = context.serviceWorkers();
   if (!worker) worker = await context.waitForEvent('serviceworker', { timeout: 20_000 });
-  return { context, worker, extensionId: new URL(worker.url()).host };
+  const extensionId = new URL(worker.url()).host;
+  const consoleLog = [];
+  const stamp = () => new Date().toISOString().slice(11, 23);
+  context.on('console', (m) => {
+    const where = m.page()?.url() ?? (m.worker?.()?.url() || 'service worker');
+    consoleLog.push(`${stamp()} [${m.type()}] ${where}: ${m.text()}`);
+  });
+  context.on('weberror', (e) => consoleLog.push(`${stamp()} [pageerror] ${e.page()?.url()}: ${e.error()}`));
+  worker.on('close', () => consoleLog.push(`${stamp()} [worker] closed`));
+  const browser = { context, worker, extensionId, consoleLog };
+  liveBrowsers.add(browser);
+  context.on('close', () => liveBrowsers.delete(browser));
+
+  // An extension page without a script of its own (the manifest shown as a document): it has
+  // the extension's APIs (storage, badge) and wakes the worker with a message, and changes
+  // nothing by being open.
+  let probe;
+  const probePage = async () => {
+    if (!probe || probe.isClosed()) {
+      probe = await context.newPage();
+      await probe.goto(`chrome-extension://${extensionId}/manifest.json`, { timeout: 20_000 });
+    }
+    return probe;
+  };
+  /** Evaluates in an extension page: storage, badge, the manifest — never stalls on the worker. */
+  browser.ext = async (fn, arg, options = {}) => evaluate(await probePage(), fn, arg, { what: 'evaluate in an extension page', ...options });
+  /** Starts the service worker if it was stopped (any message does) and waits for its answer. */
+  const wake = async () => browser.ext(() => chrome.runtime.sendMessage({ intent: 'get_state' }).then(() => true), undefined, { what: 'waking the worker' });
+  /**
+   * Evaluates in the service worker itself. Playwright waits, without a limit, for the worker's
+   * execution context: a worker stopped after 30 s idle has none until something starts it
+   * again, and one already running when Playwright attached may never report its script
+   * loaded. So: wake it first; if the evaluation stalls all the same, stop the workers and wake
+   * them (a fresh start brings a fresh context), then try once more.
+   */
+  browser.inWorker = async (fn, arg, { timeoutMs = 30_000 } = {}) => {
+    await wake();
+    try {
+      return await bounded(worker.evaluate(fn, arg), 5_000, 'evaluate in the worker', { quiet: true });
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+      consoleLog.push(`${stamp()} [harness] the worker's context stalled: restarting the worker`);
+      const cdp = await context.newCDPSession(await probePage());
+      await bounded(cdp.send('ServiceWorker.enable'), 10_000, 'ServiceWorker.enable');
+      await bounded(cdp.send('ServiceWorker.stopAllWorkers'), 10_000, 'ServiceWorker.stopAllWorkers');
+      await cdp.detach().catch(() => {});
+      await wake();
+      return bounded(worker.evaluate(fn, arg), timeoutMs, 'evaluate in the worker (after a restart)');
+    }
+  };
+  return browser;
+}
+
+/**
+ * Closes the onboarding tab the extension opens by itself on install. Tests that sign in from
+ * the popup must: once signed in, that page starts reading LinkedIn on its own (its step 1),
+ * racing whatever the test counts.
+ */
+export async function closeOnboarding(browser) {
+  await closePage(await onboardingTab(browser));
+}
+
+/** The onboarding tab the extension opens by itself on install (it opens a moment after start). */
+export function onboardingTab(browser) {
+  return eventually(
+    () => browser.context.pages().find((p) => p.url().endsWith('/onboarding.html')),
+    { what: 'the onboarding tab opened on install', timeoutMs: 20_000 },
+  );
 }
 
 /** Opens an extension page; the popup gets its real size. */
@@ -171,14 +348,14 @@ export async function openExtensionPage(context, extensionId, path, viewport) {
   if (viewport) await page.setViewportSize(viewport);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(`chrome-extension://${extensionId}/${path}`);
+  await page.goto(`chrome-extension://${extensionId}/${path}`, { timeout: 30_000 });
   page.errors = errors;
   return page;
 }
 
 export async function screenshot(page, name) {
   await mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, timeout: 30_000 });
 }
 
 const AXE_SOURCE = await readFile(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
@@ -188,13 +365,16 @@ const AXE_SOURCE = await readFile(new URL('./node_modules/axe-core/axe.min.js', 
  * each as "rule: target". DevTools-protocol evaluation is not subject to the page's CSP.
  */
 export async function accessibilityProblems(page) {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
+  // axe waits on timers and frames: a tab in the background may be slowed down, so it is
+  // brought to the front first.
+  await bounded(page.bringToFront(), 10_000, 'bringing the page to the front');
+  await evaluate(page, AXE_SOURCE, undefined, { what: 'loading axe' });
+  const violations = await evaluate(page, async () => {
     const result = await globalThis.axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
     });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
+  }, undefined, { timeoutMs: 60_000, what: `axe on ${page.url()}` });
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.targets.join(', ')}`);
@@ -205,12 +385,13 @@ export async function accessibilityProblems(page) {
  * cookie the page sets and its token (the server refuses form posts without them).
  */
 export async function acceptInvitation(link, password) {
-  const page = await fetch(link);
+  const page = await fetch(link, { signal: AbortSignal.timeout(30_000) });
   const cookie = page.headers.getSetCookie().find((c) => c.startsWith('allyshare_form='))?.split(';')[0];
   const form_token = (await page.text()).match(/name="form_token" value="([^"]+)"/)?.[1];
   if (!cookie || !form_token) throw new Error(`the Get Started page at ${link} has no form token`);
   const res = await fetch(link, {
     method: 'POST',
+    signal: AbortSignal.timeout(30_000),
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
     body: new URLSearchParams({ password, password_confirm: password, terms: 'accepted', form_token }),
   });
@@ -221,6 +402,7 @@ export async function acceptInvitation(link, password) {
 export async function apiSession(serverUrl, email, password) {
   const res = await fetch(`${serverUrl}/v1/sessions`, {
     method: 'POST',
+    signal: AbortSignal.timeout(30_000),
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
@@ -229,6 +411,7 @@ export async function apiSession(serverUrl, email, password) {
   const call = async (method, path, body) => {
     const r = await fetch(`${serverUrl}${path}`, {
       method,
+      signal: AbortSignal.timeout(30_000),
       headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -239,8 +422,8 @@ export async function apiSession(serverUrl, email, password) {
 }
 
 /** Sends an intent to the worker from an extension page, as the pages do. */
-export function sendIntent(page, intent) {
-  return page.evaluate((i) => chrome.runtime.sendMessage(i), intent);
+export function sendIntent(page, intent, { timeoutMs = 60_000 } = {}) {
+  return evaluate(page, (i) => chrome.runtime.sendMessage(i), intent, { timeoutMs, what: `intent ${intent.intent}` });
 }
 
 /** Polls `fn` until it returns a truthy value, or fails after `timeoutMs`. */
@@ -248,7 +431,7 @@ export async function eventually(fn, { timeoutMs = 60_000, what = 'condition', c
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
-    last = await fn();
+    last = await bounded(Promise.resolve().then(fn), Math.max(deadline - Date.now(), 1_000), `waiting for ${what}`);
     if (last) return last;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -271,9 +454,10 @@ export async function startSyncScenario({ connections, serverArgs = [], proxy } 
   const server = await startServer({ args: serverArgs });
   const linkedin = await startFakeLinkedIn({ connections });
   const browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
+  await closeOnboarding(browser);
   await acceptInvitation(await server.invite(SYNC_ALLY), SYNC_PASSWORD);
   const ally = await apiSession(server.url, SYNC_ALLY.email, SYNC_PASSWORD);
-  await browser.worker.evaluate(() => chrome.storage.local.set({
+  await browser.ext(() => chrome.storage.local.set({
     read_settings: JSON.stringify({ pause_min_ms: 5, pause_max_ms: 10, backoff_rate_limited_ms: 2000 }),
   }));
   const hop = proxy ? await startProxy(server.url, proxy) : null;
@@ -283,13 +467,13 @@ export async function startSyncScenario({ connections, serverArgs = [], proxy } 
   if (!reply.state.signed_in) throw new Error(`sign-in failed: ${JSON.stringify(reply.problem)}`);
   // The ally logs in to LinkedIn in this browser (the fake's login page sets the cookies).
   const li = await browser.context.newPage();
-  await li.goto('https://www.linkedin.com/login?auto=1');
-  await li.close();
+  await li.goto('https://www.linkedin.com/login?auto=1', { timeout: 30_000 });
+  await closePage(li);
   const state = async () => (await sendIntent(popup, { intent: 'get_state' })).state;
   return {
     server, linkedin, browser, popup, ally, proxy: hop, state,
     digest: async () => (await ally.get('/v1/contacts/digest')).json,
-    ledgerSize: async () => browser.worker.evaluate(async () => {
+    ledgerSize: async () => browser.ext(async () => {
       const { ledger } = await chrome.storage.local.get('ledger');
       return ledger ? Object.keys(JSON.parse(ledger).entries).length : 0;
     }),

@@ -5,12 +5,12 @@
 // without re-reading), logged out mid-read (resumes where it stopped after logging in), the
 // content-script fallback when LinkedIn refuses the worker's own requests, and a service worker
 // stopped mid-read.
-import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, openExtensionPage, acceptInvitation, apiSession, sendIntent,
-  eventually,
+  test, before, after, startServer, launchBrowser, openExtensionPage, acceptInvitation, apiSession,
+  sendIntent, eventually, evaluate, closeOnboarding, closePage,
 } from './harness.mjs';
+import assert from 'node:assert/strict';
+
 import { startFakeLinkedIn } from '../fake-linkedin/server.mjs';
 
 const N = 2000;
@@ -39,7 +39,7 @@ async function logInToLinkedIn(context, { keepTab = false } = {}) {
   const page = await context.newPage();
   await page.goto('https://www.linkedin.com/login?auto=1');
   assert.equal(page.url(), 'https://www.linkedin.com/feed/');
-  if (!keepTab) await page.close();
+  if (!keepTab) await closePage(page);
   return page;
 }
 
@@ -53,7 +53,8 @@ async function newAlly(t, { readSettings = {}, keepLinkedInTab = false } = {}) {
   await acceptInvitation(await server.invite({ network: NETWORK, email, name: `Reader ${allies}` }), PASSWORD);
   const browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
   t.after(() => browser.context.close());
-  await browser.worker.evaluate((s) => chrome.storage.local.set({ read_settings: JSON.stringify(s) }), { ...FAST, ...readSettings });
+  await closeOnboarding(browser);
+  await browser.ext((s) => chrome.storage.local.set({ read_settings: JSON.stringify(s) }), { ...FAST, ...readSettings });
   const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', { width: 360, height: 560 });
   await sendIntent(popup, { intent: 'set_backend_url', url: server.url });
   const linkedinTab = await logInToLinkedIn(browser.context, { keepTab: keepLinkedInTab });
@@ -223,19 +224,18 @@ test('fallback: LinkedIn refuses the worker; a linkedin.com tab reads for it (sa
   assertEveryPageOnce(stats.log);
 
   // The content script answers only our worker (not even our own pages), only for the Voyager API.
-  const tabId = await ally.popup.evaluate(async () => (await chrome.tabs.query({ url: 'https://www.linkedin.com/*' }))[0].id);
-  const worker = ally.browser.context.serviceWorkers()[0];
-  const refusedUrl = await worker.evaluate((id) => chrome.tabs.sendMessage(id, { linkedin_fetch: { url: 'https://www.linkedin.com/logout', headers: {} } }), tabId);
+  const tabId = await evaluate(ally.popup, async () => (await chrome.tabs.query({ url: 'https://www.linkedin.com/*' }))[0].id);
+    const refusedUrl = await ally.browser.inWorker((id) => chrome.tabs.sendMessage(id, { linkedin_fetch: { url: 'https://www.linkedin.com/logout', headers: {} } }), tabId);
   assert.match(refusedUrl.error, /refused/);
-  const dotted = await worker.evaluate((id) => chrome.tabs.sendMessage(id, { linkedin_fetch: { url: 'https://www.linkedin.com/voyager/api/../../logout', headers: {} } }), tabId);
+  const dotted = await ally.browser.inWorker((id) => chrome.tabs.sendMessage(id, { linkedin_fetch: { url: 'https://www.linkedin.com/voyager/api/../../logout', headers: {} } }), tabId);
   assert.match(dotted.error, /refused/);
-  const fromATab = await ally.popup.evaluate((id) => chrome.tabs.sendMessage(id, { linkedin_fetch: { url: 'https://www.linkedin.com/voyager/api/me', headers: {} } })
+  const fromATab = await evaluate(ally.popup, (id) => chrome.tabs.sendMessage(id, { linkedin_fetch: { url: 'https://www.linkedin.com/voyager/api/me', headers: {} } })
     .then((a) => a ?? null, (e) => `no answer: ${e.message}`), tabId);
   assert.ok(fromATab === null || /no answer/.test(fromATab), `a page in a tab gets nothing: ${JSON.stringify(fromATab)}`);
   assert.equal((await linkedin.stats()).requests.logout, undefined, 'never sent');
 
   // Without a LinkedIn tab the refusal stands: "log in to LinkedIn".
-  await ally.linkedinTab.close();
+  await closePage(ally.linkedinTab);
   await linkedin.control({ add: 3 });
   await sendIntent(ally.popup, { intent: 'sync_now' });
   const after = await eventually(async () => {
@@ -258,10 +258,10 @@ test('a worker stopped mid-read resumes where it was: no page read twice, the co
   await cdp.send('ServiceWorker.stopAllWorkers');
   const stoppedAt = (await linkedin.stats()).log.length;
   // The next reads go fast (a read takes its settings when it (re)starts).
-  await ally.popup.evaluate((s) => chrome.storage.local.set({ read_settings: JSON.stringify(s) }), FAST);
+  await evaluate(ally.popup, (s) => chrome.storage.local.set({ read_settings: JSON.stringify(s) }), FAST);
   await new Promise((r) => setTimeout(r, 2_000));
   assert.equal((await linkedin.stats()).log.length, stoppedAt, 'the stopped worker reads nothing more');
-  const job = await ally.popup.evaluate(async () => JSON.parse((await chrome.storage.local.get('read_job')).read_job));
+  const job = await evaluate(ally.popup, async () => JSON.parse((await chrome.storage.local.get('read_job')).read_job));
   assert.equal(job.next_start, stoppedAt * 40, 'the saved read points past the last page read');
   // A page wakes the worker. The dead run's lease still stands until it expires, so the read
   // resumes then (the alarm), never with two runners.

@@ -1,9 +1,10 @@
 // What LinkedIn's pages can reach, in Chromium: our content script runs inside them (in its own
 // isolated world), so it must not read the ally's tokens or contacts, and the worker must
 // answer it nothing but the fallback's own exchange.
-import { test, before, after } from 'node:test';
+import {
+  test, before, after, startSyncScenario, evaluate, closePage,
+} from './harness.mjs';
 import assert from 'node:assert/strict';
-import { startSyncScenario } from './harness.mjs';
 
 let world;
 
@@ -31,7 +32,7 @@ async function inContentScript(page, expression) {
 test('a content script on LinkedIn reads no token and no contact, and the worker tells it nothing', async () => {
   await world.share(true);
   // The extension holds a session (tokens in chrome.storage) and has read contacts.
-  const stored = await world.browser.worker.evaluate(async () => Object.keys(await chrome.storage.local.get(null)));
+  const stored = await world.browser.ext(async () => Object.keys(await chrome.storage.local.get(null)));
   assert.ok(stored.includes('refresh_token'), JSON.stringify(stored));
   const page = await world.browser.context.newPage();
   await page.goto('https://www.linkedin.com/feed/');
@@ -44,6 +45,6 @@ test('a content script on LinkedIn reads no token and no contact, and the worker
   assert.equal(reply.error, undefined, reply.error);
   assert.equal(reply.value ?? null, null, 'no state for a content script');
   // And LinkedIn's own page script has no extension API at all.
-  assert.equal(await page.evaluate(() => typeof globalThis.chrome?.storage), 'undefined');
-  await page.close();
+  assert.equal(await evaluate(page, () => typeof globalThis.chrome?.storage), 'undefined');
+  await closePage(page);
 });

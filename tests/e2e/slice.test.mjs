@@ -1,12 +1,11 @@
 // The first slice, end to end: an invitation made with the server's CLI, its link read from the
 // outbox, the Get Started page filled in, then the extension's popup signs in, shows the
 // network, keeps the session fresh without the ally noticing, and signs out.
-import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import {
-  startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot, accessibilityProblems,
-  EXTENSION_ID,
+  test, before, after, startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot,
+  accessibilityProblems, EXTENSION_ID, evaluate, closePage,
 } from './harness.mjs';
+import assert from 'node:assert/strict';
 
 const POPUP = { width: 360, height: 560 };
 const ALLY = { network: 'Sales Network', email: 'Ada.Lovelace@Example.org', name: 'Ada Lovelace' };
@@ -27,7 +26,7 @@ after(async () => {
 
 test('the unpacked build loads with its fixed id and a running worker', async () => {
   assert.equal(browser.extensionId, EXTENSION_ID);
-  const manifest = await browser.worker.evaluate(() => chrome.runtime.getManifest());
+  const manifest = await browser.ext(() => chrome.runtime.getManifest());
   assert.deepEqual(manifest.permissions, ['storage', 'unlimitedStorage', 'alarms', 'cookies']);
   assert.deepEqual(manifest.host_permissions, ['https://www.linkedin.com/*', 'http://127.0.0.1/*', 'http://localhost/*']);
   assert.match(manifest.content_security_policy.extension_pages, /'wasm-unsafe-eval'/);
@@ -75,6 +74,8 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   assert.match(guide[1], /Help with meaningful introductions/);
   assert.match(guide[2], /Make an introduction when asked/);
   await capture(web, 'get-started-guide');
+  // This ally signs in with the password: the page's hand-off (handoff.test.mjs) is not used.
+  await closePage(web);
 
   // 3. Point the extension at this server (options page).
   const options = await openExtensionPage(browser.context, browser.extensionId, 'options.html');
@@ -102,7 +103,7 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   assert.deepEqual(popup.errors, []);
 
   // 5. Tokens: the access token only in session storage, the refresh token in local storage.
-  const stored = await browser.worker.evaluate(async () => ({
+  const stored = await browser.ext(async () => ({
     session: await chrome.storage.session.get(null),
     local: await chrome.storage.local.get(null),
   }));
@@ -111,7 +112,7 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   assert.ok(stored.local.refresh_token, 'refresh token in chrome.storage.local');
 
   // 6. An expired access token is refreshed without the ally noticing (and the refresh rotates).
-  await browser.worker.evaluate(async () => {
+  await browser.ext(async () => {
     const { access_token } = await chrome.storage.session.get('access_token');
     const t = JSON.parse(access_token);
     t.expires_at = 0;
@@ -120,34 +121,40 @@ test('an invited ally accepts, signs in from the popup, sees the network, signs 
   const again = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', POPUP);
   await again.locator('#networks li').first().waitFor();
   const rotated = await pollUntil(async () => {
-    const { refresh_token } = await browser.worker.evaluate(() => chrome.storage.local.get('refresh_token'));
+    const { refresh_token } = await browser.ext(() => chrome.storage.local.get('refresh_token'));
     return refresh_token !== stored.local.refresh_token ? refresh_token : null;
   });
   assert.ok(rotated, 'the refresh token was rotated');
   assert.equal(await again.locator('[role=alert]').count(), 0, 'no error shown');
-  await again.close();
+  await closePage(again);
 
   // 7. Sign out: back to the form, nothing of the session left.
   await popup.reload();
   await popup.locator('#sign-out').click();
   await popup.locator('#sign-in').waitFor();
   await capture(popup, 'popup-after-sign-out');
-  const left = await browser.worker.evaluate(async () => ({
+  const left = await browser.ext(async () => ({
     session: await chrome.storage.session.get(null),
     local: await chrome.storage.local.get(null),
   }));
   assert.equal(left.session.access_token, undefined);
   assert.equal(left.local.refresh_token, undefined);
   assert.equal(left.local.profile, undefined);
-  // The Get Started page is still open and its hand-off script retries every 2 s: signing out
-  // must stick all the same.
+  // The browser still holds the acceptance's hand-off grant (30 minutes): its page retries
+  // every 2 s, yet signing out must stick — not even a question about the account comes back.
+  const handoffPage = await browser.context.newPage();
+  await handoffPage.goto(`${server.url}/handoff`, { timeout: 30_000 });
+  await handoffPage.locator('#handoff-status').waitFor();
   await new Promise((r) => setTimeout(r, 4_500));
-  const later = await browser.worker.evaluate(async () => ({
+  const later = await browser.ext(async () => ({
     session: await chrome.storage.session.get(null),
     local: await chrome.storage.local.get(null),
   }));
   assert.equal(later.session.access_token, undefined, 'not signed back in by the open page');
+  assert.equal(later.session.pending_sign_in, undefined, 'no hand-off taken');
+  assert.equal(later.session.handoff, undefined, 'not even a hello answered');
   assert.equal(later.local.refresh_token, undefined);
+  await closePage(handoffPage);
 
   // The old refresh token is dead on the server too (signed out means revoked).
   const res = await fetch(`${server.url}/v1/sessions/refresh`, {
@@ -163,12 +170,12 @@ test('a web page cannot talk to the worker', async () => {
   // but only the hand-off messages are answered: no intent, no state.
   const page = await browser.context.newPage();
   await page.goto(`${server.url}/healthz`);
-  const answer = await page.evaluate(
+  const answer = await evaluate(page, 
     (id) => chrome.runtime.sendMessage(id, { intent: 'get_state' }),
     browser.extensionId,
   );
   assert.deepEqual(answer, { ok: false });
-  await page.close();
+  await closePage(page);
 });
 
 /** Every screen is photographed for review and checked with axe-core. */
@@ -199,5 +206,5 @@ test('the accessibility check itself catches a real violation', async () => {
   await page.setContent('<html lang="en"><body><main><input type="text"><img src="x.png"></main></body></html>');
   const problems = await accessibilityProblems(page);
   assert.ok(problems.some((p) => p.startsWith('label:')), problems.join('; '));
-  await page.close();
+  await closePage(page);
 });

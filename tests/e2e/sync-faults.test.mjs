@@ -1,9 +1,10 @@
 // Server trouble during a sync, end to end: the extension reads the fake LinkedIn and uploads to
 // the real reference server through a real HTTP hop (`startProxy`) that watches every request
 // and, in the first case, cuts the connection at the moment it kills the server.
-import { describe, test, before, after } from 'node:test';
+import {
+  describe, test, before, after, startSyncScenario, eventually, sendIntent, evaluate,
+} from './harness.mjs';
 import assert from 'node:assert/strict';
-import { startSyncScenario, eventually, sendIntent } from './harness.mjs';
 
 const N = 2000;
 const BATCH = 100; // published by the server (`--sync-max-batch-items`), so 20 batches
@@ -13,7 +14,7 @@ const isBatch = (entry) => entry.method === 'PUT' && /\/batches\/\d+$/.test(entr
 
 /** What the extension and the hop saw, for a failure's message. */
 async function diagnosis(world) {
-  const stored = await world.browser.worker.evaluate(() => chrome.storage.local.get(['schedule', 'upload', 'read_job']));
+  const stored = await world.browser.ext(() => chrome.storage.local.get(['schedule', 'upload', 'read_job']));
   return { sync: (await world.state()).sync, stored, lastRequests: world.proxy.log.slice(-3) };
 }
 
@@ -26,7 +27,7 @@ async function expectExactlyAllShared(world) {
   const digest = await world.digest();
   assert.equal(digest.count, N, 'exactly N on the server: none lost, none twice');
   assert.equal(await world.ledgerSize(), N);
-  const work = await world.browser.worker.evaluate(async () => JSON.parse((await chrome.storage.local.get('work')).work));
+  const work = await world.browser.ext(async () => JSON.parse((await chrome.storage.local.get('work')).work));
   assert.equal(work.needs_full, false, "the server's digest matched the extension's after the commit");
 }
 
@@ -160,12 +161,12 @@ describe('the worker stopped mid-upload', () => {
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
     const stoppedAt = Date.now();
-    const upload = await world.popup.evaluate(async () => JSON.parse((await chrome.storage.local.get('upload')).upload));
+    const upload = await evaluate(world.popup, async () => JSON.parse((await chrome.storage.local.get('upload')).upload));
     assert.equal(upload.acked, 7, 'the stopped upload had saved its place: 7 batches acknowledged');
     await sleep(3500);
     // Opening the popup wakes the worker (as the ally would); "Sync now" asks it to go on.
     await world.popup.reload();
-    await world.popup.evaluate(() => chrome.runtime.sendMessage({ intent: 'sync_now' }));
+    await evaluate(world.popup, () => chrome.runtime.sendMessage({ intent: 'sync_now' }));
     await expectExactlyAllShared(world);
     const log = world.proxy.log;
     const after = log.filter((e) => e.at > stoppedAt && isBatch(e));

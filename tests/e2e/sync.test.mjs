@@ -1,7 +1,7 @@
 // Reading LinkedIn and syncing, end to end: the unpacked extension in Chromium reads the fake
 // LinkedIn (HTTPS on loopback, reached as www.linkedin.com) with the ally's own cookies, and
 // uploads to the reference server on a real SQLite file.
-import { test, before, after } from 'node:test';
+import { test, before, after } from './harness.mjs';
 import assert from 'node:assert/strict';
 import { startSyncScenario, sendIntent, eventually, acceptInvitation, apiSession } from './harness.mjs';
 
@@ -17,7 +17,9 @@ let state;
 let ally;
 
 before(async () => {
-  world = await startSyncScenario({ connections: N });
+  // The extension reaches the server through a watching hop: its log is everything the backend
+  // receives (request line, headers, body).
+  world = await startSyncScenario({ connections: N, proxy: {} });
   ({ server, linkedin, browser, popup, digest, state, ally } = world);
 });
 
@@ -59,42 +61,58 @@ test('after 3 new connections, a sync makes exactly one list request and uploads
 
 test('a quiet sync reads one page and sends nothing to the server', async (t) => {
   await linkedin.control({ resetStats: true });
-  const ledgerBefore = await browser.worker.evaluate(async () => (await chrome.storage.local.get('ledger')).ledger);
+  const ledgerBefore = await browser.ext(async () => (await chrome.storage.local.get('ledger')).ledger);
   const digestBefore = await digest();
   // "Last sync" is in whole seconds: let one pass so this sync's stamp is a new one.
   const lastBefore = (await state()).sync.last_sync_at;
   await new Promise((r) => setTimeout(r, 1100));
-  const backendRequests = [];
-  const onRequest = (req) => { if (req.url().startsWith(server.url)) backendRequests.push(req.url().slice(server.url.length)); };
-  browser.context.on('request', onRequest);
+  const from = world.proxy.log.length;
   await sendIntent(popup, { intent: 'sync_now' });
   await eventually(async () => {
     const s = await state();
     return s.sync.phase.phase === 'idle' && s.sync.last_sync_at > lastBefore;
   }, { what: 'the sync to finish' });
-  browser.context.off('request', onRequest);
+  const during = world.proxy.log.slice(from).map((e) => `${e.method} ${e.path}`);
+  // The positive control: the same watch sees what the worker sends right after (reading the
+  // profile is a request it always makes), so an empty list above means "nothing sent".
+  await sendIntent(popup, { intent: 'refresh' });
+  const control = world.proxy.log.slice(from + during.length).map((e) => `${e.method} ${e.path}`);
+  assert.ok(control.includes('GET /v1/me'), `the watch sees the worker's requests: ${control.join(', ')}`);
   assert.equal((await linkedin.stats()).requests.dash, 1);
-  assert.deepEqual(backendRequests.filter((path) => path.startsWith('/v1/sync')), [], 'no sync request reached the backend');
-  t.diagnostic(`a quiet sync: ${(await linkedin.stats()).requests.dash} LinkedIn request, ${backendRequests.length} backend requests (${backendRequests.join(', ') || 'none'})`);
-  const ledgerAfter = await browser.worker.evaluate(async () => (await chrome.storage.local.get('ledger')).ledger);
+  assert.deepEqual(during.filter((r) => r.includes('/v1/sync')), [], 'no sync request reached the backend');
+  t.diagnostic(`a quiet sync: ${(await linkedin.stats()).requests.dash} LinkedIn request, ${during.length} backend requests (${during.join(', ') || 'none'})`);
+  const ledgerAfter = await browser.ext(async () => (await chrome.storage.local.get('ledger')).ledger);
   assert.equal(ledgerAfter, ledgerBefore);
   assert.deepEqual(await digest(), digestBefore);
 });
 
 test('LinkedIn cookies never reach the backend', async () => {
-  // Every request the browser sends to the backend, watched at the network layer.
-  const seen = [];
-  const onRequest = async (req) => {
-    if (req.url().startsWith(server.url)) seen.push(await req.allHeaders());
-  };
-  browser.context.on('request', onRequest);
+  // The fake LinkedIn's own session values, as this browser holds them.
+  const cookies = await browser.context.cookies('https://www.linkedin.com');
+  const value = (name) => cookies.find((c) => c.name === name)?.value;
+  const liAt = value('li_at');
+  const jsessionid = value('JSESSIONID');
+  assert.ok(liAt && jsessionid, `logged in to the fake LinkedIn: ${cookies.map((c) => c.name)}`);
+  // JSESSIONID is quoted ("ajax:…"); its inside is the CSRF token sent to LinkedIn.
+  const inner = jsessionid.replace(/^"|"$/g, '');
+  const secrets = [liAt, inner, inner.replace(/^ajax:/, '')];
+  const needles = [...new Set(secrets.flatMap((v) => [v, encodeURIComponent(v)]))];
+
   await linkedin.control({ add: 1 });
   await sendIntent(popup, { intent: 'sync_now' });
   await eventually(async () => (await digest()).count === N + 4, { what: 'one more contact' });
-  browser.context.off('request', onRequest);
-  assert.ok(seen.length >= 3, `the watch saw the worker's backend requests (${seen.length})`);
-  for (const headers of seen) {
-    assert.equal(headers.cookie, undefined, JSON.stringify(headers));
+  // Everything the backend received since the browser started: the whole first read and sync
+  // of N contacts (the first test), the syncs since, and this one.
+  const log = world.proxy.log;
+  const batches = log.filter((e) => e.method === 'PUT' && /\/batches\/\d+$/.test(e.path));
+  assert.ok(batches.length >= 1, `the watch saw the uploads (${batches.length} batches)`);
+  assert.ok(batches.every((e) => e.requestBody.includes('linkedin.com/in/')), 'and their bodies');
+  assert.ok(log.some((e) => e.requestHeaders.authorization), 'and their headers');
+  for (const e of log) {
+    const seen = `${e.method} ${e.path}\n${JSON.stringify(e.requestHeaders)}\n${e.requestBody}`;
+    for (const needle of needles) {
+      assert.ok(!seen.includes(needle), `a LinkedIn cookie value reached the backend in ${e.method} ${e.path}`);
+    }
   }
 });
 
@@ -111,20 +129,20 @@ test('a new introduction ask is found in the background: the badge shows it, ann
   assert.equal(asked.status, 201, JSON.stringify(asked.json));
   // An hour later (the last look is made older), the worker wakes (here: for Sync now) and
   // looks, with no popup involved.
-  const lookAgain = () => browser.worker.evaluate(() => chrome.storage.local.set({ asks_checked_at: '0' }));
+  const lookAgain = () => browser.ext(() => chrome.storage.local.set({ asks_checked_at: '0' }));
   await lookAgain();
   await sendIntent(popup, { intent: 'sync_now' });
-  await eventually(async () => (await browser.worker.evaluate(() => chrome.action.getBadgeText({}))) === '1',
+  await eventually(async () => (await browser.ext(() => chrome.action.getBadgeText({}))) === '1',
     { what: 'the badge to show the ask' });
-  const announced = async () => JSON.parse((await browser.worker.evaluate(() => chrome.storage.local.get('asks_announced'))).asks_announced);
+  const announced = async () => JSON.parse((await browser.ext(() => chrome.storage.local.get('asks_announced'))).asks_announced);
   assert.deepEqual(await announced(), [asked.json.id]);
-  const checkedAt = async () => Number((await browser.worker.evaluate(() => chrome.storage.local.get('asks_checked_at'))).asks_checked_at);
+  const checkedAt = async () => Number((await browser.ext(() => chrome.storage.local.get('asks_checked_at'))).asks_checked_at);
   assert.ok(await checkedAt() > 0, 'the look was recorded');
   // Answered elsewhere: the next look finds nothing pending; the badge clears.
   await ally.call('POST', `/v1/intro-asks/${asked.json.id}/answer`, { outcome: 'declined', reason: 'Not a close contact' });
   await lookAgain();
   await sendIntent(popup, { intent: 'sync_now' });
-  await eventually(async () => (await browser.worker.evaluate(() => chrome.action.getBadgeText({}))) === '',
+  await eventually(async () => (await browser.ext(() => chrome.action.getBadgeText({}))) === '',
     { what: 'the badge to clear' });
   assert.deepEqual(await announced(), []);
 });

@@ -1,10 +1,9 @@
 // The ally's screens in French (the second complete locale): Chromium started with --lang=fr.
-import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, openExtensionPage, screenshot, accessibilityProblems,
-  acceptInvitation, sendIntent,
+  test, before, after, startServer, launchBrowser, openExtensionPage, screenshot,
+  accessibilityProblems, acceptInvitation, sendIntent, closePage, onboardingTab,
 } from './harness.mjs';
+import assert from 'node:assert/strict';
 
 const POPUP = { width: 360, height: 600 };
 const PASSWORD = 'curie-radium-1898';
@@ -26,6 +25,31 @@ async function capture(page, name) {
   await screenshot(page, `ui-fr-${name}`);
   assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${name}`);
 }
+
+test('the hand-off question speaks French, and "Not me" is said in French', async () => {
+  const onb = await onboardingTab(browser);
+  await sendIntent(onb, { intent: 'set_backend_url', url: server.url });
+  const web = await browser.context.newPage();
+  await web.goto(await server.invite({ network: 'Réseau Ventes', email: 'pierre@example.org', name: 'Pierre Curie' }), { timeout: 30_000 });
+  await web.fill('#password', 'polonium-1898-pierre');
+  await web.fill('#password_confirm', 'polonium-1898-pierre');
+  await web.check('#terms');
+  await web.click('button[type=submit]');
+  await web.locator('ol.guide').waitFor();
+  await onb.locator('#handoff').waitFor({ timeout: 30_000 });
+  assert.equal(await onb.locator('#handoff-heading').innerText(), 'Est-ce bien votre compte ?');
+  assert.equal(await onb.locator('#handoff-networks').innerText(), 'Réseau : Réseau Ventes');
+  assert.equal(await onb.locator('#handoff-continue').innerText(), 'Continuer en tant que pierre@example.org');
+  assert.equal(await onb.locator('#handoff-decline').innerText(), 'Ce n’est pas moi');
+  await capture(onb, 'onboarding-handoff-question');
+  await onb.click('#handoff-decline');
+  await onb.locator('#handoff-declined').waitFor();
+  assert.match(await onb.locator('#handoff-declined').innerText(), /Personne n’a été connecté/);
+  assert.equal((await sendIntent(onb, { intent: 'get_state' })).state.signed_in, false);
+  await capture(onb, 'onboarding-handoff-declined');
+  await closePage(web);
+  await closePage(onb);
+});
 
 test('onboarding and popup speak French', async () => {
   const onb = await openExtensionPage(browser.context, browser.extensionId, 'onboarding.html');

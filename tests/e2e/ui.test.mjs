@@ -3,12 +3,12 @@
 // exclude one contact, asks, done), the server's view per network, the popup (state, a network
 // turned off, an intro ask accepted), and the options page (export, delete everything).
 // Every screen is photographed into tests/e2e/artifacts/ui-*.png and checked with axe-core.
-import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import {
-  startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot, accessibilityProblems,
-  acceptInvitation, apiSession, eventually,
+  test, before, after, startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot,
+  accessibilityProblems, acceptInvitation, apiSession, eventually, evaluate, closePage,
 } from './harness.mjs';
+import assert from 'node:assert/strict';
+
 import { startFakeLinkedIn } from '../fake-linkedin/server.mjs';
 
 const N = 120;
@@ -30,7 +30,7 @@ before(async () => {
   linkedin = await startFakeLinkedIn({ connections: N });
   browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
   // A developer setting: read without the polite pauses (the fake LinkedIn does not mind).
-  await browser.worker.evaluate(() => chrome.storage.local.set({
+  await browser.ext(() => chrome.storage.local.set({
     read_settings: JSON.stringify({ pause_min_ms: 5, pause_max_ms: 10, backoff_rate_limited_ms: 2000 }),
   }));
   // An admin of the three networks, to see what each one receives and to ask for an intro.
@@ -80,7 +80,7 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await options.locator('#backend-url').fill(server.url);
   await options.click('#save');
   await options.locator('#saved').waitFor();
-  await options.close();
+  await closePage(options);
   const onb = await openExtensionPage(browser.context, browser.extensionId, 'onboarding.html');
   await onb.locator('#sign-in').waitFor();
   await capture(onb, 'onboarding-sign-in');
@@ -104,9 +104,14 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await web.check('#terms');
   await web.click('button[type=submit]');
   await web.locator('ol.guide > li').first().waitFor();
+  // The onboarding page asks once which account it is about to sign into; Ada says it is hers.
+  await onb.locator('#handoff').waitFor({ timeout: 30_000 });
+  assert.match(await onb.locator('#handoff-account').innerText(), new RegExp(ALLY.email));
+  await capture(onb, 'onboarding-handoff-question');
+  await onb.click('#handoff-continue');
   await eventually(async () => /signed in/i.test(await web.locator('#handoff-status').innerText()),
     { what: 'the Get Started page to sign the extension in', timeoutMs: 30_000 });
-  await web.close();
+  await closePage(web);
   await onb.reload();
 
   // 3. Step 1: no LinkedIn session yet; the button opens LinkedIn's login, the page notices.
@@ -120,7 +125,7 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await login.waitForLoadState();
   assert.match(login.url(), /linkedin\.com\/login/);
   await login.click('button[type=submit]');
-  await login.close();
+  await closePage(login);
   await onb.locator('#progress-bar').waitFor({ timeout: 20_000 });
   assert.match(await onb.locator('#progress-text').innerText(), /of/);
   await capture(onb, 'onboarding-connect-reading');
@@ -202,11 +207,11 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await popup.focus(partnerSwitch);
   await popup.keyboard.press('Enter');
   await popup.locator('#confirm').waitFor();
-  assert.equal(await popup.evaluate(() => document.activeElement.id), 'confirm-yes');
+  assert.equal(await evaluate(popup, () => document.activeElement.id), 'confirm-yes');
   assert.match(await popup.locator('#confirm-body').innerText(), /no longer see your contacts/);
   await capture(popup, 'popup-confirm-off');
   await popup.keyboard.press('Escape');
-  assert.equal(await popup.evaluate(() => document.activeElement.id), partnerSwitch.slice(1), 'Escape goes back');
+  assert.equal(await evaluate(popup, () => document.activeElement.id), partnerSwitch.slice(1), 'Escape goes back');
   await popup.keyboard.press('Space');
   await popup.locator('#confirm-yes').waitFor();
   await popup.keyboard.press('Enter');
@@ -225,13 +230,13 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await popup.locator(`#ask-${asked.json.id}`).waitFor();
   assert.match(await popup.locator(`#ask-${asked.json.id}`).innerText(), /Sam Admin from Sales Network/);
   assert.match(await popup.locator(`#ask-${asked.json.id} .ask-contact`).innerText(), /<img src=x onerror=alert\(1\)> Test/);
-  assert.equal(await browser.worker.evaluate(() => chrome.action.getBadgeText({})), '1');
+  assert.equal(await browser.ext(() => chrome.action.getBadgeText({})), '1');
   await capture(popup, 'popup-ask');
   await popup.click(`#accept-${asked.json.id}`);
   await popup.locator(`#ask-${asked.json.id}`).waitFor({ state: 'detached' });
   const asks = (await admin.get(`/v1/networks/${ids['Sales Network']}/intro-asks`)).json;
   assert.equal(asks.find((a) => a.id === asked.json.id).state, 'made');
-  assert.equal(await browser.worker.evaluate(() => chrome.action.getBadgeText({})), '');
+  assert.equal(await browser.ext(() => chrome.action.getBadgeText({})), '');
   // A second ask is declined with a reason, typed with the keyboard; the admin reads it.
   const second = await admin.call('POST', `/v1/networks/${ids['Sales Network']}/intro-asks`, {
     ally_id: target.known_by[0].ally.id, contact_key: target.key, note: 'And their CFO?',
