@@ -1484,62 +1484,9 @@ async fn a_csv_of_5000_rows_is_imported_and_queued() {
     // The emails leave at the mail rate: `tests/mail_queue.rs`.
 }
 
-/// A minimal SMTP server on loopback: accepts every message, hands each raw DATA to `tx`.
-async fn smtp_listener() -> (
-    String,
-    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
-) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("smtp://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                return;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
-                let mut rcpt = String::new();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
-                        b"250-test\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("RCPT TO:") {
-                        rcpt = line[8..].trim().to_string();
-                        b"250 OK\r\n"
-                    } else if upper.starts_with("DATA") {
-                        write.write_all(b"354 go ahead\r\n").await.unwrap();
-                        let mut data = String::new();
-                        while let Ok(Some(l)) = lines.next_line().await {
-                            if l == "." {
-                                break;
-                            }
-                            data.push_str(&l);
-                            data.push('\n');
-                        }
-                        tx.send((rcpt.clone(), data)).unwrap();
-                        b"250 queued\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        write.write_all(b"221 bye\r\n").await.unwrap();
-                        return;
-                    } else {
-                        b"250 OK\r\n"
-                    };
-                    write.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (url, rx)
-}
-
 #[tokio::test]
 async fn with_smtp_configured_invitations_go_to_the_smtp_server() {
-    let (url, mut received) = smtp_listener().await;
+    let (url, mut received) = smtp_listener(false).await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = allyshare_server::Config::new(
         dir.path().join("smtp.db"),

@@ -404,70 +404,11 @@ async fn an_email_sent_at_once_is_not_claimed_by_the_queue() {
     );
 }
 
-/// A minimal SMTP server on loopback that turns the first connection away with a temporary
-/// error (421) and then takes every message, handing each (recipient, data) to the channel.
-async fn smtp_busy_once() -> (
-    String,
-    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
-) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("smtp://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut first = true;
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            if std::mem::take(&mut first) {
-                let _ = socket.write_all(b"421 busy, try again later\r\n").await;
-                continue;
-            }
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
-                let mut rcpt = String::new();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
-                        b"250-test\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("RCPT TO:") {
-                        rcpt = line[8..].trim().to_string();
-                        b"250 OK\r\n"
-                    } else if upper.starts_with("DATA") {
-                        write.write_all(b"354 go ahead\r\n").await.unwrap();
-                        let mut data = String::new();
-                        while let Ok(Some(l)) = lines.next_line().await {
-                            if l == "." {
-                                break;
-                            }
-                            data.push_str(&l);
-                            data.push('\n');
-                        }
-                        tx.send((rcpt.clone(), data)).unwrap();
-                        b"250 queued\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        return;
-                    } else {
-                        b"250 OK\r\n"
-                    };
-                    write.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (url, rx)
-}
-
 /// An email the SMTP server turned away stays queued, with the error, and is sent again a
 /// minute later, with a link that works (its token's hash is the one stored).
 #[tokio::test]
 async fn an_email_the_smtp_server_turned_away_is_sent_again_later() {
-    let (url, mut received) = smtp_busy_once().await;
+    let (url, mut received) = smtp_listener(true).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("smtp.db");
     let clock = allyshare_server::ManualClock::new(1_800_000_000);
