@@ -22,36 +22,8 @@ fn contact(prefix: &str, i: usize) -> serde_json::Value {
 }
 
 async fn share(server: &TestServer, token: &str, kind: &str, prefix: &str, n: usize) {
-    let session = server
-        .expect(
-            Method::POST,
-            "/v1/sync/sessions",
-            Some(token),
-            Some(json!({ "kind": kind })),
-            StatusCode::CREATED,
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
     let contacts: Vec<_> = (0..n).map(|i| contact(prefix, i)).collect();
-    server
-        .expect(
-            Method::PUT,
-            &format!("/v1/sync/sessions/{session}/batches/0"),
-            Some(token),
-            Some(json!({ "contacts": contacts })),
-            StatusCode::OK,
-        )
-        .await;
-    server
-        .expect(
-            Method::POST,
-            &format!("/v1/sync/sessions/{session}/commit"),
-            Some(token),
-            Some(json!({ "batch_count": 1 })),
-            StatusCode::OK,
-        )
-        .await;
+    server.sync_contacts(token, kind, &contacts).await;
 }
 
 /// Admins ask for introductions while another ally keeps syncing: every ask is created (201),

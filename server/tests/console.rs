@@ -159,35 +159,8 @@ async fn scalar(server: &TestServer, sql: &str) -> i64 {
 
 /// One full sync of `body`'s contacts.
 async fn share(server: &TestServer, token: &str, body: serde_json::Value) {
-    let session = server
-        .expect(
-            Method::POST,
-            "/v1/sync/sessions",
-            Some(token),
-            Some(json!({"kind": "full"})),
-            StatusCode::CREATED,
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    server
-        .expect(
-            Method::PUT,
-            &format!("/v1/sync/sessions/{session}/batches/0"),
-            Some(token),
-            Some(body),
-            StatusCode::OK,
-        )
-        .await;
-    server
-        .expect(
-            Method::POST,
-            &format!("/v1/sync/sessions/{session}/commit"),
-            Some(token),
-            Some(json!({"batch_count": 1})),
-            StatusCode::OK,
-        )
-        .await;
+    let contacts = body["contacts"].as_array().expect("contacts").clone();
+    server.sync_contacts(token, "full", &contacts).await;
 }
 
 fn team(network_id: i64) -> String {

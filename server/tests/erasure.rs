@@ -23,36 +23,8 @@ fn contact(tag: &str) -> serde_json::Value {
 }
 
 async fn share(server: &TestServer, token: &str, tags: &[&str]) {
-    let session = server
-        .expect(
-            Method::POST,
-            "/v1/sync/sessions",
-            Some(token),
-            Some(json!({ "kind": "full" })),
-            StatusCode::CREATED,
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
     let contacts: Vec<_> = tags.iter().map(|t| contact(t)).collect();
-    server
-        .expect(
-            Method::PUT,
-            &format!("/v1/sync/sessions/{session}/batches/0"),
-            Some(token),
-            Some(json!({ "contacts": contacts })),
-            StatusCode::OK,
-        )
-        .await;
-    server
-        .expect(
-            Method::POST,
-            &format!("/v1/sync/sessions/{session}/commit"),
-            Some(token),
-            Some(json!({ "batch_count": 1 })),
-            StatusCode::OK,
-        )
-        .await;
+    server.sync_contacts(token, "full", &contacts).await;
 }
 
 async fn set_sharing(server: &TestServer, member: &Member, network_id: i64, sharing: bool) {

@@ -543,37 +543,7 @@ async fn every_session_ended(server: &TestServer, access: &[&str], refresh: &str
 
 /// Uploads `contacts` as one delta sync of the ally's.
 async fn sync(server: &TestServer, token: &str, contacts: Vec<Value>) {
-    let session = server
-        .expect(
-            Method::POST,
-            "/v1/sync/sessions",
-            Some(token),
-            Some(json!({"kind": "delta"})),
-            StatusCode::CREATED,
-        )
-        .await;
-    let id = session["id"].as_i64().unwrap();
-    let chunks: Vec<&[Value]> = contacts.chunks(500).collect();
-    for (seq, chunk) in chunks.iter().enumerate() {
-        server
-            .expect(
-                Method::PUT,
-                &format!("/v1/sync/sessions/{id}/batches/{seq}"),
-                Some(token),
-                Some(json!({ "contacts": chunk })),
-                StatusCode::OK,
-            )
-            .await;
-    }
-    server
-        .expect(
-            Method::POST,
-            &format!("/v1/sync/sessions/{id}/commit"),
-            Some(token),
-            Some(json!({"batch_count": chunks.len()})),
-            StatusCode::OK,
-        )
-        .await;
+    server.sync_contacts(token, "delta", &contacts).await;
 }
 
 fn person(i: usize, headline: &str) -> Value {

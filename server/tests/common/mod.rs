@@ -277,6 +277,48 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Uploads `contacts` in one sync session of `kind` (`delta` or `full`), in batches of
+    /// 500, and commits it; the commit's result.
+    pub async fn sync_contacts(
+        &self,
+        token: &str,
+        kind: &str,
+        contacts: &[serde_json::Value],
+    ) -> serde_json::Value {
+        let session = self
+            .expect(
+                reqwest::Method::POST,
+                "/v1/sync/sessions",
+                Some(token),
+                Some(json!({ "kind": kind })),
+                StatusCode::CREATED,
+            )
+            .await["id"]
+            .as_i64()
+            .expect("session id");
+        let batches: Vec<&[serde_json::Value]> = contacts.chunks(500).collect();
+        for (seq, batch) in batches.iter().enumerate() {
+            self.expect(
+                reqwest::Method::PUT,
+                &format!("/v1/sync/sessions/{session}/batches/{seq}"),
+                Some(token),
+                Some(json!({ "contacts": batch })),
+                StatusCode::OK,
+            )
+            .await;
+        }
+        self.expect(
+            reqwest::Method::POST,
+            &format!("/v1/sync/sessions/{session}/commit"),
+            Some(token),
+            Some(json!({ "batch_count": batches.len() })),
+            StatusCode::OK,
+        )
+        .await
+    }
+}
+
 pub async fn api_error(response: reqwest::Response, status: StatusCode) -> ApiError {
     assert_eq!(response.status(), status);
     response.json().await.expect("ApiError body")
