@@ -53,7 +53,7 @@
 
   function loop() {
     attempt().then(function () {
-      say('The AllyShare extension is signed in. You can close this tab.');
+      say('Almost done: confirm your account in the AllyShare extension. You can close this tab.');
     }, function (error) {
       if ((error && error.final) || Date.now() > deadline) { say(fallback); return; }
       setTimeout(loop, 2000);

@@ -147,7 +147,7 @@ test('accepting the invitation asks which account, then signs the extension in',
   assert.equal(s.signed_in, true);
   assert.equal(s.me.person.email, 'ada@example.org');
   assert.deepEqual(s.me.networks.map((n) => n.name), ['Design Guild']);
-  await eventually(async () => /signed in/i.test(await web.locator('#handoff-status').innerText()), {
+  await eventually(async () => /confirm your account in the AllyShare extension/i.test(await web.locator('#handoff-status').innerText()), {
     what: 'the page to confirm the hand-off',
   });
   await screenshot(web, 'get-started-handoff-done');

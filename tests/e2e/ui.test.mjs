@@ -109,8 +109,8 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   assert.match(await onb.locator('#handoff-account').innerText(), new RegExp(ALLY.email));
   await capture(onb, 'onboarding-handoff-question');
   await onb.click('#handoff-continue');
-  await eventually(async () => /signed in/i.test(await web.locator('#handoff-status').innerText()),
-    { what: 'the Get Started page to sign the extension in', timeoutMs: 30_000 });
+  await eventually(async () => /confirm your account in the AllyShare extension/i.test(await web.locator('#handoff-status').innerText()),
+    { what: 'the Get Started page to hand the session over', timeoutMs: 30_000 });
   await closePage(web);
   await onb.reload();
 
