@@ -10,7 +10,7 @@
 //! 1. **Where it comes from.** A browser says so: `Sec-Fetch-Site` must be `same-origin`; a
 //!    browser that sends no `Sec-Fetch-Site` but an `Origin` must name this server's public
 //!    origin. Anything else is refused.
-//! 2. **A form token** (double-submit): every page response sets, once per browser session,
+//! 2. **A form token** (double-submit): every page (HTML) response sets, once per browser session,
 //!    an `HttpOnly`, `SameSite=Strict` cookie holding a random token (`__Host-` prefixed and
 //!    `Secure` when the public URL is https), and every form carries the same value in a
 //!    hidden `form_token` field (or a script in an `X-Form-Token` header). A request whose
@@ -153,7 +153,13 @@ pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Resp
     let token = existing.clone().unwrap_or_else(new_token);
     request.extensions_mut().insert(FormToken(token.clone()));
     let mut response = next.run(request).await;
-    if existing.is_none() {
+    // Only pages carry forms; a cacheable asset must not carry a cookie.
+    let is_page = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if existing.is_none() && is_page {
         let secure = if cookie == SECURE_COOKIE {
             "; Secure"
         } else {

@@ -363,6 +363,18 @@ async fn the_form_cookie_is_set_once_and_matches_the_form() {
     assert!(again.headers().get("set-cookie").is_none());
     assert!(again.text().await.unwrap().contains(value));
 
+    // Cacheable assets carry no cookie.
+    for asset in ["/assets/site.css", "/assets/handoff.js", "/healthz"] {
+        let response = server
+            .http
+            .get(format!("{}{asset}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{asset}");
+        assert!(response.headers().get("set-cookie").is_none(), "{asset}");
+    }
+
     let https =
         TestServer::start_with(|c| c.public_url = "https://allyshare.example.org".into()).await;
     let response = https
