@@ -11,6 +11,7 @@ import {
   test as nodeTest, before as nodeBefore, after as nodeAfter, describe,
 } from 'node:test';
 import { spawn, execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -126,12 +127,27 @@ export function evaluate(page, fn, arg, { timeoutMs = 30_000, what } = {}) {
 }
 
 /**
+ * A temporary folder (the server's database and outbox, Chromium's profile) removed when this
+ * test file's process exits, unless ALLYSHARE_KEEP_TEMP is set (to look at it after a failure).
+ */
+const temporary = [];
+process.on('exit', () => {
+  if (process.env.ALLYSHARE_KEEP_TEMP) return;
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+});
+async function temporaryDir(prefix) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+/**
  * Starts the reference server on a free loopback port; resolves once it listens. `args` are
  * extra `serve` flags (limits, write budget). `kill()` stops it hard (SIGKILL, as a crash);
  * `restart()` starts it again on the same port and database.
  */
 export async function startServer({ args = [] } = {}) {
-  const dir = await mkdtemp(join(tmpdir(), 'allyshare-e2e-'));
+  const dir = await temporaryDir('allyshare-e2e-');
   const db = join(dir, 'allyshare.db');
   const outbox = join(dir, 'outbox');
   const spawnServer = async (addr) => {
@@ -248,7 +264,7 @@ export async function linksInOutbox(outbox) {
 
 /** Launches Chromium headless with the unpacked extension; resolves with its service worker. */
 export async function launchBrowser({ extraArgs = [], env = {}, locale } = {}) {
-  const profile = await mkdtemp(join(tmpdir(), 'allyshare-profile-'));
+  const profile = await temporaryDir('allyshare-profile-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
