@@ -1509,6 +1509,17 @@ async fn the_emailed_link_sets_a_new_password_and_ends_every_session() {
         .await;
     assert_eq!(reuse.status, StatusCode::GONE);
     assert_eq!(password_hash(&server, "nadia@example.org").await, after);
+    // Two posts at once cannot both use it: the repository spends a link once, whatever the
+    // page checked before.
+    let reset_id = scalar(&server, "SELECT id FROM password_resets").await;
+    let again = server
+        .app
+        .repo()
+        .complete_password_reset(reset_id, "not a hash", server.app.now())
+        .await
+        .unwrap();
+    assert_eq!(again, None);
+    assert_eq!(password_hash(&server, "nadia@example.org").await, after);
     assert_eq!(
         console.get(&team(admin.network_id)).await.status,
         StatusCode::OK,
@@ -1567,6 +1578,15 @@ async fn an_expired_reset_link_is_refused_and_changes_nothing() {
         .await;
     assert_eq!(answer.status, StatusCode::GONE);
     assert_eq!(h1(&answer.body), "This link has expired");
+    // Nor does the repository spend it, whatever a page checked before.
+    let reset_id = scalar(&server, "SELECT id FROM password_resets").await;
+    let spent = server
+        .app
+        .repo()
+        .complete_password_reset(reset_id, "not a hash", server.app.now())
+        .await
+        .unwrap();
+    assert_eq!(spent, None);
     assert_eq!(password_hash(&server, "nadia@example.org").await, before);
     // No session ended (the access token itself has expired by now: the refresh token works).
     assert_eq!(
