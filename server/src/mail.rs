@@ -381,6 +381,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_reset_email_carries_its_whole_link_and_escapes_the_name() {
+        let mailer = Mailer::new("unused-outbox", DEFAULT_FROM, None).unwrap();
+        let link = format!(
+            "https://allyshare.example/admin/reset/{}",
+            "A-z_9".repeat(9)
+        );
+        let message = mailer
+            .password_reset("Ada <b>Lovelace</b>", "ada@example.org", &link)
+            .unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(
+            raw.contains("Subject: Reset your AllyShare password"),
+            "{raw}"
+        );
+        assert_eq!(
+            raw.matches(&link).count(),
+            3,
+            "text once, HTML twice: {raw}"
+        );
+        assert!(
+            raw.contains("Hello Ada &#60;b&#62;Lovelace&#60;/b&#62;,"),
+            "{raw}"
+        );
+        assert!(raw.contains("expires in 1 hour"));
+    }
+
+    #[test]
     fn a_note_is_wrapped_and_its_lines_kept() {
         let long = "word ".repeat(40);
         let wrapped = wrap_note(&format!("Hi Ada,\n\n{long}\n{}", "x".repeat(100)));

@@ -243,9 +243,9 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// email in the mail queue — in one transaction.
     async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreateOutcome, RepoError>;
 
-    /// Marks queued email of invitations no longer pending as dropped, then claims due email,
-    /// oldest first: at most `per_minute` minus the attempts of the last 60 seconds. A claimed
-    /// email is left to its claimer for [`mail::MAIL_LEASE_SECS`].
+    /// Marks queued email of invitations (and password resets) no longer pending as dropped,
+    /// then claims due email, oldest first: at most `per_minute` minus the attempts of the last
+    /// 60 seconds. A claimed email is left to its claimer for [`mail::MAIL_LEASE_SECS`].
     async fn claim_mail(&self, now: i64, per_minute: u32) -> Result<Vec<ClaimedMail>, RepoError>;
 
     /// Stores the hash of the token a pending invitation's email is about to carry (the
