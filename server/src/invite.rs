@@ -23,8 +23,8 @@ use allyshare_protocol::{ImportOutcome, ImportRow, InvitationImport, InvitationR
 
 use crate::csvfile::{self, CsvError};
 use crate::db::{
-    normalize_email, ClaimedMail, CreateOutcome, InvitationState, MailDone, NewInvitation,
-    RepoError, Repository,
+    normalize_email, ClaimedMail, CreateOutcome, InvitationState, MailAbout, MailDone,
+    NewInvitation, RepoError, Repository,
 };
 use crate::mail::{Delivery, MailError, Mailer};
 use crate::tokens::{hash_token, new_token};
@@ -177,7 +177,7 @@ pub fn check_note(note: Option<&str>) -> Result<Option<String>, InviteError> {
 pub const MAX_INVITATION_EMAILS_PER_DAY: u32 = 3;
 
 /// After this many failed attempts an email is given up.
-const MAX_SEND_ATTEMPTS: u32 = 8;
+pub(crate) const MAX_SEND_ATTEMPTS: u32 = 8;
 
 /// A stored invitation whose email is in the mail queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,41 +256,58 @@ async fn create(
     }
 }
 
-/// Sends one claimed email: a fresh link token for its invitation (the previous link stops
-/// working), then the email. Returns the link and where the email went, or `None` when the
-/// invitation is no longer pending (nothing sent). The outcome is recorded in the queue:
-/// a failure is retried later with a growing pause, and given up after a few attempts.
+/// Sends one claimed invitation email (`invitation_id` is the claimed row's): a fresh link
+/// token for its invitation (the previous link stops working), then the email. Returns the
+/// link and where the email went, or `None` when the invitation is no longer pending (nothing
+/// sent). The outcome is recorded in the queue: a failure is retried later with a growing
+/// pause, and given up after a few attempts.
 pub async fn send_claimed(
     repo: &dyn Repository,
     mailer: &Mailer,
     public_url: &str,
     mail: ClaimedMail,
+    invitation_id: i64,
     now: i64,
 ) -> Result<Option<(String, Delivery)>, InviteError> {
     let token = new_token();
     let Some(inv) = repo
-        .issue_invitation_token(mail.invitation_id, &hash_token(&token), now)
+        .issue_invitation_token(invitation_id, &hash_token(&token), now)
         .await?
     else {
         repo.finish_mail(mail.id, &MailDone::Dropped, now).await?;
         return Ok(None);
     };
     let link = format!("{}/invite/{token}", public_url.trim_end_matches('/'));
-    let sent = match mailer.invitation(
+    let message = mailer.invitation(
         &inv.name,
         &inv.email,
         &inv.network_name,
         &link,
         INVITATION_VALID_DAYS,
         inv.note.as_deref(),
-    ) {
+    );
+    let delivery = send_and_record(repo, mailer, mail, message, now).await?;
+    Ok(Some((link, delivery)))
+}
+
+/// Sends a claimed email's message (or records that it could not be built) and records the
+/// outcome in the queue: sent; or failed, to retry later with a growing pause (not when the
+/// message could not be built), given up after [`MAX_SEND_ATTEMPTS`].
+pub(crate) async fn send_and_record(
+    repo: &dyn Repository,
+    mailer: &Mailer,
+    mail: ClaimedMail,
+    message: Result<lettre::Message, MailError>,
+    now: i64,
+) -> Result<Delivery, InviteError> {
+    let sent = match message {
         Ok(message) => mailer.send(message).await.map_err(|e| (e, true)),
         Err(e) => Err((e, false)),
     };
     match sent {
         Ok(delivery) => {
             repo.finish_mail(mail.id, &MailDone::Sent, now).await?;
-            Ok(Some((link, delivery)))
+            Ok(delivery)
         }
         Err((error, retry)) => {
             let retry_at = (retry && mail.attempts < MAX_SEND_ATTEMPTS)
@@ -317,10 +334,10 @@ async fn deliver(
 ) -> Result<Invited, InviteError> {
     let mail = ClaimedMail {
         id: queued.mail_id,
-        invitation_id: queued.invitation_id,
+        about: MailAbout::Invitation(queued.invitation_id),
         attempts: 1,
     };
-    let (link, delivery) = send_claimed(repo, mailer, public_url, mail, now)
+    let (link, delivery) = send_claimed(repo, mailer, public_url, mail, queued.invitation_id, now)
         .await
         .map_err(|e| match e {
             InviteError::Mail(e) => InviteError::NotSentYet(e),

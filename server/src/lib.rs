@@ -25,6 +25,7 @@ pub mod handoff;
 pub mod html;
 pub mod invite;
 pub mod mail;
+pub mod password_reset;
 pub mod passwords;
 pub mod throttle;
 pub mod tokens;
@@ -132,6 +133,8 @@ struct Inner {
     buckets: budget::Buckets,
     sync_limits: allyshare_protocol::SyncLimits,
     sign_in_throttle: throttle::SignInThrottle,
+    /// *Forgot password?* asks, per client address and per email.
+    reset_throttle: throttle::SignInThrottle,
     /// One contact-sync write at a time; see [`App::sync_write_turn`].
     sync_writes: tokio::sync::Mutex<()>,
     mail_per_minute: u32,
@@ -177,6 +180,7 @@ impl App {
                     ..allyshare_protocol::SyncLimits::default()
                 },
                 sign_in_throttle: throttle::SignInThrottle::new(config.sign_in_limits),
+                reset_throttle: throttle::SignInThrottle::new(password_reset::RESET_LIMITS),
                 sync_writes: tokio::sync::Mutex::new(()),
                 mail_per_minute: config.mail_per_minute.max(1),
                 mail_turn: tokio::sync::Mutex::new(()),
@@ -268,6 +272,52 @@ impl App {
         .await
         .map_err(|e| api::ApiFailure::Internal(format!("password check panicked: {e}")))?;
         Ok(person.filter(|_| verified))
+    }
+
+    /// Spends one *Forgot password?* ask for the email (normalised here) from the address, or
+    /// fails with how long to wait (whether or not the address has an account).
+    pub(crate) fn throttle_password_reset(
+        &self,
+        email: &str,
+        address: Option<std::net::IpAddr>,
+    ) -> Result<(), api::ApiFailure> {
+        self.inner
+            .reset_throttle
+            .attempt(Some(&db::normalize_email(email)), address, self.now())
+            .map_err(api::ApiFailure::TooManyAttempts)
+    }
+
+    /// Stores a password reset request for the account with this email, if any (within the
+    /// hourly limit), and wakes the mail queue; see [`password_reset`].
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+    ) -> Result<db::password_reset::ResetRequested, RepoError> {
+        let requested = password_reset::request(self.repo(), email, self.now()).await?;
+        if matches!(requested, db::password_reset::ResetRequested::Queued { .. }) {
+            self.inner.mail_wake.notify_one();
+        }
+        Ok(requested)
+    }
+
+    /// Sets a new password through a reset link (its rules checked by the caller): hashes it,
+    /// then spends the link and ends every session of the person, in one transaction. `false`
+    /// when the link stopped working meanwhile (nothing changed).
+    pub(crate) async fn complete_password_reset(
+        &self,
+        reset_id: i64,
+        new_password: String,
+    ) -> Result<bool, api::ApiFailure> {
+        let hasher = self.hasher().clone();
+        let hash = tokio::task::spawn_blocking(move || hasher.hash(&new_password))
+            .await
+            .map_err(|e| api::ApiFailure::Internal(format!("password hashing panicked: {e}")))?
+            .map_err(|e| api::ApiFailure::Internal(e.to_string()))?;
+        Ok(self
+            .repo()
+            .complete_password_reset(reset_id, &hash, self.now())
+            .await?
+            .is_some())
     }
 
     /// Waits for this request's turn to write contact-sync data. SQLite lets one writer in at
@@ -417,9 +467,17 @@ impl App {
             }
             for mail in claimed {
                 let i = &self.inner;
-                match invite::send_claimed(self.repo(), &i.mailer, &i.public_url, mail, self.now())
-                    .await
-                {
+                let (repo, now) = (self.repo(), self.now());
+                let outcome = match mail.about {
+                    db::MailAbout::Invitation(id) => {
+                        invite::send_claimed(repo, &i.mailer, &i.public_url, mail, id, now).await
+                    }
+                    db::MailAbout::PasswordReset(id) => {
+                        password_reset::send_claimed(repo, &i.mailer, &i.public_url, mail, id, now)
+                            .await
+                    }
+                };
+                match outcome {
                     Ok(Some(_)) => sent += 1,
                     Ok(None) => {}
                     Err(InviteError::Repo(e)) => return Err(e),

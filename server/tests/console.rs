@@ -1,7 +1,8 @@
 //! The Network Admin's console over real HTTP on loopback, with a real SQLite file: signing in
 //! and out, the session's expiry, who may see a network's team, Team Members, *Invite Member*
-//! with each field error, and *Resend* / *Revoke* from the table. Refused requests are checked
-//! to have changed nothing, in the database itself.
+//! with each field error, *Resend* / *Revoke* from the table, and *Forgot password?* (the same
+//! answer for any address, the emailed link, every session ending, single use, expiry, the
+//! limits). Refused requests are checked to have changed nothing, in the database itself.
 
 mod common;
 
@@ -1154,4 +1155,521 @@ async fn an_admin_invited_by_email_lands_in_the_console_after_get_started() {
     let (status, guide) = server.accept(&ally.link, GOOD_PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
     assert!(guide.contains("Connect LinkedIn"), "{guide}");
+}
+
+// *Forgot password?*
+
+const RESET_SUBJECT: &str = "Subject: Reset your AllyShare password";
+
+/// The reset emails in the outbox to `to`, oldest first, each with its `/admin/reset/…` link
+/// (relative to the server).
+fn reset_emails(server: &TestServer, to: &str) -> Vec<(String, String)> {
+    let mut emails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(server.outbox())
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| {
+                    (
+                        e.metadata().unwrap().modified().unwrap(),
+                        read_eml(&e.path()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    emails.sort();
+    emails
+        .into_iter()
+        .map(|(_, raw)| raw)
+        .filter(|raw| raw.contains(RESET_SUBJECT))
+        .filter(|raw| {
+            raw.lines()
+                .any(|l| l.starts_with("To:") && l.contains(&format!("<{to}>")))
+        })
+        .map(|raw| {
+            let at = raw.find("/admin/reset/").expect("a reset link");
+            let token: String = raw[at + "/admin/reset/".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            (format!("/admin/reset/{token}"), raw)
+        })
+        .collect()
+}
+
+/// Waits (at most 10 s) until `to` has `count` reset emails, and returns them.
+async fn wait_for_reset_emails(
+    server: &TestServer,
+    to: &str,
+    count: usize,
+) -> Vec<(String, String)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        server.app.send_queued_mail().await.unwrap();
+        let emails = reset_emails(server, to);
+        if emails.len() >= count || std::time::Instant::now() > deadline {
+            assert_eq!(emails.len(), count, "reset emails to {to}");
+            return emails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Asks for a reset link for `email` from a new, signed-out browser.
+async fn ask_for_reset(server: &TestServer, email: &str) -> Answer {
+    Browser::new(server)
+        .post("/admin/forgot-password", &[("email", email)])
+        .await
+}
+
+async fn password_hash(server: &TestServer, email: &str) -> String {
+    let pool = db(server).await;
+    let hash = sqlx::query_scalar("SELECT password_hash FROM people WHERE email_norm = ?")
+        .bind(email)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    hash
+}
+
+#[tokio::test]
+async fn forgot_password_answers_alike_for_known_and_unknown_addresses() {
+    let server = TestServer::start().await;
+    server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let browser = Browser::new(&server);
+    let sign_in = browser.get("/admin/sign-in").await;
+    assert!(sign_in
+        .body
+        .contains(r#"<a href="/admin/forgot-password">Forgot password?</a>"#));
+    let page = browser.get("/admin/forgot-password").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(h1(&page.body), "Forgot your password?");
+    assert!(page
+        .body
+        .contains(r#"<label for="email">Email address</label>"#));
+    assert!(page.body.contains(r#"name="form_token""#));
+    assert!(page
+        .headers
+        .get("content-security-policy")
+        .is_some_and(|v| v.to_str().unwrap().contains("default-src 'none'")));
+
+    let started = std::time::Instant::now();
+    let known = browser
+        .post(
+            "/admin/forgot-password",
+            &[("email", " Nadia@Example.org ")],
+        )
+        .await;
+    let known_took = started.elapsed();
+    let started = std::time::Instant::now();
+    let unknown = browser
+        .post("/admin/forgot-password", &[("email", "nobody@example.org")])
+        .await;
+    let unknown_took = started.elapsed();
+    assert_eq!(known.status, StatusCode::OK, "{}", known.body);
+    assert_eq!(unknown.status, StatusCode::OK);
+    assert_eq!(h1(&known.body), "Check your email");
+    assert!(known.body.contains(
+        "If an account exists for <strong>Nadia@Example.org</strong>, we sent a link to it"
+    ));
+    assert_eq!(
+        known.body.replace("Nadia@Example.org", "X"),
+        unknown.body.replace("nobody@example.org", "X"),
+        "the same page but for the address typed"
+    );
+    // The same time: the answer waits a fixed while, the work runs apart from it.
+    let floor = allyshare_server::password_reset::ANSWER_AFTER;
+    assert!(known_took >= floor, "{known_took:?}");
+    assert!(unknown_took >= floor, "{unknown_took:?}");
+    let apart = known_took.abs_diff(unknown_took);
+    assert!(
+        apart < std::time::Duration::from_millis(150),
+        "{known_took:?} vs {unknown_took:?}"
+    );
+
+    // One email, to the account; none for the unknown address, and nothing stored for it.
+    let emails = wait_for_reset_emails(&server, "nadia@example.org", 1).await;
+    let (link, raw) = &emails[0];
+    assert!(raw.contains(&format!("{}{link}", server.base)), "{raw}");
+    assert!(raw.contains("expires in 1 hour"));
+    assert!(reset_emails(&server, "nobody@example.org").is_empty());
+    let all_resets = std::fs::read_dir(server.outbox())
+        .unwrap()
+        .filter(|e| read_eml(&e.as_ref().unwrap().path()).contains(RESET_SUBJECT))
+        .count();
+    assert_eq!(all_resets, 1);
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM password_resets").await,
+        1
+    );
+    // Only the link token's hash is stored.
+    let token = link.rsplit('/').next().unwrap();
+    assert_eq!(
+        scalar(
+            &server,
+            &format!(
+                "SELECT COUNT(*) FROM password_resets WHERE token_hash IS NOT NULL
+                 AND token_hash != '{token}'"
+            )
+        )
+        .await,
+        1
+    );
+
+    // A field error for what is not an address (the same for any account).
+    let bad = browser
+        .post("/admin/forgot-password", &[("email", "nadia@")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("“nadia@” is not a valid email address."));
+    assert!(bad.body.contains(r#"aria-invalid="true""#));
+    // Without the form token, refused and nothing asked.
+    let forged = server
+        .post_form_with(
+            &format!("{}/admin/forgot-password", server.base),
+            &[("email", "nadia@example.org")],
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(forged.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM password_resets").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_emailed_link_sets_a_new_password_and_ends_every_session() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let new_password = "a brand new passphrase";
+    // Signed in everywhere: the extension (bearer + refresh) and two console browsers.
+    let tokens = server.tokens("nadia@example.org", GOOD_PASSWORD).await;
+    let laptop = Browser::signed_in(&server, "nadia@example.org").await;
+    let phone = Browser::signed_in(&server, "nadia@example.org").await;
+    assert_eq!(
+        laptop.get(&team(admin.network_id)).await.status,
+        StatusCode::OK
+    );
+
+    assert_eq!(
+        ask_for_reset(&server, "nadia@example.org").await.status,
+        StatusCode::OK
+    );
+    let (link, _) = wait_for_reset_emails(&server, "nadia@example.org", 1)
+        .await
+        .remove(0);
+    let browser = Browser::new(&server);
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(h1(&page.body), "Choose a new password");
+    assert!(page.body.contains("nadia@example.org"));
+    assert!(page
+        .body
+        .contains(r#"<label for="password">New password</label>"#));
+    assert!(page
+        .body
+        .contains(r#"<label for="password_confirm">Confirm the new password</label>"#));
+
+    // Field errors, with the rules of every new password; nothing changes.
+    let before = password_hash(&server, "nadia@example.org").await;
+    for (password, confirm, error) in [
+        ("", "", "Please choose a new password."),
+        ("short", "short", "at least 8 characters"),
+        ("password123", "password123", "too common"),
+        (new_password, "", "Please type the new password again."),
+        (
+            new_password,
+            "a brand new passphrasf",
+            "The two passwords do not match.",
+        ),
+    ] {
+        let answer = browser
+            .post(
+                &link,
+                &[("password", password), ("password_confirm", confirm)],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert!(answer.body.contains(error), "{error}: {}", answer.body);
+        assert!(answer.body.contains(r#"role="alert""#));
+        assert!(answer.body.contains(r#"aria-invalid="true""#));
+    }
+    assert_eq!(password_hash(&server, "nadia@example.org").await, before);
+    assert_eq!(
+        me_status(&server, &tokens.access_token).await,
+        StatusCode::OK
+    );
+
+    let answer = browser
+        .post(
+            &link,
+            &[
+                ("password", new_password),
+                ("password_confirm", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.location(), "/admin/sign-in?password_reset=1");
+    assert!(answer
+        .set_cookie("allyshare_console")
+        .is_some_and(|c| c.contains("Max-Age=0")));
+    let notice = browser.get(answer.location()).await;
+    assert!(notice
+        .body
+        .contains("Your new password is set, and every session of your account has ended."));
+
+    // Every session has ended: the extension's access and refresh tokens, both consoles.
+    assert_eq!(
+        me_status(&server, &tokens.access_token).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        me_status(&server, &admin.token).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.refresh(&tokens.refresh_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    for console in [&laptop, &phone] {
+        let answer = console.get(&team(admin.network_id)).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        assert!(answer.location().starts_with("/admin/sign-in"));
+    }
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM console_sessions").await,
+        0
+    );
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM sessions WHERE revoked = 0").await,
+        0
+    );
+
+    // The old password stops working; the new one works, in the console and the API.
+    assert_eq!(
+        Browser::new(&server)
+            .sign_in("nadia@example.org", GOOD_PASSWORD)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server
+            .sign_in("nadia@example.org", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let console = Browser::new(&server);
+    assert_eq!(
+        console
+            .sign_in("nadia@example.org", new_password)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        console.get(&team(admin.network_id)).await.status,
+        StatusCode::OK
+    );
+    server.tokens("nadia@example.org", new_password).await;
+
+    // The link works once.
+    let after = password_hash(&server, "nadia@example.org").await;
+    let again = browser.get(&link).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert_eq!(h1(&again.body), "This link was used already");
+    assert!(again
+        .body
+        .contains(r#"<a class="button" href="/admin/forgot-password">Ask for a new link</a>"#));
+    let reuse = browser
+        .post(
+            &link,
+            &[
+                ("password", "yet another passphrase"),
+                ("password_confirm", "yet another passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(reuse.status, StatusCode::GONE);
+    assert_eq!(password_hash(&server, "nadia@example.org").await, after);
+    // Two posts at once cannot both use it: the repository spends a link once, whatever the
+    // page checked before.
+    let reset_id = scalar(&server, "SELECT id FROM password_resets").await;
+    let again = server
+        .app
+        .repo()
+        .complete_password_reset(reset_id, "not a hash", server.app.now())
+        .await
+        .unwrap();
+    assert_eq!(again, None);
+    assert_eq!(password_hash(&server, "nadia@example.org").await, after);
+    assert_eq!(
+        console.get(&team(admin.network_id)).await.status,
+        StatusCode::OK,
+        "a used link ends no session"
+    );
+
+    // A link that never was one.
+    let unknown = browser.get("/admin/reset/not-a-real-token").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(h1(&unknown.body), "This link is not valid");
+    assert!(unknown.body.contains("Ask for a new link"));
+}
+
+async fn me_status(server: &TestServer, access_token: &str) -> StatusCode {
+    server.me(access_token).await.status()
+}
+
+#[tokio::test]
+async fn an_expired_reset_link_is_refused_and_changes_nothing() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let tokens = server.tokens("nadia@example.org", GOOD_PASSWORD).await;
+    let console = Browser::signed_in(&server, "nadia@example.org").await;
+    ask_for_reset(&server, "nadia@example.org").await;
+    let (link, _) = wait_for_reset_emails(&server, "nadia@example.org", 1)
+        .await
+        .remove(0);
+    let browser = Browser::new(&server);
+    server.clock.advance(59 * 60);
+    assert_eq!(
+        browser.get(&link).await.status,
+        StatusCode::OK,
+        "59 minutes"
+    );
+    server.clock.advance(60);
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, StatusCode::GONE, "an hour");
+    assert_eq!(h1(&page.body), "This link has expired");
+    assert!(page.body.contains("Ask for a new link"));
+    let before = password_hash(&server, "nadia@example.org").await;
+    let answer = browser
+        .post(
+            &link,
+            &[
+                ("password", "a brand new passphrase"),
+                ("password_confirm", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::GONE);
+    assert_eq!(h1(&answer.body), "This link has expired");
+    // Nor does the repository spend it, whatever a page checked before.
+    let reset_id = scalar(&server, "SELECT id FROM password_resets").await;
+    let spent = server
+        .app
+        .repo()
+        .complete_password_reset(reset_id, "not a hash", server.app.now())
+        .await
+        .unwrap();
+    assert_eq!(spent, None);
+    assert_eq!(password_hash(&server, "nadia@example.org").await, before);
+    // No session ended (the access token itself has expired by now: the refresh token works).
+    assert_eq!(
+        server.refresh(&tokens.refresh_token).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        console.get(&team(admin.network_id)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM password_resets WHERE used_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn reset_emails_are_limited_per_address_and_the_form_is_throttled() {
+    let server = TestServer::start().await;
+    server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    // Five asks for one address from one client are answered alike; the account gets three
+    // emails in the hour, no more.
+    let browser = Browser::new(&server);
+    let ask = |email: String| {
+        let browser = &browser;
+        async move {
+            browser
+                .post("/admin/forgot-password", &[("email", &email)])
+                .await
+        }
+    };
+    for _ in 0..5 {
+        let answer = ask("nadia@example.org".into()).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(h1(&answer.body), "Check your email");
+    }
+    wait_for_reset_emails(&server, "nadia@example.org", 3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(reset_emails(&server, "nadia@example.org").len(), 3);
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM password_resets").await,
+        3
+    );
+    // The sixth is refused, as it is for an address without an account.
+    let refused = ask("nadia@example.org".into()).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers.get("retry-after").is_some());
+    assert!(refused.body.contains("Too many requests for a reset link."));
+    assert!(refused.body.contains(r#"role="alert""#));
+    for _ in 0..5 {
+        ask("nobody@example.org".into()).await;
+    }
+    let unknown = ask("nobody@example.org".into()).await;
+    assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        refused.body.replace("nadia@example.org", "X"),
+        unknown.body.replace("nobody@example.org", "X")
+    );
+    // An hour later, the account may get a link again.
+    server.clock.advance(60 * 60 + 1);
+    assert_eq!(ask("nadia@example.org".into()).await.status, StatusCode::OK);
+    wait_for_reset_emails(&server, "nadia@example.org", 4).await;
+
+    // One client cannot go through addresses either: 20, then one every 3 minutes (its asks
+    // before the hour have come back; the one after it spent one of the 20).
+    let mut answered = 0;
+    for i in 0..30 {
+        let answer = ask(format!("someone{i}@example.org")).await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        answered += 1;
+    }
+    assert_eq!(answered, 19, "20 for the client, one spent just before");
 }

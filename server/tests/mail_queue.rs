@@ -1,8 +1,9 @@
 //! Invitation email is not a relay: every message goes through one durable queue that a
 //! background task drains at `--mail-per-minute`, an address gets at most a few invitation
 //! emails from a network a day, revoked and accepted invitations are not re-sent, and a CSV
-//! import reports how many emails it queued. The drain is driven here by the [`ManualClock`]
-//! and [`App::send_queued_mail`] (the background task does the same every second).
+//! import reports how many emails it queued; migration 0005 keeps what an older server had
+//! queued. The drain is driven here by the [`ManualClock`] and [`App::send_queued_mail`] (the
+//! background task does the same every second).
 
 mod common;
 
@@ -516,4 +517,105 @@ async fn an_invitation_note_is_bounded_text_in_its_email_and_its_resends() {
     let resent = emails_to(&server, "bob@example.org");
     assert_eq!(resent.len(), 2);
     assert!(resent[1].contains("    See you <soon> &"));
+}
+
+/// Migration 0005 rebuilds `mail_queue` (a row is now an invitation's email or a password
+/// reset's): an email queued by a server from before it is kept, with its id, and sent after
+/// the upgrade with a working link.
+#[tokio::test]
+async fn an_email_queued_before_migration_5_is_kept_and_sent_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("old.db");
+    // The database as the server of migrations 0001–0004 left it.
+    let old_migrations = dir.path().join("migrations");
+    std::fs::create_dir(&old_migrations).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name.as_str() < "0005" {
+            std::fs::copy(&path, old_migrations.join(&name)).unwrap();
+        }
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&db_path)
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(old_migrations.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    let clock = allyshare_server::ManualClock::starting_now();
+    let now = allyshare_server::Clock::now(&clock);
+    sqlx::query("INSERT INTO networks (id, name, created_at) VALUES (1, 'Sales', ?)")
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO invitations
+           (id, network_id, email, email_norm, name, role, token_hash, created_at, expires_at)
+         VALUES (7, 1, 'ada@example.org', 'ada@example.org', 'Ada', 'ally', 'nobody', ?, ?)",
+    )
+    .bind(now)
+    .bind(now + 7 * DAY)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO mail_queue (id, invitation_id, created_at, next_attempt_at)
+         VALUES (42, 7, ?, ?)",
+    )
+    .bind(now)
+    .bind(now)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let mut config =
+        allyshare_server::Config::new(&db_path, dir.path().join("outbox"), "http://127.0.0.1:9");
+    config.hash_cost = allyshare_server::HashCost::InsecureFastForTests;
+    config.clock = std::sync::Arc::new(clock.clone());
+    let app = allyshare_server::App::open(config).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db_path.display()))
+        .await
+        .unwrap();
+    let row: (i64, Option<i64>, Option<i64>, String) =
+        sqlx::query_as("SELECT id, invitation_id, password_reset_id, state FROM mail_queue")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(row, (42, Some(7), None, "queued".to_string()));
+    assert_eq!(app.send_queued_mail().await.unwrap(), 1);
+    let state: String = sqlx::query_scalar("SELECT state FROM mail_queue WHERE id = 42")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "sent");
+    let eml = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|e| read_eml(&e.unwrap().path()))
+        .next()
+        .expect("the email");
+    let link = links_in(&eml).pop().expect("a Get Started link");
+    let token = link.rsplit('/').next().unwrap();
+    let hash: String = sqlx::query_scalar("SELECT token_hash FROM invitations WHERE id = 7")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_ne!(
+        hash, "nobody",
+        "the link was issued when the email was sent"
+    );
+    assert_ne!(hash, token, "only its hash is stored");
+    // A row must be the email of exactly one thing.
+    let neither = sqlx::query("INSERT INTO mail_queue (created_at, next_attempt_at) VALUES (0, 0)")
+        .execute(&pool)
+        .await;
+    assert!(neither.is_err());
+    pool.close().await;
 }

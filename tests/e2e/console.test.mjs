@@ -1,7 +1,9 @@
 // The Network Admin's console, as a person uses it, in Chromium: an admin (invited with the CLI
 // and accepted) signs in at /admin, opens Team Members, invites an ally through Invite Member,
-// sees the pending invitation, and the invitation email lands in the outbox. axe on every page
-// (0 serious or critical), screenshots of each, on a laptop and a phone.
+// sees the pending invitation, and the invitation email lands in the outbox; another admin who
+// forgot their password asks for a link, gets it by email, sets a new password and signs in
+// with it. axe on every page (0 serious or critical), screenshots of each, on a laptop and a
+// phone.
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import {
@@ -128,6 +130,100 @@ test('an admin signs in to the console, invites an ally through Invite Member, a
   await page.getByRole('status').filter({ hasText: 'You have signed out.' }).waitFor();
   await page.goto(`${server.url}/admin`);
   assert.equal(new URL(page.url()).pathname, '/admin/sign-in');
+  assert.deepEqual(errors.map(String), [], 'no script errors on the console pages');
+  await context.close();
+});
+
+const FORGETFUL = { network: 'Getro Sales Network', email: 'omar@example.org', name: 'Omar Admin', password: 'the passphrase Omar forgot' };
+
+/** The password reset emails in the outbox to `address`, with their link. */
+async function resetEmails(address) {
+  return (await linksInOutbox(server.outbox))
+    .filter((e) => e.raw.includes('Subject: Reset your AllyShare password') && e.raw.includes(`<${address}>`))
+    .map((e) => ({ ...e, resetLink: e.raw.match(/https?:\/\/\S+\/admin\/reset\/[A-Za-z0-9_-]+/)?.[0] }));
+}
+
+test('an admin who forgot their password gets a link by email, sets a new password and signs in with it', async () => {
+  await acceptInvitation(await server.invite({ ...FORGETFUL, role: 'network_admin' }), FORGETFUL.password);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(STEP_MS);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+
+  // From the sign-in page, Forgot password?
+  await page.goto(`${server.url}/admin/sign-in`);
+  await page.getByRole('link', { name: 'Forgot password?' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Forgot your password?' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/admin/forgot-password');
+  await noSeriousAxeProblems(page, 'Forgot password');
+  await screenshot(page, 'console-forgot-password');
+
+  // An address that is not one: the field says so.
+  await page.getByLabel('Email address').fill('omar@');
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await page.getByText('“omar@” is not a valid email address.').waitFor();
+  assert.equal(await page.getByLabel('Email address').getAttribute('aria-invalid'), 'true');
+  await noSeriousAxeProblems(page, 'Forgot password with a field error');
+
+  // The answer says nothing of whether the address has an account.
+  await page.getByLabel('Email address').fill(FORGETFUL.email);
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+  await page.getByRole('status').filter({ hasText: `If an account exists for ${FORGETFUL.email}, we sent a link` }).waitFor();
+  await noSeriousAxeProblems(page, 'Check your email');
+  await screenshot(page, 'console-forgot-password-sent');
+
+  // The email, through the outbox, carries the link.
+  const email = await eventually(async () => (await resetEmails(FORGETFUL.email)).find((e) => e.resetLink),
+    { timeoutMs: 20_000, what: `the password reset email to ${FORGETFUL.email}` });
+  assert.match(email.raw, /expires in 1 hour/);
+
+  // The link's page: a field error first (the two do not match), then the new password.
+  await page.goto(email.resetLink);
+  await page.getByRole('heading', { level: 1, name: 'Choose a new password' }).waitFor();
+  await noSeriousAxeProblems(page, 'Choose a new password');
+  await screenshot(page, 'console-reset-password');
+  const newPassword = 'Omar remembers this one now';
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Confirm the new password').fill('something else entirely');
+  await page.getByRole('button', { name: 'Set the new password' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Please check the fields marked below.' }).waitFor();
+  await page.getByText('The two passwords do not match.').waitFor();
+  assert.equal(await page.getByLabel('Confirm the new password').getAttribute('aria-invalid'), 'true');
+  await noSeriousAxeProblems(page, 'Choose a new password with a field error');
+  await screenshot(page, 'console-reset-password-error');
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Confirm the new password').fill(newPassword);
+  await page.getByRole('button', { name: 'Set the new password' }).click();
+
+  // On the sign-in page, with the notice; the old password no longer works, the new one does.
+  await page.getByRole('status').filter({ hasText: 'Your new password is set' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/admin/sign-in');
+  await screenshot(page, 'console-sign-in-after-reset');
+  await page.getByLabel('Email address').fill(FORGETFUL.email);
+  await page.getByLabel('Password').fill(FORGETFUL.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The email or password is incorrect.' }).waitFor();
+  await page.getByLabel('Password').fill(newPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Team Members' }).waitFor();
+
+  // The link worked once: opened again, it says so and what to do.
+  await page.goto(email.resetLink);
+  await page.getByRole('heading', { level: 1, name: 'This link was used already' }).waitFor();
+  await page.getByRole('link', { name: 'Ask for a new link' }).waitFor();
+  await noSeriousAxeProblems(page, 'a used reset link');
+  await screenshot(page, 'console-reset-link-used');
+
+  // On a phone, the two new pages.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.url}/admin/forgot-password`);
+  await noSeriousAxeProblems(page, 'Forgot password on a phone');
+  await screenshot(page, 'console-forgot-password-phone');
   assert.deepEqual(errors.map(String), [], 'no script errors on the console pages');
   await context.close();
 });

@@ -9,11 +9,13 @@
 //! API refuses.
 //!
 //! - [`session`]: signing in and out, the cookie session, the [`session::ConsoleUser`] of a page.
+//! - [`reset`]: *Forgot password?*: asking for a reset link, and the link's page.
 //! - [`team`]: Settings → Team Members (members and invitations), *Invite Member*, *Resend*,
 //!   *Revoke*.
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
 pub mod page;
+pub mod reset;
 pub mod session;
 pub mod team;
 
@@ -72,6 +74,11 @@ pub fn routes() -> Router<App> {
             get(session::sign_in_page).post(session::sign_in),
         )
         .route("/admin/sign-out", post(session::sign_out))
+        .route(reset::FORGOT, get(reset::forgot_page).post(reset::forgot))
+        .route(
+            "/admin/reset/{token}",
+            get(reset::reset_page).post(reset::reset),
+        )
         .route("/admin/networks/{network_id}/team", get(team::page))
         .route(
             "/admin/networks/{network_id}/team/invite",

@@ -64,6 +64,11 @@ fn cookie(app: &App, value: &str, max_age: i64) -> Result<HeaderValue, ConsoleEr
     .map_err(|e| ConsoleError::Internal(e.to_string()))
 }
 
+/// The `Set-Cookie` value that removes the console cookie from the browser.
+pub fn clear_cookie(app: &App) -> Result<HeaderValue, ConsoleError> {
+    cookie(app, "", 0)
+}
+
 /// The live session of the request's cookie, if any.
 async fn current_session(
     app: &App,
@@ -206,6 +211,8 @@ pub struct SignInQuery {
     next: Option<String>,
     #[serde(default)]
     signed_out: Option<String>,
+    #[serde(default)]
+    password_reset: Option<String>,
 }
 
 /// `GET /admin/sign-in`.
@@ -228,7 +235,14 @@ pub async fn sign_in_page(
             email: "",
             next: next.as_deref().unwrap_or(""),
             error: None,
-            notice: query.signed_out.is_some().then_some("You have signed out."),
+            notice: if query.password_reset.is_some() {
+                Some(
+                    "Your new password is set, and every session of your account has ended. \
+                     Sign in with the new password.",
+                )
+            } else {
+                query.signed_out.is_some().then_some("You have signed out.")
+            },
         },
     ))
 }
@@ -334,7 +348,7 @@ pub async fn sign_out(
     let mut response = see_other(&format!("{SIGN_IN}?signed_out=1"));
     response
         .headers_mut()
-        .append(SET_COOKIE, cookie(&app, "", 0)?);
+        .append(SET_COOKIE, clear_cookie(&app)?);
     Ok(response)
 }
 

@@ -1,9 +1,10 @@
-//! The mail queue in SQLite (`mail_queue`, migration 0003): claims paced by the attempts of the
-//! last minute, a lease for the sender that claimed, and the link token issued at send time.
+//! The mail queue in SQLite (`mail_queue`, migrations 0003 and 0005): claims paced by the
+//! attempts of the last minute, a lease for the sender that claimed, and the link token issued
+//! at send time. A row is the email of an invitation or of a password reset (exactly one).
 
 use sqlx::{Row, SqlitePool};
 
-use super::{ClaimedMail, InvitationRecord, MailDone, RepoError, INVITATION_SELECT};
+use super::{ClaimedMail, InvitationRecord, MailAbout, MailDone, RepoError, INVITATION_SELECT};
 
 /// How long a claimed email is left to its sender before another may try it (a sender that
 /// died mid-send is retried after this).
@@ -16,7 +17,7 @@ const MAIL_KEEP_SECS: i64 = 24 * 60 * 60;
 /// The pacing window of `--mail-per-minute`.
 const WINDOW_SECS: i64 = 60;
 
-/// Drops the queued mail of invitations no longer pending, then claims the due mail, oldest
+/// Drops the queued mail of invitations and password resets no longer pending, then claims the due mail, oldest
 /// first, as much as the rate leaves in the last minute. One transaction, starting with a write
 /// (and none at all when nothing is due).
 pub async fn claim(
@@ -40,7 +41,10 @@ pub async fn claim(
         "UPDATE mail_queue SET state = 'dropped', done_at = ?1
          WHERE state = 'queued' AND next_attempt_at <= ?1 AND NOT EXISTS (
            SELECT 1 FROM invitations i WHERE i.id = mail_queue.invitation_id
-             AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?1)",
+             AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?1)
+         AND NOT EXISTS (
+           SELECT 1 FROM password_resets r WHERE r.id = mail_queue.password_reset_id
+             AND r.used_at IS NULL AND r.expires_at > ?1)",
     )
     .bind(now)
     .execute(&mut *tx)
@@ -56,7 +60,7 @@ pub async fn claim(
            SELECT id FROM mail_queue WHERE state = 'queued' AND next_attempt_at <= ?1
            ORDER BY next_attempt_at, id
            LIMIT max(0, ?3 - (SELECT COUNT(*) FROM mail_queue WHERE last_attempt_at > ?1 - ?4)))
-         RETURNING id, invitation_id, attempts",
+         RETURNING id, invitation_id, password_reset_id, attempts",
     )
     .bind(now)
     .bind(MAIL_LEASE_SECS)
@@ -68,13 +72,24 @@ pub async fn claim(
     let mut claimed = rows
         .iter()
         .map(|row| {
+            let invitation: Option<i64> = row.try_get("invitation_id")?;
+            let reset: Option<i64> = row.try_get("password_reset_id")?;
+            let about = match (invitation, reset) {
+                (Some(id), None) => MailAbout::Invitation(id),
+                (None, Some(id)) => MailAbout::PasswordReset(id),
+                _ => {
+                    return Err(RepoError::Corrupt(
+                        "a queued email of both or neither an invitation and a reset".into(),
+                    ))
+                }
+            };
             Ok(ClaimedMail {
                 id: row.try_get("id")?,
-                invitation_id: row.try_get("invitation_id")?,
+                about,
                 attempts: row.try_get::<i64, _>("attempts")? as u32,
             })
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect::<Result<Vec<_>, RepoError>>()?;
     claimed.sort_by_key(|m| m.id);
     Ok(claimed)
 }

@@ -25,6 +25,7 @@ use std::time::Duration;
 pub mod console;
 pub mod mail;
 pub mod network;
+pub mod password_reset;
 pub mod sync;
 
 use allyshare_protocol::{
@@ -99,11 +100,18 @@ pub enum CreateOutcome {
     },
 }
 
+/// What a queued email is: the email of an invitation, or of a password reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailAbout {
+    Invitation(i64),
+    PasswordReset(i64),
+}
+
 /// An email claimed from the queue, to send now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClaimedMail {
     pub id: i64,
-    pub invitation_id: i64,
+    pub about: MailAbout,
     /// Attempts so far, this one included.
     pub attempts: u32,
 }
@@ -112,7 +120,7 @@ pub struct ClaimedMail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailDone {
     Sent,
-    /// The invitation was no longer pending: nothing sent.
+    /// The invitation (or password reset) was no longer pending: nothing sent.
     Dropped,
     /// Sending failed: try again at `retry_at`, or never (`None`).
     Failed {
@@ -235,9 +243,9 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// email in the mail queue — in one transaction.
     async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreateOutcome, RepoError>;
 
-    /// Marks queued email of invitations no longer pending as dropped, then claims due email,
-    /// oldest first: at most `per_minute` minus the attempts of the last 60 seconds. A claimed
-    /// email is left to its claimer for [`mail::MAIL_LEASE_SECS`].
+    /// Marks queued email of invitations (and password resets) no longer pending as dropped,
+    /// then claims due email, oldest first: at most `per_minute` minus the attempts of the last
+    /// 60 seconds. A claimed email is left to its claimer for [`mail::MAIL_LEASE_SECS`].
     async fn claim_mail(&self, now: i64, per_minute: u32) -> Result<Vec<ClaimedMail>, RepoError>;
 
     /// Stores the hash of the token a pending invitation's email is about to carry (the
@@ -360,9 +368,46 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     async fn delete_account(&self, person_id: i64) -> Result<bool, RepoError>;
 
     /// Sets a new password hash and ends every session of the person (every token, every
-    /// pending hand-off grant, every console session), at once. Returns how many sessions
-    /// (extension and console) were still there.
+    /// pending hand-off grant, every console session) and every unused reset link, at once.
+    /// Returns how many sessions (extension and console) were still there.
     async fn change_password(&self, person_id: i64, password_hash: &str) -> Result<u64, RepoError>;
+
+    /// Stores a password reset request for the account with this email, if there is one and
+    /// it had fewer than `hourly_limit` in the last hour, with its email in the mail queue; it
+    /// lapses unsent after `lapse_secs`.
+    async fn request_password_reset(
+        &self,
+        email: &str,
+        now: i64,
+        lapse_secs: i64,
+        hourly_limit: u32,
+    ) -> Result<password_reset::ResetRequested, RepoError>;
+
+    /// Stores the hash of the token a pending reset's email is about to carry, valid
+    /// `valid_secs` from `now`; who to send it to, or `None` if it was used or lapsed.
+    async fn issue_password_reset_token(
+        &self,
+        reset_id: i64,
+        token_hash: &str,
+        now: i64,
+        valid_secs: i64,
+    ) -> Result<Option<password_reset::ResetRecipient>, RepoError>;
+
+    /// The reset whose link token has this hash (used or expired ones too).
+    async fn find_password_reset(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<password_reset::PasswordResetRecord>, RepoError>;
+
+    /// Spends a reset link still unused and unexpired at `now`, and in the same transaction
+    /// does what [`Repository::change_password`] does. The person's id, or `None` (nothing
+    /// changed) when the link no longer works.
+    async fn complete_password_reset(
+        &self,
+        reset_id: i64,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<i64>, RepoError>;
 
     /// Opens a sync session (aborting the person's expired ones first).
     async fn open_sync(
@@ -1295,28 +1340,45 @@ impl Repository for SqliteRepository {
 
     async fn change_password(&self, person_id: i64, password_hash: &str) -> Result<u64, RepoError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE people SET password_hash = ? WHERE id = ?")
-            .bind(password_hash)
-            .bind(person_id)
-            .execute(&mut *tx)
-            .await?;
-        let ended =
-            sqlx::query("UPDATE sessions SET revoked = 1 WHERE person_id = ? AND revoked = 0")
-                .bind(person_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        sqlx::query("DELETE FROM handoff_grants WHERE person_id = ?")
-            .bind(person_id)
-            .execute(&mut *tx)
-            .await?;
-        let ended_in_console = sqlx::query("DELETE FROM console_sessions WHERE person_id = ?")
-            .bind(person_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let ended = set_password(&mut tx, person_id, password_hash).await?;
         tx.commit().await?;
-        Ok(ended + ended_in_console)
+        Ok(ended)
+    }
+
+    async fn request_password_reset(
+        &self,
+        email: &str,
+        now: i64,
+        lapse_secs: i64,
+        hourly_limit: u32,
+    ) -> Result<password_reset::ResetRequested, RepoError> {
+        password_reset::request(&self.pool, email, now, lapse_secs, hourly_limit).await
+    }
+
+    async fn issue_password_reset_token(
+        &self,
+        reset_id: i64,
+        token_hash: &str,
+        now: i64,
+        valid_secs: i64,
+    ) -> Result<Option<password_reset::ResetRecipient>, RepoError> {
+        password_reset::issue_token(&self.pool, reset_id, token_hash, now, valid_secs).await
+    }
+
+    async fn find_password_reset(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<password_reset::PasswordResetRecord>, RepoError> {
+        password_reset::find(&self.pool, token_hash).await
+    }
+
+    async fn complete_password_reset(
+        &self,
+        reset_id: i64,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<i64>, RepoError> {
+        password_reset::complete(&self.pool, reset_id, password_hash, now).await
     }
 
     async fn open_sync(
@@ -1576,6 +1638,41 @@ fn membership_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<NetworkMembershi
         sharing: role == Role::Ally && row.try_get::<bool, _>("sharing")?,
         joined_at: row.try_get("created_at")?,
     })
+}
+
+/// A password change, inside the caller's transaction: the new hash, and every session of the
+/// person ends (every bearer and refresh token, every pending hand-off grant, every console
+/// session); the unused password reset links of the person stop working. How many sessions
+/// (extension and console) were still there.
+async fn set_password(
+    tx: &mut sqlx::SqliteConnection,
+    person_id: i64,
+    password_hash: &str,
+) -> Result<u64, RepoError> {
+    sqlx::query("UPDATE people SET password_hash = ? WHERE id = ?")
+        .bind(password_hash)
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = sqlx::query("UPDATE sessions SET revoked = 1 WHERE person_id = ? AND revoked = 0")
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM handoff_grants WHERE person_id = ?")
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+    let ended_in_console = sqlx::query("DELETE FROM console_sessions WHERE person_id = ?")
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM password_resets WHERE person_id = ? AND used_at IS NULL")
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(ended + ended_in_console)
 }
 
 /// The consequences of an ally no longer sharing with `network_id` (turned off, or left):
