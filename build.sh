@@ -212,6 +212,13 @@ demo() {
   say "Demo invitation for ally@example.org to Sales Network (email in $data/outbox):"
   echo "    $link"
   echo "Open it, choose a password, then sign in from the extension popup."
+  local admin_link
+  admin_link="$("$server" invite --db "$data/allyshare.db" --outbox "$data/outbox" \
+    --public-url "http://$addr" --network "Sales Network" --email admin@example.org \
+    --name "Demo Admin" --role network_admin | tail -n 1)"
+  say "The Network Admin console: http://$addr/admin"
+  echo "    admin@example.org's invitation: $admin_link"
+  echo "Open it and choose a password: it signs you in to the console (later: sign in at /admin)."
   if [ -n "${DISPLAY:-}" ] && command -v chromium >/dev/null; then
     say "Starting Chromium with the extension loaded"
     chromium --user-data-dir="$data/chromium" --load-extension="$ROOT/dist" \
