@@ -576,6 +576,45 @@ pub struct IntroAnswer {
     pub reason: Option<String>,
 }
 
+/// The kind of a row of a network's team: a member, or an invitation in its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TeamEntryState {
+    Member,
+    Pending,
+    Expired,
+    Accepted,
+    Revoked,
+}
+
+/// One row of `GET /v1/networks/{network_id}/team`: the console's Team Members table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TeamEntry {
+    /// The person's id for a member, the invitation's for an invitation.
+    pub id: i64,
+    pub state: TeamEntryState,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// When the member joined, or the invitation was sent.
+    pub at: i64,
+    /// Allies only: whether they share with this network.
+    pub sharing: Option<bool>,
+    /// Allies who share: how many contacts they share.
+    pub contacts: Option<u64>,
+}
+
+/// A page of a network's team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TeamPage {
+    pub entries: Vec<TeamEntry>,
+    /// Rows matching the filters, on every page.
+    pub total: u64,
+}
+
 /// `POST /v1/networks/{network_id}/invitations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -1888,6 +1888,18 @@ async fn authorisation_matrix() {
         ),
         (
             Method::GET,
+            format!("/v1/networks/{a}/team"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::GET,
             format!("/v1/networks/{a}/invitations"),
             None,
             [
@@ -2153,6 +2165,46 @@ async fn authorisation_matrix() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The team, as the console's Team Members table shows it: A's members and invitation.
+    let team = server
+        .expect(
+            Method::GET,
+            &format!("/v1/networks/{a}/team?state=all"),
+            Some(&admin_a.token),
+            None,
+            ok,
+        )
+        .await;
+    let rows: Vec<(String, String, serde_json::Value, serde_json::Value)> = team["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["email"].as_str().unwrap().to_string(),
+                e["state"].as_str().unwrap().to_string(),
+                e["sharing"].clone(),
+                e["contacts"].clone(),
+            )
+        })
+        .collect();
+    // K1, and the contact of the matrix's own batch and commit above.
+    assert!(
+        rows.contains(&(
+            "ally.a@example.org".into(),
+            "member".into(),
+            json!(true),
+            json!(2)
+        )),
+        "{team}"
+    );
+    assert!(rows.iter().any(|r| r.0 == "new@example.org"), "{team}");
+    assert!(
+        rows.iter().all(|r| !r.0.ends_with(".b@example.org")),
+        "{team}"
+    );
+    assert_eq!(team["total"], json!(rows.len()));
 
     // Nothing of A reached B's side: B's admin sees only B's contacts and asks.
     let b_view = server.page(&admin_b, "?q=kay").await;

@@ -867,6 +867,7 @@ async fn openapi_document_lists_the_api() {
         "POST /v1/networks/{network_id}/invitations/{invitation_id}/resend",
         "DELETE /v1/networks/{network_id}/membership",
         "PUT /v1/networks/{network_id}/sharing",
+        "GET /v1/networks/{network_id}/team",
         "GET /v1/openapi.json",
         "POST /v1/sessions",
         "DELETE /v1/sessions/current",

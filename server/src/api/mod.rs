@@ -31,6 +31,7 @@ use utoipa_axum::routes;
 pub mod invitations;
 pub mod network;
 pub mod sync;
+pub mod team;
 
 use crate::db::{RefreshOutcome, RepoError, SessionRef, SharingOutcome, TokenHashes};
 use crate::tokens::{hash_token, looks_like_token, new_token};
@@ -816,6 +817,7 @@ fn api() -> OpenApiRouter<App> {
         .merge(sync::routes())
         .merge(network::routes())
         .merge(invitations::routes())
+        .merge(team::routes())
 }
 
 /// The `/v1` routes; anything else under `/v1` is a JSON 404, a known path with another method

@@ -230,9 +230,11 @@ pub async fn page(
     let role_value = role.map(Role::as_str).unwrap_or("");
     let state = TeamState::parse(&p.state).unwrap_or_default();
     let page_no = p.page.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000);
-    let (rows, total) = app
-        .repo()
-        .team(&TeamQuery {
+    // The same service and check as `GET /v1/networks/{id}/team`.
+    let (rows, total) = crate::api::team::team_page(
+        &app,
+        user.session.person_id,
+        &TeamQuery {
             network_id: network.id,
             role,
             state,
@@ -240,8 +242,9 @@ pub async fn page(
             offset: (page_no - 1) * PAGE_ROWS,
             limit: PAGE_ROWS,
             now: app.now(),
-        })
-        .await?;
+        },
+    )
+    .await?;
     let path = team_path(network.id);
     let link = |page: i64| with_query(&path, &team_query(&q, role_value, state.as_str(), page));
     let first = (page_no - 1) * PAGE_ROWS + 1;
