@@ -308,16 +308,26 @@ impl App {
         reset_id: i64,
         new_password: String,
     ) -> Result<bool, api::ApiFailure> {
-        let hasher = self.hasher().clone();
-        let hash = tokio::task::spawn_blocking(move || hasher.hash(&new_password))
-            .await
-            .map_err(|e| api::ApiFailure::Internal(format!("password hashing panicked: {e}")))?
-            .map_err(|e| api::ApiFailure::Internal(e.to_string()))?;
+        let hash = self.hash_new_password(new_password).await?;
         Ok(self
             .repo()
             .complete_password_reset(reset_id, &hash, self.now())
             .await?
             .is_some())
+    }
+
+    /// The argon2id hash of a new password (its rules checked by the caller), computed off the
+    /// async runtime: the one place the Get Started form, a password change and a reset link
+    /// hash a password.
+    pub(crate) async fn hash_new_password(
+        &self,
+        password: String,
+    ) -> Result<String, api::ApiFailure> {
+        let hasher = self.hasher().clone();
+        tokio::task::spawn_blocking(move || hasher.hash(&password))
+            .await
+            .map_err(|e| api::ApiFailure::Internal(format!("password hashing panicked: {e}")))?
+            .map_err(|e| api::ApiFailure::Internal(e.to_string()))
     }
 
     /// Waits for this request's turn to write contact-sync data. SQLite lets one writer in at

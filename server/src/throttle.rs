@@ -240,7 +240,8 @@ impl SignInThrottle {
     }
 
     /// How many buckets each map holds: (addresses, account and address pairs, accounts).
-    pub fn tracked(&self) -> (usize, usize, usize) {
+    #[cfg(test)]
+    fn tracked(&self) -> (usize, usize, usize) {
         let state = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         (
             state.by_address.state.len(),

@@ -223,12 +223,10 @@ pub async fn accept(
             }
         }
         FormMode::NewPassword => {
-            let hasher = app.hasher().clone();
-            let password = form.password;
-            debug_assert!(password.chars().count() <= PASSWORD_MAX_CHARS);
-            let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
+            debug_assert!(form.password.chars().count() <= PASSWORD_MAX_CHARS);
+            let hash = app
+                .hash_new_password(form.password)
                 .await
-                .map_err(|e| PageError::Internal(format!("password hashing panicked: {e}")))?
                 .map_err(|e| PageError::Internal(e.to_string()))?;
             Some(hash)
         }

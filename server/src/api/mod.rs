@@ -545,28 +545,13 @@ pub async fn change_password(
         .me(session.person_id)
         .await?
         .ok_or(ApiFailure::Unauthorized)?;
-    app.throttle_sign_in(Some(&crate::db::normalize_email(&me.person.email)), address)?;
     crate::passwords::check_new_password(&request.new_password)
         .map_err(|p| ApiFailure::Unprocessable(p.to_string()))?;
-    let stored = app
-        .repo()
-        .find_person_by_email(&me.person.email)
+    // Proved as a sign-in is, throttled alike.
+    app.verify_sign_in(&me.person.email, request.current_password, address)
         .await?
-        .and_then(|p| p.password_hash);
-    let hasher = app.hasher().clone();
-    let PasswordChange {
-        current_password,
-        new_password,
-    } = request;
-    let new_hash = tokio::task::spawn_blocking(move || {
-        let verified = stored.is_some_and(|hash| hasher.verify(&current_password, &hash));
-        verified.then(|| hasher.hash(&new_password))
-    })
-    .await
-    .map_err(|e| ApiFailure::Internal(format!("password check panicked: {e}")))?;
-    let new_hash = new_hash
-        .ok_or(ApiFailure::WrongPassword)?
-        .map_err(|e| ApiFailure::Internal(e.to_string()))?;
+        .ok_or(ApiFailure::WrongPassword)?;
+    let new_hash = app.hash_new_password(request.new_password).await?;
     app.repo()
         .change_password(session.person_id, &new_hash)
         .await?;

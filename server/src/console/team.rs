@@ -221,7 +221,11 @@ pub async fn page(
 ) -> Result<Response, ConsoleError> {
     let network = admin_network(&app, &user, network_id).await?;
     let p = params.map(|Query(p)| p).unwrap_or_default();
-    let q: String = p.q.trim().chars().take(200).collect();
+    let q: String =
+        p.q.trim()
+            .chars()
+            .take(crate::api::team::TEAM_SEARCH_MAX_CHARS)
+            .collect();
     let role = match p.role.as_str() {
         "ally" => Some(Role::Ally),
         "network_admin" => Some(Role::NetworkAdmin),
