@@ -15,11 +15,13 @@ use utoipa::ToSchema;
 pub mod bounds;
 pub mod contacts;
 pub mod csv;
+pub mod permissions;
 
 pub use contacts::{
     canonical_profile_url, contact_key, contact_key_of, content_hash, content_hash_of,
     ContactDigest, ContactProblem, ContactRecord, ContactView,
 };
+pub use permissions::{Permission, PermissionTemplate, Permissions};
 
 /// Path prefix of every API route.
 pub const API_PREFIX: &str = "/v1";
@@ -630,6 +632,10 @@ pub struct InvitationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub note: Option<String>,
+    /// A Network Admin's permissions once they accept (ignored for an ally). Absent: every
+    /// permission (the *Admin* template).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Permissions>,
 }
 
 fn default_role() -> Role {

@@ -19,7 +19,9 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use allyshare_protocol::limits::INVITATION_NOTE_MAX_CHARS;
-use allyshare_protocol::{ImportOutcome, ImportRow, InvitationImport, InvitationRequest, Role};
+use allyshare_protocol::{
+    ImportOutcome, ImportRow, InvitationImport, InvitationRequest, Permissions, Role,
+};
 
 use crate::csvfile::{self, CsvError};
 use crate::db::{
@@ -208,6 +210,7 @@ async fn create(
     mailer: &Mailer,
     request: &InviteRequest,
     note: Option<&str>,
+    permissions: Option<Permissions>,
     now: i64,
     deliver_now: bool,
     daily_limit: Option<u32>,
@@ -232,6 +235,10 @@ async fn create(
             email: email.clone(),
             name,
             role: request.role,
+            permissions: match request.role {
+                Role::Ally => None,
+                Role::NetworkAdmin => permissions,
+            },
             note,
             // Nobody holds this token: the link exists once the email is sent.
             token_hash: hash_token(&new_token()),
@@ -363,7 +370,7 @@ pub async fn invite(
     request: &InviteRequest,
     now: i64,
 ) -> Result<Invited, InviteError> {
-    let queued = create(repo, mailer, request, None, now, true, None).await?;
+    let queued = create(repo, mailer, request, None, None, now, true, None).await?;
     deliver(repo, mailer, public_url, queued, now).await
 }
 
@@ -396,6 +403,7 @@ async fn invite_into(
         mailer,
         &request,
         who.note.as_deref(),
+        who.permissions,
         now,
         deliver_now,
         Some(MAX_INVITATION_EMAILS_PER_DAY),
@@ -433,6 +441,7 @@ async fn to_resend(
             email: old.email,
             role: old.role,
             note: old.note,
+            permissions: old.permissions,
         }),
     }
 }
@@ -540,6 +549,7 @@ pub async fn import_csv(
                         email,
                         role,
                         note: None,
+                        permissions: None,
                     };
                     match invite_member(repo, mailer, network_id, &who, now()).await {
                         Ok(queued) => {

@@ -25,6 +25,7 @@ pub mod handoff;
 pub mod html;
 pub mod invite;
 pub mod mail;
+pub mod members;
 pub mod password_reset;
 pub mod passwords;
 pub mod throttle;
@@ -44,6 +45,7 @@ pub use invite::{InviteError, InviteRequest, Invited, Queued};
 pub use passwords::HashCost;
 pub use throttle::SignInLimits;
 
+use db::members::{Actor, AuditAction};
 use mail::{MailError, Mailer};
 use passwords::PasswordHasher;
 
@@ -363,6 +365,7 @@ impl App {
     /// is queued.
     pub async fn invite_member(
         &self,
+        actor: Actor,
         network_id: i64,
         who: &allyshare_protocol::InvitationRequest,
     ) -> Result<invite::Queued, InviteError> {
@@ -370,6 +373,13 @@ impl App {
             invite::invite_member(self.repo(), &self.inner.mailer, network_id, who, self.now())
                 .await?;
         self.inner.mail_wake.notify_one();
+        self.audit_invitation(
+            actor,
+            network_id,
+            AuditAction::Invited,
+            queued.invitation_id,
+        )
+        .await;
         Ok(queued)
     }
 
@@ -378,6 +388,7 @@ impl App {
     pub async fn import_invitations(
         &self,
         network_id: i64,
+        actor: Actor,
         csv: &[u8],
         role: allyshare_protocol::Role,
     ) -> Result<allyshare_protocol::InvitationImport, InviteError> {
@@ -391,6 +402,20 @@ impl App {
         )
         .await?;
         self.inner.mail_wake.notify_one();
+        let detail = format!(
+            "{} invited as {} from {} rows",
+            report.sent,
+            members::role_label(role),
+            report.rows.len()
+        );
+        self.audit(
+            actor,
+            network_id,
+            AuditAction::ImportedCsv,
+            "A CSV file",
+            Some(&detail),
+        )
+        .await;
         Ok(report)
     }
 
@@ -412,16 +437,21 @@ impl App {
     /// Revokes a pending invitation.
     pub async fn revoke_invitation(
         &self,
+        actor: Actor,
         network_id: i64,
         invitation_id: i64,
     ) -> Result<(), InviteError> {
-        invite::revoke(self.repo(), network_id, invitation_id, self.now()).await
+        invite::revoke(self.repo(), network_id, invitation_id, self.now()).await?;
+        self.audit_invitation(actor, network_id, AuditAction::Revoked, invitation_id)
+            .await;
+        Ok(())
     }
 
     /// A new invitation for one not accepted or revoked (see [`invite::resend`]); the email
     /// is queued.
     pub async fn resend_invitation(
         &self,
+        actor: Actor,
         network_id: i64,
         invitation_id: i64,
     ) -> Result<invite::Queued, InviteError> {
@@ -434,6 +464,8 @@ impl App {
         )
         .await?;
         self.inner.mail_wake.notify_one();
+        self.audit_invitation(actor, network_id, AuditAction::Resent, queued.invitation_id)
+            .await;
         Ok(queued)
     }
 

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use allyshare_protocol::Role;
+use allyshare_server::db::members::Actor;
 use allyshare_server::{
     mail, App, Config, InviteRequest, WriteBudget, DEFAULT_EXTENSION_URL, DEFAULT_MAIL_PER_MINUTE,
 };
@@ -357,7 +358,7 @@ async fn import(common: Common, network: String, file: PathBuf, role: Role) -> R
     let csv = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let (app, network_id) = open_network(&common, &network).await?;
     let report = app
-        .import_invitations(network_id, &csv, role)
+        .import_invitations(network_id, Actor::Operator, &csv, role)
         .await
         .map_err(|e| e.to_string())?;
     for row in &report.rows {
@@ -412,7 +413,7 @@ async fn list_invitations(common: Common, network: String) -> Result<(), String>
 
 async fn revoke(common: Common, network: String, id: i64) -> Result<(), String> {
     let (app, network_id) = open_network(&common, &network).await?;
-    app.revoke_invitation(network_id, id)
+    app.revoke_invitation(Actor::Operator, network_id, id)
         .await
         .map_err(|e| e.to_string())?;
     println!("Revoked invitation {id}.");

@@ -761,12 +761,14 @@ async fn team_members_lists_members_and_invitations_with_filters_search_and_page
         server
             .app
             .invite_member(
+                allyshare_server::db::members::Actor::Operator,
                 n,
                 &allyshare_protocol::InvitationRequest {
                     name: format!("Bulk {i:02}"),
                     email: format!("bulk{i:02}@example.org"),
                     role: Role::Ally,
                     note: None,
+                    permissions: None,
                 },
             )
             .await

@@ -372,6 +372,7 @@ async fn an_email_sent_at_once_is_not_claimed_by_the_queue() {
         name: "Ada".into(),
         role: Role::Ally,
         note: None,
+        permissions: None,
         token_hash: format!("hash of {email}"),
         now,
         expires_at: now + 7 * DAY,

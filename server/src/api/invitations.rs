@@ -2,7 +2,9 @@
 //! operations as the CLI (both call [`crate::invite`]).
 
 use allyshare_protocol::limits::CSV_MAX_BYTES;
-use allyshare_protocol::{ApiError, Invitation, InvitationImport, InvitationRequest, Role};
+use allyshare_protocol::{
+    ApiError, Invitation, InvitationImport, InvitationRequest, Permission, Role,
+};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
@@ -12,7 +14,10 @@ use utoipa::IntoParams;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::{require_role, ApiFailure, ApiJson, ApiPath, ApiQuery, Authenticated};
+use super::{
+    require_permission, require_role, ApiFailure, ApiJson, ApiPath, ApiQuery, Authenticated,
+};
+use crate::db::members::Actor;
 use crate::invite::{InviteError, Queued};
 use crate::App;
 
@@ -85,8 +90,10 @@ pub async fn create(
     ApiPath(network_id): ApiPath<i64>,
     ApiJson(request): ApiJson<InvitationRequest>,
 ) -> Result<(StatusCode, Json<Invitation>), ApiFailure> {
-    require_role(&app, &session, network_id, Role::NetworkAdmin).await?;
-    let invited = app.invite_member(network_id, &request).await?;
+    require_permission(&app, &session, network_id, Permission::InviteMembers).await?;
+    let invited = app
+        .invite_member(Actor::Person(session.person_id), network_id, &request)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(invitation(&app, network_id, &invited).await?),
@@ -153,9 +160,14 @@ pub async fn import(
     ApiQuery(params): ApiQuery<ImportParams>,
     RawBody(body): RawBody,
 ) -> Result<Json<InvitationImport>, ApiFailure> {
-    require_role(&app, &session, network_id, Role::NetworkAdmin).await?;
+    require_permission(&app, &session, network_id, Permission::InviteMembers).await?;
     let report = app
-        .import_invitations(network_id, &body, params.role.unwrap_or(Role::Ally))
+        .import_invitations(
+            network_id,
+            Actor::Person(session.person_id),
+            &body,
+            params.role.unwrap_or(Role::Ally),
+        )
         .await?;
     Ok(Json(report))
 }
@@ -219,8 +231,9 @@ pub async fn revoke(
     Authenticated(session): Authenticated,
     ApiPath((network_id, invitation_id)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiFailure> {
-    require_role(&app, &session, network_id, Role::NetworkAdmin).await?;
-    app.revoke_invitation(network_id, invitation_id).await?;
+    require_permission(&app, &session, network_id, Permission::InviteMembers).await?;
+    app.revoke_invitation(Actor::Person(session.person_id), network_id, invitation_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -250,8 +263,10 @@ pub async fn resend(
     Authenticated(session): Authenticated,
     ApiPath((network_id, invitation_id)): ApiPath<(i64, i64)>,
 ) -> Result<(StatusCode, Json<Invitation>), ApiFailure> {
-    require_role(&app, &session, network_id, Role::NetworkAdmin).await?;
-    let invited = app.resend_invitation(network_id, invitation_id).await?;
+    require_permission(&app, &session, network_id, Permission::InviteMembers).await?;
+    let invited = app
+        .resend_invitation(Actor::Person(session.person_id), network_id, invitation_id)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(invitation(&app, network_id, &invited).await?),

@@ -12,8 +12,8 @@
 
 use allyshare_protocol::bounds::Bounded;
 use allyshare_protocol::{
-    routes, ApiError, ErrorCode, Me, NetworkMembership, PasswordChange, RefreshRequest, Role,
-    SessionTokens, SharingRequest, SignInRequest,
+    routes, ApiError, ErrorCode, Me, NetworkMembership, PasswordChange, Permission, RefreshRequest,
+    Role, SessionTokens, SharingRequest, SignInRequest,
 };
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -33,6 +33,7 @@ pub mod network;
 pub mod sync;
 pub mod team;
 
+use crate::db::members::Access;
 use crate::db::{RefreshOutcome, RepoError, SessionRef, SharingOutcome, TokenHashes};
 use crate::tokens::{hash_token, looks_like_token, new_token};
 use crate::App;
@@ -257,6 +258,41 @@ pub async fn require_role_of(
             Role::Ally => "Only an ally of this network can do this.",
         })),
     }
+}
+
+/// The refusal of a Network Admin who lacks the permission an action needs.
+pub const NOT_PERMITTED: &str =
+    "Your permissions in this network do not allow this: ask an admin who manages roles and permissions.";
+
+/// Fails unless the person is a Network Admin of the network holding `permission` (403
+/// otherwise, for members without it, members of other networks and non-members alike): the
+/// one check behind every API operation and console page that needs a permission. Returns
+/// what the person may do, for pages that show or hide actions by it.
+pub async fn require_permission_of(
+    app: &App,
+    person_id: i64,
+    network_id: i64,
+    permission: Permission,
+) -> Result<Access, ApiFailure> {
+    match app.repo().access_in(person_id, network_id).await? {
+        Some(access) if access.allows(permission) => Ok(access),
+        Some(access) if access.role == Role::NetworkAdmin => {
+            Err(ApiFailure::Forbidden(NOT_PERMITTED))
+        }
+        _ => Err(ApiFailure::Forbidden(
+            "Only an admin of this network can do this.",
+        )),
+    }
+}
+
+/// [`require_permission_of`] for the signed-in person of an API request.
+pub async fn require_permission(
+    app: &App,
+    session: &SessionRef,
+    network_id: i64,
+    permission: Permission,
+) -> Result<Access, ApiFailure> {
+    require_permission_of(app, session.person_id, network_id, permission).await
 }
 
 /// The client's address (the TCP peer), when the server was started with connect info.

@@ -4,7 +4,7 @@
 use allyshare_protocol::limits::{NOTE_MAX_CHARS, PAGE_MAX_ITEMS};
 use allyshare_protocol::{
     ApiError, ContactPage, IntroAnswer, IntroAsk, IntroAskRequest, IntroAskState, IntroOutcome,
-    Role,
+    Permission,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{require_role, ApiFailure, ApiJson, ApiPath, ApiQuery, Authenticated};
+use super::{require_permission, ApiFailure, ApiJson, ApiPath, ApiQuery, Authenticated};
 use crate::db::{AnswerOutcome, AskOutcome, ContactQuery, NewIntroAsk};
 use crate::App;
 
@@ -71,7 +71,7 @@ pub async fn contacts(
     ApiPath(network_id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<ContactsParams>,
 ) -> Result<Json<ContactPage>, ApiFailure> {
-    require_role(&app, &session, network_id, Role::NetworkAdmin).await?;
+    require_permission(&app, &session, network_id, Permission::ViewContacts).await?;
     let limit = params.limit.unwrap_or(DEFAULT_PAGE_ITEMS);
     if !(1..=PAGE_MAX_ITEMS).contains(&limit) {
         return Err(ApiFailure::InvalidRequest(format!(
@@ -135,7 +135,7 @@ pub async fn create_ask(
     ApiPath(network_id): ApiPath<i64>,
     ApiJson(request): ApiJson<IntroAskRequest>,
 ) -> Result<(StatusCode, Json<IntroAsk>), ApiFailure> {
-    require_role(&app, &session, network_id, Role::NetworkAdmin).await?;
+    require_permission(&app, &session, network_id, Permission::AskIntroductions).await?;
     let note = request.note.trim();
     check_text("note", note)?;
     match app
@@ -186,7 +186,7 @@ pub async fn network_asks(
     ApiPath(network_id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<AsksParams>,
 ) -> Result<Json<Vec<IntroAsk>>, ApiFailure> {
-    require_role(&app, &session, network_id, Role::NetworkAdmin).await?;
+    require_permission(&app, &session, network_id, Permission::ViewContacts).await?;
     Ok(Json(
         app.repo()
             .list_asks(Some(network_id), None, params.state)

@@ -6,9 +6,16 @@ use axum::http::header::LOCATION;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::ApiFailure;
+use allyshare_protocol::{Permission, Role};
+use axum::extract::rejection::PathRejection;
+use axum::extract::Path;
+
+use super::session::ConsoleUser;
+use crate::api::{require_permission_of, require_role_of, ApiFailure};
+use crate::db::members::Access;
 use crate::db::RepoError;
 use crate::html::html_response;
+use crate::App;
 
 /// The network a page is about.
 #[derive(Debug, Clone)]
@@ -17,12 +24,58 @@ pub struct NetworkRef {
     pub name: String,
 }
 
+/// The network a page is about, and what the signed-in person may do in it.
+#[derive(Debug, Clone)]
+pub struct AdminNetwork {
+    pub network: NetworkRef,
+    pub access: Access,
+}
+
+/// The network of the path, if the signed-in person is one of its Network Admins holding
+/// `permission` (any Network Admin when `None`): the API's check. Otherwise 403, the same for
+/// a network that does not exist; 404 for a path that is not a network's.
+pub async fn admin_network_of(
+    app: &App,
+    user: &ConsoleUser,
+    network_id: Result<Path<i64>, PathRejection>,
+    permission: Option<Permission>,
+) -> Result<AdminNetwork, ConsoleError> {
+    let Ok(Path(network_id)) = network_id else {
+        return Err(ConsoleError::NotFound);
+    };
+    let person_id = user.session.person_id;
+    let access = match permission {
+        Some(permission) => require_permission_of(app, person_id, network_id, permission).await?,
+        None => {
+            require_role_of(app, person_id, network_id, Role::NetworkAdmin).await?;
+            app.repo()
+                .access_in(person_id, network_id)
+                .await?
+                .ok_or(ConsoleError::Forbidden)?
+        }
+    };
+    let name = app
+        .repo()
+        .network_name(network_id)
+        .await?
+        .ok_or(ConsoleError::Forbidden)?;
+    Ok(AdminNetwork {
+        network: NetworkRef {
+            id: network_id,
+            name,
+        },
+        access,
+    })
+}
+
 /// Which entry of the navigation is the current page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Current {
     Networks,
     Team,
     Invite,
+    Member,
+    Audit,
 }
 
 /// The frame of a signed-in page.
@@ -30,7 +83,8 @@ pub enum Current {
 pub struct Shell {
     pub person_name: String,
     pub form_token: String,
-    pub network: Option<NetworkRef>,
+    /// The network the page is about, and what the person may do there (which links show).
+    pub network: Option<AdminNetwork>,
     /// How many networks the person administers (a link to choose among them when several).
     pub network_count: usize,
     pub current: Current,
@@ -39,6 +93,15 @@ pub struct Shell {
 impl Shell {
     pub fn is(&self, current: Current) -> bool {
         self.current == current
+    }
+
+    /// Whether the person holds the permission of this wire name in the page's network (for
+    /// the navigation, which every page's template shares).
+    pub fn may(&self, permission: &str) -> bool {
+        match (&self.network, Permission::parse(permission)) {
+            (Some(network), Some(permission)) => network.access.allows(permission),
+            _ => false,
+        }
     }
 }
 
@@ -69,6 +132,9 @@ pub enum ConsoleError {
     /// Signed in, but not an admin of this network (or it does not exist: the same answer).
     #[error("not an admin of this network")]
     Forbidden,
+    /// A Network Admin of this network without the permission the page needs.
+    #[error("not permitted")]
+    NotPermitted,
     #[error("no such page")]
     NotFound,
     #[error(transparent)]
@@ -80,6 +146,7 @@ pub enum ConsoleError {
 impl From<ApiFailure> for ConsoleError {
     fn from(failure: ApiFailure) -> Self {
         match failure {
+            ApiFailure::Forbidden(crate::api::NOT_PERMITTED) => ConsoleError::NotPermitted,
             ApiFailure::Forbidden(_) => ConsoleError::Forbidden,
             ApiFailure::NotFound => ConsoleError::NotFound,
             ApiFailure::Repo(e) => ConsoleError::Repo(e),
@@ -97,6 +164,14 @@ impl IntoResponse for ConsoleError {
                 &[
                     "Only the Network Admins of a network can see and change its team, and nothing was changed.",
                     "If you should be one, ask a Network Admin of that network to invite you as a Network Admin.",
+                ],
+            ),
+            ConsoleError::NotPermitted => (
+                StatusCode::FORBIDDEN,
+                "Your permissions do not allow this",
+                &[
+                    "Your permissions in this network do not include this, and nothing was changed.",
+                    "If you need it, ask a Network Admin who manages roles and permissions to change yours.",
                 ],
             ),
             ConsoleError::NotFound => (

@@ -115,7 +115,7 @@ impl ConsoleUser {
     pub fn shell(
         &self,
         form_token: &FormToken,
-        network: Option<super::page::NetworkRef>,
+        network: Option<super::page::AdminNetwork>,
         current: super::page::Current,
     ) -> Shell {
         Shell {

@@ -9,7 +9,7 @@
 
 use allyshare_protocol::bounds::Bounded;
 use allyshare_protocol::limits::INVITATION_NOTE_MAX_CHARS;
-use allyshare_protocol::{InvitationRequest, Role};
+use allyshare_protocol::{InvitationRequest, Permission, Role};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -18,37 +18,35 @@ use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
-use super::page::{date, iso_date, render, see_other, ConsoleError, Current, NetworkRef, Shell};
+use super::page::{
+    admin_network_of, date, iso_date, render, see_other, AdminNetwork, ConsoleError, Current, Shell,
+};
 use super::session::{safe_next, ConsoleUser};
-use crate::api::require_role_of;
 use crate::cross_site::FormToken;
 use crate::db::console::{RowState, TeamQuery, TeamRow, TeamState};
+use crate::db::members::Actor;
 use crate::invite::{check_email, check_name, check_note, InviteError};
 use crate::App;
 
 /// Rows of one page of the table.
 pub const PAGE_ROWS: i64 = 25;
 
-/// The network of the path, if the signed-in person is one of its Network Admins (the API's
-/// check); otherwise 403, the same for a network that does not exist.
+/// The network of the path for any of its Network Admins.
 async fn admin_network(
     app: &App,
     user: &ConsoleUser,
     network_id: Result<Path<i64>, PathRejection>,
-) -> Result<NetworkRef, ConsoleError> {
-    let Ok(Path(network_id)) = network_id else {
-        return Err(ConsoleError::NotFound);
-    };
-    require_role_of(app, user.session.person_id, network_id, Role::NetworkAdmin).await?;
-    let name = app
-        .repo()
-        .network_name(network_id)
-        .await?
-        .ok_or(ConsoleError::Forbidden)?;
-    Ok(NetworkRef {
-        id: network_id,
-        name,
-    })
+) -> Result<AdminNetwork, ConsoleError> {
+    admin_network_of(app, user, network_id, None).await
+}
+
+/// The network of the path for a Network Admin who may invite.
+async fn inviting_network(
+    app: &App,
+    user: &ConsoleUser,
+    network_id: Result<Path<i64>, PathRejection>,
+) -> Result<AdminNetwork, ConsoleError> {
+    admin_network_of(app, user, network_id, Some(Permission::InviteMembers)).await
 }
 
 fn team_path(network_id: i64) -> String {
@@ -151,6 +149,8 @@ struct TeamPage {
     back: String,
     notice: Option<String>,
     problem: Option<&'static str>,
+    /// Whether the person may invite (the *Invite Member*, *Resend* and *Revoke* buttons).
+    can_invite: bool,
 }
 
 /// The Team Members page's query string. Unknown values are ignored (the default applies).
@@ -219,7 +219,8 @@ pub async fn page(
     network_id: Result<Path<i64>, PathRejection>,
     params: Result<Query<TeamParams>, QueryRejection>,
 ) -> Result<Response, ConsoleError> {
-    let network = admin_network(&app, &user, network_id).await?;
+    let admin = admin_network(&app, &user, network_id).await?;
+    let network = admin.network.clone();
     let p = params.map(|Query(p)| p).unwrap_or_default();
     let q: String =
         p.q.trim()
@@ -303,7 +304,7 @@ pub async fn page(
             selected: s == state,
         })
         .collect();
-    let shell = user.shell(&form_token, Some(network.clone()), Current::Team);
+    let shell = user.shell(&form_token, Some(admin.clone()), Current::Team);
     Ok(render(
         StatusCode::OK,
         &TeamPage {
@@ -322,6 +323,7 @@ pub async fn page(
             back: link(page_no),
             notice,
             problem: problem_text(&p.problem),
+            can_invite: admin.access.allows(Permission::InviteMembers),
         },
     ))
 }
@@ -390,11 +392,12 @@ pub async fn invite_page(
     form_token: FormToken,
     network_id: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ConsoleError> {
-    let network = admin_network(&app, &user, network_id).await?;
+    let admin = inviting_network(&app, &user, network_id).await?;
+    let network = admin.network.clone();
     Ok(render(
         StatusCode::OK,
         &InvitePage {
-            shell: Some(user.shell(&form_token, Some(network.clone()), Current::Invite)),
+            shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Invite)),
             network_id: network.id,
             network_name: network.name,
             form_token: form_token.0.clone(),
@@ -438,7 +441,8 @@ pub async fn invite(
     network_id: Result<Path<i64>, PathRejection>,
     form: Result<Form<InviteForm>, FormRejection>,
 ) -> Result<Response, ConsoleError> {
-    let network = admin_network(&app, &user, network_id).await?;
+    let admin = inviting_network(&app, &user, network_id).await?;
+    let network = admin.network.clone();
     let form = form.map(|Form(f)| f).unwrap_or_default();
     let mut errors = FieldErrors::default();
     let role = match form.kind.as_str() {
@@ -476,7 +480,7 @@ pub async fn invite(
         render(
             status,
             &InvitePage {
-                shell: Some(user.shell(&form_token, Some(network.clone()), Current::Invite)),
+                shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Invite)),
                 network_id: network.id,
                 network_name: network.name.clone(),
                 form_token: form_token.0.clone(),
@@ -504,6 +508,7 @@ pub async fn invite(
         email,
         role,
         note,
+        permissions: None,
     };
     if let Err(too_long) = request.check_bounds() {
         errors.last_name = Some(too_long.to_string());
@@ -523,7 +528,10 @@ pub async fn invite(
         ));
         return Ok(again(StatusCode::CONFLICT, errors, None, Some(pending)));
     }
-    match app.invite_member(network.id, &request).await {
+    match app
+        .invite_member(Actor::Person(user.session.person_id), network.id, &request)
+        .await
+    {
         Ok(queued) => Ok(see_other(&format!(
             "{}?done=invited&invitation={}",
             team_path(network.id),
@@ -580,9 +588,18 @@ pub async fn resend(
     let Ok(Path((network_id, invitation_id))) = ids else {
         return Err(ConsoleError::NotFound);
     };
-    let network = admin_network(&app, &user, Ok(Path(network_id))).await?;
+    let network = inviting_network(&app, &user, Ok(Path(network_id)))
+        .await?
+        .network;
     let back = form.map(|Form(f)| f.back).unwrap_or_default();
-    let outcome = match app.resend_invitation(network.id, invitation_id).await {
+    let outcome = match app
+        .resend_invitation(
+            Actor::Person(user.session.person_id),
+            network.id,
+            invitation_id,
+        )
+        .await
+    {
         Ok(queued) => format!("done=resent&invitation={}", queued.invitation_id),
         Err(InviteError::NotFound) => "problem=no_invitation".to_string(),
         Err(InviteError::TooManyEmails { .. }) => "problem=too_many_emails".to_string(),
@@ -607,9 +624,18 @@ pub async fn revoke(
     let Ok(Path((network_id, invitation_id))) = ids else {
         return Err(ConsoleError::NotFound);
     };
-    let network = admin_network(&app, &user, Ok(Path(network_id))).await?;
+    let network = inviting_network(&app, &user, Ok(Path(network_id)))
+        .await?
+        .network;
     let back = form.map(|Form(f)| f.back).unwrap_or_default();
-    let outcome = match app.revoke_invitation(network.id, invitation_id).await {
+    let outcome = match app
+        .revoke_invitation(
+            Actor::Person(user.session.person_id),
+            network.id,
+            invitation_id,
+        )
+        .await
+    {
         Ok(()) => "done=revoked",
         Err(InviteError::NotFound) => "problem=no_invitation",
         Err(InviteError::NotPending(_)) => "problem=not_pending",

@@ -24,13 +24,14 @@ use std::time::Duration;
 
 pub mod console;
 pub mod mail;
+pub mod members;
 pub mod network;
 pub mod password_reset;
 pub mod sync;
 
 use allyshare_protocol::{
     CommitResult, ContactDigest, ContactRecord, IntroAsk, IntroAskState, IntroOutcome, Me,
-    NetworkContact, NetworkMembership, Person, Role, SyncKind,
+    NetworkContact, NetworkMembership, Permissions, Person, Role, SyncKind,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -67,6 +68,8 @@ pub struct NewInvitation {
     pub role: Role,
     /// The admin's personal note for the email (checked text).
     pub note: Option<String>,
+    /// A Network Admin's permissions once accepted (`None`: every permission).
+    pub permissions: Option<Permissions>,
     pub token_hash: String,
     pub now: i64,
     pub expires_at: i64,
@@ -139,6 +142,8 @@ pub struct InvitationRecord {
     pub name: String,
     pub role: Role,
     pub note: Option<String>,
+    /// A Network Admin's permissions once accepted (`None`: every permission).
+    pub permissions: Option<Permissions>,
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
@@ -549,6 +554,50 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         now: i64,
     ) -> Result<Option<i64>, RepoError>;
 
+    /// The person's role and permissions in the network, or `None` if not a member.
+    async fn access_in(
+        &self,
+        person_id: i64,
+        network_id: i64,
+    ) -> Result<Option<members::Access>, RepoError>;
+
+    /// One member of the network (their Settings page).
+    async fn member(
+        &self,
+        network_id: i64,
+        person_id: i64,
+    ) -> Result<Option<members::MemberRecord>, RepoError>;
+
+    /// Changes a member's role and permissions, logged, keeping one member who can manage the
+    /// team ([`members::set_access`]).
+    async fn set_member_access(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        access: members::Access,
+        log: &members::NewAuditEntry<'_>,
+    ) -> Result<members::MemberChange, RepoError>;
+
+    /// Removes a member and what they shared, logged, keeping one member who can manage the
+    /// team ([`members::remove`]).
+    async fn remove_member(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        log: &members::NewAuditEntry<'_>,
+    ) -> Result<members::MemberChange, RepoError>;
+
+    /// Adds a line to the network's audit log.
+    async fn record_audit(&self, entry: &members::NewAuditEntry<'_>) -> Result<(), RepoError>;
+
+    /// The network's audit log, newest first, older than `before`.
+    async fn audit_log(
+        &self,
+        network_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<members::AuditEntry>, RepoError>;
+
     /// Closes the underlying connections (a no-op where there is nothing to close).
     async fn close(&self) {}
 }
@@ -841,9 +890,9 @@ impl Repository for SqliteRepository {
         .rows_affected();
         let invitation_id: i64 = sqlx::query_scalar(
             "INSERT INTO invitations
-               (network_id, email, email_norm, name, role, note, token_hash, created_at,
-                expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               (network_id, email, email_norm, name, role, note, permissions, token_hash,
+                created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              RETURNING id",
         )
         .bind(network_id)
@@ -852,6 +901,7 @@ impl Repository for SqliteRepository {
         .bind(&inv.name)
         .bind(inv.role.as_str())
         .bind(&inv.note)
+        .bind(inv.permissions.map(Permissions::bits))
         .bind(&inv.token_hash)
         .bind(inv.now)
         .bind(inv.expires_at)
@@ -1029,7 +1079,7 @@ impl Repository for SqliteRepository {
         let invitation = sqlx::query(
             "UPDATE invitations SET used_at = ?
              WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?
-             RETURNING network_id, email, email_norm, name, role",
+             RETURNING network_id, email, email_norm, name, role, permissions",
         )
         .bind(now)
         .bind(invitation_id)
@@ -1044,6 +1094,12 @@ impl Repository for SqliteRepository {
         let email_norm: String = invitation.try_get("email_norm")?;
         let name: String = invitation.try_get("name")?;
         let role = parse_role(invitation.try_get::<&str, _>("role")?)?;
+        let permissions = match role {
+            Role::Ally => Permissions::NONE,
+            Role::NetworkAdmin => invitation
+                .try_get::<Option<i64>, _>("permissions")?
+                .map_or_else(Permissions::all, Permissions::from_bits),
+        };
 
         let existing = sqlx::query("SELECT id, password_hash FROM people WHERE email_norm = ?")
             .bind(&email_norm)
@@ -1084,13 +1140,17 @@ impl Repository for SqliteRepository {
             }
         };
         sqlx::query(
-            "INSERT INTO memberships (person_id, network_id, role, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (person_id, network_id) DO UPDATE SET role =
-               CASE WHEN excluded.role = 'network_admin' THEN 'network_admin' ELSE role END",
+            "INSERT INTO memberships (person_id, network_id, role, permissions, created_at)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (person_id, network_id) DO UPDATE SET
+               permissions = CASE WHEN excluded.role = 'network_admin'
+                                  THEN permissions | excluded.permissions ELSE permissions END,
+               role = CASE WHEN excluded.role = 'network_admin' THEN 'network_admin' ELSE role END",
         )
         .bind(person_id)
         .bind(network_id)
         .bind(role.as_str())
+        .bind(permissions.bits())
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -1603,6 +1663,54 @@ impl Repository for SqliteRepository {
         console::pending_invitation_id(&self.pool, network_id, &normalize_email(email), now).await
     }
 
+    async fn access_in(
+        &self,
+        person_id: i64,
+        network_id: i64,
+    ) -> Result<Option<members::Access>, RepoError> {
+        members::access(&self.pool, person_id, network_id).await
+    }
+
+    async fn member(
+        &self,
+        network_id: i64,
+        person_id: i64,
+    ) -> Result<Option<members::MemberRecord>, RepoError> {
+        members::member(&self.pool, network_id, person_id).await
+    }
+
+    async fn set_member_access(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        access: members::Access,
+        log: &members::NewAuditEntry<'_>,
+    ) -> Result<members::MemberChange, RepoError> {
+        members::set_access(&self.pool, network_id, person_id, access, log).await
+    }
+
+    async fn remove_member(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        log: &members::NewAuditEntry<'_>,
+    ) -> Result<members::MemberChange, RepoError> {
+        members::remove(&self.pool, network_id, person_id, log).await
+    }
+
+    async fn record_audit(&self, entry: &members::NewAuditEntry<'_>) -> Result<(), RepoError> {
+        members::record(&self.pool, entry).await
+    }
+
+    async fn audit_log(
+        &self,
+        network_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<members::AuditEntry>, RepoError> {
+        members::audit_log(&self.pool, network_id, before, limit).await
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
@@ -1610,7 +1718,7 @@ impl Repository for SqliteRepository {
 
 const INVITATION_SELECT: &str =
     "SELECT i.id, i.network_id, n.name AS network_name, i.email, i.name, i.role, i.note,
-            i.created_at, i.expires_at, i.used_at, i.revoked_at
+            i.permissions, i.created_at, i.expires_at, i.used_at, i.revoked_at
      FROM invitations i JOIN networks n ON n.id = i.network_id";
 
 fn invitation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<InvitationRecord, RepoError> {
@@ -1622,6 +1730,9 @@ fn invitation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<InvitationRecord
         name: row.try_get("name")?,
         role: parse_role(row.try_get::<&str, _>("role")?)?,
         note: row.try_get("note")?,
+        permissions: row
+            .try_get::<Option<i64>, _>("permissions")?
+            .map(Permissions::from_bits),
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         used_at: row.try_get("used_at")?,
@@ -1686,7 +1797,7 @@ async fn set_password(
 /// contact, no note) would tell the network only that it once asked this ally something, which
 /// no view uses, and the Terms promise that turning sharing off removes the connections from
 /// that network's view.
-async fn stopped_sharing(
+pub(super) async fn stopped_sharing(
     tx: &mut sqlx::SqliteConnection,
     person_id: i64,
     network_id: i64,
