@@ -15,12 +15,14 @@ use utoipa::ToSchema;
 pub mod bounds;
 pub mod contacts;
 pub mod csv;
+pub mod members;
 pub mod permissions;
 
 pub use contacts::{
     canonical_profile_url, contact_key, contact_key_of, content_hash, content_hash_of,
     ContactDigest, ContactProblem, ContactRecord, ContactView,
 };
+pub use members::{AuditLogEntry, AuditLogPage, MemberAccessRequest, MemberView};
 pub use permissions::{Permission, PermissionTemplate, Permissions};
 
 /// Path prefix of every API route.
@@ -606,6 +608,10 @@ pub struct TeamEntry {
     pub sharing: Option<bool>,
     /// Allies who share: how many contacts they share.
     pub contacts: Option<u64>,
+    /// Network Admins: their permissions (an invitation's: those it gives once accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Permission>>))]
+    pub permissions: Option<Permissions>,
 }
 
 /// A page of a network's team.

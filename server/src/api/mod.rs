@@ -29,6 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub mod invitations;
+pub mod members;
 pub mod network;
 pub mod sync;
 pub mod team;
@@ -816,6 +817,7 @@ pub fn openapi_document() -> serde_json::Value {
         (name = "network", description = "A network admin's view: the shared contacts, asking for introductions"),
         (name = "intro asks", description = "An ally's introduction asks, and their answers"),
         (name = "invitations", description = "A network admin invites people: one, or many from a CSV; lists, revokes, re-sends"),
+        (name = "members", description = "A network's members: their role and permissions, removing them, the audit log"),
         (name = "meta", description = "About the API itself"),
     )
 )]
@@ -839,6 +841,7 @@ fn api() -> OpenApiRouter<App> {
         .merge(network::routes())
         .merge(invitations::routes())
         .merge(team::routes())
+        .merge(members::routes())
 }
 
 /// The `/v1` routes; anything else under `/v1` is a JSON 404, a known path with another method

@@ -12,8 +12,11 @@
 //! - [`reset`]: *Forgot password?*: asking for a reset link, and the link's page.
 //! - [`team`]: Settings → Team Members (members and invitations), *Invite Member*, *Resend*,
 //!   *Revoke*.
+//! - [`members`]: a member's Settings (role, permissions: a template or one by one, *Update*),
+//!   removing a member, the Audit log.
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
+pub mod members;
 pub mod page;
 pub mod reset;
 pub mod session;
@@ -92,4 +95,13 @@ pub fn routes() -> Router<App> {
             "/admin/networks/{network_id}/invitations/{invitation_id}/revoke",
             post(team::revoke),
         )
+        .route(
+            "/admin/networks/{network_id}/members/{person_id}",
+            get(members::page).post(members::update),
+        )
+        .route(
+            "/admin/networks/{network_id}/members/{person_id}/remove",
+            get(members::remove_confirm).post(members::remove),
+        )
+        .route("/admin/networks/{network_id}/audit", get(members::audit))
 }
