@@ -16,8 +16,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::page::{
-    admin_network_of, date, date_time, iso_date, iso_date_time, render, see_other, AdminNetwork,
-    ConsoleError, Current, Shell,
+    admin_network_of, date, date_time, iso_date, iso_date_time, render, see_other, sentence,
+    AdminNetwork, ConsoleError, Current, Shell,
 };
 use super::session::ConsoleUser;
 use crate::cross_site::FormToken;
@@ -296,21 +296,6 @@ pub async fn update(
             Ok(response)
         }
         Err(e) => Err(failure(e)),
-    }
-}
-
-/// The service's messages follow "error:"; a page shows a sentence.
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => {
-            let mut s: String = first.to_uppercase().chain(chars).collect();
-            if !s.ends_with('.') {
-                s.push('.');
-            }
-            s
-        }
-        None => String::new(),
     }
 }
 

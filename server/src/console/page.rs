@@ -192,6 +192,22 @@ impl IntoResponse for ConsoleError {
     }
 }
 
+/// `3 attempts` → the first letter capitalised and a full stop (the service's messages are
+/// phrased to follow "error:").
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut s: String = first.to_uppercase().chain(chars).collect();
+            if !s.ends_with('.') {
+                s.push('.');
+            }
+            s
+        }
+        None => String::new(),
+    }
+}
+
 /// `(year, month, day)` (UTC) of a Unix time (H. Hinnant's `civil_from_days`).
 fn civil(unix: i64) -> (i64, i64, i64) {
     let z = unix.div_euclid(86_400) + 719_468;

@@ -19,7 +19,8 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::page::{
-    admin_network_of, date, iso_date, render, see_other, AdminNetwork, ConsoleError, Current, Shell,
+    admin_network_of, date, iso_date, render, see_other, sentence, AdminNetwork, ConsoleError,
+    Current, Shell,
 };
 use super::session::{safe_next, ConsoleUser};
 use crate::cross_site::FormToken;
@@ -452,22 +453,6 @@ pub async fn invite_page(
             templates: template_options(),
         },
     ))
-}
-
-/// `3 attempts` → the first letter capitalised and a full stop (the service's messages are
-/// phrased to follow "error:").
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => {
-            let mut s: String = first.to_uppercase().chain(chars).collect();
-            if !s.ends_with('.') {
-                s.push('.');
-            }
-            s
-        }
-        None => String::new(),
-    }
 }
 
 fn invalid(e: InviteError) -> String {
