@@ -120,9 +120,8 @@ fn token_in_form(body: &[u8]) -> Option<String> {
 async fn token_in_upload(content_type: &str, body: axum::body::Bytes) -> Option<String> {
     let boundary = multer::parse_boundary(content_type).ok()?;
     let stream = Body::from(body).into_data_stream();
-    let constraints = multer::Constraints::new().size_limit(
-        multer::SizeLimit::new().for_field(FIELD, TOKEN_PART_MAX),
-    );
+    let constraints = multer::Constraints::new()
+        .size_limit(multer::SizeLimit::new().for_field(FIELD, TOKEN_PART_MAX));
     let mut parts = multer::Multipart::with_constraints(stream, boundary, constraints);
     while let Ok(Some(part)) = parts.next_field().await {
         if part.name() == Some(FIELD) && part.file_name().is_none() {
@@ -337,7 +336,10 @@ mod tests {
         let file_first = body(
             "--XyZ\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\nContent-Type: text/csv\n\nname,email\nAda,ada@x.org\n--XyZ\nContent-Disposition: form-data; name=\"form_token\"\n\nabc-d\n--XyZ--\n",
         );
-        assert_eq!(token_in_upload(ct, file_first).await.as_deref(), Some("abc-d"));
+        assert_eq!(
+            token_in_upload(ct, file_first).await.as_deref(),
+            Some("abc-d")
+        );
         // A file part named like the field is not the field.
         let as_file = body(
             "--XyZ\nContent-Disposition: form-data; name=\"form_token\"; filename=\"t.txt\"\n\nabc-d\n--XyZ--\n",
@@ -345,6 +347,9 @@ mod tests {
         assert_eq!(token_in_upload(ct, as_file).await, None);
         let none = body("--XyZ\nContent-Disposition: form-data; name=\"kind\"\n\nally\n--XyZ--\n");
         assert_eq!(token_in_upload(ct, none).await, None);
-        assert_eq!(token_in_upload("multipart/form-data", body("x")).await, None);
+        assert_eq!(
+            token_in_upload("multipart/form-data", body("x")).await,
+            None
+        );
     }
 }

@@ -221,7 +221,11 @@ pub fn parse(bytes: &[u8]) -> Result<CsvFile, CsvError> {
         };
         let width = |r: &Reading| r.1.map(|(i, _)| r.0[i].1.len());
         if let Some(w) = width(&reading) {
-            if best.as_ref().and_then(|(_, b)| width(b)).is_none_or(|b| w > b) {
+            if best
+                .as_ref()
+                .and_then(|(_, b)| width(b))
+                .is_none_or(|b| w > b)
+            {
                 best = Some((sep, reading));
             }
         }
@@ -229,10 +233,7 @@ pub fn parse(bytes: &[u8]) -> Result<CsvFile, CsvError> {
     let (sep, (mut records, found)) = match best {
         Some(best) => best,
         None => {
-            let first_line = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
+            let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             let sep = [',', ';', '\t']
                 .into_iter()
                 .max_by_key(|s| first_line.matches(*s).count())
@@ -410,7 +411,8 @@ mod tests {
     fn the_separator_is_the_one_that_finds_the_header() {
         // The first line has more commas than semicolons, inside quotes.
         let f = parse(
-            "\"Name\";\"E-mail\";\"Notes, comments, etc.\"\n\"Lovelace, Ada\";ada@x.org;\n".as_bytes(),
+            "\"Name\";\"E-mail\";\"Notes, comments, etc.\"\n\"Lovelace, Ada\";ada@x.org;\n"
+                .as_bytes(),
         )
         .unwrap();
         assert_eq!(f.layout.separator, ';');
@@ -450,7 +452,10 @@ mod tests {
     #[test]
     fn unreadable_files_are_refused_whole() {
         assert_eq!(parse(b"PK\x03\x04\x14\x00\x06\x00"), Err(CsvError::NotText));
-        assert_eq!(parse(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Err(CsvError::NotText));
+        assert_eq!(
+            parse(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Err(CsvError::NotText)
+        );
         assert_eq!(parse(b"\xef\xbb\xbfname,\xff\n"), Err(CsvError::NotText));
         assert_eq!(
             parse(b"name,email\n\"Ada,ada@x.org\n"),

@@ -310,9 +310,10 @@ async fn a_csv_with_the_quirks_is_previewed_then_invited_row_by_row() {
     ] {
         let answer = browser.get(&page).await;
         assert!(
-            answer
-                .body
-                .contains(&format!(r#"href="{}">Bulk invite from a CSV</a>"#, import(n))),
+            answer.body.contains(&format!(
+                r#"href="{}">Bulk invite from a CSV</a>"#,
+                import(n)
+            )),
             "{page}"
         );
     }
@@ -429,7 +430,9 @@ async fn a_csv_with_the_quirks_is_previewed_then_invited_row_by_row() {
     assert_eq!(
         scalar(
             &server,
-            &format!("SELECT COUNT(*) FROM audit_log WHERE network_id = {n} AND action = 'imported_csv'")
+            &format!(
+                "SELECT COUNT(*) FROM audit_log WHERE network_id = {n} AND action = 'imported_csv'"
+            )
         )
         .await,
         1
@@ -517,7 +520,9 @@ async fn a_csv_with_the_quirks_is_previewed_then_invited_row_by_row() {
             "3 | Mary Jackson | mary@example.org | Invited",
         ]
     );
-    assert!(result.body.contains("imported as <strong>Network Admin</strong>"));
+    assert!(result
+        .body
+        .contains("imported as <strong>Network Admin</strong>"));
     assert_eq!(
         scalar(
             &server,
@@ -549,7 +554,9 @@ async fn unreadable_empty_and_oversized_files_are_refused_whole() {
     let mut over_2_mib = b"Name,Email\n".to_vec();
     over_2_mib.extend(std::iter::repeat_n(b'a', 2 * 1024 * 1024));
     let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01";
-    let cases: Vec<(&str, Option<(&str, &[u8])>, StatusCode, &str)> = vec![
+    // What is sent, the file (name and bytes), the answer and what the page says.
+    type Case<'a> = (&'a str, Option<(&'a str, &'a [u8])>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "5,001 rows",
             Some(("big.csv", rows_5001.as_bytes())),
@@ -616,17 +623,27 @@ async fn unreadable_empty_and_oversized_files_are_refused_whole() {
     }
     // No type chosen: the file is not kept either.
     let answer = browser
-        .upload(n, "", Some(("ok.csv", b"Name,Email\nAda,ada@example.org\n")))
+        .upload(
+            n,
+            "",
+            Some(("ok.csv", b"Name,Email\nAda,ada@example.org\n")),
+        )
         .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.body.contains("Please choose who the people in the file are"));
+    assert!(answer
+        .body
+        .contains("Please choose who the people in the file are"));
     // Past what the guard reads at all: its page, nothing read or kept.
     let token = browser.form_token();
     let mut body = multipart(&[("form_token", &token), ("kind", "ally")], None);
     body.extend(vec![b'x'; 3 * 1024 * 1024]);
     let answer = browser.upload_raw(n, body).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(answer.body.contains("The file is larger than 2 MiB"), "{}", answer.body);
+    assert!(
+        answer.body.contains("The file is larger than 2 MiB"),
+        "{}",
+        answer.body
+    );
     assert_eq!(counts(&server).await, before);
 
     // 5,000 rows, the most, are taken.
@@ -655,7 +672,12 @@ async fn who_may_not_invite_gets_403_everywhere_and_nothing_is_stored() {
         .await;
     let a = admin.network_id;
     let viewer = server
-        .member("Alpha", "viewer@example.org", "Vera Viewer", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "viewer@example.org",
+            "Vera Viewer",
+            Role::NetworkAdmin,
+        )
         .await;
     execute(
         &server,
@@ -680,7 +702,11 @@ async fn who_may_not_invite_gets_403_everywhere_and_nothing_is_stored() {
     );
     let done = import_id_of(
         browser_a
-            .upload(a, "ally", Some(("b.csv", b"Name,Email\nBob,bob@example.org\n")))
+            .upload(
+                a,
+                "ally",
+                Some(("b.csv", b"Name,Email\nBob,bob@example.org\n")),
+            )
             .await
             .location(),
     );
@@ -731,7 +757,9 @@ async fn who_may_not_invite_gets_403_everywhere_and_nothing_is_stored() {
         .upload_raw(a, multipart(&[("kind", "ally")], Some(("t.csv", file))))
         .await;
     assert_eq!(tokenless.status, StatusCode::FORBIDDEN);
-    assert!(tokenless.body.contains("This form cannot be sent from here"));
+    assert!(tokenless
+        .body
+        .contains("This form cannot be sent from here"));
     let wrong_token = browser_a
         .upload_raw(
             a,
@@ -788,7 +816,12 @@ async fn another_network_or_admin_cannot_see_or_use_an_upload() {
         .await;
     let a = admin_a.network_id;
     server
-        .member("Alpha", "second.a@example.org", "Second A", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "second.a@example.org",
+            "Second A",
+            Role::NetworkAdmin,
+        )
         .await;
     let admin_b = server
         .member("Beta", "admin.b@example.org", "Admin B", Role::NetworkAdmin)

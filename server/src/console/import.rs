@@ -426,7 +426,12 @@ fn preview_page(
             },
         })
         .collect();
-    let name_from = match (layout.header_line, layout.name, layout.first_name, layout.last_name) {
+    let name_from = match (
+        layout.header_line,
+        layout.name,
+        layout.first_name,
+        layout.last_name,
+    ) {
         (None, ..) => "no_header",
         (_, Some(_), Some(_), _) | (_, Some(_), _, Some(_)) => "name_then_parts",
         (_, Some(_), None, None) => "name",
@@ -621,7 +626,9 @@ pub async fn invite(
         })?;
     let json = serde_json::to_string(&report)
         .map_err(|e| ConsoleError::Internal(format!("the report could not be kept: {e}")))?;
-    app.repo().finish_import(network_id, import_id, &json).await?;
+    app.repo()
+        .finish_import(network_id, import_id, &json)
+        .await?;
     Ok(see_other(&result))
 }
 
@@ -687,10 +694,7 @@ fn outcome_words(row: &ImportRow, first_line: &HashMap<String, u32>) -> (String,
             "Already invited: invitation sent again".to_string(),
             "again",
         ),
-        ImportOutcome::AlreadyMember => (
-            "Already a member: nothing sent".to_string(),
-            "skipped",
-        ),
+        ImportOutcome::AlreadyMember => ("Already a member: nothing sent".to_string(), "skipped"),
         ImportOutcome::InvalidEmail if row.email.trim().is_empty() => {
             ("No email address: not invited".to_string(), "problem")
         }
@@ -698,7 +702,9 @@ fn outcome_words(row: &ImportRow, first_line: &HashMap<String, u32>) -> (String,
         ImportOutcome::MissingName => ("No name: not invited".to_string(), "problem"),
         ImportOutcome::DuplicateInFile => (
             match first_line.get(&normalize_email(&row.email)) {
-                Some(line) => format!("Duplicate in file (same email as line {line}): not invited again"),
+                Some(line) => {
+                    format!("Duplicate in file (same email as line {line}): not invited again")
+                }
                 None => "Duplicate in file: not invited again".to_string(),
             },
             "skipped",
@@ -724,9 +730,7 @@ fn first_lines(report: &InvitationImport) -> HashMap<String, u32> {
             && row.outcome != ImportOutcome::InvalidEmail
             && row.outcome != ImportOutcome::MissingName
         {
-            first
-                .entry(normalize_email(&row.email))
-                .or_insert(row.line);
+            first.entry(normalize_email(&row.email)).or_insert(row.line);
         }
     }
     first
@@ -807,7 +811,10 @@ fn result_page(
         }
     };
     count("Invited", &[ImportOutcome::Invited]);
-    count("Already invited, sent again", &[ImportOutcome::AlreadyInvited]);
+    count(
+        "Already invited, sent again",
+        &[ImportOutcome::AlreadyInvited],
+    );
     count("Already a member", &[ImportOutcome::AlreadyMember]);
     count("Invalid email", &[ImportOutcome::InvalidEmail]);
     count("No name", &[ImportOutcome::MissingName]);
@@ -847,7 +854,11 @@ fn result_page(
         file_name: record.file_name.clone(),
         role_label: role_label(record.role),
         uploaded_by: record.uploaded_by.clone(),
-        imported_on: format!("{} at {}", date(record.imported_at), clock_time(record.imported_at)),
+        imported_on: format!(
+            "{} at {}",
+            date(record.imported_at),
+            clock_time(record.imported_at)
+        ),
         finished: report.is_some(),
         totals: counts
             .into_iter()

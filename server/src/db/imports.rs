@@ -68,7 +68,10 @@ pub struct NewPendingImport<'a> {
     pub now: i64,
 }
 
-pub async fn store_pending(pool: &SqlitePool, new: &NewPendingImport<'_>) -> Result<i64, RepoError> {
+pub async fn store_pending(
+    pool: &SqlitePool,
+    new: &NewPendingImport<'_>,
+) -> Result<i64, RepoError> {
     let mut tx = pool.begin().await?;
     // What has expired in this network goes first (pending files and old reports).
     sqlx::query("DELETE FROM invitation_imports WHERE network_id = ? AND expires_at <= ?")
