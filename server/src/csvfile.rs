@@ -409,9 +409,9 @@ mod tests {
 
     #[test]
     fn the_separator_is_the_one_that_finds_the_header() {
-        // The first line has more commas than semicolons, inside quotes.
+        // The first line has more commas (3) than semicolons (2), inside quotes.
         let f = parse(
-            "\"Name\";\"E-mail\";\"Notes, comments, etc.\"\n\"Lovelace, Ada\";ada@x.org;\n"
+            "\"Name\";\"E-mail\";\"Notes, comments, and so on, etc.\"\n\"Lovelace, Ada\";ada@x.org;\n"
                 .as_bytes(),
         )
         .unwrap();

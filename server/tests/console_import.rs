@@ -44,14 +44,23 @@ const BOUNDARY: &str = "----allyshare-test-boundary-7d1f";
 
 /// A `multipart/form-data` body: text fields, then the file part (if any).
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    multipart_then(fields, file, &[])
+}
+
+/// [`multipart`], with more text fields after the file.
+fn multipart_then(
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+    after: &[(&str, &str)],
+) -> Vec<u8> {
+    let text_part = |name: &str, value: &str| {
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
+    };
     let mut body = Vec::new();
     for (name, value) in fields {
-        body.extend(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .bytes(),
-        );
+        body.extend(text_part(name, value).bytes());
     }
     if let Some((file_name, bytes)) = file {
         body.extend(
@@ -62,6 +71,9 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
         );
         body.extend(bytes);
         body.extend(b"\r\n");
+    }
+    for (name, value) in after {
+        body.extend(text_part(name, value).bytes());
     }
     body.extend(format!("--{BOUNDARY}--\r\n").bytes());
     body
@@ -752,22 +764,34 @@ async fn who_may_not_invite_gets_403_everywhere_and_nothing_is_stored() {
         1
     );
 
-    // Without the form token, or from another site, the admin's own forms are refused.
+    // Without the form token, or with another, the admin's own upload is refused, even when
+    // the browser says it comes from this site.
+    let same_origin_upload = |body: Vec<u8>| {
+        browser_a
+            .http
+            .post(format!("{}{}", server.base, import(a)))
+            .header(
+                CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header("sec-fetch-site", "same-origin")
+            .body(body)
+    };
     let tokenless = browser_a
-        .upload_raw(a, multipart(&[("kind", "ally")], Some(("t.csv", file))))
+        .send(same_origin_upload(multipart(
+            &[("kind", "ally")],
+            Some(("t.csv", file)),
+        )))
         .await;
     assert_eq!(tokenless.status, StatusCode::FORBIDDEN);
     assert!(tokenless
         .body
         .contains("This form cannot be sent from here"));
     let wrong_token = browser_a
-        .upload_raw(
-            a,
-            multipart(
-                &[("form_token", "not-the-token"), ("kind", "ally")],
-                Some(("t.csv", file)),
-            ),
-        )
+        .send(same_origin_upload(multipart(
+            &[("form_token", "not-the-token"), ("kind", "ally")],
+            Some(("t.csv", file)),
+        )))
         .await;
     assert_eq!(wrong_token.status, StatusCode::FORBIDDEN);
     let token = browser_a.form_token();
@@ -798,9 +822,16 @@ async fn who_may_not_invite_gets_403_everywhere_and_nothing_is_stored() {
         .await;
     assert_eq!(tokenless_invite.status, StatusCode::FORBIDDEN);
     assert_eq!(counts(&server).await, before);
-    // With the token as the page sends it, the same upload goes through.
-    let ok = browser_a.upload(a, "ally", Some(("t.csv", file))).await;
-    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    // With the token as the page sends it (after the file, here), the same upload goes through.
+    let token = browser_a.form_token();
+    let ok = browser_a
+        .send(same_origin_upload(multipart_then(
+            &[("kind", "ally")],
+            Some(("t.csv", file)),
+            &[("form_token", &token)],
+        )))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
 }
 
 #[tokio::test]
