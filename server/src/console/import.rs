@@ -699,7 +699,14 @@ fn outcome_words(row: &ImportRow, first_line: &HashMap<String, u32>) -> (String,
             ("No email address: not invited".to_string(), "problem")
         }
         ImportOutcome::InvalidEmail => ("Invalid email: not invited".to_string(), "problem"),
-        ImportOutcome::MissingName => ("No name: not invited".to_string(), "problem"),
+        ImportOutcome::MissingName => match row.message.as_deref() {
+            // A name refused for what it holds (too long, control characters), not missing.
+            Some(message) if !row.name.trim().is_empty() && !message.contains("empty") => (
+                format!("Name not accepted ({message}): not invited"),
+                "problem",
+            ),
+            _ => ("No name: not invited".to_string(), "problem"),
+        },
         ImportOutcome::DuplicateInFile => (
             match first_line.get(&normalize_email(&row.email)) {
                 Some(line) => {
@@ -1028,6 +1035,32 @@ mod tests {
         assert_eq!(v.text, "400 of 400 emails sent.");
         assert!(!v.live);
         assert!(progress_view(p(0, 0), 60).text.starts_with("No emails"));
+    }
+
+    #[test]
+    fn a_refused_name_is_not_called_missing() {
+        let row = |name: &str, message: &str| ImportRow {
+            line: 2,
+            name: name.to_string(),
+            email: "a@x.org".to_string(),
+            outcome: ImportOutcome::MissingName,
+            invitation_id: None,
+            message: Some(message.to_string()),
+        };
+        let none = HashMap::new();
+        assert_eq!(
+            outcome_words(&row("", "the name must not be empty"), &none).0,
+            "No name: not invited"
+        );
+        let long = "x".repeat(201);
+        assert_eq!(
+            outcome_words(
+                &row(&long, "the name must be at most 200 characters"),
+                &none
+            )
+            .0,
+            "Name not accepted (the name must be at most 200 characters): not invited"
+        );
     }
 
     #[test]
