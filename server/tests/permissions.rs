@@ -231,6 +231,11 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
         ),
         (
             Some(InviteMembers),
+            Call::PageGet(console("/team/import".into())),
+            StatusCode::OK,
+        ),
+        (
+            Some(InviteMembers),
             Call::PagePost(
                 console("/team/invite".into()),
                 vec![

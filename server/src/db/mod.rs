@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod console;
+pub mod imports;
 pub mod mail;
 pub mod members;
 pub mod network;
@@ -597,6 +598,53 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<members::AuditEntry>, RepoError>;
+
+    /// Keeps an uploaded CSV for its preview and *Invite* ([`imports::store_pending`]).
+    async fn store_pending_import(
+        &self,
+        new: &imports::NewPendingImport<'_>,
+    ) -> Result<i64, RepoError>;
+
+    /// The person's pending CSV in the network, unless expired.
+    async fn pending_import(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::PendingImport>, RepoError>;
+
+    /// Takes the person's pending CSV for its import, once ([`imports::take_pending`]).
+    async fn take_pending_import(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::PendingImport>, RepoError>;
+
+    /// Keeps the report of a taken import.
+    async fn finish_import(
+        &self,
+        network_id: i64,
+        import_id: i64,
+        report_json: &str,
+    ) -> Result<(), RepoError>;
+
+    /// An import of the network and its report, unless expired.
+    async fn import_record(
+        &self,
+        network_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::ImportRecord>, RepoError>;
+
+    /// Where the emails of an import are in the mail queue.
+    async fn import_mail_progress(
+        &self,
+        network_id: i64,
+        import_id: i64,
+    ) -> Result<imports::MailProgress, RepoError>;
 
     /// Closes the underlying connections (a no-op where there is nothing to close).
     async fn close(&self) {}
@@ -1709,6 +1757,59 @@ impl Repository for SqliteRepository {
         limit: i64,
     ) -> Result<Vec<members::AuditEntry>, RepoError> {
         members::audit_log(&self.pool, network_id, before, limit).await
+    }
+
+    async fn store_pending_import(
+        &self,
+        new: &imports::NewPendingImport<'_>,
+    ) -> Result<i64, RepoError> {
+        imports::store_pending(&self.pool, new).await
+    }
+
+    async fn pending_import(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::PendingImport>, RepoError> {
+        imports::pending(&self.pool, network_id, person_id, import_id, now).await
+    }
+
+    async fn take_pending_import(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::PendingImport>, RepoError> {
+        imports::take_pending(&self.pool, network_id, person_id, import_id, now).await
+    }
+
+    async fn finish_import(
+        &self,
+        network_id: i64,
+        import_id: i64,
+        report_json: &str,
+    ) -> Result<(), RepoError> {
+        imports::finish(&self.pool, network_id, import_id, report_json).await
+    }
+
+    async fn import_record(
+        &self,
+        network_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::ImportRecord>, RepoError> {
+        imports::record(&self.pool, network_id, import_id, now).await
+    }
+
+    async fn import_mail_progress(
+        &self,
+        network_id: i64,
+        import_id: i64,
+    ) -> Result<imports::MailProgress, RepoError> {
+        imports::mail_progress(&self.pool, network_id, import_id).await
     }
 
     async fn close(&self) {
