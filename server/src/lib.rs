@@ -306,10 +306,7 @@ impl App {
     /// Asks an ally for an introduction (the permission checked by the caller): the ask and
     /// the ally's ask email in one transaction (see [`ask_mail`]), then the mail queue is
     /// woken. The one way the API and the console ask.
-    pub async fn create_ask(
-        &self,
-        ask: &db::NewIntroAsk<'_>,
-    ) -> Result<db::AskOutcome, RepoError> {
+    pub async fn create_ask(&self, ask: &db::NewIntroAsk<'_>) -> Result<db::AskOutcome, RepoError> {
         let outcome = self.repo().create_ask(ask).await?;
         if matches!(outcome, db::AskOutcome::Created(_)) {
             self.inner.mail_wake.notify_one();

@@ -375,7 +375,8 @@ fn note_html(note: &str) -> Vec<NoteLine> {
 /// One ask in an ask email: who asks to be introduced to whom (wrapped like a note, so no
 /// line of the email grows with the names), and the note, if any.
 struct AskLines<N> {
-    sentence: Vec<String>,
+    /// Its lines joined by line breaks.
+    sentence: String,
     /// Who wrote the note: the admin, else the network.
     from: String,
     note: Option<Vec<N>>,
@@ -439,15 +440,16 @@ fn new_asks_subject(asks: &[IntroAsk]) -> String {
 
 fn new_asks_parts(name: &str, asks: &[IntroAsk]) -> Result<(String, String), MailError> {
     let build = |e: askama::Error| MailError::Build(e.to_string());
-    fn lines(ask: &IntroAsk) -> (Vec<String>, String, Option<&str>) {
-        let sentence: Vec<String> = wrap_note(&one_line(&ask_sentence(ask)))
+    fn lines(ask: &IntroAsk) -> (String, String, Option<&str>) {
+        let sentence = wrap_note(&one_line(&ask_sentence(ask)))
             .into_iter()
             .flatten()
-            .collect();
-        let from = match &ask.asked_by {
-            Some(admin) => admin.name.clone(),
-            None => ask.network_name.clone(),
-        };
+            .collect::<Vec<_>>()
+            .join("\n");
+        let from = one_line(match &ask.asked_by {
+            Some(admin) => &admin.name,
+            None => &ask.network_name,
+        });
         let note = Some(ask.note.trim()).filter(|n| !n.is_empty());
         (sentence, from, note)
     }
@@ -553,6 +555,89 @@ mod tests {
             "{raw}"
         );
         assert!(raw.contains("expires in 1 hour"));
+    }
+
+    fn ask(id: i64, admin: Option<&str>, contact: &str, note: &str) -> IntroAsk {
+        IntroAsk {
+            id,
+            network_id: 1,
+            network_name: "Getro Sales Network".into(),
+            ally: allyshare_protocol::PersonRef {
+                id: 2,
+                name: "Ada".into(),
+            },
+            asked_by: admin.map(|name| allyshare_protocol::PersonRef {
+                id: 3,
+                name: name.into(),
+            }),
+            contact_key: format!("member:{id}"),
+            contact_name: contact.into(),
+            contact_headline: None,
+            contact_profile_url: "https://www.linkedin.com/in/x/".into(),
+            note: note.into(),
+            state: allyshare_protocol::IntroAskState::Pending,
+            reason: None,
+            created_at: 0,
+            answered_at: None,
+        }
+    }
+
+    #[test]
+    fn an_ask_email_names_who_asks_for_whom_and_keeps_every_line_short() {
+        let long_name = "Wolfeschlegelsteinhausenbergerdorff ".repeat(5);
+        let asks = [
+            ask(
+                1,
+                Some("Nadia\r\nBcc: x@evil.example"),
+                "Kay <One>",
+                "Hi\n\n<i>there</i>",
+            ),
+            ask(2, None, long_name.trim(), ""),
+        ];
+        let (text, html) = new_asks_parts("Ada", &asks).unwrap();
+        assert!(
+            text.contains("\n\nGetro Sales Network asks you to introduce them to"),
+            "the network alone when the admin is gone: {text}"
+        );
+        assert!(
+            text.lines()
+                .all(|l| l.chars().count() <= NOTE_LINE_CHARS + 4),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("A note from").count(),
+            1,
+            "no empty note: {text}"
+        );
+        assert!(
+            html.contains("<p>Nadia Bcc: x@evil.example (Getro Sales Network) asks"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p>A note from Nadia  Bcc: x@evil.example:</p>"),
+            "{html}"
+        );
+        assert!(html.contains("Kay &#60;One&#62;"), "{html}");
+        assert!(html.contains("&#60;i&#62;there&#60;/i&#62;"), "{html}");
+        assert_eq!(
+            new_asks_subject(&asks),
+            "2 introduction asks are waiting for you"
+        );
+        assert_eq!(
+            new_asks_subject(&asks[..1]),
+            "Nadia  Bcc: x@evil.example (Getro Sales Network) asks you to introduce them to Kay <One>",
+            "one line, whatever the names hold"
+        );
+        let mailer = Mailer::new("unused-outbox", DEFAULT_FROM, None).unwrap();
+        assert!(mailer.new_asks("Ada", "ada@example.org", &[]).is_err());
+        let raw = String::from_utf8(
+            mailer
+                .new_asks("Ada", "ada@example.org", &asks[..1])
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        assert!(!raw.contains("\r\nBcc:"), "{raw}");
     }
 
     #[test]

@@ -131,11 +131,10 @@ pub async fn preferences(
     pool: &SqlitePool,
     person_id: i64,
 ) -> Result<Option<Preferences>, RepoError> {
-    let ask_emails: Option<bool> =
-        sqlx::query_scalar("SELECT ask_emails FROM people WHERE id = ?")
-            .bind(person_id)
-            .fetch_optional(pool)
-            .await?;
+    let ask_emails: Option<bool> = sqlx::query_scalar("SELECT ask_emails FROM people WHERE id = ?")
+        .bind(person_id)
+        .fetch_optional(pool)
+        .await?;
     Ok(ask_emails.map(|ask_emails| Preferences { ask_emails }))
 }
 
