@@ -316,13 +316,26 @@ pub(crate) async fn send_and_record(
     message: Result<lettre::Message, MailError>,
     now: i64,
 ) -> Result<Delivery, InviteError> {
+    send_and_record_as(repo, mailer, mail, message, MailDone::Sent, now).await
+}
+
+/// [`send_and_record`], recording a sent email as `sent` (a [`MailDone::Sent`] or
+/// [`MailDone::SentAsks`]).
+pub(crate) async fn send_and_record_as(
+    repo: &dyn Repository,
+    mailer: &Mailer,
+    mail: ClaimedMail,
+    message: Result<lettre::Message, MailError>,
+    sent_as: MailDone,
+    now: i64,
+) -> Result<Delivery, InviteError> {
     let sent = match message {
         Ok(message) => mailer.send(message).await.map_err(|e| (e, true)),
         Err(e) => Err((e, false)),
     };
     match sent {
         Ok(delivery) => {
-            repo.finish_mail(mail.id, &MailDone::Sent, now).await?;
+            repo.finish_mail(mail.id, &sent_as, now).await?;
             Ok(delivery)
         }
         Err((error, retry)) => {

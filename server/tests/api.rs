@@ -2161,6 +2161,26 @@ async fn authorisation_matrix() {
                 Some(forbidden),
             ],
         ),
+        (
+            Method::GET,
+            "/v1/me/preferences".into(),
+            None,
+            [Some(unauth), Some(ok), Some(ok), Some(ok), Some(ok)],
+        ),
+        // Each caller sets their own (the path names nobody else); see tests/ask_mail.rs.
+        (
+            Method::PUT,
+            "/v1/me/preferences".into(),
+            Some(json!({"ask_emails": true})),
+            [Some(unauth), Some(ok), Some(ok), Some(ok), Some(ok)],
+        ),
+        // Anyone may ask, and hears the same whether or not the address has an account.
+        (
+            Method::POST,
+            "/v1/password-resets".into(),
+            Some(json!({"email": "nobody@example.org"})),
+            [Some(StatusCode::ACCEPTED); 5],
+        ),
         // A page's script only (same origin, with the grant cookie): a client that says nothing
         // of where it comes from is refused whoever it is.
         (

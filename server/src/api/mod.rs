@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod account;
 pub mod invitations;
 pub mod members;
 pub mod network;
@@ -842,6 +843,7 @@ fn api() -> OpenApiRouter<App> {
         .merge(invitations::routes())
         .merge(team::routes())
         .merge(members::routes())
+        .merge(account::routes())
 }
 
 /// The `/v1` routes; anything else under `/v1` is a JSON 404, a known path with another method

@@ -22,6 +22,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod ask_mail;
 pub mod console;
 pub mod imports;
 pub mod mail;
@@ -104,11 +105,13 @@ pub enum CreateOutcome {
     },
 }
 
-/// What a queued email is: the email of an invitation, or of a password reset.
+/// What a queued email is: the email of an invitation, of a password reset, or of the new
+/// intro asks of the ally with this id ([`ask_mail`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailAbout {
     Invitation(i64),
     PasswordReset(i64),
+    Asks(i64),
 }
 
 /// An email claimed from the queue, to send now.
@@ -124,6 +127,12 @@ pub struct ClaimedMail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailDone {
     Sent,
+    /// An ally's ask email was sent, telling about these asks (marked emailed with it, and the
+    /// next ask email queued if more arrived meanwhile).
+    SentAsks {
+        ally_id: i64,
+        ask_ids: Vec<i64>,
+    },
     /// The invitation (or password reset) was no longer pending: nothing sent.
     Dropped,
     /// Sending failed: try again at `retry_at`, or never (`None`).
@@ -470,8 +479,26 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         query: &ContactQuery,
     ) -> Result<(Vec<NetworkContact>, Option<(String, String)>), RepoError>;
 
-    /// Creates an ask, if the ally shares the contact with the network.
+    /// Creates an ask, if the ally shares the contact with the network, and in the same
+    /// transaction queues the ally's ask email (unless they turned ask emails off, or one is
+    /// queued already: see [`ask_mail`]).
     async fn create_ask(&self, ask: &NewIntroAsk<'_>) -> Result<AskOutcome, RepoError>;
+
+    /// What the ally's ask email says now ([`ask_mail::content`]).
+    async fn ask_mail(&self, ally_id: i64) -> Result<Option<ask_mail::AskMail>, RepoError>;
+
+    /// The person's preferences (`None`: no such person).
+    async fn preferences(
+        &self,
+        person_id: i64,
+    ) -> Result<Option<allyshare_protocol::Preferences>, RepoError>;
+
+    /// Sets the person's preferences; them as stored (`None`: no such person).
+    async fn set_preferences(
+        &self,
+        person_id: i64,
+        preferences: &allyshare_protocol::Preferences,
+    ) -> Result<Option<allyshare_protocol::Preferences>, RepoError>;
 
     /// Asks of a network, or to an ally (or both), newest first.
     async fn list_asks(
@@ -1557,6 +1584,25 @@ impl Repository for SqliteRepository {
 
     async fn create_ask(&self, ask: &NewIntroAsk<'_>) -> Result<AskOutcome, RepoError> {
         network::create_ask(&self.pool, ask).await
+    }
+
+    async fn ask_mail(&self, ally_id: i64) -> Result<Option<ask_mail::AskMail>, RepoError> {
+        ask_mail::content(&self.pool, ally_id).await
+    }
+
+    async fn preferences(
+        &self,
+        person_id: i64,
+    ) -> Result<Option<allyshare_protocol::Preferences>, RepoError> {
+        ask_mail::preferences(&self.pool, person_id).await
+    }
+
+    async fn set_preferences(
+        &self,
+        person_id: i64,
+        preferences: &allyshare_protocol::Preferences,
+    ) -> Result<Option<allyshare_protocol::Preferences>, RepoError> {
+        ask_mail::set_preferences(&self.pool, person_id, preferences).await
     }
 
     async fn list_asks(
