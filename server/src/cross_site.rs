@@ -133,17 +133,25 @@ async fn token_in_upload(content_type: &str, body: axum::body::Bytes) -> Option<
 
 /// An upload larger than [`UPLOAD_BODY_MAX`]: nothing was read or changed.
 fn too_large(is_upload: bool) -> Response {
-    let text: &[&str] = if is_upload {
-        &[
-            "The file is larger than 2 MiB, the most that can be uploaded at once, and nothing was imported.",
-            "Split it into smaller files (at most 5,000 rows each) and upload each.",
-        ]
-    } else {
-        &["The form is larger than this site accepts, and nothing was changed."]
-    };
+    let upload = [
+        format!(
+            "The file is larger than {} MiB, the most that can be uploaded at once, and nothing \
+             was imported.",
+            CSV_MAX_BYTES / (1024 * 1024)
+        ),
+        format!(
+            "Split it into smaller files (at most {} rows each) and upload each.",
+            allyshare_protocol::limits::CSV_MAX_ROWS
+        ),
+    ];
+    let form = ["The form is larger than this site accepts, and nothing was changed.".to_string()];
+    let text: Vec<&str> = if is_upload { &upload[..] } else { &form[..] }
+        .iter()
+        .map(String::as_str)
+        .collect();
     crate::html::html_response(
         StatusCode::PAYLOAD_TOO_LARGE,
-        crate::html::message_page("This is too large to send", text),
+        crate::html::message_page("This is too large to send", &text),
     )
 }
 
