@@ -213,7 +213,6 @@ struct Extras<'a> {
 /// Validates, then stores the invitation (and the network if new) with its email in the mail
 /// queue. The email is built once here, with a stand-in link, so bad input fails before
 /// anything is stored; it is built again, with the real link, when it is sent.
-#[allow(clippy::too_many_arguments)]
 async fn create(
     repo: &dyn Repository,
     mailer: &Mailer,
