@@ -29,6 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub mod invitations;
+pub mod lists;
 pub mod network;
 pub mod sync;
 pub mod team;
@@ -765,7 +766,25 @@ fn add_links(doc: &mut serde_json::Value) {
             serde_json::json!({"ask_id": "$response.body#/id"}),
         ),
     ];
-    for (path, method, status, name, target, parameters) in links {
+    let list_links = [
+        ("GetList", "list"),
+        ("RenameList", "rename_list"),
+        ("DeleteList", "delete_list"),
+        ("AddEntries", "add_entries"),
+        ("ExportList", "export_list"),
+        ("AskList", "ask_list"),
+    ]
+    .map(|(name, target)| {
+        (
+            "/v1/networks/{network_id}/lists",
+            "post",
+            "201",
+            name,
+            target,
+            serde_json::json!({"network_id": "$response.body#/network_id", "list_id": "$response.body#/id"}),
+        )
+    });
+    for (path, method, status, name, target, parameters) in links.into_iter().chain(list_links) {
         let Some(response) = doc
             .pointer_mut(&format!(
                 "/paths/{}/{method}/responses/{status}",
@@ -816,6 +835,7 @@ pub fn openapi_document() -> serde_json::Value {
         (name = "network", description = "A network admin's view: the shared contacts, asking for introductions"),
         (name = "intro asks", description = "An ally's introduction asks, and their answers"),
         (name = "invitations", description = "A network admin invites people: one, or many from a CSV; lists, revokes, re-sends"),
+        (name = "lists", description = "Introduction lists: named lists of the network's contacts, shared by its admins; CSV export; asking for a whole list"),
         (name = "meta", description = "About the API itself"),
     )
 )]
@@ -839,6 +859,7 @@ fn api() -> OpenApiRouter<App> {
         .merge(network::routes())
         .merge(invitations::routes())
         .merge(team::routes())
+        .merge(lists::routes())
 }
 
 /// The `/v1` routes; anything else under `/v1` is a JSON 404, a known path with another method
