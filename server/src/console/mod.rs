@@ -12,8 +12,11 @@
 //! - [`reset`]: *Forgot password?*: asking for a reset link, and the link's page.
 //! - [`team`]: Settings → Team Members (members and invitations), *Invite Member*, *Resend*,
 //!   *Revoke*.
+//! - [`lists`]: Introduction lists: the lists, a list's page (its contacts, *Add contacts*,
+//!   *Export CSV*, *Ask for introductions*, rename, delete).
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
+pub mod lists;
 pub mod page;
 pub mod reset;
 pub mod session;
@@ -91,5 +94,37 @@ pub fn routes() -> Router<App> {
         .route(
             "/admin/networks/{network_id}/invitations/{invitation_id}/revoke",
             post(team::revoke),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists",
+            get(lists::lists_page).post(lists::create),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}",
+            get(lists::list_page),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/rename",
+            post(lists::rename),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/delete",
+            get(lists::delete_page).post(lists::delete),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/add",
+            post(lists::add),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/remove",
+            post(lists::remove),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/export",
+            get(lists::export),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/asks",
+            post(lists::ask),
         )
 }
