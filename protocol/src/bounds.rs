@@ -188,6 +188,7 @@ mod tests {
             email: "a@b.c".into(),
             role: crate::Role::Ally,
             note: None,
+            permissions: None,
         };
         assert_eq!(invite(name.clone()).check_bounds(), Ok(()));
         assert_eq!(
@@ -203,6 +204,7 @@ mod tests {
             email: "a@b.c".into(),
             role: crate::Role::Ally,
             note: Some(note),
+            permissions: None,
         };
         let note = "n".repeat(INVITATION_NOTE_MAX_CHARS);
         assert_eq!(invite(note.clone()).check_bounds(), Ok(()));

@@ -329,8 +329,14 @@ impl App {
         {
             AddOutcome::Added(added) => {
                 if added.added > 0 {
-                    self.audit_list(person_id, network_id, list_id, AuditAction::ListContactsAdded, &format!("{} added", contacts_word(added.added)))
-                        .await;
+                    self.audit_list(
+                        person_id,
+                        network_id,
+                        list_id,
+                        AuditAction::ListContactsAdded,
+                        &format!("{} added", contacts_word(added.added)),
+                    )
+                    .await;
                 }
                 Ok(added)
             }

@@ -147,7 +147,12 @@ impl TestServer {
 async fn lists_are_created_renamed_and_deleted_with_names_unique_whatever_the_case() {
     let server = TestServer::start().await;
     let admin = server
-        .member("Alpha", "nadia@example.org", "Nadia Admin", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
         .await;
     let a = admin.network_id;
     let created = server
@@ -289,7 +294,12 @@ async fn lists_are_created_renamed_and_deleted_with_names_unique_whatever_the_ca
 async fn several_contacts_are_added_and_removed_at_once() {
     let server = TestServer::start().await;
     let admin = server
-        .member("Alpha", "nadia@example.org", "Nadia Admin", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
         .await;
     let ally = server
         .sharing_ally("Alpha", "grace@example.org", "Grace Hopper")
@@ -307,7 +317,11 @@ async fn several_contacts_are_added_and_removed_at_once() {
         .await;
     let list = server.create_list(&admin, "Founders").await;
     let added = server
-        .add(&admin, list, &[key("K2"), key("K1"), key("K1"), key("NOPE")])
+        .add(
+            &admin,
+            list,
+            &[key("K2"), key("K1"), key("K1"), key("NOPE")],
+        )
         .await;
     assert_eq!(
         added,
@@ -381,7 +395,12 @@ async fn several_contacts_are_added_and_removed_at_once() {
 async fn another_networks_lists_are_out_of_reach() {
     let server = TestServer::start().await;
     let admin_a = server
-        .member("Alpha", "nadia@example.org", "Nadia Admin", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
         .await;
     let admin_b = server
         .member("Beta", "bob@example.org", "Bob Admin", Role::NetworkAdmin)
@@ -408,25 +427,139 @@ async fn another_networks_lists_are_out_of_reach() {
     let keys = json!({"keys": [key("K1")]});
     let ask = json!({"note": "hi"});
     let attempts: Vec<(&Member, Method, String, Option<Value>, StatusCode)> = vec![
-        (&admin_b, Method::GET, lists_path(a), None, StatusCode::FORBIDDEN),
-        (&admin_b, Method::POST, lists_path(a), Some(rename.clone()), StatusCode::FORBIDDEN),
-        (&admin_b, Method::GET, list_path(a, list_a), None, StatusCode::FORBIDDEN),
-        (&admin_b, Method::PUT, list_path(a, list_a), Some(rename.clone()), StatusCode::FORBIDDEN),
-        (&admin_b, Method::DELETE, list_path(a, list_a), None, StatusCode::FORBIDDEN),
-        (&admin_b, Method::POST, format!("{}/entries", list_path(a, list_a)), Some(keys.clone()), StatusCode::FORBIDDEN),
-        (&admin_b, Method::DELETE, format!("{}/entries", list_path(a, list_a)), Some(keys.clone()), StatusCode::FORBIDDEN),
-        (&admin_b, Method::GET, format!("{}/export", list_path(a, list_a)), None, StatusCode::FORBIDDEN),
-        (&admin_b, Method::POST, format!("{}/asks", list_path(a, list_a)), Some(ask.clone()), StatusCode::FORBIDDEN),
-        (&admin_b, Method::GET, list_path(b, list_a), None, StatusCode::NOT_FOUND),
-        (&admin_b, Method::PUT, list_path(b, list_a), Some(rename.clone()), StatusCode::NOT_FOUND),
-        (&admin_b, Method::DELETE, list_path(b, list_a), None, StatusCode::NOT_FOUND),
-        (&admin_b, Method::DELETE, format!("{}/entries", list_path(b, list_a)), Some(keys.clone()), StatusCode::NOT_FOUND),
-        (&admin_b, Method::GET, format!("{}/export", list_path(b, list_a)), None, StatusCode::NOT_FOUND),
-        (&admin_b, Method::POST, format!("{}/asks", list_path(b, list_a)), Some(ask.clone()), StatusCode::NOT_FOUND),
-        (&admin_a, Method::GET, list_path(a, list_b), None, StatusCode::NOT_FOUND),
-        (&admin_a, Method::PUT, list_path(a, list_b), Some(rename.clone()), StatusCode::NOT_FOUND),
-        (&admin_a, Method::DELETE, list_path(a, list_b), None, StatusCode::NOT_FOUND),
-        (&admin_a, Method::POST, format!("{}/entries", list_path(a, list_b)), Some(keys.clone()), StatusCode::NOT_FOUND),
+        (
+            &admin_b,
+            Method::GET,
+            lists_path(a),
+            None,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin_b,
+            Method::POST,
+            lists_path(a),
+            Some(rename.clone()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin_b,
+            Method::GET,
+            list_path(a, list_a),
+            None,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin_b,
+            Method::PUT,
+            list_path(a, list_a),
+            Some(rename.clone()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin_b,
+            Method::DELETE,
+            list_path(a, list_a),
+            None,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin_b,
+            Method::POST,
+            format!("{}/entries", list_path(a, list_a)),
+            Some(keys.clone()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin_b,
+            Method::DELETE,
+            format!("{}/entries", list_path(a, list_a)),
+            Some(keys.clone()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin_b,
+            Method::GET,
+            format!("{}/export", list_path(a, list_a)),
+            None,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin_b,
+            Method::POST,
+            format!("{}/asks", list_path(a, list_a)),
+            Some(ask.clone()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin_b,
+            Method::GET,
+            list_path(b, list_a),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &admin_b,
+            Method::PUT,
+            list_path(b, list_a),
+            Some(rename.clone()),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &admin_b,
+            Method::DELETE,
+            list_path(b, list_a),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &admin_b,
+            Method::DELETE,
+            format!("{}/entries", list_path(b, list_a)),
+            Some(keys.clone()),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &admin_b,
+            Method::GET,
+            format!("{}/export", list_path(b, list_a)),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &admin_b,
+            Method::POST,
+            format!("{}/asks", list_path(b, list_a)),
+            Some(ask.clone()),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &admin_a,
+            Method::GET,
+            list_path(a, list_b),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &admin_a,
+            Method::PUT,
+            list_path(a, list_b),
+            Some(rename.clone()),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &admin_a,
+            Method::DELETE,
+            list_path(a, list_b),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &admin_a,
+            Method::POST,
+            format!("{}/entries", list_path(a, list_b)),
+            Some(keys.clone()),
+            StatusCode::NOT_FOUND,
+        ),
     ];
     for (who, method, path, body, status) in attempts {
         server
@@ -436,7 +569,13 @@ async fn another_networks_lists_are_out_of_reach() {
     assert_eq!(snapshot(&server).await, before);
     // B's list view holds nothing of A's, and A's contact cannot be put on B's list.
     let b_lists = server
-        .expect(Method::GET, &lists_path(b), Some(&admin_b.token), None, StatusCode::OK)
+        .expect(
+            Method::GET,
+            &lists_path(b),
+            Some(&admin_b.token),
+            None,
+            StatusCode::OK,
+        )
         .await;
     assert_eq!(b_lists.as_array().unwrap().len(), 1);
     assert_eq!(b_lists[0]["name"], "Beta list");
@@ -466,10 +605,20 @@ async fn restrict(server: &TestServer, by: &Member, member: &Member, permissions
 async fn a_viewer_sees_the_lists_but_cannot_change_export_or_ask() {
     let server = TestServer::start().await;
     let admin = server
-        .member("Alpha", "nadia@example.org", "Nadia Admin", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
         .await;
     let viewer = server
-        .member("Alpha", "vera@example.org", "Vera Viewer", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "vera@example.org",
+            "Vera Viewer",
+            Role::NetworkAdmin,
+        )
         .await;
     restrict(&server, &admin, &viewer, &[Permission::ViewContacts]).await;
     let ally = server
@@ -491,7 +640,13 @@ async fn a_viewer_sees_the_lists_but_cannot_change_export_or_ask() {
 
     // Seeing: yes.
     let lists = server
-        .expect(Method::GET, &lists_path(a), Some(&viewer.token), None, StatusCode::OK)
+        .expect(
+            Method::GET,
+            &lists_path(a),
+            Some(&viewer.token),
+            None,
+            StatusCode::OK,
+        )
         .await;
     assert_eq!(lists[0]["entries"], 1);
     assert_eq!(server.list_keys(&viewer, list).await, [key("K1")]);
@@ -500,16 +655,38 @@ async fn a_viewer_sees_the_lists_but_cannot_change_export_or_ask() {
     let before = snapshot(&server).await;
     let forbidden: Vec<(Method, String, Option<Value>)> = vec![
         (Method::POST, lists_path(a), Some(json!({"name": "Mine"}))),
-        (Method::PUT, list_path(a, list), Some(json!({"name": "Renamed"}))),
+        (
+            Method::PUT,
+            list_path(a, list),
+            Some(json!({"name": "Renamed"})),
+        ),
         (Method::DELETE, list_path(a, list), None),
-        (Method::POST, format!("{}/entries", list_path(a, list)), Some(json!({"keys": [key("K2")]}))),
-        (Method::DELETE, format!("{}/entries", list_path(a, list)), Some(json!({"keys": [key("K1")]}))),
+        (
+            Method::POST,
+            format!("{}/entries", list_path(a, list)),
+            Some(json!({"keys": [key("K2")]})),
+        ),
+        (
+            Method::DELETE,
+            format!("{}/entries", list_path(a, list)),
+            Some(json!({"keys": [key("K1")]})),
+        ),
         (Method::GET, format!("{}/export", list_path(a, list)), None),
-        (Method::POST, format!("{}/asks", list_path(a, list)), Some(json!({"note": ""}))),
+        (
+            Method::POST,
+            format!("{}/asks", list_path(a, list)),
+            Some(json!({"note": ""})),
+        ),
     ];
     for (method, path, body) in forbidden {
         let answer = server
-            .expect(method, &path, Some(&viewer.token), body, StatusCode::FORBIDDEN)
+            .expect(
+                method,
+                &path,
+                Some(&viewer.token),
+                body,
+                StatusCode::FORBIDDEN,
+            )
             .await;
         assert_eq!(answer["code"], "forbidden");
     }
@@ -519,7 +696,13 @@ async fn a_viewer_sees_the_lists_but_cannot_change_export_or_ask() {
     let page = browser.get(&console_list(a, list)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Kay One"));
-    for action in ["Remove selected", "Export CSV", "Ask for introductions", "Rename", "Add contacts"] {
+    for action in [
+        "Remove selected",
+        "Export CSV",
+        "Ask for introductions",
+        "Rename",
+        "Add contacts",
+    ] {
         assert!(!page.body.contains(action), "a Viewer is offered {action}");
     }
     let lists_page = browser.get(&format!("/admin/networks/{a}/lists")).await;
@@ -527,11 +710,23 @@ async fn a_viewer_sees_the_lists_but_cannot_change_export_or_ask() {
     assert!(!lists_page.body.contains("New list"));
     for (path, fields) in [
         (format!("/admin/networks/{a}/lists"), vec![("name", "Mine")]),
-        (format!("{}/rename", console_list(a, list)), vec![("name", "Renamed")]),
+        (
+            format!("{}/rename", console_list(a, list)),
+            vec![("name", "Renamed")],
+        ),
         (format!("{}/delete", console_list(a, list)), vec![]),
-        (format!("{}/add", console_list(a, list)), vec![("key", "member:K2")]),
-        (format!("{}/remove", console_list(a, list)), vec![("key", "member:K1")]),
-        (format!("{}/asks", console_list(a, list)), vec![("note", "")]),
+        (
+            format!("{}/add", console_list(a, list)),
+            vec![("key", "member:K2")],
+        ),
+        (
+            format!("{}/remove", console_list(a, list)),
+            vec![("key", "member:K1")],
+        ),
+        (
+            format!("{}/asks", console_list(a, list)),
+            vec![("note", "")],
+        ),
     ] {
         let answer = browser.post(&path, &fields).await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "POST {path}");
@@ -541,7 +736,11 @@ async fn a_viewer_sees_the_lists_but_cannot_change_export_or_ask() {
         format!("{}/export", console_list(a, list)),
         format!("{}/delete", console_list(a, list)),
     ] {
-        assert_eq!(browser.get(&path).await.status, StatusCode::FORBIDDEN, "GET {path}");
+        assert_eq!(
+            browser.get(&path).await.status,
+            StatusCode::FORBIDDEN,
+            "GET {path}"
+        );
     }
     assert_eq!(snapshot(&server).await, before);
 }
@@ -550,7 +749,12 @@ async fn a_viewer_sees_the_lists_but_cannot_change_export_or_ask() {
 async fn an_export_is_csv_with_formulas_neutralised_and_is_logged() {
     let server = TestServer::start().await;
     let admin = server
-        .member("Alpha", "nadia@example.org", "Nadia Admin", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
         .await;
     let ally = server
         .sharing_ally("Alpha", "grace@example.org", "Grace Hopper")
@@ -560,8 +764,20 @@ async fn an_export_is_csv_with_formulas_neutralised_and_is_logged() {
             &ally.token,
             "full",
             &[
-                contact("K1", "Kay", "One", "=HYPERLINK(\"https://evil.example\",\"Click\")", "2019-03-04"),
-                contact("K2", "@Lee", "Two", "-1+1 engineer, \"quoted\"", "2020-01-01"),
+                contact(
+                    "K1",
+                    "Kay",
+                    "One",
+                    "=HYPERLINK(\"https://evil.example\",\"Click\")",
+                    "2019-03-04",
+                ),
+                contact(
+                    "K2",
+                    "@Lee",
+                    "Two",
+                    "-1+1 engineer, \"quoted\"",
+                    "2020-01-01",
+                ),
             ],
         )
         .await;
@@ -578,7 +794,10 @@ async fn an_export_is_csv_with_formulas_neutralised_and_is_logged() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
     assert_eq!(
         response.headers()["content-disposition"],
         "attachment; filename=\"q3-founders.csv\""
@@ -589,17 +808,28 @@ async fn an_export_is_csv_with_formulas_neutralised_and_is_logged() {
         lines[0],
         "\"Name\",\"Headline\",\"Company\",\"Position\",\"LinkedIn profile\",\"Known by\",\"Connected since\",\"Added by\",\"Added on\""
     );
-    assert!(lines[1].starts_with("\"'@Lee Two\",\"'-1+1 engineer, \"\"quoted\"\"\""), "{}", lines[1]);
+    assert!(
+        lines[1].starts_with("\"'@Lee Two\",\"'-1+1 engineer, \"\"quoted\"\"\""),
+        "{}",
+        lines[1]
+    );
     assert!(lines[2].starts_with(
         "\"Kay One\",\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"Click\"\")\",\"\",\"\",\"https://www.linkedin.com/in/k1/\",\"Grace Hopper\",\"2019-03-04\",\"Nadia Admin\","
     ), "{}", lines[2]);
     assert_eq!(lines.len(), 4, "{csv:?}");
     // No cell starts with a formula character outside its quote-and-apostrophe.
-    assert!(!csv.contains(",\"=") && !csv.contains(",\"@") && !csv.contains(",\"-") && !csv.contains(",\"+"));
+    assert!(
+        !csv.contains(",\"=")
+            && !csv.contains(",\"@")
+            && !csv.contains(",\"-")
+            && !csv.contains(",\"+")
+    );
 
     // The console's Export CSV is the same file, and each export is in the audit log.
     let browser = Browser::signed_in(&server, &admin.email).await;
-    let download = browser.get(&format!("{}/export", console_list(a, list))).await;
+    let download = browser
+        .get(&format!("{}/export", console_list(a, list)))
+        .await;
     assert_eq!(download.status, StatusCode::OK);
     assert_eq!(download.body, csv);
     let exports: Vec<(String, Option<String>)> = server
@@ -620,7 +850,12 @@ async fn an_export_is_csv_with_formulas_neutralised_and_is_logged() {
 async fn asking_for_a_list_sends_one_ask_per_contact_to_the_ally_connected_longest() {
     let server = TestServer::start().await;
     let admin = server
-        .member("Alpha", "nadia@example.org", "Nadia Admin", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
         .await;
     let recent = server
         .sharing_ally("Alpha", "ann@example.org", "Ann Recent")
@@ -664,10 +899,22 @@ async fn asking_for_a_list_sends_one_ask_per_contact_to_the_ally_connected_longe
 
     // The list page names the ally asked first: the one connected longest.
     let detail = server
-        .expect(Method::GET, &list_path(a, list), Some(&admin.token), None, StatusCode::OK)
+        .expect(
+            Method::GET,
+            &list_path(a, list),
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
         .await;
-    assert_eq!(detail["entries"][0]["known_by"][0]["ally"]["name"], "Ben Longest");
-    assert_eq!(detail["entries"][0]["known_by"][1]["ally"]["name"], "Ann Recent");
+    assert_eq!(
+        detail["entries"][0]["known_by"][0]["ally"]["name"],
+        "Ben Longest"
+    );
+    assert_eq!(
+        detail["entries"][0]["known_by"][1]["ally"]["name"],
+        "Ann Recent"
+    );
 
     let result = server
         .expect(
@@ -703,7 +950,13 @@ async fn asking_for_a_list_sends_one_ask_per_contact_to_the_ally_connected_longe
     );
     // The allies see their asks.
     let bens = server
-        .expect(Method::GET, "/v1/intro-asks", Some(&longest.token), None, StatusCode::OK)
+        .expect(
+            Method::GET,
+            "/v1/intro-asks",
+            Some(&longest.token),
+            None,
+            StatusCode::OK,
+        )
         .await;
     assert_eq!(bens.as_array().unwrap().len(), 1);
     assert_eq!(bens[0]["contact_key"], key("K1"));
@@ -712,12 +965,22 @@ async fn asking_for_a_list_sends_one_ask_per_contact_to_the_ally_connected_longe
     let asks_before = scalar(&server, "SELECT COUNT(*) FROM intro_asks").await;
     let browser = Browser::signed_in(&server, &admin.email).await;
     let page = browser
-        .post(&format!("{}/asks", console_list(a, list)), &[("note", "Again")])
+        .post(
+            &format!("{}/asks", console_list(a, list)),
+            &[("note", "Again")],
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("No ask was sent, 3 contacts skipped."), "{}", page.body);
+    assert!(
+        page.body.contains("No ask was sent, 3 contacts skipped."),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("already waiting for an answer"));
-    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM intro_asks").await, asks_before);
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM intro_asks").await,
+        asks_before
+    );
     let asked: Vec<Option<String>> = server
         .audit_actions(a)
         .await
@@ -738,7 +1001,12 @@ async fn asking_for_a_list_sends_one_ask_per_contact_to_the_ally_connected_longe
 async fn an_entry_goes_when_its_contact_leaves_the_networks_view() {
     let server = TestServer::start().await;
     let admin = server
-        .member("Alpha", "nadia@example.org", "Nadia Admin", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
         .await;
     let stops = server
         .sharing_ally("Alpha", "stops@example.org", "Stella Stops")
@@ -763,8 +1031,12 @@ async fn an_entry_goes_when_its_contact_leaves_the_networks_view() {
     server
         .sync_contacts(&leaves.token, "full", &[c("SHARED"), c("LEO")])
         .await;
-    server.sync_contacts(&removed.token, "full", &[c("REMY")]).await;
-    server.sync_contacts(&deletes.token, "full", &[c("DEE")]).await;
+    server
+        .sync_contacts(&removed.token, "full", &[c("REMY")])
+        .await;
+    server
+        .sync_contacts(&deletes.token, "full", &[c("DEE")])
+        .await;
     server
         .sync_contacts(&resyncs.token, "full", &[c("RAY"), c("KEPT")])
         .await;
@@ -863,11 +1135,22 @@ async fn an_entry_goes_when_its_contact_leaves_the_networks_view() {
     );
 
     // Ray's full sync no longer has RAY: it goes; KEPT stays.
-    server.sync_contacts(&resyncs.token, "full", &[c("KEPT")]).await;
-    assert_eq!(stored_entries(&server).await, expect_stored(&["KEPT"], &["KEPT"]));
+    server
+        .sync_contacts(&resyncs.token, "full", &[c("KEPT")])
+        .await;
+    assert_eq!(
+        stored_entries(&server).await,
+        expect_stored(&["KEPT"], &["KEPT"])
+    );
     assert_eq!(server.list_keys(&admin, one).await, [key("KEPT")]);
     let lists = server
-        .expect(Method::GET, &lists_path(a), Some(&admin.token), None, StatusCode::OK)
+        .expect(
+            Method::GET,
+            &lists_path(a),
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
         .await;
     assert_eq!(lists[0]["entries"], 1);
     assert_eq!(lists[1]["entries"], 1);
@@ -973,7 +1256,12 @@ impl Browser {
 async fn the_console_creates_a_list_adds_from_its_search_removes_renames_and_deletes() {
     let server = TestServer::start().await;
     let admin = server
-        .member("Alpha", "nadia@example.org", "Nadia Admin", Role::NetworkAdmin)
+        .member(
+            "Alpha",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
         .await;
     let ally = server
         .sharing_ally("Alpha", "grace@example.org", "Grace Hopper")
@@ -994,13 +1282,15 @@ async fn the_console_creates_a_list_adds_from_its_search_removes_renames_and_del
 
     // The navigation leads to the lists; there are none yet.
     let team = browser.get(&format!("/admin/networks/{a}/team")).await;
-    assert!(team
-        .body
-        .contains(&format!("href=\"/admin/networks/{a}/lists\">Introduction lists</a>")));
+    assert!(team.body.contains(&format!(
+        "href=\"/admin/networks/{a}/lists\">Introduction lists</a>"
+    )));
     let page = browser.get(&format!("/admin/networks/{a}/lists")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("There are no introduction lists yet."));
-    assert!(page.body.contains("aria-current=\"page\">Introduction lists"));
+    assert!(page
+        .body
+        .contains("aria-current=\"page\">Introduction lists"));
 
     // New list: an empty name is a field error; then created, and on to its page.
     let empty = browser
@@ -1010,17 +1300,25 @@ async fn the_console_creates_a_list_adds_from_its_search_removes_renames_and_del
     assert!(empty.body.contains("Please give the list a name."));
     assert!(empty.body.contains("aria-invalid=\"true\""));
     let created = browser
-        .post(&format!("/admin/networks/{a}/lists"), &[("name", "Founders")])
+        .post(
+            &format!("/admin/networks/{a}/lists"),
+            &[("name", "Founders")],
+        )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER);
     let list_path = created.location().split('?').next().unwrap().to_string();
     let list: i64 = list_path.rsplit('/').next().unwrap().parse().unwrap();
     assert_eq!(list_path, console_list(a, list));
     let duplicate = browser
-        .post(&format!("/admin/networks/{a}/lists"), &[("name", "FOUNDERS")])
+        .post(
+            &format!("/admin/networks/{a}/lists"),
+            &[("name", "FOUNDERS")],
+        )
         .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
-    assert!(duplicate.body.contains("already has a list named “FOUNDERS”"));
+    assert!(duplicate
+        .body
+        .contains("already has a list named “FOUNDERS”"));
     let page = browser.get(created.location()).await;
     assert!(page.body.contains("The list is created."));
     assert!(page.body.contains("This list has no contacts yet."));
@@ -1028,7 +1326,9 @@ async fn the_console_creates_a_list_adds_from_its_search_removes_renames_and_del
     // Add contacts: the search finds both founders; both are added at once.
     let search = browser.get(&format!("{list_path}?q=founder")).await;
     assert!(search.body.contains("2 matches."), "{}", search.body);
-    assert!(search.body.contains("value=\"member:K1\"") && search.body.contains("value=\"member:K2\""));
+    assert!(
+        search.body.contains("value=\"member:K1\"") && search.body.contains("value=\"member:K2\"")
+    );
     assert!(!search.body.contains("value=\"member:K3\""));
     let none = browser
         .post(&format!("{list_path}/add"), &[("q", "founder")])
@@ -1042,14 +1342,24 @@ async fn the_console_creates_a_list_adds_from_its_search_removes_renames_and_del
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER);
     let page = browser.get(added.location()).await;
-    assert!(page.body.contains("2 contacts added to the list."), "{}", page.body);
+    assert!(
+        page.body.contains("2 contacts added to the list."),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Kay One") && page.body.contains("Lee Two"));
-    assert!(page.body.contains("Grace Hopper <span class=\"muted\">(since 2 Jun 2019)</span>"));
+    assert!(page
+        .body
+        .contains("Grace Hopper <span class=\"muted\">(since 2 Jun 2019)</span>"));
     // On the list now: the search says so instead of offering them again.
     assert_eq!(page.body.matches("On the list").count(), 2);
     // A name is text, never markup.
     let all = browser.get(&format!("{list_path}?q=")).await;
-    assert!(all.body.contains("Max &#60;b&#62;Three&#60;/b&#62;"), "{}", all.body);
+    assert!(
+        all.body.contains("Max &#60;b&#62;Three&#60;/b&#62;"),
+        "{}",
+        all.body
+    );
     assert!(!all.body.contains("<b>Three"));
 
     // Remove one of them.
@@ -1066,7 +1376,9 @@ async fn the_console_creates_a_list_adds_from_its_search_removes_renames_and_del
         .post(&format!("{list_path}/rename"), &[("name", &long)])
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("The name is too long: at most 100 characters."));
+    assert!(refused
+        .body
+        .contains("The name is too long: at most 100 characters."));
     let renamed = browser
         .post(&format!("{list_path}/rename"), &[("name", "Q3 founders")])
         .await;
@@ -1081,8 +1393,14 @@ async fn the_console_creates_a_list_adds_from_its_search_removes_renames_and_del
     assert_eq!(scalar(&server, "SELECT COUNT(*) FROM intro_lists").await, 1);
     let deleted = browser.post(&format!("{list_path}/delete"), &[]).await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
-    assert_eq!(deleted.location(), format!("/admin/networks/{a}/lists?done=deleted"));
+    assert_eq!(
+        deleted.location(),
+        format!("/admin/networks/{a}/lists?done=deleted")
+    );
     assert_eq!(scalar(&server, "SELECT COUNT(*) FROM intro_lists").await, 0);
-    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM intro_list_entries").await, 0);
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM intro_list_entries").await,
+        0
+    );
     assert_eq!(browser.get(&list_path).await.status, StatusCode::NOT_FOUND);
 }

@@ -54,7 +54,8 @@ fn refused(e: ListError) -> ConsoleError {
 
 /// The network and list ids of a list's path.
 fn ids(path: Result<Path<(i64, i64)>, PathRejection>) -> Result<(i64, i64), ConsoleError> {
-    path.map(|Path(ids)| ids).map_err(|_| ConsoleError::NotFound)
+    path.map(|Path(ids)| ids)
+        .map_err(|_| ConsoleError::NotFound)
 }
 
 async fn network_for(
@@ -112,10 +113,19 @@ pub struct ListsParams {
     done: String,
 }
 
+/// Who asks for a page, and the browser's form token.
+struct Asker<'a> {
+    app: &'a App,
+    user: &'a ConsoleUser,
+    form_token: &'a FormToken,
+}
+
 async fn lists_view(
-    app: &App,
-    user: &ConsoleUser,
-    form_token: &FormToken,
+    Asker {
+        app,
+        user,
+        form_token,
+    }: Asker<'_>,
     admin: AdminNetwork,
     status: StatusCode,
     notice: Option<&'static str>,
@@ -159,9 +169,11 @@ pub async fn lists_page(
         _ => None,
     };
     lists_view(
-        &app,
-        &user,
-        &form_token,
+        Asker {
+            app: &app,
+            user: &user,
+            form_token: &form_token,
+        },
         admin,
         StatusCode::OK,
         notice,
@@ -210,9 +222,11 @@ pub async fn create(
         Err(e) => {
             let (status, message) = name_problem(e)?;
             lists_view(
-                &app,
-                &user,
-                &form_token,
+                Asker {
+                    app: &app,
+                    user: &user,
+                    form_token: &form_token,
+                },
                 admin,
                 status,
                 None,
@@ -378,9 +392,11 @@ struct Typed {
 }
 
 async fn list_view(
-    app: &App,
-    user: &ConsoleUser,
-    form_token: &FormToken,
+    Asker {
+        app,
+        user,
+        form_token,
+    }: Asker<'_>,
     admin: AdminNetwork,
     list_id: i64,
     params: &ListParams,
@@ -496,9 +512,11 @@ pub async fn list_page(
     let admin = network_for(&app, &user, network_id, Permission::ViewContacts).await?;
     let p = params.map(|Query(p)| p).unwrap_or_default();
     list_view(
-        &app,
-        &user,
-        &form_token,
+        Asker {
+            app: &app,
+            user: &user,
+            form_token: &form_token,
+        },
         admin,
         list_id,
         &p,
@@ -530,9 +548,11 @@ pub async fn rename(
         Err(e) => {
             let (status, message) = name_problem(e)?;
             list_view(
-                &app,
-                &user,
-                &form_token,
+                Asker {
+                    app: &app,
+                    user: &user,
+                    form_token: &form_token,
+                },
                 admin,
                 list_id,
                 &ListParams::default(),
@@ -622,7 +642,12 @@ fn selected(form: Result<Form<Vec<(String, String)>>, FormRejection>) -> (Vec<St
 }
 
 /// The list page with this outcome, and the search (if any) open again.
-fn back_to_list(network_id: i64, list_id: i64, outcome: &[(&str, String)], q: Option<&str>) -> Response {
+fn back_to_list(
+    network_id: i64,
+    list_id: i64,
+    outcome: &[(&str, String)],
+    q: Option<&str>,
+) -> Response {
     let mut pairs: Vec<(&str, String)> = outcome.to_vec();
     if let Some(q) = q {
         pairs.push(("q", q.to_string()));
@@ -778,9 +803,11 @@ pub async fn ask(
         Ok(result) => result,
         Err(e @ ListError::NoteTooLong) => {
             return list_view(
-                &app,
-                &user,
-                &form_token,
+                Asker {
+                    app: &app,
+                    user: &user,
+                    form_token: &form_token,
+                },
                 admin,
                 list_id,
                 &ListParams::default(),

@@ -22,7 +22,8 @@ use super::{NewIntroAsk, RepoError};
 
 /// The entry `e` (of `intro_list_entries`) is in its network's view: some ally sharing with
 /// the network has the contact.
-const VISIBLE: &str = "EXISTS (SELECT 1 FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+const VISIBLE: &str =
+    "EXISTS (SELECT 1 FROM contacts c JOIN memberships m ON m.person_id = c.person_id
                 WHERE c.key = e.contact_key AND m.network_id = e.network_id
                   AND m.role = 'ally' AND m.sharing = 1)";
 
@@ -106,7 +107,10 @@ pub async fn list(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListNameOutcome {
     /// Done: the list, and its name before (a rename) or its name (a creation).
-    Done { list: IntroList, before: String },
+    Done {
+        list: IntroList,
+        before: String,
+    },
     /// Another list of the network has this name (whatever the case).
     Duplicate,
     NotFound,
@@ -239,7 +243,9 @@ pub enum AddOutcome {
     Added(EntriesAdded),
     NotFound,
     /// The list would hold more than [`LIST_MAX_ENTRIES`]; nothing was added. Room left.
-    TooMany { room: u64 },
+    TooMany {
+        room: u64,
+    },
 }
 
 /// Adds the contacts of these keys to a list of the network, those the network sees (others
