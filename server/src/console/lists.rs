@@ -287,6 +287,8 @@ struct ListPage {
     searched: bool,
     results: Vec<ResultView>,
     more_results: bool,
+    /// Whether a result is not on the list yet (the *Add selected* button).
+    any_addable: bool,
     /// The *Rename* field (the list's name, or as typed), and its problem.
     name: String,
     name_error: Option<String>,
@@ -487,6 +489,7 @@ async fn list_view(
         can_ask: access.allows(Permission::AskIntroductions),
         q,
         searched,
+        any_addable: results.iter().any(|r| !r.on_list),
         results,
         more_results,
         name: typed.name.unwrap_or_else(|| list.name.clone()),
