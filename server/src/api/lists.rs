@@ -30,7 +30,7 @@ use crate::App;
         (status = 403, description = "Not an admin of this network who may see its contacts", body = ApiError),
     )
 )]
-pub async fn lists(
+pub async fn intro_lists(
     State(app): State<App>,
     Authenticated(session): Authenticated,
     ApiPath(network_id): ApiPath<i64>,
@@ -85,7 +85,7 @@ pub async fn create_list(
         (status = 404, description = "No such list in this network", body = ApiError),
     )
 )]
-pub async fn list(
+pub async fn intro_list(
     State(app): State<App>,
     Authenticated(session): Authenticated,
     ApiPath((network_id, list_id)): ApiPath<(i64, i64)>,
@@ -298,8 +298,8 @@ pub async fn ask_list(
 /// The routes, each with its operation in the OpenAPI document.
 pub fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
-        .routes(routes!(lists, create_list))
-        .routes(routes!(list, rename_list, delete_list))
+        .routes(routes!(intro_lists, create_list))
+        .routes(routes!(intro_list, rename_list, delete_list))
         .routes(routes!(add_entries, remove_entries))
         .routes(routes!(export_list))
         .routes(routes!(ask_list))

@@ -767,7 +767,7 @@ fn add_links(doc: &mut serde_json::Value) {
         ),
     ];
     let list_links = [
-        ("GetList", "list"),
+        ("GetList", "intro_list"),
         ("RenameList", "rename_list"),
         ("DeleteList", "delete_list"),
         ("AddEntries", "add_entries"),

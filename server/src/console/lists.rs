@@ -595,10 +595,6 @@ pub async fn delete_page(
         .intro_list(user.session.person_id, network_id, list_id)
         .await
         .map_err(refused)?;
-    let places = match detail.list.entries {
-        1 => "1 contact".to_string(),
-        n => format!("{n} contacts"),
-    };
     Ok(render(
         StatusCode::OK,
         &DeletePage {
@@ -606,7 +602,7 @@ pub async fn delete_page(
             network_id,
             list_id,
             name: detail.list.name,
-            count_words: places,
+            count_words: contacts_word(detail.list.entries),
             form_token: form_token.0.clone(),
         },
     ))
