@@ -6,7 +6,7 @@
 
 use allyshare_protocol::{
     routes, ApiError, ErrorCode, HandoffExchange, IntroAnswer, IntroAsk, IntroOutcome, Me,
-    RefreshRequest, SessionTokens, SharingRequest, SignInRequest, SyncLimits,
+    Preferences, RefreshRequest, SessionTokens, SharingRequest, SignInRequest, SyncLimits,
 };
 use serde::de::DeserializeOwned;
 use thiserror::Error;
@@ -113,6 +113,22 @@ pub fn answer_ask(base: &str, ask_id: i64, made: bool, reason: Option<String>) -
         reason: reason.filter(|r| !r.trim().is_empty()),
     };
     HttpRequest::new(Method::Post, url(base, &route)).json(to_json(&answer))
+}
+
+/// `GET /v1/me/preferences` (the caller adds the bearer token).
+pub fn preferences(base: &str) -> HttpRequest {
+    HttpRequest::new(Method::Get, url(base, routes::ME_PREFERENCES))
+}
+
+/// `PUT /v1/me/preferences` (the caller adds the bearer token).
+pub fn set_preferences(base: &str, preferences: Preferences) -> HttpRequest {
+    HttpRequest::new(Method::Put, url(base, routes::ME_PREFERENCES)).json(to_json(&preferences))
+}
+
+/// Reads the answer to [`preferences`] and [`set_preferences`].
+pub fn read_preferences(response: &HttpResponse) -> Result<Preferences, ApiFailure> {
+    classify(response)?;
+    parse(response)
 }
 
 /// `GET /v1/sync/limits`: the batch sizes this server accepts (public).
@@ -245,6 +261,23 @@ mod tests {
         assert_eq!(me.networks[0].role, Role::NetworkAdmin);
         assert_eq!(
             read_me(&resp(401, r#"{"code":"unauthorized","message":"expired"}"#)),
+            Err(ApiFailure::Unauthorized)
+        );
+    }
+
+    #[test]
+    fn preferences_are_read_and_written_whole() {
+        let put = set_preferences("http://127.0.0.1:8787", Preferences { ask_emails: false });
+        assert_eq!(put.method, Method::Put);
+        assert_eq!(put.url, "http://127.0.0.1:8787/v1/me/preferences");
+        assert_eq!(put.body.as_deref(), Some(r#"{"ask_emails":false}"#));
+        assert_eq!(preferences("http://x/").url, "http://x/v1/me/preferences");
+        assert_eq!(
+            read_preferences(&resp(200, r#"{"ask_emails":true}"#)),
+            Ok(Preferences { ask_emails: true })
+        );
+        assert_eq!(
+            read_preferences(&resp(401, "")),
             Err(ApiFailure::Unauthorized)
         );
     }

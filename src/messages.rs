@@ -78,6 +78,13 @@ pub enum Intent {
     },
     /// "Not me": the pending hand-off is revoked at the server and forgotten.
     DeclineSignIn,
+    /// The ally's preferences, from the backend. Answered in [`Reply::preferences`].
+    GetPreferences,
+    /// Email the ally when a network asks them for an introduction (or not). Answered in
+    /// [`Reply::preferences`], as the backend stored them.
+    SetAskEmails {
+        on: bool,
+    },
 }
 
 impl Intent {
@@ -251,6 +258,9 @@ pub struct Reply {
     /// The answer to [`Intent::GetAsks`] (and [`Intent::AnswerAsk`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asks: Option<Vec<allyshare_protocol::IntroAsk>>,
+    /// The answer to [`Intent::GetPreferences`] and [`Intent::SetAskEmails`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferences: Option<allyshare_protocol::Preferences>,
 }
 
 /// What went wrong, as the ally should hear it.
@@ -394,6 +404,10 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Intent::GetState).unwrap(),
             r#"{"intent":"get_state"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Intent>(r#"{"intent":"set_ask_emails","on":false}"#).unwrap(),
+            Intent::SetAskEmails { on: false }
         );
     }
 

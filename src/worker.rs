@@ -169,6 +169,20 @@ impl<P: Platform> Worker<P> {
             Intent::CheckLinkedIn => self.check_linkedin().await,
             Intent::ConfirmSignIn { email } => self.confirm_sign_in(&email).await,
             Intent::DeclineSignIn => self.drop_pending_sign_in().await.map_err(Problem::from),
+            Intent::GetPreferences => {
+                let preferences = self.preferences(None).await;
+                return self
+                    .reply_with(preferences, |r, p| r.preferences = Some(p))
+                    .await;
+            }
+            Intent::SetAskEmails { on } => {
+                let preferences = self
+                    .preferences(Some(allyshare_protocol::Preferences { ask_emails: on }))
+                    .await;
+                return self
+                    .reply_with(preferences, |r, p| r.preferences = Some(p))
+                    .await;
+            }
         };
         self.reply(outcome.err()).await
     }
@@ -197,12 +211,14 @@ impl<P: Platform> Worker<P> {
                 problem,
                 contacts: None,
                 asks: None,
+                preferences: None,
             },
             Err(e) => Reply {
                 state: ViewState::signed_out(DEFAULT_BACKEND_URL),
                 problem: Some(problem.unwrap_or(e.into())),
                 contacts: None,
                 asks: None,
+                preferences: None,
             },
         }
     }
@@ -847,6 +863,23 @@ impl<P: Platform> Worker<P> {
         self.call(|base| api::answer_ask(base, ask_id, made, reason.clone()))
             .await?;
         self.asks().await
+    }
+
+    /// The ally's preferences as the backend has them, after setting them to `new` if given.
+    async fn preferences(
+        &self,
+        new: Option<allyshare_protocol::Preferences>,
+    ) -> Result<allyshare_protocol::Preferences, Problem> {
+        let response = match new {
+            Some(preferences) => {
+                self.call(|base| api::set_preferences(base, preferences))
+                    .await?
+            }
+            None => self.call(api::preferences).await?,
+        };
+        api::read_preferences(&response).map_err(|e| Problem::Unexpected {
+            detail: e.to_string(),
+        })
     }
 
     async fn set_cadence(&self, routine_hours: u32, full_days: u32) -> Result<(), Problem> {

@@ -12,8 +12,8 @@ use crate::limits::{
 };
 use crate::{
     CommitRequest, ContactBatch, HandoffCodeRequest, HandoffExchange, IntroAnswer, IntroAskRequest,
-    InvitationRequest, OpenSyncRequest, PasswordChange, RefreshRequest, SharingRequest,
-    SignInRequest,
+    InvitationRequest, OpenSyncRequest, PasswordChange, PasswordResetRequest, Preferences,
+    RefreshRequest, SharingRequest, SignInRequest,
 };
 
 /// A field past its bound.
@@ -154,6 +154,19 @@ impl Bounded for CommitRequest {
 
 /// No text fields.
 impl Bounded for SharingRequest {
+    fn check_bounds(&self) -> Result<(), TooLong> {
+        Ok(())
+    }
+}
+
+impl Bounded for PasswordResetRequest {
+    fn check_bounds(&self) -> Result<(), TooLong> {
+        email(&self.email)
+    }
+}
+
+/// No text fields.
+impl Bounded for Preferences {
     fn check_bounds(&self) -> Result<(), TooLong> {
         Ok(())
     }

@@ -16,6 +16,7 @@ pub mod bounds;
 pub mod contacts;
 pub mod csv;
 pub mod lists;
+pub mod members;
 pub mod permissions;
 
 pub use contacts::{
@@ -26,6 +27,7 @@ pub use lists::{
     EntriesAdded, EntriesRemoved, IntroList, IntroListDetail, IntroListEntry, IntroListRequest,
     ListAskRequest, ListAskResult, ListEntriesRequest, SkipReason, SkippedAsk,
 };
+pub use members::{AuditLogEntry, AuditLogPage, MemberAccessRequest, MemberView};
 pub use permissions::{Permission, PermissionTemplate, Permissions};
 
 /// Path prefix of every API route.
@@ -41,6 +43,11 @@ pub mod routes {
     pub const SESSION_REFRESH: &str = "/v1/sessions/refresh";
     /// `GET`: the signed-in person and their networks ([`crate::Me`]).
     pub const ME: &str = "/v1/me";
+    /// `GET`: the person's [`crate::Preferences`]. `PUT`: set them.
+    pub const ME_PREFERENCES: &str = "/v1/me/preferences";
+    /// `POST`: [`crate::PasswordResetRequest`] → 202, an emailed reset link if the address has
+    /// an account (the answer never says whether it has).
+    pub const PASSWORD_RESETS: &str = "/v1/password-resets";
     /// `GET`: the OpenAPI document of this API.
     pub const OPENAPI: &str = "/v1/openapi.json";
     /// `POST`: a hand-off code + its verifier → [`crate::SessionTokens`].
@@ -156,6 +163,27 @@ pub struct PasswordChange {
     pub current_password: String,
     #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub new_password: String,
+}
+
+/// `POST /v1/password-resets`: email a password reset link to this address, if it has an
+/// account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub email: String,
+}
+
+/// `GET`/`PUT /v1/me/preferences`: what the person chose about the email they get. A `PUT`
+/// carries every field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Preferences {
+    /// An email when a network asks the person (as an ally) for an introduction. On unless
+    /// turned off.
+    pub ask_emails: bool,
 }
 
 /// `POST /v1/sessions/refresh`: exchange a refresh token for a new pair of tokens.
@@ -611,6 +639,10 @@ pub struct TeamEntry {
     pub sharing: Option<bool>,
     /// Allies who share: how many contacts they share.
     pub contacts: Option<u64>,
+    /// Network Admins: their permissions (an invitation's: those it gives once accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Permission>>))]
+    pub permissions: Option<Permissions>,
 }
 
 /// A page of a network's team.

@@ -14,9 +14,13 @@
 //!    an `HttpOnly`, `SameSite=Strict` cookie holding a random token (`__Host-` prefixed and
 //!    `Secure` when the public URL is https), and every form carries the same value in a
 //!    hidden `form_token` field (or a script in an `X-Form-Token` header). A request whose
-//!    body is a form must carry it; so must any request from a client that sends neither
-//!    header (then nothing else says where it comes from). A token that does not match the
-//!    cookie is refused.
+//!    body is a form (URL-encoded, or `multipart/form-data`: a file upload) must carry it; so
+//!    must any request from a client that sends neither header (then nothing else says where
+//!    it comes from). A token that does not match the cookie is refused.
+//!
+//! A form's body is read whole to find its token, then handed on: at most [`FORM_BODY_MAX`]
+//! for a URL-encoded form, [`UPLOAD_BODY_MAX`] for an upload (the largest CSV the console
+//! takes and room for the other fields); a larger body is refused with a page that says so.
 //!
 //! A refusal comes before any handler runs: a 403 page that says nothing was changed, or for a
 //! script's request (not a form) a 403 `ApiError`.
@@ -28,6 +32,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use allyshare_protocol::limits::CSV_MAX_BYTES;
 
 use crate::tokens::{cookie_token, new_token};
 use crate::App;
@@ -41,9 +47,13 @@ pub const SECURE_COOKIE: &str = "__Host-allyshare_form";
 pub const FIELD: &str = "form_token";
 /// The header a same-origin script may carry the token in instead.
 pub const HEADER: &str = "x-form-token";
-/// Largest form body read to find the token (the forms are a few fields; uploads are not
-/// URL-encoded).
-const FORM_BODY_MAX: usize = 64 * 1024;
+/// Largest URL-encoded form body read to find the token (the forms are a few fields).
+pub const FORM_BODY_MAX: usize = 64 * 1024;
+/// Largest `multipart/form-data` body: the largest CSV ([`CSV_MAX_BYTES`]) and room for the
+/// part headers and the other fields.
+pub const UPLOAD_BODY_MAX: usize = CSV_MAX_BYTES + 64 * 1024;
+/// Longest `form_token` part of an upload read (ours are 43 characters).
+const TOKEN_PART_MAX: u64 = 256;
 
 /// This browser's form token: the value the pages put in their forms' hidden field.
 #[derive(Debug, Clone)]
@@ -103,6 +113,46 @@ fn token_in_form(body: &[u8]) -> Option<String> {
         .into_iter()
         .find(|(name, _)| name == FIELD)
         .map(|(_, value)| value)
+}
+
+/// The `form_token` part of a `multipart/form-data` body (whole, in memory), wherever it
+/// comes among the parts.
+async fn token_in_upload(content_type: &str, body: axum::body::Bytes) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = Body::from(body).into_data_stream();
+    let constraints = multer::Constraints::new()
+        .size_limit(multer::SizeLimit::new().for_field(FIELD, TOKEN_PART_MAX));
+    let mut parts = multer::Multipart::with_constraints(stream, boundary, constraints);
+    while let Ok(Some(part)) = parts.next_field().await {
+        if part.name() == Some(FIELD) && part.file_name().is_none() {
+            return part.text().await.ok();
+        }
+    }
+    None
+}
+
+/// An upload larger than [`UPLOAD_BODY_MAX`]: nothing was read or changed.
+fn too_large(is_upload: bool) -> Response {
+    let upload = [
+        format!(
+            "The file is larger than {} MiB, the most that can be uploaded at once, and nothing \
+             was imported.",
+            CSV_MAX_BYTES / (1024 * 1024)
+        ),
+        format!(
+            "Split it into smaller files (at most {} rows each) and upload each.",
+            allyshare_protocol::limits::CSV_MAX_ROWS
+        ),
+    ];
+    let form = ["The form is larger than this site accepts, and nothing was changed.".to_string()];
+    let text: Vec<&str> = if is_upload { &upload[..] } else { &form[..] }
+        .iter()
+        .map(String::as_str)
+        .collect();
+    crate::html::html_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        crate::html::message_page("This is too large to send", &text),
+    )
 }
 
 /// The refusal: a page for a form, an `ApiError` for a script's request.
@@ -177,11 +227,20 @@ pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Resp
 /// The request back (its body read and put back) if it may go on, or the refusal.
 async fn check(app: &App, cookie: Option<&str>, request: Request) -> Result<Request, Response> {
     let provenance = provenance(request.headers(), app.public_origin());
-    let is_form = request
+    let content_type = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or("")
+        .to_string();
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let is_upload = media_type == "multipart/form-data";
+    let is_form = is_upload || media_type == "application/x-www-form-urlencoded";
     if provenance == Provenance::CrossSite {
         return Err(refused(is_form));
     }
@@ -192,10 +251,19 @@ async fn check(app: &App, cookie: Option<&str>, request: Request) -> Result<Requ
         .map(str::to_string);
     let (request, sent) = if is_form {
         let (parts, body) = request.into_parts();
-        let Ok(bytes) = to_bytes(body, FORM_BODY_MAX).await else {
-            return Err((StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response());
+        let limit = if is_upload {
+            UPLOAD_BODY_MAX
+        } else {
+            FORM_BODY_MAX
         };
-        let sent = in_header.or_else(|| token_in_form(&bytes));
+        let Ok(bytes) = to_bytes(body, limit).await else {
+            return Err(too_large(is_upload));
+        };
+        let sent = match in_header {
+            Some(sent) => Some(sent),
+            None if is_upload => token_in_upload(&content_type, bytes.clone()).await,
+            None => token_in_form(&bytes),
+        };
         (Request::from_parts(parts, Body::from(bytes)), sent)
     } else {
         (request, in_header)
@@ -267,5 +335,29 @@ mod tests {
         );
         assert_eq!(token_in_form(b"terms=accepted"), None);
         assert_eq!(token_in_form(b"\xff\xfe=%%"), None);
+    }
+
+    #[tokio::test]
+    async fn the_token_is_read_from_an_upload_wherever_its_part_comes() {
+        let ct = "multipart/form-data; boundary=XyZ";
+        let body = |parts: &str| axum::body::Bytes::from(parts.replace('\n', "\r\n"));
+        let file_first = body(
+            "--XyZ\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\nContent-Type: text/csv\n\nname,email\nAda,ada@x.org\n--XyZ\nContent-Disposition: form-data; name=\"form_token\"\n\nabc-d\n--XyZ--\n",
+        );
+        assert_eq!(
+            token_in_upload(ct, file_first).await.as_deref(),
+            Some("abc-d")
+        );
+        // A file part named like the field is not the field.
+        let as_file = body(
+            "--XyZ\nContent-Disposition: form-data; name=\"form_token\"; filename=\"t.txt\"\n\nabc-d\n--XyZ--\n",
+        );
+        assert_eq!(token_in_upload(ct, as_file).await, None);
+        let none = body("--XyZ\nContent-Disposition: form-data; name=\"kind\"\n\nally\n--XyZ--\n");
+        assert_eq!(token_in_upload(ct, none).await, None);
+        assert_eq!(
+            token_in_upload("multipart/form-data", body("x")).await,
+            None
+        );
     }
 }

@@ -1,15 +1,37 @@
-//! Reading the invitation CSV an admin uploads: RFC 4180 quoting, `,` or `;` or tab
-//! separators (spreadsheets export all three), an optional header, a UTF-8 BOM.
+//! Reading the invitation CSV an admin uploads — the one reader behind the CLI's `import`, the
+//! API's `POST …/invitations/import` and the console's *Bulk invite from a CSV*, so the three
+//! agree on what a file means.
 //!
-//! Columns, found by header (case and punctuation ignored): `email` (or `e-mail`,
-//! `email address`), and `name` (or `full name`), or `first name` + `last name` (`given name`,
-//! `surname`, `family name`). Without a header: in each row, the first cell holding an `@` is
-//! the email, the others (in order) the name. A file that cannot be read as a whole (not UTF-8, an
-//! unterminated quote, no email column, too many rows) is refused before anything is imported.
+//! Files come from Excel, Google Sheets, LinkedIn, HubSpot and the like, so the reader is
+//! forgiving where they differ and strict where guessing would invite the wrong people:
+//!
+//! - **Text**: UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode text"), and
+//!   otherwise Windows-1252 (Excel's plain "CSV" on Windows), so accented names survive. A
+//!   file holding control characters (a spreadsheet, an image, a zip) is not text: refused.
+//! - **Records**: RFC 4180 quoting (separators and line breaks inside quotes), `\r\n`, `\n` or
+//!   `\r` (see [`allyshare_protocol::csv`]); blank lines skipped.
+//! - **Separator**: `,`, `;` (Excel in much of Europe) or tab, the one under which a header row
+//!   is found (else the most frequent on the first line).
+//! - **Header**: searched among the first [`HEADER_SEARCH_RECORDS`] records, so a preamble
+//!   (LinkedIn's `Connections.csv` opens with a "Notes:" paragraph) is skipped. Columns by
+//!   label, case, spaces and punctuation ignored: the email (`Email`, `E-mail`, `Email
+//!   Address`, `E-mail 1 - Value`, …), and a `Name` (or `Full Name`) column or `First Name` +
+//!   `Last Name` (`Given Name`, `Surname`, `Family Name`); every other column is ignored.
+//!   Without a header: in each row, the first cell holding an `@` is the email, the others (in
+//!   order) the name.
+//! - **Cells**: trimmed; a name's inner runs of blanks and line breaks become one space.
+//!
+//! A file that cannot be read as a whole (over [`CSV_MAX_BYTES`], not text, an unterminated
+//! quote, no email column, no rows, over [`CSV_MAX_ROWS`] rows) is refused before anything is
+//! imported: nobody is invited from half a file.
 
-use allyshare_protocol::limits::CSV_MAX_ROWS;
+use allyshare_protocol::limits::{CSV_MAX_BYTES, CSV_MAX_ROWS};
 
-/// One data row: its line number (1-based, counting the header), the name and the email.
+/// How many records (after blank lines) may come before the header row.
+pub const HEADER_SEARCH_RECORDS: usize = 10;
+
+/// One data row: its line number (1-based, in the file as a text editor shows it), the name
+/// and the email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvRow {
     pub line: u32,
@@ -17,24 +39,103 @@ pub struct CsvRow {
     pub email: String,
 }
 
+/// How the file was read: what the console's preview shows before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// `UTF-8`, `UTF-16` or `Windows-1252`.
+    pub encoding: &'static str,
+    pub separator: char,
+    /// The header row's line, if the file has one.
+    pub header_line: Option<u32>,
+    /// The header's cells as written (empty without a header).
+    pub columns: Vec<String>,
+    /// The columns used (indexes into `columns`).
+    pub email: Option<usize>,
+    pub name: Option<usize>,
+    pub first_name: Option<usize>,
+    pub last_name: Option<usize>,
+    /// Non-blank lines before the header (a preamble), skipped.
+    pub skipped_records: usize,
+}
+
+impl Layout {
+    /// The header cells no row is read from.
+    pub fn ignored_columns(&self) -> Vec<&str> {
+        let used = [self.email, self.name, self.first_name, self.last_name];
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| !used.contains(&Some(*i)) && !c.trim().is_empty())
+            .map(|(_, c)| c.as_str())
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvFile {
+    /// Whether a header row was found.
     pub header: bool,
+    pub layout: Layout,
     pub rows: Vec<CsvRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CsvError {
-    #[error("The file is not readable text (UTF-8 expected).")]
-    NotUtf8,
-    #[error("Line {0}: a quoted value is not closed.")]
+    #[error(
+        "The file is larger than {} MiB, the most that can be imported at once. Split it into \
+         smaller files and import each.",
+        CSV_MAX_BYTES / (1024 * 1024)
+    )]
+    TooLarge,
+    #[error(
+        "The file is not a CSV text file. If it is a spreadsheet (.xlsx, .ods, .numbers), \
+         save or export it as CSV first."
+    )]
+    NotText,
+    #[error(
+        "Line {0}: a quoted value is not closed, so the file cannot be read. Check that line \
+         for a stray quote (\") and export the file again."
+    )]
     UnclosedQuote(u32),
-    #[error("No email column was found (name it \"email\" in a header row).")]
+    #[error(
+        "No email column was found. Add a header row with a column named \"Email\" (and \
+         \"First Name\" and \"Last Name\", or \"Name\")."
+    )]
     NoEmailColumn,
-    #[error("The file has no rows.")]
+    #[error("The file has no rows. Choose a CSV file with one person per row.")]
     Empty,
-    #[error("The file has {0} rows; at most {CSV_MAX_ROWS} can be imported at once.")]
+    #[error(
+        "The file has {0} rows; at most {CSV_MAX_ROWS} can be imported at once. Split it into \
+         smaller files and import each."
+    )]
     TooManyRows(usize),
+}
+
+/// The file's text and the name of its encoding.
+fn decode(bytes: &[u8]) -> Result<(String, &'static str), CsvError> {
+    let (text, encoding) = if let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf") {
+        let text = std::str::from_utf8(rest).map_err(|_| CsvError::NotText)?;
+        (text.to_string(), "UTF-8")
+    } else if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let text = encoding
+            .decode_without_bom_handling_and_without_replacement(&bytes[bom..])
+            .ok_or(CsvError::NotText)?;
+        (text.into_owned(), "UTF-16")
+    } else if let Ok(text) = std::str::from_utf8(bytes) {
+        (text.to_string(), "UTF-8")
+    } else {
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+        (text.into_owned(), "Windows-1252")
+    };
+    // Text has no control characters but tabs and line breaks (a form feed is let through:
+    // some exporters end pages with one). A binary file always has some.
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+    {
+        return Err(CsvError::NotText);
+    }
+    Ok((text, encoding))
 }
 
 /// The non-blank records of the text, each with the line it starts on (the tokenizer is the
@@ -59,7 +160,7 @@ fn label(cell: &str) -> String {
         .to_ascii_lowercase()
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Columns {
     email: Option<usize>,
     name: Option<usize>,
@@ -67,13 +168,19 @@ struct Columns {
     last: Option<usize>,
 }
 
+/// The columns of a header row, if it has an email column. Labels are matched whole (after
+/// dropping case and punctuation), never by prefix: under the wrong separator a header is one
+/// cell (`emailname`), which must not pass for an email column.
 fn header_columns(cells: &[String]) -> Option<Columns> {
     let mut c = Columns::default();
     for (i, cell) in cells.iter().enumerate() {
         match label(cell).as_str() {
-            "email" | "emailaddress" | "mail" => c.email = c.email.or(Some(i)),
-            "name" | "fullname" => c.name = c.name.or(Some(i)),
-            "firstname" | "givenname" | "first" => c.first = c.first.or(Some(i)),
+            "email" | "emailaddress" | "mail" | "emails" | "email1" | "emailaddress1"
+            | "email1value" | "primaryemail" | "workemail" | "businessemail" | "emailwork" => {
+                c.email = c.email.or(Some(i))
+            }
+            "name" | "fullname" | "contactname" | "displayname" => c.name = c.name.or(Some(i)),
+            "firstname" | "givenname" | "first" | "forename" => c.first = c.first.or(Some(i)),
             "lastname" | "surname" | "familyname" | "last" => c.last = c.last.or(Some(i)),
             _ => {}
         }
@@ -81,24 +188,86 @@ fn header_columns(cells: &[String]) -> Option<Columns> {
     c.email.is_some().then_some(c)
 }
 
+/// The records under `sep`, and the header among the first ones (its index and columns).
+type Reading = (Vec<(u32, Vec<String>)>, Option<(usize, Columns)>);
+
+fn read_with(text: &str, sep: char) -> Result<Reading, CsvError> {
+    let records = records(text, sep)?;
+    let header = records
+        .iter()
+        .take(HEADER_SEARCH_RECORDS)
+        .enumerate()
+        .find_map(|(i, (_, cells))| header_columns(cells).map(|c| (i, c)));
+    Ok((records, header))
+}
+
+/// `Ada   Lovelace\n` → `Ada Lovelace`.
+fn one_line(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Parses an uploaded invitation file.
 pub fn parse(bytes: &[u8]) -> Result<CsvFile, CsvError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| CsvError::NotUtf8)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first_line = text.lines().next().unwrap_or("");
-    let sep = [',', ';', '\t']
-        .into_iter()
-        .max_by_key(|s| first_line.matches(*s).count())
-        .filter(|s| first_line.contains(*s))
-        .unwrap_or(',');
-    let mut records = records(text, sep)?;
+    if bytes.len() > CSV_MAX_BYTES {
+        return Err(CsvError::TooLarge);
+    }
+    let (text, encoding) = decode(bytes)?;
+    // The separator under which a header is found, the one giving it the most columns; else
+    // the most frequent on the first non-blank line.
+    let mut best: Option<(char, Reading)> = None;
+    for sep in [',', ';', '\t'] {
+        let Ok(reading) = read_with(&text, sep) else {
+            continue;
+        };
+        let width = |r: &Reading| r.1.map(|(i, _)| r.0[i].1.len());
+        if let Some(w) = width(&reading) {
+            if best
+                .as_ref()
+                .and_then(|(_, b)| width(b))
+                .is_none_or(|b| w > b)
+            {
+                best = Some((sep, reading));
+            }
+        }
+    }
+    let (sep, (mut records, found)) = match best {
+        Some(best) => best,
+        None => {
+            let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let sep = [',', ';', '\t']
+                .into_iter()
+                .max_by_key(|s| first_line.matches(*s).count())
+                .filter(|s| first_line.contains(*s))
+                .unwrap_or(',');
+            (sep, read_with(&text, sep)?)
+        }
+    };
     if records.is_empty() {
         return Err(CsvError::Empty);
     }
-    let (header, columns) = match header_columns(&records[0].1) {
-        Some(columns) => {
-            records.remove(0);
-            (true, columns)
+    let mut layout = Layout {
+        encoding,
+        separator: sep,
+        header_line: None,
+        columns: Vec::new(),
+        email: None,
+        name: None,
+        first_name: None,
+        last_name: None,
+        skipped_records: 0,
+    };
+    let columns = match found {
+        Some((at, columns)) => {
+            let (line, cells) = records.remove(at);
+            records.drain(..at);
+            layout.header_line = Some(line);
+            layout.columns = cells.iter().map(|c| one_line(c)).collect();
+            layout.email = columns.email;
+            layout.name = columns.name;
+            layout.first_name = columns.first;
+            layout.last_name = columns.last;
+            layout.skipped_records = at;
+            Some(columns)
         }
         None => {
             if !records
@@ -107,28 +276,26 @@ pub fn parse(bytes: &[u8]) -> Result<CsvFile, CsvError> {
             {
                 return Err(CsvError::NoEmailColumn);
             }
-            (false, Columns::default())
+            None
         }
     };
+    if records.is_empty() {
+        return Err(CsvError::Empty);
+    }
     if records.len() > CSV_MAX_ROWS {
         return Err(CsvError::TooManyRows(records.len()));
     }
     let cell = |r: &[String], i: Option<usize>| {
         i.and_then(|i| r.get(i))
-            .map(|v| v.trim().to_string())
+            .map(|v| one_line(v))
             .unwrap_or_default()
     };
     let rows = records
         .iter()
-        .map(|(line, r)| {
-            // Without a header, each row's first cell with an `@` is its email.
-            let email_col = columns
-                .email
-                .or_else(|| r.iter().position(|v| v.contains('@')))
-                .unwrap_or(usize::MAX);
-            let name = if header {
+        .map(|(line, r)| match columns {
+            Some(columns) => {
                 let full = cell(r, columns.name);
-                if full.is_empty() {
+                let name = if full.is_empty() {
                     [cell(r, columns.first), cell(r, columns.last)]
                         .into_iter()
                         .filter(|s| !s.is_empty())
@@ -136,24 +303,37 @@ pub fn parse(bytes: &[u8]) -> Result<CsvFile, CsvError> {
                         .join(" ")
                 } else {
                     full
+                };
+                CsvRow {
+                    line: *line,
+                    name,
+                    email: cell(r, columns.email),
                 }
-            } else {
-                r.iter()
+            }
+            // Without a header, each row's first cell with an `@` is its email.
+            None => {
+                let email_col = r.iter().position(|v| v.contains('@'));
+                let name = r
+                    .iter()
                     .enumerate()
-                    .filter(|(i, _)| *i != email_col)
-                    .map(|(_, v)| v.trim())
+                    .filter(|(i, _)| Some(*i) != email_col)
+                    .map(|(_, v)| one_line(v))
                     .filter(|v| !v.is_empty())
                     .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            CsvRow {
-                line: *line,
-                name,
-                email: cell(r, Some(email_col)),
+                    .join(" ");
+                CsvRow {
+                    line: *line,
+                    name,
+                    email: cell(r, email_col),
+                }
             }
         })
         .collect();
-    Ok(CsvFile { header, rows })
+    Ok(CsvFile {
+        header: columns.is_some(),
+        layout,
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -171,6 +351,12 @@ mod tests {
     fn headers_name_or_first_and_last() {
         let f = parse(b"\xef\xbb\xbfFirst Name;Last Name;E-mail\r\nAda;Lovelace;ada@x.org\r\n\r\n\"Hopper, Grace\";;grace@x.org\n").unwrap();
         assert!(f.header);
+        assert_eq!(f.layout.separator, ';');
+        assert_eq!(f.layout.encoding, "UTF-8");
+        assert_eq!(
+            (f.layout.first_name, f.layout.last_name, f.layout.email),
+            (Some(0), Some(1), Some(2))
+        );
         assert_eq!(
             rows(&f),
             [
@@ -180,6 +366,76 @@ mod tests {
         );
         let f = parse(b"email,name\nbob@x.org,\"Bob \"\"The\"\" Builder\"\n").unwrap();
         assert_eq!(rows(&f), [(2, "Bob \"The\" Builder", "bob@x.org")]);
+        assert_eq!(f.layout.name, Some(1));
+    }
+
+    #[test]
+    fn extra_columns_are_ignored_and_named() {
+        let f = parse(
+            b"Company,Full Name,Title,Email Address,Phone\r\nAcme,\"Lovelace, Ada\",CTO,ada@x.org,+44 1\r\n",
+        )
+        .unwrap();
+        assert_eq!(rows(&f), [(2, "Lovelace, Ada", "ada@x.org")]);
+        assert_eq!(f.layout.ignored_columns(), ["Company", "Title", "Phone"]);
+        assert_eq!(f.layout.columns.len(), 5);
+    }
+
+    #[test]
+    fn a_quoted_value_may_hold_separators_and_line_breaks() {
+        let f = parse(
+            b"Name,Email,Notes\r\n\"Grace\r\nHopper\",grace@x.org,\"met at a, b\r\nand c\"\r\nAda,ada@x.org,\r\n",
+        )
+        .unwrap();
+        // The name's line break is one space; the next row's line counts the broken one.
+        assert_eq!(
+            rows(&f),
+            [(2, "Grace Hopper", "grace@x.org"), (5, "Ada", "ada@x.org")]
+        );
+    }
+
+    #[test]
+    fn a_preamble_before_the_header_is_skipped_as_linkedin_writes_it() {
+        let linkedin = "Notes:\r\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\r\n\r\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\r\nAda,Lovelace,https://www.linkedin.com/in/ada,ada@x.org,\"Analytical Engines, Ltd\",CTO,01 Jan 2024\r\nGrace,Hopper,https://www.linkedin.com/in/grace,,Navy,Admiral,02 Jan 2024\r\n";
+        let f = parse(linkedin.as_bytes()).unwrap();
+        assert!(f.header);
+        assert_eq!(f.layout.header_line, Some(4));
+        assert_eq!(f.layout.skipped_records, 2);
+        assert_eq!(f.layout.separator, ',');
+        assert_eq!(
+            rows(&f),
+            [(5, "Ada Lovelace", "ada@x.org"), (6, "Grace Hopper", "")]
+        );
+    }
+
+    #[test]
+    fn the_separator_is_the_one_that_finds_the_header() {
+        // The first line has more commas (3) than semicolons (2), inside quotes.
+        let f = parse(
+            "\"Name\";\"E-mail\";\"Notes, comments, and so on, etc.\"\n\"Lovelace, Ada\";ada@x.org;\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(f.layout.separator, ';');
+        assert_eq!(rows(&f), [(2, "Lovelace, Ada", "ada@x.org")]);
+        let f = parse(b"Email\tName\nada@x.org\tAda Lovelace\n").unwrap();
+        assert_eq!(f.layout.separator, '\t');
+        assert_eq!(rows(&f), [(2, "Ada Lovelace", "ada@x.org")]);
+        // Under the wrong separator a header is one cell, never an email column by prefix.
+        assert!(header_columns(&["emailname".to_string()]).is_none());
+    }
+
+    #[test]
+    fn utf16_and_windows_1252_are_read() {
+        let mut utf16 = vec![0xff, 0xfe];
+        for unit in "Name\tEmail\r\nZoë Ångström\tzoe@x.org\r\n".encode_utf16() {
+            utf16.extend(unit.to_le_bytes());
+        }
+        let f = parse(&utf16).unwrap();
+        assert_eq!(f.layout.encoding, "UTF-16");
+        assert_eq!(rows(&f), [(2, "Zoë Ångström", "zoe@x.org")]);
+        let f = parse(b"Name;Email\r\nRen\xe9e Fran\xe7ois;renee@x.org\r\n").unwrap();
+        assert_eq!(f.layout.encoding, "Windows-1252");
+        assert_eq!(rows(&f), [(2, "Renée François", "renee@x.org")]);
     }
 
     #[test]
@@ -187,6 +443,7 @@ mod tests {
         let f =
             parse(b"Ada Lovelace,ada@x.org\nGrace,Hopper,grace@x.org\nnot an email,\n").unwrap();
         assert!(!f.header);
+        assert_eq!(f.layout.header_line, None);
         assert_eq!(rows(&f)[0], (1, "Ada Lovelace", "ada@x.org"));
         assert_eq!(rows(&f)[1], (2, "Grace Hopper", "grace@x.org"));
         assert_eq!(rows(&f)[2], (3, "not an email", ""));
@@ -194,14 +451,25 @@ mod tests {
 
     #[test]
     fn unreadable_files_are_refused_whole() {
-        assert_eq!(parse(b"\xff\xfe"), Err(CsvError::NotUtf8));
+        assert_eq!(parse(b"PK\x03\x04\x14\x00\x06\x00"), Err(CsvError::NotText));
+        assert_eq!(
+            parse(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Err(CsvError::NotText)
+        );
+        assert_eq!(parse(b"\xef\xbb\xbfname,\xff\n"), Err(CsvError::NotText));
         assert_eq!(
             parse(b"name,email\n\"Ada,ada@x.org\n"),
             Err(CsvError::UnclosedQuote(2))
         );
         assert_eq!(parse(b"Ada,Lovelace\n"), Err(CsvError::NoEmailColumn));
         assert_eq!(parse(b"\n\n"), Err(CsvError::Empty));
+        assert_eq!(parse(b""), Err(CsvError::Empty));
+        assert_eq!(parse(b"\xef\xbb\xbfName,Email\r\n"), Err(CsvError::Empty));
         let big: String = (0..5001).map(|i| format!("p{i}@x.org\n")).collect();
         assert_eq!(parse(big.as_bytes()), Err(CsvError::TooManyRows(5001)));
+        let at_most: String = (0..5000).map(|i| format!("p{i}@x.org\n")).collect();
+        assert_eq!(parse(at_most.as_bytes()).unwrap().rows.len(), 5000);
+        let huge = vec![b'a'; CSV_MAX_BYTES + 1];
+        assert_eq!(parse(&huge), Err(CsvError::TooLarge));
     }
 }

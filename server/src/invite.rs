@@ -202,6 +202,14 @@ fn wait_words(seconds: i64) -> String {
     format!("{n} {unit}")
 }
 
+/// What an admin's invitation adds to the CLI's: a personal note, a Network Admin's
+/// permissions.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extras<'a> {
+    note: Option<&'a str>,
+    permissions: Option<Permissions>,
+}
+
 /// Validates, then stores the invitation (and the network if new) with its email in the mail
 /// queue. The email is built once here, with a stand-in link, so bad input fails before
 /// anything is stored; it is built again, with the real link, when it is sent.
@@ -209,8 +217,7 @@ async fn create(
     repo: &dyn Repository,
     mailer: &Mailer,
     request: &InviteRequest,
-    note: Option<&str>,
-    permissions: Option<Permissions>,
+    extras: Extras<'_>,
     now: i64,
     deliver_now: bool,
     daily_limit: Option<u32>,
@@ -218,6 +225,7 @@ async fn create(
     let network = check_name("network name", &request.network)?;
     let name = check_name("name", &request.name)?;
     let email = check_email(&request.email)?;
+    let Extras { note, permissions } = extras;
     let note = check_note(note)?;
     let stand_in = format!("https://allyshare.invalid/invite/{}", new_token());
     mailer.invitation(
@@ -307,13 +315,26 @@ pub(crate) async fn send_and_record(
     message: Result<lettre::Message, MailError>,
     now: i64,
 ) -> Result<Delivery, InviteError> {
+    send_and_record_as(repo, mailer, mail, message, MailDone::Sent, now).await
+}
+
+/// [`send_and_record`], recording a sent email as `sent` (a [`MailDone::Sent`] or
+/// [`MailDone::SentAsks`]).
+pub(crate) async fn send_and_record_as(
+    repo: &dyn Repository,
+    mailer: &Mailer,
+    mail: ClaimedMail,
+    message: Result<lettre::Message, MailError>,
+    sent_as: MailDone,
+    now: i64,
+) -> Result<Delivery, InviteError> {
     let sent = match message {
         Ok(message) => mailer.send(message).await.map_err(|e| (e, true)),
         Err(e) => Err((e, false)),
     };
     match sent {
         Ok(delivery) => {
-            repo.finish_mail(mail.id, &MailDone::Sent, now).await?;
+            repo.finish_mail(mail.id, &sent_as, now).await?;
             Ok(delivery)
         }
         Err((error, retry)) => {
@@ -370,7 +391,7 @@ pub async fn invite(
     request: &InviteRequest,
     now: i64,
 ) -> Result<Invited, InviteError> {
-    let queued = create(repo, mailer, request, None, None, now, true, None).await?;
+    let queued = create(repo, mailer, request, Extras::default(), now, true, None).await?;
     deliver(repo, mailer, public_url, queued, now).await
 }
 
@@ -402,8 +423,10 @@ async fn invite_into(
         repo,
         mailer,
         &request,
-        who.note.as_deref(),
-        who.permissions,
+        Extras {
+            note: who.note.as_deref(),
+            permissions: who.permissions,
+        },
         now,
         deliver_now,
         Some(MAX_INVITATION_EMAILS_PER_DAY),

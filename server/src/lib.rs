@@ -15,6 +15,7 @@
 //! `127.0.0.1:0`, and [`serve_app`].
 
 pub mod api;
+pub mod ask_mail;
 pub mod budget;
 pub mod clock;
 pub mod console;
@@ -303,6 +304,17 @@ impl App {
         Ok(requested)
     }
 
+    /// Asks an ally for an introduction (the permission checked by the caller): the ask and
+    /// the ally's ask email in one transaction (see [`ask_mail`]), then the mail queue is
+    /// woken. The one way the API and the console ask.
+    pub async fn create_ask(&self, ask: &db::NewIntroAsk<'_>) -> Result<db::AskOutcome, RepoError> {
+        let outcome = self.repo().create_ask(ask).await?;
+        if matches!(outcome, db::AskOutcome::Created(_)) {
+            self.inner.mail_wake.notify_one();
+        }
+        Ok(outcome)
+    }
+
     /// Sets a new password through a reset link (its rules checked by the caller): hashes it,
     /// then spends the link and ends every session of the person, in one transaction. `false`
     /// when the link stopped working meanwhile (nothing changed).
@@ -518,6 +530,11 @@ impl App {
                     db::MailAbout::PasswordReset(id) => {
                         password_reset::send_claimed(repo, &i.mailer, &i.public_url, mail, id, now)
                             .await
+                    }
+                    db::MailAbout::Asks(ally_id) => {
+                        ask_mail::send_claimed(repo, &i.mailer, mail, ally_id, now)
+                            .await
+                            .map(|sent| sent.map(|delivery| (String::new(), delivery)))
                     }
                 };
                 match outcome {

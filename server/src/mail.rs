@@ -17,6 +17,7 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
+use allyshare_protocol::IntroAsk;
 use askama::Template;
 
 /// The default sender of every email.
@@ -186,6 +187,36 @@ impl Mailer {
             .map_err(|e| MailError::Build(e.to_string()))
     }
 
+    /// Builds the email that tells an ally about their new intro asks (`asks`, at least one):
+    /// who asks, for whom, the note as text, and that they answer in the extension's popup
+    /// (nothing in the email answers for them).
+    pub fn new_asks(
+        &self,
+        to_name: &str,
+        to_email: &str,
+        asks: &[IntroAsk],
+    ) -> Result<Message, MailError> {
+        if asks.is_empty() {
+            return Err(MailError::Build("an ask email about no ask".into()));
+        }
+        let address = to_email
+            .trim()
+            .parse()
+            .map_err(|_| MailError::InvalidAddress(to_email.to_string()))?;
+        let to = Mailbox::new(Some(to_name.to_string()), address);
+        let (text, html) = new_asks_parts(to_name, asks)?;
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(new_asks_subject(asks))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(eight_bit_part(ContentType::TEXT_PLAIN, text)?)
+                    .singlepart(eight_bit_part(ContentType::TEXT_HTML, html)?),
+            )
+            .map_err(|e| MailError::Build(e.to_string()))
+    }
+
     /// Sends `message` (SMTP, from a blocking thread) or writes it into the outbox.
     pub async fn send(&self, message: Message) -> Result<Delivery, MailError> {
         if let Some(smtp) = &self.smtp {
@@ -321,6 +352,142 @@ struct PasswordResetHtml<'a> {
     link: &'a str,
 }
 
+/// The note's lines for an HTML part: wrapped, each line of the note ending in a break.
+fn note_html(note: &str) -> Vec<NoteLine> {
+    let lines = wrap_note(note);
+    let last = lines.len().saturating_sub(1);
+    lines
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, pieces)| {
+            let end = pieces.len() - 1;
+            pieces
+                .into_iter()
+                .enumerate()
+                .map(move |(j, text)| NoteLine {
+                    text,
+                    break_after: j == end && i != last,
+                })
+        })
+        .collect()
+}
+
+/// One ask in an ask email: who asks to be introduced to whom (wrapped like a note, so no
+/// line of the email grows with the names), and the note, if any.
+struct AskLines<N> {
+    /// Its lines joined by line breaks.
+    sentence: String,
+    /// Who wrote the note: the admin, else the network.
+    from: String,
+    note: Option<Vec<N>>,
+}
+
+#[derive(Template)]
+#[template(path = "email/new_asks.txt")]
+struct NewAsksText<'a> {
+    name: &'a str,
+    asks: Vec<AskLines<String>>,
+}
+
+#[derive(Template)]
+#[template(path = "email/new_asks.html")]
+struct NewAsksHtml<'a> {
+    name: &'a str,
+    asks: Vec<AskLines<NoteLine>>,
+}
+
+/// "Nadia (Getro Sales Network)", or the network alone when the admin is gone.
+fn asker(ask: &IntroAsk) -> String {
+    match &ask.asked_by {
+        Some(admin) => format!("{} ({})", admin.name, ask.network_name),
+        None => ask.network_name.clone(),
+    }
+}
+
+/// What an ask email asks: "Nadia (Getro Sales Network) asks you to introduce them to Kay One".
+fn ask_sentence(ask: &IntroAsk) -> String {
+    let mut sentence = format!(
+        "{} asks you to introduce them to {}",
+        asker(ask),
+        ask.contact_name
+    );
+    if let Some(headline) = ask.contact_headline.as_deref().filter(|h| !h.is_empty()) {
+        sentence.push_str(&format!(" ({headline})"));
+    }
+    sentence.push('.');
+    sentence
+}
+
+/// `text` on one line, for a header: every control character (a line break above all) is a
+/// space.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The subject of an ask email: the ask itself when there is one, else how many wait.
+fn new_asks_subject(asks: &[IntroAsk]) -> String {
+    match asks {
+        [ask] => one_line(&format!(
+            "{} asks you to introduce them to {}",
+            asker(ask),
+            ask.contact_name
+        )),
+        _ => format!("{} introduction asks are waiting for you", asks.len()),
+    }
+}
+
+fn new_asks_parts(name: &str, asks: &[IntroAsk]) -> Result<(String, String), MailError> {
+    let build = |e: askama::Error| MailError::Build(e.to_string());
+    fn lines(ask: &IntroAsk) -> (String, String, Option<&str>) {
+        let sentence = wrap_note(&one_line(&ask_sentence(ask)))
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n");
+        let from = one_line(match &ask.asked_by {
+            Some(admin) => &admin.name,
+            None => &ask.network_name,
+        });
+        let note = Some(ask.note.trim()).filter(|n| !n.is_empty());
+        (sentence, from, note)
+    }
+    let text = NewAsksText {
+        name,
+        asks: asks
+            .iter()
+            .map(|ask| {
+                let (sentence, from, note) = lines(ask);
+                AskLines {
+                    sentence,
+                    from,
+                    note: note.map(|n| wrap_note(n).into_iter().flatten().collect()),
+                }
+            })
+            .collect(),
+    }
+    .render()
+    .map_err(build)?;
+    let html = NewAsksHtml {
+        name,
+        asks: asks
+            .iter()
+            .map(|ask| {
+                let (sentence, from, note) = lines(ask);
+                AskLines {
+                    sentence,
+                    from,
+                    note: note.map(note_html),
+                }
+            })
+            .collect(),
+    }
+    .render()
+    .map_err(build)?;
+    Ok((text, html))
+}
+
 fn invitation_text(
     name: &str,
     network: &str,
@@ -347,24 +514,7 @@ fn invitation_html(
     valid_days: i64,
     note: Option<&str>,
 ) -> Result<String, MailError> {
-    let note = note.map(|n| {
-        let lines = wrap_note(n);
-        let last = lines.len().saturating_sub(1);
-        lines
-            .into_iter()
-            .enumerate()
-            .flat_map(|(i, pieces)| {
-                let end = pieces.len() - 1;
-                pieces
-                    .into_iter()
-                    .enumerate()
-                    .map(move |(j, text)| NoteLine {
-                        text,
-                        break_after: j == end && i != last,
-                    })
-            })
-            .collect()
-    });
+    let note = note.map(note_html);
     InvitationHtml {
         name,
         network,
@@ -405,6 +555,89 @@ mod tests {
             "{raw}"
         );
         assert!(raw.contains("expires in 1 hour"));
+    }
+
+    fn ask(id: i64, admin: Option<&str>, contact: &str, note: &str) -> IntroAsk {
+        IntroAsk {
+            id,
+            network_id: 1,
+            network_name: "Getro Sales Network".into(),
+            ally: allyshare_protocol::PersonRef {
+                id: 2,
+                name: "Ada".into(),
+            },
+            asked_by: admin.map(|name| allyshare_protocol::PersonRef {
+                id: 3,
+                name: name.into(),
+            }),
+            contact_key: format!("member:{id}"),
+            contact_name: contact.into(),
+            contact_headline: None,
+            contact_profile_url: "https://www.linkedin.com/in/x/".into(),
+            note: note.into(),
+            state: allyshare_protocol::IntroAskState::Pending,
+            reason: None,
+            created_at: 0,
+            answered_at: None,
+        }
+    }
+
+    #[test]
+    fn an_ask_email_names_who_asks_for_whom_and_keeps_every_line_short() {
+        let long_name = "Wolfeschlegelsteinhausenbergerdorff ".repeat(5);
+        let asks = [
+            ask(
+                1,
+                Some("Nadia\r\nBcc: x@evil.example"),
+                "Kay <One>",
+                "Hi\n\n<i>there</i>",
+            ),
+            ask(2, None, long_name.trim(), ""),
+        ];
+        let (text, html) = new_asks_parts("Ada", &asks).unwrap();
+        assert!(
+            text.contains("\n\nGetro Sales Network asks you to introduce them to"),
+            "the network alone when the admin is gone: {text}"
+        );
+        assert!(
+            text.lines()
+                .all(|l| l.chars().count() <= NOTE_LINE_CHARS + 4),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("A note from").count(),
+            1,
+            "no empty note: {text}"
+        );
+        assert!(
+            html.contains("<p>Nadia Bcc: x@evil.example (Getro Sales Network) asks"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p>A note from Nadia  Bcc: x@evil.example:</p>"),
+            "{html}"
+        );
+        assert!(html.contains("Kay &#60;One&#62;"), "{html}");
+        assert!(html.contains("&#60;i&#62;there&#60;/i&#62;"), "{html}");
+        assert_eq!(
+            new_asks_subject(&asks),
+            "2 introduction asks are waiting for you"
+        );
+        assert_eq!(
+            new_asks_subject(&asks[..1]),
+            "Nadia  Bcc: x@evil.example (Getro Sales Network) asks you to introduce them to Kay <One>",
+            "one line, whatever the names hold"
+        );
+        let mailer = Mailer::new("unused-outbox", DEFAULT_FROM, None).unwrap();
+        assert!(mailer.new_asks("Ada", "ada@example.org", &[]).is_err());
+        let raw = String::from_utf8(
+            mailer
+                .new_asks("Ada", "ada@example.org", &asks[..1])
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        assert!(!raw.contains("\r\nBcc:"), "{raw}");
     }
 
     #[test]

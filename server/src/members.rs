@@ -108,6 +108,19 @@ impl App {
         }
     }
 
+    /// The member, or [`MemberError::NotMember`].
+    async fn existing_member(
+        &self,
+        network_id: i64,
+        member_id: i64,
+    ) -> Result<MemberRecord, MemberError> {
+        self.repo()
+            .member(network_id, member_id)
+            .await
+            .map_err(ApiFailure::from)?
+            .ok_or(MemberError::NotMember)
+    }
+
     /// A member of the network, for someone who may see the team (any Network Admin).
     pub async fn member_settings(
         &self,
@@ -122,12 +135,7 @@ impl App {
             .await
             .map_err(ApiFailure::from)?
             .ok_or(MemberError::NotMember)?;
-        let member = self
-            .repo()
-            .member(network_id, member_id)
-            .await
-            .map_err(ApiFailure::from)?
-            .ok_or(MemberError::NotMember)?;
+        let member = self.existing_member(network_id, member_id).await?;
         Ok((own, member))
     }
 
@@ -140,12 +148,7 @@ impl App {
         access: Access,
     ) -> Result<MemberRecord, MemberError> {
         require_permission_of(self, person_id, network_id, Permission::ManageRoles).await?;
-        let member = self
-            .repo()
-            .member(network_id, member_id)
-            .await
-            .map_err(ApiFailure::from)?
-            .ok_or(MemberError::NotMember)?;
+        let member = self.existing_member(network_id, member_id).await?;
         let subject = format!("{} <{}>", member.name, member.email);
         let detail = format!(
             "{} → {}",
@@ -166,12 +169,7 @@ impl App {
             .await
             .map_err(ApiFailure::from)?;
         match change {
-            MemberChange::Done(_) => self
-                .repo()
-                .member(network_id, member_id)
-                .await
-                .map_err(ApiFailure::from)?
-                .ok_or(MemberError::NotMember),
+            MemberChange::Done(_) => self.existing_member(network_id, member_id).await,
             MemberChange::NotMember => Err(MemberError::NotMember),
             MemberChange::LastManager => Err(MemberError::LastManager),
         }
@@ -185,12 +183,7 @@ impl App {
         member_id: i64,
     ) -> Result<MemberRecord, MemberError> {
         require_permission_of(self, person_id, network_id, Permission::RemoveMembers).await?;
-        let member = self
-            .repo()
-            .member(network_id, member_id)
-            .await
-            .map_err(ApiFailure::from)?
-            .ok_or(MemberError::NotMember)?;
+        let member = self.existing_member(network_id, member_id).await?;
         let subject = format!("{} <{}>", member.name, member.email);
         let detail = access_words(member.access);
         let log = NewAuditEntry {

@@ -1,7 +1,8 @@
 //! *Forgot password?*: an emailed, single-use link, valid an hour, that sets a new password and
 //! ends every session of the person (console and extension).
 //!
-//! - **Asking** (`POST /admin/forgot-password`) answers the same page whether or not the
+//! - **Asking** (`POST /admin/forgot-password`, `POST /v1/password-resets`: one service,
+//!   [`ask_for_link`]) answers the same page whether or not the
 //!   address has an account, after the same time ([`ANSWER_AFTER`]: the work runs apart from
 //!   the answer, so its length tells nothing). It is throttled per client address and per
 //!   email in memory ([`RESET_LIMITS`], spent whether or not an account exists, so a refusal
@@ -19,12 +20,14 @@
 
 use std::time::Duration;
 
+use crate::api::ApiFailure;
 use crate::db::password_reset::{PasswordResetRecord, ResetRequested};
 use crate::db::{ClaimedMail, MailDone, Repository};
 use crate::invite::{send_and_record, InviteError};
 use crate::mail::{Delivery, Mailer};
 use crate::throttle::{Rate, SignInLimits};
 use crate::tokens::{hash_token, new_token};
+use crate::App;
 
 /// How long a reset link works after its email is sent (and how long a request waits for its
 /// email to be sent before it lapses): an hour.
@@ -55,6 +58,31 @@ pub const RESET_LIMITS: SignInLimits = SignInLimits {
         refill_secs: 3 * 60,
     },
 };
+
+/// Asks for a reset link for `email` (a checked address) from the client `address`: the one
+/// service behind the console's *Forgot password?* form and `POST /v1/password-resets`. Spends
+/// the throttle (a refusal, [`ApiFailure::TooManyAttempts`] with the wait, comes whether or
+/// not the address has an account), then answers after [`ANSWER_AFTER`] whatever happens: the
+/// request is stored (or not: no account, past the hourly limit) on its own, so how long that
+/// takes does not change when the answer comes.
+pub async fn ask_for_link(
+    app: &App,
+    email: &str,
+    address: Option<std::net::IpAddr>,
+) -> Result<(), ApiFailure> {
+    app.throttle_password_reset(email, address)?;
+    tokio::spawn({
+        let (app, email) = (app.clone(), email.to_string());
+        async move {
+            match app.request_password_reset(&email).await {
+                Ok(requested) => tracing::info!(?requested, "password reset asked"),
+                Err(error) => tracing::error!(%error, "a password reset request failed"),
+            }
+        }
+    });
+    tokio::time::sleep(ANSWER_AFTER).await;
+    Ok(())
+}
 
 /// Stores the request for the account with this email, if any, within the hourly limit.
 pub async fn request(

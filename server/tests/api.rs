@@ -1764,6 +1764,12 @@ async fn authorisation_matrix() {
         .sharing_ally("Beta", "ally.b@example.org", "Ally B")
         .await;
     let a = ally_a.network_id;
+    // Removed by the DELETE member row (its last caller, admin A, succeeds).
+    let spare = server
+        .member("Alpha", "spare@example.org", "Spare", Role::Ally)
+        .await;
+    let spare = spare.id;
+    let admin_a_id = admin_a.id;
     server
         .share(
             &ally_a.token,
@@ -1928,6 +1934,67 @@ async fn authorisation_matrix() {
         (
             Method::GET,
             format!("/v1/networks/{a}/team"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/members/{admin_a_id}"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::PUT,
+            format!("/v1/networks/{a}/members/{spare}"),
+            Some(json!({"role": "ally"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        // The only manager of A cannot give up managing: 409, nothing changed.
+        (
+            Method::PUT,
+            format!("/v1/networks/{a}/members/{admin_a_id}"),
+            Some(json!({"role": "network_admin", "template": "viewer"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(conflict),
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/networks/{a}/members/{spare}"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(none),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/audit"),
             None,
             [
                 Some(unauth),
@@ -2242,6 +2309,26 @@ async fn authorisation_matrix() {
                 Some(forbidden),
                 Some(forbidden),
             ],
+        ),
+        (
+            Method::GET,
+            "/v1/me/preferences".into(),
+            None,
+            [Some(unauth), Some(ok), Some(ok), Some(ok), Some(ok)],
+        ),
+        // Each caller sets their own (the path names nobody else); see tests/ask_mail.rs.
+        (
+            Method::PUT,
+            "/v1/me/preferences".into(),
+            Some(json!({"ask_emails": true})),
+            [Some(unauth), Some(ok), Some(ok), Some(ok), Some(ok)],
+        ),
+        // Anyone may ask, and hears the same whether or not the address has an account.
+        (
+            Method::POST,
+            "/v1/password-resets".into(),
+            Some(json!({"email": "nobody@example.org"})),
+            [Some(StatusCode::ACCEPTED); 5],
         ),
         // A page's script only (same origin, with the grant cookie): a client that says nothing
         // of where it comes from is refused whoever it is.

@@ -6,157 +6,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
 use allyshare_protocol::Role;
 use common::*;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-/// A browser of the console: keeps its cookies, follows no redirect, and sends every form with
-/// the form token (as the pages' own forms do).
-struct Browser {
-    base: String,
-    http: reqwest::Client,
-    cookies: Mutex<BTreeMap<String, String>>,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    /// The `Set-Cookie` header for `name`, whole.
-    fn set_cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with(&format!("{name}=")))
-            .map(str::to_string)
-    }
-}
-
-impl Browser {
-    fn new(server: &TestServer) -> Browser {
-        Browser {
-            base: server.base.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Mutex::new(BTreeMap::new()),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn cookie(&self, suffix: &str) -> Option<String> {
-        self.cookies
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(k, _)| k.ends_with(suffix))
-            .map(|(_, v)| v.clone())
-    }
-
-    fn set_cookie_value(&self, name: &str, value: &str) {
-        self.cookies
-            .lock()
-            .unwrap()
-            .insert(name.to_string(), value.to_string());
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
-        let response = request
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .expect("request");
-        let headers = response.headers().clone();
-        for value in headers.get_all(SET_COOKIE) {
-            let value = value.to_str().unwrap();
-            let pair = value.split(';').next().unwrap();
-            let (name, v) = pair.split_once('=').unwrap();
-            let mut jar = self.cookies.lock().unwrap();
-            if v.is_empty() || value.contains("Max-Age=0") {
-                jar.remove(name);
-            } else {
-                jar.insert(name.to_string(), v.to_string());
-            }
-        }
-        Answer {
-            status: response.status(),
-            headers,
-            body: response.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        self.send(self.http.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    /// A form as a page sends it: a GET of a page first if there is no form cookie yet.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        if self.cookie("allyshare_form").is_none() {
-            self.get("/admin/sign-in").await;
-        }
-        let token = self.cookie("allyshare_form").unwrap();
-        let mut fields = fields.to_vec();
-        fields.push(("form_token", &token));
-        self.send(self.http.post(format!("{}{path}", self.base)).form(&fields))
-            .await
-    }
-
-    async fn sign_in(&self, email: &str, password: &str) -> Answer {
-        self.post(
-            "/admin/sign-in",
-            &[("email", email), ("password", password), ("next", "")],
-        )
-        .await
-    }
-
-    /// Signs in with [`GOOD_PASSWORD`], which must work.
-    async fn signed_in(server: &TestServer, email: &str) -> Browser {
-        let browser = Browser::new(server);
-        let answer = browser.sign_in(email, GOOD_PASSWORD).await;
-        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-        browser
-    }
-}
-
-async fn db(server: &TestServer) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap()
-}
-
-async fn scalar(server: &TestServer, sql: &str) -> i64 {
-    let pool = db(server).await;
-    let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    n
-}
 
 /// One full sync of `body`'s contacts.
 async fn share(server: &TestServer, token: &str, body: serde_json::Value) {
@@ -708,7 +561,15 @@ async fn team_members_lists_members_and_invitations_with_filters_search_and_page
     let names = |body: &str| -> Vec<String> {
         body.split("<th scope=\"row\">")
             .skip(1)
-            .map(|r| r.split("</th>").next().unwrap().to_string())
+            .map(|r| {
+                // A member's name links to their Settings page.
+                let cell = r.split("</th>").next().unwrap();
+                match cell.strip_prefix("<a href=\"") {
+                    Some(link) => link.split_once("\">").unwrap().1.trim_end_matches("</a>"),
+                    None => cell,
+                }
+                .to_string()
+            })
             .collect()
     };
     let only = |path: String| {

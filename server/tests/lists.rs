@@ -7,13 +7,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
 use allyshare_protocol::{Permission, Permissions, Role};
 use allyshare_server::db::members::Access;
 use common::*;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -30,19 +26,6 @@ fn contact(id: &str, first: &str, last: &str, headline: &str, connected_on: &str
 
 fn key(id: &str) -> String {
     format!("member:{id}")
-}
-
-async fn db(server: &TestServer) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap()
-}
-
-async fn scalar(server: &TestServer, sql: &str) -> i64 {
-    let pool = db(server).await;
-    let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    n
 }
 
 /// The stored entries, `list_id:key`, sorted: what the database holds, not what a view shows.
@@ -1160,96 +1143,6 @@ async fn an_entry_goes_when_its_contact_leaves_the_networks_view() {
 
 fn console_list(network_id: i64, list_id: i64) -> String {
     format!("/admin/networks/{network_id}/lists/{list_id}")
-}
-
-/// A browser of the console: keeps its cookies, follows no redirect, and sends every form with
-/// the form token (as the pages' own forms do).
-struct Browser {
-    base: String,
-    http: reqwest::Client,
-    cookies: Mutex<BTreeMap<String, String>>,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-impl Browser {
-    async fn signed_in(server: &TestServer, email: &str) -> Browser {
-        let browser = Browser {
-            base: server.base.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Mutex::new(BTreeMap::new()),
-        };
-        let answer = browser
-            .post(
-                "/admin/sign-in",
-                &[("email", email), ("password", GOOD_PASSWORD), ("next", "")],
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-        browser
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
-        let cookie = self
-            .cookies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let response = request.header("cookie", cookie).send().await.unwrap();
-        let headers = response.headers().clone();
-        for value in headers.get_all(SET_COOKIE) {
-            let pair = value.to_str().unwrap().split(';').next().unwrap();
-            let (name, v) = pair.split_once('=').unwrap();
-            self.cookies
-                .lock()
-                .unwrap()
-                .insert(name.to_string(), v.to_string());
-        }
-        Answer {
-            status: response.status(),
-            headers,
-            body: response.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        self.send(self.http.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let token = self.cookies.lock().unwrap().get("allyshare_form").cloned();
-        let token = match token {
-            Some(token) => token,
-            None => {
-                self.get("/admin/sign-in").await;
-                self.cookies.lock().unwrap()["allyshare_form"].clone()
-            }
-        };
-        let mut fields = fields.to_vec();
-        fields.push(("form_token", &token));
-        self.send(self.http.post(format!("{}{path}", self.base)).form(&fields))
-            .await
-    }
 }
 
 #[tokio::test]

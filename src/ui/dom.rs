@@ -91,6 +91,13 @@ pub fn checked(e: &Element) -> bool {
         .unwrap_or(false)
 }
 
+/// Checks (or unchecks) a checkbox.
+pub fn set_checked(e: &Element, checked: bool) {
+    if let Some(i) = e.dyn_ref::<HtmlInputElement>() {
+        i.set_checked(checked);
+    }
+}
+
 /// Disables (or enables) a button.
 pub fn set_disabled(e: &Element, disabled: bool) {
     if let Some(b) = e.dyn_ref::<HtmlButtonElement>() {

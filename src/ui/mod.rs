@@ -99,6 +99,7 @@ async fn send(intent: &Intent) -> Reply {
             problem: Some(Problem::Unexpected { detail }),
             contacts: None,
             asks: None,
+            preferences: None,
         },
     }
 }

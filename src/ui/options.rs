@@ -1,4 +1,5 @@
-//! The options page: sync cadence, excluded contacts, export, delete everything shared, and
+//! The options page: sync cadence, ask emails (a preference the backend keeps, so it is read
+//! and written through the worker), excluded contacts, export, delete everything shared, and
 //! the server address (for developers).
 
 use std::cell::RefCell;
@@ -57,6 +58,7 @@ fn render_options(reply: &Reply, saved: Option<bool>) {
     }
     if reply.state.signed_in {
         children.push(cadence_card(reply));
+        children.push(ask_emails_card());
         children.push(exclusions_card(reply));
         children.push(export_card());
         children.push(delete_card(reply));
@@ -67,6 +69,12 @@ fn render_options(reply: &Reply, saved: Option<bool>) {
     let refs: Vec<&Element> = children.iter().collect();
     dom::replace_content(ROOT, &refs);
     super::finish_render();
+    if reply.state.signed_in {
+        spawn(async {
+            let reply = send(&Intent::GetPreferences).await;
+            show_ask_emails(&reply, None);
+        });
+    }
 }
 
 fn select(id: &str, choices: &[(u32, String)], current: u32) -> Element {
@@ -136,6 +144,70 @@ fn cadence_card(reply: &Reply) -> Element {
     });
     append(&section, &[&form, &status("cadence-status")]);
     section
+}
+
+/// The ask emails checkbox: disabled until the backend has said what it is.
+fn ask_emails_card() -> Element {
+    let section = card("emails", &t("askEmailsHeading"), "h2");
+    let row = el("div", &[("class", "choice")]);
+    let input = el(
+        "input",
+        &[
+            ("type", "checkbox"),
+            ("id", "ask-emails"),
+            ("aria-describedby", "ask-emails-help"),
+            ("disabled", ""),
+        ],
+    );
+    let label = text_el("label", &[("for", "ask-emails")], &t("askEmailsLabel"));
+    append(&row, &[&input, &label]);
+    let help = text_el(
+        "p",
+        &[("id", "ask-emails-help"), ("class", "muted")],
+        &t("askEmailsHelp"),
+    );
+    let checkbox = input.clone();
+    on(&input, "change", move |_| {
+        let on = dom::checked(&checkbox);
+        dom::set_disabled(&checkbox, true);
+        spawn(async move {
+            let reply = send(&Intent::SetAskEmails { on }).await;
+            show_ask_emails(&reply, Some(on));
+        });
+    });
+    append(&section, &[&row, &help, &status("ask-emails-status")]);
+    section
+}
+
+/// Shows the ask emails preference the backend answered with; `asked` is what the ally just
+/// chose (the checkbox goes back to the other value when it could not be saved).
+fn show_ask_emails(reply: &Reply, asked: Option<bool>) {
+    let Some(input) = dom::by_id("ask-emails") else {
+        return;
+    };
+    match (&reply.problem, reply.preferences) {
+        (None, Some(preferences)) => {
+            dom::set_checked(&input, preferences.ask_emails);
+            dom::set_disabled(&input, false);
+            if asked.is_some() {
+                say("ask-emails-status", &t("saved"));
+            }
+        }
+        (problem, _) => {
+            let text = match problem {
+                Some(p) => {
+                    let (name, subs) = p.message();
+                    browser::message(name, &subs)
+                }
+                None => t("errorServer"),
+            };
+            if let Some(on) = asked {
+                dom::set_checked(&input, !on);
+                dom::set_disabled(&input, false);
+            }
+            say("ask-emails-status", &text);
+        }
+    }
 }
 
 fn exclusions_card(reply: &Reply) -> Element {

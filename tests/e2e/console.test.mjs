@@ -227,3 +227,83 @@ test('an admin who forgot their password gets a link by email, sets a new passwo
   assert.deepEqual(errors.map(String), [], 'no script errors on the console pages');
   await context.close();
 });
+
+const TEAMMATE = { network: 'Getro Sales Network', email: 'vera@example.org', name: 'Vera Viewer', password: 'Vera reads but never writes' };
+
+test('an admin makes a teammate a Viewer on their Settings page; the Viewer cannot invite, and a forged invite from their session is refused', async () => {
+  await acceptInvitation(await server.invite({ ...TEAMMATE, role: 'network_admin' }), TEAMMATE.password);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(STEP_MS);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  const signIn = async (who) => {
+    await page.goto(`${server.url}/admin/sign-in`);
+    await page.getByLabel('Email address').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Team Members' }).waitFor();
+  };
+
+  // The admin opens Vera's Settings from Team Members and chooses the Viewer template.
+  await signIn(ADMIN);
+  const teamUrl = page.url();
+  await page.getByRole('row').filter({ hasText: TEAMMATE.email }).getByRole('link', { name: /^Settings/ }).click();
+  await page.getByRole('heading', { level: 1, name: TEAMMATE.name }).waitFor();
+  assert.equal(await page.getByLabel('Admin', { exact: true }).isChecked(), true, 'Admin today');
+  await noSeriousAxeProblems(page, 'a member’s Settings');
+  await screenshot(page, 'console-member-settings');
+  await page.getByLabel('Viewer', { exact: true }).check();
+  await page.getByRole('button', { name: 'Update' }).click();
+  await page.getByRole('status').filter({ hasText: 'Updated: the new role and permissions are in effect now.' }).waitFor();
+  assert.equal(await page.getByLabel('Viewer', { exact: true }).isChecked(), true);
+  assert.equal(await page.getByLabel('Invite members').isChecked(), false);
+  assert.equal(await page.getByLabel("View the network's contacts").isChecked(), true);
+  await screenshot(page, 'console-member-settings-updated');
+
+  // The change is in the audit log.
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+  const line = page.getByRole('row').filter({ hasText: `${TEAMMATE.name} <${TEAMMATE.email}>` });
+  await line.getByText('Changed role or permissions').waitFor();
+  await line.getByText('Network Admin (Admin template) → Network Admin (Viewer template)').waitFor();
+  await noSeriousAxeProblems(page, 'the Audit log');
+  await screenshot(page, 'console-audit-log');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('status').filter({ hasText: 'You have signed out.' }).waitFor();
+
+  // Vera signs in: the team, without Invite Member, Resend, Revoke or the audit log.
+  await signIn(TEAMMATE);
+  const nav = page.getByRole('navigation', { name: 'Console' });
+  assert.equal(await nav.getByRole('link', { name: 'Invite Member' }).count(), 0);
+  assert.equal(await nav.getByRole('link', { name: 'Audit log' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Invite Member' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: /^Resend/ }).count(), 0);
+  await page.getByRole('row').filter({ hasText: TEAMMATE.email }).getByRole('cell', { name: 'Viewer', exact: true }).waitFor();
+  await noSeriousAxeProblems(page, 'Team Members as a Viewer');
+  await screenshot(page, 'console-team-members-viewer');
+
+  // Her own Settings: read only.
+  await page.getByRole('row').filter({ hasText: TEAMMATE.email }).getByRole('link', { name: /^Settings/ }).click();
+  await page.getByRole('heading', { level: 1, name: TEAMMATE.name }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Update' }).count(), 0);
+  await page.getByText('Only a Network Admin who may manage roles and permissions can change these.').waitFor();
+
+  // A forged invite from her session, with a valid form token: refused, nothing stored.
+  const formToken = await page.locator('input[name="form_token"]').first().inputValue();
+  const forged = await context.request.post(`${new URL(teamUrl).origin}${new URL(teamUrl).pathname}/invite`, {
+    form: { form_token: formToken, kind: 'ally', first_name: 'Forged', last_name: 'Invite', email: 'forged@example.org', note: '' },
+    headers: { origin: server.url, 'sec-fetch-site': 'same-origin' },
+    maxRedirects: 0,
+    timeout: STEP_MS,
+  });
+  assert.equal(forged.status(), 403);
+  assert.match(await forged.text(), /Your permissions do not allow this/);
+  const team = await context.request.get(teamUrl.replace(/\/team$/, '/team?state=all&q=forged'), { timeout: STEP_MS });
+  assert.match(await team.text(), /Nobody matches these filters\./, 'no invitation was stored');
+  assert.deepEqual(errors.map(String), [], 'no script errors on the console pages');
+  await context.close();
+});

@@ -71,3 +71,16 @@ test('onboarding and popup speak French', async () => {
   assert.match(await onb.locator('#step-heading').innerText(), /Connecter LinkedIn/);
   await capture(onb, 'onboarding-connect');
 });
+
+test('the options page speaks French, the ask emails checkbox too', async () => {
+  const opts = await openExtensionPage(browser.context, browser.extensionId, 'options.html');
+  await opts.locator('#emails').waitFor();
+  assert.equal(await opts.locator('#emails h2').innerText(), 'E-mails');
+  assert.equal(await opts.locator('label[for=ask-emails]').innerText(),
+    'M’envoyer un e-mail quand un réseau me demande une mise en relation');
+  assert.match(await opts.locator('#ask-emails-help').innerText(), /Au plus un e-mail par heure/);
+  await opts.locator('#ask-emails:enabled').waitFor();
+  await opts.locator('#ask-emails').uncheck();
+  await opts.locator('#ask-emails-status').filter({ hasText: 'Enregistré.' }).waitFor();
+  await capture(opts, 'options');
+});

@@ -1,7 +1,8 @@
 // The ally's experience, end to end, in Chromium: an invitation from the CLI, the Get Started
 // page, onboarding (sign in, connect the fake LinkedIn, import a CSV, choose 2 of 3 networks,
 // exclude one contact, asks, done), the server's view per network, the popup (state, a network
-// turned off, an intro ask accepted), and the options page (export, delete everything).
+// turned off, an intro ask accepted and its email), and the options page (ask emails off,
+// export, delete everything).
 // Every screen is photographed into tests/e2e/artifacts/ui-*.png and checked with axe-core.
 import {
   test, before, after, startServer, linksInOutbox, launchBrowser, openExtensionPage, screenshot,
@@ -235,6 +236,12 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   assert.match(await popup.locator(`#ask-${asked.json.id}`).innerText(), /Sam Admin from Sales Network/);
   assert.match(await popup.locator(`#ask-${asked.json.id} .ask-contact`).innerText(), /<img src=x onerror=alert\(1\)> Test/);
   assert.equal(await browser.ext(() => chrome.action.getBadgeText({})), '1');
+  // The ally is also emailed about it: who asks, the note, and to answer in the popup.
+  const askEmail = await eventually(async () => (await linksInOutbox(server.outbox))
+    .find((e) => e.raw.includes(`<${ALLY.email}>`) && e.raw.includes('asks you to introduce them to')),
+  { what: 'the ask email', timeoutMs: 10_000 });
+  assert.match(askEmail.raw, /Could you introduce us to their CTO\?/);
+  assert.match(askEmail.raw, /open the AllyShare extension/);
   await capture(popup, 'popup-ask');
   await popup.click(`#accept-${asked.json.id}`);
   await popup.locator(`#ask-${asked.json.id}`).waitFor({ state: 'detached' });
@@ -263,6 +270,17 @@ test('the whole path: invitation, onboarding, the networks\' view, the popup, an
   await opts.selectOption('#cadence-routine', '12');
   await opts.click('#save-cadence');
   await eventually(async () => (await opts.locator('#cadence-status').innerText()) !== '', { what: 'saved' });
+  // Ask emails: on by default, as the server has it; switched off here, off on the server.
+  const askEmails = opts.locator('#ask-emails');
+  await eventually(async () => (await askEmails.isEnabled()) && (await askEmails.isChecked()), { what: 'the ask emails checkbox, on' });
+  const ally = await apiSession(server.url, ALLY.email, PASSWORD);
+  assert.equal((await ally.get('/v1/me/preferences')).json.ask_emails, true);
+  await askEmails.uncheck();
+  await opts.locator('#ask-emails-status').filter({ hasText: 'Saved.' }).waitFor();
+  assert.equal((await ally.get('/v1/me/preferences')).json.ask_emails, false, 'off on the server');
+  await opts.reload();
+  await opts.locator('#contact-list input').first().waitFor();
+  await eventually(async () => (await askEmails.isEnabled()) && !(await askEmails.isChecked()), { what: 'the checkbox read back off' });
   await capture(opts, 'options');
   const [download] = await Promise.all([opts.waitForEvent('download'), opts.click('#export-csv')]);
   const csv = await (await download.createReadStream()).toArray().then((b) => Buffer.concat(b).toString('utf8'));

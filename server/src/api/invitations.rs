@@ -34,7 +34,7 @@ impl From<InviteError> for ApiFailure {
                 ApiFailure::TooManyEmails(capitalise(&e.to_string()), retry_after.max(1) as u64)
             }
             InviteError::Unreadable(csv) => match csv {
-                crate::csvfile::CsvError::TooManyRows(_) => {
+                crate::csvfile::CsvError::TooManyRows(_) | crate::csvfile::CsvError::TooLarge => {
                     ApiFailure::LimitExceeded(csv.to_string())
                 }
                 _ => ApiFailure::Unprocessable(csv.to_string()),

@@ -28,8 +28,10 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod account;
 pub mod invitations;
 pub mod lists;
+pub mod members;
 pub mod network;
 pub mod sync;
 pub mod team;
@@ -836,6 +838,7 @@ pub fn openapi_document() -> serde_json::Value {
         (name = "intro asks", description = "An ally's introduction asks, and their answers"),
         (name = "invitations", description = "A network admin invites people: one, or many from a CSV; lists, revokes, re-sends"),
         (name = "lists", description = "Introduction lists: named lists of the network's contacts, shared by its admins; CSV export; asking for a whole list"),
+        (name = "members", description = "A network's members: their role and permissions, removing them, the audit log"),
         (name = "meta", description = "About the API itself"),
     )
 )]
@@ -860,6 +863,8 @@ fn api() -> OpenApiRouter<App> {
         .merge(invitations::routes())
         .merge(team::routes())
         .merge(lists::routes())
+        .merge(members::routes())
+        .merge(account::routes())
 }
 
 /// The `/v1` routes; anything else under `/v1` is a JSON 404, a known path with another method

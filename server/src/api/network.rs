@@ -111,7 +111,9 @@ fn check_text(what: &str, text: &str) -> Result<(), ApiFailure> {
     Ok(())
 }
 
-/// Ask an ally to introduce one of the contacts they share with the network.
+/// Ask an ally to introduce one of the contacts they share with the network. The ally is
+/// emailed about it (unless they turned ask emails off), at most once an hour: asks made in
+/// between come together in the next email.
 #[utoipa::path(
     post,
     path = "/v1/networks/{network_id}/intro-asks",
@@ -139,7 +141,6 @@ pub async fn create_ask(
     let note = request.note.trim();
     check_text("note", note)?;
     match app
-        .repo()
         .create_ask(&NewIntroAsk {
             network_id,
             admin_id: session.person_id,

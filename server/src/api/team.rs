@@ -75,6 +75,7 @@ fn to_wire(row: TeamRow) -> TeamEntry {
         at: row.at,
         sharing: row.sharing,
         contacts: row.contacts.map(|n| n.max(0) as u64),
+        permissions: row.permissions,
     }
 }
 

@@ -12,17 +12,24 @@
 //! - [`reset`]: *Forgot password?*: asking for a reset link, and the link's page.
 //! - [`team`]: Settings → Team Members (members and invitations), *Invite Member*, *Resend*,
 //!   *Revoke*.
+//! - [`import`]: *Bulk invite from a CSV*: upload, preview, *Invite*, the per-row result and
+//!   its download, the emails' progress.
 //! - [`lists`]: Introduction lists: the lists, a list's page (its contacts, *Add contacts*,
 //!   *Export CSV*, *Ask for introductions*, rename, delete).
+//! - [`members`]: a member's Settings (role, permissions: a template or one by one, *Update*),
+//!   removing a member, the Audit log.
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
+pub mod import;
 pub mod lists;
+pub mod members;
 pub mod page;
 pub mod reset;
 pub mod session;
 pub mod team;
 
 use askama::Template;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -88,6 +95,29 @@ pub fn routes() -> Router<App> {
             get(team::invite_page).post(team::invite),
         )
         .route(
+            "/admin/networks/{network_id}/team/import",
+            get(import::upload_form)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(crate::cross_site::UPLOAD_BODY_MAX)),
+        )
+        .route(
+            "/admin/networks/{network_id}/team/import/{import_id}",
+            get(import::show),
+        )
+        .route(
+            "/admin/networks/{network_id}/team/import/{import_id}/invite",
+            post(import::invite),
+        )
+        .route(
+            "/admin/networks/{network_id}/team/import/{import_id}/progress",
+            get(import::progress),
+        )
+        .route(
+            "/admin/networks/{network_id}/team/import/{import_id}/results.csv",
+            get(import::download),
+        )
+        .route("/admin/assets/import-progress.js", get(import::script))
+        .route(
             "/admin/networks/{network_id}/invitations/{invitation_id}/resend",
             post(team::resend),
         )
@@ -127,4 +157,13 @@ pub fn routes() -> Router<App> {
             "/admin/networks/{network_id}/lists/{list_id}/asks",
             post(lists::ask),
         )
+        .route(
+            "/admin/networks/{network_id}/members/{person_id}",
+            get(members::page).post(members::update),
+        )
+        .route(
+            "/admin/networks/{network_id}/members/{person_id}/remove",
+            get(members::remove_confirm).post(members::remove),
+        )
+        .route("/admin/networks/{network_id}/audit", get(members::audit))
 }

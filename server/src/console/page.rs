@@ -193,6 +193,22 @@ impl IntoResponse for ConsoleError {
     }
 }
 
+/// `3 attempts` → the first letter capitalised and a full stop (the service's messages are
+/// phrased to follow "error:").
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut s: String = first.to_uppercase().chain(chars).collect();
+            if !s.ends_with('.') {
+                s.push('.');
+            }
+            s
+        }
+        None => String::new(),
+    }
+}
+
 /// `(year, month, day)` (UTC) of a Unix time (H. Hinnant's `civil_from_days`).
 fn civil(unix: i64) -> (i64, i64, i64) {
     let z = unix.div_euclid(86_400) + 719_468;
@@ -215,6 +231,24 @@ pub fn date(unix: i64) -> String {
     format!("{day} {} {year}", MONTHS[(month - 1) as usize])
 }
 
+/// `2 Jun 2025, 14:03` (UTC) of a Unix time.
+pub fn date_time(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{}, {:02}:{:02}", date(unix), secs / 3600, secs % 3600 / 60)
+}
+
+/// `2025-06-02T14:03:00Z`, for a `<time datetime>` with the time.
+pub fn iso_date_time(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        iso_date(unix),
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// `2025-06-02` (UTC), for a `<time datetime>`.
 pub fn iso_date(unix: i64) -> String {
     let (year, month, day) = civil(unix);
@@ -232,5 +266,7 @@ mod tests {
         // 2024-02-29 12:00 UTC
         assert_eq!(date(1_709_208_000), "29 Feb 2024");
         assert_eq!(iso_date(1_709_208_000), "2024-02-29");
+        assert_eq!(date_time(1_709_208_000 + 3_723), "29 Feb 2024, 13:02");
+        assert_eq!(iso_date_time(1_709_208_000 + 3_723), "2024-02-29T13:02:03Z");
     }
 }

@@ -16,7 +16,7 @@ use super::session::{self, SIGN_IN};
 use crate::api::{ApiFailure, ClientAddr};
 use crate::cross_site::FormToken;
 use crate::invite::check_email;
-use crate::password_reset::{self, ResetLink, ANSWER_AFTER};
+use crate::password_reset::{self, ResetLink};
 use crate::passwords::check_new_password;
 use crate::App;
 
@@ -60,7 +60,7 @@ pub struct ForgotForm {
     email: String,
 }
 
-/// `POST /admin/forgot-password`: the same answer, after [`ANSWER_AFTER`], whether or not the
+/// `POST /admin/forgot-password`: the same answer, after [`password_reset::ANSWER_AFTER`], whether or not the
 /// address has an account; the request itself is stored (or not) apart from the answer.
 pub async fn forgot(
     State(app): State<App>,
@@ -91,7 +91,9 @@ pub async fn forgot(
         Ok(email) => email,
         Err(error) => return again(StatusCode::UNPROCESSABLE_ENTITY, Some(error), None),
     };
-    if let Err(ApiFailure::TooManyAttempts(secs)) = app.throttle_password_reset(&email, address) {
+    if let Err(ApiFailure::TooManyAttempts(secs)) =
+        password_reset::ask_for_link(&app, &email, address).await
+    {
         let minutes = secs.div_ceil(60);
         let mut page = again(
             StatusCode::TOO_MANY_REQUESTS,
@@ -105,18 +107,6 @@ pub async fn forgot(
             .insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
         return page;
     }
-    // The work runs on its own: how long it takes (an account or none, within the limit or
-    // not) does not change when the answer comes.
-    tokio::spawn({
-        let (app, email) = (app.clone(), email.clone());
-        async move {
-            match app.request_password_reset(&email).await {
-                Ok(requested) => tracing::info!(?requested, "password reset asked"),
-                Err(error) => tracing::error!(%error, "a password reset request failed"),
-            }
-        }
-    });
-    tokio::time::sleep(ANSWER_AFTER).await;
     render(
         StatusCode::OK,
         &SentPage {

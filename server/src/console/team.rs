@@ -9,7 +9,7 @@
 
 use allyshare_protocol::bounds::Bounded;
 use allyshare_protocol::limits::INVITATION_NOTE_MAX_CHARS;
-use allyshare_protocol::{InvitationRequest, Permission, Role};
+use allyshare_protocol::{InvitationRequest, Permission, PermissionTemplate, Permissions, Role};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -19,7 +19,8 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::page::{
-    admin_network_of, date, iso_date, render, see_other, AdminNetwork, ConsoleError, Current, Shell,
+    admin_network_of, date, iso_date, render, see_other, sentence, AdminNetwork, ConsoleError,
+    Current, Shell,
 };
 use super::session::{safe_next, ConsoleUser};
 use crate::cross_site::FormToken;
@@ -75,14 +76,25 @@ pub struct RowView {
     pub contacts: Option<String>,
     pub can_resend: bool,
     pub can_revoke: bool,
+    /// Network Admins: the template's name, or how many permissions.
+    pub permissions: Option<String>,
+    /// A member (who has a Settings page), not an invitation.
+    pub is_member: bool,
 }
 
-fn role_label(role: Role) -> &'static str {
-    match role {
-        Role::Ally => "Ally",
-        Role::NetworkAdmin => "Network Admin",
+/// `Admin`, `Viewer`, `Custom (4 permissions)`, `No permissions`.
+pub fn permission_words(permissions: Permissions) -> String {
+    match PermissionTemplate::matching(permissions) {
+        Some(template) => template.label().to_owned(),
+        None => match permissions.iter().count() {
+            0 => "No permissions".to_owned(),
+            1 => "Custom (1 permission)".to_owned(),
+            n => format!("Custom ({n} permissions)"),
+        },
     }
 }
+
+use crate::members::role_label;
 
 /// `1,234`.
 fn thousands(n: i64) -> String {
@@ -124,6 +136,8 @@ impl From<TeamRow> for RowView {
             at_iso: iso_date(row.at),
             sharing: row.sharing.map(|on| if on { "On" } else { "Off" }),
             contacts: row.contacts.map(thousands),
+            permissions: row.permissions.map(permission_words),
+            is_member: row.state == RowState::Member,
             can_resend: matches!(row.state, RowState::Pending | RowState::Expired),
             can_revoke: row.state == RowState::Pending,
         }
@@ -274,6 +288,7 @@ pub async fn page(
             })
         }
         "revoked" => Some("The invitation is revoked: its link no longer works.".to_string()),
+        "removed" => Some("The member is removed from the network.".to_string()),
         _ => None,
     };
     let roles = [
@@ -341,6 +356,9 @@ pub struct InviteForm {
     email: String,
     #[serde(default)]
     note: String,
+    /// A Network Admin's permission template (`admin` when absent or unknown).
+    #[serde(default)]
+    template: String,
 }
 
 /// A problem with one field of the form.
@@ -377,12 +395,38 @@ struct InvitePage {
     /// The pending invitation to the typed address, offered to re-send.
     resend_id: Option<i64>,
     note_max: usize,
+    templates: Vec<TemplateOption>,
 }
 
 impl InvitePage {
     fn kind_is(&self, kind: &str) -> bool {
         self.form.kind == kind || (kind == "ally" && self.form.kind.is_empty())
     }
+
+    fn template_is(&self, template: &str) -> bool {
+        chosen_template(&self.form.template).as_str() == template
+    }
+}
+
+/// The template the Invite Member form asks for: Admin unless another is chosen.
+fn chosen_template(value: &str) -> PermissionTemplate {
+    PermissionTemplate::parse(value).unwrap_or(PermissionTemplate::Admin)
+}
+
+/// One permission template as the form offers it.
+pub struct TemplateOption {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+fn template_options() -> Vec<TemplateOption> {
+    PermissionTemplate::ALL
+        .into_iter()
+        .map(|t| TemplateOption {
+            value: t.as_str(),
+            label: t.label(),
+        })
+        .collect()
 }
 
 /// `GET /admin/networks/{id}/team/invite`.
@@ -406,24 +450,9 @@ pub async fn invite_page(
             problem: None,
             resend_id: None,
             note_max: INVITATION_NOTE_MAX_CHARS,
+            templates: template_options(),
         },
     ))
-}
-
-/// `3 attempts` → the first letter capitalised and a full stop (the service's messages are
-/// phrased to follow "error:").
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => {
-            let mut s: String = first.to_uppercase().chain(chars).collect();
-            if !s.ends_with('.') {
-                s.push('.');
-            }
-            s
-        }
-        None => String::new(),
-    }
 }
 
 fn invalid(e: InviteError) -> String {
@@ -490,11 +519,13 @@ pub async fn invite(
                     last_name: form.last_name.clone(),
                     email: form.email.clone(),
                     note: form.note.clone(),
+                    template: form.template.clone(),
                 },
                 errors,
                 problem,
                 resend_id,
                 note_max: INVITATION_NOTE_MAX_CHARS,
+                templates: template_options(),
             },
         )
     };
@@ -508,7 +539,8 @@ pub async fn invite(
         email,
         role,
         note,
-        permissions: None,
+        permissions: (role == Role::NetworkAdmin)
+            .then(|| chosen_template(&form.template).permissions()),
     };
     if let Err(too_long) = request.check_bounds() {
         errors.last_name = Some(too_long.to_string());

@@ -5,7 +5,7 @@
 //! another network cannot appear whatever the filters; who may see a network is checked by
 //! the caller, as for the API.
 
-use allyshare_protocol::Role;
+use allyshare_protocol::{Permissions, Role};
 use sqlx::{Row, SqlitePool};
 
 use super::{parse_role, RepoError};
@@ -177,6 +177,8 @@ pub struct TeamRow {
     pub sharing: Option<bool>,
     /// Allies who share: how many contacts they share.
     pub contacts: Option<i64>,
+    /// Network Admins: their permissions (an invitation's: those it gives).
+    pub permissions: Option<Permissions>,
 }
 
 /// The rows of the page and how many rows match in all.
@@ -188,6 +190,7 @@ pub async fn team(pool: &SqlitePool, q: &TeamQuery) -> Result<(Vec<TeamRow>, i64
                   CASE WHEN m.role = 'ally' AND m.sharing = 1
                        THEN (SELECT COUNT(*) FROM contacts c WHERE c.person_id = p.id) END
                     AS contacts,
+                  CASE WHEN m.role = 'network_admin' THEN m.permissions END AS permissions,
                   lower(p.name) AS name_l, p.email_norm AS email_l, 0 AS kind
            FROM memberships m JOIN people p ON p.id = m.person_id
            WHERE m.network_id = ?1
@@ -198,11 +201,13 @@ pub async fn team(pool: &SqlitePool, q: &TeamQuery) -> Result<(Vec<TeamRow>, i64
                        WHEN i.expires_at <= ?2 THEN 'expired'
                        ELSE 'pending' END,
                   i.name, i.email, i.role, i.created_at, NULL, NULL,
+                  CASE WHEN i.role = 'network_admin' THEN COALESCE(i.permissions, ?8) END,
                   lower(i.name), i.email_norm, 1
            FROM invitations i
            WHERE i.network_id = ?1
          )
-         SELECT id, state, name, email, role, at, sharing, contacts, COUNT(*) OVER () AS total
+         SELECT id, state, name, email, role, at, sharing, contacts, permissions,
+                COUNT(*) OVER () AS total
          FROM team
          WHERE (?3 IS NULL OR role = ?3)
            AND CASE ?4 WHEN 'current' THEN state IN ('member', 'pending', 'expired')
@@ -219,6 +224,7 @@ pub async fn team(pool: &SqlitePool, q: &TeamQuery) -> Result<(Vec<TeamRow>, i64
     .bind(q.search.as_deref().map(str::to_lowercase))
     .bind(q.limit)
     .bind(q.offset)
+    .bind(Permissions::all().bits())
     .fetch_all(pool)
     .await?;
     let total = match rows.first() {
@@ -245,6 +251,9 @@ pub async fn team(pool: &SqlitePool, q: &TeamQuery) -> Result<(Vec<TeamRow>, i64
                 at: row.try_get("at")?,
                 sharing: row.try_get("sharing")?,
                 contacts: row.try_get("contacts")?,
+                permissions: row
+                    .try_get::<Option<i64>, _>("permissions")?
+                    .map(Permissions::from_bits),
             })
         })
         .collect::<Result<Vec<_>, RepoError>>()?;

@@ -1,6 +1,7 @@
-//! The mail queue in SQLite (`mail_queue`, migrations 0003 and 0005): claims paced by the
-//! attempts of the last minute, a lease for the sender that claimed, and the link token issued
-//! at send time. A row is the email of an invitation or of a password reset (exactly one).
+//! The mail queue in SQLite (`mail_queue`, migrations 0003, 0005 and 0009): claims paced by
+//! the attempts of the last minute, a lease for the sender that claimed, and the link token
+//! issued at send time. A row is the email of an invitation, of a password reset, or of an
+//! ally's new intro asks (exactly one; see [`super::ask_mail`]).
 
 use sqlx::{Row, SqlitePool};
 
@@ -17,8 +18,8 @@ const MAIL_KEEP_SECS: i64 = 24 * 60 * 60;
 /// The pacing window of `--mail-per-minute`.
 const WINDOW_SECS: i64 = 60;
 
-/// Drops the queued mail of invitations and password resets no longer pending, then claims the due mail, oldest
-/// first, as much as the rate leaves in the last minute. One transaction, starting with a write
+/// Drops the queued mail of invitations and password resets no longer pending (and ask emails
+/// with nothing left to tell), then claims the due mail, oldest first, as much as the rate leaves in the last minute. One transaction, starting with a write
 /// (and none at all when nothing is due).
 pub async fn claim(
     pool: &SqlitePool,
@@ -37,15 +38,17 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    sqlx::query(&format!(
         "UPDATE mail_queue SET state = 'dropped', done_at = ?1
          WHERE state = 'queued' AND next_attempt_at <= ?1 AND NOT EXISTS (
            SELECT 1 FROM invitations i WHERE i.id = mail_queue.invitation_id
              AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?1)
          AND NOT EXISTS (
            SELECT 1 FROM password_resets r WHERE r.id = mail_queue.password_reset_id
-             AND r.used_at IS NULL AND r.expires_at > ?1)",
-    )
+             AND r.used_at IS NULL AND r.expires_at > ?1)
+         AND NOT (asks_ally_id IS NOT NULL AND {})",
+        super::ask_mail::asks_to_tell("mail_queue.asks_ally_id")
+    ))
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -60,7 +63,7 @@ pub async fn claim(
            SELECT id FROM mail_queue WHERE state = 'queued' AND next_attempt_at <= ?1
            ORDER BY next_attempt_at, id
            LIMIT max(0, ?3 - (SELECT COUNT(*) FROM mail_queue WHERE last_attempt_at > ?1 - ?4)))
-         RETURNING id, invitation_id, password_reset_id, attempts",
+         RETURNING id, invitation_id, password_reset_id, asks_ally_id, attempts",
     )
     .bind(now)
     .bind(MAIL_LEASE_SECS)
@@ -74,12 +77,14 @@ pub async fn claim(
         .map(|row| {
             let invitation: Option<i64> = row.try_get("invitation_id")?;
             let reset: Option<i64> = row.try_get("password_reset_id")?;
-            let about = match (invitation, reset) {
-                (Some(id), None) => MailAbout::Invitation(id),
-                (None, Some(id)) => MailAbout::PasswordReset(id),
+            let asks: Option<i64> = row.try_get("asks_ally_id")?;
+            let about = match (invitation, reset, asks) {
+                (Some(id), None, None) => MailAbout::Invitation(id),
+                (None, Some(id), None) => MailAbout::PasswordReset(id),
+                (None, None, Some(id)) => MailAbout::Asks(id),
                 _ => {
                     return Err(RepoError::Corrupt(
-                        "a queued email of both or neither an invitation and a reset".into(),
+                        "a queued email of none or several of an invitation, a reset, asks".into(),
                     ))
                 }
             };
@@ -131,7 +136,7 @@ pub async fn finish(
     now: i64,
 ) -> Result<(), RepoError> {
     let (state, error, retry_at) = match done {
-        MailDone::Sent => ("sent", None, None),
+        MailDone::Sent | MailDone::SentAsks { .. } => ("sent", None, None),
         MailDone::Dropped => ("dropped", None, None),
         MailDone::Failed { error, retry_at } => (
             if retry_at.is_some() {
@@ -143,6 +148,7 @@ pub async fn finish(
             *retry_at,
         ),
     };
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE mail_queue SET state = ?, last_error = COALESCE(?, last_error),
                 next_attempt_at = COALESCE(?, next_attempt_at),
@@ -155,7 +161,11 @@ pub async fn finish(
     .bind(state)
     .bind(now)
     .bind(mail_id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    if let MailDone::SentAsks { ally_id, ask_ids } = done {
+        super::ask_mail::sent(&mut tx, *ally_id, ask_ids, now).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

@@ -22,7 +22,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod ask_mail;
 pub mod console;
+pub mod imports;
 pub mod lists;
 pub mod mail;
 pub mod members;
@@ -104,11 +106,13 @@ pub enum CreateOutcome {
     },
 }
 
-/// What a queued email is: the email of an invitation, or of a password reset.
+/// What a queued email is: the email of an invitation, of a password reset, or of the new
+/// intro asks of the ally with this id ([`ask_mail`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailAbout {
     Invitation(i64),
     PasswordReset(i64),
+    Asks(i64),
 }
 
 /// An email claimed from the queue, to send now.
@@ -124,6 +128,12 @@ pub struct ClaimedMail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailDone {
     Sent,
+    /// An ally's ask email was sent, telling about these asks (marked emailed with it, and the
+    /// next ask email queued if more arrived meanwhile).
+    SentAsks {
+        ally_id: i64,
+        ask_ids: Vec<i64>,
+    },
     /// The invitation (or password reset) was no longer pending: nothing sent.
     Dropped,
     /// Sending failed: try again at `retry_at`, or never (`None`).
@@ -470,8 +480,26 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         query: &ContactQuery,
     ) -> Result<(Vec<NetworkContact>, Option<(String, String)>), RepoError>;
 
-    /// Creates an ask, if the ally shares the contact with the network.
+    /// Creates an ask, if the ally shares the contact with the network, and in the same
+    /// transaction queues the ally's ask email (unless they turned ask emails off, or one is
+    /// queued already: see [`ask_mail`]).
     async fn create_ask(&self, ask: &NewIntroAsk<'_>) -> Result<AskOutcome, RepoError>;
+
+    /// What the ally's ask email says now ([`ask_mail::content`]).
+    async fn ask_mail(&self, ally_id: i64) -> Result<Option<ask_mail::AskMail>, RepoError>;
+
+    /// The person's preferences (`None`: no such person).
+    async fn preferences(
+        &self,
+        person_id: i64,
+    ) -> Result<Option<allyshare_protocol::Preferences>, RepoError>;
+
+    /// Sets the person's preferences; them as stored (`None`: no such person).
+    async fn set_preferences(
+        &self,
+        person_id: i64,
+        preferences: &allyshare_protocol::Preferences,
+    ) -> Result<Option<allyshare_protocol::Preferences>, RepoError>;
 
     /// Asks of a network, or to an ally (or both), newest first.
     async fn list_asks(
@@ -672,6 +700,53 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         note: &str,
         now: i64,
     ) -> Result<Option<allyshare_protocol::ListAskResult>, RepoError>;
+
+    /// Keeps an uploaded CSV for its preview and *Invite* ([`imports::store_pending`]).
+    async fn store_pending_import(
+        &self,
+        new: &imports::NewPendingImport<'_>,
+    ) -> Result<i64, RepoError>;
+
+    /// The person's pending CSV in the network, unless expired.
+    async fn pending_import(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::PendingImport>, RepoError>;
+
+    /// Takes the person's pending CSV for its import, once ([`imports::take_pending`]).
+    async fn take_pending_import(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::PendingImport>, RepoError>;
+
+    /// Keeps the report of a taken import.
+    async fn finish_import(
+        &self,
+        network_id: i64,
+        import_id: i64,
+        report_json: &str,
+    ) -> Result<(), RepoError>;
+
+    /// An import of the network and its report, unless expired.
+    async fn import_record(
+        &self,
+        network_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::ImportRecord>, RepoError>;
+
+    /// Where the emails of an import are in the mail queue.
+    async fn import_mail_progress(
+        &self,
+        network_id: i64,
+        import_id: i64,
+    ) -> Result<imports::MailProgress, RepoError>;
 
     /// Closes the underlying connections (a no-op where there is nothing to close).
     async fn close(&self) {}
@@ -1591,6 +1666,25 @@ impl Repository for SqliteRepository {
         network::create_ask(&self.pool, ask).await
     }
 
+    async fn ask_mail(&self, ally_id: i64) -> Result<Option<ask_mail::AskMail>, RepoError> {
+        ask_mail::content(&self.pool, ally_id).await
+    }
+
+    async fn preferences(
+        &self,
+        person_id: i64,
+    ) -> Result<Option<allyshare_protocol::Preferences>, RepoError> {
+        ask_mail::preferences(&self.pool, person_id).await
+    }
+
+    async fn set_preferences(
+        &self,
+        person_id: i64,
+        preferences: &allyshare_protocol::Preferences,
+    ) -> Result<Option<allyshare_protocol::Preferences>, RepoError> {
+        ask_mail::set_preferences(&self.pool, person_id, preferences).await
+    }
+
     async fn list_asks(
         &self,
         network_id: Option<i64>,
@@ -1872,6 +1966,59 @@ impl Repository for SqliteRepository {
         now: i64,
     ) -> Result<Option<allyshare_protocol::ListAskResult>, RepoError> {
         lists::ask_all(&self.pool, network_id, list_id, admin_id, note, now).await
+    }
+
+    async fn store_pending_import(
+        &self,
+        new: &imports::NewPendingImport<'_>,
+    ) -> Result<i64, RepoError> {
+        imports::store_pending(&self.pool, new).await
+    }
+
+    async fn pending_import(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::PendingImport>, RepoError> {
+        imports::pending(&self.pool, network_id, person_id, import_id, now).await
+    }
+
+    async fn take_pending_import(
+        &self,
+        network_id: i64,
+        person_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::PendingImport>, RepoError> {
+        imports::take_pending(&self.pool, network_id, person_id, import_id, now).await
+    }
+
+    async fn finish_import(
+        &self,
+        network_id: i64,
+        import_id: i64,
+        report_json: &str,
+    ) -> Result<(), RepoError> {
+        imports::finish(&self.pool, network_id, import_id, report_json).await
+    }
+
+    async fn import_record(
+        &self,
+        network_id: i64,
+        import_id: i64,
+        now: i64,
+    ) -> Result<Option<imports::ImportRecord>, RepoError> {
+        imports::record(&self.pool, network_id, import_id, now).await
+    }
+
+    async fn import_mail_progress(
+        &self,
+        network_id: i64,
+        import_id: i64,
+    ) -> Result<imports::MailProgress, RepoError> {
+        imports::mail_progress(&self.pool, network_id, import_id).await
     }
 
     async fn close(&self) {

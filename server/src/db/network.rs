@@ -185,7 +185,7 @@ pub async fn list_contacts(
     Ok((page, if more { last } else { None }))
 }
 
-const ASK_SELECT: &str = "SELECT a.id, a.network_id, n.name AS network_name,
+pub(super) const ASK_SELECT: &str = "SELECT a.id, a.network_id, n.name AS network_name,
        a.ally_id, ally.name AS ally_name, a.admin_id, admin.name AS admin_name,
        a.contact_key, a.contact_name, a.contact_headline, a.contact_profile_url, a.note,
        a.state, a.reason, a.created_at, a.answered_at
@@ -194,7 +194,7 @@ const ASK_SELECT: &str = "SELECT a.id, a.network_id, n.name AS network_name,
      JOIN people ally ON ally.id = a.ally_id
      LEFT JOIN people admin ON admin.id = a.admin_id";
 
-fn ask_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<IntroAsk, RepoError> {
+pub(super) fn ask_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<IntroAsk, RepoError> {
     let state: &str = row.try_get("state")?;
     let admin_id: Option<i64> = row.try_get("admin_id")?;
     Ok(IntroAsk {
@@ -308,6 +308,8 @@ pub(super) async fn insert_ask(
     .bind(ask.now)
     .fetch_one(&mut *tx)
     .await?;
+    // Write-first like every queued email: the ally's ask email, in this transaction.
+    super::ask_mail::queue_for_new_ask(&mut *tx, ask.ally_id, ask.now).await?;
     ask_by_id(tx, id)
         .await?
         .ok_or_else(|| RepoError::Corrupt("the new ask vanished".into()))

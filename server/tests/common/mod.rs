@@ -11,6 +11,10 @@ use allyshare_server::{serve_app, App, Config, HashCost, InviteRequest, Invited,
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::sync::oneshot;
+
+pub mod browser;
+#[allow(unused_imports)]
+pub use browser::{db, scalar, Answer, Browser};
 pub const GOOD_PASSWORD: &str = "correct horse battery staple";
 pub const DAY: i64 = 24 * 60 * 60;
 

@@ -1,0 +1,1071 @@
+//! *Bulk invite from a CSV*: upload a file, see what was read from it, *Invite*, then the
+//! per-row result (downloadable as CSV) and how far its emails have gone through the paced mail
+//! queue.
+//!
+//! Without script, in four steps (Post/Redirect/Get between them):
+//!
+//! 1. `GET …/team/import`: the type (Ally or Network Admin) and the file.
+//! 2. `POST …/team/import` (`multipart/form-data`, the form token among its parts, checked by
+//!    [`crate::cross_site`]): the file is read at once by the one CSV reader
+//!    ([`crate::csvfile`], as the API and the CLI read it). A file that cannot be read whole is
+//!    refused there, on the upload page, with what to do; nothing is stored or invited. A
+//!    readable one is kept server-side ([`crate::db::imports`]: the uploader's, in this
+//!    network, for an hour) and the browser goes to its preview. Keeping it means the browser
+//!    never sends it back, so what is invited is exactly what was previewed.
+//! 3. `GET …/team/import/{id}` while pending: the columns found and which are used, the first
+//!    rows, the count, the problems found; *Invite* posts to `…/{id}/invite`, which takes the
+//!    file once (a second click finds nothing), invites every row through
+//!    [`App::import_invitations`] (the API's service, which writes the audit line), keeps the
+//!    report and redirects to:
+//! 4. `GET …/team/import/{id}` once imported: totals, the per-row table (paged), *Download
+//!    results (CSV)* (`…/{id}/results.csv`, formula-like cells neutralised), and the emails'
+//!    progress, refreshed by a small same-origin script from `…/{id}/progress` (a *Refresh*
+//!    link without script).
+//!
+//! Every page and action needs [`Permission::InviteMembers`] in the path's network
+//! ([`admin_network_of`]); the pending file is looked up by network and uploader in SQL, a
+//! report by network.
+
+use std::collections::HashMap;
+
+use allyshare_protocol::limits::{CSV_MAX_BYTES, CSV_MAX_ROWS};
+use allyshare_protocol::{ImportOutcome, ImportRow, InvitationImport, Permission, Role};
+use askama::Template;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::page::{admin_network_of, date, render, see_other, AdminNetwork, ConsoleError, Current};
+use super::session::ConsoleUser;
+use crate::cross_site::FormToken;
+use crate::csvfile::{self, CsvError, CsvFile};
+use crate::db::imports::{MailProgress, NewPendingImport, PENDING_TTL_SECS};
+use crate::db::members::Actor;
+use crate::db::normalize_email;
+use crate::html::CSP_WITH_SCRIPT;
+use crate::invite::{check_email, check_name, InviteError};
+use crate::App;
+
+/// Rows of the file shown on the preview.
+pub const PREVIEW_ROWS: usize = 10;
+/// Problem rows listed one by one on the preview (the rest counted).
+pub const PREVIEW_PROBLEMS: usize = 20;
+/// Rows of one page of the result table.
+pub const RESULT_PAGE_ROWS: usize = 100;
+/// Longest file name kept (for the pages; the name is never used as a path).
+pub const FILE_NAME_MAX_CHARS: usize = 200;
+/// How often the result page's script asks for the emails' progress, in milliseconds.
+const PROGRESS_EVERY_MS: u32 = 5_000;
+
+const PROGRESS_JS: &str = include_str!("../../assets/import-progress.js");
+
+fn import_path(network_id: i64) -> String {
+    format!("/admin/networks/{network_id}/team/import")
+}
+
+/// The network of the path for a Network Admin who may invite; every page here needs it.
+async fn inviting_network(
+    app: &App,
+    user: &ConsoleUser,
+    network_id: Result<Path<i64>, PathRejection>,
+) -> Result<AdminNetwork, ConsoleError> {
+    admin_network_of(app, user, network_id, Some(Permission::InviteMembers)).await
+}
+
+/// The network and the import of a `…/import/{id}` path, the network checked first.
+async fn inviting_network_and_import(
+    app: &App,
+    user: &ConsoleUser,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<(AdminNetwork, i64), ConsoleError> {
+    let Ok(Path((network_id, import_id))) = ids else {
+        return Err(ConsoleError::NotFound);
+    };
+    let admin = inviting_network(app, user, Ok(Path(network_id))).await?;
+    Ok((admin, import_id))
+}
+
+fn role_label(role: Role) -> &'static str {
+    crate::members::role_label(role)
+}
+
+/// `1,234`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `14:05 UTC` of a Unix time.
+fn clock_time(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{:02}:{:02} UTC", secs / 3600, (secs % 3600) / 60)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1 and 2: the upload.
+
+#[derive(Template)]
+#[template(path = "console/import_upload.html")]
+struct UploadPage {
+    shell: Option<super::page::Shell>,
+    network_id: i64,
+    network_name: String,
+    form_token: String,
+    kind: String,
+    /// The file could not be taken: what happened and what to do.
+    problem: Option<String>,
+    max_rows: String,
+    max_mib: usize,
+}
+
+impl UploadPage {
+    fn kind_is(&self, kind: &str) -> bool {
+        self.kind == kind || (kind == "ally" && self.kind.is_empty())
+    }
+}
+
+fn upload_page(
+    user: &ConsoleUser,
+    form_token: &FormToken,
+    admin: &AdminNetwork,
+    kind: &str,
+    problem: Option<String>,
+) -> UploadPage {
+    UploadPage {
+        shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
+        network_id: admin.network.id,
+        network_name: admin.network.name.clone(),
+        form_token: form_token.0.clone(),
+        kind: kind.to_string(),
+        problem,
+        max_rows: thousands(CSV_MAX_ROWS),
+        max_mib: CSV_MAX_BYTES / (1024 * 1024),
+    }
+}
+
+/// `GET /admin/networks/{id}/team/import`.
+pub async fn upload_form(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    network_id: Result<Path<i64>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    let admin = inviting_network(&app, &user, network_id).await?;
+    Ok(render(
+        StatusCode::OK,
+        &upload_page(&user, &form_token, &admin, "", None),
+    ))
+}
+
+/// What the upload form sent.
+#[derive(Debug, Default)]
+struct Upload {
+    kind: String,
+    file_name: String,
+    /// `None`: no file part at all; `Some(empty)`: no file chosen (browsers send an empty
+    /// part).
+    bytes: Option<Vec<u8>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum UploadError {
+    #[error("{0}")]
+    Unreadable(#[from] CsvError),
+    #[error("The upload could not be read. Choose the file again and upload it.")]
+    Malformed,
+}
+
+/// Reads the form's parts, the file at most [`CSV_MAX_BYTES`] (a larger one is refused
+/// without reading the rest).
+async fn read_upload(mut multipart: Multipart) -> Result<Upload, UploadError> {
+    let mut upload = Upload::default();
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| UploadError::Malformed)?
+    {
+        match field.name() {
+            Some("kind") => {
+                let text = field.text().await.map_err(|_| UploadError::Malformed)?;
+                upload.kind = text.chars().take(32).collect();
+            }
+            Some("file") => {
+                upload.file_name = field
+                    .file_name()
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(FILE_NAME_MAX_CHARS)
+                    .collect();
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|_| UploadError::Malformed)? {
+                    if bytes.len() + chunk.len() > CSV_MAX_BYTES {
+                        return Err(CsvError::TooLarge.into());
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                upload.bytes = Some(bytes);
+            }
+            // The form token (checked before this handler), or anything else: ignored.
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+/// `POST /admin/networks/{id}/team/import`: reads the file; a readable one is kept and its
+/// preview shown (303), an unreadable one refused on the upload page (nothing kept).
+pub async fn upload(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    network_id: Result<Path<i64>, PathRejection>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ConsoleError> {
+    let admin = inviting_network(&app, &user, network_id).await?;
+    let again = |status: StatusCode, kind: &str, problem: String| {
+        render(
+            status,
+            &upload_page(&user, &form_token, &admin, kind, Some(problem)),
+        )
+    };
+    let upload = match multipart {
+        Ok(multipart) => read_upload(multipart).await,
+        Err(_) => Err(UploadError::Malformed),
+    };
+    let upload = match upload {
+        Ok(upload) => upload,
+        Err(e @ UploadError::Unreadable(CsvError::TooLarge)) => {
+            return Ok(again(StatusCode::PAYLOAD_TOO_LARGE, "", e.to_string()))
+        }
+        Err(e) => return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string())),
+    };
+    let role = match upload.kind.as_str() {
+        "ally" => Role::Ally,
+        "network_admin" => Role::NetworkAdmin,
+        _ => {
+            return Ok(again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &upload.kind,
+                "Please choose who the people in the file are: Allies or Network Admins."
+                    .to_string(),
+            ))
+        }
+    };
+    let bytes = match upload.bytes {
+        Some(bytes) if !(bytes.is_empty() && upload.file_name.is_empty()) => bytes,
+        _ => {
+            return Ok(again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &upload.kind,
+                "Please choose a CSV file to upload.".to_string(),
+            ))
+        }
+    };
+    if let Err(e) = csvfile::parse(&bytes) {
+        let status = match e {
+            CsvError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let what = if upload.file_name.is_empty() {
+            "The file".to_string()
+        } else {
+            format!("“{}”", upload.file_name)
+        };
+        return Ok(again(
+            status,
+            &upload.kind,
+            format!("{what} was not imported, and nobody was invited. {e}"),
+        ));
+    }
+    let file_name = if upload.file_name.trim().is_empty() {
+        "the uploaded file".to_string()
+    } else {
+        upload.file_name.trim().to_string()
+    };
+    let import_id = app
+        .repo()
+        .store_pending_import(&NewPendingImport {
+            network_id: admin.network.id,
+            person_id: user.session.person_id,
+            file_name: &file_name,
+            role,
+            csv: &bytes,
+            now: app.now(),
+        })
+        .await?;
+    Ok(see_other(&format!(
+        "{}/{import_id}",
+        import_path(admin.network.id)
+    )))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: the preview.
+
+/// One column of the file's header as the preview shows it.
+struct ColumnView {
+    name: String,
+    used_for: &'static str,
+}
+
+struct PreviewRow {
+    line: u32,
+    name: String,
+    email: String,
+    problem: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/import_preview.html")]
+struct PreviewPage {
+    shell: Option<super::page::Shell>,
+    network_id: i64,
+    network_name: String,
+    import_id: i64,
+    form_token: String,
+    file_name: String,
+    role_label: &'static str,
+    encoding: &'static str,
+    separator: &'static str,
+    header_line: Option<u32>,
+    skipped_records: usize,
+    columns: Vec<ColumnView>,
+    name_from: &'static str,
+    rows_total: String,
+    preview: Vec<PreviewRow>,
+    shown: usize,
+    problems: Vec<PreviewRow>,
+    more_problems: usize,
+    problem_count: usize,
+    to_invite: usize,
+    to_invite_words: String,
+    expires_at: String,
+}
+
+/// What the import will say of a row before it asks the database (invalid email, no name,
+/// duplicate in the file): the checks of [`crate::invite::import_csv`], in its order.
+fn row_problems(file: &CsvFile) -> Vec<Option<String>> {
+    let mut first_line: HashMap<String, u32> = HashMap::new();
+    file.rows
+        .iter()
+        .map(|row| {
+            if row.email.is_empty() {
+                return Some("No email address: not invited.".to_string());
+            }
+            if check_email(&row.email).is_err() {
+                return Some("Not a valid email address: not invited.".to_string());
+            }
+            if let Err(e) = check_name("name", &row.name) {
+                return Some(match e {
+                    InviteError::Invalid(m) if m.contains("empty") => {
+                        "No name: not invited.".to_string()
+                    }
+                    InviteError::Invalid(m) => format!("{}: not invited.", sentence_start(&m)),
+                    other => other.to_string(),
+                });
+            }
+            match first_line.get(&normalize_email(&row.email)) {
+                Some(line) => Some(format!("Same email as line {line}: not invited twice.")),
+                None => {
+                    first_line.insert(normalize_email(&row.email), row.line);
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+fn sentence_start(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn preview_page(
+    user: &ConsoleUser,
+    form_token: &FormToken,
+    admin: &AdminNetwork,
+    pending: &crate::db::imports::PendingImport,
+    file: &CsvFile,
+) -> PreviewPage {
+    let layout = &file.layout;
+    let columns = layout
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| ColumnView {
+            name: if name.trim().is_empty() {
+                "(no title)".to_string()
+            } else {
+                name.clone()
+            },
+            used_for: if Some(i) == layout.email {
+                "Email"
+            } else if Some(i) == layout.name {
+                "Name"
+            } else if Some(i) == layout.first_name {
+                "First name"
+            } else if Some(i) == layout.last_name {
+                "Last name"
+            } else {
+                "Not used"
+            },
+        })
+        .collect();
+    let name_from = match (
+        layout.header_line,
+        layout.name,
+        layout.first_name,
+        layout.last_name,
+    ) {
+        (None, ..) => "no_header",
+        (_, Some(_), Some(_), _) | (_, Some(_), _, Some(_)) => "name_then_parts",
+        (_, Some(_), None, None) => "name",
+        (_, None, Some(_), _) | (_, None, _, Some(_)) => "parts",
+        (_, None, None, None) => "none",
+    };
+    let problems_by_row = row_problems(file);
+    let rows: Vec<PreviewRow> = file
+        .rows
+        .iter()
+        .zip(&problems_by_row)
+        .map(|(row, problem)| PreviewRow {
+            line: row.line,
+            name: row.name.clone(),
+            email: row.email.clone(),
+            problem: problem.clone(),
+        })
+        .collect();
+    let problem_count = problems_by_row.iter().filter(|p| p.is_some()).count();
+    let to_invite = file.rows.len() - problem_count;
+    let problems: Vec<PreviewRow> = rows
+        .iter()
+        .filter(|r| r.problem.is_some())
+        .take(PREVIEW_PROBLEMS)
+        .map(|r| PreviewRow {
+            line: r.line,
+            name: r.name.clone(),
+            email: r.email.clone(),
+            problem: r.problem.clone(),
+        })
+        .collect();
+    let preview: Vec<PreviewRow> = rows.into_iter().take(PREVIEW_ROWS).collect();
+    PreviewPage {
+        shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
+        network_id: admin.network.id,
+        network_name: admin.network.name.clone(),
+        import_id: pending.id,
+        form_token: form_token.0.clone(),
+        file_name: pending.file_name.clone(),
+        role_label: role_label(pending.role),
+        encoding: layout.encoding,
+        separator: match layout.separator {
+            ';' => "semicolons (;)",
+            '\t' => "tabs",
+            _ => "commas (,)",
+        },
+        header_line: layout.header_line,
+        skipped_records: layout.skipped_records,
+        columns,
+        name_from,
+        rows_total: thousands(file.rows.len()),
+        shown: preview.len(),
+        preview,
+        more_problems: problem_count.saturating_sub(PREVIEW_PROBLEMS),
+        problems,
+        problem_count,
+        to_invite,
+        to_invite_words: if to_invite == 1 {
+            "1 person".to_string()
+        } else {
+            format!("{} people", thousands(to_invite))
+        },
+        expires_at: clock_time(pending.expires_at),
+    }
+}
+
+/// `GET /admin/networks/{id}/team/import/{import}`: the preview of a pending file (the
+/// uploader's), else the result of an import of the network.
+pub async fn show(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+    params: Result<Query<ResultParams>, QueryRejection>,
+) -> Result<Response, ConsoleError> {
+    let (admin, import_id) = inviting_network_and_import(&app, &user, ids).await?;
+    let network_id = admin.network.id;
+    let now = app.now();
+    if let Some(pending) = app
+        .repo()
+        .pending_import(network_id, user.session.person_id, import_id, now)
+        .await?
+    {
+        // Read again as stored: the reader is deterministic, and a file kept is one it read.
+        let file = csvfile::parse(&pending.csv)
+            .map_err(|e| ConsoleError::Internal(format!("a kept CSV is unreadable: {e}")))?;
+        return Ok(render(
+            StatusCode::OK,
+            &preview_page(&user, &form_token, &admin, &pending, &file),
+        ));
+    }
+    let Some(record) = app.repo().import_record(network_id, import_id, now).await? else {
+        return Ok(gone(&user, &form_token, &admin));
+    };
+    let page_no = params
+        .map(|Query(p)| p.page)
+        .unwrap_or_default()
+        .parse::<usize>()
+        .unwrap_or(1)
+        .clamp(1, CSV_MAX_ROWS);
+    let progress = app
+        .repo()
+        .import_mail_progress(network_id, import_id)
+        .await?;
+    let report: Option<InvitationImport> = match &record.report {
+        Some(json) => Some(
+            serde_json::from_str(json)
+                .map_err(|e| ConsoleError::Internal(format!("a kept report is unreadable: {e}")))?,
+        ),
+        None => None,
+    };
+    let page = result_page(
+        &user,
+        &form_token,
+        &admin,
+        &record,
+        report.as_ref(),
+        progress,
+        app.mail_per_minute(),
+        page_no,
+    );
+    let mut response = render(StatusCode::OK, &page);
+    if page.progress.live {
+        // The page's one script: the emails' progress, from this server only.
+        response.headers_mut().insert(
+            axum::http::HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static(CSP_WITH_SCRIPT),
+        );
+    }
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "console/import_gone.html")]
+struct GonePage {
+    shell: Option<super::page::Shell>,
+    network_id: i64,
+    ttl_minutes: i64,
+}
+
+/// An import that is not (or no longer) there: expired, used, another admin's pending file,
+/// another network's.
+fn gone(user: &ConsoleUser, form_token: &FormToken, admin: &AdminNetwork) -> Response {
+    render(
+        StatusCode::NOT_FOUND,
+        &GonePage {
+            shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
+            network_id: admin.network.id,
+            ttl_minutes: PENDING_TTL_SECS / 60,
+        },
+    )
+}
+
+/// `POST /admin/networks/{id}/team/import/{import}/invite`: *Invite*.
+pub async fn invite(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    let (admin, import_id) = inviting_network_and_import(&app, &user, ids).await?;
+    let network_id = admin.network.id;
+    let result = format!("{}/{import_id}", import_path(network_id));
+    let Some(pending) = app
+        .repo()
+        .take_pending_import(network_id, user.session.person_id, import_id, app.now())
+        .await?
+    else {
+        // Imported already (a second click, or a reload): its result; else it is gone.
+        return Ok(
+            match app
+                .repo()
+                .import_record(network_id, import_id, app.now())
+                .await?
+            {
+                Some(_) => see_other(&result),
+                None => gone(&user, &form_token, &admin),
+            },
+        );
+    };
+    let report = app
+        .import_invitations(
+            network_id,
+            Actor::Person(user.session.person_id),
+            &pending.csv,
+            pending.role,
+        )
+        .await
+        .map_err(|e| match e {
+            InviteError::Repo(e) => ConsoleError::Repo(e),
+            other => ConsoleError::Internal(other.to_string()),
+        })?;
+    let json = serde_json::to_string(&report)
+        .map_err(|e| ConsoleError::Internal(format!("the report could not be kept: {e}")))?;
+    app.repo()
+        .finish_import(network_id, import_id, &json)
+        .await?;
+    Ok(see_other(&result))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 4: the result.
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResultParams {
+    #[serde(default)]
+    page: String,
+}
+
+/// A row of the result, in words.
+struct ResultRow {
+    line: u32,
+    name: String,
+    email: String,
+    outcome: String,
+    /// For the style: `ok`, `again`, `skipped`, `problem`.
+    kind: &'static str,
+}
+
+struct Total {
+    label: &'static str,
+    count: String,
+}
+
+/// The emails' progress, in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgressView {
+    pub text: String,
+    /// Emails are still waiting: the page keeps asking.
+    pub live: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/import_result.html")]
+struct ResultPage {
+    shell: Option<super::page::Shell>,
+    network_id: i64,
+    import_id: i64,
+    file_name: String,
+    role_label: &'static str,
+    uploaded_by: String,
+    imported_on: String,
+    finished: bool,
+    totals: Vec<Total>,
+    rows: Vec<ResultRow>,
+    rows_total: String,
+    first: usize,
+    last: usize,
+    previous: Option<String>,
+    next: Option<String>,
+    progress: ProgressView,
+    progress_every_ms: u32,
+}
+
+/// The outcome of a row in plain words (the page and the download say the same).
+fn outcome_words(row: &ImportRow, first_line: &HashMap<String, u32>) -> (String, &'static str) {
+    match row.outcome {
+        ImportOutcome::Invited => ("Invited".to_string(), "ok"),
+        ImportOutcome::AlreadyInvited => (
+            "Already invited: invitation sent again".to_string(),
+            "again",
+        ),
+        ImportOutcome::AlreadyMember => ("Already a member: nothing sent".to_string(), "skipped"),
+        ImportOutcome::InvalidEmail if row.email.trim().is_empty() => {
+            ("No email address: not invited".to_string(), "problem")
+        }
+        ImportOutcome::InvalidEmail => ("Invalid email: not invited".to_string(), "problem"),
+        ImportOutcome::MissingName => match row.message.as_deref() {
+            // A name refused for what it holds (too long, control characters), not missing.
+            Some(message) if !row.name.trim().is_empty() && !message.contains("empty") => (
+                format!("Name not accepted ({message}): not invited"),
+                "problem",
+            ),
+            _ => ("No name: not invited".to_string(), "problem"),
+        },
+        ImportOutcome::DuplicateInFile => (
+            match first_line.get(&normalize_email(&row.email)) {
+                Some(line) => {
+                    format!("Duplicate in file (same email as line {line}): not invited again")
+                }
+                None => "Duplicate in file: not invited again".to_string(),
+            },
+            "skipped",
+        ),
+        ImportOutcome::Failed => (
+            format!(
+                "Not invited: {}",
+                row.message
+                    .as_deref()
+                    .unwrap_or("the invitation could not be stored; try again")
+            ),
+            "problem",
+        ),
+    }
+}
+
+/// The first line of each email invited (or skipped as a member) in the file, for the
+/// duplicates' words.
+fn first_lines(report: &InvitationImport) -> HashMap<String, u32> {
+    let mut first = HashMap::new();
+    for row in &report.rows {
+        if row.outcome != ImportOutcome::DuplicateInFile
+            && row.outcome != ImportOutcome::InvalidEmail
+            && row.outcome != ImportOutcome::MissingName
+        {
+            first.entry(normalize_email(&row.email)).or_insert(row.line);
+        }
+    }
+    first
+}
+
+fn progress_view(progress: MailProgress, per_minute: u32) -> ProgressView {
+    let total = progress.sent + progress.queued + progress.dropped + progress.failed;
+    let mut text = if total == 0 {
+        "No emails to send for this import.".to_string()
+    } else if progress.queued > 0 {
+        let minutes = (progress.queued + i64::from(per_minute) - 1) / i64::from(per_minute.max(1));
+        format!(
+            "{} of {} emails sent; the rest go out at up to {} per minute (about {} more).",
+            thousands(progress.sent as usize),
+            thousands(total as usize),
+            per_minute,
+            if minutes <= 1 {
+                "a minute".to_string()
+            } else {
+                format!("{minutes} minutes")
+            }
+        )
+    } else {
+        format!(
+            "{} of {} emails sent.",
+            thousands(progress.sent as usize),
+            thousands(total as usize)
+        )
+    };
+    if progress.failed > 0 {
+        text.push_str(&format!(
+            " {} could not be delivered after repeated tries: re-send those invitations from Team Members.",
+            thousands(progress.failed as usize)
+        ));
+    }
+    if progress.dropped > 0 {
+        text.push_str(&format!(
+            " {} were not sent because the invitation was revoked, replaced or accepted first.",
+            thousands(progress.dropped as usize)
+        ));
+    }
+    ProgressView {
+        text,
+        live: progress.queued > 0,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn result_page(
+    user: &ConsoleUser,
+    form_token: &FormToken,
+    admin: &AdminNetwork,
+    record: &crate::db::imports::ImportRecord,
+    report: Option<&InvitationImport>,
+    progress: MailProgress,
+    per_minute: u32,
+    page_no: usize,
+) -> ResultPage {
+    let network_id = admin.network.id;
+    let base = format!("{}/{}", import_path(network_id), record.id);
+    let empty = InvitationImport {
+        header: false,
+        sent: 0,
+        emails_queued: 0,
+        rows: Vec::new(),
+    };
+    let report_or_empty = report.unwrap_or(&empty);
+    let first = first_lines(report_or_empty);
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    let mut count = |label: &'static str, outcome: &[ImportOutcome]| {
+        let n = report_or_empty
+            .rows
+            .iter()
+            .filter(|r| outcome.contains(&r.outcome))
+            .count();
+        if n > 0 {
+            counts.push((label, n));
+        }
+    };
+    count("Invited", &[ImportOutcome::Invited]);
+    count(
+        "Already invited, sent again",
+        &[ImportOutcome::AlreadyInvited],
+    );
+    count("Already a member", &[ImportOutcome::AlreadyMember]);
+    count("Invalid email", &[ImportOutcome::InvalidEmail]);
+    count("No name", &[ImportOutcome::MissingName]);
+    count("Duplicate in file", &[ImportOutcome::DuplicateInFile]);
+    count("Not invited (error)", &[ImportOutcome::Failed]);
+    let rows_len = report_or_empty.rows.len();
+    let pages = rows_len.div_ceil(RESULT_PAGE_ROWS).max(1);
+    let page_no = page_no.min(pages);
+    let skip = (page_no - 1) * RESULT_PAGE_ROWS;
+    let rows: Vec<ResultRow> = report_or_empty
+        .rows
+        .iter()
+        .skip(skip)
+        .take(RESULT_PAGE_ROWS)
+        .map(|row| {
+            let (outcome, kind) = outcome_words(row, &first);
+            ResultRow {
+                line: row.line,
+                name: row.name.clone(),
+                email: row.email.clone(),
+                outcome,
+                kind,
+            }
+        })
+        .collect();
+    let link = |page: usize| {
+        if page == 1 {
+            base.clone()
+        } else {
+            format!("{base}?page={page}")
+        }
+    };
+    ResultPage {
+        shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
+        network_id,
+        import_id: record.id,
+        file_name: record.file_name.clone(),
+        role_label: role_label(record.role),
+        uploaded_by: record.uploaded_by.clone(),
+        imported_on: format!(
+            "{} at {}",
+            date(record.imported_at),
+            clock_time(record.imported_at)
+        ),
+        finished: report.is_some(),
+        totals: counts
+            .into_iter()
+            .map(|(label, n)| Total {
+                label,
+                count: thousands(n),
+            })
+            .collect(),
+        first: skip + 1,
+        last: skip + rows.len(),
+        rows,
+        rows_total: thousands(rows_len),
+        previous: (page_no > 1).then(|| link(page_no - 1)),
+        next: (page_no < pages).then(|| link(page_no + 1)),
+        progress: progress_view(progress, per_minute),
+        progress_every_ms: PROGRESS_EVERY_MS,
+    }
+}
+
+/// `GET /admin/networks/{id}/team/import/{import}/progress`: the emails' progress, for the
+/// result page's script.
+pub async fn progress(
+    State(app): State<App>,
+    user: ConsoleUser,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    let (admin, import_id) = inviting_network_and_import(&app, &user, ids).await?;
+    let network_id = admin.network.id;
+    if app
+        .repo()
+        .import_record(network_id, import_id, app.now())
+        .await?
+        .is_none()
+    {
+        return Err(ConsoleError::NotFound);
+    }
+    let progress = app
+        .repo()
+        .import_mail_progress(network_id, import_id)
+        .await?;
+    let mut response = Json(progress_view(progress, app.mail_per_minute())).into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A CSV cell: quoted when it holds a separator, quote or line break; a value a spreadsheet
+/// would run as a formula (`=`, `+`, `-`, `@`, or a tab or carriage return first) is prefixed
+/// with `'` so it stays text.
+pub fn csv_cell(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r', ';']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// The result as a CSV file (UTF-8 with a BOM, so that Excel reads accents right).
+fn results_csv(report: &InvitationImport) -> String {
+    let first = first_lines(report);
+    let mut out = String::from("\u{feff}Line,Name,Email,Outcome\r\n");
+    for row in &report.rows {
+        let (outcome, _) = outcome_words(row, &first);
+        out.push_str(&format!(
+            "{},{},{},{}\r\n",
+            row.line,
+            csv_cell(&row.name),
+            csv_cell(&row.email),
+            csv_cell(&outcome)
+        ));
+    }
+    out
+}
+
+/// `GET /admin/networks/{id}/team/import/{import}/results.csv`: *Download results (CSV)*.
+pub async fn download(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    let (admin, import_id) = inviting_network_and_import(&app, &user, ids).await?;
+    let record = app
+        .repo()
+        .import_record(admin.network.id, import_id, app.now())
+        .await?;
+    let Some(report) = record.and_then(|r| r.report) else {
+        return Ok(gone(&user, &form_token, &admin));
+    };
+    let report: InvitationImport = serde_json::from_str(&report)
+        .map_err(|e| ConsoleError::Internal(format!("a kept report is unreadable: {e}")))?;
+    let mut response = results_csv(&report).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"invitation-results-{import_id}.csv\""
+    )) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        axum::http::HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok(response)
+}
+
+/// `GET /admin/assets/import-progress.js`: the result page's script.
+pub async fn script() -> Response {
+    let mut response = PROGRESS_JS.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    headers.insert(
+        axum::http::HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_cell("Ada Lovelace"), "Ada Lovelace");
+        assert_eq!(csv_cell("Lovelace, Ada"), "\"Lovelace, Ada\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1 555"), "'+1 555");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("a@b.org"), "a@b.org");
+    }
+
+    #[test]
+    fn progress_in_words() {
+        let p = |sent, queued| MailProgress {
+            sent,
+            queued,
+            dropped: 0,
+            failed: 0,
+        };
+        let v = progress_view(p(120, 280), 60);
+        assert_eq!(
+            v.text,
+            "120 of 400 emails sent; the rest go out at up to 60 per minute (about 5 minutes more)."
+        );
+        assert!(v.live);
+        let v = progress_view(p(400, 0), 60);
+        assert_eq!(v.text, "400 of 400 emails sent.");
+        assert!(!v.live);
+        assert!(progress_view(p(0, 0), 60).text.starts_with("No emails"));
+    }
+
+    #[test]
+    fn a_refused_name_is_not_called_missing() {
+        let row = |name: &str, message: &str| ImportRow {
+            line: 2,
+            name: name.to_string(),
+            email: "a@x.org".to_string(),
+            outcome: ImportOutcome::MissingName,
+            invitation_id: None,
+            message: Some(message.to_string()),
+        };
+        let none = HashMap::new();
+        assert_eq!(
+            outcome_words(&row("", "the name must not be empty"), &none).0,
+            "No name: not invited"
+        );
+        let long = "x".repeat(201);
+        assert_eq!(
+            outcome_words(
+                &row(&long, "the name must be at most 200 characters"),
+                &none
+            )
+            .0,
+            "Name not accepted (the name must be at most 200 characters): not invited"
+        );
+    }
+
+    #[test]
+    fn clock_times() {
+        assert_eq!(clock_time(0), "00:00 UTC");
+        assert_eq!(clock_time(3600 * 14 + 5 * 60 + 30), "14:05 UTC");
+    }
+}

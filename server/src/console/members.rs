@@ -1,0 +1,508 @@
+//! A member's *Settings* page (seed 002): their role and permissions — a template or one by
+//! one, then *Update* —, removing them from the network (with a confirmation page that works
+//! without script), and the network's *Audit log*.
+//!
+//! The pages call the service functions of `crate::members`, the same as the API's
+//! `/v1/networks/{id}/members/{person_id}` and `/v1/networks/{id}/audit`, so the permission
+//! checks are one: any Network Admin sees a member, *Manage roles and permissions* changes
+//! them and reads the log, *Remove members* removes.
+
+use allyshare_protocol::{Permission, PermissionTemplate, Permissions, Role};
+use askama::Template;
+use axum::extract::rejection::{PathRejection, QueryRejection, RawFormRejection};
+use axum::extract::{Path, Query, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::page::{
+    admin_network_of, date, date_time, iso_date, iso_date_time, render, see_other, sentence,
+    AdminNetwork, ConsoleError, Current, Shell,
+};
+use super::session::ConsoleUser;
+use crate::cross_site::FormToken;
+use crate::db::members::{Access, AuditAction, MemberRecord};
+use crate::members::{role_label, MemberError};
+use crate::App;
+
+/// Lines of one page of the audit log.
+pub const AUDIT_PAGE_LINES: i64 = 50;
+
+fn member_path(network_id: i64, person_id: i64) -> String {
+    format!("/admin/networks/{network_id}/members/{person_id}")
+}
+
+/// One template as the form offers it.
+pub struct TemplateChoice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub hint: String,
+    pub selected: bool,
+}
+
+/// One permission as the form offers it.
+pub struct PermissionChoice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/member.html")]
+struct MemberPage {
+    shell: Option<Shell>,
+    network_id: i64,
+    network_name: String,
+    form_token: String,
+    member: MemberRecord,
+    role_label: &'static str,
+    is_ally: bool,
+    joined: String,
+    joined_iso: String,
+    can_manage: bool,
+    can_remove: bool,
+    templates: Vec<TemplateChoice>,
+    permissions: Vec<PermissionChoice>,
+    /// The member's permissions, for a reader who cannot change them.
+    held: Vec<&'static str>,
+    notice: Option<&'static str>,
+    problem: Option<String>,
+}
+
+fn template_hint(template: PermissionTemplate) -> String {
+    match template {
+        PermissionTemplate::Admin => "Everything, including the team and the settings.".into(),
+        PermissionTemplate::Recruiter => {
+            "Contacts, introduction lists, asking allies for introductions and the Inbox; not the team or the settings.".into()
+        }
+        PermissionTemplate::Viewer => {
+            "Read only: sees the team and the network's contacts, changes nothing.".into()
+        }
+    }
+}
+
+fn member_page(
+    user: &ConsoleUser,
+    form_token: &FormToken,
+    admin: &AdminNetwork,
+    member: MemberRecord,
+    shown: Access,
+    notice: Option<&'static str>,
+    problem: Option<String>,
+) -> MemberPage {
+    let template = match shown.role {
+        Role::NetworkAdmin => PermissionTemplate::matching(shown.permissions),
+        Role::Ally => None,
+    };
+    let mut templates: Vec<TemplateChoice> = PermissionTemplate::ALL
+        .into_iter()
+        .map(|t| TemplateChoice {
+            value: t.as_str(),
+            label: t.label(),
+            hint: template_hint(t),
+            selected: template == Some(t),
+        })
+        .collect();
+    templates.push(TemplateChoice {
+        value: "custom",
+        label: "Custom",
+        hint: "The permissions ticked below.".into(),
+        selected: shown.role == Role::NetworkAdmin && template.is_none(),
+    });
+    let permissions = Permission::ALL
+        .into_iter()
+        .map(|p| PermissionChoice {
+            value: p.as_str(),
+            label: p.label(),
+            selected: shown.permissions.contains(p),
+        })
+        .collect();
+    MemberPage {
+        shell: Some(user.shell(form_token, Some(admin.clone()), Current::Member)),
+        network_id: admin.network.id,
+        network_name: admin.network.name.clone(),
+        form_token: form_token.0.clone(),
+        role_label: role_label(member.access.role),
+        is_ally: member.access.role == Role::Ally,
+        joined: date(member.joined_at),
+        joined_iso: iso_date(member.joined_at),
+        can_manage: admin.access.allows(Permission::ManageRoles),
+        can_remove: admin.access.allows(Permission::RemoveMembers),
+        templates,
+        permissions,
+        held: member
+            .access
+            .permissions
+            .iter()
+            .map(Permission::label)
+            .collect(),
+        member,
+        notice,
+        problem,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MemberParams {
+    #[serde(default)]
+    done: String,
+}
+
+fn ids(path: Result<Path<(i64, i64)>, PathRejection>) -> Result<(i64, i64), ConsoleError> {
+    path.map(|Path(ids)| ids)
+        .map_err(|_| ConsoleError::NotFound)
+}
+
+fn failure(e: MemberError) -> ConsoleError {
+    match e {
+        MemberError::Refused(failure) => failure.into(),
+        MemberError::NotMember => ConsoleError::NotFound,
+        MemberError::LastManager => ConsoleError::Internal(e.to_string()),
+    }
+}
+
+/// `GET /admin/networks/{id}/members/{person}`: the member's Settings.
+pub async fn page(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    path: Result<Path<(i64, i64)>, PathRejection>,
+    params: Result<Query<MemberParams>, QueryRejection>,
+) -> Result<Response, ConsoleError> {
+    let (network_id, person_id) = ids(path)?;
+    let admin = admin_network_of(&app, &user, Ok(Path(network_id)), None).await?;
+    let (_, member) = app
+        .member_settings(user.session.person_id, network_id, person_id)
+        .await
+        .map_err(failure)?;
+    let notice = match params.map(|Query(p)| p.done).unwrap_or_default().as_str() {
+        "updated" => Some("Updated: the new role and permissions are in effect now."),
+        _ => None,
+    };
+    let shown = member.access;
+    Ok(render(
+        StatusCode::OK,
+        &member_page(&user, &form_token, &admin, member, shown, notice, None),
+    ))
+}
+
+/// What the Settings form sends: `role`, `template` (or `custom`), and each ticked
+/// `permission` (a repeated field, hence read from the raw form).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct AccessForm {
+    role: Option<Role>,
+    template: Option<PermissionTemplate>,
+    custom: bool,
+    permissions: Permissions,
+}
+
+/// Most fields read from one form (the form has fewer than 20).
+const MAX_FIELDS: usize = 64;
+
+fn parse_access_form(body: &[u8]) -> AccessForm {
+    let mut form = AccessForm::default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    for (key, value) in pairs.into_iter().take(MAX_FIELDS) {
+        match key.as_str() {
+            "role" => form.role = Role::parse(&value),
+            "template" if value == "custom" => form.custom = true,
+            "template" => form.template = PermissionTemplate::parse(&value),
+            "permission" => {
+                if let Some(p) = Permission::parse(&value) {
+                    form.permissions = form.permissions.with(p);
+                }
+            }
+            _ => {}
+        }
+    }
+    form
+}
+
+/// `POST /admin/networks/{id}/members/{person}`: *Update*.
+pub async fn update(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    path: Result<Path<(i64, i64)>, PathRejection>,
+    form: Result<RawForm, RawFormRejection>,
+) -> Result<Response, ConsoleError> {
+    let (network_id, person_id) = ids(path)?;
+    let admin = admin_network_of(
+        &app,
+        &user,
+        Ok(Path(network_id)),
+        Some(Permission::ManageRoles),
+    )
+    .await?;
+    let form = form
+        .map(|RawForm(body)| parse_access_form(&body))
+        .unwrap_or_default();
+    let again = |member: MemberRecord, shown: Access, problem: String| {
+        render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &member_page(
+                &user,
+                &form_token,
+                &admin,
+                member,
+                shown,
+                None,
+                Some(problem),
+            ),
+        )
+    };
+    let current = app
+        .member_settings(user.session.person_id, network_id, person_id)
+        .await
+        .map_err(failure)?
+        .1;
+    let Some(role) = form.role else {
+        let shown = current.access;
+        return Ok(again(
+            current,
+            shown,
+            "Please choose Ally or Network Admin.".into(),
+        ));
+    };
+    let permissions = match (role, form.template, form.custom) {
+        (Role::Ally, _, _) => Permissions::NONE,
+        (Role::NetworkAdmin, Some(template), _) => template.permissions(),
+        (Role::NetworkAdmin, None, true) => form.permissions,
+        (Role::NetworkAdmin, None, false) => {
+            let shown = Access {
+                role,
+                permissions: form.permissions,
+            };
+            return Ok(again(
+                current,
+                shown,
+                "Please choose a permission template, or Custom to pick permissions one by one."
+                    .into(),
+            ));
+        }
+    };
+    let access = Access { role, permissions };
+    match app
+        .set_member_access(user.session.person_id, network_id, person_id, access)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "{}?done=updated",
+            member_path(network_id, person_id)
+        ))),
+        Err(e @ MemberError::LastManager) => {
+            let mut response = again(current, access, sentence(&e.to_string()));
+            *response.status_mut() = StatusCode::CONFLICT;
+            Ok(response)
+        }
+        Err(e) => Err(failure(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/member_remove.html")]
+struct RemovePage {
+    shell: Option<Shell>,
+    network_id: i64,
+    network_name: String,
+    form_token: String,
+    member: MemberRecord,
+    is_ally: bool,
+    problem: Option<String>,
+}
+
+async fn removing(
+    app: &App,
+    user: &ConsoleUser,
+    path: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<(AdminNetwork, MemberRecord), ConsoleError> {
+    let (network_id, person_id) = ids(path)?;
+    let admin = admin_network_of(
+        app,
+        user,
+        Ok(Path(network_id)),
+        Some(Permission::RemoveMembers),
+    )
+    .await?;
+    let (_, member) = app
+        .member_settings(user.session.person_id, network_id, person_id)
+        .await
+        .map_err(failure)?;
+    Ok((admin, member))
+}
+
+fn remove_page(
+    user: &ConsoleUser,
+    form_token: &FormToken,
+    admin: &AdminNetwork,
+    member: MemberRecord,
+    problem: Option<String>,
+) -> RemovePage {
+    RemovePage {
+        shell: Some(user.shell(form_token, Some(admin.clone()), Current::Member)),
+        network_id: admin.network.id,
+        network_name: admin.network.name.clone(),
+        form_token: form_token.0.clone(),
+        is_ally: member.access.role == Role::Ally,
+        member,
+        problem,
+    }
+}
+
+/// `GET /admin/networks/{id}/members/{person}/remove`: the confirmation.
+pub async fn remove_confirm(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    path: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    let (admin, member) = removing(&app, &user, path).await?;
+    Ok(render(
+        StatusCode::OK,
+        &remove_page(&user, &form_token, &admin, member, None),
+    ))
+}
+
+/// `POST /admin/networks/{id}/members/{person}/remove`.
+pub async fn remove(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    path: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    let (admin, member) = removing(&app, &user, path).await?;
+    match app
+        .remove_member(user.session.person_id, admin.network.id, member.person_id)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/networks/{}/team?done=removed",
+            admin.network.id
+        ))),
+        Err(e @ MemberError::LastManager) => Ok(render(
+            StatusCode::CONFLICT,
+            &remove_page(
+                &user,
+                &form_token,
+                &admin,
+                member,
+                Some(sentence(&e.to_string())),
+            ),
+        )),
+        Err(e) => Err(failure(e)),
+    }
+}
+
+/// One line of the log as the page shows it.
+pub struct AuditLine {
+    pub at: String,
+    pub at_iso: String,
+    pub actor: String,
+    pub action: &'static str,
+    pub subject: String,
+    pub detail: Option<String>,
+}
+
+fn action_words(action: AuditAction) -> &'static str {
+    match action {
+        AuditAction::Invited => "Invited",
+        AuditAction::Resent => "Re-sent an invitation",
+        AuditAction::Revoked => "Revoked an invitation",
+        AuditAction::ImportedCsv => "Invited from a CSV",
+        AuditAction::AccessChanged => "Changed role or permissions",
+        AuditAction::Removed => "Removed from the network",
+        AuditAction::Exported => "Exported contacts",
+        AuditAction::ListCreated => "Created an introduction list",
+        AuditAction::ListRenamed => "Renamed an introduction list",
+        AuditAction::ListDeleted => "Deleted an introduction list",
+        AuditAction::ListContactsAdded => "Added contacts to an introduction list",
+        AuditAction::ListContactsRemoved => "Removed contacts from an introduction list",
+        AuditAction::ListAsked => "Asked for introductions for a list",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage {
+    shell: Option<Shell>,
+    network_name: String,
+    entries: Vec<AuditLine>,
+    newer: Option<String>,
+    older: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditParams {
+    #[serde(default)]
+    before: String,
+}
+
+/// `GET /admin/networks/{id}/audit`.
+pub async fn audit(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    network_id: Result<Path<i64>, PathRejection>,
+    params: Result<Query<AuditParams>, QueryRejection>,
+) -> Result<Response, ConsoleError> {
+    let admin = admin_network_of(&app, &user, network_id, Some(Permission::ManageRoles)).await?;
+    let before = params
+        .ok()
+        .and_then(|Query(p)| p.before.parse::<i64>().ok())
+        .filter(|b| *b > 0);
+    let entries = app
+        .audit_log(
+            user.session.person_id,
+            admin.network.id,
+            before,
+            AUDIT_PAGE_LINES,
+        )
+        .await?;
+    let path = format!("/admin/networks/{}/audit", admin.network.id);
+    let older = (entries.len() as i64 == AUDIT_PAGE_LINES)
+        .then(|| entries.last().map(|e| format!("{path}?before={}", e.id)))
+        .flatten();
+    let newer = before.map(|_| path.clone());
+    let entries = entries
+        .into_iter()
+        .map(|e| AuditLine {
+            at: date_time(e.at),
+            at_iso: iso_date_time(e.at),
+            actor: e.actor_name,
+            action: action_words(e.action),
+            subject: e.subject,
+            detail: e.detail,
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &AuditPage {
+            shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Audit)),
+            network_name: admin.network.name.clone(),
+            entries,
+            newer,
+            older,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_reads_a_template_or_each_permission() {
+        let form = parse_access_form(
+            b"role=network_admin&template=custom&permission=view_contacts&permission=manage_lists&permission=fly",
+        );
+        assert_eq!(form.role, Some(Role::NetworkAdmin));
+        assert!(form.custom);
+        assert_eq!(
+            form.permissions,
+            Permissions::from_iter([Permission::ViewContacts, Permission::ManageLists])
+        );
+        let form = parse_access_form(b"role=network_admin&template=viewer");
+        assert_eq!(form.template, Some(PermissionTemplate::Viewer));
+        assert_eq!(parse_access_form(b"role=owner").role, None);
+    }
+}

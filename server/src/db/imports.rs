@@ -1,0 +1,275 @@
+//! Bulk invites from a CSV in the console (`invitation_imports`): the uploaded file between its
+//! preview and *Invite*, then the per-row report, and how far the emails of that import have
+//! gone through the mail queue.
+//!
+//! A pending file is the uploader's alone: every statement on it names the network **and** the
+//! person in SQL. It expires ([`PENDING_TTL_SECS`]), an admin keeps at most
+//! [`MAX_PENDING_PER_ADMIN`] per network (an upload drops the oldest beyond), and taking it for
+//! the import clears it in the same statement, so a double click imports once. A report is the
+//! network's (any of its admins who may invite can see it), kept [`REPORT_TTL_SECS`], at most
+//! [`MAX_REPORTS_PER_NETWORK`] per network.
+
+use allyshare_protocol::Role;
+use sqlx::{Row, SqlitePool};
+
+use super::{parse_role, RepoError};
+
+/// A pending file can be imported for this long after its upload.
+pub const PENDING_TTL_SECS: i64 = 60 * 60;
+/// Pending files one admin keeps in one network (two tabs, a second try).
+pub const MAX_PENDING_PER_ADMIN: i64 = 3;
+/// A report stays viewable this long after its import.
+pub const REPORT_TTL_SECS: i64 = 30 * 24 * 60 * 60;
+/// Reports one network keeps (the newest).
+pub const MAX_REPORTS_PER_NETWORK: i64 = 50;
+
+/// A file waiting for *Invite*.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingImport {
+    pub id: i64,
+    pub file_name: String,
+    pub role: Role,
+    pub csv: Vec<u8>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// An import done (or under way: `report` is `None` until its rows are all invited).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub file_name: String,
+    pub role: Role,
+    pub uploaded_by: String,
+    pub imported_at: i64,
+    /// `protocol::InvitationImport` as JSON.
+    pub report: Option<String>,
+}
+
+/// Where the emails of one import are in the mail queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MailProgress {
+    pub sent: i64,
+    /// Waiting for their turn (or being sent).
+    pub queued: i64,
+    /// Not sent because the invitation stopped being pending first (revoked, replaced,
+    /// accepted).
+    pub dropped: i64,
+    /// Given up after repeated failures.
+    pub failed: i64,
+}
+
+pub struct NewPendingImport<'a> {
+    pub network_id: i64,
+    pub person_id: i64,
+    pub file_name: &'a str,
+    pub role: Role,
+    pub csv: &'a [u8],
+    pub now: i64,
+}
+
+pub async fn store_pending(
+    pool: &SqlitePool,
+    new: &NewPendingImport<'_>,
+) -> Result<i64, RepoError> {
+    let mut tx = pool.begin().await?;
+    // What has expired in this network goes first (pending files and old reports).
+    sqlx::query("DELETE FROM invitation_imports WHERE network_id = ? AND expires_at <= ?")
+        .bind(new.network_id)
+        .bind(new.now)
+        .execute(&mut *tx)
+        .await?;
+    // This admin's oldest pending files beyond the limit, counting the new one.
+    sqlx::query(
+        "DELETE FROM invitation_imports WHERE id IN (
+             SELECT id FROM invitation_imports
+             WHERE network_id = ? AND uploaded_by = ? AND imported_at IS NULL
+             ORDER BY id DESC LIMIT -1 OFFSET ?)",
+    )
+    .bind(new.network_id)
+    .bind(new.person_id)
+    .bind(MAX_PENDING_PER_ADMIN - 1)
+    .execute(&mut *tx)
+    .await?;
+    let id = sqlx::query_scalar(
+        "INSERT INTO invitation_imports
+             (network_id, uploaded_by, file_name, role, csv, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(new.network_id)
+    .bind(new.person_id)
+    .bind(new.file_name)
+    .bind(new.role.as_str())
+    .bind(new.csv)
+    .bind(new.now)
+    .bind(new.now + PENDING_TTL_SECS)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn pending_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<PendingImport, RepoError> {
+    Ok(PendingImport {
+        id: row.try_get("id")?,
+        file_name: row.try_get("file_name")?,
+        role: parse_role(row.try_get("role")?)?,
+        csv: row.try_get("csv")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+/// The person's pending file in the network, unless expired.
+pub async fn pending(
+    pool: &SqlitePool,
+    network_id: i64,
+    person_id: i64,
+    import_id: i64,
+    now: i64,
+) -> Result<Option<PendingImport>, RepoError> {
+    let row = sqlx::query(
+        "SELECT id, file_name, role, csv, created_at, expires_at FROM invitation_imports
+         WHERE id = ? AND network_id = ? AND uploaded_by = ? AND imported_at IS NULL
+           AND expires_at > ?",
+    )
+    .bind(import_id)
+    .bind(network_id)
+    .bind(person_id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(pending_from_row).transpose()
+}
+
+/// Takes the person's pending file for its import, once: in one transaction the row is marked
+/// imported (a second take finds nothing) and its file cleared.
+pub async fn take_pending(
+    pool: &SqlitePool,
+    network_id: i64,
+    person_id: i64,
+    import_id: i64,
+    now: i64,
+) -> Result<Option<PendingImport>, RepoError> {
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(
+        "UPDATE invitation_imports SET imported_at = ?, expires_at = ?
+         WHERE id = ? AND network_id = ? AND uploaded_by = ? AND imported_at IS NULL
+           AND expires_at > ?
+         RETURNING id, file_name, role, csv, created_at, expires_at",
+    )
+    .bind(now)
+    .bind(now + REPORT_TTL_SECS)
+    .bind(import_id)
+    .bind(network_id)
+    .bind(person_id)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let taken = pending_from_row(&row)?;
+    sqlx::query("UPDATE invitation_imports SET csv = NULL WHERE id = ? AND network_id = ?")
+        .bind(import_id)
+        .bind(network_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(taken))
+}
+
+/// Keeps the report of an import taken with [`take_pending`], and drops the network's oldest
+/// reports beyond [`MAX_REPORTS_PER_NETWORK`].
+pub async fn finish(
+    pool: &SqlitePool,
+    network_id: i64,
+    import_id: i64,
+    report_json: &str,
+) -> Result<(), RepoError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE invitation_imports SET report = ?
+         WHERE id = ? AND network_id = ? AND imported_at IS NOT NULL",
+    )
+    .bind(report_json)
+    .bind(import_id)
+    .bind(network_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM invitation_imports WHERE id IN (
+             SELECT id FROM invitation_imports
+             WHERE network_id = ? AND imported_at IS NOT NULL
+             ORDER BY id DESC LIMIT -1 OFFSET ?)",
+    )
+    .bind(network_id)
+    .bind(MAX_REPORTS_PER_NETWORK)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An import of the network (whoever uploaded it), unless its report has expired.
+pub async fn record(
+    pool: &SqlitePool,
+    network_id: i64,
+    import_id: i64,
+    now: i64,
+) -> Result<Option<ImportRecord>, RepoError> {
+    let row = sqlx::query(
+        "SELECT x.id, x.file_name, x.role, p.name AS uploaded_by, x.imported_at, x.report
+         FROM invitation_imports x JOIN people p ON p.id = x.uploaded_by
+         WHERE x.id = ? AND x.network_id = ? AND x.imported_at IS NOT NULL AND x.expires_at > ?",
+    )
+    .bind(import_id)
+    .bind(network_id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(ImportRecord {
+        id: row.try_get("id")?,
+        file_name: row.try_get("file_name")?,
+        role: parse_role(row.try_get("role")?)?,
+        uploaded_by: row.try_get("uploaded_by")?,
+        imported_at: row.try_get("imported_at")?,
+        report: row.try_get("report")?,
+    }))
+}
+
+/// Where the emails of the import's invitations are (the invitations its report names, within
+/// the network).
+pub async fn mail_progress(
+    pool: &SqlitePool,
+    network_id: i64,
+    import_id: i64,
+) -> Result<MailProgress, RepoError> {
+    let rows = sqlx::query(
+        "SELECT m.state, COUNT(*) AS n
+         FROM mail_queue m JOIN invitations i ON i.id = m.invitation_id
+         WHERE i.network_id = ? AND m.invitation_id IN (
+             SELECT json_extract(r.value, '$.invitation_id')
+             FROM invitation_imports x, json_each(x.report, '$.rows') r
+             WHERE x.id = ? AND x.network_id = ? AND x.report IS NOT NULL)
+         GROUP BY m.state",
+    )
+    .bind(network_id)
+    .bind(import_id)
+    .bind(network_id)
+    .fetch_all(pool)
+    .await?;
+    let mut progress = MailProgress::default();
+    for row in rows {
+        let n: i64 = row.try_get("n")?;
+        match row.try_get::<String, _>("state")?.as_str() {
+            "sent" => progress.sent = n,
+            "queued" => progress.queued = n,
+            "dropped" => progress.dropped = n,
+            "failed" => progress.failed = n,
+            other => return Err(RepoError::Corrupt(format!("mail state {other}"))),
+        }
+    }
+    Ok(progress)
+}

@@ -1,0 +1,125 @@
+// The whole path, as people do it, with no CLI or API call for anything a person does: a Network
+// Admin signs in to the console and invites an ally through Invite Member; the ally opens the
+// emailed link, sets a password, accepts the terms, and the extension (installed, on this
+// server) is handed the session, reads the fake LinkedIn and shares with the network; then the
+// admin finds the ally's contacts by search in the console, asks for an introduction, and the
+// ally accepts it in the popup. (The first admin is made by the server's operator with the
+// CLI, as in a real installation.) axe on every page, screenshots of each.
+import assert from 'node:assert/strict';
+import {
+  test, before, after, startServer, launchBrowser, openExtensionPage, sendIntent, eventually,
+  screenshot, accessibilityProblems, acceptInvitation, linksInOutbox, closePage, onboardingTab,
+} from './harness.mjs';
+import { startFakeLinkedIn } from '../fake-linkedin/server.mjs';
+
+const N = 30;
+const STEP_MS = 15_000;
+const ADMIN = { network: 'Getro Sales Network', email: 'nadia@example.org', name: 'Nadia Admin', password: 'a long admin passphrase' };
+const ALLY = { first: 'Ada', last: 'Lovelace', email: 'ada@example.org', password: 'analytical-engine-1843' };
+const POPUP = { width: 360, height: 600 };
+
+let server;
+let linkedin;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  await acceptInvitation(await server.invite({ ...ADMIN, role: 'network_admin' }), ADMIN.password);
+  linkedin = await startFakeLinkedIn({ connections: N });
+  browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
+  await browser.ext(() => chrome.storage.local.set({
+    read_settings: JSON.stringify({ pause_min_ms: 5, pause_max_ms: 10, backoff_rate_limited_ms: 2000 }),
+  }));
+});
+
+after(async () => {
+  await browser?.context.close();
+  await linkedin?.stop();
+  server?.stop();
+});
+
+async function capture(page, name) {
+  await screenshot(page, `whole-${name}`);
+  assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${name}`);
+}
+
+test('an admin invites an ally from the console; the ally shares; the admin finds a contact and asks; the ally accepts', async () => {
+  // The extension talks to this server (the ally's options page; a build for a real backend has
+  // it built in).
+  const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', POPUP);
+  await sendIntent(popup, { intent: 'set_backend_url', url: server.url });
+  await closePage(popup);
+
+  // 1. The admin signs in to the console and invites Ada through Invite Member.
+  const console_ = await browser.context.newPage();
+  console_.setDefaultTimeout(STEP_MS);
+  await console_.goto(`${server.url}/admin`);
+  await console_.getByLabel('Email address').fill(ADMIN.email);
+  await console_.getByLabel('Password').fill(ADMIN.password);
+  await console_.getByRole('button', { name: 'Sign in' }).click();
+  await console_.getByRole('heading', { level: 1, name: 'Team Members' }).waitFor();
+  await console_.getByRole('link', { name: 'Invite Member' }).first().click();
+  await console_.getByRole('heading', { level: 1, name: 'Invite Member' }).waitFor();
+  await console_.getByLabel('Ally', { exact: true }).check();
+  await console_.getByLabel('First name').fill(ALLY.first);
+  await console_.getByLabel('Last name').fill(ALLY.last);
+  await console_.getByLabel('Email address').fill(ALLY.email);
+  await console_.getByLabel(/Personal note/).fill('Ada, your network would help our founders.');
+  await console_.getByRole('button', { name: 'Send Invite' }).click();
+  await console_.getByRole('status').filter({ hasText: `The invitation to ${ALLY.first} ${ALLY.last} (${ALLY.email}) is sent` }).waitFor();
+  await capture(console_, 'console-invited');
+
+  // 2. The email arrives (through the paced queue) with the note and the link.
+  const mail = await eventually(async () => (await linksInOutbox(server.outbox))
+    .find((m) => m.raw.includes(`<${ALLY.email}>`) && m.link),
+  { timeoutMs: 30_000, what: 'the invitation email to Ada' });
+  assert.match(mail.raw, /your network would help our founders/);
+
+  // 3. Ada opens it, sets a password, accepts the terms, and sees the guide.
+  const web = await browser.context.newPage();
+  web.setDefaultTimeout(STEP_MS);
+  await web.goto(mail.link);
+  await web.fill('#password', ALLY.password);
+  await web.fill('#password_confirm', ALLY.password);
+  await web.check('#terms');
+  await web.click('button[type=submit]');
+  await web.locator('ol.guide > li').first().waitFor();
+  await capture(web, 'guide');
+
+  // 4. The extension asks once which account it is; Ada says it is hers.
+  const onb = await onboardingTab(browser);
+  await onb.locator('#handoff').waitFor({ timeout: 30_000 });
+  assert.match(await onb.locator('#handoff-account').innerText(), new RegExp(ALLY.email));
+  await onb.click('#handoff-continue');
+  await closePage(web);
+
+  // 5. She connects LinkedIn (the fake one), the read runs, and she shares with the network.
+  await onb.locator('#linkedin-login').waitFor({ timeout: 30_000 });
+  const [login] = await Promise.all([browser.context.waitForEvent('page'), onb.click('#linkedin-login')]);
+  await login.waitForLoadState();
+  await login.click('button[type=submit]');
+  const closing = closePage(login);
+  await onb.locator('#read-done').waitFor({ timeout: 60_000 });
+  assert.match(await onb.locator('#read-done').innerText(), new RegExp(`${N}`));
+  await closing;
+  await onb.click('#connect-next');
+  // One network: no choice to make, the page says which.
+  await onb.locator('#single-network').filter({ hasText: ADMIN.network }).waitFor();
+  await onb.click('#confirm-sharing');
+  await onb.locator('#step-asks').waitFor();
+  await onb.click('#asks-next');
+  await onb.locator('#done-summary').waitFor();
+  await eventually(async () => (await onb.locator('#done-progress').innerText()) === '', { what: 'the upload to finish', timeoutMs: 60_000 });
+  await capture(onb, 'onboarding-done');
+
+  // 6. In the console, Ada is a member who shares N contacts.
+  await console_.goto(`${server.url}/admin`);
+  const adaRow = console_.getByRole('row').filter({ hasText: ALLY.email });
+  await eventually(async () => {
+    await console_.reload();
+    return (await adaRow.innerText()).includes(`${N}`);
+  }, { what: `Team Members to show ${N} contacts shared`, timeoutMs: 30_000 });
+  await adaRow.getByText('Member').waitFor();
+  await capture(console_, 'console-team-sharing');
+  await closePage(console_);
+});
