@@ -591,18 +591,20 @@ pub async fn delete_page(
 ) -> Result<Response, ConsoleError> {
     let (network_id, list_id) = ids(path)?;
     let admin = network_for(&app, &user, network_id, Permission::ManageLists).await?;
-    let (_, detail) = app
-        .intro_list(user.session.person_id, network_id, list_id)
-        .await
-        .map_err(refused)?;
+    // Checked above: who may delete the list may see what they delete (its name and size).
+    let list = app
+        .repo()
+        .intro_list(network_id, list_id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
     Ok(render(
         StatusCode::OK,
         &DeletePage {
             shell: Some(user.shell(&form_token, Some(admin), Current::Lists)),
             network_id,
             list_id,
-            name: detail.list.name,
-            count_words: contacts_word(detail.list.entries),
+            count_words: contacts_word(list.entries),
+            name: list.name,
             form_token: form_token.0.clone(),
         },
     ))
