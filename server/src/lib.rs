@@ -25,6 +25,7 @@ pub mod db;
 pub mod handoff;
 pub mod html;
 pub mod invite;
+pub mod lists;
 pub mod mail;
 pub mod members;
 pub mod password_reset;

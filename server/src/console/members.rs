@@ -412,6 +412,12 @@ fn action_words(action: AuditAction) -> &'static str {
         AuditAction::AccessChanged => "Changed role or permissions",
         AuditAction::Removed => "Removed from the network",
         AuditAction::Exported => "Exported contacts",
+        AuditAction::ListCreated => "Created an introduction list",
+        AuditAction::ListRenamed => "Renamed an introduction list",
+        AuditAction::ListDeleted => "Deleted an introduction list",
+        AuditAction::ListContactsAdded => "Added contacts to an introduction list",
+        AuditAction::ListContactsRemoved => "Removed contacts from an introduction list",
+        AuditAction::ListAsked => "Asked for introductions for a list",
     }
 }
 
