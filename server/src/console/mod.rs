@@ -12,8 +12,11 @@
 //! - [`reset`]: *Forgot password?*: asking for a reset link, and the link's page.
 //! - [`team`]: Settings → Team Members (members and invitations), *Invite Member*, *Resend*,
 //!   *Revoke*.
+//! - [`contacts`]: Contacts (search, filters, sort, pages), a contact's page with *Ask for an
+//!   introduction*, and Asks.
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
+pub mod contacts;
 pub mod page;
 pub mod reset;
 pub mod session;
@@ -80,6 +83,16 @@ pub fn routes() -> Router<App> {
             get(reset::reset_page).post(reset::reset),
         )
         .route("/admin/networks/{network_id}/team", get(team::page))
+        .route("/admin/networks/{network_id}/contacts", get(contacts::page))
+        .route(
+            "/admin/networks/{network_id}/contacts/{key}",
+            get(contacts::contact),
+        )
+        .route(
+            "/admin/networks/{network_id}/contacts/{key}/ask",
+            post(contacts::ask),
+        )
+        .route("/admin/networks/{network_id}/asks", get(contacts::asks))
         .route(
             "/admin/networks/{network_id}/team/invite",
             get(team::invite_page).post(team::invite),

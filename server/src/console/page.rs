@@ -76,6 +76,8 @@ pub enum Current {
     Invite,
     Member,
     Audit,
+    Contacts,
+    Asks,
 }
 
 /// The frame of a signed-in page.
