@@ -394,6 +394,10 @@ pub async fn list_contacts(
     query: &ContactQuery,
 ) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
     let search = fts_query(&query.search);
+    if search.is_none() && !query.search.trim().is_empty() {
+        // Only punctuation: no word to find, so nothing matches.
+        return Ok((Vec::new(), None));
+    }
     let few_hits = match &search {
         Some(search) => index_hits(pool, search).await? <= CANDIDATES_MAX,
         None => false,
