@@ -26,26 +26,98 @@ const POOL: usize = 400_000;
 const ROUNDS: usize = 15;
 
 const FIRST: [&str; 40] = [
-    "Maria", "David", "James", "Sofia", "Ahmed", "Wei", "Olivia", "Lucas", "Amara", "Noah",
-    "Emma", "Liam", "Chloe", "Mateo", "Aisha", "Yuki", "Elena", "Omar", "Hannah", "Ivan",
-    "Priya", "Carlos", "Fatima", "Jonas", "Lena", "Marco", "Nina", "Pablo", "Rosa", "Samuel",
-    "Tara", "Umar", "Vera", "Wendy", "Xavier", "Yara", "Zoe", "Ada", "Bruno", "Chen",
+    "Maria", "David", "James", "Sofia", "Ahmed", "Wei", "Olivia", "Lucas", "Amara", "Noah", "Emma",
+    "Liam", "Chloe", "Mateo", "Aisha", "Yuki", "Elena", "Omar", "Hannah", "Ivan", "Priya",
+    "Carlos", "Fatima", "Jonas", "Lena", "Marco", "Nina", "Pablo", "Rosa", "Samuel", "Tara",
+    "Umar", "Vera", "Wendy", "Xavier", "Yara", "Zoe", "Ada", "Bruno", "Chen",
 ];
 const LAST: [&str; 60] = [
-    "Garcia", "Smith", "Müller", "Nguyen", "Kowalski", "Rossi", "Dubois", "Silva", "Kim",
-    "Patel", "Johnson", "Brown", "Lopez", "Martin", "Lee", "Wilson", "Anderson", "Thomas",
-    "Moore", "Jackson", "White", "Harris", "Clark", "Lewis", "Walker", "Hall", "Young", "King",
-    "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Carter", "Mitchell", "Perez",
-    "Roberts", "Turner", "Phillips", "Campbell", "Parker", "Evans", "Edwards", "Collins",
-    "Stewart", "Sanchez", "Morris", "Rogers", "Reed", "Cook", "Morgan", "Bell", "Murphy",
-    "Bailey", "Rivera", "Cooper", "Richardson", "Cox", "Lovelace",
+    "Garcia",
+    "Smith",
+    "Müller",
+    "Nguyen",
+    "Kowalski",
+    "Rossi",
+    "Dubois",
+    "Silva",
+    "Kim",
+    "Patel",
+    "Johnson",
+    "Brown",
+    "Lopez",
+    "Martin",
+    "Lee",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Moore",
+    "Jackson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "King",
+    "Wright",
+    "Scott",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Carter",
+    "Mitchell",
+    "Perez",
+    "Roberts",
+    "Turner",
+    "Phillips",
+    "Campbell",
+    "Parker",
+    "Evans",
+    "Edwards",
+    "Collins",
+    "Stewart",
+    "Sanchez",
+    "Morris",
+    "Rogers",
+    "Reed",
+    "Cook",
+    "Morgan",
+    "Bell",
+    "Murphy",
+    "Bailey",
+    "Rivera",
+    "Cooper",
+    "Richardson",
+    "Cox",
+    "Lovelace",
 ];
 const TITLES: [&str; 24] = [
-    "Software Engineer", "Senior Software Engineer", "Product Manager", "Engineering Manager",
-    "Head of Sales", "Account Executive", "Data Scientist", "Designer", "CTO", "CEO",
-    "Founder", "Recruiter", "Marketing Lead", "Operations Manager", "Investor", "Partner",
-    "VP Engineering", "Customer Success Manager", "Staff Engineer", "Analyst", "CFO",
-    "Talent Partner", "Growth Lead", "Consultant",
+    "Software Engineer",
+    "Senior Software Engineer",
+    "Product Manager",
+    "Engineering Manager",
+    "Head of Sales",
+    "Account Executive",
+    "Data Scientist",
+    "Designer",
+    "CTO",
+    "CEO",
+    "Founder",
+    "Recruiter",
+    "Marketing Lead",
+    "Operations Manager",
+    "Investor",
+    "Partner",
+    "VP Engineering",
+    "Customer Success Manager",
+    "Staff Engineer",
+    "Analyst",
+    "CFO",
+    "Talent Partner",
+    "Growth Lead",
+    "Consultant",
 ];
 const COMPANY_A: [&str; 30] = [
     "Acme", "Blue", "Nova", "Quantum", "Bright", "Green", "Silver", "North", "Summit", "Apex",
@@ -53,8 +125,16 @@ const COMPANY_A: [&str; 30] = [
     "Granite", "Helix", "Iris", "Juniper", "Kite", "Lattice", "Maple", "Nimbus", "Onyx", "Prism",
 ];
 const COMPANY_B: [&str; 10] = [
-    "Labs", "Systems", "Health", "Capital", "Robotics", "Analytics", "Energy", "Foods",
-    "Studio", "Networks",
+    "Labs",
+    "Systems",
+    "Health",
+    "Capital",
+    "Robotics",
+    "Analytics",
+    "Energy",
+    "Foods",
+    "Studio",
+    "Networks",
 ];
 
 /// A small deterministic generator (xorshift64*), so every run builds the same network.
@@ -109,12 +189,13 @@ fn date(r: &mut Rng) -> String {
 
 async fn build(app: &App, pool: &sqlx::SqlitePool, allies: usize) -> (i64, i64, Vec<i64>) {
     let now = app.now();
-    let network_id: i64 =
-        sqlx::query_scalar("INSERT INTO networks (name, created_at) VALUES ('Bench', ?) RETURNING id")
-            .bind(now)
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let network_id: i64 = sqlx::query_scalar(
+        "INSERT INTO networks (name, created_at) VALUES ('Bench', ?) RETURNING id",
+    )
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .unwrap();
     let admin_id: i64 = sqlx::query_scalar(
         "INSERT INTO people (name, email, email_norm, created_at)
          VALUES ('Bench Admin', 'admin@example.org', 'admin@example.org', ?) RETURNING id",
@@ -226,6 +307,68 @@ async fn build(app: &App, pool: &sqlx::SqlitePool, allies: usize) -> (i64, i64, 
     (network_id, admin_id, ally_ids)
 }
 
+/// The search as it was before the full-text index (`LIKE '%word%'` on `search_text`, the
+/// name index walked over a window of 20,000 entries, else one pass over the network), for
+/// the before/after figures: the page's rows, without the allies of each.
+async fn like_search(pool: &sqlx::SqlitePool, network_id: i64, search: &str) -> usize {
+    let words: Vec<String> = search
+        .split_whitespace()
+        .map(|w| format!("%{}%", w.to_lowercase()))
+        .collect();
+    let window_end: Option<(String, String)> = sqlx::query_as(
+        "SELECT sort_name, key FROM contacts INDEXED BY contacts_by_name
+         ORDER BY sort_name, key LIMIT 1 OFFSET 20000",
+    )
+    .fetch_optional(pool)
+    .await
+    .unwrap();
+    let run = |by_name: bool| {
+        let mut b = QueryBuilder::<Sqlite>::new("SELECT c.key FROM ");
+        if by_name {
+            b.push(
+                "contacts c INDEXED BY contacts_by_name
+                 CROSS JOIN memberships m ON m.person_id = c.person_id WHERE m.network_id = ",
+            );
+        } else {
+            b.push(
+                "memberships m CROSS JOIN contacts c ON c.person_id = m.person_id
+                 WHERE m.network_id = ",
+            );
+        }
+        b.push_bind(network_id)
+            .push(" AND m.role = 'ally' AND m.sharing = 1");
+        for w in &words {
+            b.push(" AND c.search_text LIKE ").push_bind(w.clone());
+        }
+        if let (true, Some((name, key))) = (by_name, &window_end) {
+            b.push(" AND (c.sort_name, c.key) <= (")
+                .push_bind(name.clone())
+                .push(", ")
+                .push_bind(key.clone())
+                .push(")");
+        }
+        b.push(
+            " AND NOT EXISTS (SELECT 1 FROM contacts c2 JOIN memberships m2 ON m2.person_id = c2.person_id
+               WHERE c2.key = c.key AND c2.person_id != c.person_id AND m2.network_id = ",
+        )
+        .push_bind(network_id)
+        .push(
+            " AND m2.role = 'ally' AND m2.sharing = 1 AND (c2.updated_at > c.updated_at
+               OR (c2.updated_at = c.updated_at AND c2.person_id < c.person_id))",
+        );
+        for w in &words {
+            b.push(" AND c2.search_text LIKE ").push_bind(w.clone());
+        }
+        b.push(") ORDER BY c.sort_name, c.key LIMIT 26");
+        b
+    };
+    let rows = run(true).build().fetch_all(pool).await.unwrap();
+    if rows.len() <= 25 && window_end.is_some() {
+        return run(false).build().fetch_all(pool).await.unwrap().len();
+    }
+    rows.len()
+}
+
 fn query(search: &str) -> ContactQuery {
     ContactQuery {
         search: search.to_string(),
@@ -254,6 +397,31 @@ async fn main() {
         .await
         .unwrap();
     let (network_id, admin_id, ally_ids) = build(&app, &pool, allies).await;
+    if args.iter().any(|a| a == "--like") {
+        println!("before the full-text index: LIKE (median / max ms of 5 runs, rows)");
+        for search in [
+            "",
+            "garcia",
+            "maria garcia",
+            "lov",
+            "engineer",
+            "cto acme",
+            "zzyzx",
+        ] {
+            let mut times = Vec::new();
+            let mut rows = 0;
+            for _ in 0..5 {
+                let started = Instant::now();
+                rows = like_search(&pool, network_id, search).await;
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            println!(
+                "  {search:<40} {:>7.2} / {:>7.2}  ({rows})",
+                times[2], times[4]
+            );
+        }
+    }
     pool.close().await;
 
     // A page of the first ally's contacts by name, for a "Next page" cursor.
@@ -387,6 +555,21 @@ async fn main() {
         allies * CONTACTS_PER_ALLY,
         all.len()
     );
+    // What an erasure adds (an ally stops sharing with every network): the index rewritten.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut conn = pool.acquire().await.unwrap();
+    allyshare_server::db::network::purge_deleted_words(&mut conn)
+        .await
+        .unwrap();
+    println!(
+        "purging the search index of deleted words: {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    drop(conn);
+    pool.close().await;
     if json_line {
         println!(
             "{}",

@@ -8,7 +8,9 @@
 --
 -- `contacts` has no integer row id (WITHOUT ROWID), which FTS5 needs: `contact_search_ids`
 -- gives each (person, key) one. Triggers keep both in step with `contacts` whatever writes it
--- (sync commits, stopping sharing, erasure, member removal, cascades from `people`).
+-- (sync commits, stopping sharing, erasure, member removal, cascades from `people`). A deleted
+-- row's words stay in the index's pages (marked deleted) until its segments are merged: where
+-- contacts are erased, the code merges them all at once (`db::network::purge_deleted_words`).
 
 CREATE TABLE contact_search_ids (
     id         INTEGER PRIMARY KEY,

@@ -1852,7 +1852,10 @@ async fn authorisation_matrix() {
         ),
         (
             Method::GET,
-            format!("/v1/networks/{a}/contacts?q=kay&sort=allies&since=2000-01-01&ally={}", ally_a.id),
+            format!(
+                "/v1/networks/{a}/contacts?q=kay&sort=allies&since=2000-01-01&ally={}",
+                ally_a.id
+            ),
             None,
             [
                 Some(unauth),

@@ -125,7 +125,14 @@ async fn set_permissions(server: &TestServer, member: &Member, permissions: Perm
     pool.close().await;
 }
 
-fn contact(id: &str, first: &str, last: &str, headline: &str, company: &str, on: Option<&str>) -> serde_json::Value {
+fn contact(
+    id: &str,
+    first: &str,
+    last: &str,
+    headline: &str,
+    company: &str,
+    on: Option<&str>,
+) -> serde_json::Value {
     json!({
         "member_id": id,
         "profile_url": format!("https://www.linkedin.com/in/{}/", id.to_lowercase()),
@@ -151,18 +158,50 @@ struct World {
 async fn world() -> World {
     let server = TestServer::start().await;
     let admin = server
-        .member("Sales", "boss@example.org", "Boss Admin", Role::NetworkAdmin)
+        .member(
+            "Sales",
+            "boss@example.org",
+            "Boss Admin",
+            Role::NetworkAdmin,
+        )
         .await;
-    let ada = server.sharing_ally("Sales", "ada@example.org", "Ada Ally").await;
-    let bob = server.sharing_ally("Sales", "bob@example.org", "Bob Ally").await;
-    let cy = server.sharing_ally("Sales", "cy@example.org", "Cy Ally").await;
+    let ada = server
+        .sharing_ally("Sales", "ada@example.org", "Ada Ally")
+        .await;
+    let bob = server
+        .sharing_ally("Sales", "bob@example.org", "Bob Ally")
+        .await;
+    let cy = server
+        .sharing_ally("Sales", "cy@example.org", "Cy Ally")
+        .await;
     let outsider = server
         .sharing_ally("Marketing", "oz@example.org", "Oz Outsider")
         .await;
     let mut ada_contacts = vec![
-        contact("A1", "Grace", "Hopper", "Rear Admiral", "US Navy", Some("2020-01-05")),
-        contact("A2", "Alan", "Turing", "Mathematician", "Bletchley Park", Some("2019-03-01")),
-        contact("A3", "Katherine", "Johnson", "Mathematician", "NASA", Some("2024-06-01")),
+        contact(
+            "A1",
+            "Grace",
+            "Hopper",
+            "Rear Admiral",
+            "US Navy",
+            Some("2020-01-05"),
+        ),
+        contact(
+            "A2",
+            "Alan",
+            "Turing",
+            "Mathematician",
+            "Bletchley Park",
+            Some("2019-03-01"),
+        ),
+        contact(
+            "A3",
+            "Katherine",
+            "Johnson",
+            "Mathematician",
+            "NASA",
+            Some("2024-06-01"),
+        ),
     ];
     for i in 0..30 {
         ada_contacts.push(contact(
@@ -174,14 +213,30 @@ async fn world() -> World {
             None,
         ));
     }
-    server.sync_contacts(&ada.token, "full", &ada_contacts).await;
+    server
+        .sync_contacts(&ada.token, "full", &ada_contacts)
+        .await;
     server
         .sync_contacts(
             &bob.token,
             "full",
             &[
-                contact("A1", "Grace", "Hopper", "Computer scientist", "US Navy", Some("2023-02-02")),
-                contact("E1", "Ed", "<script>alert(1)</script>", "Hacker & <b>bold</b>", "Evil", Some("2021-01-01")),
+                contact(
+                    "A1",
+                    "Grace",
+                    "Hopper",
+                    "Computer scientist",
+                    "US Navy",
+                    Some("2023-02-02"),
+                ),
+                contact(
+                    "E1",
+                    "Ed",
+                    "<script>alert(1)</script>",
+                    "Hacker & <b>bold</b>",
+                    "Evil",
+                    Some("2021-01-01"),
+                ),
             ],
         )
         .await;
@@ -189,14 +244,28 @@ async fn world() -> World {
         .sync_contacts(
             &cy.token,
             "full",
-            &[contact("C1", "Carl", "Sagan", "Astronomer", "Cornell", Some("2022-02-02"))],
+            &[contact(
+                "C1",
+                "Carl",
+                "Sagan",
+                "Astronomer",
+                "Cornell",
+                Some("2022-02-02"),
+            )],
         )
         .await;
     server
         .sync_contacts(
             &outsider.token,
             "full",
-            &[contact("Z1", "Secret", "Contact", "Mathematician", "Elsewhere", Some("2025-01-01"))],
+            &[contact(
+                "Z1",
+                "Secret",
+                "Contact",
+                "Mathematician",
+                "Elsewhere",
+                Some("2025-01-01"),
+            )],
         )
         .await;
     World {
@@ -260,8 +329,14 @@ async fn contacts_are_searched_filtered_sorted_and_paged() {
     let next = link(&page.body, "Next page").expect("a next page");
     let second = browser.get(&next).await;
     // Each row names who knows them, and the newest connection.
-    assert!(second.body.contains("Ada Ally, Bob Ally"), "{}", second.body);
-    assert!(second.body.contains(r#"<time datetime="2023-02-02">2 Feb 2023</time>"#));
+    assert!(
+        second.body.contains("Ada Ally, Bob Ally"),
+        "{}",
+        second.body
+    );
+    assert!(second
+        .body
+        .contains(r#"<time datetime="2023-02-02">2 Feb 2023</time>"#));
     let rest = keys(&w.admin, &second.body);
     assert_eq!(rest.len(), 35 - 25);
     assert!(rest.iter().all(|k| !first.contains(k)), "no row twice");
@@ -305,16 +380,21 @@ async fn contacts_are_searched_filtered_sorted_and_paged() {
     // An ally of another network filters nothing (the select has only this network's).
     assert_eq!(keys_of(&format!("ally={}", w.outsider.id)).await, first);
     assert!(!page.body.contains("Oz Outsider"));
-    assert!(page.body.contains(&format!(
-        "<option value=\"{}\">Cy Ally</option>",
-        w.cy.id
-    )));
+    assert!(page
+        .body
+        .contains(&format!("<option value=\"{}\">Cy Ally</option>", w.cy.id)));
 
     // Orders: most recently connected (no date last), most allies.
     let recent = keys_of("sort=recent").await;
     assert_eq!(
         &recent[..5],
-        ["member:A3", "member:A1", "member:C1", "member:E1", "member:A2"]
+        [
+            "member:A3",
+            "member:A1",
+            "member:C1",
+            "member:E1",
+            "member:A2"
+        ]
     );
     let allies = keys_of("sort=allies").await;
     assert_eq!(allies[0], "member:A1");
@@ -390,19 +470,29 @@ async fn names_are_rendered_as_text() {
     for page in [&list.body, &contact.body] {
         assert!(!page.contains("<script>alert"), "{page}");
         assert!(!page.contains("<b>bold"), "{page}");
-        assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{page}");
+        assert!(
+            page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{page}"
+        );
     }
     // The ask, too, on the Asks page.
     let answer = browser
         .post(
             &format!("{}/member%3AE1/ask", contacts_path(&w.admin)),
-            &[("ally", &w.bob.id.to_string()), ("note", "<img src=x onerror=alert(1)>")],
+            &[
+                ("ally", &w.bob.id.to_string()),
+                ("note", "<img src=x onerror=alert(1)>"),
+            ],
         )
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     let asks = browser.get(&answer.location).await;
     assert!(!asks.body.contains("<script>alert") && !asks.body.contains("<img src=x"));
-    assert!(asks.body.contains("&#60;img src=x onerror=alert(1)&#62;"), "{}", asks.body);
+    assert!(
+        asks.body.contains("&#60;img src=x onerror=alert(1)&#62;"),
+        "{}",
+        asks.body
+    );
 }
 
 #[tokio::test]
@@ -413,17 +503,30 @@ async fn a_contact_shows_every_ally_and_an_ask_from_the_console_is_the_apis() {
     let page = browser.get(&grace).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_eq!(h1(&page.body), "Grace Hopper");
-    assert!(page.body.contains("<th scope=\"row\">Ada Ally</th><td><time datetime=\"2020-01-05\">5 Jan 2020</time>"));
-    assert!(page.body.contains("<th scope=\"row\">Bob Ally</th><td><time datetime=\"2023-02-02\">2 Feb 2023</time>"));
+    assert!(page.body.contains(
+        "<th scope=\"row\">Ada Ally</th><td><time datetime=\"2020-01-05\">5 Jan 2020</time>"
+    ));
+    assert!(page.body.contains(
+        "<th scope=\"row\">Bob Ally</th><td><time datetime=\"2023-02-02\">2 Feb 2023</time>"
+    ));
     assert!(!page.body.contains("Cy Ally"));
     // The ask form offers only the allies who know her.
     assert!(page.body.contains("Ask for an introduction"));
-    assert!(page.body.contains(&format!("name=\"ally\" type=\"radio\" value=\"{}\"", w.ada.id)));
-    assert!(page.body.contains(&format!("name=\"ally\" type=\"radio\" value=\"{}\"", w.bob.id)));
+    assert!(page.body.contains(&format!(
+        "name=\"ally\" type=\"radio\" value=\"{}\"",
+        w.ada.id
+    )));
+    assert!(page.body.contains(&format!(
+        "name=\"ally\" type=\"radio\" value=\"{}\"",
+        w.bob.id
+    )));
     assert!(!page.body.contains(&format!("value=\"{}\"", w.cy.id)));
     // A key that is nobody's here, and a bad one.
     assert_eq!(
-        browser.get(&format!("{}/member%3ANOPE", contacts_path(&w.admin))).await.status,
+        browser
+            .get(&format!("{}/member%3ANOPE", contacts_path(&w.admin)))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     let long = format!("{}/member%3A{}", contacts_path(&w.admin), "x".repeat(300));
@@ -438,12 +541,17 @@ async fn a_contact_shows_every_ally_and_an_ask_from_the_console_is_the_apis() {
     assert_eq!(no_ally.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_ally.body.contains("Please choose the ally to ask"));
     assert!(no_ally.body.contains("role=\"alert\""));
-    assert!(no_ally.body.contains(">Please</textarea>"), "the note is kept");
+    assert!(
+        no_ally.body.contains(">Please</textarea>"),
+        "the note is kept"
+    );
     let stranger = browser.post(&ask, &[("ally", &cy), ("note", "x")]).await;
     assert_eq!(stranger.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(stranger.body.contains("Please choose the ally to ask"));
     let long_note = "n".repeat(2001);
-    let too_long = browser.post(&ask, &[("ally", &bob), ("note", &long_note)]).await;
+    let too_long = browser
+        .post(&ask, &[("ally", &bob), ("note", &long_note)])
+        .await;
     assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(too_long.body.contains("The note is too long"));
     assert!(too_long.body.contains("aria-invalid=\"true\""));
@@ -480,16 +588,22 @@ async fn a_contact_shows_every_ally_and_an_ask_from_the_console_is_the_apis() {
     assert!(sent.location.ends_with(&format!("ask={}", made["id"])));
     let page = browser.get(&sent.location).await;
     assert_eq!(h1(&page.body), "Asks");
-    assert!(page.body.contains("Your ask is sent: Bob Ally is asked to introduce Grace Hopper."));
+    assert!(page
+        .body
+        .contains("Your ask is sent: Bob Ally is asked to introduce Grace Hopper."));
     assert!(page.body.contains(">Grace Hopper</a>"));
     assert!(page.body.contains("For our CTO search."));
     assert!(page.body.contains(">Pending</span>"));
     assert!(page.body.contains("by Boss Admin"));
 
     // The same ask again: said so, nothing new.
-    let again = browser.post(&ask, &[("ally", &bob), ("note", "again")]).await;
+    let again = browser
+        .post(&ask, &[("ally", &bob), ("note", "again")])
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    assert!(again.body.contains("Bob Ally already has a pending ask to introduce Grace Hopper"));
+    assert!(again
+        .body
+        .contains("Bob Ally already has a pending ask to introduce Grace Hopper"));
     assert_eq!(asks().await, 1);
 
     // Bob declines, with a reason: the Asks page shows his answer.
@@ -502,15 +616,23 @@ async fn a_contact_shows_every_ally_and_an_ask_from_the_console_is_the_apis() {
             StatusCode::OK,
         )
         .await;
-    let page = browser.get(&format!("/admin/networks/{}/asks", w.admin.network_id)).await;
+    let page = browser
+        .get(&format!("/admin/networks/{}/asks", w.admin.network_id))
+        .await;
     assert!(page.body.contains(">Declined</span>"));
     assert!(page.body.contains(": We lost touch."));
     let declined = browser
-        .get(&format!("/admin/networks/{}/asks?state=declined", w.admin.network_id))
+        .get(&format!(
+            "/admin/networks/{}/asks?state=declined",
+            w.admin.network_id
+        ))
         .await;
     assert!(declined.body.contains("We lost touch."));
     let pending = browser
-        .get(&format!("/admin/networks/{}/asks?state=pending", w.admin.network_id))
+        .get(&format!(
+            "/admin/networks/{}/asks?state=pending",
+            w.admin.network_id
+        ))
         .await;
     assert!(pending.body.contains("No asks here yet"));
 
@@ -519,12 +641,17 @@ async fn a_contact_shows_every_ally_and_an_ask_from_the_console_is_the_apis() {
         let answer = browser
             .post(
                 &format!("{}/member%3AF{i:02}/ask", contacts_path(&w.admin)),
-                &[("ally", &w.ada.id.to_string()), ("note", &format!("ask {i}"))],
+                &[
+                    ("ally", &w.ada.id.to_string()),
+                    ("note", &format!("ask {i}")),
+                ],
             )
             .await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER);
     }
-    let first = browser.get(&format!("/admin/networks/{}/asks", w.admin.network_id)).await;
+    let first = browser
+        .get(&format!("/admin/networks/{}/asks", w.admin.network_id))
+        .await;
     assert_eq!(first.body.matches("<th scope=\"row\">").count(), 25);
     assert!(first.body.find("ask 29").unwrap() < first.body.find("ask 28").unwrap());
     let older = link(&first.body, "Older asks").expect("older asks");
@@ -540,7 +667,12 @@ async fn a_viewer_sees_no_ask_form_and_a_forged_ask_is_refused() {
     let w = world().await;
     let viewer = w
         .server
-        .member("Sales", "viewer@example.org", "Vi Viewer", Role::NetworkAdmin)
+        .member(
+            "Sales",
+            "viewer@example.org",
+            "Vi Viewer",
+            Role::NetworkAdmin,
+        )
         .await;
     set_permissions(
         &w.server,
@@ -559,11 +691,17 @@ async fn a_viewer_sees_no_ask_form_and_a_forged_ask_is_refused() {
     assert!(!page.body.contains("Ask for an introduction"));
     assert!(!page.body.contains("/ask\""));
     let forged = browser
-        .post(&format!("{grace}/ask"), &[("ally", &w.bob.id.to_string()), ("note", "x")])
+        .post(
+            &format!("{grace}/ask"),
+            &[("ally", &w.bob.id.to_string()), ("note", "x")],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert!(forged.body.contains("Your permissions do not allow this"));
-    assert_eq!(scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await, 0);
+    assert_eq!(
+        scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await,
+        0
+    );
     // The API refuses the Viewer the same.
     w.server
         .expect(
@@ -574,7 +712,10 @@ async fn a_viewer_sees_no_ask_form_and_a_forged_ask_is_refused() {
             StatusCode::FORBIDDEN,
         )
         .await;
-    assert_eq!(scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await, 0);
+    assert_eq!(
+        scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await,
+        0
+    );
     assert_eq!(
         browser
             .get(&format!("/admin/networks/{}/asks", w.admin.network_id))
@@ -589,7 +730,12 @@ async fn without_view_contacts_the_pages_are_refused() {
     let w = world().await;
     let inviter = w
         .server
-        .member("Sales", "inviter@example.org", "In Viter", Role::NetworkAdmin)
+        .member(
+            "Sales",
+            "inviter@example.org",
+            "In Viter",
+            Role::NetworkAdmin,
+        )
         .await;
     set_permissions(
         &w.server,
@@ -617,7 +763,10 @@ async fn without_view_contacts_the_pages_are_refused() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_eq!(scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await, 0);
+    assert_eq!(
+        scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await,
+        0
+    );
     // The navigation has no link to them.
     let team = browser.get(&format!("/admin/networks/{n}/team")).await;
     assert_eq!(team.status, StatusCode::OK);
@@ -626,11 +775,19 @@ async fn without_view_contacts_the_pages_are_refused() {
     // Another network's admin, and an ally, get 403 too.
     let other = w
         .server
-        .member("Marketing", "mia@example.org", "Mia Other", Role::NetworkAdmin)
+        .member(
+            "Marketing",
+            "mia@example.org",
+            "Mia Other",
+            Role::NetworkAdmin,
+        )
         .await;
     let theirs = Browser::signed_in(&w.server, &other.email).await;
     assert_eq!(
-        theirs.get(&format!("/admin/networks/{n}/contacts")).await.status,
+        theirs
+            .get(&format!("/admin/networks/{n}/contacts"))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     let forged = theirs
@@ -640,7 +797,10 @@ async fn without_view_contacts_the_pages_are_refused() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_eq!(scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await, 0);
+    assert_eq!(
+        scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -649,7 +809,11 @@ async fn an_ally_who_stopped_sharing_and_another_network_never_show() {
     let browser = Browser::signed_in(&w.server, &w.admin.email).await;
     let path = contacts_path(&w.admin);
     // Another network's contact: not listed, not found, not askable.
-    assert!(keys(&w.admin, &browser.get(&format!("{path}?q=secret")).await.body).is_empty());
+    assert!(keys(
+        &w.admin,
+        &browser.get(&format!("{path}?q=secret")).await.body
+    )
+    .is_empty());
     assert_eq!(
         browser.get(&format!("{path}/member%3AZ1")).await.status,
         StatusCode::NOT_FOUND
@@ -675,7 +839,15 @@ async fn an_ally_who_stopped_sharing_and_another_network_never_show() {
         )
         .await;
     assert!(keys(&w.admin, &browser.get(&format!("{path}?q=ed")).await.body).is_empty());
-    assert!(keys(&w.admin, &browser.get(&format!("{path}?ally={}", w.bob.id)).await.body).len() > 2, "no longer a filter: everyone");
+    assert!(
+        keys(
+            &w.admin,
+            &browser.get(&format!("{path}?ally={}", w.bob.id)).await.body
+        )
+        .len()
+            > 2,
+        "no longer a filter: everyone"
+    );
     let list = browser.get(&path).await;
     assert!(!list.body.contains("Bob Ally"));
     assert_eq!(
@@ -694,11 +866,19 @@ async fn an_ally_who_stopped_sharing_and_another_network_never_show() {
         .await;
     assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(late.body.contains("Please choose the ally to ask"));
-    assert_eq!(scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await, 0);
+    assert_eq!(
+        scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await,
+        0
+    );
     // The other network sees its own only.
     let other = w
         .server
-        .member("Marketing", "mia@example.org", "Mia Other", Role::NetworkAdmin)
+        .member(
+            "Marketing",
+            "mia@example.org",
+            "Mia Other",
+            Role::NetworkAdmin,
+        )
         .await;
     let theirs = Browser::signed_in(&w.server, &other.email).await;
     let page = theirs

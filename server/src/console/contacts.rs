@@ -162,7 +162,13 @@ pub struct ContactsParams {
 }
 
 /// The query string of the contacts table with these filters (and cursor).
-fn contacts_query(q: &str, ally: Option<i64>, since: &str, sort: ContactSort, after: &str) -> String {
+fn contacts_query(
+    q: &str,
+    ally: Option<i64>,
+    since: &str,
+    sort: ContactSort,
+    after: &str,
+) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
     if !q.is_empty() {
         pairs.push(("q", q.to_string()));
@@ -275,7 +281,13 @@ pub async fn page(
     let next = last.map(|position| {
         with_query(
             &path,
-            &contacts_query(&q, ally, &since_value, sort, &encode_cursor(sort, &position)),
+            &contacts_query(
+                &q,
+                ally,
+                &since_value,
+                sort,
+                &encode_cursor(sort, &position),
+            ),
         )
     });
     let first_page = after
@@ -490,7 +502,12 @@ pub async fn ask(
         )
     };
     let Some(knower) = knower.filter(|_| !errors.any()) else {
-        return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, contact, errors, form));
+        return Ok(again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            contact,
+            errors,
+            form,
+        ));
     };
     // The same service and check as `POST /v1/networks/{id}/intro-asks`.
     match ask_introduction(&app, person_id, network_id, knower.id, &key, &form.note).await {
@@ -521,7 +538,12 @@ pub async fn ask(
         }
         Err(ApiFailure::Unprocessable(message)) => {
             errors.note = Some(message);
-            Ok(again(StatusCode::UNPROCESSABLE_ENTITY, contact, errors, form))
+            Ok(again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                contact,
+                errors,
+                form,
+            ))
         }
         Err(other) => Err(other.into()),
     }
@@ -628,15 +650,13 @@ pub async fn asks(
     found.truncate(ASK_ROWS as usize);
     let notice = if p.done == "asked" {
         let id = p.ask.parse::<i64>().ok();
-        Some(
-            match found.iter().find(|a| Some(a.id) == id) {
-                Some(a) => format!(
-                    "Your ask is sent: {} is asked to introduce {}. Their answer will show here.",
-                    a.ally.name, a.contact_name
-                ),
-                None => "Your ask is sent. The ally's answer will show here.".to_string(),
-            },
-        )
+        Some(match found.iter().find(|a| Some(a.id) == id) {
+            Some(a) => format!(
+                "Your ask is sent: {} is asked to introduce {}. Their answer will show here.",
+                a.ally.name, a.contact_name
+            ),
+            None => "Your ask is sent. The ally's answer will show here.".to_string(),
+        })
     } else {
         None
     };
@@ -650,7 +670,10 @@ pub async fn asks(
         if let Some(b) = before {
             pairs.push(("before", b.to_string()));
         }
-        with_query(&path, &serde_urlencoded::to_string(&pairs).unwrap_or_default())
+        with_query(
+            &path,
+            &serde_urlencoded::to_string(&pairs).unwrap_or_default(),
+        )
     };
     let older = if more {
         found.last().map(|a| link(Some(a.id)))

@@ -1467,6 +1467,9 @@ impl Repository for SqliteRepository {
             .await?
             .rows_affected()
             > 0;
+        if deleted {
+            network::purge_deleted_words(&mut tx).await?;
+        }
         tx.commit().await?;
         Ok(deleted)
     }
@@ -1914,6 +1917,7 @@ pub(super) async fn stopped_sharing(
             .bind(person_id)
             .execute(&mut *tx)
             .await?;
+        network::purge_deleted_words(&mut *tx).await?;
         for derived in [
             "DELETE FROM sync_staged WHERE session_id IN
                (SELECT id FROM sync_sessions WHERE person_id = ?)",

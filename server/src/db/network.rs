@@ -14,7 +14,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use super::sync::record_from_row;
 use super::{
-    AnswerOutcome, AskOutcome, AsksPage, ContactPosition, ContactQuery, ContactSort, NewIntroAsk, RepoError,
+    AnswerOutcome, AskOutcome, AsksPage, ContactPosition, ContactQuery, ContactSort, NewIntroAsk,
+    RepoError,
 };
 
 /// The FTS5 query of a search: every word must begin a word of the name, headline or company
@@ -160,12 +161,7 @@ async fn by_candidates(
         b.push("contacts c JOIN memberships m ON m.person_id = c.person_id WHERE");
     }
     b.push(VISIBLE).push_bind(network_id).push(SHARING);
-    push_filters(
-        &mut b,
-        "c",
-        query,
-        if from_hits { None } else { search },
-    );
+    push_filters(&mut b, "c", query, if from_hits { None } else { search });
     // Per key, the matching rows' first name and newest date.
     let mut by_key: HashMap<String, ContactPosition> = HashMap::new();
     for row in b.build().fetch_all(pool).await? {
@@ -406,7 +402,9 @@ pub async fn list_contacts(
         by_candidates(pool, network_id, query, search.as_deref(), few_hits).await?
     } else {
         match query.sort {
-            ContactSort::Name => walk(pool, network_id, query, search.as_deref(), Walk::Name).await?,
+            ContactSort::Name => {
+                walk(pool, network_id, query, search.as_deref(), Walk::Name).await?
+            }
             ContactSort::Recent => {
                 walk(pool, network_id, query, search.as_deref(), Walk::Recent).await?
             }
@@ -431,6 +429,18 @@ pub async fn network_contact(
     key: &str,
 ) -> Result<Option<NetworkContact>, RepoError> {
     Ok(contacts_of(pool, network_id, &[key]).await?.remove(key))
+}
+
+/// Rewrites the search index without the words of deleted rows. FTS5 marks a deleted row's
+/// words deleted and drops them only when its segments merge: where an ally's contacts are
+/// erased (they stop sharing with every network, leave, or delete their account), nothing of
+/// them may stay in the file. Its cost grows with the index (about a second at 600,000
+/// contacts), and it runs only on those rare erasures.
+pub async fn purge_deleted_words(conn: &mut sqlx::SqliteConnection) -> Result<(), RepoError> {
+    sqlx::query("INSERT INTO contacts_fts (contacts_fts) VALUES ('optimize')")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The network's allies who share with it, by name.
