@@ -2,9 +2,10 @@
 -- headline, company), and an index for "most recently connected".
 --
 -- Why: a network of 600,000 contacts searched with `LIKE '%word%'` reads every row for a rare
--- word (hundreds of milliseconds); the full-text index finds the few rows at once. Words match
--- at the start of a word ("ada" finds "Ada Lovelace" and "Adams", not "Canada"), accents and
--- case aside.
+-- word (hundreds of milliseconds); the full-text index proposes the few rows at once, and the
+-- search's own rule (`db::network::Search`: words match at the start of a word, "ada" finds
+-- "Ada Lovelace" and "Adams", not "Canada") checks each. Diacritics are kept, as the rule keeps
+-- them, so the index proposes no more than it must.
 --
 -- `contacts` has no integer row id (WITHOUT ROWID), which FTS5 needs: `contact_search_ids`
 -- gives each (person, key) one. Triggers keep both in step with `contacts` whatever writes it
@@ -24,7 +25,7 @@ CREATE VIRTUAL TABLE contacts_fts USING fts5(
     search_text,
     content = '',
     contentless_delete = 1,
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 0'
 );
 
 INSERT INTO contact_search_ids (person_id, key) SELECT person_id, key FROM contacts;

@@ -725,7 +725,8 @@ pub struct StoredContact {
     pub content_hash: u64,
     /// Lowercased display name, for ordering.
     pub sort_name: String,
-    /// Lowercased name, headline and company, for searching.
+    /// The words of the name, headline and company, lowercased, joined by spaces: what the
+    /// search matches and its full-text index holds (see [`network::Search`]).
     pub search_text: String,
 }
 
@@ -750,9 +751,9 @@ impl StoredContact {
         ]
         .into_iter()
         .flatten()
+        .flat_map(network::words_of)
         .collect::<Vec<_>>()
-        .join("\n")
-        .to_lowercase();
+        .join(" ");
         Ok(StoredContact {
             key,
             content_hash: record.content_hash(),

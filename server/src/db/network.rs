@@ -5,7 +5,7 @@
 //! contact stops being visible the moment sharing is turned off.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use allyshare_protocol::{
     ContactRecord, IntroAsk, IntroAskState, IntroOutcome, KnownBy, NetworkContact, PersonRef,
@@ -18,59 +18,92 @@ use super::{
     RepoError,
 };
 
-/// The FTS5 query of a search: every word must begin a word of the name, headline or company
-/// (case and accents aside). A word is split where the index's tokenizer splits text
-/// (`o'brien` is the phrase `o brien`), and each becomes a quoted phrase whose last part is a
-/// prefix, so nothing typed is FTS5 syntax. `None` when the search has no word.
-pub fn fts_query(search: &str) -> Option<String> {
-    let words: Vec<String> = search
-        .split_whitespace()
-        .filter_map(|word| {
-            let tokens: Vec<String> = word
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|t| !t.is_empty())
-                .map(str::to_lowercase)
-                .collect();
-            (!tokens.is_empty()).then(|| format!("\"{}\"*", tokens.join(" ")))
-        })
-        .collect();
-    (!words.is_empty()).then(|| words.join(" AND "))
+/// The words of a text as the search sees them: runs of letters and digits, lowercased. What
+/// [`super::StoredContact`] stores as `search_text` (joined by spaces), so the full-text index
+/// holds exactly these words.
+pub fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
 }
 
-/// Most index hits of a search for which the page is found from the hits themselves (read,
+/// Shortest last word of a phrase that the full-text index is asked for (a shorter prefix
+/// matches so many words that merging them costs more than walking the names).
+const INDEXED_PREFIX_MIN: usize = 3;
+
+/// A search: each typed word (split into the text's words, `o'brien` → `o brien`) must match
+/// consecutive words of the name, headline or company, the last as a prefix ("ada" finds "Ada"
+/// and "Adams", not "Canada").
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    phrases: Vec<Vec<String>>,
+}
+
+impl Search {
+    pub fn parse(q: &str) -> Search {
+        Search {
+            phrases: q
+                .split_whitespace()
+                .map(|w| words_of(w).collect::<Vec<_>>())
+                .filter(|p| !p.is_empty())
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
+    /// Whether a stored `search_text` matches: the one rule, applied to every row a plan
+    /// reads (the index only proposes rows).
+    pub fn matches(&self, search_text: &str) -> bool {
+        if self.phrases.is_empty() {
+            return true;
+        }
+        let words: Vec<String> = words_of(search_text).collect();
+        self.phrases.iter().all(|phrase| {
+            let (last, head) = phrase.split_last().expect("phrases are not empty");
+            words
+                .windows(phrase.len())
+                .any(|w| w[..head.len()] == *head && w[head.len()].starts_with(last.as_str()))
+        })
+    }
+
+    /// The FTS5 query of the phrases the index can answer cheaply (their prefix is long
+    /// enough): a superset of the rows that match; `None` when no phrase qualifies. Each phrase
+    /// is quoted, of letters and digits only, so nothing typed is FTS5 syntax.
+    fn index_query(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .phrases
+            .iter()
+            .filter(|p| {
+                p.last()
+                    .is_some_and(|l| l.chars().count() >= INDEXED_PREFIX_MIN)
+            })
+            .map(|p| format!("\"{}\"*", p.join(" ")))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" AND "))
+    }
+}
+
+/// Most index hits for which the page is found from the hits themselves (read, checked,
 /// grouped and sorted here); above it, the sort order's index is walked instead, which finds a
 /// page of common matches at once.
-pub const CANDIDATES_MAX: i64 = 10_000;
+pub const CANDIDATES_MAX: i64 = 4_000;
 
 /// A network's visible contacts: the rows of its allies who share with it (alias `c` joined
 /// to `m`); the network id is bound by the caller right after.
 const VISIBLE: &str = " m.network_id = ";
 const SHARING: &str = " AND m.role = 'ally' AND m.sharing = 1";
 
-/// The rows of the search among FTS5's hits (a subquery run once, then probed).
-const IN_SEARCH: &str = "(SELECT s.id FROM contact_search_ids s WHERE s.person_id = {c}.person_id \
-     AND s.key = {c}.key) IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ";
-
-/// Adds the row filters of `query` on the contacts of alias `c` (the ally, the date, and the
-/// search when `search` is given).
-fn push_filters(
-    b: &mut QueryBuilder<'_, Sqlite>,
-    c: &str,
-    query: &ContactQuery,
-    search: Option<&str>,
-) {
+/// Adds the row filters of `query` (the ally, the date) on the contacts of alias `c`.
+fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, c: &str, query: &ContactQuery) {
     if let Some(ally) = query.ally_id {
         b.push(format!(" AND {c}.person_id = ")).push_bind(ally);
     }
     if let Some(since) = &query.connected_since {
         b.push(format!(" AND COALESCE({c}.connected_on, '') >= "))
             .push_bind(since.clone());
-    }
-    if let Some(search) = search {
-        b.push(" AND ")
-            .push(IN_SEARCH.replace("{c}", c))
-            .push_bind(search.to_string())
-            .push(")");
     }
 }
 
@@ -95,14 +128,16 @@ pub fn compare(sort: ContactSort, a: &ContactPosition, b: &ContactPosition) -> O
     }
 }
 
-/// How many rows (of every network) the search's index finds.
-async fn index_hits(pool: &SqlitePool, search: &str) -> Result<i64, RepoError> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM contacts_fts WHERE contacts_fts MATCH ?")
-            .bind(search)
-            .fetch_one(pool)
-            .await?,
+/// How many rows (of every network) the index proposes for `index_query`, counting to
+/// `up_to` at most.
+async fn index_hits(pool: &SqlitePool, index_query: &str, up_to: i64) -> Result<i64, RepoError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ? LIMIT ?)",
     )
+    .bind(index_query)
+    .bind(up_to)
+    .fetch_one(pool)
+    .await?)
 }
 
 /// The counts (and first name, newest date) over all the network's visible rows of `keys`.
@@ -134,20 +169,22 @@ async fn totals_of(
     Ok(totals)
 }
 
-/// The page's positions from every matching row, when they are few: the index's hits of the
-/// search (`from_hits`), else the rows of the one ally of the filter.
+/// The page's positions from every matching row, when they are few: the index's hits
+/// (`index_query`), else the rows of the one ally of the filter; each row checked by the
+/// search's rule.
 async fn by_candidates(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
-    search: Option<&str>,
-    from_hits: bool,
+    search: &Search,
+    index_query: Option<&str>,
 ) -> Result<Vec<ContactPosition>, RepoError> {
     let mut b = QueryBuilder::<Sqlite>::new(
-        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected, 1 AS allies
+        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected, 1 AS allies,
+                c.search_text
          FROM ",
     );
-    if from_hits {
+    if let Some(index_query) = index_query {
         // CROSS JOIN fixes the loop order (SQLite's rule): from the hits outwards.
         b.push(
             "contacts_fts CROSS JOIN contact_search_ids s ON s.id = contacts_fts.rowid
@@ -155,16 +192,19 @@ async fn by_candidates(
              CROSS JOIN memberships m ON m.person_id = c.person_id
              WHERE contacts_fts MATCH ",
         )
-        .push_bind(search.unwrap_or_default().to_string())
+        .push_bind(index_query.to_string())
         .push(" AND");
     } else {
         b.push("contacts c JOIN memberships m ON m.person_id = c.person_id WHERE");
     }
     b.push(VISIBLE).push_bind(network_id).push(SHARING);
-    push_filters(&mut b, "c", query, if from_hits { None } else { search });
+    push_filters(&mut b, "c", query);
     // Per key, the matching rows' first name and newest date.
     let mut by_key: HashMap<String, ContactPosition> = HashMap::new();
     for row in b.build().fetch_all(pool).await? {
+        if !search.matches(row.try_get("search_text")?) {
+            continue;
+        }
         let p = position_from(&row)?;
         match by_key.get_mut(&p.key) {
             Some(seen) => {
@@ -205,98 +245,181 @@ enum Walk {
     Recent,
 }
 
-/// The page's positions by walking the sort order's index from the cursor, keeping for each
-/// key only its first matching row in that order: no sort, and it stops at a page.
+/// Rows read by [`walk`]'s first step; each next step reads four times as many.
+const WALK_FIRST_STEP: i64 = 64;
+
+/// The page's positions by walking the sort order's index from the cursor, a step of rows at a
+/// time, keeping each key at its first matching row in that order (a key whose earlier
+/// matching row lies before the cursor was on an earlier page): no sort, and it stops at a
+/// page.
 async fn walk(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
-    search: Option<&str>,
+    search: &Search,
     order: Walk,
 ) -> Result<Vec<ContactPosition>, RepoError> {
-    let (index, columns) = match order {
-        Walk::Name => ("contacts_by_name", "c.sort_name AS name, '' AS connected"),
+    let (index, order_by) = match order {
+        Walk::Name => ("contacts_by_name", "c.sort_name, c.key, c.person_id"),
         Walk::Recent => (
             "contacts_by_connected",
-            "'' AS name, COALESCE(c.connected_on, '') AS connected",
+            "COALESCE(c.connected_on, '') DESC, c.key DESC, c.person_id DESC",
         ),
     };
-    let mut b = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT c.key, {columns}, 1 AS allies FROM contacts c INDEXED BY {index}
-         CROSS JOIN memberships m ON m.person_id = c.person_id WHERE"
-    ));
-    b.push(VISIBLE).push_bind(network_id).push(SHARING);
-    push_filters(&mut b, "c", query, search);
-    if let Some(after) = &query.after {
-        match order {
-            Walk::Name => b
-                .push(" AND (c.sort_name, c.key) > (")
-                .push_bind(after.name.clone())
-                .push(", ")
-                .push_bind(after.key.clone())
-                .push(")"),
-            Walk::Recent => b
-                .push(" AND (COALESCE(c.connected_on, ''), c.key) < (")
-                .push_bind(after.connected.clone())
-                .push(", ")
-                .push_bind(after.key.clone())
-                .push(")"),
+    let mut found: Vec<ContactPosition> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    // The last row read: (name or date, key, person id).
+    let mut last_row: Option<(String, String, i64)> = None;
+    let mut step = WALK_FIRST_STEP;
+    loop {
+        let mut b = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT c.key, c.person_id, c.sort_name AS name,
+                    COALESCE(c.connected_on, '') AS connected, 1 AS allies, c.search_text
+             FROM contacts c INDEXED BY {index}
+             CROSS JOIN memberships m ON m.person_id = c.person_id WHERE"
+        ));
+        b.push(VISIBLE).push_bind(network_id).push(SHARING);
+        push_filters(&mut b, "c", query);
+        let (column, cmp) = match order {
+            Walk::Name => ("c.sort_name", ">"),
+            Walk::Recent => ("COALESCE(c.connected_on, '')", "<"),
         };
+        match (&last_row, &query.after) {
+            (Some((at, key, person)), _) => {
+                b.push(format!(" AND ({column}, c.key, c.person_id) {cmp} ("))
+                    .push_bind(at.clone())
+                    .push(", ")
+                    .push_bind(key.clone())
+                    .push(", ")
+                    .push_bind(*person)
+                    .push(")");
+            }
+            (None, Some(after)) => {
+                let at = match order {
+                    Walk::Name => after.name.clone(),
+                    Walk::Recent => after.connected.clone(),
+                };
+                b.push(format!(" AND ({column}, c.key) {cmp} ("))
+                    .push_bind(at)
+                    .push(", ")
+                    .push_bind(after.key.clone())
+                    .push(")");
+            }
+            (None, None) => {}
+        }
+        b.push(format!(" ORDER BY {order_by} LIMIT "))
+            .push_bind(step);
+        let rows = b.build().fetch_all(pool).await?;
+        let mut fresh = Vec::new();
+        for row in &rows {
+            let p = position_from(row)?;
+            last_row = Some((
+                match order {
+                    Walk::Name => p.name.clone(),
+                    Walk::Recent => p.connected.clone(),
+                },
+                p.key.clone(),
+                row.try_get("person_id")?,
+            ));
+            if seen.contains(&p.key) || !search.matches(row.try_get("search_text")?) {
+                continue;
+            }
+            seen.insert(p.key.clone());
+            fresh.push(p);
+        }
+        if query.after.is_some() && !fresh.is_empty() {
+            fresh = first_rows_only(pool, network_id, query, search, order, fresh).await?;
+        }
+        found.extend(fresh);
+        if found.len() > query.limit || (rows.len() as i64) < step {
+            break;
+        }
+        step = (step * 4).min(16_384);
     }
-    // Not the key's first matching row if another sharing ally's comes before it.
-    b.push(
-        " AND NOT EXISTS (
-           SELECT 1 FROM contacts c2 JOIN memberships m ON m.person_id = c2.person_id
-           WHERE c2.key = c.key AND c2.person_id != c.person_id AND",
-    )
-    .push(VISIBLE)
-    .push_bind(network_id)
-    .push(SHARING);
-    push_filters(&mut b, "c2", query, search);
-    b.push(match order {
-        Walk::Name => {
-            " AND (c2.sort_name < c.sort_name
-                   OR (c2.sort_name = c.sort_name AND c2.person_id < c.person_id)))
-             ORDER BY c.sort_name, c.key LIMIT "
-        }
-        Walk::Recent => {
-            " AND (COALESCE(c2.connected_on, '') > COALESCE(c.connected_on, '')
-                   OR (COALESCE(c2.connected_on, '') = COALESCE(c.connected_on, '')
-                       AND c2.person_id < c.person_id)))
-             ORDER BY COALESCE(c.connected_on, '') DESC, c.key DESC LIMIT "
-        }
-    })
-    .push_bind(query.limit as i64 + 1);
-    b.build()
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(position_from)
-        .collect()
+    found.truncate(query.limit + 1);
+    Ok(found)
 }
 
-/// "Most allies" over a large match: every visible row counted per key (one pass over the
-/// network), the first page by count.
+/// `found` without the keys that have a matching row before theirs in the walk's order (such
+/// a key was placed on an earlier page, at that row).
+async fn first_rows_only(
+    pool: &SqlitePool,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+    order: Walk,
+    found: Vec<ContactPosition>,
+) -> Result<Vec<ContactPosition>, RepoError> {
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    let mut b = QueryBuilder::<Sqlite>::new(
+        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected, c.search_text
+         FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+         WHERE c.key IN (SELECT value FROM json_each(",
+    );
+    b.push_bind(serde_json::to_string(&keys).unwrap_or_default())
+        .push(")) AND")
+        .push(VISIBLE)
+        .push_bind(network_id)
+        .push(SHARING);
+    push_filters(&mut b, "c", query);
+    let mut earlier: HashSet<String> = HashSet::new();
+    let rows = b.build().fetch_all(pool).await?;
+    for row in &rows {
+        if !search.matches(row.try_get("search_text")?) {
+            continue;
+        }
+        let key: String = row.try_get("key")?;
+        let Some(p) = found.iter().find(|p| p.key == key) else {
+            continue;
+        };
+        let before = match order {
+            Walk::Name => row.try_get::<String, _>("name")? < p.name,
+            Walk::Recent => row.try_get::<String, _>("connected")? > p.connected,
+        };
+        if before {
+            earlier.insert(key);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .filter(|p| !earlier.contains(&p.key))
+        .collect())
+}
+
+/// "Most allies" over many contacts: every visible row counted per key (one pass over the
+/// network), the first page by count; a search narrows through the index's proposals, then
+/// by its rule.
 async fn grouped(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
-    search: Option<&str>,
+    search: &Search,
+    index_query: Option<&str>,
 ) -> Result<Vec<ContactPosition>, RepoError> {
     let mut b = QueryBuilder::<Sqlite>::new(
         "SELECT c.key, MIN(c.sort_name) AS name, MAX(COALESCE(c.connected_on, '')) AS connected,
-                COUNT(*) AS allies
+                COUNT(*) AS allies, GROUP_CONCAT(c.search_text, char(10)) AS texts
          FROM contacts c JOIN memberships m ON m.person_id = c.person_id WHERE",
     );
     b.push(VISIBLE).push_bind(network_id).push(SHARING);
-    if query.connected_since.is_some() || search.is_some() {
+    if let Some(index_query) = index_query {
+        // Only the keys of the index's proposals (a superset; the rule checks each below).
+        b.push(
+            " AND c.key IN (SELECT s.key FROM contacts_fts
+                 JOIN contact_search_ids s ON s.id = contacts_fts.rowid
+                 WHERE contacts_fts MATCH ",
+        )
+        .push_bind(index_query.to_string())
+        .push(")");
+    }
+    if query.connected_since.is_some() {
         b.push(
             " AND c.key IN (SELECT c3.key FROM contacts c3 JOIN memberships m ON m.person_id = c3.person_id WHERE",
         )
         .push(VISIBLE)
         .push_bind(network_id)
         .push(SHARING);
-        push_filters(&mut b, "c3", query, search);
+        push_filters(&mut b, "c3", query);
         b.push(")");
     }
     b.push(" GROUP BY c.key");
@@ -311,14 +434,21 @@ async fn grouped(
             .push_bind(after.key.clone())
             .push("))");
     }
-    b.push(" ORDER BY allies DESC, name, c.key LIMIT ")
-        .push_bind(query.limit as i64 + 1);
-    b.build()
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(position_from)
-        .collect()
+    b.push(" ORDER BY allies DESC, name, c.key");
+    if search.is_empty() {
+        b.push(" LIMIT ").push_bind(query.limit as i64 + 1);
+    }
+    let mut found = Vec::new();
+    for row in b.build().fetch_all(pool).await? {
+        let texts: String = row.try_get("texts")?;
+        if search.is_empty() || texts.split('\n').any(|t| search.matches(t)) {
+            found.push(position_from(&row)?);
+            if found.len() > query.limit {
+                break;
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The network's contacts of `keys` (every visible row of each: the allies who know it, and
@@ -389,26 +519,27 @@ pub async fn list_contacts(
     network_id: i64,
     query: &ContactQuery,
 ) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
-    let search = fts_query(&query.search);
-    if search.is_none() && !query.search.trim().is_empty() {
+    let search = Search::parse(&query.search);
+    if search.is_empty() && !query.search.trim().is_empty() {
         // Only punctuation: no word to find, so nothing matches.
         return Ok((Vec::new(), None));
     }
-    let few_hits = match &search {
-        Some(search) => index_hits(pool, search).await? <= CANDIDATES_MAX,
+    let index_query = search.index_query();
+    let few_hits = match &index_query {
+        Some(q) => index_hits(pool, q, CANDIDATES_MAX + 1).await? <= CANDIDATES_MAX,
         None => false,
     };
-    let mut positions = if few_hits || query.ally_id.is_some() {
-        by_candidates(pool, network_id, query, search.as_deref(), few_hits).await?
+    let mut positions = if few_hits {
+        by_candidates(pool, network_id, query, &search, index_query.as_deref()).await?
+    } else if query.ally_id.is_some() {
+        by_candidates(pool, network_id, query, &search, None).await?
     } else {
         match query.sort {
-            ContactSort::Name => {
-                walk(pool, network_id, query, search.as_deref(), Walk::Name).await?
+            ContactSort::Name => walk(pool, network_id, query, &search, Walk::Name).await?,
+            ContactSort::Recent => walk(pool, network_id, query, &search, Walk::Recent).await?,
+            ContactSort::Allies => {
+                grouped(pool, network_id, query, &search, index_query.as_deref()).await?
             }
-            ContactSort::Recent => {
-                walk(pool, network_id, query, search.as_deref(), Walk::Recent).await?
-            }
-            ContactSort::Allies => grouped(pool, network_id, query, search.as_deref()).await?,
         }
     };
     let more = positions.len() > query.limit;
