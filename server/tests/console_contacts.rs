@@ -826,7 +826,22 @@ async fn an_ally_who_stopped_sharing_and_another_network_never_show() {
         .await;
     assert_eq!(outsider.status, StatusCode::NOT_FOUND);
 
-    // Bob stops sharing: Ed is gone, Grace is known by Ada alone, at once.
+    // Bob also shares with the other network, so his contacts stay in the file when he stops
+    // sharing with this one: only the visibility rule hides them here.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", w.server.db_path().display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO memberships (person_id, network_id, role, created_at, sharing)
+         VALUES (?, ?, 'ally', 0, 1)",
+    )
+    .bind(w.bob.id)
+    .bind(w.outsider.network_id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    // Bob stops sharing with this network: Ed is gone, Grace is known by Ada alone, at once.
     let grace = browser.get(&format!("{path}/member%3AA1")).await;
     assert!(grace.body.contains("Bob Ally"));
     w.server
@@ -870,7 +885,16 @@ async fn an_ally_who_stopped_sharing_and_another_network_never_show() {
         scalar(&w.server, "SELECT COUNT(*) FROM intro_asks").await,
         0
     );
-    // The other network sees its own only.
+    assert_eq!(
+        scalar(
+            &w.server,
+            &format!("SELECT COUNT(*) FROM contacts WHERE person_id = {}", w.bob.id)
+        )
+        .await,
+        2,
+        "Bob's contacts are still shared with the other network"
+    );
+    // The other network sees its own only (and Bob's, who shares with it).
     let other = w
         .server
         .member(
@@ -884,5 +908,8 @@ async fn an_ally_who_stopped_sharing_and_another_network_never_show() {
     let page = theirs
         .get(&format!("/admin/networks/{}/contacts", other.network_id))
         .await;
-    assert_eq!(keys(&other, &page.body), ["member:Z1"]);
+    assert_eq!(
+        keys(&other, &page.body),
+        ["member:E1", "member:A1", "member:Z1"]
+    );
 }
