@@ -888,7 +888,10 @@ async fn an_ally_who_stopped_sharing_and_another_network_never_show() {
     assert_eq!(
         scalar(
             &w.server,
-            &format!("SELECT COUNT(*) FROM contacts WHERE person_id = {}", w.bob.id)
+            &format!(
+                "SELECT COUNT(*) FROM contacts WHERE person_id = {}",
+                w.bob.id
+            )
         )
         .await,
         2,
