@@ -247,6 +247,9 @@ enum Walk {
 
 /// Rows read by [`walk`]'s first step; each next step reads four times as many.
 const WALK_FIRST_STEP: i64 = 64;
+/// Rows [`walk`] reads at most when the index could answer instead (matches that are many but
+/// all far along the order): past it, the index's hits are read whole.
+const WALK_MAX_ROWS: usize = 21_760;
 
 /// The page's positions by walking the sort order's index from the cursor, a step of rows at a
 /// time, keeping each key at its first matching row in that order (a key whose earlier
@@ -258,7 +261,8 @@ async fn walk(
     query: &ContactQuery,
     search: &Search,
     order: Walk,
-) -> Result<Vec<ContactPosition>, RepoError> {
+    bounded: bool,
+) -> Result<Option<Vec<ContactPosition>>, RepoError> {
     let (index, order_by) = match order {
         Walk::Name => ("contacts_by_name", "c.sort_name, c.key, c.person_id"),
         Walk::Recent => (
@@ -271,6 +275,7 @@ async fn walk(
     // The last row read: (name or date, key, person id).
     let mut last_row: Option<(String, String, i64)> = None;
     let mut step = WALK_FIRST_STEP;
+    let mut read = 0;
     loop {
         let mut b = QueryBuilder::<Sqlite>::new(format!(
             "SELECT c.key, c.person_id, c.sort_name AS name,
@@ -310,6 +315,7 @@ async fn walk(
         b.push(format!(" ORDER BY {order_by} LIMIT "))
             .push_bind(step);
         let rows = b.build().fetch_all(pool).await?;
+        read += rows.len();
         let mut fresh = Vec::new();
         for row in &rows {
             let p = position_from(row)?;
@@ -334,10 +340,13 @@ async fn walk(
         if found.len() > query.limit || (rows.len() as i64) < step {
             break;
         }
+        if bounded && read >= WALK_MAX_ROWS {
+            return Ok(None);
+        }
         step = (step * 4).min(16_384);
     }
     found.truncate(query.limit + 1);
-    Ok(found)
+    Ok(Some(found))
 }
 
 /// `found` without the keys that have a matching row before theirs in the walk's order (such
@@ -534,10 +543,23 @@ pub async fn list_contacts(
     } else if query.ally_id.is_some() {
         by_candidates(pool, network_id, query, &search, None).await?
     } else {
-        match query.sort {
-            ContactSort::Name => walk(pool, network_id, query, &search, Walk::Name).await?,
-            ContactSort::Recent => walk(pool, network_id, query, &search, Walk::Recent).await?,
-            ContactSort::Allies => {
+        let walked = match query.sort {
+            ContactSort::Name => Some(Walk::Name),
+            ContactSort::Recent => Some(Walk::Recent),
+            ContactSort::Allies => None,
+        };
+        let bounded = index_query.is_some();
+        let found = match walked {
+            Some(order) => walk(pool, network_id, query, &search, order, bounded).await?,
+            None => None,
+        };
+        match (found, query.sort) {
+            (Some(found), _) => found,
+            // Many hits, but far along the order: read them all after all.
+            (None, ContactSort::Name | ContactSort::Recent) => {
+                by_candidates(pool, network_id, query, &search, index_query.as_deref()).await?
+            }
+            (None, ContactSort::Allies) => {
                 grouped(pool, network_id, query, &search, index_query.as_deref()).await?
             }
         }
