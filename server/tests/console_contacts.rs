@@ -8,108 +8,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use allyshare_protocol::{Permission, Permissions, Role};
 use allyshare_server::Clock;
 use common::*;
-use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-/// A browser of the console: keeps its cookies, follows no redirect, and sends every form with
-/// the form token (as the pages' own forms do).
-struct Browser {
-    base: String,
-    http: reqwest::Client,
-    cookies: Mutex<BTreeMap<String, String>>,
-}
-
-struct Answer {
-    status: StatusCode,
-    location: String,
-    body: String,
-}
-
-impl Browser {
-    async fn signed_in(server: &TestServer, email: &str) -> Browser {
-        let browser = Browser {
-            base: server.base.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Mutex::new(BTreeMap::new()),
-        };
-        let answer = browser
-            .post(
-                "/admin/sign-in",
-                &[("email", email), ("password", GOOD_PASSWORD), ("next", "")],
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-        browser
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
-        let cookie = self
-            .cookies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let response = request.header("cookie", cookie).send().await.unwrap();
-        for value in response.headers().get_all(SET_COOKIE) {
-            let pair = value.to_str().unwrap().split(';').next().unwrap();
-            let (name, v) = pair.split_once('=').unwrap();
-            let mut jar = self.cookies.lock().unwrap();
-            if v.is_empty() {
-                jar.remove(name);
-            } else {
-                jar.insert(name.to_string(), v.to_string());
-            }
-        }
-        Answer {
-            status: response.status(),
-            location: response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string(),
-            body: response.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        self.send(self.http.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let has_form_cookie = self.cookies.lock().unwrap().contains_key("allyshare_form");
-        if !has_form_cookie {
-            self.get("/admin/sign-in").await;
-        }
-        let token = self.cookies.lock().unwrap()["allyshare_form"].clone();
-        let mut fields = fields.to_vec();
-        fields.push(("form_token", &token));
-        self.send(self.http.post(format!("{}{path}", self.base)).form(&fields))
-            .await
-    }
-}
-
-async fn scalar(server: &TestServer, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap();
-    let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    n
-}
 
 /// Gives a member exactly these permissions.
 async fn set_permissions(server: &TestServer, member: &Member, permissions: Permissions) {
@@ -486,7 +390,7 @@ async fn names_are_rendered_as_text() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    let asks = browser.get(&answer.location).await;
+    let asks = browser.get(answer.location()).await;
     assert!(!asks.body.contains("<script>alert") && !asks.body.contains("<img src=x"));
     assert!(
         asks.body.contains("&#60;img src=x onerror=alert(1)&#62;"),
@@ -562,7 +466,7 @@ async fn a_contact_shows_every_ally_and_an_ask_from_the_console_is_the_apis() {
         .post(&ask, &[("ally", &bob), ("note", "  For our CTO search.  ")])
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
-    assert!(sent.location.starts_with(&format!(
+    assert!(sent.location().starts_with(&format!(
         "/admin/networks/{}/asks?done=asked&ask=",
         w.admin.network_id
     )));
@@ -585,8 +489,8 @@ async fn a_contact_shows_every_ally_and_an_ask_from_the_console_is_the_apis() {
     assert_eq!(made["note"], "For our CTO search.");
     assert_eq!(made["state"], "pending");
     assert_eq!(made["created_at"], w.server.clock.now());
-    assert!(sent.location.ends_with(&format!("ask={}", made["id"])));
-    let page = browser.get(&sent.location).await;
+    assert!(sent.location().ends_with(&format!("ask={}", made["id"])));
+    let page = browser.get(sent.location()).await;
     assert_eq!(h1(&page.body), "Asks");
     assert!(page
         .body
