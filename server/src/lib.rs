@@ -24,6 +24,7 @@ pub mod csvfile;
 pub mod db;
 pub mod handoff;
 pub mod html;
+pub mod i18n;
 pub mod invite;
 pub mod mail;
 pub mod members;
@@ -570,6 +571,7 @@ impl App {
             ))
             .merge(api::routes())
             .fallback(web::not_found)
+            .layer(axum::middleware::from_fn(i18n::scope))
             .with_state(self.clone())
     }
 }

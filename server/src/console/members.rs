@@ -50,6 +50,7 @@ pub struct PermissionChoice {
 #[derive(Template)]
 #[template(path = "console/member.html")]
 struct MemberPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     network_name: String,
@@ -118,6 +119,7 @@ fn member_page(
         })
         .collect();
     MemberPage {
+        m: crate::i18n::Ui::current(),
         shell: Some(user.shell(form_token, Some(admin.clone()), Current::Member)),
         network_id: admin.network.id,
         network_name: admin.network.name.clone(),
@@ -302,6 +304,7 @@ pub async fn update(
 #[derive(Template)]
 #[template(path = "console/member_remove.html")]
 struct RemovePage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     network_name: String,
@@ -339,6 +342,7 @@ fn remove_page(
     problem: Option<String>,
 ) -> RemovePage {
     RemovePage {
+        m: crate::i18n::Ui::current(),
         shell: Some(user.shell(form_token, Some(admin.clone()), Current::Member)),
         network_id: admin.network.id,
         network_name: admin.network.name.clone(),
@@ -418,6 +422,7 @@ fn action_words(action: AuditAction) -> &'static str {
 #[derive(Template)]
 #[template(path = "console/audit.html")]
 struct AuditPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_name: String,
     entries: Vec<AuditLine>,
@@ -471,6 +476,7 @@ pub async fn audit(
     Ok(render(
         StatusCode::OK,
         &AuditPage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Audit)),
             network_name: admin.network.name.clone(),
             entries,

@@ -26,6 +26,7 @@ pub const FORGOT: &str = "/admin/forgot-password";
 #[derive(Template)]
 #[template(path = "console/forgot_password.html")]
 struct ForgotPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     form_token: &'a str,
     email: &'a str,
@@ -36,6 +37,7 @@ struct ForgotPage<'a> {
 #[derive(Template)]
 #[template(path = "console/forgot_password_sent.html")]
 struct SentPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     email: &'a str,
 }
@@ -45,6 +47,7 @@ pub async fn forgot_page(form_token: FormToken) -> Response {
     render(
         StatusCode::OK,
         &ForgotPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             form_token: &form_token.0,
             email: "",
@@ -74,6 +77,7 @@ pub async fn forgot(
         render(
             status,
             &ForgotPage {
+                m: crate::i18n::Ui::current(),
                 shell: None,
                 form_token: &form_token.0,
                 email: typed,
@@ -110,6 +114,7 @@ pub async fn forgot(
     render(
         StatusCode::OK,
         &SentPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             email: &email,
         },
@@ -119,6 +124,7 @@ pub async fn forgot(
 #[derive(Template)]
 #[template(path = "console/reset_password.html")]
 struct ResetPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     form_token: &'a str,
     token: &'a str,
@@ -141,6 +147,7 @@ impl ResetErrors {
 #[derive(Template)]
 #[template(path = "console/reset_link.html")]
 struct LinkProblemPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     heading: &'a str,
     reason: &'a str,
@@ -168,6 +175,7 @@ fn link_problem(link: &ResetLink) -> Response {
     render(
         status,
         &LinkProblemPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             heading,
             reason,
@@ -191,6 +199,7 @@ pub async fn reset_page(
     Ok(render(
         StatusCode::OK,
         &ResetPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             form_token: &form_token.0,
             token: &token,
@@ -238,6 +247,7 @@ pub async fn reset(
         return Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &ResetPage {
+                m: crate::i18n::Ui::current(),
                 shell: None,
                 form_token: &form_token.0,
                 token: &token,

@@ -197,6 +197,7 @@ pub fn safe_next(next: &str) -> bool {
 #[derive(Template)]
 #[template(path = "console/sign_in.html")]
 struct SignInPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     form_token: &'a str,
     email: &'a str,
@@ -230,6 +231,7 @@ pub async fn sign_in_page(
     Ok(render(
         StatusCode::OK,
         &SignInPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             form_token: &form_token.0,
             email: "",
@@ -274,6 +276,7 @@ pub async fn sign_in(
         render(
             status,
             &SignInPage {
+                m: crate::i18n::Ui::current(),
                 shell: None,
                 form_token: &form_token.0,
                 email: form.email.trim(),

@@ -147,6 +147,7 @@ impl From<TeamRow> for RowView {
 #[derive(Template)]
 #[template(path = "console/team.html")]
 struct TeamPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     form_token: String,
@@ -323,6 +324,7 @@ pub async fn page(
     Ok(render(
         StatusCode::OK,
         &TeamPage {
+            m: crate::i18n::Ui::current(),
             shell: Some(shell),
             network_id: network.id,
             form_token: form_token.0.clone(),
@@ -384,6 +386,7 @@ impl FieldErrors {
 #[derive(Template)]
 #[template(path = "console/invite.html")]
 struct InvitePage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     network_name: String,
@@ -441,6 +444,7 @@ pub async fn invite_page(
     Ok(render(
         StatusCode::OK,
         &InvitePage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Invite)),
             network_id: network.id,
             network_name: network.name,
@@ -509,6 +513,7 @@ pub async fn invite(
         render(
             status,
             &InvitePage {
+                m: crate::i18n::Ui::current(),
                 shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Invite)),
                 network_id: network.id,
                 network_name: network.name.clone(),
