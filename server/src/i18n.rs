@@ -449,6 +449,12 @@ catalog! {
     link_used: "This link was used already", "Ce lien a déjà été utilisé";
     link_expired: "This link has expired", "Ce lien a expiré";
     link_invalid: "This link is not valid", "Ce lien n’est pas valide";
+    password_set_notice: "Your new password is set, and every session of your account has ended. Sign in with the new password.",
+        "Votre nouveau mot de passe est enregistré, et toutes les sessions de votre compte ont pris fin. Connectez-vous avec le nouveau mot de passe.";
+    link_used_reason: "A password reset link works only once, and this one has set a password already.",
+        "Un lien de réinitialisation ne fonctionne qu’une fois, et celui-ci a déjà servi à choisir un mot de passe.";
+    link_expired_reason: "A password reset link works for 1 hour after it is sent, and this one is older.",
+        "Un lien de réinitialisation fonctionne pendant 1 heure après son envoi, et celui-ci est plus ancien.";
     link_invalid_reason: "This is not a password reset link of ours, or it was cut short: check that you opened the whole link from the email.",
         "Ce n’est pas un de nos liens de réinitialisation, ou il a été tronqué : vérifiez que vous avez ouvert le lien complet de l’e-mail.";
 
@@ -624,6 +630,72 @@ catalog! {
     audit_removed: "Removed from the network", "A retiré du réseau";
     audit_exported: "Exported contacts", "A exporté les contacts";
 
+}
+
+/// A role as the pages name it (the API and the emails keep `members::role_label`).
+pub fn role_label(role: allyshare_protocol::Role) -> &'static str {
+    use allyshare_protocol::Role;
+    let m = m();
+    match role {
+        Role::Ally => m.role_ally,
+        Role::NetworkAdmin => m.role_network_admin,
+    }
+}
+
+/// A permission as the pages name it (`Permission::label` stays the API's English).
+pub fn permission_label(permission: allyshare_protocol::Permission) -> &'static str {
+    use allyshare_protocol::Permission;
+    let m = m();
+    match permission {
+        Permission::InviteMembers => m.perm_invite_members,
+        Permission::ManageRoles => m.perm_manage_roles,
+        Permission::RemoveMembers => m.perm_remove_members,
+        Permission::ViewContacts => m.perm_view_contacts,
+        Permission::ExportContacts => m.perm_export_contacts,
+        Permission::ManageLists => m.perm_manage_lists,
+        Permission::AskIntroductions => m.perm_ask_introductions,
+        Permission::ReviewRequests => m.perm_review_requests,
+        Permission::ManageSettings => m.perm_manage_settings,
+    }
+}
+
+/// A permission template's name on the pages.
+pub fn template_label(template: allyshare_protocol::PermissionTemplate) -> &'static str {
+    use allyshare_protocol::PermissionTemplate;
+    let m = m();
+    match template {
+        PermissionTemplate::Admin => m.template_admin,
+        PermissionTemplate::Recruiter => m.template_recruiter,
+        PermissionTemplate::Viewer => m.template_viewer,
+    }
+}
+
+/// What a permission template allows, in a sentence.
+pub fn template_hint(template: allyshare_protocol::PermissionTemplate) -> &'static str {
+    use allyshare_protocol::PermissionTemplate;
+    let m = m();
+    match template {
+        PermissionTemplate::Admin => m.template_admin_hint,
+        PermissionTemplate::Recruiter => m.template_recruiter_hint,
+        PermissionTemplate::Viewer => m.template_viewer_hint,
+    }
+}
+
+/// `2 Jun 2025` or `2 juin 2025`.
+pub fn date(lang: Lang, year: i64, month: i64, day: i64) -> String {
+    const EN_MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const FR_MONTHS: [&str; 12] = [
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+        "nov.", "déc.",
+    ];
+    let months = match lang {
+        Lang::En => &EN_MONTHS,
+        Lang::Fr => &FR_MONTHS,
+    };
+    let index = usize::try_from(month - 1).unwrap_or(0).min(11);
+    format!("{day} {} {year}", months[index])
 }
 
 /// `Invitation links work for 14 days.`
