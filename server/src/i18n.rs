@@ -687,8 +687,8 @@ pub fn date(lang: Lang, year: i64, month: i64, day: i64) -> String {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     const FR_MONTHS: [&str; 12] = [
-        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-        "nov.", "déc.",
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+        "déc.",
     ];
     let months = match lang {
         Lang::En => &EN_MONTHS,
@@ -779,19 +779,19 @@ pub fn try_again_in(lang: Lang, what: TooMany, minutes: u64) -> String {
         (Lang::En, TooMany::ResetLinks) => format!(
             "Too many requests for a reset link. Please try again in {minutes} minute{plural}."
         ),
-        (Lang::En, TooMany::AccountPassword) => format!(
-            "Too many attempts with this account. Please try again in {minutes} minutes."
-        ),
-        (Lang::Fr, TooMany::SignIn) => format!(
-            "Trop de tentatives de connexion. Réessayez dans {minutes} minute{plural}."
-        ),
+        (Lang::En, TooMany::AccountPassword) => {
+            format!("Too many attempts with this account. Please try again in {minutes} minutes.")
+        }
+        (Lang::Fr, TooMany::SignIn) => {
+            format!("Trop de tentatives de connexion. Réessayez dans {minutes} minute{plural}.")
+        }
         (Lang::Fr, TooMany::ResetLinks) => format!(
             "Trop de demandes de lien de réinitialisation. Réessayez dans {minutes} \
              minute{plural}."
         ),
-        (Lang::Fr, TooMany::AccountPassword) => format!(
-            "Trop de tentatives avec ce compte. Réessayez dans {minutes} minute{plural}."
-        ),
+        (Lang::Fr, TooMany::AccountPassword) => {
+            format!("Trop de tentatives avec ce compte. Réessayez dans {minutes} minute{plural}.")
+        }
     }
 }
 
@@ -819,7 +819,10 @@ mod tests {
 
     #[test]
     fn back_stays_on_this_server() {
-        assert_eq!(safe_back("/admin/networks/1/team?q=a"), "/admin/networks/1/team?q=a");
+        assert_eq!(
+            safe_back("/admin/networks/1/team?q=a"),
+            "/admin/networks/1/team?q=a"
+        );
         assert_eq!(safe_back("//evil.example/"), "/admin");
         assert_eq!(safe_back("https://evil.example/"), "/admin");
         assert_eq!(safe_back("/\\evil.example"), "/admin");

@@ -205,9 +205,7 @@ pub async fn accept(
                 Ok(None) => {
                     return Ok(page_with(
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        &[
-                            crate::i18n::m().err_wrong_account_password.to_string(),
-                        ],
+                        &[crate::i18n::m().err_wrong_account_password.to_string()],
                     ))
                 }
                 Err(ApiFailure::TooManyAttempts(secs)) => {

@@ -160,11 +160,9 @@ fn link_problem(link: &ResetLink) -> Response {
     let (status, heading, reason) = match link {
         ResetLink::Used => (StatusCode::GONE, m.link_used, m.link_used_reason),
         ResetLink::Expired => (StatusCode::GONE, m.link_expired, m.link_expired_reason),
-        ResetLink::Unknown | ResetLink::Valid(_) => (
-            StatusCode::NOT_FOUND,
-            m.link_invalid,
-            m.link_invalid_reason,
-        ),
+        ResetLink::Unknown | ResetLink::Valid(_) => {
+            (StatusCode::NOT_FOUND, m.link_invalid, m.link_invalid_reason)
+        }
     };
     render(
         status,
