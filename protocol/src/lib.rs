@@ -15,12 +15,17 @@ use utoipa::ToSchema;
 pub mod bounds;
 pub mod contacts;
 pub mod csv;
+pub mod lists;
 pub mod members;
 pub mod permissions;
 
 pub use contacts::{
     canonical_profile_url, contact_key, contact_key_of, content_hash, content_hash_of,
     ContactDigest, ContactProblem, ContactRecord, ContactView,
+};
+pub use lists::{
+    EntriesAdded, EntriesRemoved, IntroList, IntroListDetail, IntroListEntry, IntroListRequest,
+    ListAskRequest, ListAskResult, ListEntriesRequest, SkipReason, SkippedAsk,
 };
 pub use members::{AuditLogEntry, AuditLogPage, MemberAccessRequest, MemberView};
 pub use permissions::{Permission, PermissionTemplate, Permissions};

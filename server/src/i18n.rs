@@ -286,6 +286,7 @@ catalog! {
     nav_team: "Team Members", "Membres de l’équipe";
     nav_invite: "Invite Member", "Inviter un membre";
     nav_audit: "Audit log", "Journal d’audit";
+    nav_lists: "Introduction lists", "Listes de mises en relation";
     nav_all_networks: "All networks", "Tous les réseaux";
     pages: "Pages", "Pages de résultats";
     none_dash: "—", "—";
@@ -629,6 +630,12 @@ catalog! {
     audit_access_changed: "Changed role or permissions", "A modifié le rôle ou les autorisations";
     audit_removed: "Removed from the network", "A retiré du réseau";
     audit_exported: "Exported contacts", "A exporté les contacts";
+    audit_list_created: "Created an introduction list", "A créé une liste de mises en relation";
+    audit_list_renamed: "Renamed an introduction list", "A renommé une liste de mises en relation";
+    audit_list_deleted: "Deleted an introduction list", "A supprimé une liste de mises en relation";
+    audit_list_added: "Added contacts to an introduction list", "A ajouté des contacts à une liste de mises en relation";
+    audit_list_removed: "Removed contacts from an introduction list", "A retiré des contacts d’une liste de mises en relation";
+    audit_list_asked: "Asked for introductions for a list", "A demandé des mises en relation pour une liste";
 
 }
 

@@ -26,6 +26,7 @@ pub mod handoff;
 pub mod html;
 pub mod i18n;
 pub mod invite;
+pub mod lists;
 pub mod mail;
 pub mod members;
 pub mod password_reset;

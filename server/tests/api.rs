@@ -1798,6 +1798,45 @@ async fn authorisation_matrix() {
     let inv = inv["id"].as_i64().unwrap();
     let s1 = server.open_sync(&ally_a.token, "delta").await;
     let s2 = server.open_sync(&ally_a.token, "delta").await;
+    let lists_path = format!("/v1/networks/{a}/lists");
+    let new_list = |name: &str| {
+        server.expect(
+            Method::POST,
+            &lists_path,
+            Some(&admin_a.token),
+            Some(json!({ "name": name })),
+            StatusCode::CREATED,
+        )
+    };
+    let list = new_list("Matrix").await["id"].as_i64().unwrap();
+    let doomed = new_list("Doomed").await["id"].as_i64().unwrap();
+    server
+        .expect(
+            Method::POST,
+            &format!("/v1/networks/{a}/lists/{list}/entries"),
+            Some(&admin_a.token),
+            Some(json!({ "keys": ["member:K1"] })),
+            StatusCode::OK,
+        )
+        .await;
+    let a_audit = |action: &'static str| {
+        let path = server.db_path();
+        async move {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
+                .await
+                .unwrap();
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE network_id = ? AND action = ?",
+            )
+            .bind(a)
+            .bind(action)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+            n
+        }
+    };
 
     let ok = StatusCode::OK;
     let created = StatusCode::CREATED;
@@ -2026,6 +2065,116 @@ async fn authorisation_matrix() {
                 Some(conflict),
             ],
         ),
+        // Introduction lists: only A's admins (with the permission); each refused request
+        // would have changed what admin A's request, last, finds (checked below).
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/lists"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/lists"),
+            Some(json!({"name": "Made in the matrix"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(created),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/lists/{list}"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::PUT,
+            format!("/v1/networks/{a}/lists/{list}"),
+            Some(json!({"name": "Matrix renamed"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/lists/{list}/entries"),
+            Some(json!({"keys": ["member:K1"]})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/networks/{a}/lists/{list}/entries"),
+            Some(json!({"keys": ["member:none"]})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/lists/{list}/export"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/lists/{list}/asks"),
+            Some(json!({"note": "From the matrix"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/networks/{a}/lists/{doomed}"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(none),
+            ],
+        ),
         (
             Method::GET,
             "/v1/intro-asks".into(),
@@ -2252,6 +2401,46 @@ async fn authorisation_matrix() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The lists as admin A's requests alone left them: the refused ones changed nothing.
+    let lists = server
+        .expect(
+            Method::GET,
+            &format!("/v1/networks/{a}/lists"),
+            Some(&admin_a.token),
+            None,
+            ok,
+        )
+        .await;
+    let lists: Vec<(String, u64)> = lists
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap().to_string(),
+                l["entries"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lists,
+        [
+            ("Made in the matrix".to_string(), 0),
+            ("Matrix renamed".to_string(), 1)
+        ]
+    );
+    for (action, times) in [
+        ("list_created", 3),
+        ("list_renamed", 1),
+        ("list_contacts_added", 1),
+        ("list_contacts_removed", 0),
+        ("exported", 1),
+        ("list_asked", 1),
+        ("list_deleted", 1),
+    ] {
+        assert_eq!(a_audit(action).await, times, "{action} in A's audit log");
+    }
 
     // The team, as the console's Team Members table shows it: A's members and invitation.
     let team = server

@@ -55,6 +55,9 @@ async fn fingerprint(server: &TestServer) -> String {
         "SELECT COUNT(*) || '' FROM audit_log",
         "SELECT COUNT(*) || '' FROM mail_queue",
         "SELECT COUNT(*) || '' FROM contacts",
+        "SELECT COUNT(*) || ':' || COALESCE(group_concat(name || '@' || updated_at, ','), '')
+           FROM (SELECT * FROM intro_lists ORDER BY id)",
+        "SELECT COUNT(*) || '' FROM intro_list_entries",
     ] {
         let value: Option<String> = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
         out.push_str(&value.unwrap_or_default());
@@ -117,9 +120,41 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
     let [resend_api, revoke_api, resend_page, revoke_page] = invitations[..] else {
         unreachable!()
     };
+    let new_list = |name: &'static str| {
+        let path = format!("/v1/networks/{a}/lists");
+        let token = boss.token.clone();
+        let server = &server;
+        async move {
+            server
+                .expect(
+                    Method::POST,
+                    &path,
+                    Some(&token),
+                    Some(json!({ "name": name })),
+                    StatusCode::CREATED,
+                )
+                .await["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let list = new_list("Gated list").await;
+    let doomed_api = new_list("Doomed by the API").await;
+    let doomed_page = new_list("Doomed by the page").await;
+    server
+        .expect(
+            Method::POST,
+            &format!("/v1/networks/{a}/lists/{list}/entries"),
+            Some(&boss.token),
+            Some(json!({ "keys": ["member:K1"] })),
+            StatusCode::OK,
+        )
+        .await;
     let browser = Browser::signed_in(&server, "probe@example.org").await;
 
     use Permission::*;
+    let lists_api = |tail: &str| format!("/v1/networks/{a}/lists{tail}");
+    let lists_page = |tail: &str| format!("/admin/networks/{a}/lists{tail}");
     let console = |tail: String| format!("/admin/networks/{a}{tail}");
     let rows: Vec<(Option<Permission>, Call, StatusCode)> = vec![
         // API operations.
@@ -200,6 +235,72 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
         (
             Some(ManageRoles),
             Call::Api(Method::GET, format!("/v1/networks/{a}/audit"), None),
+            StatusCode::OK,
+        ),
+        // Introduction lists.
+        (
+            Some(ViewContacts),
+            Call::Api(Method::GET, lists_api(""), None),
+            StatusCode::OK,
+        ),
+        (
+            Some(ViewContacts),
+            Call::Api(Method::GET, lists_api(&format!("/{list}")), None),
+            StatusCode::OK,
+        ),
+        (
+            Some(ManageLists),
+            Call::Api(
+                Method::POST,
+                lists_api(""),
+                Some(json!({"name": "Probe's"})),
+            ),
+            StatusCode::CREATED,
+        ),
+        (
+            Some(ManageLists),
+            Call::Api(
+                Method::PUT,
+                lists_api(&format!("/{list}")),
+                Some(json!({"name": "Gated list, renamed"})),
+            ),
+            StatusCode::OK,
+        ),
+        (
+            Some(ManageLists),
+            Call::Api(
+                Method::DELETE,
+                lists_api(&format!("/{list}/entries")),
+                Some(json!({"keys": ["member:K1"]})),
+            ),
+            StatusCode::OK,
+        ),
+        (
+            Some(ManageLists),
+            Call::Api(
+                Method::POST,
+                lists_api(&format!("/{list}/entries")),
+                Some(json!({"keys": ["member:K1"]})),
+            ),
+            StatusCode::OK,
+        ),
+        (
+            Some(ManageLists),
+            Call::Api(Method::DELETE, lists_api(&format!("/{doomed_api}")), None),
+            StatusCode::NO_CONTENT,
+        ),
+        (
+            Some(ExportContacts),
+            Call::Api(Method::GET, lists_api(&format!("/{list}/export")), None),
+            StatusCode::OK,
+        ),
+        (
+            Some(AskIntroductions),
+            Call::Api(
+                Method::POST,
+                lists_api(&format!("/{list}/asks")),
+                Some(json!({"note": "From the gate"})),
+            ),
             StatusCode::OK,
         ),
         // Any Network Admin, whatever their permissions.
@@ -293,6 +394,68 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
         (
             Some(ManageRoles),
             Call::PageGet(console("/audit".into())),
+            StatusCode::OK,
+        ),
+        (
+            Some(ViewContacts),
+            Call::PageGet(lists_page("")),
+            StatusCode::OK,
+        ),
+        (
+            Some(ViewContacts),
+            Call::PageGet(lists_page(&format!("/{list}"))),
+            StatusCode::OK,
+        ),
+        (
+            Some(ManageLists),
+            Call::PagePost(lists_page(""), vec![("name", "Probe's page".into())]),
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            Some(ManageLists),
+            Call::PagePost(
+                lists_page(&format!("/{list}/rename")),
+                vec![("name", "Gated list, renamed in the page".into())],
+            ),
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            Some(ManageLists),
+            Call::PagePost(
+                lists_page(&format!("/{list}/remove")),
+                vec![("key", "member:K1".into())],
+            ),
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            Some(ManageLists),
+            Call::PagePost(
+                lists_page(&format!("/{list}/add")),
+                vec![("key", "member:K1".into())],
+            ),
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            Some(ManageLists),
+            Call::PageGet(lists_page(&format!("/{doomed_page}/delete"))),
+            StatusCode::OK,
+        ),
+        (
+            Some(ManageLists),
+            Call::PagePost(lists_page(&format!("/{doomed_page}/delete")), vec![]),
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            Some(ExportContacts),
+            Call::PageGet(lists_page(&format!("/{list}/export"))),
+            StatusCode::OK,
+        ),
+        (
+            Some(AskIntroductions),
+            Call::PagePost(
+                lists_page(&format!("/{list}/asks")),
+                vec![("note", "".into())],
+            ),
             StatusCode::OK,
         ),
     ];

@@ -149,7 +149,7 @@ pub struct AuditParams {
     /// Lines older than this id (the previous page's `next_before`).
     #[serde(default)]
     #[param(minimum = 1)]
-    pub before: Option<u32>,
+    pub before: Option<i64>,
     /// At most 100 (the default 50).
     #[serde(default)]
     #[param(minimum = 1, maximum = 100)]
@@ -179,7 +179,7 @@ pub fn entry_view(e: AuditEntry) -> AuditLogEntry {
         (status = 200, description = "A page of the audit log", body = AuditLogPage),
         (status = 401, description = "No valid access token", body = ApiError),
         (status = 403, description = "Not permitted to see the audit log here", body = ApiError),
-        (status = 422, description = "A limit outside 1–100", body = ApiError),
+        (status = 422, description = "A limit outside 1–100, or `before` under 1", body = ApiError),
     )
 )]
 pub async fn audit_log(
@@ -188,6 +188,11 @@ pub async fn audit_log(
     ApiPath(network_id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Result<Json<AuditLogPage>, ApiFailure> {
+    if params.before.is_some_and(|b| b < 1) {
+        return Err(ApiFailure::Unprocessable(
+            "`before` is a line's id, at least 1.".into(),
+        ));
+    }
     let limit = i64::from(params.limit.unwrap_or(50));
     if !(1..=AUDIT_PAGE_MAX).contains(&limit) {
         return Err(ApiFailure::LimitExceeded(format!(
@@ -198,7 +203,7 @@ pub async fn audit_log(
         .audit_log(
             session.person_id,
             network_id,
-            params.before.map(i64::from),
+            params.before,
             limit,
         )
         .await?;

@@ -30,6 +30,7 @@ use utoipa_axum::routes;
 
 pub mod account;
 pub mod invitations;
+pub mod lists;
 pub mod members;
 pub mod network;
 pub mod sync;
@@ -767,7 +768,25 @@ fn add_links(doc: &mut serde_json::Value) {
             serde_json::json!({"ask_id": "$response.body#/id"}),
         ),
     ];
-    for (path, method, status, name, target, parameters) in links {
+    let list_links = [
+        ("GetList", "intro_list"),
+        ("RenameList", "rename_list"),
+        ("DeleteList", "delete_list"),
+        ("AddEntries", "add_entries"),
+        ("ExportList", "export_list"),
+        ("AskList", "ask_list"),
+    ]
+    .map(|(name, target)| {
+        (
+            "/v1/networks/{network_id}/lists",
+            "post",
+            "201",
+            name,
+            target,
+            serde_json::json!({"network_id": "$response.body#/network_id", "list_id": "$response.body#/id"}),
+        )
+    });
+    for (path, method, status, name, target, parameters) in links.into_iter().chain(list_links) {
         let Some(response) = doc
             .pointer_mut(&format!(
                 "/paths/{}/{method}/responses/{status}",
@@ -818,6 +837,7 @@ pub fn openapi_document() -> serde_json::Value {
         (name = "network", description = "A network admin's view: the shared contacts, asking for introductions"),
         (name = "intro asks", description = "An ally's introduction asks, and their answers"),
         (name = "invitations", description = "A network admin invites people: one, or many from a CSV; lists, revokes, re-sends"),
+        (name = "lists", description = "Introduction lists: named lists of the network's contacts, shared by its admins; CSV export; asking for a whole list"),
         (name = "members", description = "A network's members: their role and permissions, removing them, the audit log"),
         (name = "meta", description = "About the API itself"),
     )
@@ -842,6 +862,7 @@ fn api() -> OpenApiRouter<App> {
         .merge(network::routes())
         .merge(invitations::routes())
         .merge(team::routes())
+        .merge(lists::routes())
         .merge(members::routes())
         .merge(account::routes())
 }

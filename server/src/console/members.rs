@@ -409,6 +409,12 @@ fn action_words(action: AuditAction) -> &'static str {
         AuditAction::AccessChanged => m.audit_access_changed,
         AuditAction::Removed => m.audit_removed,
         AuditAction::Exported => m.audit_exported,
+        AuditAction::ListCreated => m.audit_list_created,
+        AuditAction::ListRenamed => m.audit_list_renamed,
+        AuditAction::ListDeleted => m.audit_list_deleted,
+        AuditAction::ListContactsAdded => m.audit_list_added,
+        AuditAction::ListContactsRemoved => m.audit_list_removed,
+        AuditAction::ListAsked => m.audit_list_asked,
     }
 }
 

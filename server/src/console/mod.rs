@@ -14,11 +14,14 @@
 //!   *Revoke*.
 //! - [`import`]: *Bulk invite from a CSV*: upload, preview, *Invite*, the per-row result and
 //!   its download, the emails' progress.
+//! - [`lists`]: Introduction lists: the lists, a list's page (its contacts, *Add contacts*,
+//!   *Export CSV*, *Ask for introductions*, rename, delete).
 //! - [`members`]: a member's Settings (role, permissions: a template or one by one, *Update*),
 //!   removing a member, the Audit log.
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
 pub mod import;
+pub mod lists;
 pub mod members;
 pub mod page;
 pub mod reset;
@@ -123,6 +126,38 @@ pub fn routes() -> Router<App> {
         .route(
             "/admin/networks/{network_id}/invitations/{invitation_id}/revoke",
             post(team::revoke),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists",
+            get(lists::lists_page).post(lists::create),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}",
+            get(lists::list_page),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/rename",
+            post(lists::rename),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/delete",
+            get(lists::delete_page).post(lists::delete),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/add",
+            post(lists::add),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/remove",
+            post(lists::remove),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/export",
+            get(lists::export),
+        )
+        .route(
+            "/admin/networks/{network_id}/lists/{list_id}/asks",
+            post(lists::ask),
         )
         .route(
             "/admin/networks/{network_id}/members/{person_id}",

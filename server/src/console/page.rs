@@ -76,6 +76,7 @@ pub enum Current {
     Invite,
     Member,
     Audit,
+    Lists,
 }
 
 /// The frame of a signed-in page.

@@ -66,6 +66,14 @@ pub enum AuditAction {
     AccessChanged,
     Removed,
     Exported,
+    /// Introduction lists (the subject is the list's name; the detail never names a contact).
+    ListCreated,
+    ListRenamed,
+    ListDeleted,
+    ListContactsAdded,
+    ListContactsRemoved,
+    /// Introductions asked for every contact of a list.
+    ListAsked,
 }
 
 impl AuditAction {
@@ -78,6 +86,12 @@ impl AuditAction {
             AuditAction::AccessChanged => "access_changed",
             AuditAction::Removed => "removed",
             AuditAction::Exported => "exported",
+            AuditAction::ListCreated => "list_created",
+            AuditAction::ListRenamed => "list_renamed",
+            AuditAction::ListDeleted => "list_deleted",
+            AuditAction::ListContactsAdded => "list_contacts_added",
+            AuditAction::ListContactsRemoved => "list_contacts_removed",
+            AuditAction::ListAsked => "list_asked",
         }
     }
 
@@ -90,6 +104,12 @@ impl AuditAction {
             AuditAction::AccessChanged,
             AuditAction::Removed,
             AuditAction::Exported,
+            AuditAction::ListCreated,
+            AuditAction::ListRenamed,
+            AuditAction::ListDeleted,
+            AuditAction::ListContactsAdded,
+            AuditAction::ListContactsRemoved,
+            AuditAction::ListAsked,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

@@ -25,6 +25,7 @@ use std::time::Duration;
 pub mod ask_mail;
 pub mod console;
 pub mod imports;
+pub mod lists;
 pub mod mail;
 pub mod members;
 pub mod network;
@@ -625,6 +626,80 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<members::AuditEntry>, RepoError>;
+
+    /// The network's introduction lists, by name ([`lists`]).
+    async fn intro_lists(
+        &self,
+        network_id: i64,
+    ) -> Result<Vec<allyshare_protocol::IntroList>, RepoError>;
+
+    /// One introduction list of the network.
+    async fn intro_list(
+        &self,
+        network_id: i64,
+        list_id: i64,
+    ) -> Result<Option<allyshare_protocol::IntroList>, RepoError>;
+
+    /// Creates a list (its name checked), unique in the network whatever the case.
+    async fn create_intro_list(
+        &self,
+        network_id: i64,
+        name: &str,
+        by: i64,
+        now: i64,
+    ) -> Result<lists::ListNameOutcome, RepoError>;
+
+    /// Renames a list of the network (the name checked).
+    async fn rename_intro_list(
+        &self,
+        network_id: i64,
+        list_id: i64,
+        name: &str,
+        now: i64,
+    ) -> Result<lists::ListNameOutcome, RepoError>;
+
+    /// Deletes a list of the network and its entries; the list as it was.
+    async fn delete_intro_list(
+        &self,
+        network_id: i64,
+        list_id: i64,
+    ) -> Result<Option<allyshare_protocol::IntroList>, RepoError>;
+
+    /// Adds the network's contacts of these keys to one of its lists.
+    async fn add_list_entries(
+        &self,
+        network_id: i64,
+        list_id: i64,
+        keys: &[String],
+        by: i64,
+        now: i64,
+    ) -> Result<lists::AddOutcome, RepoError>;
+
+    /// Removes these keys from a list of the network: how many were on it.
+    async fn remove_list_entries(
+        &self,
+        network_id: i64,
+        list_id: i64,
+        keys: &[String],
+        now: i64,
+    ) -> Result<Option<u64>, RepoError>;
+
+    /// The contacts of a list of the network, as its sharing allies have them now.
+    async fn list_entries(
+        &self,
+        network_id: i64,
+        list_id: i64,
+    ) -> Result<Vec<allyshare_protocol::IntroListEntry>, RepoError>;
+
+    /// One ask per contact of the list, in one transaction ([`lists::ask_all`]).
+    async fn ask_for_list(
+        &self,
+        network_id: i64,
+        list_id: i64,
+        admin_id: i64,
+        note: &str,
+        now: i64,
+    ) -> Result<Option<allyshare_protocol::ListAskResult>, RepoError>;
 
     /// Keeps an uploaded CSV for its preview and *Invite* ([`imports::store_pending`]).
     async fn store_pending_import(
@@ -1460,6 +1535,7 @@ impl Repository for SqliteRepository {
         .bind(person_id)
         .execute(&mut *tx)
         .await?;
+        let shared_with = lists::sharing_networks(&mut tx, person_id).await?;
         // Everything the person owns goes with them (ON DELETE CASCADE): memberships,
         // contacts, sync sessions, sessions (so every token dies), asks addressed to them,
         // hand-off grants. Asks they made as an admin keep their history, without the name.
@@ -1469,6 +1545,10 @@ impl Repository for SqliteRepository {
             .await?
             .rows_affected()
             > 0;
+        // Their contacts left those networks' view: so do the list entries only they held.
+        for network_id in shared_with {
+            lists::prune_entries(&mut tx, network_id).await?;
+        }
         tx.commit().await?;
         Ok(deleted)
     }
@@ -1805,6 +1885,89 @@ impl Repository for SqliteRepository {
         members::audit_log(&self.pool, network_id, before, limit).await
     }
 
+    async fn intro_lists(
+        &self,
+        network_id: i64,
+    ) -> Result<Vec<allyshare_protocol::IntroList>, RepoError> {
+        lists::lists(&self.pool, network_id).await
+    }
+
+    async fn intro_list(
+        &self,
+        network_id: i64,
+        list_id: i64,
+    ) -> Result<Option<allyshare_protocol::IntroList>, RepoError> {
+        lists::list(&self.pool, network_id, list_id).await
+    }
+
+    async fn create_intro_list(
+        &self,
+        network_id: i64,
+        name: &str,
+        by: i64,
+        now: i64,
+    ) -> Result<lists::ListNameOutcome, RepoError> {
+        lists::create(&self.pool, network_id, name, by, now).await
+    }
+
+    async fn rename_intro_list(
+        &self,
+        network_id: i64,
+        list_id: i64,
+        name: &str,
+        now: i64,
+    ) -> Result<lists::ListNameOutcome, RepoError> {
+        lists::rename(&self.pool, network_id, list_id, name, now).await
+    }
+
+    async fn delete_intro_list(
+        &self,
+        network_id: i64,
+        list_id: i64,
+    ) -> Result<Option<allyshare_protocol::IntroList>, RepoError> {
+        lists::delete(&self.pool, network_id, list_id).await
+    }
+
+    async fn add_list_entries(
+        &self,
+        network_id: i64,
+        list_id: i64,
+        keys: &[String],
+        by: i64,
+        now: i64,
+    ) -> Result<lists::AddOutcome, RepoError> {
+        lists::add_entries(&self.pool, network_id, list_id, keys, by, now).await
+    }
+
+    async fn remove_list_entries(
+        &self,
+        network_id: i64,
+        list_id: i64,
+        keys: &[String],
+        now: i64,
+    ) -> Result<Option<u64>, RepoError> {
+        lists::remove_entries(&self.pool, network_id, list_id, keys, now).await
+    }
+
+    async fn list_entries(
+        &self,
+        network_id: i64,
+        list_id: i64,
+    ) -> Result<Vec<allyshare_protocol::IntroListEntry>, RepoError> {
+        lists::entries(&self.pool, network_id, list_id).await
+    }
+
+    async fn ask_for_list(
+        &self,
+        network_id: i64,
+        list_id: i64,
+        admin_id: i64,
+        note: &str,
+        now: i64,
+    ) -> Result<Option<allyshare_protocol::ListAskResult>, RepoError> {
+        lists::ask_all(&self.pool, network_id, list_id, admin_id, note, now).await
+    }
+
     async fn store_pending_import(
         &self,
         new: &imports::NewPendingImport<'_>,
@@ -1934,7 +2097,8 @@ async fn set_password(
 }
 
 /// The consequences of an ally no longer sharing with `network_id` (turned off, or left):
-/// every intro ask to them there is deleted (each holds a copy of one of their contacts: name,
+/// the network's introduction-list entries of contacts that no other ally sharing with it
+/// has are deleted; every intro ask to them there is deleted (each holds a copy of one of their contacts: name,
 /// headline, profile URL, and a note about that person), and if they now share with no network
 /// at all, their contacts and everything derived from them: staged rows and batch hashes of
 /// every sync session, and the stored results (digests) of committed ones; open sessions are
@@ -1955,6 +2119,9 @@ pub(super) async fn stopped_sharing(
         .bind(network_id)
         .execute(&mut *tx)
         .await?;
+    // The network's list entries of contacts no other sharing ally has: a list names a
+    // contact only while the network may see it.
+    lists::prune_entries(&mut *tx, network_id).await?;
     let still_sharing: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM memberships
                         WHERE person_id = ? AND role = 'ally' AND sharing = 1)",

@@ -280,6 +280,18 @@ pub async fn create_ask(pool: &SqlitePool, ask: &NewIntroAsk<'_>) -> Result<AskO
     if pending {
         return Ok(AskOutcome::AlreadyPending);
     }
+    let created = insert_ask(&mut tx, ask, &contact).await?;
+    tx.commit().await?;
+    Ok(AskOutcome::Created(Box::new(created)))
+}
+
+/// Stores an ask the caller has checked (the ally shares `contact` with the network, and no
+/// such ask is pending), inside the caller's transaction; the ask as stored.
+pub(super) async fn insert_ask(
+    tx: &mut sqlx::SqliteConnection,
+    ask: &NewIntroAsk<'_>,
+    contact: &ContactRecord,
+) -> Result<IntroAsk, RepoError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO intro_asks (network_id, ally_id, admin_id, contact_key, contact_name,
                                  contact_headline, contact_profile_url, note, created_at)
@@ -297,12 +309,10 @@ pub async fn create_ask(pool: &SqlitePool, ask: &NewIntroAsk<'_>) -> Result<AskO
     .fetch_one(&mut *tx)
     .await?;
     // Write-first like every queued email: the ally's ask email, in this transaction.
-    super::ask_mail::queue_for_new_ask(&mut tx, ask.ally_id, ask.now).await?;
-    let created = ask_by_id(&mut tx, id)
+    super::ask_mail::queue_for_new_ask(&mut *tx, ask.ally_id, ask.now).await?;
+    ask_by_id(tx, id)
         .await?
-        .ok_or_else(|| RepoError::Corrupt("the new ask vanished".into()))?;
-    tx.commit().await?;
-    Ok(AskOutcome::Created(Box::new(created)))
+        .ok_or_else(|| RepoError::Corrupt("the new ask vanished".into()))
 }
 
 /// Asks of one network (`network_id`) or to one ally (`ally_id`), newest first.

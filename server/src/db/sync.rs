@@ -404,6 +404,9 @@ pub async fn commit(
         .bind(person_id)
         .execute(&mut *tx)
         .await?;
+        // Connections the ally no longer has left the view of the networks they share with,
+        // and so the lists there (unless another sharing ally has them).
+        super::lists::prune_entries_of_ally(&mut tx, person_id).await?;
     }
     delete_staged(&mut tx, person_id, session_id).await?;
     let result = CommitResult {
