@@ -637,6 +637,74 @@ catalog! {
     audit_list_removed: "Removed contacts from an introduction list", "A retiré des contacts d’une liste de mises en relation";
     audit_list_asked: "Asked for introductions for a list", "A demandé des mises en relation pour une liste";
 
+    // Introduction lists.
+    list_deleted: "The list is deleted. Its contacts are still in the network.",
+        "La liste est supprimée. Ses contacts restent dans le réseau.";
+    lists_crumb: "Contacts", "Contacts du réseau";
+    lists_intro_before: "Named lists of the contacts your allies share with", "Des listes nommées des contacts que vos alliés partagent avec";
+    lists_intro_after: ", shared with every Network Admin of the network who may see its contacts. Export a list as CSV, or ask for introductions to everyone on it.", ", communes à tous les admins du réseau autorisés à voir ses contacts. Exportez une liste en CSV, ou demandez une mise en relation avec chacun de ses contacts.";
+    lists_none: "There are no introduction lists yet.", "Il n’y a encore aucune liste de mises en relation.";
+    lists_create_first: "Create the first one below.", "Créez la première ci-dessous.";
+    lists_caption: "The network's introduction lists", "Les listes de mises en relation du réseau";
+    list_col: "List", "Liste";
+    contacts_col: "Contacts", "Nombre de contacts";
+    created_by_col: "Created by", "Créée par";
+    last_changed_col: "Last changed", "Dernière modification";
+    new_list: "New list", "Nouvelle liste";
+    list_name: "List name", "Nom de la liste";
+    list_name_hint_before: "For example “Fintech founders, Q3”. At most", "Par exemple « Fondateurs fintech, T3 ». Au plus";
+    list_name_hint_after: "characters; two lists cannot have the same name.", "caractères ; deux listes ne peuvent pas porter le même nom.";
+    delete: "Delete", "Supprimer";
+    delete_open: "Delete “", "Supprimer « ";
+    delete_close: "”?", " » ?";
+    delete_goes: "The list goes for every admin of the network, with its", "La liste disparaît pour tous les admins du réseau, avec ses";
+    delete_rest: ". The contacts themselves stay in the network, and asks already sent stay as they are. This cannot be undone.", ". Les contacts eux-mêmes restent dans le réseau, et les demandes déjà envoyées restent telles quelles. C’est irréversible.";
+    delete_list: "Delete the list", "Supprimer la liste";
+    keep_list: "Keep the list", "Garder la liste";
+    intros_asked: "Introductions asked", "Mises en relation demandées";
+    asked_explain: "Each ask went to the ally who has been connected with the contact the longest. They see it in the AllyShare extension and answer there.", "Chaque demande est allée à l’allié en relation avec le contact depuis le plus longtemps. Il la voit dans l’extension AllyShare et y répond.";
+    asks_sent: "Asks sent", "Demandes envoyées";
+    contact_col: "Contact", "Contact du réseau";
+    ally_asked: "Ally asked", "Allié sollicité";
+    skipped: "Skipped", "Ignorés";
+    why: "Why", "Pourquoi";
+    back_to_list: "Back to the list", "Retour à la liste";
+    export_csv: "Export CSV", "Exporter en CSV";
+    created_by_lower: "created by", "créée par";
+    last_changed_lower: "last changed", "modifiée le";
+    list_empty: "This list has no contacts yet.", "Cette liste n’a encore aucun contact.";
+    find_them_with: "Find them with", "Trouvez-les avec";
+    add_contacts: "Add contacts", "Ajouter des contacts";
+    below_full: "below.", "ci-dessous.";
+    contacts_on_list: "Contacts on this list", "Contacts de cette liste";
+    select: "Select", "Sélectionner";
+    headline: "Headline", "Titre";
+    known_by: "Known by", "Connu de";
+    added: "Added", "Ajouté";
+    profile_new_tab: " (LinkedIn profile, opens a new tab)", " (profil LinkedIn, s’ouvre dans un nouvel onglet)";
+    since: "since", "depuis le";
+    remove_selected: "Remove selected from the list", "Retirer la sélection de la liste";
+    find_to_add: "Find contacts to add", "Trouver des contacts à ajouter";
+    search_contacts: "Search the network's contacts", "Rechercher dans les contacts du réseau";
+    search_hint: "Words in the name, headline or company. Search with nothing typed to see contacts by name.", "Des mots du nom, du titre ou de l’entreprise. Lancez la recherche sans rien saisir pour voir les contacts par nom.";
+    search: "Search", "Rechercher";
+    no_match_open: "No contact of the network matches “", "Aucun contact du réseau ne correspond à « ";
+    no_match_close: "”.", " ».";
+    first_matches_before: "The first", "Les";
+    first_matches_after: "matches; narrow the search to find others.", "premiers résultats ; affinez la recherche pour trouver les autres.";
+    match_one: "match", "résultat";
+    match_many: "matches", "résultats";
+    search_results: "Search results", "Résultats de la recherche";
+    on_the_list: "On the list", "Déjà sur la liste";
+    add_selected: "Add selected to the list", "Ajouter la sélection à la liste";
+    all_on_list: "Every contact found is on the list already.", "Tous les contacts trouvés sont déjà sur la liste.";
+    ask_intros: "Ask for introductions", "Demander des mises en relation";
+    ask_explain: "One ask for each contact on this list, to the ally who has been connected with them the longest (the earliest “connected since” date; if that is the same or unknown, the ally who joined the network first). Contacts who already have an ask waiting for an answer are skipped.", "Une demande pour chaque contact de cette liste, à l’allié en relation avec lui depuis le plus longtemps (la date « relation depuis le » la plus ancienne ; si elle est identique ou inconnue, l’allié arrivé le premier dans le réseau). Les contacts qui ont déjà une demande en attente de réponse sont ignorés.";
+    note_to_allies: "Note to the allies", "Mot aux alliés";
+    note_allies_hint: "Why you would like the introduction, and for whom. Each ally asked sees it. At most", "Pourquoi vous souhaitez la mise en relation, et pour qui. Chaque allié sollicité le voit. Au plus";
+    rename_or_delete: "Rename or delete", "Renommer ou supprimer";
+    rename: "Rename", "Renommer";
+    delete_this_list: "Delete this list…", "Supprimer cette liste…";
 }
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).

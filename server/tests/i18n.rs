@@ -213,6 +213,17 @@ async fn a_french_browser_gets_french_pages_signed_in_and_out() {
     .await;
     assert!(audit.body.contains("<h1>Journal d’audit</h1>"));
     pages.push(audit.body);
+    // Introduction lists (no list yet).
+    let lists = get_in(
+        &browser,
+        &format!("/admin/networks/{}/lists", admin.network_id),
+        FRENCH,
+    )
+    .await;
+    assert_eq!(lists.status, StatusCode::OK);
+    assert!(lists.body.contains("<h1>Listes de mises en relation</h1>"));
+    assert!(lists.body.contains(">Nom de la liste</label>"));
+    pages.push(lists.body);
     // A failure page answered from the console.
     let forbidden = get_in(&browser, "/admin/networks/999/team", FRENCH).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);

@@ -200,12 +200,7 @@ pub async fn audit_log(
         )));
     }
     let entries = app
-        .audit_log(
-            session.person_id,
-            network_id,
-            params.before,
-            limit,
-        )
+        .audit_log(session.person_id, network_id, params.before, limit)
         .await?;
     let next_before = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| e.id))

@@ -167,7 +167,7 @@ pub async fn lists_page(
     let admin = admin_network_of(&app, &user, network_id, Some(Permission::ViewContacts)).await?;
     let p = params.map(|Query(p)| p).unwrap_or_default();
     let notice = match p.done.as_str() {
-        "deleted" => Some("The list is deleted. Its contacts are still in the network."),
+        "deleted" => Some(crate::i18n::m().list_deleted),
         _ => None,
     };
     lists_view(
@@ -378,10 +378,7 @@ fn connected_date(value: &str) -> String {
     let parts: Vec<i64> = value.split('-').filter_map(|p| p.parse().ok()).collect();
     match parts.as_slice() {
         [year, month @ 1..=12, day @ 1..=31] => {
-            const MONTHS: [&str; 12] = [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ];
-            format!("{day} {} {year}", MONTHS[(*month - 1) as usize])
+            crate::i18n::date(crate::i18n::lang(), *year, *month, *day)
         }
         _ => value.to_string(),
     }
