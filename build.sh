@@ -178,11 +178,12 @@ bench() {
   rm -rf "$bench_pkg"
   wasm-bindgen --target web --no-typescript --out-dir "$bench_pkg" --out-name worker \
     "$TARGET_DIR/$WASM_TARGET/wasm/allyshare.wasm"
-  say "Building the release server and its ingest benchmark"
-  cargo build --release -p allyshare-server --bin allyshare-server --example ingest
+  say "Building the release server and its ingest and contacts-search benchmarks"
+  cargo build --release -p allyshare-server --bin allyshare-server --example ingest --example contacts_search
   say "Running the benchmarks (a few minutes)"
   ALLYSHARE_SERVER_BIN="$TARGET_DIR/release/allyshare-server" \
   BENCH_INGEST_BIN="$TARGET_DIR/release/examples/ingest" \
+  BENCH_CONTACTS_SEARCH_BIN="$TARGET_DIR/release/examples/contacts_search" \
   BENCH_PACKAGE_ZIP="$zip" \
   BENCH_PKG="$bench_pkg" \
   ALLYSHARE_DIST="$ROOT/dist" \

@@ -2,9 +2,11 @@
 //! HTTP on loopback to a server on a fresh SQLite file, then commits; then the same again as a
 //! second full sync where nothing changed.
 //!
-//! `cargo run --release -p allyshare-server --example ingest [-- --json]`
+//! `cargo run --release -p allyshare-server --example ingest [-- --json] [--without-search-index]`
 //!
 //! With `--json` each round is also printed as one JSON line (read by `./build.sh bench`).
+//! `--without-search-index` drops the contacts search's triggers and index first (what the
+//! search costs a sync: run both).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -48,6 +50,25 @@ async fn main() {
     config.hash_cost = HashCost::InsecureFastForTests;
     config.clock = Arc::new(allyshare_server::SystemClock);
     let app = App::open(config).await.unwrap();
+    if std::env::args().any(|a| a == "--without-search-index") {
+        // For a before/after figure: ingest as it was before the contacts search's index
+        // (migration 0010), on the same binary.
+        let pool = sqlx::SqlitePool::connect(&format!(
+            "sqlite:{}",
+            dir.path().join("ingest.db").display()
+        ))
+        .await
+        .unwrap();
+        for drop in [
+            "DROP TRIGGER contacts_search_insert",
+            "DROP TRIGGER contacts_search_update",
+            "DROP TRIGGER contacts_search_delete",
+            "DROP INDEX contacts_by_connected",
+        ] {
+            sqlx::query(drop).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
     tokio::spawn(serve_app(listener, app.clone(), std::future::pending()));
 
     let invited = app

@@ -271,7 +271,7 @@ macro_rules! catalog {
 }
 
 /// Strings that are the same word in both languages on purpose.
-pub const SAME_IN_BOTH: &[&str] = &["brand"];
+pub const SAME_IN_BOTH: &[&str] = &["brand", "nav_contacts"];
 
 catalog! {
     // The frame.
@@ -286,6 +286,8 @@ catalog! {
     nav_team: "Team Members", "Membres de l’équipe";
     nav_invite: "Invite Member", "Inviter un membre";
     nav_audit: "Audit log", "Journal d’audit";
+    nav_contacts: "Contacts", "Contacts";
+    nav_asks: "Asks", "Demandes de mise en relation";
     nav_lists: "Introduction lists", "Listes de mises en relation";
     nav_all_networks: "All networks", "Tous les réseaux";
     pages: "Pages", "Pages de résultats";

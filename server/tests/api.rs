@@ -1897,6 +1897,57 @@ async fn authorisation_matrix() {
         ),
         (
             Method::GET,
+            format!(
+                "/v1/networks/{a}/contacts?q=kay&sort=allies&since=2000-01-01&ally={}",
+                ally_a.id
+            ),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/contacts/member%3AK1"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/contacts/member%3Anobody"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/intro-asks?limit=1&before=1000000"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::GET,
             format!("/v1/networks/{a}/intro-asks"),
             None,
             [

@@ -80,6 +80,10 @@ enum Call {
     Api(Method, String, Option<serde_json::Value>),
     PageGet(String),
     PagePost(String, Vec<(&'static str, String)>),
+    /// A form whose page also needs another permission (asking for an introduction from a
+    /// contact's page needs to see the contact): refused without the row's permission even
+    /// with that one, allowed with both.
+    PagePostAlso(Permission, String, Vec<(&'static str, String)>),
 }
 
 #[tokio::test]
@@ -96,7 +100,11 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
         .sharing_ally("Alpha", "ally@example.org", "Ally")
         .await;
     server
-        .sync_contacts(&ally.token, "full", &[contact("K1", "Kay")])
+        .sync_contacts(
+            &ally.token,
+            "full",
+            &[contact("K1", "Kay"), contact("K2", "Kim")],
+        )
         .await;
     let spare_api = server
         .member("Alpha", "spare.api@example.org", "Spare Api", Role::Ally)
@@ -336,6 +344,33 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
             StatusCode::OK,
         ),
         (
+            Some(ViewContacts),
+            Call::PageGet(console("/contacts?q=kay".into())),
+            StatusCode::OK,
+        ),
+        (
+            Some(ViewContacts),
+            Call::PageGet(console("/contacts/member%3AK1".into())),
+            StatusCode::OK,
+        ),
+        (
+            Some(ViewContacts),
+            Call::PageGet(console("/asks".into())),
+            StatusCode::OK,
+        ),
+        (
+            Some(AskIntroductions),
+            Call::PagePostAlso(
+                ViewContacts,
+                console("/contacts/member%3AK2/ask".into()),
+                vec![
+                    ("ally", ally.id.to_string()),
+                    ("note", "From the page".into()),
+                ],
+            ),
+            StatusCode::SEE_OTHER,
+        ),
+        (
             Some(InviteMembers),
             Call::PagePost(
                 console("/team/invite".into()),
@@ -469,7 +504,7 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
                     .await
                     .status(),
                 Call::PageGet(path) => browser.get(path).await.status,
-                Call::PagePost(path, fields) => {
+                Call::PagePost(path, fields) | Call::PagePostAlso(_, path, fields) => {
                     let fields: Vec<(&str, &str)> =
                         fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
                     browser.post(path, &fields).await.status
@@ -479,7 +514,7 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
         let what = match call {
             Call::Api(m, p, _) => format!("{m} {p}"),
             Call::PageGet(p) => format!("page GET {p}"),
-            Call::PagePost(p, _) => format!("form POST {p}"),
+            Call::PagePost(p, _) | Call::PagePostAlso(_, p, _) => format!("form POST {p}"),
         };
         match needs {
             Some(permission) => {
@@ -496,8 +531,12 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
                         "{what} without {permission:?} changed {before} → {after}"
                     ));
                 }
-                // That permission alone: allowed.
-                set_permissions(&server, &boss, a, probe.id, &[*permission]).await;
+                // That permission alone (with the page's other one): allowed.
+                let mut with = vec![*permission];
+                if let Call::PagePostAlso(also, ..) = call {
+                    with.push(*also);
+                }
+                set_permissions(&server, &boss, a, probe.id, &with).await;
             }
             None => set_permissions(&server, &boss, a, probe.id, &[]).await,
         }

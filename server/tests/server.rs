@@ -860,6 +860,7 @@ async fn openapi_document_lists_the_api() {
         "GET /v1/me/preferences",
         "PUT /v1/me/preferences",
         "GET /v1/networks/{network_id}/contacts",
+        "GET /v1/networks/{network_id}/contacts/{key}",
         "GET /v1/networks/{network_id}/intro-asks",
         "POST /v1/networks/{network_id}/intro-asks",
         "GET /v1/networks/{network_id}/invitations",

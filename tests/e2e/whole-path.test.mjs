@@ -2,8 +2,8 @@
 // Admin signs in to the console and invites an ally through Invite Member; the ally opens the
 // emailed link, sets a password, accepts the terms, and the extension (installed, on this
 // server) is handed the session, reads the fake LinkedIn and shares with the network; then the
-// admin finds the ally's contacts by search in the console, asks for an introduction, and the
-// ally accepts it in the popup. (The first admin is made by the server's operator with the
+// admin finds the ally's contacts by search in the console, puts two on an introduction list,
+// exports it, asks for an introduction, and the ally accepts it in the popup. (The first admin is made by the server's operator with the
 // CLI, as in a real installation.) axe on every page, screenshots of each.
 import assert from 'node:assert/strict';
 import {
@@ -121,5 +121,68 @@ test('an admin invites an ally from the console; the ally shares; the admin find
   }, { what: `Team Members to show ${N} contacts shared`, timeoutMs: 30_000 });
   await adaRow.getByText('Member').waitFor();
   await capture(console_, 'console-team-sharing');
+
+  // 7. The admin finds Ada's contacts by search in Contacts.
+  const nav = console_.getByRole('navigation', { name: 'Console' });
+  await nav.getByRole('link', { name: 'Contacts' }).click();
+  await console_.getByRole('heading', { level: 1, name: 'Contacts' }).waitFor();
+  const table = console_.getByRole('table', { name: 'Contacts shared with the network' });
+  const [first, second] = (await table.getByRole('rowheader').allTextContents()).map((n) => n.trim());
+  assert.ok(first && second, 'Ada\'s contacts are listed');
+  await console_.getByLabel('Search by name, headline or company').fill(first);
+  await console_.getByRole('button', { name: 'Search' }).click();
+  await table.getByRole('link', { name: first }).first().waitFor();
+  await table.getByRole('row').filter({ hasText: first }).first().getByText(`${ALLY.first} ${ALLY.last}`).waitFor();
+  await capture(console_, 'console-contacts-search');
+
+  // 8. She puts two of them on a new introduction list, from the list's own search, and
+  // exports it.
+  await nav.getByRole('link', { name: 'Introduction lists' }).click();
+  await console_.getByLabel('List name').fill('Founders to meet');
+  await console_.getByRole('button', { name: 'New list' }).click();
+  await console_.getByRole('heading', { level: 1, name: 'Founders to meet' }).waitFor();
+  for (const name of [first, second]) {
+    await console_.getByLabel("Search the network's contacts").fill(name);
+    await console_.getByRole('button', { name: 'Search' }).click();
+    await console_.getByRole('table', { name: 'Search results' }).getByRole('checkbox', { name: `Select ${name}` }).first().check();
+    await console_.getByRole('button', { name: 'Add selected to the list' }).click();
+    await console_.getByRole('status').filter({ hasText: /added to the list/ }).waitFor();
+  }
+  const entries = console_.getByRole('table', { name: 'Contacts on this list' });
+  assert.equal(await entries.getByRole('row').count(), 3, 'a header and the two contacts');
+  await capture(console_, 'console-list');
+  const [download] = await Promise.all([
+    console_.waitForEvent('download'),
+    console_.getByRole('link', { name: 'Export CSV' }).click(),
+  ]);
+  const csv = Buffer.concat(await (await download.createReadStream()).toArray()).toString('utf8');
+  for (const name of [first, second]) assert.ok(csv.includes(name.split(' ')[0]), `${name} is in the export`);
+
+  // 9. From the first contact's page she asks Ada for an introduction.
+  await nav.getByRole('link', { name: 'Contacts' }).click();
+  await table.getByRole('link', { name: first }).first().click();
+  await console_.getByRole('heading', { level: 1, name: first }).waitFor();
+  await console_.getByLabel(`${ALLY.first} ${ALLY.last}`).check();
+  await console_.getByLabel('Note to the ally').fill('Could you introduce us? We are hiring.');
+  await console_.getByRole('button', { name: 'Send' }).click();
+  await console_.getByRole('heading', { level: 1, name: 'Asks' }).waitFor();
+  const asks = console_.getByRole('table', { name: 'Introduction asks' });
+  await asks.getByRole('row').filter({ hasText: first }).getByText('Pending').waitFor();
+
+  // 10. Ada sees it in the popup and accepts; the console shows it made.
+  const pop = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', POPUP);
+  const accept = pop.locator('button[id^="accept-"]');
+  await eventually(async () => {
+    await pop.reload();
+    return (await accept.count()) === 1;
+  }, { what: 'the ask in the popup', timeoutMs: 30_000 });
+  assert.match(await pop.locator('[id^="ask-"]').first().innerText(), new RegExp(`${ADMIN.name} from ${ADMIN.network}`));
+  await capture(pop, 'popup-ask');
+  await accept.click();
+  await accept.waitFor({ state: 'detached' });
+  await console_.reload();
+  await asks.getByRole('row').filter({ hasText: first }).getByText('Introduction made').waitFor();
+  await capture(console_, 'console-asks-made');
+  await closePage(pop);
   await closePage(console_);
 });

@@ -26,7 +26,7 @@ use super::page::{
 };
 use super::session::ConsoleUser;
 use crate::cross_site::FormToken;
-use crate::db::ContactQuery;
+use crate::db::{ContactQuery, ContactSort};
 use crate::lists::{contacts_word, ListError};
 use crate::App;
 
@@ -431,6 +431,9 @@ async fn list_view(
                 network_id,
                 &ContactQuery {
                     search: q.clone(),
+                    ally_id: None,
+                    connected_since: None,
+                    sort: ContactSort::Name,
                     after: None,
                     limit: SEARCH_ROWS,
                 },

@@ -12,6 +12,8 @@
 //! - [`reset`]: *Forgot password?*: asking for a reset link, and the link's page.
 //! - [`team`]: Settings → Team Members (members and invitations), *Invite Member*, *Resend*,
 //!   *Revoke*.
+//! - [`contacts`]: Contacts (search, filters, sort, pages), a contact's page with *Ask for an
+//!   introduction*, and Asks.
 //! - [`import`]: *Bulk invite from a CSV*: upload, preview, *Invite*, the per-row result and
 //!   its download, the emails' progress.
 //! - [`lists`]: Introduction lists: the lists, a list's page (its contacts, *Add contacts*,
@@ -20,6 +22,7 @@
 //!   removing a member, the Audit log.
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
+pub mod contacts;
 pub mod import;
 pub mod lists;
 pub mod members;
@@ -92,6 +95,16 @@ pub fn routes() -> Router<App> {
             get(reset::reset_page).post(reset::reset),
         )
         .route("/admin/networks/{network_id}/team", get(team::page))
+        .route("/admin/networks/{network_id}/contacts", get(contacts::page))
+        .route(
+            "/admin/networks/{network_id}/contacts/{key}",
+            get(contacts::contact),
+        )
+        .route(
+            "/admin/networks/{network_id}/contacts/{key}/ask",
+            post(contacts::ask),
+        )
+        .route("/admin/networks/{network_id}/asks", get(contacts::asks))
         .route(
             "/admin/networks/{network_id}/team/invite",
             get(team::invite_page).post(team::invite),

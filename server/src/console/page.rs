@@ -77,6 +77,8 @@ pub enum Current {
     Member,
     Audit,
     Lists,
+    Contacts,
+    Asks,
 }
 
 /// The frame of a signed-in page.

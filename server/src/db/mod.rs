@@ -34,7 +34,7 @@ pub mod sync;
 
 use allyshare_protocol::{
     CommitResult, ContactDigest, ContactRecord, IntroAsk, IntroAskState, IntroOutcome, Me,
-    NetworkContact, NetworkMembership, Permissions, Person, Role, SyncKind,
+    NetworkContact, NetworkMembership, Permissions, Person, PersonRef, Role, SyncKind,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -472,13 +472,31 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// The digest of the contacts the server holds for the person.
     async fn contact_digest(&self, person_id: i64) -> Result<ContactDigest, RepoError>;
 
-    /// A page of the contacts visible to the network, and the position after its last row
+    /// A page of the contacts visible to the network, and the position of its last row
     /// when there are more.
     async fn network_contacts(
         &self,
         network_id: i64,
         query: &ContactQuery,
-    ) -> Result<(Vec<NetworkContact>, Option<(String, String)>), RepoError>;
+    ) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError>;
+
+    /// One contact visible to the network, with every ally who knows them.
+    async fn network_contact(
+        &self,
+        network_id: i64,
+        key: &str,
+    ) -> Result<Option<NetworkContact>, RepoError>;
+
+    /// The network's allies who share with it, by name.
+    async fn sharing_allies(&self, network_id: i64) -> Result<Vec<PersonRef>, RepoError>;
+
+    /// A page of the network's asks (in one state, or all), newest first.
+    async fn network_asks_page(
+        &self,
+        network_id: i64,
+        state: Option<IntroAskState>,
+        page: AsksPage,
+    ) -> Result<Vec<IntroAsk>, RepoError>;
 
     /// Creates an ask, if the ally shares the contact with the network, and in the same
     /// transaction queues the ally's ask email (unless they turned ask emails off, or one is
@@ -758,14 +776,69 @@ pub enum HandoffRedeem {
     Invalid,
 }
 
+/// The orders of a network's contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContactSort {
+    /// By name (the default).
+    #[default]
+    Name,
+    /// Most recently connected first (by any ally), then by key.
+    Recent,
+    /// Known by the most allies first, then by name.
+    Allies,
+}
+
+impl ContactSort {
+    pub const ALL: [ContactSort; 3] = [ContactSort::Name, ContactSort::Recent, ContactSort::Allies];
+
+    /// The wire name (`name`, `recent`, `allies`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactSort::Name => "name",
+            ContactSort::Recent => "recent",
+            ContactSort::Allies => "allies",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ContactSort> {
+        ContactSort::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Where a contact stands in the orders (the cursor of the next page): its key, first sort
+/// name, newest connection date (`YYYY-MM-DD`, empty if none) and number of allies. Each order
+/// reads only its own fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ContactPosition {
+    pub key: String,
+    pub name: String,
+    pub connected: String,
+    pub allies: i64,
+}
+
 /// Which page of a network's contacts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ContactQuery {
-    /// Words that must all appear in the name, headline or company (case-insensitive).
+    /// Words that must each begin a word of the name, headline or company (case and accents
+    /// aside).
     pub search: String,
-    /// Start after this (sort name, key).
-    pub after: Option<(String, String)>,
+    /// Only the contacts this ally knows.
+    pub ally_id: Option<i64>,
+    /// Only the contacts an ally connected with on this day (`YYYY-MM-DD`) or later.
+    pub connected_since: Option<String>,
+    pub sort: ContactSort,
+    /// Start after this position.
+    pub after: Option<ContactPosition>,
     pub limit: usize,
+}
+
+/// Which page of a list of asks, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AsksPage {
+    /// Only asks older than this one (by id).
+    pub before: Option<i64>,
+    /// At most this many (all when `None`).
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -802,7 +875,8 @@ pub struct StoredContact {
     pub content_hash: u64,
     /// Lowercased display name, for ordering.
     pub sort_name: String,
-    /// Lowercased name, headline and company, for searching.
+    /// The words of the name, headline and company, lowercased, joined by spaces: what the
+    /// search matches and its full-text index holds (see [`network::Search`]).
     pub search_text: String,
 }
 
@@ -827,9 +901,9 @@ impl StoredContact {
         ]
         .into_iter()
         .flatten()
+        .flat_map(network::words_of)
         .collect::<Vec<_>>()
-        .join("\n")
-        .to_lowercase();
+        .join(" ");
         Ok(StoredContact {
             key,
             content_hash: record.content_hash(),
@@ -1549,6 +1623,9 @@ impl Repository for SqliteRepository {
         for network_id in shared_with {
             lists::prune_entries(&mut tx, network_id).await?;
         }
+        if deleted {
+            network::purge_deleted_words(&mut tx).await?;
+        }
         tx.commit().await?;
         Ok(deleted)
     }
@@ -1658,8 +1735,29 @@ impl Repository for SqliteRepository {
         &self,
         network_id: i64,
         query: &ContactQuery,
-    ) -> Result<(Vec<NetworkContact>, Option<(String, String)>), RepoError> {
+    ) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
         network::list_contacts(&self.pool, network_id, query).await
+    }
+
+    async fn network_contact(
+        &self,
+        network_id: i64,
+        key: &str,
+    ) -> Result<Option<NetworkContact>, RepoError> {
+        network::network_contact(&self.pool, network_id, key).await
+    }
+
+    async fn sharing_allies(&self, network_id: i64) -> Result<Vec<PersonRef>, RepoError> {
+        network::sharing_allies(&self.pool, network_id).await
+    }
+
+    async fn network_asks_page(
+        &self,
+        network_id: i64,
+        state: Option<IntroAskState>,
+        page: AsksPage,
+    ) -> Result<Vec<IntroAsk>, RepoError> {
+        network::list_asks(&self.pool, Some(network_id), None, state, page).await
     }
 
     async fn create_ask(&self, ask: &NewIntroAsk<'_>) -> Result<AskOutcome, RepoError> {
@@ -1691,7 +1789,7 @@ impl Repository for SqliteRepository {
         ally_id: Option<i64>,
         state: Option<IntroAskState>,
     ) -> Result<Vec<IntroAsk>, RepoError> {
-        network::list_asks(&self.pool, network_id, ally_id, state).await
+        network::list_asks(&self.pool, network_id, ally_id, state, AsksPage::default()).await
     }
 
     async fn answer_ask(
@@ -2134,6 +2232,7 @@ pub(super) async fn stopped_sharing(
             .bind(person_id)
             .execute(&mut *tx)
             .await?;
+        network::purge_deleted_words(&mut *tx).await?;
         for derived in [
             "DELETE FROM sync_staged WHERE session_id IN
                (SELECT id FROM sync_sessions WHERE person_id = ?)",

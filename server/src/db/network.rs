@@ -4,185 +4,619 @@
 //! (`memberships.role = 'ally' AND sharing = 1`): that join is in every query here, so a
 //! contact stops being visible the moment sharing is turned off.
 
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
 use allyshare_protocol::{
     ContactRecord, IntroAsk, IntroAskState, IntroOutcome, KnownBy, NetworkContact, PersonRef,
 };
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use super::sync::record_from_row;
-use super::{AnswerOutcome, AskOutcome, ContactQuery, NewIntroAsk, RepoError};
+use super::{
+    AnswerOutcome, AskOutcome, AsksPage, ContactPosition, ContactQuery, ContactSort, NewIntroAsk,
+    RepoError,
+};
 
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-fn like_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
+/// The words of a text as the search sees them: runs of letters and digits, lowercased. What
+/// [`super::StoredContact`] stores as `search_text` (joined by spaces), so the full-text index
+/// holds exactly these words.
+pub fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// Shortest last word of a phrase that the full-text index is asked for (a shorter prefix
+/// matches so many words that merging them costs more than walking the names).
+const INDEXED_PREFIX_MIN: usize = 3;
+
+/// A search: each typed word (split into the text's words, `o'brien` → `o brien`) must match
+/// consecutive words of the name, headline or company, the last as a prefix ("ada" finds "Ada"
+/// and "Adams", not "Canada").
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    phrases: Vec<Vec<String>>,
+}
+
+impl Search {
+    pub fn parse(q: &str) -> Search {
+        Search {
+            phrases: q
+                .split_whitespace()
+                .map(|w| words_of(w).collect::<Vec<_>>())
+                .filter(|p| !p.is_empty())
+                .collect(),
         }
-        out.push(c);
     }
-    out
+
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
+    /// Whether a stored `search_text` matches: the one rule, applied to every row a plan
+    /// reads (the index only proposes rows).
+    pub fn matches(&self, search_text: &str) -> bool {
+        if self.phrases.is_empty() {
+            return true;
+        }
+        let words: Vec<String> = words_of(search_text).collect();
+        self.phrases.iter().all(|phrase| {
+            let (last, head) = phrase.split_last().expect("phrases are not empty");
+            words
+                .windows(phrase.len())
+                .any(|w| w[..head.len()] == *head && w[head.len()].starts_with(last.as_str()))
+        })
+    }
+
+    /// The FTS5 query of the phrases the index can answer cheaply (their prefix is long
+    /// enough): a superset of the rows that match; `None` when no phrase qualifies. Each phrase
+    /// is quoted, of letters and digits only, so nothing typed is FTS5 syntax.
+    fn index_query(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .phrases
+            .iter()
+            .filter(|p| {
+                p.last()
+                    .is_some_and(|l| l.chars().count() >= INDEXED_PREFIX_MIN)
+            })
+            .map(|p| format!("\"{}\"*", p.join(" ")))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" AND "))
+    }
 }
 
-/// How many entries of the name index the first plan of [`list_contacts`] walks at most.
-const NAME_WINDOW: i64 = 20_000;
+/// Most index hits for which the page is found from the hits themselves (read, checked,
+/// grouped and sorted here); above it, the sort order's index is walked instead, which finds a
+/// page of common matches at once.
+pub const CANDIDATES_MAX: i64 = 4_000;
 
-/// Which way [`visible_rows`] finds the page.
-enum Plan<'a> {
-    /// Walk the name index from the cursor (up to this (sort name, key) when given) and stop
-    /// at the first `limit + 1` visible rows: no sort, fast when matches are common.
-    ByName(Option<&'a (String, String)>),
-    /// Every contact of the network's sharing allies, filtered, then the first `limit + 1`
-    /// by name: one pass over the network, fast when matches are rare.
-    ByAlly,
+/// A network's visible contacts: the rows of its allies who share with it (alias `c` joined
+/// to `m`); the network id is bound by the caller right after.
+const VISIBLE: &str = " m.network_id = ";
+const SHARING: &str = " AND m.role = 'ally' AND m.sharing = 1";
+
+/// Adds the row filters of `query` (the ally, the date) on the contacts of alias `c`.
+fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, c: &str, query: &ContactQuery) {
+    if let Some(ally) = query.ally_id {
+        b.push(format!(" AND {c}.person_id = ")).push_bind(ally);
+    }
+    if let Some(since) = &query.connected_since {
+        b.push(format!(" AND COALESCE({c}.connected_on, '') >= "))
+            .push_bind(since.clone());
+    }
 }
 
-/// The page's rows (`limit + 1` at most): per key, the row of the ally who updated it last
-/// (then the lowest person id) among the rows matching the search, after the cursor.
-async fn visible_rows(
+fn position_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContactPosition, RepoError> {
+    Ok(ContactPosition {
+        key: row.try_get("key")?,
+        name: row.try_get("name")?,
+        connected: row.try_get("connected")?,
+        allies: row.try_get("allies")?,
+    })
+}
+
+/// The order of `sort`, as a comparison of two positions.
+pub fn compare(sort: ContactSort, a: &ContactPosition, b: &ContactPosition) -> Ordering {
+    match sort {
+        ContactSort::Name => (&a.name, &a.key).cmp(&(&b.name, &b.key)),
+        ContactSort::Recent => (&b.connected, &b.key).cmp(&(&a.connected, &a.key)),
+        ContactSort::Allies => b
+            .allies
+            .cmp(&a.allies)
+            .then_with(|| (&a.name, &a.key).cmp(&(&b.name, &b.key))),
+    }
+}
+
+/// How many rows (of every network) the index proposes for `index_query`, counting to
+/// `up_to` at most.
+async fn index_hits(pool: &SqlitePool, index_query: &str, up_to: i64) -> Result<i64, RepoError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM contacts_fts WHERE contacts_fts MATCH ? LIMIT ?)",
+    )
+    .bind(index_query)
+    .bind(up_to)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// The counts (and first name, newest date) over all the network's visible rows of `keys`.
+async fn totals_of(
+    pool: &SqlitePool,
+    network_id: i64,
+    keys: &[&str],
+) -> Result<HashMap<String, ContactPosition>, RepoError> {
+    let mut totals = HashMap::with_capacity(keys.len());
+    if keys.is_empty() {
+        return Ok(totals);
+    }
+    let mut b = QueryBuilder::<Sqlite>::new(
+        "SELECT c.key, MIN(c.sort_name) AS name, MAX(COALESCE(c.connected_on, '')) AS connected,
+                COUNT(*) AS allies
+         FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+         WHERE c.key IN (SELECT value FROM json_each(",
+    );
+    b.push_bind(serde_json::to_string(keys).unwrap_or_default())
+        .push(")) AND")
+        .push(VISIBLE)
+        .push_bind(network_id)
+        .push(SHARING)
+        .push(" GROUP BY c.key");
+    for row in b.build().fetch_all(pool).await? {
+        let position = position_from(&row)?;
+        totals.insert(position.key.clone(), position);
+    }
+    Ok(totals)
+}
+
+/// The page's positions from every matching row, when they are few: the index's hits
+/// (`index_query`), else the rows of the one ally of the filter; each row checked by the
+/// search's rule.
+async fn by_candidates(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
-    plan: Plan<'_>,
-) -> Result<Vec<sqlx::sqlite::SqliteRow>, RepoError> {
-    let words: Vec<String> = query
-        .search
-        .split_whitespace()
-        .map(|w| format!("%{}%", like_escape(&w.to_lowercase())))
-        .collect();
-    let mut b = QueryBuilder::<Sqlite>::new("SELECT c.* FROM ");
-    // CROSS JOIN fixes the loop order (SQLite's rule), so each plan is the one named.
-    match plan {
-        Plan::ByName(_) => b.push(
-            "contacts c INDEXED BY contacts_by_name
-             CROSS JOIN memberships m ON m.person_id = c.person_id
-             WHERE m.network_id = ",
-        ),
-        Plan::ByAlly => b.push(
-            "memberships m CROSS JOIN contacts c ON c.person_id = m.person_id
-             WHERE m.network_id = ",
-        ),
-    };
-    b.push_bind(network_id)
-        .push(" AND m.role = 'ally' AND m.sharing = 1");
-    for word in &words {
-        b.push(" AND c.search_text LIKE ")
-            .push_bind(word.clone())
-            .push(" ESCAPE '\\'");
-    }
-    if let Some((name, key)) = &query.after {
-        b.push(" AND (c.sort_name, c.key) > (")
-            .push_bind(name.clone())
-            .push(", ")
-            .push_bind(key.clone())
-            .push(")");
-    }
-    if let Plan::ByName(Some((name, key))) = plan {
-        b.push(" AND (c.sort_name, c.key) <= (")
-            .push_bind(name.clone())
-            .push(", ")
-            .push_bind(key.clone())
-            .push(")");
-    }
-    // Not the winner if another sharing ally's matching row for the key is newer (or as
-    // new, from a lower person id).
-    b.push(
-        " AND NOT EXISTS (
-           SELECT 1 FROM contacts c2 JOIN memberships m2 ON m2.person_id = c2.person_id
-           WHERE c2.key = c.key AND c2.person_id != c.person_id
-             AND m2.network_id = ",
-    )
-    .push_bind(network_id)
-    .push(
-        " AND m2.role = 'ally' AND m2.sharing = 1
-             AND (c2.updated_at > c.updated_at
-                  OR (c2.updated_at = c.updated_at AND c2.person_id < c.person_id))",
+    search: &Search,
+    index_query: Option<&str>,
+) -> Result<Vec<ContactPosition>, RepoError> {
+    let mut b = QueryBuilder::<Sqlite>::new(
+        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected, 1 AS allies,
+                c.search_text
+         FROM ",
     );
-    for word in &words {
-        b.push(" AND c2.search_text LIKE ")
-            .push_bind(word.clone())
-            .push(" ESCAPE '\\'");
+    if let Some(index_query) = index_query {
+        // CROSS JOIN fixes the loop order (SQLite's rule): from the hits outwards.
+        b.push(
+            "contacts_fts CROSS JOIN contact_search_ids s ON s.id = contacts_fts.rowid
+             CROSS JOIN contacts c ON c.person_id = s.person_id AND c.key = s.key
+             CROSS JOIN memberships m ON m.person_id = c.person_id
+             WHERE contacts_fts MATCH ",
+        )
+        .push_bind(index_query.to_string())
+        .push(" AND");
+    } else {
+        b.push("contacts c JOIN memberships m ON m.person_id = c.person_id WHERE");
     }
-    b.push(") ORDER BY c.sort_name, c.key LIMIT ")
-        .push_bind(query.limit as i64 + 1);
-    Ok(b.build().fetch_all(pool).await?)
+    b.push(VISIBLE).push_bind(network_id).push(SHARING);
+    push_filters(&mut b, "c", query);
+    // Per key, the matching rows' first name and newest date.
+    let mut by_key: HashMap<String, ContactPosition> = HashMap::new();
+    for row in b.build().fetch_all(pool).await? {
+        if !search.matches(row.try_get("search_text")?) {
+            continue;
+        }
+        let p = position_from(&row)?;
+        match by_key.get_mut(&p.key) {
+            Some(seen) => {
+                if p.name < seen.name {
+                    seen.name = p.name;
+                }
+                if p.connected > seen.connected {
+                    seen.connected = p.connected;
+                }
+            }
+            None => {
+                by_key.insert(p.key.clone(), p);
+            }
+        }
+    }
+    let mut positions: Vec<ContactPosition> = if query.sort == ContactSort::Allies {
+        // "Most allies" counts every ally who knows the contact, not only the matching ones.
+        let keys: Vec<&str> = by_key.keys().map(String::as_str).collect();
+        totals_of(pool, network_id, &keys)
+            .await?
+            .into_values()
+            .collect()
+    } else {
+        by_key.into_values().collect()
+    };
+    if let Some(after) = &query.after {
+        positions.retain(|p| compare(query.sort, p, after) == Ordering::Greater);
+    }
+    positions.sort_by(|a, b| compare(query.sort, a, b));
+    positions.truncate(query.limit + 1);
+    Ok(positions)
 }
 
-/// One page of the network's contacts, one row per key, ordered by (sort name, key); with the
-/// sort position of the last row, for the next cursor.
+/// Which index [`walk`] follows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    Name,
+    Recent,
+}
+
+/// Rows read by [`walk`]'s first step; each next step reads four times as many.
+const WALK_FIRST_STEP: i64 = 64;
+/// Rows [`walk`] reads at most when the index could answer instead (matches that are many but
+/// all far along the order): past it, the index's hits are read whole.
+const WALK_MAX_ROWS: usize = 21_760;
+
+/// The page's positions by walking the sort order's index from the cursor, a step of rows at a
+/// time, keeping each key at its first matching row in that order (a key whose earlier
+/// matching row lies before the cursor was on an earlier page): no sort, and it stops at a
+/// page.
+async fn walk(
+    pool: &SqlitePool,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+    order: Walk,
+    bounded: bool,
+) -> Result<Option<Vec<ContactPosition>>, RepoError> {
+    let (index, order_by) = match order {
+        Walk::Name => ("contacts_by_name", "c.sort_name, c.key, c.person_id"),
+        Walk::Recent => (
+            "contacts_by_connected",
+            "COALESCE(c.connected_on, '') DESC, c.key DESC, c.person_id DESC",
+        ),
+    };
+    let mut found: Vec<ContactPosition> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    // The last row read: (name or date, key, person id).
+    let mut last_row: Option<(String, String, i64)> = None;
+    let mut step = WALK_FIRST_STEP;
+    let mut read = 0;
+    loop {
+        let mut b = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT c.key, c.person_id, c.sort_name AS name,
+                    COALESCE(c.connected_on, '') AS connected, 1 AS allies, c.search_text
+             FROM contacts c INDEXED BY {index}
+             CROSS JOIN memberships m ON m.person_id = c.person_id WHERE"
+        ));
+        b.push(VISIBLE).push_bind(network_id).push(SHARING);
+        push_filters(&mut b, "c", query);
+        let (column, cmp) = match order {
+            Walk::Name => ("c.sort_name", ">"),
+            Walk::Recent => ("COALESCE(c.connected_on, '')", "<"),
+        };
+        match (&last_row, &query.after) {
+            (Some((at, key, person)), _) => {
+                b.push(format!(" AND ({column}, c.key, c.person_id) {cmp} ("))
+                    .push_bind(at.clone())
+                    .push(", ")
+                    .push_bind(key.clone())
+                    .push(", ")
+                    .push_bind(*person)
+                    .push(")");
+            }
+            (None, Some(after)) => {
+                let at = match order {
+                    Walk::Name => after.name.clone(),
+                    Walk::Recent => after.connected.clone(),
+                };
+                b.push(format!(" AND ({column}, c.key) {cmp} ("))
+                    .push_bind(at)
+                    .push(", ")
+                    .push_bind(after.key.clone())
+                    .push(")");
+            }
+            (None, None) => {}
+        }
+        b.push(format!(" ORDER BY {order_by} LIMIT "))
+            .push_bind(step);
+        let rows = b.build().fetch_all(pool).await?;
+        read += rows.len();
+        let mut fresh = Vec::new();
+        for row in &rows {
+            let p = position_from(row)?;
+            last_row = Some((
+                match order {
+                    Walk::Name => p.name.clone(),
+                    Walk::Recent => p.connected.clone(),
+                },
+                p.key.clone(),
+                row.try_get("person_id")?,
+            ));
+            if seen.contains(&p.key) || !search.matches(row.try_get("search_text")?) {
+                continue;
+            }
+            seen.insert(p.key.clone());
+            fresh.push(p);
+        }
+        if query.after.is_some() && !fresh.is_empty() {
+            fresh = first_rows_only(pool, network_id, query, search, order, fresh).await?;
+        }
+        found.extend(fresh);
+        if found.len() > query.limit || (rows.len() as i64) < step {
+            break;
+        }
+        if bounded && read >= WALK_MAX_ROWS {
+            return Ok(None);
+        }
+        step = (step * 4).min(16_384);
+    }
+    found.truncate(query.limit + 1);
+    Ok(Some(found))
+}
+
+/// `found` without the keys that have a matching row before theirs in the walk's order (such
+/// a key was placed on an earlier page, at that row).
+async fn first_rows_only(
+    pool: &SqlitePool,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+    order: Walk,
+    found: Vec<ContactPosition>,
+) -> Result<Vec<ContactPosition>, RepoError> {
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    let mut b = QueryBuilder::<Sqlite>::new(
+        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected, c.search_text
+         FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+         WHERE c.key IN (SELECT value FROM json_each(",
+    );
+    b.push_bind(serde_json::to_string(&keys).unwrap_or_default())
+        .push(")) AND")
+        .push(VISIBLE)
+        .push_bind(network_id)
+        .push(SHARING);
+    push_filters(&mut b, "c", query);
+    let mut earlier: HashSet<String> = HashSet::new();
+    let rows = b.build().fetch_all(pool).await?;
+    for row in &rows {
+        if !search.matches(row.try_get("search_text")?) {
+            continue;
+        }
+        let key: String = row.try_get("key")?;
+        let Some(p) = found.iter().find(|p| p.key == key) else {
+            continue;
+        };
+        let before = match order {
+            Walk::Name => row.try_get::<String, _>("name")? < p.name,
+            Walk::Recent => row.try_get::<String, _>("connected")? > p.connected,
+        };
+        if before {
+            earlier.insert(key);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .filter(|p| !earlier.contains(&p.key))
+        .collect())
+}
+
+/// "Most allies" over many contacts: every visible row counted per key (one pass over the
+/// network), the first page by count; a search narrows through the index's proposals, then
+/// by its rule.
+async fn grouped(
+    pool: &SqlitePool,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+    index_query: Option<&str>,
+) -> Result<Vec<ContactPosition>, RepoError> {
+    let mut b = QueryBuilder::<Sqlite>::new(
+        "SELECT c.key, MIN(c.sort_name) AS name, MAX(COALESCE(c.connected_on, '')) AS connected,
+                COUNT(*) AS allies, GROUP_CONCAT(c.search_text, char(10)) AS texts
+         FROM contacts c JOIN memberships m ON m.person_id = c.person_id WHERE",
+    );
+    b.push(VISIBLE).push_bind(network_id).push(SHARING);
+    if let Some(index_query) = index_query {
+        // Only the keys of the index's proposals (a superset; the rule checks each below).
+        b.push(
+            " AND c.key IN (SELECT s.key FROM contacts_fts
+                 JOIN contact_search_ids s ON s.id = contacts_fts.rowid
+                 WHERE contacts_fts MATCH ",
+        )
+        .push_bind(index_query.to_string())
+        .push(")");
+    }
+    if query.connected_since.is_some() {
+        b.push(
+            " AND c.key IN (SELECT c3.key FROM contacts c3 JOIN memberships m ON m.person_id = c3.person_id WHERE",
+        )
+        .push(VISIBLE)
+        .push_bind(network_id)
+        .push(SHARING);
+        push_filters(&mut b, "c3", query);
+        b.push(")");
+    }
+    b.push(" GROUP BY c.key");
+    if let Some(after) = &query.after {
+        b.push(" HAVING COUNT(*) < ")
+            .push_bind(after.allies)
+            .push(" OR (COUNT(*) = ")
+            .push_bind(after.allies)
+            .push(" AND (MIN(c.sort_name), c.key) > (")
+            .push_bind(after.name.clone())
+            .push(", ")
+            .push_bind(after.key.clone())
+            .push("))");
+    }
+    b.push(" ORDER BY allies DESC, name, c.key");
+    if search.is_empty() {
+        b.push(" LIMIT ").push_bind(query.limit as i64 + 1);
+    }
+    let mut found = Vec::new();
+    for row in b.build().fetch_all(pool).await? {
+        let texts: String = row.try_get("texts")?;
+        if search.is_empty() || texts.split('\n').any(|t| search.matches(t)) {
+            found.push(position_from(&row)?);
+            if found.len() > query.limit {
+                break;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The network's contacts of `keys` (every visible row of each: the allies who know it, and
+/// the version of the ally who updated it last, then the lowest person id).
+async fn contacts_of(
+    pool: &SqlitePool,
+    network_id: i64,
+    keys: &[&str],
+) -> Result<HashMap<String, NetworkContact>, RepoError> {
+    let mut found: HashMap<String, (NetworkContact, i64, i64)> = HashMap::new();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut b = QueryBuilder::<Sqlite>::new(
+        "SELECT c.*, p.name AS ally_name FROM contacts c
+         JOIN memberships m ON m.person_id = c.person_id
+         JOIN people p ON p.id = c.person_id
+         WHERE c.key IN (SELECT value FROM json_each(",
+    );
+    b.push_bind(serde_json::to_string(keys).unwrap_or_default())
+        .push(")) AND")
+        .push(VISIBLE)
+        .push_bind(network_id)
+        .push(SHARING)
+        .push(" ORDER BY p.name, p.id");
+    for row in b.build().fetch_all(pool).await? {
+        let key: String = row.try_get("key")?;
+        let person_id: i64 = row.try_get("person_id")?;
+        let updated_at: i64 = row.try_get("updated_at")?;
+        let known = KnownBy {
+            ally: PersonRef {
+                id: person_id,
+                name: row.try_get("ally_name")?,
+            },
+            connected_on: row.try_get("connected_on")?,
+        };
+        match found.get_mut(&key) {
+            Some((contact, best_at, best_id)) => {
+                if updated_at > *best_at || (updated_at == *best_at && person_id < *best_id) {
+                    contact.contact = record_from_row(&row)?;
+                    *best_at = updated_at;
+                    *best_id = person_id;
+                }
+                contact.known_by.push(known);
+            }
+            None => {
+                let contact = NetworkContact {
+                    key: key.clone(),
+                    contact: record_from_row(&row)?,
+                    known_by: vec![known],
+                };
+                found.insert(key, (contact, updated_at, person_id));
+            }
+        }
+    }
+    Ok(found.into_iter().map(|(k, (c, _, _))| (k, c)).collect())
+}
+
+/// One page of the network's contacts, one row per key, in the query's order; with the
+/// position of the last row when there are more, for the next cursor.
 ///
-/// Two plans, because a search for a common word and one for a rare word want opposite ones
-/// (no full-text index): first the name order over a window of [`NAME_WINDOW`] index entries,
-/// which finds a page of common matches at once; when the window holds less than a page,
-/// one pass over the network's contacts.
+/// Several plans, because a search for a rare word and one for a common word want opposite
+/// ones: few index hits (or one ally's contacts) are read whole, grouped and sorted here; many
+/// hits (or none to narrow by) walk the sort order's index and stop at a page; "most allies"
+/// over many contacts counts them in one pass.
 pub async fn list_contacts(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
-) -> Result<(Vec<NetworkContact>, Option<(String, String)>), RepoError> {
-    let mut b = QueryBuilder::<Sqlite>::new(
-        "SELECT sort_name, key FROM contacts INDEXED BY contacts_by_name",
-    );
-    if let Some((name, key)) = &query.after {
-        b.push(" WHERE (sort_name, key) > (")
-            .push_bind(name.clone())
-            .push(", ")
-            .push_bind(key.clone())
-            .push(")");
+) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
+    let search = Search::parse(&query.search);
+    if search.is_empty() && !query.search.trim().is_empty() {
+        // Only punctuation: no word to find, so nothing matches.
+        return Ok((Vec::new(), None));
     }
-    b.push(" ORDER BY sort_name, key LIMIT 1 OFFSET ")
-        .push_bind(NAME_WINDOW);
-    let window_end: Option<(String, String)> = b
-        .build()
-        .fetch_optional(pool)
-        .await?
-        .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
-        .transpose()?;
-    let mut rows = visible_rows(pool, network_id, query, Plan::ByName(window_end.as_ref())).await?;
-    if rows.len() <= query.limit && window_end.is_some() {
-        rows = visible_rows(pool, network_id, query, Plan::ByAlly).await?;
-    }
-    let more = rows.len() > query.limit;
-    let mut page = Vec::with_capacity(rows.len().min(query.limit));
-    let mut last = None;
-    for row in rows.iter().take(query.limit) {
-        let key: String = row.try_get("key")?;
-        last = Some((row.try_get::<String, _>("sort_name")?, key.clone()));
-        page.push(NetworkContact {
-            key,
-            contact: record_from_row(row)?,
-            known_by: Vec::new(),
-        });
-    }
-    if !page.is_empty() {
-        let mut b = QueryBuilder::<Sqlite>::new(
-            "SELECT c.key, p.id, p.name, c.connected_on
-             FROM contacts c
-             JOIN memberships m ON m.person_id = c.person_id
-             JOIN people p ON p.id = c.person_id
-             WHERE m.network_id = ",
-        );
-        b.push_bind(network_id)
-            .push(" AND m.role = 'ally' AND m.sharing = 1 AND c.key IN (");
-        let mut keys = b.separated(", ");
-        for contact in &page {
-            keys.push_bind(contact.key.clone());
-        }
-        b.push(") ORDER BY p.name, p.id");
-        for row in b.build().fetch_all(pool).await? {
-            let key: &str = row.try_get("key")?;
-            if let Some(contact) = page.iter_mut().find(|c| c.key == key) {
-                contact.known_by.push(KnownBy {
-                    ally: PersonRef {
-                        id: row.try_get("id")?,
-                        name: row.try_get("name")?,
-                    },
-                    connected_on: row.try_get("connected_on")?,
-                });
+    let index_query = search.index_query();
+    let few_hits = match &index_query {
+        Some(q) => index_hits(pool, q, CANDIDATES_MAX + 1).await? <= CANDIDATES_MAX,
+        None => false,
+    };
+    let mut positions = if few_hits {
+        by_candidates(pool, network_id, query, &search, index_query.as_deref()).await?
+    } else if query.ally_id.is_some() {
+        by_candidates(pool, network_id, query, &search, None).await?
+    } else {
+        let walked = match query.sort {
+            ContactSort::Name => Some(Walk::Name),
+            ContactSort::Recent => Some(Walk::Recent),
+            ContactSort::Allies => None,
+        };
+        let bounded = index_query.is_some();
+        let found = match walked {
+            Some(order) => walk(pool, network_id, query, &search, order, bounded).await?,
+            None => None,
+        };
+        match (found, query.sort) {
+            (Some(found), _) => found,
+            // Many hits, but far along the order: read them all after all.
+            (None, ContactSort::Name | ContactSort::Recent) => {
+                by_candidates(pool, network_id, query, &search, index_query.as_deref()).await?
+            }
+            (None, ContactSort::Allies) => {
+                grouped(pool, network_id, query, &search, index_query.as_deref()).await?
             }
         }
-    }
-    Ok((page, if more { last } else { None }))
+    };
+    let more = positions.len() > query.limit;
+    positions.truncate(query.limit);
+    let keys: Vec<&str> = positions.iter().map(|p| p.key.as_str()).collect();
+    let mut contacts = contacts_of(pool, network_id, &keys).await?;
+    let page = positions
+        .iter()
+        .filter_map(|p| contacts.remove(&p.key))
+        .collect();
+    Ok((page, if more { positions.pop() } else { None }))
+}
+
+/// One contact of the network, with every ally (sharing with it) who knows them.
+pub async fn network_contact(
+    pool: &SqlitePool,
+    network_id: i64,
+    key: &str,
+) -> Result<Option<NetworkContact>, RepoError> {
+    Ok(contacts_of(pool, network_id, &[key]).await?.remove(key))
+}
+
+/// Rewrites the search index without the words of deleted rows. FTS5 marks a deleted row's
+/// words deleted and drops them only when its segments merge: where an ally's contacts are
+/// erased (they stop sharing with every network, leave, or delete their account), nothing of
+/// them may stay in the file. Its cost grows with the index (about a second at 600,000
+/// contacts), and it runs only on those rare erasures.
+pub async fn purge_deleted_words(conn: &mut sqlx::SqliteConnection) -> Result<(), RepoError> {
+    sqlx::query("INSERT INTO contacts_fts (contacts_fts) VALUES ('optimize')")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The network's allies who share with it, by name.
+pub async fn sharing_allies(
+    pool: &SqlitePool,
+    network_id: i64,
+) -> Result<Vec<PersonRef>, RepoError> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.name FROM memberships m JOIN people p ON p.id = m.person_id
+         WHERE m.network_id = ? AND m.role = 'ally' AND m.sharing = 1
+         ORDER BY p.name, p.id",
+    )
+    .bind(network_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(PersonRef {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+            })
+        })
+        .collect()
 }
 
 pub(super) const ASK_SELECT: &str = "SELECT a.id, a.network_id, n.name AS network_name,
@@ -321,6 +755,7 @@ pub async fn list_asks(
     network_id: Option<i64>,
     ally_id: Option<i64>,
     state: Option<IntroAskState>,
+    page: AsksPage,
 ) -> Result<Vec<IntroAsk>, RepoError> {
     let mut b = QueryBuilder::<Sqlite>::new(ASK_SELECT);
     b.push(" WHERE 1 = 1");
@@ -333,7 +768,13 @@ pub async fn list_asks(
     if let Some(state) = state {
         b.push(" AND a.state = ").push_bind(state.as_str());
     }
+    if let Some(before) = page.before {
+        b.push(" AND a.id < ").push_bind(before);
+    }
     b.push(" ORDER BY a.id DESC");
+    if let Some(limit) = page.limit {
+        b.push(" LIMIT ").push_bind(limit);
+    }
     b.build()
         .fetch_all(pool)
         .await?
