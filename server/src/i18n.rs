@@ -707,6 +707,53 @@ catalog! {
     rename_or_delete: "Rename or delete", "Renommer ou supprimer";
     rename: "Rename", "Renommer";
     delete_this_list: "Delete this list…", "Supprimer cette liste…";
+    // Contacts and asks.
+    sort_recent: "Most recently connected", "Relation la plus récente";
+    sort_allies: "Most allies", "Le plus d’alliés";
+    ask_pending: "Pending", "En attente";
+    ask_made: "Introduction made", "Mise en relation faite";
+    ask_declined: "Declined", "Refusée";
+    ask_withdrawn: "Withdrawn", "Retirée";
+    all_states: "All states", "Tous les états";
+    all_allies: "All allies", "Tous les alliés";
+    contacts_intro: "The contacts your allies share with the network. Open one to see who knows them and to ask for an introduction.", "Les contacts que vos alliés partagent avec le réseau. Ouvrez-en un pour voir qui le connaît et demander une mise en relation.";
+    search_the_contacts: "Search the contacts", "Rechercher dans les contacts";
+    search_name_headline: "Search by name, headline or company", "Rechercher par nom, titre ou entreprise";
+    connected_since: "Connected since", "Relation depuis le";
+    since_hint: "An ally connected with them on this day or later.", "Un allié est en relation avec eux depuis ce jour ou plus tard.";
+    sort_by: "Sort by", "Trier par";
+    contacts_no_match: "No contact matches this search and these filters.", "Aucun contact ne correspond à cette recherche et à ces filtres.";
+    contacts_none: "No contacts are shared with the network yet: they appear here once an ally connects LinkedIn and shares.", "Aucun contact n’est encore partagé avec le réseau : ils apparaissent ici dès qu’un allié connecte LinkedIn et partage.";
+    contacts_caption: "Contacts shared with the network", "Contacts partagés avec le réseau";
+    company: "Company", "Entreprise";
+    connected: "Connected", "Relation depuis";
+    and_word: "and", "et";
+    more_word: "more", "autres";
+    first_page: "First page", "Première page";
+    asks_intro: "The introductions the network asked its allies for, newest first, with each ally's answer.", "Les mises en relation que le réseau a demandées à ses alliés, les plus récentes d’abord, avec la réponse de chaque allié.";
+    filter_asks: "Filter the asks", "Filtrer les demandes";
+    asks_caption: "Introduction asks", "Demandes de mise en relation";
+    note_col: "Note", "Mot";
+    ally_answer: "Ally's answer", "Réponse de l’allié";
+    asked_col: "Asked", "Demandée le";
+    not_answered: "Not answered yet", "Pas encore de réponse";
+    by_word: "by", "par";
+    newest_asks: "Newest asks", "Demandes les plus récentes";
+    older_asks: "Older asks", "Demandes plus anciennes";
+    asks_none: "No asks here yet. To ask an ally for an introduction, open a contact from", "Aucune demande pour l’instant. Pour demander une mise en relation à un allié, ouvrez un contact depuis";
+    position: "Position", "Poste";
+    opens_new_tab: " (opens in a new tab)", " (s’ouvre dans un nouvel onglet)";
+    allies_who_know: "Allies who know", "Alliés qui connaissent";
+    and_since_when: ", and since when", ", et depuis quand";
+    connected_on: "Connected on", "Relation depuis le";
+    not_known: "Not known", "Inconnu";
+    ask_intro: "Ask for an introduction", "Demander une mise en relation";
+    ask_intro_explain: "The ally you choose sees your note with the ask, and answers whether they made the introduction.", "L’allié choisi voit votre mot avec la demande, et répond s’il a fait la mise en relation.";
+    check_fields_nothing_sent: "Please check the fields marked below: nothing was sent.", "Vérifiez les champs signalés ci-dessous : rien n’a été envoyé.";
+    ally_to_ask: "Ally to ask", "Allié à solliciter";
+    note_to_ally: "Note to the ally", "Mot à l’allié";
+    note_ally_hint: "Why, and for whom: shown to the ally as plain text. At most", "Pourquoi, et pour qui : montré à l’allié en texte brut. Au plus";
+    send: "Send", "Envoyer";
 }
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).

@@ -224,6 +224,22 @@ async fn a_french_browser_gets_french_pages_signed_in_and_out() {
     assert!(lists.body.contains("<h1>Listes de mises en relation</h1>"));
     assert!(lists.body.contains(">Nom de la liste</label>"));
     pages.push(lists.body);
+    // Contacts and Asks (none yet).
+    for (path, words) in [
+        ("contacts", "<h1>Contacts</h1>"),
+        ("asks", "<h1>Demandes de mise en relation</h1>"),
+    ] {
+        let answer = get_in(
+            &browser,
+            &format!("/admin/networks/{}/{path}", admin.network_id),
+            FRENCH,
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert!(answer.body.contains(words), "{path}");
+        assert!(answer.body.contains(">Relation depuis le</label>") || path == "asks");
+        pages.push(answer.body);
+    }
     // A failure page answered from the console.
     let forbidden = get_in(&browser, "/admin/networks/999/team", FRENCH).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
