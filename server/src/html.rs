@@ -57,10 +57,11 @@ pub fn html_response_with(status: StatusCode, body: String, csp: &'static str) -
 fn render(page: &impl Template) -> String {
     page.render().unwrap_or_else(|error| {
         tracing::error!(%error, "a page failed to render");
-        format!(
-            "<!doctype html><title>AllyShare</title><p>{}</p>",
-            i18n::m().render_failed
-        )
+        match i18n::lang() {
+            i18n::Lang::En => "<!doctype html><title>AllyShare</title><p>This page could not be shown. Please try again.</p>",
+            i18n::Lang::Fr => "<!doctype html><html lang=\"fr\"><title>AllyShare</title><p>Cette page n’a pas pu être affichée. Réessayez.</p>",
+        }
+        .to_string()
     })
 }
 

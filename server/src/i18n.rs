@@ -310,8 +310,6 @@ catalog! {
     went_wrong_1: "Please try again in a moment.", "Réessayez dans un instant.";
     went_wrong_nothing_changed: "Please try again in a moment. Nothing was changed.",
         "Réessayez dans un instant. Rien n’a été modifié.";
-    render_failed: "This page could not be shown. Please try again.",
-        "Cette page n’a pas pu être affichée. Réessayez.";
     cross_site_heading: "This form cannot be sent from here", "Ce formulaire ne peut pas être envoyé d’ici";
     cross_site_1: "For your safety, forms on this site are only accepted from its own pages, and nothing was changed.",
         "Pour votre sécurité, ce site n’accepte que les formulaires de ses propres pages ; rien n’a été modifié.";
