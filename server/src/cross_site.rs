@@ -144,14 +144,15 @@ fn too_large(is_upload: bool) -> Response {
             allyshare_protocol::limits::CSV_MAX_ROWS
         ),
     ];
-    let form = ["The form is larger than this site accepts, and nothing was changed.".to_string()];
+    let m = crate::i18n::m();
+    let form = [m.too_large_form.to_string()];
     let text: Vec<&str> = if is_upload { &upload[..] } else { &form[..] }
         .iter()
         .map(String::as_str)
         .collect();
     crate::html::html_response(
         StatusCode::PAYLOAD_TOO_LARGE,
-        crate::html::message_page("This is too large to send", &text),
+        crate::html::message_page(m.too_large_heading, &text),
     )
 }
 
@@ -163,16 +164,10 @@ fn refused(is_form: bool) -> Response {
         )
         .into_response();
     }
+    let m = crate::i18n::m();
     crate::html::html_response(
         StatusCode::FORBIDDEN,
-        crate::html::message_page(
-            "This form cannot be sent from here",
-            &[
-                "For your safety, forms on this site are only accepted from its own pages, \
-                 and nothing was changed.",
-                "Go back to the page, reload it, and send the form again.",
-            ],
-        ),
+        crate::html::message_page(m.cross_site_heading, &[m.cross_site_1, m.cross_site_2]),
     )
 }
 
@@ -202,6 +197,7 @@ pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Resp
     }
     let token = existing.clone().unwrap_or_else(new_token);
     request.extensions_mut().insert(FormToken(token.clone()));
+    crate::i18n::note_form_token(&token);
     let mut response = next.run(request).await;
     // Only pages carry forms; a cacheable asset must not carry a cookie.
     let is_page = response

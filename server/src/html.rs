@@ -8,6 +8,8 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::i18n::{self, Ui};
+
 /// The Content-Security-Policy of every page.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
                        form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -55,8 +57,11 @@ pub fn html_response_with(status: StatusCode, body: String, csp: &'static str) -
 fn render(page: &impl Template) -> String {
     page.render().unwrap_or_else(|error| {
         tracing::error!(%error, "a page failed to render");
-        "<!doctype html><title>AllyShare</title><p>This page could not be shown. Please try again.</p>"
-            .to_string()
+        match i18n::lang() {
+            i18n::Lang::En => "<!doctype html><title>AllyShare</title><p>This page could not be shown. Please try again.</p>",
+            i18n::Lang::Fr => "<!doctype html><html lang=\"fr\"><title>AllyShare</title><p>Cette page n’a pas pu être affichée. Réessayez.</p>",
+        }
+        .to_string()
     })
 }
 
@@ -74,6 +79,7 @@ pub enum FormMode {
 #[derive(Debug, Clone, Template)]
 #[template(path = "get_started.html")]
 pub struct GetStarted<'a> {
+    pub m: Ui,
     pub token: &'a str,
     /// This browser's form token (see [`crate::cross_site`]).
     pub form_token: &'a str,
@@ -92,6 +98,7 @@ pub fn get_started_page(p: &GetStarted<'_>) -> String {
 #[derive(Template)]
 #[template(path = "guide.html")]
 struct Guide<'a> {
+    m: Ui,
     network: &'a str,
     extension_url: &'a str,
     existing_account: bool,
@@ -107,6 +114,7 @@ pub fn guide_page(
     handoff: Option<&str>,
 ) -> String {
     render(&Guide {
+        m: Ui::current(),
         network,
         extension_url,
         existing_account,
@@ -117,6 +125,7 @@ pub fn guide_page(
 #[derive(Template)]
 #[template(path = "handoff.html")]
 struct Handoff<'a> {
+    m: Ui,
     handoff: Option<&'a str>,
 }
 
@@ -125,17 +134,21 @@ struct Handoff<'a> {
 /// nothing to hand off (no fresh acceptance in this browser, or no extension configured).
 pub fn handoff_page(handoff: Option<&str>) -> String {
     match handoff {
-        Some(_) => render(&Handoff { handoff }),
-        None => message_page(
-            "Sign in from the extension",
-            &["Open the AllyShare extension and sign in with your email address and password."],
-        ),
+        Some(_) => render(&Handoff {
+            m: Ui::current(),
+            handoff,
+        }),
+        None => {
+            let m = i18n::m();
+            message_page(m.handoff_sign_in_heading, &[m.handoff_sign_in_1])
+        }
     }
 }
 
 #[derive(Template)]
 #[template(path = "message.html")]
 struct Message<'a> {
+    m: Ui,
     heading: &'a str,
     paragraphs: &'a [&'a str],
 }
@@ -143,52 +156,46 @@ struct Message<'a> {
 /// A page with a heading and a few sentences (link problems, not found).
 pub fn message_page(heading: &str, paragraphs: &[&str]) -> String {
     render(&Message {
+        m: Ui::current(),
         heading,
         paragraphs,
     })
 }
 
 pub fn invitation_used_page() -> String {
-    message_page(
-        "This invitation has already been used",
-        &[
-            "Your AllyShare account is already set up.",
-            "Sign in with the AllyShare extension, using your email address and password.",
-        ],
-    )
+    let m = i18n::m();
+    message_page(m.used_heading, &[m.used_1, m.used_2])
 }
 
 pub fn invitation_expired_page(valid_days: i64) -> String {
+    let m = i18n::m();
     message_page(
-        "This invitation has expired",
+        m.expired_heading,
         &[
-            &format!("Invitation links work for {valid_days} days."),
-            "Ask your network admin to send you a new invitation.",
+            &i18n::invitation_valid_days(i18n::lang(), valid_days),
+            m.expired_2,
         ],
     )
 }
 
 pub fn invitation_invalid_page() -> String {
-    message_page(
-        "This invitation link is not valid",
-        &[
-            "Check that you opened the whole link from your invitation email. If you were \
-             invited again, only the newest email's link works.",
-            "If it still does not work, ask your network admin for a new invitation.",
-        ],
-    )
+    let m = i18n::m();
+    message_page(m.invalid_heading, &[m.invalid_1, m.invalid_2])
 }
 
 pub fn not_found_page() -> String {
-    message_page("Page not found", &["There is nothing at this address."])
+    let m = i18n::m();
+    message_page(m.not_found_heading, &[m.not_found_1])
 }
 
 #[derive(Template)]
 #[template(path = "terms.html")]
-struct Terms;
+struct Terms {
+    m: Ui,
+}
 
 pub fn terms_page() -> String {
-    render(&Terms)
+    render(&Terms { m: Ui::current() })
 }
 
 #[cfg(test)]
@@ -207,6 +214,7 @@ mod tests {
     fn pages_escape_names() {
         let errors = vec!["<b>".to_string()];
         let page = get_started_page(&GetStarted {
+            m: Ui::current(),
             token: "t",
             form_token: "f",
             network: "<script>x</script>",

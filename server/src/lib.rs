@@ -24,6 +24,7 @@ pub mod csvfile;
 pub mod db;
 pub mod handoff;
 pub mod html;
+pub mod i18n;
 pub mod invite;
 pub mod lists;
 pub mod mail;
@@ -571,6 +572,7 @@ impl App {
             ))
             .merge(api::routes())
             .fallback(web::not_found)
+            .layer(axum::middleware::from_fn(i18n::scope))
             .with_state(self.clone())
     }
 }

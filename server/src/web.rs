@@ -43,8 +43,8 @@ impl IntoResponse for PageError {
         html_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             html::message_page(
-                "Something went wrong",
-                &["Please try again in a moment. Nothing was changed."],
+                crate::i18n::m().went_wrong_heading,
+                &[crate::i18n::m().went_wrong_nothing_changed],
             ),
         )
     }
@@ -116,6 +116,7 @@ fn form_page(
     html_response(
         status,
         html::get_started_page(&GetStarted {
+            m: crate::i18n::Ui::current(),
             token,
             form_token: &form_token.0,
             network: &invitation.network_name,
@@ -152,7 +153,7 @@ pub async fn get_started(
 fn validate(mode: FormMode, form: &AcceptForm) -> Vec<String> {
     let mut errors = Vec::new();
     if mode == FormMode::ExistingAccount && form.password.is_empty() {
-        errors.push("Please enter the password of your AllyShare account.".to_string());
+        errors.push(crate::i18n::m().err_enter_account_password.to_string());
     }
     if mode == FormMode::NewPassword {
         if let Err(problem) = check_new_password(&form.password) {
@@ -160,11 +161,11 @@ fn validate(mode: FormMode, form: &AcceptForm) -> Vec<String> {
         }
         // Only compare when the password itself is acceptable, and never echo either value.
         if errors.is_empty() && form.password != form.password_confirm {
-            errors.push("The two passwords do not match.".to_string());
+            errors.push(crate::i18n::m().err_passwords_differ.to_string());
         }
     }
     if form.terms != "accepted" {
-        errors.push("Please accept the Terms of Service to continue.".to_string());
+        errors.push(crate::i18n::m().err_accept_terms.to_string());
     }
     errors
 }
@@ -204,18 +205,16 @@ pub async fn accept(
                 Ok(None) => {
                     return Ok(page_with(
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        &[
-                            "That is not the password of this account. Please try again."
-                                .to_string(),
-                        ],
+                        &[crate::i18n::m().err_wrong_account_password.to_string()],
                     ))
                 }
                 Err(ApiFailure::TooManyAttempts(secs)) => {
                     return Ok(page_with(
                         StatusCode::TOO_MANY_REQUESTS,
-                        &[format!(
-                            "Too many attempts with this account. Please try again in {} minutes.",
-                            secs.div_ceil(60)
+                        &[crate::i18n::try_again_in(
+                            crate::i18n::lang(),
+                            crate::i18n::TooMany::AccountPassword,
+                            secs.div_ceil(60),
                         )],
                     ))
                 }
@@ -293,7 +292,7 @@ pub async fn accept(
             &form_token,
             &invitation,
             FormMode::NewPassword,
-            &["Please choose a password for your account.".to_string()],
+            &[crate::i18n::m().err_choose_password.to_string()],
         )),
     }
 }
@@ -345,11 +344,46 @@ pub async fn not_found() -> Response {
     html_response(StatusCode::NOT_FOUND, html::not_found_page())
 }
 
+/// The footer's language switch.
+#[derive(Debug, Deserialize)]
+pub struct SwitchForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /lang`: remembers the language chosen (a cookie for a year) and goes back to the
+/// page. Behind the cross-site layer like every form: a POST without the form token is
+/// refused before it gets here.
+pub async fn switch_language(State(app): State<App>, Form(form): Form<SwitchForm>) -> Response {
+    let back = crate::i18n::safe_back(&form.back);
+    let mut response = crate::console::page::see_other(back);
+    if let Some(lang) = crate::i18n::Lang::parse(&form.lang) {
+        let secure = if app.public_url().starts_with("https://") {
+            "; Secure"
+        } else {
+            ""
+        };
+        if let Ok(value) = axum::http::HeaderValue::from_str(&format!(
+            "{}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}",
+            crate::i18n::COOKIE_NAME,
+            lang.code()
+        )) {
+            response
+                .headers_mut()
+                .append(axum::http::header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
 /// The page routes.
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/invite/{token}", get(get_started).post(accept))
         .route("/terms", get(terms))
+        .route(crate::i18n::SWITCH, axum::routing::post(switch_language))
         .route("/assets/site.css", get(site_css))
         .route("/assets/handoff.js", get(crate::handoff::script))
         .route("/handoff", get(handoff_page))

@@ -67,14 +67,12 @@ fn asks_path(network_id: i64) -> String {
 
 /// `5 Apr 2023` of a `YYYY-MM-DD` date (as it is if it is not one).
 fn day_label(day: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     match parse_date(day) {
         Some(d) => {
-            let month: usize = d[5..7].parse().unwrap_or(1);
-            let dd: u32 = d[8..10].parse().unwrap_or(1);
-            format!("{dd} {} {}", MONTHS[month - 1], &d[0..4])
+            let month: i64 = d[5..7].parse().unwrap_or(1);
+            let dd: i64 = d[8..10].parse().unwrap_or(1);
+            let year: i64 = d[0..4].parse().unwrap_or(0);
+            crate::i18n::date(crate::i18n::lang(), year, month, dd)
         }
         None => day.to_string(),
     }
@@ -132,6 +130,7 @@ impl ContactRow {
 #[derive(Template)]
 #[template(path = "console/contacts.html")]
 struct ContactsPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     q: String,
@@ -198,9 +197,9 @@ fn with_query(path: &str, query: &str) -> String {
 
 fn sort_label(sort: ContactSort) -> &'static str {
     match sort {
-        ContactSort::Name => "Name",
-        ContactSort::Recent => "Most recently connected",
-        ContactSort::Allies => "Most allies",
+        ContactSort::Name => crate::i18n::m().name,
+        ContactSort::Recent => crate::i18n::m().sort_recent,
+        ContactSort::Allies => crate::i18n::m().sort_allies,
     }
 }
 
@@ -295,7 +294,7 @@ pub async fn page(
         .then(|| with_query(&path, &contacts_query(&q, ally, &since_value, sort, "")));
     let mut ally_choices = vec![Choice {
         value: String::new(),
-        label: "All allies".to_string(),
+        label: crate::i18n::m().all_allies.to_string(),
         selected: ally.is_none(),
     }];
     ally_choices.extend(allies.into_iter().map(|a| Choice {
@@ -314,6 +313,7 @@ pub async fn page(
     Ok(render(
         StatusCode::OK,
         &ContactsPage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Contacts)),
             network_id,
             filtered: !q.is_empty() || ally.is_some() || !since_value.is_empty(),
@@ -365,6 +365,7 @@ impl AskErrors {
 #[derive(Template)]
 #[template(path = "console/contact.html")]
 struct ContactPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     form_token: String,
@@ -411,6 +412,7 @@ fn contact_page(
     let network_id = admin.network.id;
     let can_ask = admin.access.allows(Permission::AskIntroductions);
     ContactPage {
+        m: crate::i18n::Ui::current(),
         shell: Some(user.shell(form_token, Some(admin), Current::Contacts)),
         network_id,
         form_token: form_token.0.clone(),
@@ -567,10 +569,10 @@ pub struct AskRow {
 
 fn state_label(state: IntroAskState) -> &'static str {
     match state {
-        IntroAskState::Pending => "Pending",
-        IntroAskState::Made => "Introduction made",
-        IntroAskState::Declined => "Declined",
-        IntroAskState::Withdrawn => "Withdrawn",
+        IntroAskState::Pending => crate::i18n::m().ask_pending,
+        IntroAskState::Made => crate::i18n::m().ask_made,
+        IntroAskState::Declined => crate::i18n::m().ask_declined,
+        IntroAskState::Withdrawn => crate::i18n::m().ask_withdrawn,
     }
 }
 
@@ -596,6 +598,7 @@ impl AskRow {
 #[derive(Template)]
 #[template(path = "console/asks.html")]
 struct AsksPageView {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     states: Vec<Choice>,
@@ -682,7 +685,7 @@ pub async fn asks(
     };
     let mut states = vec![Choice {
         value: String::new(),
-        label: "All states".to_string(),
+        label: crate::i18n::m().all_states.to_string(),
         selected: state.is_none(),
     }];
     states.extend(
@@ -702,6 +705,7 @@ pub async fn asks(
     Ok(render(
         StatusCode::OK,
         &AsksPageView {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Asks)),
             network_id,
             states,

@@ -118,6 +118,7 @@ fn clock_time(unix: i64) -> String {
 #[derive(Template)]
 #[template(path = "console/import_upload.html")]
 struct UploadPage {
+    m: crate::i18n::Ui,
     shell: Option<super::page::Shell>,
     network_id: i64,
     network_name: String,
@@ -143,6 +144,7 @@ fn upload_page(
     problem: Option<String>,
 ) -> UploadPage {
     UploadPage {
+        m: crate::i18n::Ui::current(),
         shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
         network_id: admin.network.id,
         network_name: admin.network.name.clone(),
@@ -330,6 +332,7 @@ struct PreviewRow {
 #[derive(Template)]
 #[template(path = "console/import_preview.html")]
 struct PreviewPage {
+    m: crate::i18n::Ui,
     shell: Option<super::page::Shell>,
     network_id: i64,
     network_name: String,
@@ -465,6 +468,7 @@ fn preview_page(
         .collect();
     let preview: Vec<PreviewRow> = rows.into_iter().take(PREVIEW_ROWS).collect();
     PreviewPage {
+        m: crate::i18n::Ui::current(),
         shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
         network_id: admin.network.id,
         network_name: admin.network.name.clone(),
@@ -567,6 +571,7 @@ pub async fn show(
 #[derive(Template)]
 #[template(path = "console/import_gone.html")]
 struct GonePage {
+    m: crate::i18n::Ui,
     shell: Option<super::page::Shell>,
     network_id: i64,
     ttl_minutes: i64,
@@ -578,6 +583,7 @@ fn gone(user: &ConsoleUser, form_token: &FormToken, admin: &AdminNetwork) -> Res
     render(
         StatusCode::NOT_FOUND,
         &GonePage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
             network_id: admin.network.id,
             ttl_minutes: PENDING_TTL_SECS / 60,
@@ -667,6 +673,7 @@ pub struct ProgressView {
 #[derive(Template)]
 #[template(path = "console/import_result.html")]
 struct ResultPage {
+    m: crate::i18n::Ui,
     shell: Option<super::page::Shell>,
     network_id: i64,
     import_id: i64,
@@ -855,6 +862,7 @@ fn result_page(
         }
     };
     ResultPage {
+        m: crate::i18n::Ui::current(),
         shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
         network_id,
         import_id: record.id,

@@ -93,6 +93,7 @@ impl From<IntroList> for ListRow {
 #[derive(Template)]
 #[template(path = "console/lists.html")]
 struct ListsPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     network_name: String,
@@ -140,6 +141,7 @@ async fn lists_view(
     Ok(render(
         status,
         &ListsPage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(form_token, Some(admin), Current::Lists)),
             network_id: network.id,
             network_name: network.name,
@@ -165,7 +167,7 @@ pub async fn lists_page(
     let admin = admin_network_of(&app, &user, network_id, Some(Permission::ViewContacts)).await?;
     let p = params.map(|Query(p)| p).unwrap_or_default();
     let notice = match p.done.as_str() {
-        "deleted" => Some("The list is deleted. Its contacts are still in the network."),
+        "deleted" => Some(crate::i18n::m().list_deleted),
         _ => None,
     };
     lists_view(
@@ -269,6 +271,7 @@ pub struct ResultView {
 #[derive(Template)]
 #[template(path = "console/list.html")]
 struct ListPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     form_token: String,
@@ -375,10 +378,7 @@ fn connected_date(value: &str) -> String {
     let parts: Vec<i64> = value.split('-').filter_map(|p| p.parse().ok()).collect();
     match parts.as_slice() {
         [year, month @ 1..=12, day @ 1..=31] => {
-            const MONTHS: [&str; 12] = [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ];
-            format!("{day} {} {year}", MONTHS[(*month - 1) as usize])
+            crate::i18n::date(crate::i18n::lang(), *year, *month, *day)
         }
         _ => value.to_string(),
     }
@@ -477,6 +477,7 @@ async fn list_view(
         })
         .collect();
     let page = ListPage {
+        m: crate::i18n::Ui::current(),
         shell: Some(user.shell(form_token, Some(admin), Current::Lists)),
         network_id,
         form_token: form_token.0.clone(),
@@ -577,6 +578,7 @@ pub async fn rename(
 #[derive(Template)]
 #[template(path = "console/list_delete.html")]
 struct DeletePage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     list_id: i64,
@@ -603,6 +605,7 @@ pub async fn delete_page(
     Ok(render(
         StatusCode::OK,
         &DeletePage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(&form_token, Some(admin), Current::Lists)),
             network_id,
             list_id,
@@ -760,6 +763,7 @@ pub struct SkippedRow {
 #[derive(Template)]
 #[template(path = "console/list_asked.html")]
 struct AskedPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     list_id: i64,
@@ -835,6 +839,7 @@ pub async fn ask(
     Ok(render(
         StatusCode::OK,
         &AskedPage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(&form_token, Some(admin), Current::Lists)),
             network_id,
             list_id,

@@ -22,7 +22,8 @@ use super::page::{
 use super::session::ConsoleUser;
 use crate::cross_site::FormToken;
 use crate::db::members::{Access, AuditAction, MemberRecord};
-use crate::members::{role_label, MemberError};
+use crate::i18n::role_label;
+use crate::members::MemberError;
 use crate::App;
 
 /// Lines of one page of the audit log.
@@ -50,6 +51,7 @@ pub struct PermissionChoice {
 #[derive(Template)]
 #[template(path = "console/member.html")]
 struct MemberPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     network_name: String,
@@ -70,15 +72,7 @@ struct MemberPage {
 }
 
 fn template_hint(template: PermissionTemplate) -> String {
-    match template {
-        PermissionTemplate::Admin => "Everything, including the team and the settings.".into(),
-        PermissionTemplate::Recruiter => {
-            "Contacts, introduction lists, asking allies for introductions and the Inbox; not the team or the settings.".into()
-        }
-        PermissionTemplate::Viewer => {
-            "Read only: sees the team and the network's contacts, changes nothing.".into()
-        }
-    }
+    crate::i18n::template_hint(template).into()
 }
 
 fn member_page(
@@ -98,26 +92,27 @@ fn member_page(
         .into_iter()
         .map(|t| TemplateChoice {
             value: t.as_str(),
-            label: t.label(),
+            label: crate::i18n::template_label(t),
             hint: template_hint(t),
             selected: template == Some(t),
         })
         .collect();
     templates.push(TemplateChoice {
         value: "custom",
-        label: "Custom",
-        hint: "The permissions ticked below.".into(),
+        label: crate::i18n::m().template_custom,
+        hint: crate::i18n::m().template_custom_hint.into(),
         selected: shown.role == Role::NetworkAdmin && template.is_none(),
     });
     let permissions = Permission::ALL
         .into_iter()
         .map(|p| PermissionChoice {
             value: p.as_str(),
-            label: p.label(),
+            label: crate::i18n::permission_label(p),
             selected: shown.permissions.contains(p),
         })
         .collect();
     MemberPage {
+        m: crate::i18n::Ui::current(),
         shell: Some(user.shell(form_token, Some(admin.clone()), Current::Member)),
         network_id: admin.network.id,
         network_name: admin.network.name.clone(),
@@ -134,7 +129,7 @@ fn member_page(
             .access
             .permissions
             .iter()
-            .map(Permission::label)
+            .map(crate::i18n::permission_label)
             .collect(),
         member,
         notice,
@@ -176,7 +171,7 @@ pub async fn page(
         .await
         .map_err(failure)?;
     let notice = match params.map(|Query(p)| p.done).unwrap_or_default().as_str() {
-        "updated" => Some("Updated: the new role and permissions are in effect now."),
+        "updated" => Some(crate::i18n::m().updated),
         _ => None,
     };
     let shown = member.access;
@@ -261,7 +256,7 @@ pub async fn update(
         return Ok(again(
             current,
             shown,
-            "Please choose Ally or Network Admin.".into(),
+            crate::i18n::m().err_choose_kind.into(),
         ));
     };
     let permissions = match (role, form.template, form.custom) {
@@ -276,8 +271,7 @@ pub async fn update(
             return Ok(again(
                 current,
                 shown,
-                "Please choose a permission template, or Custom to pick permissions one by one."
-                    .into(),
+                crate::i18n::m().err_choose_template.into(),
             ));
         }
     };
@@ -302,6 +296,7 @@ pub async fn update(
 #[derive(Template)]
 #[template(path = "console/member_remove.html")]
 struct RemovePage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     network_name: String,
@@ -339,6 +334,7 @@ fn remove_page(
     problem: Option<String>,
 ) -> RemovePage {
     RemovePage {
+        m: crate::i18n::Ui::current(),
         shell: Some(user.shell(form_token, Some(admin.clone()), Current::Member)),
         network_id: admin.network.id,
         network_name: admin.network.name.clone(),
@@ -404,26 +400,28 @@ pub struct AuditLine {
 }
 
 fn action_words(action: AuditAction) -> &'static str {
+    let m = crate::i18n::m();
     match action {
-        AuditAction::Invited => "Invited",
-        AuditAction::Resent => "Re-sent an invitation",
-        AuditAction::Revoked => "Revoked an invitation",
-        AuditAction::ImportedCsv => "Invited from a CSV",
-        AuditAction::AccessChanged => "Changed role or permissions",
-        AuditAction::Removed => "Removed from the network",
-        AuditAction::Exported => "Exported contacts",
-        AuditAction::ListCreated => "Created an introduction list",
-        AuditAction::ListRenamed => "Renamed an introduction list",
-        AuditAction::ListDeleted => "Deleted an introduction list",
-        AuditAction::ListContactsAdded => "Added contacts to an introduction list",
-        AuditAction::ListContactsRemoved => "Removed contacts from an introduction list",
-        AuditAction::ListAsked => "Asked for introductions for a list",
+        AuditAction::Invited => m.audit_invited,
+        AuditAction::Resent => m.audit_resent,
+        AuditAction::Revoked => m.audit_revoked,
+        AuditAction::ImportedCsv => m.audit_imported,
+        AuditAction::AccessChanged => m.audit_access_changed,
+        AuditAction::Removed => m.audit_removed,
+        AuditAction::Exported => m.audit_exported,
+        AuditAction::ListCreated => m.audit_list_created,
+        AuditAction::ListRenamed => m.audit_list_renamed,
+        AuditAction::ListDeleted => m.audit_list_deleted,
+        AuditAction::ListContactsAdded => m.audit_list_added,
+        AuditAction::ListContactsRemoved => m.audit_list_removed,
+        AuditAction::ListAsked => m.audit_list_asked,
     }
 }
 
 #[derive(Template)]
 #[template(path = "console/audit.html")]
 struct AuditPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_name: String,
     entries: Vec<AuditLine>,
@@ -477,6 +475,7 @@ pub async fn audit(
     Ok(render(
         StatusCode::OK,
         &AuditPage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Audit)),
             network_name: admin.network.name.clone(),
             entries,

@@ -46,6 +46,7 @@ use session::ConsoleUser;
 #[derive(Template)]
 #[template(path = "console/networks.html")]
 struct NetworksPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     networks: Vec<page::NetworkRef>,
 }
@@ -71,6 +72,7 @@ async fn networks_page(user: ConsoleUser, form_token: FormToken) -> Result<Respo
     Ok(render(
         StatusCode::OK,
         &NetworksPage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(&form_token, None, Current::Networks)),
             networks,
         },

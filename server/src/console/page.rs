@@ -160,38 +160,33 @@ impl From<ApiFailure> for ConsoleError {
 
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
-        let (status, heading, text): (StatusCode, &str, &[&str]) = match &self {
+        let m = crate::i18n::m();
+        let (status, heading, text): (StatusCode, &str, Vec<&str>) = match &self {
             ConsoleError::Forbidden => (
                 StatusCode::FORBIDDEN,
-                "You cannot open this page",
-                &[
-                    "Only the Network Admins of a network can see and change its team, and nothing was changed.",
-                    "If you should be one, ask a Network Admin of that network to invite you as a Network Admin.",
-                ],
+                m.forbidden_heading,
+                vec![m.forbidden_1, m.forbidden_2],
             ),
             ConsoleError::NotPermitted => (
                 StatusCode::FORBIDDEN,
-                "Your permissions do not allow this",
-                &[
-                    "Your permissions in this network do not include this, and nothing was changed.",
-                    "If you need it, ask a Network Admin who manages roles and permissions to change yours.",
-                ],
+                m.not_permitted_heading,
+                vec![m.not_permitted_1, m.not_permitted_2],
             ),
             ConsoleError::NotFound => (
                 StatusCode::NOT_FOUND,
-                "Page not found",
-                &["There is nothing at this address."],
+                m.not_found_heading,
+                vec![m.not_found_1],
             ),
             ConsoleError::Repo(_) | ConsoleError::Internal(_) => {
                 tracing::error!(error = %self, "console page failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    &["Please try again in a moment."],
+                    m.went_wrong_heading,
+                    vec![m.went_wrong_1],
                 )
             }
         };
-        html_response(status, crate::html::message_page(heading, text))
+        html_response(status, crate::html::message_page(heading, &text))
     }
 }
 
@@ -224,13 +219,10 @@ fn civil(unix: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
-/// `2 Jun 2025` (UTC) of a Unix time.
+/// `2 Jun 2025` (UTC) of a Unix time, in the page's language (`2 juin 2025`).
 pub fn date(unix: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let (year, month, day) = civil(unix);
-    format!("{day} {} {year}", MONTHS[(month - 1) as usize])
+    crate::i18n::date(crate::i18n::lang(), year, month, day)
 }
 
 /// `2 Jun 2025, 14:03` (UTC) of a Unix time.

@@ -26,6 +26,7 @@ pub const FORGOT: &str = "/admin/forgot-password";
 #[derive(Template)]
 #[template(path = "console/forgot_password.html")]
 struct ForgotPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     form_token: &'a str,
     email: &'a str,
@@ -36,6 +37,7 @@ struct ForgotPage<'a> {
 #[derive(Template)]
 #[template(path = "console/forgot_password_sent.html")]
 struct SentPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     email: &'a str,
 }
@@ -45,6 +47,7 @@ pub async fn forgot_page(form_token: FormToken) -> Response {
     render(
         StatusCode::OK,
         &ForgotPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             form_token: &form_token.0,
             email: "",
@@ -74,6 +77,7 @@ pub async fn forgot(
         render(
             status,
             &ForgotPage {
+                m: crate::i18n::Ui::current(),
                 shell: None,
                 form_token: &form_token.0,
                 email: typed,
@@ -83,9 +87,9 @@ pub async fn forgot(
         )
     };
     let email = if typed.is_empty() {
-        Err("Please enter your email address.".to_string())
+        Err(crate::i18n::m().err_enter_email.to_string())
     } else {
-        check_email(typed).map_err(|_| format!("“{typed}” is not a valid email address."))
+        check_email(typed).map_err(|_| crate::i18n::invalid_email(crate::i18n::lang(), typed))
     };
     let email = match email {
         Ok(email) => email,
@@ -98,9 +102,10 @@ pub async fn forgot(
         let mut page = again(
             StatusCode::TOO_MANY_REQUESTS,
             None,
-            Some(format!(
-                "Too many requests for a reset link. Please try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
+            Some(crate::i18n::try_again_in(
+                crate::i18n::lang(),
+                crate::i18n::TooMany::ResetLinks,
+                minutes,
             )),
         );
         page.headers_mut()
@@ -110,6 +115,7 @@ pub async fn forgot(
     render(
         StatusCode::OK,
         &SentPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             email: &email,
         },
@@ -119,6 +125,7 @@ pub async fn forgot(
 #[derive(Template)]
 #[template(path = "console/reset_password.html")]
 struct ResetPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     form_token: &'a str,
     token: &'a str,
@@ -141,6 +148,7 @@ impl ResetErrors {
 #[derive(Template)]
 #[template(path = "console/reset_link.html")]
 struct LinkProblemPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     heading: &'a str,
     reason: &'a str,
@@ -148,26 +156,18 @@ struct LinkProblemPage<'a> {
 
 /// The page of a link that no longer works (or never did): what to do.
 fn link_problem(link: &ResetLink) -> Response {
+    let m = crate::i18n::m();
     let (status, heading, reason) = match link {
-        ResetLink::Used => (
-            StatusCode::GONE,
-            "This link was used already",
-            "A password reset link works only once, and this one has set a password already.",
-        ),
-        ResetLink::Expired => (
-            StatusCode::GONE,
-            "This link has expired",
-            "A password reset link works for 1 hour after it is sent, and this one is older.",
-        ),
-        ResetLink::Unknown | ResetLink::Valid(_) => (
-            StatusCode::NOT_FOUND,
-            "This link is not valid",
-            "This is not a password reset link of ours, or it was cut short: check that you opened the whole link from the email.",
-        ),
+        ResetLink::Used => (StatusCode::GONE, m.link_used, m.link_used_reason),
+        ResetLink::Expired => (StatusCode::GONE, m.link_expired, m.link_expired_reason),
+        ResetLink::Unknown | ResetLink::Valid(_) => {
+            (StatusCode::NOT_FOUND, m.link_invalid, m.link_invalid_reason)
+        }
     };
     render(
         status,
         &LinkProblemPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             heading,
             reason,
@@ -191,6 +191,7 @@ pub async fn reset_page(
     Ok(render(
         StatusCode::OK,
         &ResetPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             form_token: &form_token.0,
             token: &token,
@@ -226,18 +227,19 @@ pub async fn reset(
     let form = form.map(|Form(f)| f).unwrap_or_default();
     let mut errors = ResetErrors::default();
     if form.password.is_empty() {
-        errors.password = Some("Please choose a new password.".to_string());
+        errors.password = Some(crate::i18n::m().err_choose_new_password.to_string());
     } else if let Err(problem) = check_new_password(&form.password) {
         errors.password = Some(problem.to_string());
     } else if form.password_confirm.is_empty() {
-        errors.password_confirm = Some("Please type the new password again.".to_string());
+        errors.password_confirm = Some(crate::i18n::m().err_type_again.to_string());
     } else if form.password_confirm != form.password {
-        errors.password_confirm = Some("The two passwords do not match.".to_string());
+        errors.password_confirm = Some(crate::i18n::m().err_passwords_differ.to_string());
     }
     if errors.any() {
         return Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &ResetPage {
+                m: crate::i18n::Ui::current(),
                 shell: None,
                 form_token: &form_token.0,
                 token: &token,

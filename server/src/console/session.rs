@@ -197,6 +197,7 @@ pub fn safe_next(next: &str) -> bool {
 #[derive(Template)]
 #[template(path = "console/sign_in.html")]
 struct SignInPage<'a> {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     form_token: &'a str,
     email: &'a str,
@@ -230,18 +231,19 @@ pub async fn sign_in_page(
     Ok(render(
         StatusCode::OK,
         &SignInPage {
+            m: crate::i18n::Ui::current(),
             shell: None,
             form_token: &form_token.0,
             email: "",
             next: next.as_deref().unwrap_or(""),
             error: None,
             notice: if query.password_reset.is_some() {
-                Some(
-                    "Your new password is set, and every session of your account has ended. \
-                     Sign in with the new password.",
-                )
+                Some(crate::i18n::m().password_set_notice)
             } else {
-                query.signed_out.is_some().then_some("You have signed out.")
+                query
+                    .signed_out
+                    .is_some()
+                    .then_some(crate::i18n::m().signed_out)
             },
         },
     ))
@@ -274,6 +276,7 @@ pub async fn sign_in(
         render(
             status,
             &SignInPage {
+                m: crate::i18n::Ui::current(),
                 shell: None,
                 form_token: &form_token.0,
                 email: form.email.trim(),
@@ -290,7 +293,7 @@ pub async fn sign_in(
     if request.email.is_empty() || request.password.is_empty() {
         return Ok(again(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "Please enter your email address and your password.".to_string(),
+            crate::i18n::m().err_sign_in_empty.to_string(),
         ));
     }
     if let Err(too_long) = request.check_bounds() {
@@ -307,16 +310,16 @@ pub async fn sign_in(
         Ok(None) => {
             return Ok(again(
                 StatusCode::UNAUTHORIZED,
-                "The email or password is incorrect.".to_string(),
+                crate::i18n::m().err_sign_in_wrong.to_string(),
             ))
         }
         Err(ApiFailure::TooManyAttempts(secs)) => {
             let mut page = again(
                 StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "Too many sign-in attempts. Please try again in {} minute{}.",
+                crate::i18n::try_again_in(
+                    crate::i18n::lang(),
+                    crate::i18n::TooMany::SignIn,
                     secs.div_ceil(60),
-                    if secs.div_ceil(60) == 1 { "" } else { "s" }
                 ),
             );
             page.headers_mut().insert(

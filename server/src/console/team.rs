@@ -68,6 +68,8 @@ pub struct RowView {
     pub email: String,
     pub role: &'static str,
     pub state: &'static str,
+    /// The state's class in the stylesheet (the same in every language).
+    pub state_class: &'static str,
     /// `Joined` or `Sent`.
     pub at_kind: &'static str,
     pub at: String,
@@ -85,16 +87,15 @@ pub struct RowView {
 /// `Admin`, `Viewer`, `Custom (4 permissions)`, `No permissions`.
 pub fn permission_words(permissions: Permissions) -> String {
     match PermissionTemplate::matching(permissions) {
-        Some(template) => template.label().to_owned(),
+        Some(template) => crate::i18n::template_label(template).to_owned(),
         None => match permissions.iter().count() {
-            0 => "No permissions".to_owned(),
-            1 => "Custom (1 permission)".to_owned(),
-            n => format!("Custom ({n} permissions)"),
+            0 => crate::i18n::m().no_permissions.to_owned(),
+            n => crate::i18n::custom_permissions(crate::i18n::lang(), n),
         },
     }
 }
 
-use crate::members::role_label;
+use crate::i18n::role_label;
 
 /// `1,234`.
 fn thousands(n: i64) -> String {
@@ -114,12 +115,13 @@ fn thousands(n: i64) -> String {
 
 impl From<TeamRow> for RowView {
     fn from(row: TeamRow) -> Self {
-        let state = match row.state {
-            RowState::Member => "Member",
-            RowState::Pending => "Pending",
-            RowState::Expired => "Expired",
-            RowState::Accepted => "Accepted",
-            RowState::Revoked => "Revoked",
+        let m = crate::i18n::m();
+        let (state, state_class) = match row.state {
+            RowState::Member => (m.row_member, "member"),
+            RowState::Pending => (m.row_pending, "pending"),
+            RowState::Expired => (m.row_expired, "expired"),
+            RowState::Accepted => (m.row_accepted, "accepted"),
+            RowState::Revoked => (m.row_revoked, "revoked"),
         };
         RowView {
             id: row.id,
@@ -127,14 +129,15 @@ impl From<TeamRow> for RowView {
             email: row.email,
             role: role_label(row.role),
             state,
+            state_class,
             at_kind: if row.state == RowState::Member {
-                "Joined"
+                m.at_joined
             } else {
-                "Sent"
+                m.at_sent
             },
             at: date(row.at),
             at_iso: iso_date(row.at),
-            sharing: row.sharing.map(|on| if on { "On" } else { "Off" }),
+            sharing: row.sharing.map(|on| if on { m.on } else { m.off }),
             contacts: row.contacts.map(thousands),
             permissions: row.permissions.map(permission_words),
             is_member: row.state == RowState::Member,
@@ -147,6 +150,7 @@ impl From<TeamRow> for RowView {
 #[derive(Template)]
 #[template(path = "console/team.html")]
 struct TeamPage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     form_token: String,
@@ -190,11 +194,12 @@ pub struct TeamParams {
 }
 
 fn problem_text(code: &str) -> Option<&'static str> {
+    let m = crate::i18n::m();
     Some(match code {
-        "not_pending" => "That invitation is not pending any more (it was accepted, revoked or has expired), so it was not revoked.",
-        "cannot_resend" => "That invitation cannot be re-sent: it was accepted or revoked (by an admin, or replaced by a newer one). Invite the person again instead.",
-        "too_many_emails" => "That address has had 3 invitation emails from this network in the last 24 hours, the most allowed. Nothing was sent; try again tomorrow.",
-        "no_invitation" => "There is no such invitation in this network.",
+        "not_pending" => m.problem_not_pending,
+        "cannot_resend" => m.problem_cannot_resend,
+        "too_many_emails" => m.problem_too_many_emails,
+        "no_invitation" => m.problem_no_invitation,
         _ => return None,
     })
 }
@@ -274,27 +279,23 @@ pub async fn page(
                 Ok(id) => app.repo().invitation_by_id(network.id, id).await?,
                 Err(_) => None,
             };
-            let verb = if p.done == "invited" {
-                "sent"
-            } else {
-                "sent again"
-            };
-            Some(match invitation {
-                Some(inv) => format!(
-                    "The invitation to {} ({}) is {verb}: it is on its way by email.",
-                    inv.name, inv.email
-                ),
-                None => format!("The invitation is {verb}."),
-            })
+            Some(crate::i18n::invitation_sent(
+                crate::i18n::lang(),
+                p.done != "invited",
+                invitation
+                    .as_ref()
+                    .map(|inv| (inv.name.as_str(), inv.email.as_str())),
+            ))
         }
-        "revoked" => Some("The invitation is revoked: its link no longer works.".to_string()),
-        "removed" => Some("The member is removed from the network.".to_string()),
+        "revoked" => Some(crate::i18n::m().notice_revoked.to_string()),
+        "removed" => Some(crate::i18n::m().notice_removed.to_string()),
         _ => None,
     };
+    let m = crate::i18n::m();
     let roles = [
-        ("", "All roles"),
-        ("ally", "Ally"),
-        ("network_admin", "Network Admin"),
+        ("", m.all_roles),
+        ("ally", m.role_ally),
+        ("network_admin", m.role_network_admin),
     ]
     .into_iter()
     .map(|(value, label)| Choice {
@@ -308,13 +309,13 @@ pub async fn page(
         .map(|s| Choice {
             value: s.as_str(),
             label: match s {
-                TeamState::Current => "Members and open invitations",
-                TeamState::Members => "Members",
-                TeamState::Pending => "Invitations pending",
-                TeamState::Expired => "Invitations expired",
-                TeamState::Accepted => "Invitations accepted",
-                TeamState::Revoked => "Invitations revoked",
-                TeamState::All => "Everything",
+                TeamState::Current => m.state_current,
+                TeamState::Members => m.state_members,
+                TeamState::Pending => m.state_pending,
+                TeamState::Expired => m.state_expired,
+                TeamState::Accepted => m.state_accepted,
+                TeamState::Revoked => m.state_revoked,
+                TeamState::All => m.state_all,
             },
             selected: s == state,
         })
@@ -323,6 +324,7 @@ pub async fn page(
     Ok(render(
         StatusCode::OK,
         &TeamPage {
+            m: crate::i18n::Ui::current(),
             shell: Some(shell),
             network_id: network.id,
             form_token: form_token.0.clone(),
@@ -384,6 +386,7 @@ impl FieldErrors {
 #[derive(Template)]
 #[template(path = "console/invite.html")]
 struct InvitePage {
+    m: crate::i18n::Ui,
     shell: Option<Shell>,
     network_id: i64,
     network_name: String,
@@ -424,7 +427,7 @@ fn template_options() -> Vec<TemplateOption> {
         .into_iter()
         .map(|t| TemplateOption {
             value: t.as_str(),
-            label: t.label(),
+            label: crate::i18n::template_label(t),
         })
         .collect()
 }
@@ -441,6 +444,7 @@ pub async fn invite_page(
     Ok(render(
         StatusCode::OK,
         &InvitePage {
+            m: crate::i18n::Ui::current(),
             shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Invite)),
             network_id: network.id,
             network_name: network.name,
@@ -453,6 +457,27 @@ pub async fn invite_page(
             templates: template_options(),
         },
     ))
+}
+
+/// A name field's problem in the page's language (the service's words are English).
+fn name_error(e: InviteError, first: bool, value: &str) -> String {
+    use crate::i18n::{lang, m, Lang};
+    if lang() == Lang::En {
+        return invalid(e);
+    }
+    let value = value.trim();
+    if value.is_empty() {
+        if first {
+            m().err_first_name_empty
+        } else {
+            m().err_last_name_empty
+        }
+        .to_string()
+    } else if value.chars().count() > crate::invite::MAX_NAME_CHARS {
+        crate::i18n::name_too_long(lang(), first, crate::invite::MAX_NAME_CHARS)
+    } else {
+        m().err_name_control.to_string()
+    }
 }
 
 fn invalid(e: InviteError) -> String {
@@ -478,25 +503,25 @@ pub async fn invite(
         "ally" => Some(Role::Ally),
         "network_admin" => Some(Role::NetworkAdmin),
         _ => {
-            errors.kind = Some("Please choose Ally or Network Admin.".to_string());
+            errors.kind = Some(crate::i18n::m().err_choose_kind.to_string());
             None
         }
     };
     let first = check_name("first name", &form.first_name)
-        .map_err(|e| errors.first_name = Some(invalid(e)))
+        .map_err(|e| errors.first_name = Some(name_error(e, true, &form.first_name)))
         .ok();
     let last = check_name("last name", &form.last_name)
-        .map_err(|e| errors.last_name = Some(invalid(e)))
+        .map_err(|e| errors.last_name = Some(name_error(e, false, &form.last_name)))
         .ok();
     let email = if form.email.trim().is_empty() {
-        errors.email = Some("Please enter their email address.".to_string());
+        errors.email = Some(crate::i18n::m().err_enter_their_email.to_string());
         None
     } else {
         check_email(&form.email)
             .map_err(|_| {
-                errors.email = Some(format!(
-                    "“{}” is not a valid email address.",
-                    form.email.trim()
+                errors.email = Some(crate::i18n::invalid_email(
+                    crate::i18n::lang(),
+                    form.email.trim(),
                 ))
             })
             .ok()
@@ -509,6 +534,7 @@ pub async fn invite(
         render(
             status,
             &InvitePage {
+                m: crate::i18n::Ui::current(),
                 shell: Some(user.shell(&form_token, Some(admin.clone()), Current::Invite)),
                 network_id: network.id,
                 network_name: network.name.clone(),
@@ -553,10 +579,10 @@ pub async fn invite(
         .pending_invitation_id(network.id, &request.email, app.now())
         .await?
     {
-        errors.email = Some(format!(
-            "{} has already been invited to {} and has not answered yet. You can send the \
-             invitation again below.",
-            request.email, network.name
+        errors.email = Some(crate::i18n::already_invited(
+            crate::i18n::lang(),
+            &request.email,
+            &network.name,
         ));
         return Ok(again(StatusCode::CONFLICT, errors, None, Some(pending)));
     }

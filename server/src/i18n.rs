@@ -1,0 +1,973 @@
+//! The pages in English and French, like the extension (`extension/_locales`), whose French
+//! words the pages use (allié, admin du réseau, relations, mise en relation, partage…).
+//!
+//! **Which language.** Per request: the `lang` cookie set by the switch in every page's footer
+//! (a plain form, [`SWITCH`]), else the first supported language of `Accept-Language` by
+//! q-value, else English. [`scope`] (a layer around every route) works it out once and keeps
+//! it for the request in a task-local, so that every page, every field error and every
+//! failure page (even those answered before a handler runs, like the cross-site refusals)
+//! speaks it without threading it through each function; handlers that want it as a value
+//! take the [`Lang`] extractor.
+//!
+//! **The words.** One catalog, [`Messages`], with [`EN`] and [`FR`] side by side in one list
+//! (`catalog!`): a string without its French is a compile error. Templates read `{{ m.x }}`
+//! (every page's `m` is a [`Ui`]) and values from users stay escaped: the catalog holds no HTML,
+//! a sentence with markup is split around it. Sentences with values are small functions
+//! below (`fn invitation_sent(lang, …)`).
+//!
+//! Emails stay English: who reads them (an invitee, an ally) chose no language here.
+
+use std::cell::RefCell;
+use std::ops::Deref;
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// The cookie the language switch sets.
+pub const COOKIE_NAME: &str = "allyshare_lang";
+/// Where the footer's switch posts.
+pub const SWITCH: &str = "/lang";
+/// Longest `back` path the switch redirects to.
+pub const BACK_MAX: usize = 2048;
+
+/// A language the pages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Fr,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+
+    /// The BCP 47 tag (`<html lang>`, the cookie's value).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The words of the pages in this language.
+    pub fn messages(self) -> &'static Messages {
+        match self {
+            Lang::En => &EN,
+            Lang::Fr => &FR,
+        }
+    }
+
+    /// The language's own name (the switch offers it by that name).
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+        }
+    }
+
+    /// The language of a request: the cookie, else `Accept-Language`, else English.
+    pub fn of_request(headers: &HeaderMap) -> Lang {
+        cookie_lang(headers)
+            .or_else(|| {
+                headers
+                    .get(ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(accepted)
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .and_then(|(_, value)| Lang::parse(value))
+}
+
+/// The supported language an `Accept-Language` value prefers most (`fr-CA;q=0.9, en;q=0.8`):
+/// the highest q-value, the first listed among equals; `q=0` is a refusal.
+pub fn accepted(header: &str) -> Option<Lang> {
+    let mut best: Option<(Lang, f32)> = None;
+    for item in header.split(',').take(32) {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let Some(lang) = Lang::parse(&primary) else {
+            continue;
+        };
+        if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+            best = Some((lang, q));
+        }
+    }
+    best.map(|(lang, _)| lang)
+}
+
+/// What one request's pages need to know about their language.
+struct PageContext {
+    lang: Lang,
+    /// Where the switch brings the person back to (this page's path).
+    back: String,
+    /// This browser's form token, once the cross-site layer knows it (the switch is a form).
+    form_token: RefCell<Option<String>>,
+}
+
+tokio::task_local! {
+    static PAGE: PageContext;
+}
+
+/// The layer around every route: the request's language, for everything that answers it.
+pub async fn scope(request: Request, next: Next) -> Response {
+    let lang = Lang::of_request(request.headers());
+    let uri = request.uri();
+    let back = if request.method() == Method::GET {
+        uri.path_and_query()
+            .map_or(uri.path(), |pq| pq.as_str())
+            .to_string()
+    } else {
+        uri.path().to_string()
+    };
+    let context = PageContext {
+        lang,
+        back,
+        form_token: RefCell::new(None),
+    };
+    let mut response = PAGE.scope(context, next.run(request)).await;
+    response
+        .headers_mut()
+        .append("vary", HeaderValue::from_static("accept-language, cookie"));
+    response
+}
+
+/// The cross-site layer tells the pages the form token (for the footer's switch).
+pub fn note_form_token(token: &str) {
+    let _ = PAGE.try_with(|page| *page.form_token.borrow_mut() = Some(token.to_string()));
+}
+
+/// The language of the request being answered (English outside a request).
+pub fn lang() -> Lang {
+    PAGE.try_with(|page| page.lang).unwrap_or_default()
+}
+
+/// The words of the request being answered.
+pub fn m() -> &'static Messages {
+    lang().messages()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PAGE
+            .try_with(|page| page.lang)
+            .unwrap_or_else(|_| Lang::of_request(&parts.headers)))
+    }
+}
+
+/// The footer's switch to the other language.
+#[derive(Debug, Clone)]
+pub struct Switch {
+    pub form_token: String,
+    pub back: String,
+    pub to: &'static str,
+    pub to_name: &'static str,
+}
+
+/// What every page's frame needs (each template's `m`): the words (through `Deref`, so a
+/// template reads `{{ m.sign_in }}`), and the language switch when the page knows this
+/// browser's form token.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub words: &'static Messages,
+    pub switch: Option<Switch>,
+}
+
+impl Ui {
+    /// The frame of the page answering the current request.
+    pub fn current() -> Ui {
+        let lang = lang();
+        let other = match lang {
+            Lang::En => Lang::Fr,
+            Lang::Fr => Lang::En,
+        };
+        let switch = PAGE
+            .try_with(|page| {
+                page.form_token.borrow().clone().map(|form_token| Switch {
+                    form_token,
+                    back: page.back.clone(),
+                    to: other.code(),
+                    to_name: other.own_name(),
+                })
+            })
+            .ok()
+            .flatten();
+        Ui {
+            words: lang.messages(),
+            switch,
+        }
+    }
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui::current()
+    }
+}
+
+impl Deref for Ui {
+    type Target = Messages;
+    fn deref(&self) -> &Messages {
+        self.words
+    }
+}
+
+/// Where the switch may send the person back: a path of this server, else its home.
+pub fn safe_back(back: &str) -> &str {
+    let ok = back.starts_with('/')
+        && !back.starts_with("//")
+        && back.len() <= BACK_MAX
+        && !back.contains('\\')
+        && !back.chars().any(char::is_control);
+    if ok {
+        back
+    } else {
+        "/admin"
+    }
+}
+
+/// Defines [`Messages`] and both catalogs from one list of `name: English, French;`.
+macro_rules! catalog {
+    ($($name:ident: $en:expr, $fr:expr;)*) => {
+        /// Every fixed string of the pages.
+        #[derive(Debug)]
+        pub struct Messages {
+            $(pub $name: &'static str,)*
+        }
+        pub static EN: Messages = Messages { $($name: $en,)* };
+        pub static FR: Messages = Messages { $($name: $fr,)* };
+        impl Messages {
+            /// `(name, text)` of every string (for the tests).
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($name), self.$name),)*]
+            }
+        }
+    };
+}
+
+/// Strings that are the same word in both languages on purpose.
+pub const SAME_IN_BOTH: &[&str] = &["brand", "nav_contacts"];
+
+catalog! {
+    // The frame.
+    lang_code: "en", "fr";
+    brand: "AllyShare", "AllyShare";
+    brand_console: "Console", "Console d’administration";
+    terms_of_service: "Terms of Service", "Conditions d’utilisation";
+    language_label: "Language", "Langue";
+    sign_out: "Sign out", "Se déconnecter";
+    nav_console: "Console", "Console d’administration";
+    nav_settings: "Settings", "Paramètres";
+    nav_team: "Team Members", "Membres de l’équipe";
+    nav_invite: "Invite Member", "Inviter un membre";
+    nav_audit: "Audit log", "Journal d’audit";
+    nav_contacts: "Contacts", "Contacts";
+    nav_asks: "Asks", "Demandes de mise en relation";
+    nav_lists: "Introduction lists", "Listes de mises en relation";
+    nav_all_networks: "All networks", "Tous les réseaux";
+    pages: "Pages", "Pages de résultats";
+    none_dash: "—", "—";
+
+    // Failure pages.
+    forbidden_heading: "You cannot open this page", "Vous ne pouvez pas ouvrir cette page";
+    forbidden_1: "Only the Network Admins of a network can see and change its team, and nothing was changed.",
+        "Seuls les admins d’un réseau peuvent voir et modifier son équipe ; rien n’a été modifié.";
+    forbidden_2: "If you should be one, ask a Network Admin of that network to invite you as a Network Admin.",
+        "Si vous devriez en être, demandez à un admin de ce réseau de vous inviter comme admin du réseau.";
+    not_permitted_heading: "Your permissions do not allow this", "Vos autorisations ne le permettent pas";
+    not_permitted_1: "Your permissions in this network do not include this, and nothing was changed.",
+        "Vos autorisations dans ce réseau ne le permettent pas ; rien n’a été modifié.";
+    not_permitted_2: "If you need it, ask a Network Admin who manages roles and permissions to change yours.",
+        "Si vous en avez besoin, demandez à un admin qui gère les rôles et autorisations de modifier les vôtres.";
+    not_found_heading: "Page not found", "Page introuvable";
+    not_found_1: "There is nothing at this address.", "Il n’y a rien à cette adresse.";
+    went_wrong_heading: "Something went wrong", "Une erreur s’est produite";
+    went_wrong_1: "Please try again in a moment.", "Réessayez dans un instant.";
+    went_wrong_nothing_changed: "Please try again in a moment. Nothing was changed.",
+        "Réessayez dans un instant. Rien n’a été modifié.";
+    cross_site_heading: "This form cannot be sent from here", "Ce formulaire ne peut pas être envoyé d’ici";
+    cross_site_1: "For your safety, forms on this site are only accepted from its own pages, and nothing was changed.",
+        "Pour votre sécurité, ce site n’accepte que les formulaires de ses propres pages ; rien n’a été modifié.";
+    cross_site_2: "Go back to the page, reload it, and send the form again.",
+        "Revenez à la page, rechargez-la et renvoyez le formulaire.";
+    too_large_heading: "This is too large to send", "C’est trop volumineux pour être envoyé";
+    too_large_form: "The form is larger than this site accepts, and nothing was changed.",
+        "Le formulaire dépasse ce que ce site accepte ; rien n’a été modifié.";
+
+    // Invitation links.
+    used_heading: "This invitation has already been used", "Cette invitation a déjà été utilisée";
+    used_1: "Your AllyShare account is already set up.", "Votre compte AllyShare est déjà configuré.";
+    used_2: "Sign in with the AllyShare extension, using your email address and password.",
+        "Connectez-vous avec l’extension AllyShare, avec votre adresse e-mail et votre mot de passe.";
+    expired_heading: "This invitation has expired", "Cette invitation a expiré";
+    expired_2: "Ask your network admin to send you a new invitation.",
+        "Demandez à l’admin de votre réseau de vous envoyer une nouvelle invitation.";
+    invalid_heading: "This invitation link is not valid", "Ce lien d’invitation n’est pas valide";
+    invalid_1: "Check that you opened the whole link from your invitation email. If you were invited again, only the newest email's link works.",
+        "Vérifiez que vous avez ouvert le lien complet de votre e-mail d’invitation. Si vous avez été invité à nouveau, seul le lien du dernier e-mail fonctionne.";
+    invalid_2: "If it still does not work, ask your network admin for a new invitation.",
+        "Si cela ne fonctionne toujours pas, demandez une nouvelle invitation à l’admin de votre réseau.";
+    handoff_sign_in_heading: "Sign in from the extension", "Connectez-vous depuis l’extension";
+    handoff_sign_in_1: "Open the AllyShare extension and sign in with your email address and password.",
+        "Ouvrez l’extension AllyShare et connectez-vous avec votre adresse e-mail et votre mot de passe.";
+    handoff_title: "Connecting the extension", "Connexion de l’extension";
+    handoff_heading: "Connecting the AllyShare extension", "Connexion de l’extension AllyShare";
+    handoff_connecting: "Connecting…", "Connexion…";
+
+    // Get Started.
+    join: "Join", "Rejoindre";
+    hi: "Hi", "Bonjour";
+    invited_to_join: "you've been invited to join", "vous avez été invité à rejoindre";
+    on_allyshare: "on AllyShare.", "sur AllyShare.";
+    choose_password_for: "Choose a password for", "Choisissez un mot de passe pour";
+    accept_to_start: "and accept the terms to get started.", "et acceptez les conditions pour commencer.";
+    existing_account_for: "You already have an AllyShare account for", "Vous avez déjà un compte AllyShare pour";
+    existing_enter_password: ": enter its password and accept the terms to add", " : saisissez son mot de passe et acceptez les conditions pour ajouter";
+    to_your_account: "to your account.", "à votre compte.";
+    fix_following: "Please fix the following:", "Corrigez les points suivants :";
+    choose_password: "Choose a password", "Choisissez un mot de passe";
+    password_hint: "At least 8 characters. A few unrelated words make a strong password that is easy to remember.",
+        "Au moins 8 caractères. Quelques mots sans rapport entre eux font un mot de passe solide et facile à retenir.";
+    confirm_password: "Confirm your password", "Confirmez votre mot de passe";
+    your_password: "Your AllyShare password", "Votre mot de passe AllyShare";
+    accept_the: "I accept the", "J’accepte les";
+    get_started: "Get started", "Commencer";
+    err_enter_account_password: "Please enter the password of your AllyShare account.",
+        "Saisissez le mot de passe de votre compte AllyShare.";
+    err_passwords_differ: "The two passwords do not match.", "Les deux mots de passe ne correspondent pas.";
+    err_accept_terms: "Please accept the Terms of Service to continue.",
+        "Acceptez les conditions d’utilisation pour continuer.";
+    err_wrong_account_password: "That is not the password of this account. Please try again.",
+        "Ce n’est pas le mot de passe de ce compte. Réessayez.";
+    err_choose_password: "Please choose a password for your account.",
+        "Choisissez un mot de passe pour votre compte.";
+
+    // The guide.
+    welcome_to: "Welcome to", "Bienvenue dans";
+    guide_existing: "We added this network to your existing AllyShare account: sign in with your existing password.",
+        "Nous avons ajouté ce réseau à votre compte AllyShare existant : connectez-vous avec votre mot de passe habituel.";
+    guide_ready: "Your account is ready. Three steps and you're set:",
+        "Votre compte est prêt. Trois étapes et c’est parti :";
+    step1_title: "Connect LinkedIn", "Connecter LinkedIn";
+    step1_text: "Install the AllyShare extension and sign in, and it reads the connections of the LinkedIn account already open in your browser, without ever sending your LinkedIn password or cookies anywhere.",
+        "Installez l’extension AllyShare et connectez-vous : elle lit les relations du compte LinkedIn déjà ouvert dans votre navigateur, sans jamais envoyer nulle part votre mot de passe ni vos cookies LinkedIn.";
+    step2_title: "Help with meaningful introductions", "Aider à des mises en relation utiles";
+    step2_before: "Your connections are shared with", "Vos relations sont partagées avec";
+    step2_after: "so it can spot warm paths to the people it wants to meet, and you can stop sharing at any time.",
+        "pour qu’il repère les chemins de confiance vers les personnes qu’il veut rencontrer, et vous pouvez arrêter le partage à tout moment.";
+    step3_title: "Make an introduction when asked", "Faire une mise en relation quand on vous le demande";
+    step3_before: "Now and then", "De temps en temps,";
+    step3_after: "may ask you to introduce someone you know, and you decide each time whether to make the introduction.",
+        "peut vous demander de présenter quelqu’un que vous connaissez, et vous décidez à chaque fois de faire ou non la mise en relation.";
+    add_to_chrome: "Add to Chrome", "Ajouter à Chrome";
+    developers_before: "Developers: build the extension and load the", "Développeurs : construisez l’extension et chargez le dossier";
+    developers_after: "folder unpacked (chrome://extensions, Developer mode, Load unpacked).",
+        "non empaqueté (chrome://extensions, Mode développeur, Charger l’extension non empaquetée).";
+
+    // Terms.
+    terms_intro: "These terms apply to AllyShare, a service that lets you share your LinkedIn connections with the professional networks that invite you.",
+        "Ces conditions s’appliquent à AllyShare, un service qui vous permet de partager vos relations LinkedIn avec les réseaux professionnels qui vous invitent.";
+    terms_what_heading: "What you share", "Ce que vous partagez";
+    terms_what: "For each connection: their LinkedIn member id and profile address, first and last name, headline, the date you connected, and a photo reference. Never emails, phone numbers, messages, or your LinkedIn password or cookies.",
+        "Pour chaque relation : son identifiant de membre et l’adresse de son profil LinkedIn, son prénom et son nom, son titre, la date de votre mise en relation et une référence de photo. Jamais d’adresses e-mail, de numéros de téléphone, de messages, ni votre mot de passe ou vos cookies LinkedIn.";
+    terms_who_heading: "Who sees it", "Qui les voit";
+    terms_who: "Only the networks you choose to share with, and within each network only its admins. A network admin may ask you for an introduction; you decide whether to make it.",
+        "Seuls les réseaux avec lesquels vous choisissez de partager, et dans chaque réseau seulement ses admins. Un admin du réseau peut vous demander une mise en relation ; vous décidez de la faire ou non.";
+    terms_control_heading: "Your control", "Vous gardez la main";
+    terms_control: "You can turn sharing off for any network at any time, which removes your connections from that network's view at once. Stopping sharing with every network deletes your connections from the server.",
+        "Vous pouvez désactiver le partage avec n’importe quel réseau à tout moment, ce qui retire aussitôt vos relations de la vue de ce réseau. Arrêter le partage avec tous les réseaux supprime vos relations du serveur.";
+    terms_account_heading: "Your account", "Votre compte";
+    terms_account_1: "Keep your password to yourself. Your password is stored only as a salted hash.",
+        "Gardez votre mot de passe pour vous. Il n’est conservé que sous forme d’empreinte salée.";
+    terms_account_2: "Deleting your account deletes everything the server holds about you: your connections, the introduction requests about them, and the invitations sent to your email address.",
+        "Supprimer votre compte supprime tout ce que le serveur conserve sur vous : vos relations, les demandes de mise en relation qui les concernent et les invitations envoyées à votre adresse e-mail.";
+
+    // Sign in, password reset.
+    sign_in_title: "Sign in", "Connexion";
+    sign_in_heading: "Sign in to the console", "Se connecter à la console d’administration";
+    sign_in_for: "For the Network Admins of a network on AllyShare.", "Pour les admins d’un réseau sur AllyShare.";
+    email_address: "Email address", "Adresse e-mail";
+    password: "Password", "Mot de passe";
+    sign_in_button: "Sign in", "Se connecter";
+    forgot_link: "Forgot password?", "Mot de passe oublié ?";
+    signed_out: "You have signed out.", "Vous êtes déconnecté.";
+    err_sign_in_empty: "Please enter your email address and your password.",
+        "Saisissez votre adresse e-mail et votre mot de passe.";
+    err_sign_in_wrong: "The email or password is incorrect.",
+        "L’adresse e-mail ou le mot de passe est incorrect.";
+    forgot_title: "Forgot password", "Mot de passe oublié";
+    forgot_heading: "Forgot your password?", "Mot de passe oublié ?";
+    forgot_intro: "Enter the email address of your AllyShare account. We will send you a link to choose a new password.",
+        "Saisissez l’adresse e-mail de votre compte AllyShare. Nous vous enverrons un lien pour choisir un nouveau mot de passe.";
+    send_link: "Send the link", "Envoyer le lien";
+    back_to_sign_in: "Back to sign in", "Retour à la connexion";
+    err_enter_email: "Please enter your email address.", "Saisissez votre adresse e-mail.";
+    sent_title: "Check your email", "Consultez vos e-mails";
+    sent_if_account: "If an account exists for", "Si un compte existe pour";
+    sent_we_sent: ", we sent a link to it to choose a new password.", ", nous y avons envoyé un lien pour choisir un nouveau mot de passe.";
+    sent_once: "The link works once, for 1 hour. Setting a new password signs you out everywhere: the console and the browser extension.",
+        "Le lien fonctionne une fois, pendant 1 heure. Choisir un nouveau mot de passe vous déconnecte partout : la console d’administration et l’extension du navigateur.";
+    sent_no_email: "No email after a few minutes? Check the address and your spam folder, then", "Pas d’e-mail après quelques minutes ? Vérifiez l’adresse et vos courriers indésirables, puis";
+    ask_new_link_lower: "ask for a new link", "demandez un nouveau lien";
+    reset_title: "Choose a new password", "Choisissez un nouveau mot de passe";
+    reset_for: "For your AllyShare account,", "Pour votre compte AllyShare,";
+    reset_ends_sessions: ". Once it is set, every session of this account ends (the console and the browser extension), and you sign in again with the new password.",
+        ". Une fois choisi, toutes les sessions de ce compte prennent fin (la console d’administration et l’extension du navigateur), et vous vous reconnectez avec le nouveau mot de passe.";
+    check_fields: "Please check the fields marked below.", "Vérifiez les champs signalés ci-dessous.";
+    new_password: "New password", "Nouveau mot de passe";
+    confirm_new_password: "Confirm the new password", "Confirmez le nouveau mot de passe";
+    set_new_password: "Set the new password", "Enregistrer le nouveau mot de passe";
+    err_choose_new_password: "Please choose a new password.", "Choisissez un nouveau mot de passe.";
+    err_type_again: "Please type the new password again.", "Saisissez à nouveau le nouveau mot de passe.";
+    link_nothing_changed: "Nothing was changed: your password is the same as before. To choose a new one, ask for a new link; it works once, for 1 hour.",
+        "Rien n’a été modifié : votre mot de passe est le même qu’avant. Pour en choisir un nouveau, demandez un nouveau lien ; il fonctionne une fois, pendant 1 heure.";
+    ask_new_link: "Ask for a new link", "Demander un nouveau lien";
+    link_used: "This link was used already", "Ce lien a déjà été utilisé";
+    link_expired: "This link has expired", "Ce lien a expiré";
+    link_invalid: "This link is not valid", "Ce lien n’est pas valide";
+    password_set_notice: "Your new password is set, and every session of your account has ended. Sign in with the new password.",
+        "Votre nouveau mot de passe est enregistré, et toutes les sessions de votre compte ont pris fin. Connectez-vous avec le nouveau mot de passe.";
+    link_used_reason: "A password reset link works only once, and this one has set a password already.",
+        "Un lien de réinitialisation ne fonctionne qu’une fois, et celui-ci a déjà servi à choisir un mot de passe.";
+    link_expired_reason: "A password reset link works for 1 hour after it is sent, and this one is older.",
+        "Un lien de réinitialisation fonctionne pendant 1 heure après son envoi, et celui-ci est plus ancien.";
+    link_invalid_reason: "This is not a password reset link of ours, or it was cut short: check that you opened the whole link from the email.",
+        "Ce n’est pas un de nos liens de réinitialisation, ou il a été tronqué : vérifiez que vous avez ouvert le lien complet de l’e-mail.";
+
+    // Networks.
+    networks_title: "Your networks", "Vos réseaux";
+    networks_none_1: "You are not a Network Admin of any network, so there is nothing to manage here.",
+        "Vous n’êtes admin d’aucun réseau : il n’y a rien à gérer ici.";
+    networks_none_2: "If you share your connections as an ally, the AllyShare extension is where you manage that.",
+        "Si vous partagez vos relations en tant qu’allié, c’est dans l’extension AllyShare que vous le gérez.";
+    networks_choose: "Choose the network to manage.", "Choisissez le réseau à gérer.";
+
+    // Roles, permissions, templates.
+    role_ally: "Ally", "Allié";
+    role_network_admin: "Network Admin", "Admin du réseau";
+    all_roles: "All roles", "Tous les rôles";
+    perm_invite_members: "Invite members", "Inviter des membres";
+    perm_manage_roles: "Manage roles and permissions", "Gérer les rôles et autorisations";
+    perm_remove_members: "Remove members", "Retirer des membres";
+    perm_view_contacts: "View the network's contacts", "Voir les contacts du réseau";
+    perm_export_contacts: "Export contacts", "Exporter les contacts";
+    perm_manage_lists: "Manage introduction lists", "Gérer les listes de mises en relation";
+    perm_ask_introductions: "Ask allies for introductions", "Demander des mises en relation aux alliés";
+    perm_review_requests: "Review introduction requests", "Examiner les demandes de mise en relation";
+    perm_manage_settings: "Manage network settings", "Gérer les paramètres du réseau";
+    template_admin: "Admin", "Administrateur";
+    template_recruiter: "Recruiter", "Recruteur";
+    template_viewer: "Viewer", "Lecteur";
+    template_custom: "Custom", "Personnalisé";
+    template_admin_hint: "Everything, including the team and the settings.",
+        "Tout, y compris l’équipe et les paramètres.";
+    template_recruiter_hint: "Contacts, introduction lists, asking allies for introductions and the Inbox; not the team or the settings.",
+        "Les contacts, les listes de mises en relation, les demandes de mise en relation aux alliés et la boîte de réception ; pas l’équipe ni les paramètres.";
+    template_viewer_hint: "Read only: sees the team and the network's contacts, changes nothing.",
+        "Lecture seule : voit l’équipe et les contacts du réseau, ne modifie rien.";
+    template_custom_hint: "The permissions ticked below.", "Les autorisations cochées ci-dessous.";
+    no_permissions: "No permissions", "Aucune autorisation";
+    no_permissions_lower: "no permissions", "aucune autorisation";
+    template_word: "template", "modèle";
+    custom_one_permission: "Custom (1 permission)", "Personnalisé (1 autorisation)";
+
+    // Team Members.
+    bulk_invite: "Bulk invite from a CSV", "Inviter en masse depuis un CSV";
+    filter_team: "Filter the team", "Filtrer l’équipe";
+    search_name_email: "Search by name or email", "Rechercher par nom ou adresse e-mail";
+    role: "Role", "Rôle";
+    state: "State", "État";
+    apply: "Apply", "Appliquer";
+    nobody_matches: "Nobody matches these filters.", "Personne ne correspond à ces filtres.";
+    showing: "Showing", "Affichage de";
+    of: "of", "sur";
+    members_and_invitations: "Members and invitations", "Membres et invitations";
+    name: "Name", "Nom";
+    email: "Email", "Adresse e-mail";
+    permissions: "Permissions", "Autorisations";
+    joined_or_sent: "Joined or sent", "Arrivé ou envoyée";
+    sharing: "Sharing", "Partage";
+    contacts_shared: "Contacts shared", "Contacts partagés";
+    actions: "Actions", "Actions possibles";
+    settings_of: " of", " de";
+    resend: "Resend", "Renvoyer";
+    revoke: "Revoke", "Révoquer";
+    the_invitation_to: " the invitation to", " l’invitation à";
+    previous_page: "Previous page", "Page précédente";
+    next_page: "Next page", "Page suivante";
+    state_current: "Members and open invitations", "Membres et invitations en cours";
+    state_members: "Members", "Membres";
+    state_pending: "Invitations pending", "Invitations en attente";
+    state_expired: "Invitations expired", "Invitations expirées";
+    state_accepted: "Invitations accepted", "Invitations acceptées";
+    state_revoked: "Invitations revoked", "Invitations révoquées";
+    state_all: "Everything", "Tout";
+    row_member: "Member", "Membre";
+    row_pending: "Pending", "En attente";
+    row_expired: "Expired", "Expirée";
+    row_accepted: "Accepted", "Acceptée";
+    row_revoked: "Revoked", "Révoquée";
+    at_joined: "Joined", "Arrivé le";
+    at_sent: "Sent", "Envoyée le";
+    on: "On", "Activé";
+    off: "Off", "Désactivé";
+    notice_revoked: "The invitation is revoked: its link no longer works.",
+        "L’invitation est révoquée : son lien ne fonctionne plus.";
+    notice_removed: "The member is removed from the network.", "Le membre est retiré du réseau.";
+    problem_not_pending: "That invitation is not pending any more (it was accepted, revoked or has expired), so it was not revoked.",
+        "Cette invitation n’est plus en attente (elle a été acceptée, révoquée ou a expiré) : elle n’a donc pas été révoquée.";
+    problem_cannot_resend: "That invitation cannot be re-sent: it was accepted or revoked (by an admin, or replaced by a newer one). Invite the person again instead.",
+        "Cette invitation ne peut pas être renvoyée : elle a été acceptée ou révoquée (par un admin, ou remplacée par une plus récente). Invitez plutôt la personne à nouveau.";
+    problem_too_many_emails: "That address has had 3 invitation emails from this network in the last 24 hours, the most allowed. Nothing was sent; try again tomorrow.",
+        "Cette adresse a reçu 3 e-mails d’invitation de ce réseau ces dernières 24 heures, le maximum autorisé. Rien n’a été envoyé ; réessayez demain.";
+    problem_no_invitation: "There is no such invitation in this network.", "Cette invitation n’existe pas dans ce réseau.";
+
+    // Invite Member.
+    invite_to: "Invite someone to", "Invitez quelqu’un à rejoindre";
+    invite_email_with: ". They get an email with a", ". La personne reçoit un e-mail avec un lien";
+    invite_get_started: "Get Started", "Commencer";
+    invite_link: "link.", ".";
+    inviting_many: "Inviting many people?", "Vous invitez beaucoup de monde ?";
+    invitation_type: "Invitation type", "Type d’invitation";
+    ally_hint: "Shares their LinkedIn connections with the network; no access to the console.",
+        "Partage ses relations LinkedIn avec le réseau ; pas d’accès à la console d’administration.";
+    admin_hint: "Manages the network here: the team, invitations and contacts.",
+        "Gère le réseau ici : l’équipe, les invitations et les contacts.";
+    permissions_of_admin: "Permissions of a Network Admin", "Autorisations d’un admin du réseau";
+    permissions_of_admin_hint: "What they may do once they accept; change it later on their Settings page. An ally holds none.",
+        "Ce que la personne pourra faire une fois l’invitation acceptée ; modifiable ensuite sur sa page Paramètres. Un allié n’en a aucune.";
+    first_name: "First name", "Prénom";
+    last_name: "Last name", "Nom";
+    personal_note: "Personal note", "Mot personnel";
+    optional: "(optional)", "(facultatif)";
+    note_hint_before: "Shown as plain text in the invitation email. At most", "Affiché en texte brut dans l’e-mail d’invitation. Au plus";
+    characters: "characters.", "caractères.";
+    send_invite: "Send Invite", "Envoyer l’invitation";
+    resend_offer: "Send them the invitation again instead? The earlier link stops working.",
+        "Lui renvoyer plutôt l’invitation ? Le lien précédent cesse de fonctionner.";
+    resend_invitation: "Resend the invitation", "Renvoyer l’invitation";
+    err_choose_kind: "Please choose Ally or Network Admin.", "Choisissez Allié ou Admin du réseau.";
+    err_enter_their_email: "Please enter their email address.", "Saisissez son adresse e-mail.";
+    err_first_name_empty: "The first name must not be empty.", "Saisissez le prénom.";
+    err_last_name_empty: "The last name must not be empty.", "Saisissez le nom.";
+    err_name_control: "A name must not contain control characters.", "Un nom ne doit pas contenir de caractères de contrôle.";
+
+    // A member's Settings, removing.
+    settings_title: "Settings", "Paramètres";
+    joined: "Joined", "Arrivé le";
+    role_ally_hint: "Shares their LinkedIn connections with the network; no access to the console.",
+        "Partage ses relations LinkedIn avec le réseau ; pas d’accès à la console d’administration.";
+    role_admin_hint: "Uses the console, with the permissions below.", "Utilise la console d’administration, avec les autorisations ci-dessous.";
+    ally_made_admin: "An ally made Network Admin stops sharing with this network.",
+        "Un allié devenu admin du réseau arrête de partager avec ce réseau.";
+    permissions_hint_before: "For a Network Admin: choose a template, or choose", "Pour un admin du réseau : choisissez un modèle, ou choisissez";
+    permissions_hint_after: "and pick permissions one by one. An ally holds none.",
+        "et cochez les autorisations une à une. Un allié n’en a aucune.";
+    template_legend: "Template", "Modèle";
+    individual_permissions: "Individual permissions (with Custom)", "Autorisations une à une (avec Personnalisé)";
+    update: "Update", "Mettre à jour";
+    only_manager_changes: "Only a Network Admin who may manage roles and permissions can change these.",
+        "Seul un admin du réseau autorisé à gérer les rôles et autorisations peut les modifier.";
+    remove_heading: "Remove from the network", "Retirer du réseau";
+    loses_access: "loses access to", "perd l’accès à";
+    contacts_leave: "The contacts they share leave the network at once, and are deleted from the server if they share them with no other network.",
+        "Les contacts partagés quittent aussitôt le réseau, et sont supprimés du serveur s’ils ne sont partagés avec aucun autre réseau.";
+    remove: "Remove", "Retirer";
+    updated: "Updated: the new role and permissions are in effect now.",
+        "Mis à jour : le nouveau rôle et les nouvelles autorisations s’appliquent dès maintenant.";
+    err_choose_template: "Please choose a permission template, or Custom to pick permissions one by one.",
+        "Choisissez un modèle d’autorisations, ou Personnalisé pour les cocher une à une.";
+    remove_question_mark: "?", " ?";
+    no_longer_member: "will no longer be a member of", "ne fera plus partie de";
+    remove_contacts_before: "The", "Les";
+    remove_contacts_after: "contacts they share leave the network's view at once, their pending introduction asks are withdrawn, and their contacts are deleted from the server if they share them with no other network.",
+        "contacts partagés quittent aussitôt la vue du réseau, les demandes de mise en relation en attente sont retirées, et les contacts sont supprimés du serveur s’ils ne sont partagés avec aucun autre réseau.";
+    cancel: "Cancel", "Annuler";
+    full_stop: ".", ".";
+
+    // Audit log.
+    audit_who_did_what: "Who did what in", "Qui a fait quoi dans";
+    audit_kinds: ", and when: invitations, role and permission changes, removals, exports. Newest first.",
+        ", et quand : invitations, changements de rôle et d’autorisations, retraits, exports. Les plus récents d’abord.";
+    audit_empty: "Nothing has been recorded yet.", "Rien n’a encore été enregistré.";
+    audit_caption: "Team actions", "Actions sur l’équipe";
+    audit_when: "When (UTC)", "Quand (UTC)";
+    audit_who: "Who", "Qui";
+    audit_what: "What", "Quoi";
+    audit_about: "About", "Concernant";
+    audit_details: "Details", "Détails";
+    newest: "Newest", "Les plus récents";
+    older: "Older", "Plus anciens";
+    audit_invited: "Invited", "A invité";
+    audit_resent: "Re-sent an invitation", "A renvoyé une invitation";
+    audit_revoked: "Revoked an invitation", "A révoqué une invitation";
+    audit_imported: "Invited from a CSV", "A invité depuis un CSV";
+    audit_access_changed: "Changed role or permissions", "A modifié le rôle ou les autorisations";
+    audit_removed: "Removed from the network", "A retiré du réseau";
+    audit_exported: "Exported contacts", "A exporté les contacts";
+    audit_list_created: "Created an introduction list", "A créé une liste de mises en relation";
+    audit_list_renamed: "Renamed an introduction list", "A renommé une liste de mises en relation";
+    audit_list_deleted: "Deleted an introduction list", "A supprimé une liste de mises en relation";
+    audit_list_added: "Added contacts to an introduction list", "A ajouté des contacts à une liste de mises en relation";
+    audit_list_removed: "Removed contacts from an introduction list", "A retiré des contacts d’une liste de mises en relation";
+    audit_list_asked: "Asked for introductions for a list", "A demandé des mises en relation pour une liste";
+
+    // Introduction lists.
+    list_deleted: "The list is deleted. Its contacts are still in the network.",
+        "La liste est supprimée. Ses contacts restent dans le réseau.";
+    lists_crumb: "Contacts", "Contacts du réseau";
+    lists_intro_before: "Named lists of the contacts your allies share with", "Des listes nommées des contacts que vos alliés partagent avec";
+    lists_intro_after: ", shared with every Network Admin of the network who may see its contacts. Export a list as CSV, or ask for introductions to everyone on it.", ", communes à tous les admins du réseau autorisés à voir ses contacts. Exportez une liste en CSV, ou demandez une mise en relation avec chacun de ses contacts.";
+    lists_none: "There are no introduction lists yet.", "Il n’y a encore aucune liste de mises en relation.";
+    lists_create_first: "Create the first one below.", "Créez la première ci-dessous.";
+    lists_caption: "The network's introduction lists", "Les listes de mises en relation du réseau";
+    list_col: "List", "Liste";
+    contacts_col: "Contacts", "Nombre de contacts";
+    created_by_col: "Created by", "Créée par";
+    last_changed_col: "Last changed", "Dernière modification";
+    new_list: "New list", "Nouvelle liste";
+    list_name: "List name", "Nom de la liste";
+    list_name_hint_before: "For example “Fintech founders, Q3”. At most", "Par exemple « Fondateurs fintech, T3 ». Au plus";
+    list_name_hint_after: "characters; two lists cannot have the same name.", "caractères ; deux listes ne peuvent pas porter le même nom.";
+    delete: "Delete", "Supprimer";
+    delete_open: "Delete “", "Supprimer « ";
+    delete_close: "”?", " » ?";
+    delete_goes: "The list goes for every admin of the network, with its", "La liste disparaît pour tous les admins du réseau, avec ses";
+    delete_rest: ". The contacts themselves stay in the network, and asks already sent stay as they are. This cannot be undone.", ". Les contacts eux-mêmes restent dans le réseau, et les demandes déjà envoyées restent telles quelles. C’est irréversible.";
+    delete_list: "Delete the list", "Supprimer la liste";
+    keep_list: "Keep the list", "Garder la liste";
+    intros_asked: "Introductions asked", "Mises en relation demandées";
+    asked_explain: "Each ask went to the ally who has been connected with the contact the longest. They see it in the AllyShare extension and answer there.", "Chaque demande est allée à l’allié en relation avec le contact depuis le plus longtemps. Il la voit dans l’extension AllyShare et y répond.";
+    asks_sent: "Asks sent", "Demandes envoyées";
+    contact_col: "Contact", "Contact du réseau";
+    ally_asked: "Ally asked", "Allié sollicité";
+    skipped: "Skipped", "Ignorés";
+    why: "Why", "Pourquoi";
+    back_to_list: "Back to the list", "Retour à la liste";
+    export_csv: "Export CSV", "Exporter en CSV";
+    created_by_lower: "created by", "créée par";
+    last_changed_lower: "last changed", "modifiée le";
+    list_empty: "This list has no contacts yet.", "Cette liste n’a encore aucun contact.";
+    find_them_with: "Find them with", "Trouvez-les avec";
+    add_contacts: "Add contacts", "Ajouter des contacts";
+    below_full: "below.", "ci-dessous.";
+    contacts_on_list: "Contacts on this list", "Contacts de cette liste";
+    select: "Select", "Sélectionner";
+    headline: "Headline", "Titre";
+    known_by: "Known by", "Connu de";
+    added: "Added", "Ajouté";
+    profile_new_tab: " (LinkedIn profile, opens a new tab)", " (profil LinkedIn, s’ouvre dans un nouvel onglet)";
+    since: "since", "depuis le";
+    remove_selected: "Remove selected from the list", "Retirer la sélection de la liste";
+    find_to_add: "Find contacts to add", "Trouver des contacts à ajouter";
+    search_contacts: "Search the network's contacts", "Rechercher dans les contacts du réseau";
+    search_hint: "Words in the name, headline or company. Search with nothing typed to see contacts by name.", "Des mots du nom, du titre ou de l’entreprise. Lancez la recherche sans rien saisir pour voir les contacts par nom.";
+    search: "Search", "Rechercher";
+    no_match_open: "No contact of the network matches “", "Aucun contact du réseau ne correspond à « ";
+    no_match_close: "”.", " ».";
+    first_matches_before: "The first", "Les";
+    first_matches_after: "matches; narrow the search to find others.", "premiers résultats ; affinez la recherche pour trouver les autres.";
+    match_one: "match", "résultat";
+    match_many: "matches", "résultats";
+    search_results: "Search results", "Résultats de la recherche";
+    on_the_list: "On the list", "Déjà sur la liste";
+    add_selected: "Add selected to the list", "Ajouter la sélection à la liste";
+    all_on_list: "Every contact found is on the list already.", "Tous les contacts trouvés sont déjà sur la liste.";
+    ask_intros: "Ask for introductions", "Demander des mises en relation";
+    ask_explain: "One ask for each contact on this list, to the ally who has been connected with them the longest (the earliest “connected since” date; if that is the same or unknown, the ally who joined the network first). Contacts who already have an ask waiting for an answer are skipped.", "Une demande pour chaque contact de cette liste, à l’allié en relation avec lui depuis le plus longtemps (la date « relation depuis le » la plus ancienne ; si elle est identique ou inconnue, l’allié arrivé le premier dans le réseau). Les contacts qui ont déjà une demande en attente de réponse sont ignorés.";
+    note_to_allies: "Note to the allies", "Mot aux alliés";
+    note_allies_hint: "Why you would like the introduction, and for whom. Each ally asked sees it. At most", "Pourquoi vous souhaitez la mise en relation, et pour qui. Chaque allié sollicité le voit. Au plus";
+    rename_or_delete: "Rename or delete", "Renommer ou supprimer";
+    rename: "Rename", "Renommer";
+    delete_this_list: "Delete this list…", "Supprimer cette liste…";
+    // Contacts and asks.
+    sort_recent: "Most recently connected", "Relation la plus récente";
+    sort_allies: "Most allies", "Le plus d’alliés";
+    ask_pending: "Pending", "En attente";
+    ask_made: "Introduction made", "Mise en relation faite";
+    ask_declined: "Declined", "Refusée";
+    ask_withdrawn: "Withdrawn", "Retirée";
+    all_states: "All states", "Tous les états";
+    all_allies: "All allies", "Tous les alliés";
+    contacts_intro: "The contacts your allies share with the network. Open one to see who knows them and to ask for an introduction.", "Les contacts que vos alliés partagent avec le réseau. Ouvrez-en un pour voir qui le connaît et demander une mise en relation.";
+    search_the_contacts: "Search the contacts", "Rechercher dans les contacts";
+    search_name_headline: "Search by name, headline or company", "Rechercher par nom, titre ou entreprise";
+    connected_since: "Connected since", "Relation depuis le";
+    since_hint: "An ally connected with them on this day or later.", "Un allié est en relation avec eux depuis ce jour ou plus tard.";
+    sort_by: "Sort by", "Trier par";
+    contacts_no_match: "No contact matches this search and these filters.", "Aucun contact ne correspond à cette recherche et à ces filtres.";
+    contacts_none: "No contacts are shared with the network yet: they appear here once an ally connects LinkedIn and shares.", "Aucun contact n’est encore partagé avec le réseau : ils apparaissent ici dès qu’un allié connecte LinkedIn et partage.";
+    contacts_caption: "Contacts shared with the network", "Contacts partagés avec le réseau";
+    company: "Company", "Entreprise";
+    connected: "Connected", "Relation depuis";
+    and_word: "and", "et";
+    more_word: "more", "autres";
+    first_page: "First page", "Première page";
+    asks_intro: "The introductions the network asked its allies for, newest first, with each ally's answer.", "Les mises en relation que le réseau a demandées à ses alliés, les plus récentes d’abord, avec la réponse de chaque allié.";
+    filter_asks: "Filter the asks", "Filtrer les demandes";
+    asks_caption: "Introduction asks", "Demandes de mise en relation";
+    note_col: "Note", "Mot";
+    ally_answer: "Ally's answer", "Réponse de l’allié";
+    asked_col: "Asked", "Demandée le";
+    not_answered: "Not answered yet", "Pas encore de réponse";
+    by_word: "by", "par";
+    newest_asks: "Newest asks", "Demandes les plus récentes";
+    older_asks: "Older asks", "Demandes plus anciennes";
+    asks_none: "No asks here yet. To ask an ally for an introduction, open a contact from", "Aucune demande pour l’instant. Pour demander une mise en relation à un allié, ouvrez un contact depuis";
+    position: "Position", "Poste";
+    opens_new_tab: " (opens in a new tab)", " (s’ouvre dans un nouvel onglet)";
+    allies_who_know: "Allies who know", "Alliés qui connaissent";
+    and_since_when: ", and since when", ", et depuis quand";
+    connected_on: "Connected on", "Relation depuis le";
+    not_known: "Not known", "Inconnu";
+    ask_intro: "Ask for an introduction", "Demander une mise en relation";
+    ask_intro_explain: "The ally you choose sees your note with the ask, and answers whether they made the introduction.", "L’allié choisi voit votre mot avec la demande, et répond s’il a fait la mise en relation.";
+    check_fields_nothing_sent: "Please check the fields marked below: nothing was sent.", "Vérifiez les champs signalés ci-dessous : rien n’a été envoyé.";
+    ally_to_ask: "Ally to ask", "Allié à solliciter";
+    note_to_ally: "Note to the ally", "Mot à l’allié";
+    note_ally_hint: "Why, and for whom: shown to the ally as plain text. At most", "Pourquoi, et pour qui : montré à l’allié en texte brut. Au plus";
+    send: "Send", "Envoyer";
+}
+
+/// A role as the pages name it (the API and the emails keep `members::role_label`).
+pub fn role_label(role: allyshare_protocol::Role) -> &'static str {
+    use allyshare_protocol::Role;
+    let m = m();
+    match role {
+        Role::Ally => m.role_ally,
+        Role::NetworkAdmin => m.role_network_admin,
+    }
+}
+
+/// A permission as the pages name it (`Permission::label` stays the API's English).
+pub fn permission_label(permission: allyshare_protocol::Permission) -> &'static str {
+    use allyshare_protocol::Permission;
+    let m = m();
+    match permission {
+        Permission::InviteMembers => m.perm_invite_members,
+        Permission::ManageRoles => m.perm_manage_roles,
+        Permission::RemoveMembers => m.perm_remove_members,
+        Permission::ViewContacts => m.perm_view_contacts,
+        Permission::ExportContacts => m.perm_export_contacts,
+        Permission::ManageLists => m.perm_manage_lists,
+        Permission::AskIntroductions => m.perm_ask_introductions,
+        Permission::ReviewRequests => m.perm_review_requests,
+        Permission::ManageSettings => m.perm_manage_settings,
+    }
+}
+
+/// A permission template's name on the pages.
+pub fn template_label(template: allyshare_protocol::PermissionTemplate) -> &'static str {
+    use allyshare_protocol::PermissionTemplate;
+    let m = m();
+    match template {
+        PermissionTemplate::Admin => m.template_admin,
+        PermissionTemplate::Recruiter => m.template_recruiter,
+        PermissionTemplate::Viewer => m.template_viewer,
+    }
+}
+
+/// What a permission template allows, in a sentence.
+pub fn template_hint(template: allyshare_protocol::PermissionTemplate) -> &'static str {
+    use allyshare_protocol::PermissionTemplate;
+    let m = m();
+    match template {
+        PermissionTemplate::Admin => m.template_admin_hint,
+        PermissionTemplate::Recruiter => m.template_recruiter_hint,
+        PermissionTemplate::Viewer => m.template_viewer_hint,
+    }
+}
+
+/// `2 Jun 2025` or `2 juin 2025`.
+pub fn date(lang: Lang, year: i64, month: i64, day: i64) -> String {
+    const EN_MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const FR_MONTHS: [&str; 12] = [
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+        "déc.",
+    ];
+    let months = match lang {
+        Lang::En => &EN_MONTHS,
+        Lang::Fr => &FR_MONTHS,
+    };
+    let index = usize::try_from(month - 1).unwrap_or(0).min(11);
+    format!("{day} {} {year}", months[index])
+}
+
+/// `Invitation links work for 14 days.`
+pub fn invitation_valid_days(lang: Lang, days: i64) -> String {
+    match lang {
+        Lang::En => format!("Invitation links work for {days} days."),
+        Lang::Fr => format!("Les liens d’invitation fonctionnent pendant {days} jours."),
+    }
+}
+
+/// The Team page's notice after *Send Invite* or *Resend*.
+pub fn invitation_sent(lang: Lang, again: bool, to: Option<(&str, &str)>) -> String {
+    match (lang, to) {
+        (Lang::En, Some((name, email))) => {
+            let verb = if again { "sent again" } else { "sent" };
+            format!("The invitation to {name} ({email}) is {verb}: it is on its way by email.")
+        }
+        (Lang::En, None) => {
+            let verb = if again { "sent again" } else { "sent" };
+            format!("The invitation is {verb}.")
+        }
+        (Lang::Fr, Some((name, email))) => {
+            let verb = if again { "renvoyée" } else { "envoyée" };
+            format!("L’invitation à {name} ({email}) est {verb} : elle part par e-mail.")
+        }
+        (Lang::Fr, None) => {
+            let verb = if again { "renvoyée" } else { "envoyée" };
+            format!("L’invitation est {verb}.")
+        }
+    }
+}
+
+/// `Custom (4 permissions)`.
+pub fn custom_permissions(lang: Lang, n: usize) -> String {
+    match (lang, n) {
+        (_, 1) => lang.messages().custom_one_permission.to_string(),
+        (Lang::En, n) => format!("Custom ({n} permissions)"),
+        (Lang::Fr, n) => format!("Personnalisé ({n} autorisations)"),
+    }
+}
+
+/// `“x” is not a valid email address.`
+pub fn invalid_email(lang: Lang, email: &str) -> String {
+    match lang {
+        Lang::En => format!("“{email}” is not a valid email address."),
+        Lang::Fr => format!("« {email} » n’est pas une adresse e-mail valide."),
+    }
+}
+
+/// The Invite Member form, for someone invited already.
+pub fn already_invited(lang: Lang, email: &str, network: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{email} has already been invited to {network} and has not answered yet. You can \
+             send the invitation again below."
+        ),
+        Lang::Fr => format!(
+            "{email} a déjà été invité à rejoindre {network} et n’a pas encore répondu. Vous \
+             pouvez lui renvoyer l’invitation ci-dessous."
+        ),
+    }
+}
+
+/// `The first name must be at most 200 characters.`
+pub fn name_too_long(lang: Lang, first: bool, max: usize) -> String {
+    match (lang, first) {
+        (Lang::En, true) => format!("The first name must be at most {max} characters."),
+        (Lang::En, false) => format!("The last name must be at most {max} characters."),
+        (Lang::Fr, true) => format!("Le prénom doit faire au plus {max} caractères."),
+        (Lang::Fr, false) => format!("Le nom doit faire au plus {max} caractères."),
+    }
+}
+
+/// Sign-in or reset-link throttling: `… Please try again in 3 minutes.`
+pub fn try_again_in(lang: Lang, what: TooMany, minutes: u64) -> String {
+    let plural = if minutes == 1 { "" } else { "s" };
+    match (lang, what) {
+        (Lang::En, TooMany::SignIn) => {
+            format!("Too many sign-in attempts. Please try again in {minutes} minute{plural}.")
+        }
+        (Lang::En, TooMany::ResetLinks) => format!(
+            "Too many requests for a reset link. Please try again in {minutes} minute{plural}."
+        ),
+        (Lang::En, TooMany::AccountPassword) => {
+            format!("Too many attempts with this account. Please try again in {minutes} minutes.")
+        }
+        (Lang::Fr, TooMany::SignIn) => {
+            format!("Trop de tentatives de connexion. Réessayez dans {minutes} minute{plural}.")
+        }
+        (Lang::Fr, TooMany::ResetLinks) => format!(
+            "Trop de demandes de lien de réinitialisation. Réessayez dans {minutes} \
+             minute{plural}."
+        ),
+        (Lang::Fr, TooMany::AccountPassword) => {
+            format!("Trop de tentatives avec ce compte. Réessayez dans {minutes} minute{plural}.")
+        }
+    }
+}
+
+/// What was tried too often.
+#[derive(Debug, Clone, Copy)]
+pub enum TooMany {
+    SignIn,
+    ResetLinks,
+    AccountPassword,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_by_q_value() {
+        assert_eq!(accepted("fr-FR,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
+        assert_eq!(accepted("de, en;q=0.5, fr;q=0.7"), Some(Lang::Fr));
+        assert_eq!(accepted("en-GB, fr"), Some(Lang::En));
+        assert_eq!(accepted("fr;q=0, en;q=0.1"), Some(Lang::En));
+        assert_eq!(accepted("de, *"), None);
+        assert_eq!(accepted(""), None);
+    }
+
+    #[test]
+    fn back_stays_on_this_server() {
+        assert_eq!(
+            safe_back("/admin/networks/1/team?q=a"),
+            "/admin/networks/1/team?q=a"
+        );
+        assert_eq!(safe_back("//evil.example/"), "/admin");
+        assert_eq!(safe_back("https://evil.example/"), "/admin");
+        assert_eq!(safe_back("/\\evil.example"), "/admin");
+    }
+
+    #[test]
+    fn every_french_string_is_french() {
+        let en = EN.entries();
+        let fr = FR.entries();
+        assert_eq!(en.len(), fr.len());
+        for ((name, english), (_, french)) in en.iter().zip(fr.iter()) {
+            let same = english == french;
+            let listed = SAME_IN_BOTH.contains(name);
+            if *name == "lang_code" {
+                continue;
+            }
+            if same && !listed {
+                // Punctuation-only strings may be the same.
+                assert!(
+                    english.chars().all(|c| !c.is_alphabetic()),
+                    "{name} is the same in English and French: {english:?}"
+                );
+            }
+        }
+    }
+}
