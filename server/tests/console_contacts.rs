@@ -8,7 +8,6 @@
 
 mod common;
 
-
 use allyshare_protocol::{Permission, Permissions, Role};
 use allyshare_server::Clock;
 use common::*;
