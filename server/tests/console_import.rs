@@ -8,37 +8,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
 use allyshare_protocol::{PermissionTemplate, Role};
 use common::*;
-use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-/// A browser of the console: keeps its cookies, follows no redirect, sends every form with its
-/// form token as the pages do (URL-encoded, or `multipart/form-data` for the upload).
-struct Browser {
-    base: String,
-    http: reqwest::Client,
-    cookies: Mutex<BTreeMap<String, String>>,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
 
 const BOUNDARY: &str = "----allyshare-test-boundary-7d1f";
 
@@ -79,76 +53,19 @@ fn multipart_then(
     body
 }
 
-impl Browser {
-    fn new(server: &TestServer) -> Browser {
-        Browser {
-            base: server.base.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Mutex::new(BTreeMap::new()),
-        }
-    }
+/// The upload form, as the page sends it, on the shared console test browser.
+trait Upload {
+    fn form_token(&self) -> String;
+    async fn upload(&self, network_id: i64, kind: &str, file: Option<(&str, &[u8])>) -> Answer;
+    async fn upload_raw(&self, network_id: i64, body: Vec<u8>) -> Answer;
+}
 
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
+impl Upload for Browser {
     fn form_token(&self) -> String {
-        self.cookies
-            .lock()
-            .unwrap()
-            .get("allyshare_form")
-            .cloned()
-            .expect("a form cookie")
+        self.cookie("allyshare_form").expect("a form cookie")
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
-        let response = request
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .expect("request");
-        let headers = response.headers().clone();
-        for value in headers.get_all(SET_COOKIE) {
-            let value = value.to_str().unwrap();
-            let pair = value.split(';').next().unwrap();
-            let (name, v) = pair.split_once('=').unwrap();
-            let mut jar = self.cookies.lock().unwrap();
-            if v.is_empty() || value.contains("Max-Age=0") {
-                jar.remove(name);
-            } else {
-                jar.insert(name.to_string(), v.to_string());
-            }
-        }
-        Answer {
-            status: response.status(),
-            headers,
-            body: response.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        self.send(self.http.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let token = self.form_token();
-        let mut fields = fields.to_vec();
-        fields.push(("form_token", &token));
-        self.send(self.http.post(format!("{}{path}", self.base)).form(&fields))
-            .await
-    }
-
-    /// The upload form as the page sends it (the token first, as the page orders its fields).
+    /// The token first, as the page orders its fields.
     async fn upload(&self, network_id: i64, kind: &str, file: Option<(&str, &[u8])>) -> Answer {
         let token = self.form_token();
         self.upload_raw(
@@ -173,28 +90,6 @@ impl Browser {
         )
         .await
     }
-
-    async fn signed_in(server: &TestServer, email: &str) -> Browser {
-        let browser = Browser::new(server);
-        browser.get("/admin/sign-in").await;
-        let answer = browser
-            .post(
-                "/admin/sign-in",
-                &[("email", email), ("password", GOOD_PASSWORD), ("next", "")],
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-        browser
-    }
-}
-
-async fn scalar(server: &TestServer, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap();
-    let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    n
 }
 
 async fn execute(server: &TestServer, sql: &str) {
