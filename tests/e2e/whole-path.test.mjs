@@ -171,11 +171,11 @@ test('an admin invites an ally from the console; the ally shares; the admin find
 
   // 10. Ada sees it in the popup and accepts; the console shows it made.
   const pop = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', POPUP);
+  // The ask exists before the popup opens: the popup reads it on opening, after its first paint,
+  // so wait for the answer to render rather than reloading (a reload cancels a render in flight).
   const accept = pop.locator('button[id^="accept-"]');
-  await eventually(async () => {
-    await pop.reload();
-    return (await accept.count()) === 1;
-  }, { what: 'the ask in the popup', timeoutMs: 30_000 });
+  await accept.waitFor({ timeout: 30_000 });
+  assert.equal(await accept.count(), 1, 'one ask waits for an answer');
   assert.match(await pop.locator('[id^="ask-"]').first().innerText(), new RegExp(`${ADMIN.name} from ${ADMIN.network}`));
   await capture(pop, 'popup-ask');
   await accept.click();
