@@ -18,6 +18,7 @@ pub mod api;
 pub mod ask_mail;
 pub mod budget;
 pub mod clock;
+pub mod companies;
 pub mod console;
 pub mod cross_site;
 pub mod csvfile;
@@ -25,6 +26,9 @@ pub mod db;
 pub mod handoff;
 pub mod html;
 pub mod i18n;
+pub mod intro_mail;
+pub mod intro_requests;
+pub mod introductions;
 pub mod invite;
 pub mod lists;
 pub mod mail;
@@ -501,6 +505,11 @@ impl App {
         .await
     }
 
+    /// Wakes the mail queue's task: an email was queued.
+    pub(crate) fn wake_mail(&self) {
+        self.inner.mail_wake.notify_one();
+    }
+
     /// Most emails this server sends in any 60 seconds.
     pub fn mail_per_minute(&self) -> u32 {
         self.inner.mail_per_minute
@@ -534,6 +543,26 @@ impl App {
                     }
                     db::MailAbout::Asks(ally_id) => {
                         ask_mail::send_claimed(repo, &i.mailer, mail, ally_id, now)
+                            .await
+                            .map(|sent| sent.map(|delivery| (String::new(), delivery)))
+                    }
+                    db::MailAbout::CompanyAdminInvitation(id) => {
+                        intro_mail::send_company_invitation(
+                            repo,
+                            &i.mailer,
+                            &i.public_url,
+                            mail,
+                            id,
+                            now,
+                        )
+                        .await
+                    }
+                    db::MailAbout::ProfessionalConfirmation(id) => {
+                        intro_mail::send_confirmation(repo, &i.mailer, &i.public_url, mail, id, now)
+                            .await
+                    }
+                    db::MailAbout::IntroNotice(id) => {
+                        intro_mail::send_notice(repo, &i.mailer, &i.public_url, mail, id, now)
                             .await
                             .map(|sent| sent.map(|delivery| (String::new(), delivery)))
                     }

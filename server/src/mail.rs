@@ -217,6 +217,39 @@ impl Mailer {
             .map_err(|e| MailError::Build(e.to_string()))
     }
 
+    /// Builds a plain-text email to `to` (at least one), with `cc`: the emails about
+    /// introduction requests ([`crate::intro_mail`]), whose text is rendered from templates.
+    pub fn plain(
+        &self,
+        to: &[(String, String)],
+        cc: &[(String, String)],
+        subject: &str,
+        text: String,
+    ) -> Result<Message, MailError> {
+        if to.is_empty() {
+            return Err(MailError::Build("an email to nobody".into()));
+        }
+        let mailbox = |(name, email): &(String, String)| -> Result<Mailbox, MailError> {
+            let address = email
+                .trim()
+                .parse()
+                .map_err(|_| MailError::InvalidAddress(email.to_string()))?;
+            Ok(Mailbox::new(Some(one_line(name)), address))
+        };
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(one_line(subject));
+        for who in to {
+            builder = builder.to(mailbox(who)?);
+        }
+        for who in cc {
+            builder = builder.cc(mailbox(who)?);
+        }
+        builder
+            .singlepart(eight_bit_part(ContentType::TEXT_PLAIN, text)?)
+            .map_err(|e| MailError::Build(e.to_string()))
+    }
+
     /// Sends `message` (SMTP, from a blocking thread) or writes it into the outbox.
     pub async fn send(&self, message: Message) -> Result<Delivery, MailError> {
         if let Some(smtp) = &self.smtp {
@@ -282,7 +315,7 @@ struct NoteLine {
 
 /// The note's lines, each wrapped at spaces to [`NOTE_LINE_CHARS`] (a longer word is cut), as
 /// (the pieces of each line of the note).
-fn wrap_note(note: &str) -> Vec<Vec<String>> {
+pub(crate) fn wrap_note(note: &str) -> Vec<Vec<String>> {
     note.lines()
         .map(|line| {
             let mut pieces = Vec::new();

@@ -46,7 +46,15 @@ pub async fn claim(
          AND NOT EXISTS (
            SELECT 1 FROM password_resets r WHERE r.id = mail_queue.password_reset_id
              AND r.used_at IS NULL AND r.expires_at > ?1)
-         AND NOT (asks_ally_id IS NOT NULL AND {})",
+         AND NOT (asks_ally_id IS NOT NULL AND {})
+         AND NOT EXISTS (
+           SELECT 1 FROM company_admin_invitations c
+           WHERE c.id = mail_queue.company_admin_invitation_id
+             AND c.used_at IS NULL AND c.expires_at > ?1)
+         AND NOT EXISTS (
+           SELECT 1 FROM professionals p WHERE p.id = mail_queue.professional_id
+             AND p.confirmed_at IS NULL)
+         AND intro_notice_id IS NULL",
         super::ask_mail::asks_to_tell("mail_queue.asks_ally_id")
     ))
     .bind(now)
@@ -63,7 +71,8 @@ pub async fn claim(
            SELECT id FROM mail_queue WHERE state = 'queued' AND next_attempt_at <= ?1
            ORDER BY next_attempt_at, id
            LIMIT max(0, ?3 - (SELECT COUNT(*) FROM mail_queue WHERE last_attempt_at > ?1 - ?4)))
-         RETURNING id, invitation_id, password_reset_id, asks_ally_id, attempts",
+         RETURNING id, invitation_id, password_reset_id, asks_ally_id,
+                   company_admin_invitation_id, professional_id, intro_notice_id, attempts",
     )
     .bind(now)
     .bind(MAIL_LEASE_SECS)
@@ -78,10 +87,16 @@ pub async fn claim(
             let invitation: Option<i64> = row.try_get("invitation_id")?;
             let reset: Option<i64> = row.try_get("password_reset_id")?;
             let asks: Option<i64> = row.try_get("asks_ally_id")?;
-            let about = match (invitation, reset, asks) {
-                (Some(id), None, None) => MailAbout::Invitation(id),
-                (None, Some(id), None) => MailAbout::PasswordReset(id),
-                (None, None, Some(id)) => MailAbout::Asks(id),
+            let company: Option<i64> = row.try_get("company_admin_invitation_id")?;
+            let professional: Option<i64> = row.try_get("professional_id")?;
+            let notice: Option<i64> = row.try_get("intro_notice_id")?;
+            let about = match (invitation, reset, asks, company, professional, notice) {
+                (Some(id), None, None, None, None, None) => MailAbout::Invitation(id),
+                (None, Some(id), None, None, None, None) => MailAbout::PasswordReset(id),
+                (None, None, Some(id), None, None, None) => MailAbout::Asks(id),
+                (None, None, None, Some(id), None, None) => MailAbout::CompanyAdminInvitation(id),
+                (None, None, None, None, Some(id), None) => MailAbout::ProfessionalConfirmation(id),
+                (None, None, None, None, None, Some(id)) => MailAbout::IntroNotice(id),
                 _ => {
                     return Err(RepoError::Corrupt(
                         "a queued email of none or several of an invitation, a reset, asks".into(),

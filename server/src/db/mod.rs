@@ -23,8 +23,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod ask_mail;
+pub mod companies;
 pub mod console;
 pub mod imports;
+pub mod intro_requests;
 pub mod lists;
 pub mod mail;
 pub mod members;
@@ -113,6 +115,12 @@ pub enum MailAbout {
     Invitation(i64),
     PasswordReset(i64),
     Asks(i64),
+    /// An invitation to become a Company Admin ([`companies`]).
+    CompanyAdminInvitation(i64),
+    /// A professional's email confirmation ([`intro_requests`]).
+    ProfessionalConfirmation(i64),
+    /// A notice about introduction requests ([`intro_requests`]).
+    IntroNotice(i64),
 }
 
 /// An email claimed from the queue, to send now.
@@ -768,6 +776,12 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 
     /// Closes the underlying connections (a no-op where there is nothing to close).
     async fn close(&self) {}
+
+    /// Companies, their Company Admins and the invitations to become one.
+    fn companies(&self) -> &dyn companies::Companies;
+
+    /// Professionals, introduction requests, their notices and the digest.
+    fn intros(&self) -> &dyn intro_requests::IntroRequests;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2117,6 +2131,14 @@ impl Repository for SqliteRepository {
         import_id: i64,
     ) -> Result<imports::MailProgress, RepoError> {
         imports::mail_progress(&self.pool, network_id, import_id).await
+    }
+
+    fn companies(&self) -> &dyn companies::Companies {
+        self
+    }
+
+    fn intros(&self) -> &dyn intro_requests::IntroRequests {
+        self
     }
 
     async fn close(&self) {

@@ -1,0 +1,180 @@
+//! A network's companies and their Company Admins, as services the console pages call (the
+//! one place their rules live): creating a company (one by one, or from a CSV), inviting a
+//! point of contact or a colleague to be a Company Admin, and accepting that invitation.
+//!
+//! Who may do what: a Network Admin holding *Review introduction requests* manages the
+//! network's companies and invites their points of contact (the Inbox's work); a Company
+//! Admin invites colleagues to their own company only. The invitation's email goes through
+//! the mail queue; accepting it makes the person a Company Admin and delivers every request
+//! waiting for the company, in one transaction ([`crate::db::companies`]).
+
+use allyshare_protocol::Permission;
+
+use crate::api::{require_permission_of, ApiFailure};
+use crate::db::companies::{
+    CompanyCreated, CompanyInvited, CompanyRecord, NewCompany, NewCompanyInvitation,
+};
+use crate::db::RepoError;
+use crate::intro_mail::COMPANY_INVITATION_VALID_DAYS;
+use crate::invite::{check_email, check_name};
+use crate::tokens::{hash_token, new_token};
+use crate::App;
+
+/// Longest company website, in characters.
+pub const WEBSITE_MAX_CHARS: usize = 300;
+/// Longest company description, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
+
+/// Why a company action was refused (nothing changed).
+#[derive(Debug, thiserror::Error)]
+pub enum CompanyError {
+    /// A field's problem, phrased to follow "error:".
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("a company of this name exists already")]
+    NameTaken(i64),
+    #[error("this person is a Company Admin of the company already")]
+    AlreadyAdmin,
+    #[error("no such company")]
+    NotFound,
+    #[error(transparent)]
+    Refused(#[from] ApiFailure),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// A website or domain: `acme.example` or `https://acme.example/jobs`; stored as typed.
+pub fn check_website(website: &str) -> Result<Option<String>, CompanyError> {
+    let website = website.trim();
+    if website.is_empty() {
+        return Ok(None);
+    }
+    let invalid = |message: &str| CompanyError::Invalid {
+        field: "website",
+        message: message.to_string(),
+    };
+    if website.chars().count() > WEBSITE_MAX_CHARS {
+        return Err(invalid("too long"));
+    }
+    let host = website
+        .strip_prefix("https://")
+        .or_else(|| website.strip_prefix("http://"))
+        .unwrap_or(website);
+    let host = host.split('/').next().unwrap_or("");
+    let ok = host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':'))
+        && !website.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !ok {
+        return Err(invalid("not a website or domain"));
+    }
+    Ok(Some(website.to_string()))
+}
+
+fn check_description(description: &str) -> Result<Option<String>, CompanyError> {
+    match crate::intro_requests::check_text(description, DESCRIPTION_MAX_CHARS) {
+        Ok(text) => Ok(Some(text)),
+        Err(crate::intro_requests::TextError::Empty) => Ok(None),
+        Err(e) => Err(CompanyError::Invalid {
+            field: "description",
+            message: e.to_string(),
+        }),
+    }
+}
+
+impl App {
+    /// Creates a company of the network (the person must review its requests).
+    pub async fn create_company(
+        &self,
+        person_id: i64,
+        network_id: i64,
+        name: &str,
+        website: &str,
+        description: &str,
+    ) -> Result<i64, CompanyError> {
+        require_permission_of(self, person_id, network_id, Permission::ReviewRequests).await?;
+        let name = check_name("company name", name).map_err(|e| CompanyError::Invalid {
+            field: "name",
+            message: e.to_string(),
+        })?;
+        let website = check_website(website)?;
+        let description = check_description(description)?;
+        match self
+            .repo()
+            .companies()
+            .create_company(&NewCompany {
+                network_id,
+                name: &name,
+                website: website.as_deref(),
+                description: description.as_deref(),
+                now: self.now(),
+            })
+            .await?
+        {
+            CompanyCreated::Created(id) => Ok(id),
+            CompanyCreated::NameTaken(id) => Err(CompanyError::NameTaken(id)),
+        }
+    }
+
+    /// Invites `name <email>` to be a Company Admin of the network's company: by a Network
+    /// Admin who reviews requests (*Add point of contact and suggest intro*), or by one of the
+    /// company's Company Admins (a colleague). The email is queued.
+    pub async fn invite_company_admin(
+        &self,
+        person_id: i64,
+        company: &CompanyRecord,
+        name: &str,
+        email: &str,
+    ) -> Result<i64, CompanyError> {
+        let is_company_admin = self
+            .repo()
+            .companies()
+            .company_of_admin(person_id, company.id)
+            .await?
+            .is_some_and(|c| c.network_id == company.network_id);
+        if !is_company_admin {
+            require_permission_of(
+                self,
+                person_id,
+                company.network_id,
+                Permission::ReviewRequests,
+            )
+            .await?;
+        }
+        let name = check_name("name", name).map_err(|e| CompanyError::Invalid {
+            field: "name",
+            message: e.to_string(),
+        })?;
+        let email = check_email(email).map_err(|e| CompanyError::Invalid {
+            field: "email",
+            message: e.to_string(),
+        })?;
+        let now = self.now();
+        let outcome = self
+            .repo()
+            .companies()
+            .invite_company_admin(&NewCompanyInvitation {
+                network_id: company.network_id,
+                company_id: company.id,
+                name: &name,
+                email: &email,
+                invited_by: person_id,
+                token_hash: &hash_token(&new_token()),
+                now,
+                expires_at: now + COMPANY_INVITATION_VALID_DAYS * 24 * 60 * 60,
+            })
+            .await?;
+        match outcome {
+            CompanyInvited::Invited(id) => {
+                self.wake_mail();
+                Ok(id)
+            }
+            CompanyInvited::AlreadyAdmin => Err(CompanyError::AlreadyAdmin),
+            CompanyInvited::NoSuchCompany => Err(CompanyError::NotFound),
+        }
+    }
+}

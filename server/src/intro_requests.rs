@@ -1,0 +1,351 @@
+//! Introduction requests (seed 001): a professional asks to be introduced to one of the
+//! network's companies, or a company (its Company Admin) asks to be introduced to a
+//! professional. This module is the request's state machine as plain data — the states, who
+//! may move a request from one to another, and where a new request goes — so that the rules
+//! are read and tested in one place, natively, without a database. The database
+//! ([`crate::db::intro_requests`]) applies a change only from the state this table allows
+//! (`UPDATE … WHERE state = from`), records it with who and when, and queues its emails in
+//! the same transaction.
+//!
+//! Routing a new request ([`route`]):
+//! - the company has no Company Admin → [`State::OutOfNetwork`] (the Inbox's *Out of
+//!   network*, until a point of contact accepts to become its Company Admin);
+//! - the network is in gatekeeper mode → [`State::InReview`] (the Inbox's *In network*);
+//! - otherwise → [`State::Delivered`] to its recipient at once.
+
+use std::fmt;
+
+/// Where a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Waiting for the company to have a Company Admin (the Inbox, *Out of network*).
+    OutOfNetwork,
+    /// Waiting for a Network Admin's review (the Inbox, *In network*: gatekeeper mode).
+    InReview,
+    /// With its recipient (the Company Admins, or the professional), to accept or decline.
+    Delivered,
+    /// Accepted: the introduction email went to both sides, the network in copy.
+    Accepted,
+    /// Declined by a Network Admin, with a reason for the requester.
+    DeclinedByNetwork,
+    /// Declined by its recipient.
+    Declined,
+}
+
+impl State {
+    pub const ALL: [State; 6] = [
+        State::OutOfNetwork,
+        State::InReview,
+        State::Delivered,
+        State::Accepted,
+        State::DeclinedByNetwork,
+        State::Declined,
+    ];
+
+    /// The stored name (the `intro_requests.state` CHECK lists the same).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::OutOfNetwork => "out_of_network",
+            State::InReview => "in_review",
+            State::Delivered => "delivered",
+            State::Accepted => "accepted",
+            State::DeclinedByNetwork => "declined_by_network",
+            State::Declined => "declined",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|state| state.as_str() == s)
+    }
+
+    /// Still waiting for someone (one open request per pair: the partial unique index lists
+    /// these states).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            State::OutOfNetwork | State::InReview | State::Delivered
+        )
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which way a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A professional asks to be introduced to a company: its Company Admins answer.
+    ToCompany,
+    /// A company asks to be introduced to a professional: the professional answers.
+    ToProfessional,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::ToCompany => "to_company",
+            Direction::ToProfessional => "to_professional",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Direction> {
+        [Direction::ToCompany, Direction::ToProfessional]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+/// What moves a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A point of contact accepted to become the company's Company Admin (gatekeeper off).
+    ContactJoined,
+    /// … while the network is in gatekeeper mode: the request goes to review first.
+    ContactJoinedUnderReview,
+    /// *Make Intro*: a Network Admin sends a reviewed request on.
+    MakeIntro,
+    /// *Decline*, by a Network Admin, with a reason.
+    NetworkDecline,
+    /// The recipient accepts: the introduction email goes to both.
+    Accept,
+    /// The recipient declines.
+    Decline,
+}
+
+/// Who may take an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The server itself, on a Company Admin's acceptance.
+    System,
+    /// A Network Admin holding *Review introduction requests*.
+    NetworkAdmin,
+    /// The request's recipient: a Company Admin of the company (to a company), or the
+    /// professional (to a professional).
+    Recipient,
+}
+
+/// One allowed change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub from: State,
+    pub action: Action,
+    pub to: State,
+    pub by: Party,
+}
+
+const fn t(from: State, action: Action, to: State, by: Party) -> Transition {
+    Transition {
+        from,
+        action,
+        to,
+        by,
+    }
+}
+
+/// Every allowed change; anything else is refused and changes nothing.
+pub const TRANSITIONS: &[Transition] = &[
+    t(
+        State::OutOfNetwork,
+        Action::ContactJoined,
+        State::Delivered,
+        Party::System,
+    ),
+    t(
+        State::OutOfNetwork,
+        Action::ContactJoinedUnderReview,
+        State::InReview,
+        Party::System,
+    ),
+    t(
+        State::OutOfNetwork,
+        Action::NetworkDecline,
+        State::DeclinedByNetwork,
+        Party::NetworkAdmin,
+    ),
+    t(
+        State::InReview,
+        Action::MakeIntro,
+        State::Delivered,
+        Party::NetworkAdmin,
+    ),
+    t(
+        State::InReview,
+        Action::NetworkDecline,
+        State::DeclinedByNetwork,
+        Party::NetworkAdmin,
+    ),
+    t(
+        State::Delivered,
+        Action::Accept,
+        State::Accepted,
+        Party::Recipient,
+    ),
+    t(
+        State::Delivered,
+        Action::Decline,
+        State::Declined,
+        Party::Recipient,
+    ),
+];
+
+/// The change `action` makes from `from`, if allowed.
+pub fn transition(from: State, action: Action) -> Option<Transition> {
+    TRANSITIONS
+        .iter()
+        .copied()
+        .find(|t| t.from == from && t.action == action)
+}
+
+/// Where a new request goes: see the module's documentation.
+pub fn route(company_has_admins: bool, gatekeeper: bool) -> State {
+    if !company_has_admins {
+        State::OutOfNetwork
+    } else if gatekeeper {
+        State::InReview
+    } else {
+        State::Delivered
+    }
+}
+
+/// Where the company's waiting requests go when a Company Admin joins it.
+pub fn on_contact_joined(gatekeeper: bool) -> Action {
+    if gatekeeper {
+        Action::ContactJoinedUnderReview
+    } else {
+        Action::ContactJoined
+    }
+}
+
+/// Longest message of a request, in characters.
+pub const MESSAGE_MAX_CHARS: usize = 2_000;
+/// Longest reason of a decline, in characters.
+pub const REASON_MAX_CHARS: usize = 1_000;
+
+/// Why a message or a reason is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("it is empty")]
+    Empty,
+    #[error("it is longer than {0} characters")]
+    TooLong(usize),
+    #[error("it contains control characters")]
+    Control,
+}
+
+/// A request's message or a decline's reason, checked: trimmed, line breaks as `\n`, at most
+/// `max` characters, no control character but line breaks. It is shown as text everywhere.
+pub fn check_text(text: &str, max: usize) -> Result<String, TextError> {
+    let text = text.replace("\r\n", "\n").replace(['\r', '\t'], " ");
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(TextError::Empty);
+    }
+    if text.chars().count() > max {
+        return Err(TextError::TooLong(max));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(TextError::Control);
+    }
+    Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing_follows_the_seed() {
+        assert_eq!(route(false, false), State::OutOfNetwork);
+        assert_eq!(route(false, true), State::OutOfNetwork);
+        assert_eq!(route(true, true), State::InReview);
+        assert_eq!(route(true, false), State::Delivered);
+    }
+
+    #[test]
+    fn every_allowed_change_and_nothing_else() {
+        use Action::*;
+        let actions = [
+            ContactJoined,
+            ContactJoinedUnderReview,
+            MakeIntro,
+            NetworkDecline,
+            Accept,
+            Decline,
+        ];
+        let mut allowed = Vec::new();
+        for from in State::ALL {
+            for action in actions {
+                if let Some(t) = transition(from, action) {
+                    allowed.push((from, action, t.to));
+                }
+            }
+        }
+        assert_eq!(
+            allowed,
+            vec![
+                (State::OutOfNetwork, ContactJoined, State::Delivered),
+                (
+                    State::OutOfNetwork,
+                    ContactJoinedUnderReview,
+                    State::InReview
+                ),
+                (
+                    State::OutOfNetwork,
+                    NetworkDecline,
+                    State::DeclinedByNetwork
+                ),
+                (State::InReview, MakeIntro, State::Delivered),
+                (State::InReview, NetworkDecline, State::DeclinedByNetwork),
+                (State::Delivered, Accept, State::Accepted),
+                (State::Delivered, Decline, State::Declined),
+            ]
+        );
+        // A closed request never moves again.
+        for state in State::ALL.into_iter().filter(|s| !s.is_open()) {
+            assert!(TRANSITIONS.iter().all(|t| t.from != state), "{state}");
+        }
+        // Only the recipient answers a delivered request; only admins review.
+        for t in TRANSITIONS {
+            match t.action {
+                Accept | Decline => assert_eq!(t.by, Party::Recipient),
+                MakeIntro | NetworkDecline => assert_eq!(t.by, Party::NetworkAdmin),
+                ContactJoined | ContactJoinedUnderReview => assert_eq!(t.by, Party::System),
+            }
+        }
+    }
+
+    #[test]
+    fn a_contact_joining_sends_waiting_requests_on_or_to_review() {
+        assert_eq!(
+            transition(State::OutOfNetwork, on_contact_joined(false)).map(|t| t.to),
+            Some(State::Delivered)
+        );
+        assert_eq!(
+            transition(State::OutOfNetwork, on_contact_joined(true)).map(|t| t.to),
+            Some(State::InReview)
+        );
+    }
+
+    #[test]
+    fn states_round_trip_their_stored_names() {
+        for state in State::ALL {
+            assert_eq!(State::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(State::parse("pending"), None);
+        for d in [Direction::ToCompany, Direction::ToProfessional] {
+            assert_eq!(Direction::parse(d.as_str()), Some(d));
+        }
+    }
+
+    #[test]
+    fn messages_are_bounded_text() {
+        assert_eq!(check_text("  hi\r\nthere ", 10).unwrap(), "hi\nthere");
+        assert_eq!(check_text("   ", 10), Err(TextError::Empty));
+        assert_eq!(check_text(&"x".repeat(11), 10), Err(TextError::TooLong(10)));
+        assert_eq!(check_text("a\u{7}b", 10), Err(TextError::Control));
+        assert_eq!(check_text("<b>é</b>", 10).unwrap(), "<b>é</b>");
+    }
+}
