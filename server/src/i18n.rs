@@ -271,7 +271,7 @@ macro_rules! catalog {
 }
 
 /// Strings that are the same word in both languages on purpose.
-pub const SAME_IN_BOTH: &[&str] = &["brand", "nav_contacts"];
+pub const SAME_IN_BOTH: &[&str] = &["brand", "nav_contacts", "ir_message", "ir_cv"];
 
 catalog! {
     // The frame.
@@ -752,6 +752,117 @@ catalog! {
     note_to_ally: "Note to the ally", "Mot à l’allié";
     note_ally_hint: "Why, and for whom: shown to the ally as plain text. At most", "Pourquoi, et pour qui : montré à l’allié en texte brut. Au plus";
     send: "Send", "Envoyer";
+
+    // Introduction requests (seed 001): companies, Company Admins, professionals, the Inbox.
+    ir_inbox: "Inbox", "Boîte de réception";
+    ir_inbox_count_label: "introduction requests waiting", "demandes de mise en relation en attente";
+    ir_nav_companies: "Companies", "Entreprises";
+    ir_nav_network_settings: "Network settings", "Paramètres du réseau";
+    ir_inbox_intro: "Introduction requests made by professionals that need the review of a Network Admin before getting to their destination.", "Les demandes de mise en relation faites par des professionnels qui doivent être examinées par un admin du réseau avant d’arriver à destination.";
+    ir_out_of_network: "Out of network", "Hors réseau";
+    ir_out_of_network_intro: "Requests to companies that have not designated someone to receive introduction requests. Invite a contact at the company to become its Company Admin: once they accept, the requests are sent to them, and so are later ones.", "Demandes adressées à des entreprises qui n’ont désigné personne pour recevoir les demandes de mise en relation. Invitez un contact de l’entreprise à en devenir l’admin : dès qu’il accepte, les demandes lui sont envoyées, ainsi que les suivantes.";
+    ir_in_network: "In network", "Dans le réseau";
+    ir_in_network_intro: "Your network reviews every introduction request before it is sent: review each professional and make the intro to the company's Company Admins.", "Votre réseau examine chaque demande de mise en relation avant son envoi : examinez chaque professionnel et faites la mise en relation avec les admins de l’entreprise.";
+    ir_none_out: "No request is waiting for a company without a Company Admin.", "Aucune demande n’attend une entreprise sans admin d’entreprise.";
+    ir_none_in: "No request is waiting for your review.", "Aucune demande n’attend votre examen.";
+    ir_requests_word: "requests", "demandes";
+    ir_add_contact: "Add point of contact and suggest intro", "Ajouter un contact et proposer la mise en relation";
+    ir_contact_name: "Contact's name", "Nom du contact";
+    ir_contact_email: "Contact's email", "E-mail du contact";
+    ir_make_intro: "Make Intro", "Faire la mise en relation";
+    ir_decline: "Decline", "Refuser";
+    ir_accept: "Accept", "Accepter";
+    ir_reason: "Reason (sent to the professional)", "Motif (envoyé au professionnel)";
+    ir_reason_optional: "Reason (optional, sent to the requester)", "Motif (facultatif, envoyé au demandeur)";
+    ir_message: "Message", "Message";
+    ir_requested: "Requested", "Demandée le";
+    ir_state: "State", "État";
+    ir_professional: "Professional", "Professionnel";
+    ir_company: "Company", "Entreprise";
+    ir_linkedin: "LinkedIn profile", "Profil LinkedIn";
+    ir_cv: "CV", "CV";
+    ir_history: "History", "Historique";
+    ir_by: "by", "par";
+    ir_state_out_of_network: "Waiting for a Company Admin", "En attente d’un admin d’entreprise";
+    ir_state_in_review: "In review by the network", "En cours d’examen par le réseau";
+    ir_state_delivered: "Delivered, waiting for an answer", "Transmise, en attente de réponse";
+    ir_state_accepted: "Accepted: introduced", "Acceptée : mise en relation faite";
+    ir_state_declined_by_network: "Declined by the network", "Refusée par le réseau";
+    ir_state_declined: "Declined", "Refusée";
+    ir_companies_intro: "The companies of your network. Professionals request introductions to them; their Company Admins receive the requests.", "Les entreprises de votre réseau. Les professionnels demandent à leur être présentés ; leurs admins d’entreprise reçoivent les demandes.";
+    ir_companies_caption: "The network's companies", "Les entreprises du réseau";
+    ir_company_admins: "Company Admins", "Admins d’entreprise";
+    ir_waiting: "Waiting requests", "Demandes en attente";
+    ir_website: "Website or domain", "Site web ou domaine";
+    ir_description: "Short description", "Courte description";
+    ir_name: "Name", "Nom";
+    ir_add_company: "Add company", "Ajouter l’entreprise";
+    ir_new_company: "New company", "Nouvelle entreprise";
+    ir_search_companies: "Search companies", "Rechercher des entreprises";
+    ir_search: "Search", "Rechercher";
+    ir_no_companies: "No company yet.", "Aucune entreprise pour l’instant.";
+    ir_err_company_name: "Enter the company's name (at most 200 characters).", "Saisissez le nom de l’entreprise (200 caractères au plus).";
+    ir_err_company_taken: "The network has a company of this name already.", "Le réseau a déjà une entreprise de ce nom.";
+    ir_err_website: "Enter a website or a domain, such as acme.example (or leave it empty).", "Saisissez un site web ou un domaine, par exemple acme.example (ou laissez vide).";
+    ir_err_description: "The description is at most 1,000 characters of text.", "La description fait au plus 1 000 caractères de texte.";
+    ir_err_name: "Enter the person's name (at most 200 characters).", "Saisissez le nom de la personne (200 caractères au plus).";
+    ir_err_email: "Enter a valid email address.", "Saisissez une adresse e-mail valide.";
+    ir_err_already_admin: "This person is a Company Admin of the company already.", "Cette personne est déjà admin de cette entreprise.";
+    ir_err_message: "Write a message of at most 2,000 characters: why them, why now.", "Écrivez un message de 2 000 caractères au plus : pourquoi eux, pourquoi maintenant.";
+    ir_err_reason: "Give a reason of at most 1,000 characters: the professional reads it.", "Donnez un motif de 1 000 caractères au plus : le professionnel le lira.";
+    ir_err_already_open: "An introduction request between you is open already: wait for its answer.", "Une demande de mise en relation entre vous est déjà ouverte : attendez sa réponse.";
+    ir_err_not_confirmed: "Confirm your email first: open the link in the email we sent you.", "Confirmez d’abord votre e-mail : ouvrez le lien de l’e-mail que nous vous avons envoyé.";
+    ir_err_not_allowed: "This request has moved on meanwhile: nothing was changed. Its current state is shown below.", "Cette demande a évolué entre-temps : rien n’a été modifié. Son état actuel est affiché ci-dessous.";
+    ir_err_not_found: "This company or request is not there any more: nothing was changed.", "Cette entreprise ou cette demande n’existe plus : rien n’a été modifié.";
+    ir_done_invited: "The invitation email is on its way.", "L’e-mail d’invitation est en route.";
+    ir_done_made_intro: "Done: the request was sent to the company's Company Admins.", "C’est fait : la demande a été envoyée aux admins de l’entreprise.";
+    ir_done_declined: "Declined: the requester is told.", "Refusée : le demandeur en est informé.";
+    ir_done_accepted: "Accepted: the introduction email is on its way to both of you.", "Acceptée : l’e-mail de mise en relation est en route pour vous deux.";
+    ir_done_requested: "Your request is sent.", "Votre demande est envoyée.";
+    ir_done_company: "The company is added.", "L’entreprise est ajoutée.";
+    ir_done_saved: "Saved.", "Enregistré.";
+    ir_settings_intro: "How introduction requests travel in your network.", "Comment circulent les demandes de mise en relation dans votre réseau.";
+    ir_gatekeeper: "Network Admins review all introduction requests before they are sent", "Les admins du réseau examinent toutes les demandes de mise en relation avant leur envoi";
+    ir_gatekeeper_hint: "On: requests to companies with Company Admins wait in the Inbox, In network, until an admin makes the intro. Off: they are sent at once.", "Activé : les demandes aux entreprises qui ont des admins attendent dans la boîte de réception, Dans le réseau, jusqu’à ce qu’un admin fasse la mise en relation. Désactivé : elles sont envoyées aussitôt.";
+    ir_save: "Save", "Enregistrer";
+    ir_company_page_intro: "Introduction requests for your company. Accept to be introduced by email; decline and the requester is told, kindly.", "Les demandes de mise en relation pour votre entreprise. Acceptez pour être mis en relation par e-mail ; refusez et le demandeur en est informé, avec tact.";
+    ir_company_requests_caption: "Introduction requests", "Demandes de mise en relation";
+    ir_no_requests: "No introduction request yet.", "Aucune demande de mise en relation pour l’instant.";
+    ir_invite_colleague: "Invite a colleague as Company Admin", "Inviter un collègue comme admin d’entreprise";
+    ir_invite_colleague_hint: "So you can tag team at reviewing the introduction requests.", "Pour vous relayer dans l’examen des demandes de mise en relation.";
+    ir_send_invitation: "Send invitation", "Envoyer l’invitation";
+    ir_request_professional: "Request an introduction to a professional", "Demander une mise en relation avec un professionnel";
+    ir_request_company: "Request an introduction to a company", "Demander une mise en relation avec une entreprise";
+    ir_message_hint: "Why them, why now: shown as plain text. At most 2,000 characters.", "Pourquoi eux, pourquoi maintenant : affiché en texte brut. 2 000 caractères au plus.";
+    ir_send_request: "Request introduction", "Demander la mise en relation";
+    ir_my_requests: "Your introduction requests", "Vos demandes de mise en relation";
+    ir_my_intro: "The introductions you requested, and those companies requested to you, with each one's state.", "Les mises en relation que vous avez demandées, et celles que des entreprises vous ont demandées, avec l’état de chacune.";
+    ir_to_you: "To you", "Pour vous";
+    ir_from_you: "From you", "De vous";
+    ir_direction: "Direction", "Sens";
+    ir_your_pages: "Your introduction requests", "Vos demandes de mise en relation";
+    ir_your_pages_intro: "Open a company you receive requests for, or a network you are a professional of.", "Ouvrez une entreprise pour laquelle vous recevez des demandes, ou un réseau dont vous êtes professionnel.";
+    ir_nothing_here: "There is nothing for you here yet.", "Il n’y a encore rien pour vous ici.";
+    ir_join_title: "Join", "Rejoindre";
+    ir_join_intro: "Join the network's talent to request introductions to its companies.", "Rejoignez les talents du réseau pour demander des mises en relation avec ses entreprises.";
+    ir_headline: "Headline", "Titre";
+    ir_linkedin_url: "LinkedIn profile URL", "URL du profil LinkedIn";
+    ir_cv_url: "CV link (optional)", "Lien vers votre CV (facultatif)";
+    ir_email: "Email", "E-mail";
+    ir_join_button: "Join", "Rejoindre";
+    ir_err_headline: "Enter your headline, on one line (at most 200 characters).", "Saisissez votre titre, sur une ligne (200 caractères au plus).";
+    ir_err_link: "Enter a web address starting with https://.", "Saisissez une adresse web commençant par https://.";
+    ir_err_email_taken: "An account with this email exists already: sign in to the console instead.", "Un compte existe déjà avec cet e-mail : connectez-vous plutôt à la console.";
+    ir_check_email_heading: "Check your email", "Consultez vos e-mails";
+    ir_check_email: "We sent you a link to confirm your email address. Open it, then sign in to request introductions.", "Nous vous avons envoyé un lien pour confirmer votre adresse e-mail. Ouvrez-le, puis connectez-vous pour demander des mises en relation.";
+    ir_confirmed_heading: "Your email is confirmed", "Votre e-mail est confirmé";
+    ir_confirmed: "You can now request introductions. Sign in to the console to start.", "Vous pouvez maintenant demander des mises en relation. Connectez-vous à la console pour commencer.";
+    ir_link_invalid_heading: "This link does not work", "Ce lien ne fonctionne pas";
+    ir_link_invalid: "It was used already, has expired, or was copied incompletely. Ask the person who invited you for a new one.", "Il a déjà servi, a expiré ou a été mal copié. Demandez-en un nouveau à la personne qui vous a invité.";
+    ir_company_invite_title: "Become a Company Admin of", "Devenir admin d’entreprise de";
+    ir_company_invite_intro: "You will receive the introduction requests professionals make to your company, and accept or decline each one.", "Vous recevrez les demandes de mise en relation que les professionnels adressent à votre entreprise, et accepterez ou refuserez chacune.";
+    ir_accept_invitation: "Accept the invitation", "Accepter l’invitation";
+    ir_sign_in: "Sign in", "Se connecter";
 }
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).

@@ -20,13 +20,23 @@
 //!   *Export CSV*, *Ask for introductions*, rename, delete).
 //! - [`members`]: a member's Settings (role, permissions: a template or one by one, *Update*),
 //!   removing a member, the Audit log.
+//! - [`inbox`]: the Inbox of introduction requests (*Out of network*, *In network*, *Make
+//!   Intro*, *Decline*, *Add point of contact and suggest intro*), and the network's settings
+//!   (gatekeeper mode).
+//! - [`companies`]: the network's companies; a point of contact's invitation page; the
+//!   Company Admin's page.
+//! - [`professionals`]: the network's join page and email confirmation; the professional's
+//!   page; the list of a person's introduction pages.
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
+pub mod companies;
 pub mod contacts;
 pub mod import;
+pub mod inbox;
 pub mod lists;
 pub mod members;
 pub mod page;
+pub mod professionals;
 pub mod reset;
 pub mod session;
 pub mod team;
@@ -52,9 +62,22 @@ struct NetworksPage {
 }
 
 /// `GET /admin`: the team of the one network the person administers, or the list to choose.
-async fn home(user: ConsoleUser, form_token: FormToken) -> Result<Response, ConsoleError> {
+async fn home(
+    axum::extract::State(app): axum::extract::State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+) -> Result<Response, ConsoleError> {
     match user.admin_of.as_slice() {
         [only] => Ok(see_other(&format!("/admin/networks/{}/team", only.id))),
+        // A Company Admin or a professional (no network to administer): their own pages.
+        [] => {
+            let places = professionals::places(&app, user.session.person_id).await?;
+            match places.as_slice() {
+                [only] => Ok(see_other(&only.href)),
+                [] => networks_page(user, form_token).await,
+                _ => Ok(see_other("/admin/intros")),
+            }
+        }
         _ => networks_page(user, form_token).await,
     }
 }
@@ -181,4 +204,69 @@ pub fn routes() -> Router<App> {
             get(members::remove_confirm).post(members::remove),
         )
         .route("/admin/networks/{network_id}/audit", get(members::audit))
+        // Introduction requests (seed 001).
+        .route("/admin/networks/{network_id}/inbox", get(inbox::page))
+        .route(
+            "/admin/networks/{network_id}/inbox/{request_id}/make-intro",
+            post(inbox::make_intro),
+        )
+        .route(
+            "/admin/networks/{network_id}/inbox/{request_id}/decline",
+            post(inbox::decline),
+        )
+        .route(
+            "/admin/networks/{network_id}/settings",
+            get(inbox::settings_page).post(inbox::save_settings),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies",
+            get(companies::list).post(companies::create),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/{company_id}/contact",
+            post(inbox::add_contact),
+        )
+        .route(
+            "/admin/companies/{company_id}",
+            get(companies::company_page),
+        )
+        .route(
+            "/admin/companies/{company_id}/requests",
+            post(companies::request_professional),
+        )
+        .route(
+            "/admin/companies/{company_id}/requests/{request_id}/accept",
+            post(companies::accept_request),
+        )
+        .route(
+            "/admin/companies/{company_id}/requests/{request_id}/decline",
+            post(companies::decline_request),
+        )
+        .route(
+            "/admin/companies/{company_id}/invite",
+            post(companies::invite_colleague),
+        )
+        .route(
+            "/company-invite/{token}",
+            get(companies::invite_page).post(companies::accept),
+        )
+        .route(
+            "/join/{network_id}",
+            get(professionals::join_page).post(professionals::join),
+        )
+        .route("/join/confirm/{token}", get(professionals::confirm))
+        .route("/admin/intros", get(professionals::index))
+        .route("/admin/professional/{network_id}", get(professionals::page))
+        .route(
+            "/admin/professional/{network_id}/requests",
+            post(professionals::request),
+        )
+        .route(
+            "/admin/professional/{network_id}/requests/{request_id}/accept",
+            post(professionals::accept),
+        )
+        .route(
+            "/admin/professional/{network_id}/requests/{request_id}/decline",
+            post(professionals::decline),
+        )
 }

@@ -29,6 +29,8 @@ pub struct NetworkRef {
 pub struct AdminNetwork {
     pub network: NetworkRef,
     pub access: Access,
+    /// How many introduction requests wait in the Inbox, for an admin who reviews them.
+    pub inbox: Option<i64>,
 }
 
 /// The network of the path, if the signed-in person is one of its Network Admins holding
@@ -59,12 +61,18 @@ pub async fn admin_network_of(
         .network_name(network_id)
         .await?
         .ok_or(ConsoleError::Forbidden)?;
+    let inbox = if access.allows(Permission::ReviewRequests) {
+        Some(app.repo().intros().inbox_count(network_id).await?)
+    } else {
+        None
+    };
     Ok(AdminNetwork {
         network: NetworkRef {
             id: network_id,
             name,
         },
         access,
+        inbox,
     })
 }
 
@@ -79,6 +87,11 @@ pub enum Current {
     Lists,
     Contacts,
     Asks,
+    Inbox,
+    Companies,
+    NetworkSettings,
+    /// A Company Admin's or a professional's own pages.
+    Intros,
 }
 
 /// The frame of a signed-in page.
