@@ -591,6 +591,18 @@ impl App {
         }
     }
 
+    /// The daily "companies not ready" digest's schedule: every minute, queue today's digests
+    /// once it is past 08:00 UTC ([`App::queue_digests`]; once a day per network, whichever
+    /// process or the `digest` command comes first).
+    async fn run_digests(self) {
+        loop {
+            if let Err(e) = self.queue_digests(false).await {
+                tracing::warn!(error = %e, "the digest could not be queued");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    }
+
     /// All routes: the pages, the assets, `/healthz`, and the `/v1` API.
     pub fn router(&self) -> Router {
         web::routes()
@@ -617,6 +629,7 @@ pub async fn serve_app(
     // Sends the queued email while the server runs (the queue is in the database: what is
     // left when it stops is sent after the next start).
     let mail_queue = tokio::spawn(app.clone().run_mail_queue());
+    let digests = tokio::spawn(app.clone().run_digests());
     // The peer address reaches the handlers (sign-in throttling per address).
     let service = app
         .router()
@@ -625,7 +638,9 @@ pub async fn serve_app(
         .with_graceful_shutdown(shutdown)
         .await;
     mail_queue.abort();
+    digests.abort();
     let _ = mail_queue.await;
+    let _ = digests.await;
     served?;
     Ok(())
 }

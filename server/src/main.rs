@@ -99,6 +99,14 @@ enum Command {
         #[arg(long)]
         id: i64,
     },
+    /// Queue today's "companies not ready" digest (for cron; the running server also sends it
+    /// every day after 08:00 UTC): to each Network Admin who reviews introduction requests, the
+    /// companies with requests waiting and no Company Admin. Once a day per network; sends
+    /// the queued email before it returns.
+    Digest {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Send a new link for an invitation not accepted or revoked (the old link stops working);
     /// the email is sent at once. At most 3 invitation emails an address a day.
     Resend {
@@ -229,6 +237,7 @@ async fn main() -> ExitCode {
             network,
             id,
         } => resend(common, network, id).await,
+        Command::Digest { common } => digest(common).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -385,6 +394,14 @@ async fn import(common: Common, network: String, file: PathBuf, role: Role) -> R
         report.rows.len(),
         report.emails_queued
     );
+    Ok(())
+}
+
+async fn digest(common: Common) -> Result<(), String> {
+    let app = open_app(&common).await?;
+    let networks = app.queue_digests(true).await.map_err(|e| e.to_string())?;
+    let sent = app.send_queued_mail().await.map_err(|e| e.to_string())?;
+    println!("Digests queued for {networks} network(s); {sent} email(s) sent.");
     Ok(())
 }
 

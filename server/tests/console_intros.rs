@@ -1,0 +1,364 @@
+//! The introduction-request pages over HTTP, as the people use them: a professional joins
+//! through the join page and confirms their email, requests an intro to a company with no
+//! Company Admin; the admin sees it in the Inbox under *Out of network* (with its count at
+//! the top), adds a point of contact; the contact accepts from the email and answers on their
+//! page; then gatekeeper mode and *Make Intro*. And who may not see or do what.
+
+mod common;
+
+use allyshare_protocol::{Permission, Role};
+use common::{scalar, Browser, TestServer, GOOD_PASSWORD};
+use reqwest::StatusCode;
+
+fn outbox_link(server: &TestServer, path: &str) -> String {
+    let prefix = format!("{}{path}", server.base);
+    let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(server.outbox())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| {
+            (
+                e.metadata().unwrap().modified().unwrap(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    mails.sort();
+    mails
+        .iter()
+        .flat_map(|(_, m)| m.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .filter(|w| w.starts_with(&prefix))
+        .last()
+        .unwrap_or_else(|| panic!("no {path} link"))
+        .trim_start_matches(&server.base)
+        .to_string()
+}
+
+#[tokio::test]
+async fn join_request_inbox_contact_accept_then_gatekeeper_and_make_intro() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Getro",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let nadia = Browser::signed_in(&server, "nadia@example.org").await;
+    let answer = nadia
+        .post(
+            &format!("/admin/networks/{n}/companies"),
+            &[
+                ("name", "Acme"),
+                ("website", "acme.example"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        answer.location(),
+        format!("/admin/networks/{n}/companies?done=company")
+    );
+    let company: i64 = scalar(&server, "SELECT id FROM companies WHERE name = 'Acme'").await;
+    let page = nadia.get(&format!("/admin/networks/{n}/companies")).await;
+    assert!(
+        page.body.contains("<th scope=\"row\">Acme</th>"),
+        "{}",
+        page.body
+    );
+
+    // The professional joins, confirms, signs in, requests.
+    let pat = Browser::new(&server);
+    let join = pat.get(&format!("/join/{n}")).await;
+    assert_eq!(join.status, StatusCode::OK);
+    assert!(join.body.contains("<h1>Join Getro</h1>"), "{}", join.body);
+    let joined = pat
+        .post(
+            &format!("/join/{n}"),
+            &[
+                ("name", "Pat <Pro>"),
+                ("email", "pat@example.org"),
+                ("headline", "Engineer"),
+                ("linkedin_url", "https://www.linkedin.com/in/pat/"),
+                ("cv_url", ""),
+                ("password", GOOD_PASSWORD),
+                ("terms", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::OK, "{}", joined.body);
+    server.app.send_queued_mail().await.unwrap();
+    let signed = pat.sign_in("pat@example.org", GOOD_PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let before = pat.get(&format!("/admin/professional/{n}")).await;
+    assert!(
+        before.body.contains("Confirm your email first"),
+        "{}",
+        before.body
+    );
+    let refused = pat
+        .post(
+            &format!("/admin/professional/{n}/requests"),
+            &[("company_id", &company.to_string()), ("message", "Hi")],
+        )
+        .await;
+    assert_eq!(
+        refused.location(),
+        format!("/admin/professional/{n}?error=not_confirmed")
+    );
+    let confirm = pat.get(&outbox_link(&server, "/join/confirm/")).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+    let asked = pat
+        .post(
+            &format!("/admin/professional/{n}/requests"),
+            &[
+                ("company_id", &company.to_string()),
+                ("message", "Why me: <b>I build</b>.\nWhy now: you hire."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        asked.location(),
+        format!("/admin/professional/{n}?done=requested")
+    );
+    let mine = pat.get(&format!("/admin/professional/{n}")).await;
+    assert!(
+        mine.body.contains("Waiting for a Company Admin"),
+        "{}",
+        mine.body
+    );
+    assert!(
+        mine.body
+            .contains("Why me: &#60;b&#62;I build&#60;/b&#62;.<br>Why now"),
+        "{}",
+        mine.body
+    );
+    // A professional sees no Inbox.
+    assert_eq!(
+        pat.get(&format!("/admin/networks/{n}/inbox")).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The admin's Inbox: the count at the top, the request under Out of network.
+    let inbox = nadia.get(&format!("/admin/networks/{n}/inbox")).await;
+    assert!(
+        inbox.body.contains("<span class=\"inbox-count\">1</span>"),
+        "{}",
+        inbox.body
+    );
+    assert!(inbox.body.contains("Out of network"));
+    assert!(inbox.body.contains("Acme (1 requests)"), "{}", inbox.body);
+    assert!(inbox.body.contains("Pat &#60;Pro&#62;"));
+    assert!(
+        !inbox.body.contains("id=\"in-heading\""),
+        "no In network without gatekeeper"
+    );
+    let invited = nadia
+        .post(
+            &format!("/admin/networks/{n}/companies/{company}/contact"),
+            &[("name", "Carol Acme"), ("email", "carol@acme.example")],
+        )
+        .await;
+    assert_eq!(
+        invited.location(),
+        format!("/admin/networks/{n}/inbox?done=invited")
+    );
+    server.app.send_queued_mail().await.unwrap();
+
+    // The contact accepts from the email: signed in on their company's page.
+    let carol = Browser::new(&server);
+    let link = outbox_link(&server, "/company-invite/");
+    let page = carol.get(&link).await;
+    assert!(
+        page.body.contains("Become a Company Admin of Acme"),
+        "{}",
+        page.body
+    );
+    let accepted = carol
+        .post(
+            &link,
+            &[
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+                ("terms", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(accepted.location(), format!("/admin/companies/{company}"));
+    assert_eq!(
+        carol.post(&link, &[]).await.status,
+        StatusCode::GONE,
+        "once"
+    );
+    let page = carol.get(&format!("/admin/companies/{company}")).await;
+    assert!(
+        page.body.contains("Delivered, waiting for an answer"),
+        "{}",
+        page.body
+    );
+    let request: i64 = scalar(&server, "SELECT id FROM intro_requests").await;
+    // Another Company Admin's page, and answers to it, are refused.
+    let beta = server
+        .app
+        .create_company(admin.id, n, "Beta", "", "")
+        .await
+        .unwrap();
+    assert_eq!(
+        carol.get(&format!("/admin/companies/{beta}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        carol
+            .post(
+                &format!("/admin/companies/{beta}/requests/{request}/accept"),
+                &[]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM intro_requests WHERE state = 'delivered'"
+        )
+        .await,
+        1
+    );
+    let done = carol
+        .post(
+            &format!("/admin/companies/{company}/requests/{request}/accept"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        done.location(),
+        format!("/admin/companies/{company}?done=accepted")
+    );
+    server.app.send_queued_mail().await.unwrap();
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM intro_notices WHERE subject = 'Introduction: Pat <Pro> and Carol Acme (Acme)'").await,
+        1
+    );
+
+    // Gatekeeper mode on (only with Manage network settings); the next request waits under
+    // In network; Make Intro delivers it.
+    let settings = nadia.get(&format!("/admin/networks/{n}/settings")).await;
+    assert!(settings.body.contains("review all introduction requests"));
+    nadia
+        .post(
+            &format!("/admin/networks/{n}/settings"),
+            &[("gatekeeper", "on")],
+        )
+        .await;
+    assert!(server.app.gatekeeper(n).await.unwrap());
+    let asked = pat
+        .post(
+            &format!("/admin/professional/{n}/requests"),
+            &[
+                ("company_id", &company.to_string()),
+                ("message", "Second try"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        asked.location(),
+        format!("/admin/professional/{n}?done=requested")
+    );
+    let inbox = nadia.get(&format!("/admin/networks/{n}/inbox")).await;
+    assert!(inbox.body.contains("id=\"in-heading\""), "{}", inbox.body);
+    let second: i64 = scalar(&server, "SELECT MAX(id) FROM intro_requests").await;
+    let made = nadia
+        .post(
+            &format!("/admin/networks/{n}/inbox/{second}/make-intro"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        made.location(),
+        format!("/admin/networks/{n}/inbox?done=made_intro")
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            &format!("SELECT state = 'delivered' FROM intro_requests WHERE id = {second}")
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_inbox_and_settings_follow_permissions_and_refusals_change_nothing() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Getro",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let viewer = server
+        .member("Getro", "vic@example.org", "Vic Viewer", Role::NetworkAdmin)
+        .await;
+    let pool = common::db(&server).await;
+    sqlx::query("UPDATE memberships SET permissions = ? WHERE person_id = ?")
+        .bind(allyshare_protocol::Permissions::from_iter([Permission::ViewContacts]).bits())
+        .bind(viewer.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let vic = Browser::signed_in(&server, "vic@example.org").await;
+    let page = vic.get(&format!("/admin/networks/{n}/contacts")).await;
+    assert!(
+        !page.body.contains("inbox-count"),
+        "no Inbox link without the permission"
+    );
+    for path in ["inbox", "settings", "companies"] {
+        assert_eq!(
+            vic.get(&format!("/admin/networks/{n}/{path}")).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        vic.post(
+            &format!("/admin/networks/{n}/settings"),
+            &[("gatekeeper", "on")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        vic.post(
+            &format!("/admin/networks/{n}/companies"),
+            &[("name", "Nope")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // An admin of another network.
+    let other = server
+        .member("Other", "olga@example.org", "Olga", Role::NetworkAdmin)
+        .await;
+    let _ = other;
+    let olga = Browser::signed_in(&server, "olga@example.org").await;
+    assert_eq!(
+        olga.get(&format!("/admin/networks/{n}/inbox")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(!server.app.gatekeeper(n).await.unwrap());
+    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 0);
+    // French.
+    let fr = Browser::signed_in(&server, "nadia@example.org").await;
+    fr.set_cookie_value("allyshare_lang", "fr");
+    let page = fr.get(&format!("/admin/networks/{n}/inbox")).await;
+    assert!(page.body.contains("Hors réseau"), "{}", page.body);
+    assert!(page.body.contains("Boîte de réception"));
+}
