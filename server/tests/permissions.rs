@@ -58,6 +58,9 @@ async fn fingerprint(server: &TestServer) -> String {
         "SELECT COUNT(*) || ':' || COALESCE(group_concat(name || '@' || updated_at, ','), '')
            FROM (SELECT * FROM intro_lists ORDER BY id)",
         "SELECT COUNT(*) || '' FROM intro_list_entries",
+        "SELECT COUNT(*) || '' FROM companies",
+        "SELECT COUNT(*) || '' FROM company_admin_invitations",
+        "SELECT group_concat(id || ':' || gatekeeper, ',') FROM networks",
     ] {
         let value: Option<String> = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
         out.push_str(&value.unwrap_or_default());
@@ -159,6 +162,11 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
         )
         .await;
     let browser = Browser::signed_in(&server, "probe@example.org").await;
+    let company = server
+        .app
+        .create_company(boss.id, a, "Gated Co", "", "")
+        .await
+        .unwrap();
 
     use Permission::*;
     let lists_api = |tail: &str| format!("/v1/networks/{a}/lists{tail}");
@@ -492,6 +500,50 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
                 vec![("note", "".into())],
             ),
             StatusCode::OK,
+        ),
+        // Introduction requests: the Inbox, the companies, a point of contact.
+        (
+            Some(ReviewRequests),
+            Call::PageGet(console("/inbox".into())),
+            StatusCode::OK,
+        ),
+        (
+            Some(ReviewRequests),
+            Call::PageGet(console("/companies".into())),
+            StatusCode::OK,
+        ),
+        (
+            Some(ReviewRequests),
+            Call::PagePost(
+                console("/companies".into()),
+                vec![("name", "Probe Co".into())],
+            ),
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            Some(ReviewRequests),
+            Call::PagePost(
+                console(format!("/companies/{company}/contact")),
+                vec![
+                    ("name", "Carol".into()),
+                    ("email", "carol@gated.example".into()),
+                ],
+            ),
+            StatusCode::SEE_OTHER,
+        ),
+        // Gatekeeper mode.
+        (
+            Some(ManageSettings),
+            Call::PageGet(console("/settings".into())),
+            StatusCode::OK,
+        ),
+        (
+            Some(ManageSettings),
+            Call::PagePost(
+                console("/settings".into()),
+                vec![("gatekeeper", "on".into())],
+            ),
+            StatusCode::SEE_OTHER,
         ),
     ];
 
