@@ -26,8 +26,7 @@ fn outbox_link(server: &TestServer, path: &str) -> String {
     mails
         .iter()
         .flat_map(|(_, m)| m.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-        .filter(|w| w.starts_with(&prefix))
-        .last()
+        .rfind(|w| w.starts_with(&prefix))
         .unwrap_or_else(|| panic!("no {path} link"))
         .trim_start_matches(&server.base)
         .to_string()

@@ -35,8 +35,7 @@ fn link_in_outbox(server: &TestServer, path: &str) -> String {
     outbox(server)
         .iter()
         .flat_map(|m| m.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-        .filter(|w| w.starts_with(&prefix))
-        .last()
+        .rfind(|w| w.starts_with(&prefix))
         .unwrap_or_else(|| panic!("no {path} link in the outbox"))
 }
 
