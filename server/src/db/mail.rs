@@ -64,6 +64,13 @@ pub async fn claim(
         .bind(now - MAIL_KEEP_SECS)
         .execute(&mut *tx)
         .await?;
+    // A notice's text (names, addresses, a message) goes with its queue row.
+    sqlx::query(
+        "DELETE FROM intro_notices WHERE NOT EXISTS
+           (SELECT 1 FROM mail_queue m WHERE m.intro_notice_id = intro_notices.id)",
+    )
+    .execute(&mut *tx)
+    .await?;
     let rows = sqlx::query(
         "UPDATE mail_queue
          SET attempts = attempts + 1, last_attempt_at = ?1, next_attempt_at = ?1 + ?2
