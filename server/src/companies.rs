@@ -40,6 +40,8 @@ pub enum CompanyError {
     AlreadyAdmin,
     #[error("no such company")]
     NotFound,
+    #[error("{0}")]
+    Unreadable(#[from] crate::csvfile::CsvError),
     #[error(transparent)]
     Refused(#[from] ApiFailure),
     #[error(transparent)]
@@ -86,7 +88,66 @@ fn check_description(description: &str) -> Result<Option<String>, CompanyError> 
     }
 }
 
+/// What became of one row of a companies file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowOutcome {
+    Added,
+    /// The network has a company of this name (or an earlier row had it): skipped.
+    Exists,
+    NoName,
+    BadWebsite,
+    BadDescription,
+}
+
+/// One row's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedRow {
+    pub line: u32,
+    pub name: String,
+    pub outcome: RowOutcome,
+}
+
 impl App {
+    /// Creates the companies of a CSV file (the person must review requests): the whole file
+    /// is read first (one that cannot be read creates nothing), then each row on its own.
+    pub async fn import_companies(
+        &self,
+        person_id: i64,
+        network_id: i64,
+        csv: &[u8],
+    ) -> Result<Vec<ImportedRow>, CompanyError> {
+        require_permission_of(self, person_id, network_id, Permission::ReviewRequests).await?;
+        let rows = crate::csvfile::parse_companies(csv)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let outcome = match self
+                .create_company(
+                    person_id,
+                    network_id,
+                    &row.name,
+                    &row.website,
+                    &row.description,
+                )
+                .await
+            {
+                Ok(_) => RowOutcome::Added,
+                Err(CompanyError::NameTaken(_)) => RowOutcome::Exists,
+                Err(CompanyError::Invalid { field: "name", .. }) => RowOutcome::NoName,
+                Err(CompanyError::Invalid {
+                    field: "website", ..
+                }) => RowOutcome::BadWebsite,
+                Err(CompanyError::Invalid { .. }) => RowOutcome::BadDescription,
+                Err(e) => return Err(e),
+            };
+            out.push(ImportedRow {
+                line: row.line,
+                name: row.name,
+                outcome,
+            });
+        }
+        Ok(out)
+    }
+
     /// Creates a company of the network (the person must review its requests).
     pub async fn create_company(
         &self,

@@ -105,6 +105,11 @@ pub enum CsvError {
     #[error("The file has no rows. Choose a CSV file with one person per row.")]
     Empty,
     #[error(
+        "No company name column was found. Add a header row with a column named \"Name\" (and \
+         \"Website\" and \"Description\" if you have them)."
+    )]
+    NoCompanyColumn,
+    #[error(
         "The file has {0} rows; at most {CSV_MAX_ROWS} can be imported at once. Split it into \
          smaller files and import each."
     )]
@@ -204,6 +209,85 @@ fn read_with(text: &str, sep: char) -> Result<Reading, CsvError> {
 /// `Ada   Lovelace\n` → `Ada Lovelace`.
 fn one_line(value: &str) -> String {
     value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One row of a companies file: its line, and its cells (each on one line, trimmed; empty
+/// when the column is missing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyCsvRow {
+    pub line: u32,
+    pub name: String,
+    pub website: String,
+    pub description: String,
+}
+
+/// The name, website and description columns of a companies header row, if it has a name.
+fn company_columns(cells: &[String]) -> Option<[Option<usize>; 3]> {
+    let mut c = [None; 3];
+    for (i, cell) in cells.iter().enumerate() {
+        let slot = match label(cell).as_str() {
+            "name" | "company" | "companyname" | "organization" | "organisation" | "account"
+            | "accountname" => 0,
+            "website" | "domain" | "url" | "websiteurl" | "companywebsite" | "companydomain"
+            | "web" => 1,
+            "description" | "about" | "shortdescription" | "companydescription" => 2,
+            _ => continue,
+        };
+        c[slot] = c[slot].or(Some(i));
+    }
+    c[0].is_some().then_some(c)
+}
+
+/// Parses an uploaded companies file: the same text, separators, quoting and limits as an
+/// invitation file, and a header row (among the first records) naming the company column.
+pub fn parse_companies(bytes: &[u8]) -> Result<Vec<CompanyCsvRow>, CsvError> {
+    if bytes.len() > CSV_MAX_BYTES {
+        return Err(CsvError::TooLarge);
+    }
+    let (text, _) = decode(bytes)?;
+    // The separator under which a header is found, the one giving it the most columns.
+    type Found = (usize, usize, Vec<(u32, Vec<String>)>, [Option<usize>; 3]);
+    let mut best: Option<Found> = None;
+    for sep in [',', ';', '\t'] {
+        let Ok(records) = records(&text, sep) else {
+            continue;
+        };
+        let found = records
+            .iter()
+            .take(HEADER_SEARCH_RECORDS)
+            .enumerate()
+            .find_map(|(i, (_, cells))| company_columns(cells).map(|c| (i, c)));
+        if let Some((at, columns)) = found {
+            let width = records[at].1.len();
+            if best.as_ref().is_none_or(|(w, ..)| width > *w) {
+                best = Some((width, at, records, columns));
+            }
+        }
+    }
+    let Some((_, at, records, columns)) = best else {
+        return Err(CsvError::NoCompanyColumn);
+    };
+    let rows: Vec<_> = records.into_iter().skip(at + 1).collect();
+    if rows.is_empty() {
+        return Err(CsvError::Empty);
+    }
+    if rows.len() > CSV_MAX_ROWS {
+        return Err(CsvError::TooManyRows(rows.len()));
+    }
+    let cell = |r: &[String], i: Option<usize>| {
+        i.and_then(|i| r.get(i))
+            .map(|v| one_line(v))
+            .unwrap_or_default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(line, cells)| CompanyCsvRow {
+            line,
+            name: cell(&cells, columns[0]),
+            website: cell(&cells, columns[1]),
+            description: cell(&cells, columns[2]),
+        })
+        .collect())
 }
 
 /// Parses an uploaded invitation file.
@@ -471,5 +555,21 @@ mod tests {
         assert_eq!(parse(at_most.as_bytes()).unwrap().rows.len(), 5000);
         let huge = vec![b'a'; CSV_MAX_BYTES + 1];
         assert_eq!(parse(&huge), Err(CsvError::TooLarge));
+    }
+
+    #[test]
+    fn a_companies_file_is_read_by_its_header() {
+        let file = "Notes: exported\nCompany Name;Domain;About\nAcme;acme.example;\"Rockets; and more\"\n\n;x.example;\n";
+        let rows = parse_companies(file.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].name, "Acme");
+        assert_eq!(rows[0].website, "acme.example");
+        assert_eq!(rows[0].description, "Rockets; and more");
+        assert_eq!((rows[1].line, rows[1].name.as_str()), (5, ""));
+        assert_eq!(
+            parse_companies(b"Email\nada@example.org\n"),
+            Err(CsvError::NoCompanyColumn)
+        );
+        assert_eq!(parse_companies(b"Name\n"), Err(CsvError::Empty));
     }
 }

@@ -863,6 +863,22 @@ catalog! {
     ir_company_invite_intro: "You will receive the introduction requests professionals make to your company, and accept or decline each one.", "Vous recevrez les demandes de mise en relation que les professionnels adressent à votre entreprise, et accepterez ou refuserez chacune.";
     ir_accept_invitation: "Accept the invitation", "Accepter l’invitation";
     ir_sign_in: "Sign in", "Se connecter";
+    ir_import_companies: "Import companies from a CSV", "Importer des entreprises depuis un CSV";
+    ir_csv_file: "CSV file", "Fichier CSV";
+    ir_csv_hint: "A header row with a Name column, and Website and Description columns if you have them. Up to 5,000 rows and 2 MiB.", "Une ligne d’en-tête avec une colonne Nom (Name), et des colonnes Site web (Website) et Description si vous les avez. Jusqu’à 5 000 lignes et 2 Mio.";
+    ir_import: "Import", "Importer";
+    ir_import_result: "Companies imported", "Entreprises importées";
+    ir_import_caption: "Each row of the file", "Chaque ligne du fichier";
+    ir_added_count: "Companies added:", "Entreprises ajoutées :";
+    ir_line: "Line", "Ligne";
+    ir_outcome: "Result", "Résultat";
+    ir_row_added: "Added", "Ajoutée";
+    ir_row_exists: "Already in the network: skipped", "Déjà dans le réseau : ignorée";
+    ir_row_no_name: "No name: skipped", "Sans nom : ignorée";
+    ir_row_bad_website: "Website not recognised: skipped", "Site web non reconnu : ignorée";
+    ir_row_bad_description: "Description too long: skipped", "Description trop longue : ignorée";
+    ir_err_csv: "The file could not be read, and nothing was imported. Choose a CSV file with a header row and a Name column (at most 5,000 rows and 2 MiB).", "Le fichier n’a pas pu être lu, et rien n’a été importé. Choisissez un fichier CSV avec une ligne d’en-tête et une colonne Nom (5 000 lignes et 2 Mio au plus).";
+    ir_back_to_companies: "Back to Companies", "Retour aux entreprises";
 }
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).

@@ -361,3 +361,73 @@ async fn the_inbox_and_settings_follow_permissions_and_refusals_change_nothing()
     assert!(page.body.contains("Hors réseau"), "{}", page.body);
     assert!(page.body.contains("Boîte de réception"));
 }
+
+/// A `multipart/form-data` body of the companies upload: the form token, then the file.
+fn upload_body(token: &str, file: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"form_token\"\r\n\r\n{token}\r\n\
+         --XBOUNDARYX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"companies.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(b"\r\n--XBOUNDARYX--\r\n");
+    body
+}
+
+#[tokio::test]
+async fn companies_come_from_a_csv_with_a_result_per_row_and_an_unreadable_file_adds_none() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Getro",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    server
+        .app
+        .create_company(admin.id, n, "Acme", "", "")
+        .await
+        .unwrap();
+    let nadia = Browser::signed_in(&server, "nadia@example.org").await;
+    nadia.get(&format!("/admin/networks/{n}/companies")).await;
+    let token = nadia.cookie("allyshare_form").unwrap();
+    let send = |file: &'static [u8]| {
+        let request = nadia
+            .http
+            .post(format!(
+                "{}/admin/networks/{n}/companies/import",
+                nadia.base
+            ))
+            .header("content-type", "multipart/form-data; boundary=XBOUNDARYX")
+            .body(upload_body(&token, file));
+        nadia.send(request)
+    };
+    let csv: &[u8] = b"Company;Website;Description\r\nBeta Labs;beta.example;Lasers\r\nacme;;\r\n;x.example;\r\nGamma;not a site;\r\n\xc9clair SA;eclair.example;P\xe2tisserie\r\n";
+    let page = send(csv).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Companies added: 2"), "{}", page.body);
+    assert!(page.body.contains("Already in the network: skipped"));
+    assert!(page.body.contains("No name: skipped"));
+    assert!(page.body.contains("Website not recognised: skipped"));
+    assert!(
+        page.body.contains("Éclair SA"),
+        "Windows-1252 read: {}",
+        page.body
+    );
+    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 3);
+
+    let refused = send(b"Email\nada@example.org\n").await;
+    assert_eq!(
+        refused.location(),
+        format!("/admin/networks/{n}/companies?error=csv")
+    );
+    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 3);
+    let page = nadia.get(refused.location()).await;
+    assert!(page
+        .body
+        .contains("The file could not be read, and nothing was imported."));
+}

@@ -153,6 +153,93 @@ pub async fn create(
     }
 }
 
+/// One row of the import's result, as the page shows it.
+pub struct ImportRowView {
+    pub line: u32,
+    pub name: String,
+    pub outcome: &'static str,
+    pub added: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/companies_import.html")]
+struct ImportPage {
+    m: Ui,
+    shell: Option<Shell>,
+    network_id: i64,
+    added: usize,
+    rows: Vec<ImportRowView>,
+}
+
+/// `POST /admin/networks/{id}/companies/import`: a CSV of companies (`multipart/form-data`,
+/// the form token among its parts, checked before this handler), each row's result.
+pub async fn import(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    network_id: Result<Path<i64>, PathRejection>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ConsoleError> {
+    let admin = admin_network_of(&app, &user, network_id, Some(Permission::ReviewRequests)).await?;
+    let network_id = admin.network.id;
+    let path = format!("/admin/networks/{network_id}/companies");
+    let mut bytes = None;
+    if let Ok(mut multipart) = multipart {
+        while let Ok(Some(mut field)) = multipart.next_field().await {
+            if field.name() != Some("file") {
+                continue;
+            }
+            let mut file = Vec::new();
+            while let Ok(Some(chunk)) = field.chunk().await {
+                if file.len() + chunk.len() > allyshare_protocol::limits::CSV_MAX_BYTES {
+                    return Ok(back_with(&path, "error", "csv"));
+                }
+                file.extend_from_slice(&chunk);
+            }
+            bytes = Some(file);
+        }
+    }
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+        return Ok(back_with(&path, "error", "csv"));
+    };
+    let rows = match app
+        .import_companies(user.session.person_id, network_id, &bytes)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => return Ok(back_with(&path, "error", company_error_code(e)?)),
+    };
+    let words = m();
+    let rows: Vec<ImportRowView> = rows
+        .into_iter()
+        .map(|r| {
+            use crate::companies::RowOutcome::*;
+            ImportRowView {
+                line: r.line,
+                name: r.name,
+                added: r.outcome == Added,
+                outcome: match r.outcome {
+                    Added => words.ir_row_added,
+                    Exists => words.ir_row_exists,
+                    NoName => words.ir_row_no_name,
+                    BadWebsite => words.ir_row_bad_website,
+                    BadDescription => words.ir_row_bad_description,
+                },
+            }
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &ImportPage {
+            m: Ui::current(),
+            shell: Some(user.shell(&form_token, Some(admin), Current::Companies)),
+            network_id,
+            added: rows.iter().filter(|r| r.added).count(),
+            rows,
+        },
+    ))
+}
+
 /// A professional a Company Admin may request an introduction to.
 pub struct ProfessionalOption {
     pub id: i64,

@@ -75,6 +75,7 @@ impl Feedback {
             "headline" => m.ir_err_headline,
             "link" => m.ir_err_link,
             "email_taken" => m.ir_err_email_taken,
+            "csv" => m.ir_err_csv,
             _ => return None,
         })
     }
@@ -116,6 +117,7 @@ pub fn company_error_code(e: CompanyError) -> Result<&'static str, ConsoleError>
         CompanyError::NameTaken(_) => "company_taken",
         CompanyError::AlreadyAdmin => "already_admin",
         CompanyError::NotFound => "not_found",
+        CompanyError::Unreadable(_) => "csv",
         CompanyError::Refused(failure) => return Err(failure.into()),
         CompanyError::Repo(e) => return Err(e.into()),
     })

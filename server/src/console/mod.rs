@@ -223,6 +223,11 @@ pub fn routes() -> Router<App> {
             get(companies::list).post(companies::create),
         )
         .route(
+            "/admin/networks/{network_id}/companies/import",
+            post(companies::import)
+                .layer(DefaultBodyLimit::max(crate::cross_site::UPLOAD_BODY_MAX)),
+        )
+        .route(
             "/admin/networks/{network_id}/companies/{company_id}/contact",
             post(inbox::add_contact),
         )
