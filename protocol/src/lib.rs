@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 pub mod bounds;
 pub mod contacts;
 pub mod csv;
+pub mod intros;
 pub mod lists;
 pub mod members;
 pub mod permissions;
@@ -22,6 +23,11 @@ pub mod permissions;
 pub use contacts::{
     canonical_profile_url, contact_key, contact_key_of, content_hash, content_hash_of,
     ContactDigest, ContactProblem, ContactRecord, ContactView,
+};
+pub use intros::{
+    CompanyContact, CompanyView, IntroDirection, IntroInbox, IntroRequestAnswer,
+    IntroRequestCreated, IntroRequestState, IntroRequestView, IntroReview, IntroSettings,
+    NewCompany, NewIntroRequest,
 };
 pub use lists::{
     EntriesAdded, EntriesRemoved, IntroList, IntroListDetail, IntroListEntry, IntroListRequest,

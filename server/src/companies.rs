@@ -21,9 +21,9 @@ use crate::tokens::{hash_token, new_token};
 use crate::App;
 
 /// Longest company website, in characters.
-pub const WEBSITE_MAX_CHARS: usize = 300;
+pub const WEBSITE_MAX_CHARS: usize = allyshare_protocol::intros::COMPANY_WEBSITE_MAX_CHARS;
 /// Longest company description, in characters.
-pub const DESCRIPTION_MAX_CHARS: usize = 1_000;
+pub const DESCRIPTION_MAX_CHARS: usize = allyshare_protocol::intros::COMPANY_DESCRIPTION_MAX_CHARS;
 
 /// Why a company action was refused (nothing changed).
 #[derive(Debug, thiserror::Error)]

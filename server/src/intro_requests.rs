@@ -220,9 +220,9 @@ pub fn on_contact_joined(gatekeeper: bool) -> Action {
 }
 
 /// Longest message of a request, in characters.
-pub const MESSAGE_MAX_CHARS: usize = 2_000;
+pub const MESSAGE_MAX_CHARS: usize = allyshare_protocol::intros::INTRO_MESSAGE_MAX_CHARS;
 /// Longest reason of a decline, in characters.
-pub const REASON_MAX_CHARS: usize = 1_000;
+pub const REASON_MAX_CHARS: usize = allyshare_protocol::intros::INTRO_REASON_MAX_CHARS;
 
 /// Why a message or a reason is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

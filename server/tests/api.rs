@@ -1809,6 +1809,11 @@ async fn authorisation_matrix() {
         )
     };
     let list = new_list("Matrix").await["id"].as_i64().unwrap();
+    let company = server
+        .app
+        .create_company(admin_a.id, a, "Matrix Co", "", "")
+        .await
+        .unwrap();
     let doomed = new_list("Doomed").await["id"].as_i64().unwrap();
     server
         .expect(
@@ -2328,6 +2333,128 @@ async fn authorisation_matrix() {
             None,
             [Some(unauth), None, None, None, None],
         ),
+        // Introduction requests: admins who review them (admin A), professionals and Company
+        // Admins (none of these callers; see tests/intro_api.rs for them).
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/inbox"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/inbox/999999/review"),
+            Some(json!({"make_intro": true})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::PUT,
+            format!("/v1/networks/{a}/intro-settings"),
+            Some(json!({"gatekeeper": false})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/intro-requests"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/intro-requests"),
+            Some(json!({"company_id": company, "message": "Hello"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/companies/{company}/intro-requests"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/companies/{company}/intro-requests/1/answer"),
+            Some(json!({"accept": true})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/companies"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/companies"),
+            Some(json!({"name": "Made in the matrix"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(created),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/companies/{company}/contacts"),
+            Some(json!({"name": "Carol", "email": "carol@matrix.example"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(StatusCode::ACCEPTED),
+            ],
+        ),
         (
             Method::GET,
             "/v1/openapi.json".into(),
@@ -2452,6 +2579,41 @@ async fn authorisation_matrix() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The companies, their invitations and the network's setting as admin A's requests alone
+    // left them; no request was made.
+    let companies = server
+        .expect(
+            Method::GET,
+            &format!("/v1/networks/{a}/companies"),
+            Some(&admin_a.token),
+            None,
+            ok,
+        )
+        .await;
+    let names: Vec<&str> = companies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Made in the matrix", "Matrix Co"]);
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM company_admin_invitations").await,
+        1
+    );
+    assert_eq!(
+        scalar(&server, "SELECT COUNT(*) FROM intro_requests").await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM networks WHERE gatekeeper = 1"
+        )
+        .await,
+        0
+    );
 
     // The lists as admin A's requests alone left them: the refused ones changed nothing.
     let lists = server

@@ -29,6 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub mod account;
+pub mod intro_requests;
 pub mod invitations;
 pub mod lists;
 pub mod members;
@@ -839,6 +840,7 @@ pub fn openapi_document() -> serde_json::Value {
         (name = "invitations", description = "A network admin invites people: one, or many from a CSV; lists, revokes, re-sends"),
         (name = "lists", description = "Introduction lists: named lists of the network's contacts, shared by its admins; CSV export; asking for a whole list"),
         (name = "members", description = "A network's members: their role and permissions, removing them, the audit log"),
+        (name = "introduction requests", description = "Introduction requests between professionals and companies: the Inbox, gatekeeper mode, a professional's and a Company Admin's requests, the network's companies"),
         (name = "meta", description = "About the API itself"),
     )
 )]
@@ -865,6 +867,7 @@ fn api() -> OpenApiRouter<App> {
         .merge(lists::routes())
         .merge(members::routes())
         .merge(account::routes())
+        .merge(intro_requests::routes())
 }
 
 /// The `/v1` routes; anything else under `/v1` is a JSON 404, a known path with another method

@@ -1,0 +1,495 @@
+//! Introduction requests and the network's companies in the API: the same services as the
+//! console's pages ([`crate::introductions`], [`crate::companies`]), so both are checked by
+//! the same rules and the authorisation matrix covers the pages' actions too.
+//!
+//! - Network Admins with *Review introduction requests*: the Inbox, *Make Intro* / *Decline*,
+//!   the companies, a point of contact. With *Manage network settings*: gatekeeper mode.
+//! - A professional of the network: their requests, and a new one to a company.
+//! - A Company Admin: their company's requests, and the answer to one.
+
+use allyshare_protocol::{
+    ApiError, CompanyContact, CompanyView, IntroDirection, IntroInbox, IntroRequestAnswer,
+    IntroRequestCreated, IntroRequestState, IntroRequestView, IntroReview, IntroSettings,
+    NewCompany, NewIntroRequest, Permission,
+};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{require_permission_of, ApiFailure, ApiJson, ApiPath, Authenticated};
+use crate::companies::CompanyError;
+use crate::db::intro_requests::RequestRecord;
+use crate::intro_requests::{Direction, State as RequestState};
+use crate::introductions::{AnswerSide, IntroError};
+use crate::App;
+
+fn wire_state(state: RequestState) -> IntroRequestState {
+    match state {
+        RequestState::OutOfNetwork => IntroRequestState::OutOfNetwork,
+        RequestState::InReview => IntroRequestState::InReview,
+        RequestState::Delivered => IntroRequestState::Delivered,
+        RequestState::Accepted => IntroRequestState::Accepted,
+        RequestState::DeclinedByNetwork => IntroRequestState::DeclinedByNetwork,
+        RequestState::Declined => IntroRequestState::Declined,
+    }
+}
+
+fn to_wire(r: RequestRecord) -> IntroRequestView {
+    IntroRequestView {
+        id: r.id,
+        network_id: r.network_id,
+        company_id: r.company_id,
+        company_name: r.company_name,
+        professional_name: r.professional_name,
+        headline: r.headline,
+        linkedin_url: r.linkedin_url,
+        cv_url: r.cv_url,
+        direction: match r.direction {
+            Direction::ToCompany => IntroDirection::ToCompany,
+            Direction::ToProfessional => IntroDirection::ToProfessional,
+        },
+        message: r.message,
+        state: wire_state(r.state),
+        reason: r.reason,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+impl From<IntroError> for ApiFailure {
+    fn from(e: IntroError) -> Self {
+        match e {
+            IntroError::Invalid { field, message } => ApiFailure::Unprocessable(
+                crate::console::page::sentence(&format!("the {field}: {message}")),
+            ),
+            IntroError::AlreadyOpen(id) => ApiFailure::Conflict(format!(
+                "An open introduction request between them exists already ({id})."
+            )),
+            IntroError::NotConfirmed => {
+                ApiFailure::Forbidden("Confirm your email before you request introductions.")
+            }
+            IntroError::NotFound => ApiFailure::NotFound,
+            IntroError::NotAllowed(state) => ApiFailure::Conflict(format!(
+                "This request is {state} and cannot be changed that way."
+            )),
+            IntroError::EmailTaken => {
+                ApiFailure::Conflict("An account with this email exists already.".into())
+            }
+            IntroError::Refused(failure) => failure,
+            IntroError::Repo(e) => ApiFailure::Repo(e),
+        }
+    }
+}
+
+impl From<CompanyError> for ApiFailure {
+    fn from(e: CompanyError) -> Self {
+        match e {
+            CompanyError::Invalid { field, message } => ApiFailure::Unprocessable(
+                crate::console::page::sentence(&format!("the {field}: {message}")),
+            ),
+            CompanyError::NameTaken(id) => ApiFailure::Conflict(format!(
+                "The network has a company of this name already ({id})."
+            )),
+            CompanyError::AlreadyAdmin => ApiFailure::Conflict(
+                "This person is a Company Admin of the company already.".into(),
+            ),
+            CompanyError::NotFound => ApiFailure::NotFound,
+            CompanyError::Unreadable(e) => ApiFailure::Unprocessable(e.to_string()),
+            CompanyError::Refused(failure) => failure,
+            CompanyError::Repo(e) => ApiFailure::Repo(e),
+        }
+    }
+}
+
+/// The Inbox: requests waiting for a Network Admin.
+#[utoipa::path(
+    get,
+    path = "/v1/networks/{network_id}/inbox",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network")),
+    responses(
+        (status = 200, description = "Out of network (by company) and In network", body = IntroInbox),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who reviews introduction requests", body = ApiError),
+    )
+)]
+pub async fn inbox(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(network_id): ApiPath<i64>,
+) -> Result<Json<IntroInbox>, ApiFailure> {
+    let (out, inn) = app.inbox(session.person_id, network_id).await?;
+    Ok(Json(IntroInbox {
+        out_of_network: out.into_iter().map(to_wire).collect(),
+        in_network: inn.into_iter().map(to_wire).collect(),
+        gatekeeper: app.gatekeeper(network_id).await?,
+    }))
+}
+
+/// *Make Intro*, or *Decline* with a reason (the professional is told).
+#[utoipa::path(
+    post,
+    path = "/v1/networks/{network_id}/inbox/{request_id}/review",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network"), ("request_id" = i64, Path, description = "The request")),
+    request_body = IntroReview,
+    responses(
+        (status = 200, description = "The request's new state", body = IntroRequestCreated),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who reviews introduction requests", body = ApiError),
+        (status = 404, description = "No such request in this network", body = ApiError),
+        (status = 409, description = "The request's state does not allow it (nothing changed)", body = ApiError),
+        (status = 422, description = "A decline without a reason, or one too long", body = ApiError),
+    )
+)]
+pub async fn review(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath((network_id, request_id)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<IntroReview>,
+) -> Result<Json<IntroRequestCreated>, ApiFailure> {
+    let state = app
+        .review_request(
+            session.person_id,
+            network_id,
+            request_id,
+            body.make_intro,
+            &body.reason,
+        )
+        .await?;
+    Ok(Json(IntroRequestCreated {
+        id: request_id,
+        state: wire_state(state),
+    }))
+}
+
+/// Gatekeeper mode: Network Admins review all introduction requests before they are sent.
+#[utoipa::path(
+    put,
+    path = "/v1/networks/{network_id}/intro-settings",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network")),
+    request_body = IntroSettings,
+    responses(
+        (status = 200, description = "The setting, as stored", body = IntroSettings),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who manages its settings", body = ApiError),
+    )
+)]
+pub async fn settings(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(network_id): ApiPath<i64>,
+    ApiJson(body): ApiJson<IntroSettings>,
+) -> Result<Json<IntroSettings>, ApiFailure> {
+    app.set_gatekeeper(session.person_id, network_id, body.gatekeeper)
+        .await?;
+    Ok(Json(IntroSettings {
+        gatekeeper: app.gatekeeper(network_id).await?,
+    }))
+}
+
+/// The signed-in professional's requests in the network, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/networks/{network_id}/intro-requests",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network")),
+    responses(
+        (status = 200, description = "Their requests, and companies' requests to them", body = [IntroRequestView]),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not a professional of this network", body = ApiError),
+    )
+)]
+pub async fn my_requests(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(network_id): ApiPath<i64>,
+) -> Result<Json<Vec<IntroRequestView>>, ApiFailure> {
+    let intros = app.repo().intros();
+    let professional = intros
+        .professional(network_id, session.person_id)
+        .await?
+        .ok_or(ApiFailure::Forbidden(
+            "Only a professional of this network can do this.",
+        ))?;
+    Ok(Json(
+        intros
+            .professional_requests(network_id, professional.id)
+            .await?
+            .into_iter()
+            .map(to_wire)
+            .collect(),
+    ))
+}
+
+/// A professional requests an introduction to one of the network's companies: delivered to
+/// its Company Admins at once, or to the Inbox (no Company Admin; gatekeeper mode).
+#[utoipa::path(
+    post,
+    path = "/v1/networks/{network_id}/intro-requests",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network")),
+    request_body = NewIntroRequest,
+    responses(
+        (status = 201, description = "Made: its id and where it went", body = IntroRequestCreated),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not a professional of this network, or their email is not confirmed", body = ApiError),
+        (status = 404, description = "No such company in this network", body = ApiError),
+        (status = 409, description = "An open request to this company exists already", body = ApiError),
+        (status = 422, description = "An empty or too long message", body = ApiError),
+    )
+)]
+pub async fn create(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(network_id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewIntroRequest>,
+) -> Result<(StatusCode, Json<IntroRequestCreated>), ApiFailure> {
+    let (id, state) = app
+        .request_intro_to_company(
+            session.person_id,
+            network_id,
+            body.company_id,
+            &body.message,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IntroRequestCreated {
+            id,
+            state: wire_state(state),
+        }),
+    ))
+}
+
+/// The requests of a company the signed-in person is a Company Admin of.
+#[utoipa::path(
+    get,
+    path = "/v1/companies/{company_id}/intro-requests",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("company_id" = i64, Path, description = "The company")),
+    responses(
+        (status = 200, description = "The requests that reached the company, newest first", body = [IntroRequestView]),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not a Company Admin of this company", body = ApiError),
+    )
+)]
+pub async fn company_requests(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(company_id): ApiPath<i64>,
+) -> Result<Json<Vec<IntroRequestView>>, ApiFailure> {
+    let company = app
+        .repo()
+        .companies()
+        .company_of_admin(session.person_id, company_id)
+        .await?
+        .ok_or(ApiFailure::Forbidden(
+            "Only a Company Admin of this company can do this.",
+        ))?;
+    Ok(Json(
+        app.repo()
+            .intros()
+            .company_requests(company.network_id, company.id)
+            .await?
+            .into_iter()
+            .map(to_wire)
+            .collect(),
+    ))
+}
+
+/// A Company Admin accepts (both sides are introduced by email, the network in copy) or
+/// declines (the professional is told) a request delivered to their company.
+#[utoipa::path(
+    post,
+    path = "/v1/companies/{company_id}/intro-requests/{request_id}/answer",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("company_id" = i64, Path, description = "The company"), ("request_id" = i64, Path, description = "The request")),
+    request_body = IntroRequestAnswer,
+    responses(
+        (status = 200, description = "The request's new state", body = IntroRequestCreated),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not a Company Admin of this company", body = ApiError),
+        (status = 404, description = "No such request to this company", body = ApiError),
+        (status = 409, description = "The request is not waiting for an answer (nothing changed)", body = ApiError),
+    )
+)]
+pub async fn answer(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath((company_id, request_id)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<IntroRequestAnswer>,
+) -> Result<Json<IntroRequestCreated>, ApiFailure> {
+    let state = app
+        .answer_request(
+            session.person_id,
+            AnswerSide::Company(company_id),
+            request_id,
+            body.accept,
+            &body.reason,
+        )
+        .await?;
+    Ok(Json(IntroRequestCreated {
+        id: request_id,
+        state: wire_state(state),
+    }))
+}
+
+/// The network's companies, by name.
+#[utoipa::path(
+    get,
+    path = "/v1/networks/{network_id}/companies",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network")),
+    responses(
+        (status = 200, description = "The companies", body = [CompanyView]),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who reviews introduction requests", body = ApiError),
+    )
+)]
+pub async fn companies(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(network_id): ApiPath<i64>,
+) -> Result<Json<Vec<CompanyView>>, ApiFailure> {
+    require_permission_of(
+        &app,
+        session.person_id,
+        network_id,
+        Permission::ReviewRequests,
+    )
+    .await?;
+    Ok(Json(
+        app.repo()
+            .companies()
+            .companies(network_id, None)
+            .await?
+            .into_iter()
+            .map(|c| CompanyView {
+                id: c.id,
+                name: c.name,
+                website: c.website,
+                description: c.description,
+                company_admins: c.admins.max(0) as u64,
+                waiting: c.waiting.max(0) as u64,
+            })
+            .collect(),
+    ))
+}
+
+/// Adds a company to the network.
+#[utoipa::path(
+    post,
+    path = "/v1/networks/{network_id}/companies",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network")),
+    request_body = NewCompany,
+    responses(
+        (status = 201, description = "Added", body = CompanyView),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who reviews introduction requests", body = ApiError),
+        (status = 409, description = "A company of this name exists already", body = ApiError),
+        (status = 422, description = "A missing name, a website that is not one", body = ApiError),
+    )
+)]
+pub async fn create_company(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(network_id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewCompany>,
+) -> Result<(StatusCode, Json<CompanyView>), ApiFailure> {
+    let id = app
+        .create_company(
+            session.person_id,
+            network_id,
+            &body.name,
+            &body.website,
+            &body.description,
+        )
+        .await?;
+    let c = app
+        .repo()
+        .companies()
+        .company(network_id, id)
+        .await?
+        .ok_or(ApiFailure::NotFound)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CompanyView {
+            id: c.id,
+            name: c.name,
+            website: c.website,
+            description: c.description,
+            company_admins: c.admins.max(0) as u64,
+            waiting: c.waiting.max(0) as u64,
+        }),
+    ))
+}
+
+/// *Add point of contact and suggest intro*: invites a contact at the company to become its
+/// Company Admin (the email is queued); once they accept, the company's waiting requests go
+/// to them.
+#[utoipa::path(
+    post,
+    path = "/v1/networks/{network_id}/companies/{company_id}/contacts",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network"), ("company_id" = i64, Path, description = "The company")),
+    request_body = CompanyContact,
+    responses(
+        (status = 202, description = "The invitation email is queued"),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who reviews introduction requests", body = ApiError),
+        (status = 404, description = "No such company in this network", body = ApiError),
+        (status = 409, description = "This person is a Company Admin of the company already", body = ApiError),
+        (status = 422, description = "A missing name or an invalid email address", body = ApiError),
+    )
+)]
+pub async fn add_contact(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath((network_id, company_id)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<CompanyContact>,
+) -> Result<StatusCode, ApiFailure> {
+    require_permission_of(
+        &app,
+        session.person_id,
+        network_id,
+        Permission::ReviewRequests,
+    )
+    .await?;
+    let company = app
+        .repo()
+        .companies()
+        .company(network_id, company_id)
+        .await?
+        .ok_or(ApiFailure::NotFound)?;
+    app.invite_company_admin(session.person_id, &company, &body.name, &body.email)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The routes, with their operations in the OpenAPI document.
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(inbox))
+        .routes(routes!(review))
+        .routes(routes!(settings))
+        .routes(routes!(my_requests, create))
+        .routes(routes!(company_requests))
+        .routes(routes!(answer))
+        .routes(routes!(companies, create_company))
+        .routes(routes!(add_contact))
+}
