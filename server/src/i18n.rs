@@ -879,6 +879,17 @@ catalog! {
     ir_row_bad_description: "Description too long: skipped", "Description trop longue : ignorée";
     ir_err_csv: "The file could not be read, and nothing was imported. Choose a CSV file with a header row and a Name column (at most 5,000 rows and 2 MiB).", "Le fichier n’a pas pu être lu, et rien n’a été importé. Choisissez un fichier CSV avec une ligne d’en-tête et une colonne Nom (5 000 lignes et 2 Mio au plus).";
     ir_back_to_companies: "Back to Companies", "Retour aux entreprises";
+    ir_nav_professionals: "Professionals", "Professionnels";
+    ir_professionals_intro: "The network's talent: they request introductions to its companies. Invite someone, or share the network's join page:", "Les talents du réseau : ils demandent des mises en relation avec ses entreprises. Invitez quelqu’un, ou partagez la page d’inscription du réseau :";
+    ir_professionals_caption: "The network's professionals", "Les professionnels du réseau";
+    ir_no_professionals: "No professional yet.", "Aucun professionnel pour l’instant.";
+    ir_confirmed_col: "Email confirmed", "E-mail confirmé";
+    ir_yes: "Yes", "Oui";
+    ir_not_yet: "Not yet", "Pas encore";
+    ir_invite_professional: "Invite professional", "Inviter un professionnel";
+    ir_err_already_professional: "This person is a professional of the network already.", "Cette personne est déjà professionnelle du réseau.";
+    ir_complete_title: "Complete your profile for", "Complétez votre profil pour";
+    ir_complete_intro: "You were invited to the network's talent. Complete your profile and choose a password to request introductions.", "Vous avez été invité parmi les talents du réseau. Complétez votre profil et choisissez un mot de passe pour demander des mises en relation.";
 }
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).

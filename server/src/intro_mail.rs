@@ -101,6 +101,7 @@ struct CompanyInvitationText<'a> {
 #[derive(Template)]
 #[template(path = "email/professional_confirm.txt")]
 struct ConfirmText<'a> {
+    invited: bool,
     name: &'a str,
     network: &'a str,
     link: &'a str,
@@ -320,7 +321,13 @@ pub async fn send_confirmation(
         return Ok(None);
     };
     let link = format!("{}/join/confirm/{token}", public_url.trim_end_matches('/'));
+    // Invited (no password yet): the link completes the profile too.
+    let invited = repo
+        .find_person_by_email(&professional.email)
+        .await?
+        .is_some_and(|p| p.password_hash.is_none());
     let body = rendered(ConfirmText {
+        invited,
         name: &professional.name,
         network: &network,
         link: &link,
@@ -328,7 +335,11 @@ pub async fn send_confirmation(
     let message = mailer.plain(
         &[(professional.name.clone(), professional.email.clone())],
         &[],
-        &format!("Confirm your email for {network}"),
+        &if invited {
+            format!("You're invited to join {network}")
+        } else {
+            format!("Confirm your email for {network}")
+        },
         body,
     );
     let delivery = send_and_record(repo, mailer, mail, message, now).await?;

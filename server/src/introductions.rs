@@ -407,6 +407,62 @@ impl App {
         }
     }
 
+    /// Invites `name <email>` to the network's talent (the person must review requests): the
+    /// email's link lets them complete their profile and confirm their email.
+    pub async fn invite_professional(
+        &self,
+        person_id: i64,
+        network_id: i64,
+        name: &str,
+        email: &str,
+    ) -> Result<i64, IntroError> {
+        require_permission_of(self, person_id, network_id, Permission::ReviewRequests).await?;
+        let name = crate::invite::check_name("name", name).map_err(|e| invalid("name", e))?;
+        let email = crate::invite::check_email(email).map_err(|e| invalid("email", e))?;
+        match self
+            .repo()
+            .intros()
+            .invite_professional(network_id, &name, &email, self.now())
+            .await?
+        {
+            Some(id) => {
+                self.wake_mail();
+                Ok(id)
+            }
+            None => Err(IntroError::EmailTaken),
+        }
+    }
+
+    /// An invited professional's profile and password, through their link: confirmed.
+    pub async fn complete_professional(
+        &self,
+        token_hash: &str,
+        headline: &str,
+        linkedin_url: &str,
+        cv_url: &str,
+        password: String,
+    ) -> Result<Option<(i64, i64)>, IntroError> {
+        let headline = match check_text(headline, HEADLINE_MAX_CHARS) {
+            Ok(text) if !text.contains('\n') => text,
+            Ok(_) => return Err(invalid("headline", "it must be one line")),
+            Err(e) => return Err(invalid("headline", e)),
+        };
+        let linkedin = check_link("linkedin_url", linkedin_url, true)?.unwrap_or_default();
+        let cv = check_link("cv_url", cv_url, false)?;
+        crate::passwords::check_new_password(&password).map_err(|e| invalid("password", e))?;
+        let hash = self.hash_new_password(password).await?;
+        Ok(self
+            .repo()
+            .intros()
+            .complete_professional(
+                token_hash,
+                (&headline, &linkedin, cv.as_deref()),
+                &hash,
+                self.now(),
+            )
+            .await?)
+    }
+
     /// Queues today's "companies not ready" digests, if it is past [`DIGEST_HOUR_UTC`] and
     /// they were not queued yet today (the server's schedule and the `digest` command); with
     /// `now_regardless`, whatever the hour. How many networks got one.

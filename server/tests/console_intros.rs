@@ -431,3 +431,112 @@ async fn companies_come_from_a_csv_with_a_result_per_row_and_an_unreadable_file_
         .body
         .contains("The file could not be read, and nothing was imported."));
 }
+
+#[tokio::test]
+async fn an_invited_professional_completes_their_profile_from_the_email_once() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Getro",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let nadia = Browser::signed_in(&server, "nadia@example.org").await;
+    let invited = nadia
+        .post(
+            &format!("/admin/networks/{n}/professionals"),
+            &[("name", "Ivy Invited"), ("email", "ivy@example.org")],
+        )
+        .await;
+    assert_eq!(
+        invited.location(),
+        format!("/admin/networks/{n}/professionals?done=invited")
+    );
+    let again = nadia
+        .post(
+            &format!("/admin/networks/{n}/professionals"),
+            &[("name", "Ivy Invited"), ("email", "IVY@example.org")],
+        )
+        .await;
+    assert_eq!(
+        again.location(),
+        format!("/admin/networks/{n}/professionals?error=already_professional")
+    );
+    let list = nadia
+        .get(&format!("/admin/networks/{n}/professionals"))
+        .await;
+    assert!(
+        list.body.contains("<th scope=\"row\">Ivy Invited</th>"),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("Not yet"));
+    server.app.send_queued_mail().await.unwrap();
+    let link = outbox_link(&server, "/join/confirm/");
+    let ivy = Browser::new(&server);
+    let page = ivy.get(&link).await;
+    assert!(
+        page.body.contains("Complete your profile for Getro"),
+        "{}",
+        page.body
+    );
+    // A LinkedIn profile that is not a web address, refused; nothing confirmed.
+    let refused = ivy
+        .post(
+            &link,
+            &[
+                ("headline", "Designer"),
+                ("linkedin_url", "not a link"),
+                ("password", GOOD_PASSWORD),
+                ("terms", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("https://"), "{}", refused.body);
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM professionals WHERE confirmed_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    let done = ivy
+        .post(
+            &link,
+            &[
+                ("headline", "Designer"),
+                ("linkedin_url", "https://www.linkedin.com/in/ivy/"),
+                ("password", GOOD_PASSWORD),
+                ("terms", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("Your email is confirmed"));
+    assert_eq!(ivy.get(&link).await.status, StatusCode::GONE, "once");
+    let signed = ivy.sign_in("ivy@example.org", GOOD_PASSWORD).await;
+    assert_eq!(signed.location(), "/admin");
+    let home = ivy.get("/admin").await;
+    assert_eq!(home.location(), format!("/admin/professional/{n}"));
+    let page = ivy.get(&format!("/admin/professional/{n}")).await;
+    assert!(
+        !page.body.contains("Confirm your email first"),
+        "{}",
+        page.body
+    );
+    // A professional cannot invite others.
+    assert_eq!(
+        ivy.post(
+            &format!("/admin/networks/{n}/professionals"),
+            &[("name", "X"), ("email", "x@example.org")],
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -60,6 +60,7 @@ async fn fingerprint(server: &TestServer) -> String {
         "SELECT COUNT(*) || '' FROM intro_list_entries",
         "SELECT COUNT(*) || '' FROM companies",
         "SELECT COUNT(*) || '' FROM company_admin_invitations",
+        "SELECT COUNT(*) || '' FROM professionals",
         "SELECT group_concat(id || ':' || gatekeeper, ',') FROM networks",
     ] {
         let value: Option<String> = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
@@ -527,6 +528,22 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
                 vec![
                     ("name", "Carol".into()),
                     ("email", "carol@gated.example".into()),
+                ],
+            ),
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            Some(ReviewRequests),
+            Call::PageGet(console("/professionals".into())),
+            StatusCode::OK,
+        ),
+        (
+            Some(ReviewRequests),
+            Call::PagePost(
+                console("/professionals".into()),
+                vec![
+                    ("name", "Paul".into()),
+                    ("email", "paul@gated.example".into()),
                 ],
             ),
             StatusCode::SEE_OTHER,

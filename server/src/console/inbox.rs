@@ -76,6 +76,7 @@ impl Feedback {
             "link" => m.ir_err_link,
             "email_taken" => m.ir_err_email_taken,
             "csv" => m.ir_err_csv,
+            "already_professional" => m.ir_err_already_professional,
             _ => return None,
         })
     }

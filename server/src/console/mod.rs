@@ -259,7 +259,14 @@ pub fn routes() -> Router<App> {
             "/join/{network_id}",
             get(professionals::join_page).post(professionals::join),
         )
-        .route("/join/confirm/{token}", get(professionals::confirm))
+        .route(
+            "/join/confirm/{token}",
+            get(professionals::confirm).post(professionals::complete),
+        )
+        .route(
+            "/admin/networks/{network_id}/professionals",
+            get(professionals::list).post(professionals::invite),
+        )
         .route("/admin/intros", get(professionals::index))
         .route("/admin/professional/{network_id}", get(professionals::page))
         .route(

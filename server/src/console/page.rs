@@ -89,6 +89,7 @@ pub enum Current {
     Asks,
     Inbox,
     Companies,
+    Professionals,
     NetworkSettings,
     /// A Company Admin's or a professional's own pages.
     Intros,

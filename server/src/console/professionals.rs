@@ -155,32 +155,232 @@ pub async fn join(
     ))
 }
 
-/// `GET /join/confirm/{token}`: the link of the confirmation email (once).
+#[derive(Template)]
+#[template(path = "join_complete.html")]
+struct CompletePage<'a> {
+    m: Ui,
+    token: &'a str,
+    network: &'a str,
+    name: &'a str,
+    form_token: &'a str,
+    fields: &'a JoinFields,
+    error: Option<String>,
+}
+
+fn link_problem() -> Response {
+    let words = m();
+    html_response(
+        StatusCode::GONE,
+        crate::html::message_page(words.ir_link_invalid_heading, &[words.ir_link_invalid]),
+    )
+}
+
+fn confirmed_page() -> Response {
+    let words = m();
+    html_response(
+        StatusCode::OK,
+        crate::html::message_page(words.ir_confirmed_heading, &[words.ir_confirmed]),
+    )
+}
+
+/// `GET /join/confirm/{token}`: the link of the confirmation email (once). Someone who joined
+/// is confirmed at once; someone invited (no password yet) completes their profile first.
 pub async fn confirm(
     State(app): State<App>,
+    form_token: FormToken,
     token: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ConsoleError> {
-    let words = m();
-    let confirmed = match token {
-        Ok(Path(token)) if looks_like_token(&token) => app
+    let Ok(Path(token)) = token else {
+        return Ok(link_problem());
+    };
+    if !looks_like_token(&token) {
+        return Ok(link_problem());
+    }
+    let hash = hash_token(&token);
+    let Some((professional, has_password, network)) =
+        app.repo().intros().professional_by_token(&hash).await?
+    else {
+        return Ok(link_problem());
+    };
+    if !has_password {
+        return Ok(render(
+            StatusCode::OK,
+            &CompletePage {
+                m: Ui::current(),
+                token: &token,
+                network: &network,
+                name: &professional.name,
+                form_token: &form_token.0,
+                fields: &JoinFields::default(),
+                error: None,
+            },
+        ));
+    }
+    Ok(
+        match app
             .repo()
             .intros()
-            .confirm_professional(&hash_token(&token), app.now())
+            .confirm_professional(&hash, app.now())
             .await?
-            .is_some(),
-        _ => false,
+        {
+            Some(_) => confirmed_page(),
+            None => link_problem(),
+        },
+    )
+}
+
+/// `POST /join/confirm/{token}`: an invited professional's profile and password.
+pub async fn complete(
+    State(app): State<App>,
+    form_token: FormToken,
+    token: Result<Path<String>, PathRejection>,
+    form: Result<Form<JoinFields>, FormRejection>,
+) -> Result<Response, ConsoleError> {
+    let Ok(Path(token)) = token else {
+        return Ok(link_problem());
     };
-    Ok(if confirmed {
-        html_response(
-            StatusCode::OK,
-            crate::html::message_page(words.ir_confirmed_heading, &[words.ir_confirmed]),
-        )
+    if !looks_like_token(&token) {
+        return Ok(link_problem());
+    }
+    let hash = hash_token(&token);
+    let Some((professional, _, network)) = app.repo().intros().professional_by_token(&hash).await?
+    else {
+        return Ok(link_problem());
+    };
+    let mut fields = form.map(|Form(f)| f).unwrap_or_default();
+    let password = std::mem::take(&mut fields.password);
+    let error = if fields.terms != "accepted" {
+        Some(m().err_accept_terms.to_string())
+    } else if let Err(problem) = crate::passwords::check_new_password(&password) {
+        Some(problem.to_string())
     } else {
-        html_response(
-            StatusCode::GONE,
-            crate::html::message_page(words.ir_link_invalid_heading, &[words.ir_link_invalid]),
-        )
-    })
+        match app
+            .complete_professional(
+                &hash,
+                &fields.headline,
+                &fields.linkedin_url,
+                &fields.cv_url,
+                password,
+            )
+            .await
+        {
+            Ok(Some(_)) => return Ok(confirmed_page()),
+            Ok(None) => return Ok(link_problem()),
+            Err(e) => Feedback {
+                done: String::new(),
+                error: intro_error_code(e)?.to_string(),
+            }
+            .error()
+            .map(str::to_string),
+        }
+    };
+    Ok(render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &CompletePage {
+            m: Ui::current(),
+            token: &token,
+            network: &network,
+            name: &professional.name,
+            form_token: &form_token.0,
+            fields: &fields,
+            error,
+        },
+    ))
+}
+
+pub struct ProfessionalRow {
+    pub name: String,
+    pub email: String,
+    pub headline: String,
+    pub confirmed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/professionals.html")]
+struct ProfessionalsPage {
+    m: Ui,
+    shell: Option<Shell>,
+    network_id: i64,
+    form_token: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+    professionals: Vec<ProfessionalRow>,
+}
+
+/// `GET /admin/networks/{id}/professionals`: the network's talent, and *Invite professional*.
+pub async fn list(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    network_id: Result<Path<i64>, PathRejection>,
+    feedback: Result<Query<Feedback>, QueryRejection>,
+) -> Result<Response, ConsoleError> {
+    let admin = super::page::admin_network_of(
+        &app,
+        &user,
+        network_id,
+        Some(allyshare_protocol::Permission::ReviewRequests),
+    )
+    .await?;
+    let network_id = admin.network.id;
+    let professionals = app
+        .repo()
+        .intros()
+        .all_professionals(network_id)
+        .await?
+        .into_iter()
+        .map(|p| ProfessionalRow {
+            name: p.name,
+            email: p.email,
+            headline: p.headline,
+            confirmed: p.confirmed,
+        })
+        .collect();
+    let feedback = feedback.map(|Query(f)| f).unwrap_or_default();
+    Ok(render(
+        StatusCode::OK,
+        &ProfessionalsPage {
+            m: Ui::current(),
+            shell: Some(user.shell(&form_token, Some(admin), Current::Professionals)),
+            network_id,
+            form_token: form_token.0.clone(),
+            notice: feedback.notice(),
+            error: feedback.error(),
+            professionals,
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `POST /admin/networks/{id}/professionals`: *Invite professional*.
+pub async fn invite(
+    State(app): State<App>,
+    user: ConsoleUser,
+    network_id: Result<Path<i64>, PathRejection>,
+    form: Result<Form<InviteForm>, FormRejection>,
+) -> Result<Response, ConsoleError> {
+    let Ok(Path(network_id)) = network_id else {
+        return Err(ConsoleError::NotFound);
+    };
+    let path = format!("/admin/networks/{network_id}/professionals");
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    match app
+        .invite_professional(user.session.person_id, network_id, &form.name, &form.email)
+        .await
+    {
+        Ok(_) => Ok(back_with(&path, "done", "invited")),
+        Err(crate::introductions::IntroError::EmailTaken) => {
+            Ok(back_with(&path, "error", "already_professional"))
+        }
+        Err(e) => Ok(back_with(&path, "error", intro_error_code(e)?)),
+    }
 }
 
 pub struct CompanyOption {

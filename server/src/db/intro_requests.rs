@@ -182,6 +182,36 @@ pub trait IntroRequests: Send + Sync {
         network_id: i64,
         person_id: i64,
     ) -> Result<Option<ProfessionalRecord>, RepoError>;
+    /// A Network Admin invites someone to the network's talent: their person (without a
+    /// password when new) and an unconfirmed professional, the email queued; `None` when they
+    /// are a professional of the network already (nothing changed).
+    async fn invite_professional(
+        &self,
+        network_id: i64,
+        name: &str,
+        email: &str,
+        now: i64,
+    ) -> Result<Option<i64>, RepoError>;
+    /// The unconfirmed professional whose link this is, whether their person has a password,
+    /// and the network's name.
+    async fn professional_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ProfessionalRecord, bool, String)>, RepoError>;
+    /// An invited professional completes their profile (and sets their password, if they have
+    /// none) through their link, which confirms their email (once): their network and person.
+    async fn complete_professional(
+        &self,
+        token_hash: &str,
+        profile: (&str, &str, Option<&str>),
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<(i64, i64)>, RepoError>;
+    /// The network's professionals, by name (confirmed or not), for its admins.
+    async fn all_professionals(
+        &self,
+        network_id: i64,
+    ) -> Result<Vec<ProfessionalRecord>, RepoError>;
     /// The networks the person is a professional of: (network id, name).
     async fn professional_networks(&self, person_id: i64) -> Result<Vec<(i64, String)>, RepoError>;
     /// The network's confirmed professionals, by name (for a Company Admin's request).
@@ -718,6 +748,121 @@ impl IntroRequests for SqliteRepository {
         .as_ref()
         .map(professional_from_row)
         .transpose()
+    }
+
+    async fn invite_professional(
+        &self,
+        network_id: i64,
+        name: &str,
+        email: &str,
+        now: i64,
+    ) -> Result<Option<i64>, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        let email_norm = normalize_email(email);
+        sqlx::query(
+            "INSERT INTO people (name, email, email_norm, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (email_norm) DO NOTHING",
+        )
+        .bind(name)
+        .bind(email.trim())
+        .bind(&email_norm)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO professionals (network_id, person_id, headline, linkedin_url, created_at)
+             SELECT ?, id, '', '', ? FROM people WHERE email_norm = ?
+             ON CONFLICT (network_id, person_id) DO NOTHING RETURNING id",
+        )
+        .bind(network_id)
+        .bind(now)
+        .bind(&email_norm)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "INSERT INTO mail_queue (professional_id, created_at, next_attempt_at) VALUES (?, ?, ?)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    async fn professional_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ProfessionalRecord, bool, String)>, RepoError> {
+        let row = sqlx::query(&format!(
+            "SELECT {PROFESSIONAL_COLUMNS}, pe.password_hash IS NOT NULL AS has_password,
+                    n.name AS network_name
+             FROM professionals p JOIN people pe ON pe.id = p.person_id
+             JOIN networks n ON n.id = p.network_id
+             WHERE p.confirm_hash = ? AND p.confirmed_at IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok((
+                professional_from_row(&r)?,
+                r.try_get("has_password")?,
+                r.try_get("network_name")?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn complete_professional(
+        &self,
+        token_hash: &str,
+        (headline, linkedin_url, cv_url): (&str, &str, Option<&str>),
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Option<(i64, i64)>, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE professionals SET confirmed_at = ?, confirm_hash = NULL, headline = ?,
+                    linkedin_url = ?, cv_url = ?
+             WHERE confirm_hash = ? AND confirmed_at IS NULL RETURNING network_id, person_id",
+        )
+        .bind(now)
+        .bind(headline)
+        .bind(linkedin_url)
+        .bind(cv_url)
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (network_id, person_id): (i64, i64) =
+            (row.try_get("network_id")?, row.try_get("person_id")?);
+        sqlx::query("UPDATE people SET password_hash = ? WHERE id = ? AND password_hash IS NULL")
+            .bind(password_hash)
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some((network_id, person_id)))
+    }
+
+    async fn all_professionals(
+        &self,
+        network_id: i64,
+    ) -> Result<Vec<ProfessionalRecord>, RepoError> {
+        let rows = sqlx::query(&format!(
+            "{PROFESSIONAL_SELECT} WHERE p.network_id = ? ORDER BY pe.name, p.id LIMIT 1000"
+        ))
+        .bind(network_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(professional_from_row).collect()
     }
 
     async fn professional_networks(&self, person_id: i64) -> Result<Vec<(i64, String)>, RepoError> {
