@@ -4,8 +4,10 @@
 // it in the Inbox (its count at the top right) under Out of network and uses Add point of
 // contact and suggest intro; the contact accepts from the email in the outbox, finds the
 // request on their page and accepts it; the introduction email in the outbox names both. Then
-// gatekeeper mode on: a new request waits under In network; Make Intro delivers it. axe (0
-// serious or critical) and a screenshot on every new page.
+// gatekeeper mode on: a new request waits under In network; Make Intro delivers it. Then
+// companies from a CSV, an invited professional who completes their profile from the email,
+// and a person with two places (Company Admin and professional). axe (0 serious or critical)
+// and a screenshot on every new page.
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -215,3 +217,88 @@ test('a professional joins and requests an intro; the Inbox, a point of contact,
   await proContext.close();
   await context.close();
 });
+
+test('companies from a CSV, an invited professional completes their profile, a person with two places', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(STEP_MS);
+  const admin = await context.newPage();
+  await signIn(admin, ADMIN);
+  await admin.getByRole('heading', { level: 1, name: 'Team Members' }).waitFor();
+  const networkId = new URL(admin.url()).pathname.match(/networks\/(\d+)/)[1];
+
+  // A CSV of companies: a result per row.
+  await admin.goto(`${server.url}/admin/networks/${networkId}/companies`);
+  await admin.getByLabel('CSV file').setInputFiles({
+    name: 'companies.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('Company,Website,Description\nDelta Corp,delta.example,Logistics\nAcme,,\n,nowhere.example,\n'),
+  });
+  await admin.getByRole('button', { name: 'Import' }).click();
+  await admin.getByRole('heading', { level: 1, name: 'Companies imported' }).waitFor();
+  await admin.getByRole('status').filter({ hasText: 'Companies added: 1' }).waitFor();
+  await admin.getByRole('row').filter({ hasText: 'Acme' }).getByText('Already in the network: skipped').waitFor();
+  await checked(admin, 'companies import result');
+
+  // Invite a professional; they complete their profile from the email.
+  await admin.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Professionals' }).click();
+  await admin.getByRole('heading', { level: 1, name: 'Professionals' }).waitFor();
+  await admin.getByLabel('Name').fill('Carol Acme');
+  await admin.getByLabel('Email').fill(CONTACT.email);
+  await admin.getByRole('button', { name: 'Invite professional' }).click();
+  await admin.getByRole('status').filter({ hasText: 'The invitation email is on its way.' }).waitFor();
+  await admin.getByRole('rowheader', { name: 'Carol Acme' }).waitFor();
+  await checked(admin, 'professionals');
+
+  // Carol (a Company Admin already, with a password) confirms at once: two places now.
+  const carolContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  carolContext.setDefaultTimeout(STEP_MS);
+  const carol = await carolContext.newPage();
+  const links = await eventually(async () => {
+    const found = [];
+    for (const raw of await mails()) {
+      if (!raw.includes(`To: "Carol Acme" <${CONTACT.email}>`)) continue;
+      const m = raw.match(/https?:\/\/\S+\/join\/confirm\/[A-Za-z0-9_-]+/);
+      if (m) found.push(m[0]);
+    }
+    return found.length ? found : null;
+  }, { timeoutMs: 30_000, what: "Carol's professional invitation" });
+  await carol.goto(links[0]);
+  await carol.getByRole('heading', { level: 1, name: 'Your email is confirmed' }).waitFor();
+  await signIn(carol, CONTACT);
+  await carol.getByRole('heading', { level: 1, name: 'Your introduction requests' }).waitFor();
+  assert.equal(new URL(carol.url()).pathname, '/admin/intros');
+  await carol.getByRole('link', { name: 'Acme (Getro Network)' }).waitFor();
+  await carol.getByRole('link', { name: 'Getro Network', exact: true }).waitFor();
+  await checked(carol, 'introduction pages index');
+
+  // Someone new, invited: the link asks for the profile and a password first.
+  await admin.getByLabel('Name').fill('Ivy Invited');
+  await admin.getByLabel('Email').fill('ivy@example.org');
+  await admin.getByRole('button', { name: 'Invite professional' }).click();
+  await admin.getByRole('status').filter({ hasText: 'The invitation email is on its way.' }).waitFor();
+  const ivyLink = await eventually(async () => {
+    for (const raw of await mails()) {
+      if (!raw.includes('To: "Ivy Invited" <ivy@example.org>')) continue;
+      const m = raw.match(/https?:\/\/\S+\/join\/confirm\/[A-Za-z0-9_-]+/);
+      if (m) return m[0];
+    }
+    return null;
+  }, { timeoutMs: 30_000, what: "Ivy's invitation" });
+  const ivy = await context.newPage();
+  await ivy.goto(ivyLink);
+  await ivy.getByRole('heading', { level: 1, name: 'Complete your profile for Getro Network' }).waitFor();
+  await checked(ivy, 'complete your profile');
+  await ivy.getByLabel('Headline').fill('Designer');
+  await ivy.getByLabel('LinkedIn profile URL').fill('https://www.linkedin.com/in/ivy/');
+  await ivy.getByLabel('Choose a password').fill('a long invited passphrase');
+  await ivy.getByLabel(/I accept the/).check();
+  await ivy.getByRole('button', { name: 'Join' }).click();
+  await ivy.getByRole('heading', { level: 1, name: 'Your email is confirmed' }).waitFor();
+  await ivy.goto(ivyLink);
+  await ivy.getByRole('heading', { level: 1, name: 'This link does not work' }).waitFor();
+  await checked(ivy, 'link used');
+
+  await carolContext.close();
+  await context.close();
+});
+
