@@ -99,20 +99,16 @@ pub struct ContactRow {
     pub connected: Option<(String, String)>,
 }
 
-fn newest_connection(contact: &NetworkContact) -> Option<String> {
-    contact
-        .known_by
-        .iter()
-        .filter_map(|k| k.connected_on.clone())
-        .max()
-}
-
 impl ContactRow {
     fn new(network_id: i64, contact: NetworkContact) -> ContactRow {
-        let connected = newest_connection(&contact).map(|d| (day_label(&d), d));
-        let names: Vec<String> = contact
+        let connected = contact
+            .last_connected_on
+            .as_ref()
+            .map(|d| (day_label(d), d.clone()));
+        let allies: Vec<String> = contact
             .known_by
             .iter()
+            .take(ALLIES_SHOWN)
             .map(|k| k.ally.name.clone())
             .collect();
         ContactRow {
@@ -120,8 +116,8 @@ impl ContactRow {
             href: contact_path(network_id, &contact.key),
             headline: contact.contact.headline.clone(),
             company: contact.contact.company.clone(),
-            more_allies: names.len().saturating_sub(ALLIES_SHOWN),
-            allies: names.into_iter().take(ALLIES_SHOWN).collect(),
+            more_allies: (contact.allies as usize).saturating_sub(allies.len()),
+            allies,
             connected,
         }
     }
