@@ -28,7 +28,7 @@ pub enum ListError {
     #[error("There is no such introduction list in this network (it may have been deleted).")]
     NotFound,
     #[error("{0}")]
-    InvalidName(String),
+    InvalidName(ListNameProblem),
     #[error("This network already has a list named “{0}” (names are the same whatever their case). Choose another name.")]
     DuplicateName(String),
     #[error("This network has {LISTS_MAX_PER_NETWORK} introduction lists, the most it can have. Delete one you no longer need first.")]
@@ -37,6 +37,17 @@ pub enum ListError {
     TooManyEntries(u64),
     #[error("The note is too long (at most {NOTE_MAX_CHARS} characters).")]
     NoteTooLong,
+}
+
+/// Why a list's name was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ListNameProblem {
+    #[error("Please give the list a name.")]
+    Empty,
+    #[error("The name is too long: at most {LIST_NAME_MAX_CHARS} characters.")]
+    TooLong,
+    #[error("The name must not contain control characters (tabs, line breaks).")]
+    Control,
 }
 
 impl From<crate::db::RepoError> for ListError {
@@ -66,19 +77,13 @@ impl From<ListError> for ApiFailure {
 pub fn check_list_name(name: &str) -> Result<String, ListError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(ListError::InvalidName(
-            "Please give the list a name.".to_string(),
-        ));
+        return Err(ListError::InvalidName(ListNameProblem::Empty));
     }
     if name.chars().count() > LIST_NAME_MAX_CHARS {
-        return Err(ListError::InvalidName(format!(
-            "The name is too long: at most {LIST_NAME_MAX_CHARS} characters."
-        )));
+        return Err(ListError::InvalidName(ListNameProblem::TooLong));
     }
     if name.chars().any(char::is_control) {
-        return Err(ListError::InvalidName(
-            "The name must not contain control characters (tabs, line breaks).".to_string(),
-        ));
+        return Err(ListError::InvalidName(ListNameProblem::Control));
     }
     Ok(name.to_string())
 }
