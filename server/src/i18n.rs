@@ -996,8 +996,8 @@ pub fn number(lang: Lang, n: i64) -> String {
 /// `1 contact`, `1,234 contacts` (`1 234 contacts`).
 pub fn contacts_count(lang: Lang, n: u64) -> String {
     let count = number(lang, n as i64);
-    match n {
-        1 => "1 contact".to_string(),
+    match (lang, n) {
+        (Lang::En, 1) | (Lang::Fr, 0 | 1) => format!("{n} contact"),
         _ => format!("{count} contacts"),
     }
 }

@@ -91,7 +91,7 @@ async fn inviting_network_and_import(
 }
 
 fn role_label(role: Role) -> &'static str {
-    crate::members::role_label(role)
+    crate::i18n::role_label(role)
 }
 
 /// `1,234` (`1 234` in French).
