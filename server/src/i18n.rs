@@ -882,8 +882,13 @@ catalog! {
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).
 pub fn role_label(role: allyshare_protocol::Role) -> &'static str {
+    role_label_in(lang(), role)
+}
+
+/// [`role_label`] in `lang`.
+pub fn role_label_in(lang: Lang, role: allyshare_protocol::Role) -> &'static str {
     use allyshare_protocol::Role;
-    let m = m();
+    let m = lang.messages();
     match role {
         Role::Ally => m.role_ally,
         Role::NetworkAdmin => m.role_network_admin,
@@ -892,8 +897,13 @@ pub fn role_label(role: allyshare_protocol::Role) -> &'static str {
 
 /// A permission as the pages name it (`Permission::label` stays the API's English).
 pub fn permission_label(permission: allyshare_protocol::Permission) -> &'static str {
+    permission_label_in(lang(), permission)
+}
+
+/// [`permission_label`] in `lang`.
+pub fn permission_label_in(lang: Lang, permission: allyshare_protocol::Permission) -> &'static str {
     use allyshare_protocol::Permission;
-    let m = m();
+    let m = lang.messages();
     match permission {
         Permission::InviteMembers => m.perm_invite_members,
         Permission::ManageRoles => m.perm_manage_roles,
@@ -909,8 +919,16 @@ pub fn permission_label(permission: allyshare_protocol::Permission) -> &'static 
 
 /// A permission template's name on the pages.
 pub fn template_label(template: allyshare_protocol::PermissionTemplate) -> &'static str {
+    template_label_in(lang(), template)
+}
+
+/// [`template_label`] in `lang`.
+pub fn template_label_in(
+    lang: Lang,
+    template: allyshare_protocol::PermissionTemplate,
+) -> &'static str {
     use allyshare_protocol::PermissionTemplate;
-    let m = m();
+    let m = lang.messages();
     match template {
         PermissionTemplate::Admin => m.template_admin,
         PermissionTemplate::Recruiter => m.template_recruiter,
@@ -1794,6 +1812,20 @@ mod tests {
         assert_eq!(accepted("fr;q=0, en;q=0.1"), Some(Lang::En));
         assert_eq!(accepted("de, *"), None);
         assert_eq!(accepted(""), None);
+    }
+
+    #[test]
+    fn numbers_and_dates_as_each_language_writes_them() {
+        assert_eq!(number(Lang::En, 1_234_567), "1,234,567");
+        assert_eq!(number(Lang::Fr, 1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(number(Lang::En, -1_234), "-1,234");
+        assert_eq!(number(Lang::Fr, 999), "999");
+        assert_eq!(date(Lang::En, 2024, 3, 1), "1 Mar 2024");
+        assert_eq!(date(Lang::Fr, 2024, 3, 1), "1er mars 2024");
+        assert_eq!(date(Lang::Fr, 2025, 8, 15), "15 août 2025");
+        assert_eq!(contacts_count(Lang::Fr, 0), "0 contact");
+        assert_eq!(contacts_count(Lang::En, 0), "0 contacts");
+        assert_eq!(contacts_count(Lang::Fr, 1_200), "1\u{202f}200 contacts");
     }
 
     #[test]

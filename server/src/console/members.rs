@@ -477,7 +477,7 @@ fn stored_contacts(text: &str) -> Option<u64> {
 fn reworded_access(lang: Lang, text: &str) -> Option<String> {
     use allyshare_protocol::PermissionTemplate;
     if text == crate::members::role_label(Role::Ally) {
-        return Some(crate::i18n::role_label(Role::Ally).to_string());
+        return Some(crate::i18n::role_label_in(lang, Role::Ally).to_string());
     }
     let inner = text.strip_prefix("Network Admin (")?.strip_suffix(')')?;
     let what = if inner == "no permissions" {
@@ -489,7 +489,7 @@ fn reworded_access(lang: Lang, text: &str) -> Option<String> {
         format!(
             "{} {}",
             lang.messages().template_word,
-            crate::i18n::template_label(template)
+            crate::i18n::template_label_in(lang, template)
         )
     } else {
         inner
@@ -498,14 +498,14 @@ fn reworded_access(lang: Lang, text: &str) -> Option<String> {
                 Permission::ALL
                     .into_iter()
                     .find(|p| p.label() == label)
-                    .map(crate::i18n::permission_label)
+                    .map(|p| crate::i18n::permission_label_in(lang, p))
             })
             .collect::<Option<Vec<_>>>()?
             .join(", ")
     };
     Some(format!(
         "{} ({what})",
-        crate::i18n::role_label(Role::NetworkAdmin)
+        crate::i18n::role_label_in(lang, Role::NetworkAdmin)
     ))
 }
 
@@ -538,7 +538,7 @@ fn reworded(lang: Lang, action: AuditAction, detail: &str) -> Option<String> {
                 "{} invité{} en tant que {} sur {} ligne{}",
                 n(sent),
                 plural(sent),
-                crate::i18n::role_label(role),
+                crate::i18n::role_label_in(lang, role),
                 n(rows),
                 plural(rows)
             ))
@@ -574,11 +574,11 @@ fn reworded(lang: Lang, action: AuditAction, detail: &str) -> Option<String> {
             )?;
             let skipped = stored_count(skipped.strip_suffix(" skipped")?)?;
             Some(format!(
-                "{} demande{} envoyée{}, {} ignorée{}",
+                "{} demande{} envoyée{}, {} ignoré{}",
                 n(asks),
                 plural(asks),
                 plural(asks),
-                n(skipped),
+                contacts(skipped),
                 plural(skipped)
             ))
         }
@@ -659,6 +659,102 @@ pub async fn audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_detail_the_services_write_reads_back_in_french() {
+        use crate::members::access_words;
+        let fr = |action, detail: &str| reworded(Lang::Fr, action, detail);
+        let admin = |permissions| Access {
+            role: Role::NetworkAdmin,
+            permissions,
+        };
+        let ally = Access {
+            role: Role::Ally,
+            permissions: Permissions::NONE,
+        };
+        for (access, french) in [
+            (ally, "Allié"),
+            (
+                admin(PermissionTemplate::Viewer.permissions()),
+                "Admin du réseau (modèle Lecteur)",
+            ),
+            (
+                admin(Permissions::NONE),
+                "Admin du réseau (aucune autorisation)",
+            ),
+            (
+                admin(Permissions::from_iter([
+                    Permission::InviteMembers,
+                    Permission::ExportContacts,
+                ])),
+                "Admin du réseau (Inviter des membres, Exporter les contacts)",
+            ),
+        ] {
+            let stored = access_words(access);
+            assert_eq!(
+                fr(AuditAction::Removed, &stored).as_deref(),
+                Some(french),
+                "{stored}"
+            );
+        }
+        let change = format!(
+            "{} → {}",
+            access_words(ally),
+            access_words(admin(PermissionTemplate::Admin.permissions()))
+        );
+        assert_eq!(
+            fr(AuditAction::AccessChanged, &change).as_deref(),
+            Some("Allié → Admin du réseau (modèle Administrateur)")
+        );
+        let contacts = crate::lists::contacts_word;
+        for (action, stored, french) in [
+            (
+                AuditAction::ImportedCsv,
+                "3 invited as Ally from 1200 rows".to_string(),
+                "3 invités en tant que Allié sur 1\u{202f}200 lignes",
+            ),
+            (
+                AuditAction::ListRenamed,
+                "Renamed from “Q3 → Q4”".to_string(),
+                "Anciennement « Q3 → Q4 »",
+            ),
+            (
+                AuditAction::ListDeleted,
+                format!("It held {}", contacts(1)),
+                "Elle contenait 1 contact",
+            ),
+            (
+                AuditAction::ListContactsAdded,
+                format!("{} added", contacts(2)),
+                "2 contacts ajoutés",
+            ),
+            (
+                AuditAction::ListContactsRemoved,
+                format!("{} removed", contacts(1)),
+                "1 contact retiré",
+            ),
+            (
+                AuditAction::Exported,
+                format!("Introduction list as CSV: {}", contacts(1500)),
+                "Liste de mises en relation en CSV : 1\u{202f}500 contacts",
+            ),
+            (
+                AuditAction::ListAsked,
+                "1 ask sent, 2 skipped".to_string(),
+                "1 demande envoyée, 2 contacts ignorés",
+            ),
+        ] {
+            assert_eq!(fr(action, &stored).as_deref(), Some(french), "{stored}");
+        }
+        // Another shape is shown as stored.
+        assert_eq!(
+            audit_detail(Lang::Fr, AuditAction::Exported, "Old words"),
+            "Old words"
+        );
+        assert_eq!(audit_subject(Lang::Fr, "A CSV file"), "Un fichier CSV");
+        assert_eq!(audit_subject(Lang::Fr, "List 12"), "Liste 12");
+        assert_eq!(audit_subject(Lang::Fr, "Listes"), "Listes");
+    }
 
     #[test]
     fn the_form_reads_a_template_or_each_permission() {
