@@ -767,6 +767,9 @@ catalog! {
     delete_goes: "The list goes for every admin of the network, with its", "La liste disparaît pour tous les admins du réseau, avec ses";
     delete_rest: ". The contacts themselves stay in the network, and asks already sent stay as they are. This cannot be undone.", ". Les contacts eux-mêmes restent dans le réseau, et les demandes déjà envoyées restent telles quelles. C’est irréversible.";
     delete_list: "Delete the list", "Supprimer la liste";
+    csv_col_profile: "LinkedIn profile", "Profil LinkedIn";
+    csv_col_added_by: "Added by", "Ajouté par";
+    csv_col_added_on: "Added on", "Ajouté le";
     list_created: "The list is created. Find contacts to add with the search below.",
         "La liste est créée. Trouvez des contacts à y ajouter avec la recherche ci-dessous.";
     list_renamed: "The list is renamed.", "La liste est renommée.";

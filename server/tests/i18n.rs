@@ -884,6 +884,30 @@ async fn counts_dates_and_the_audit_log_read_as_french() {
         )
         .await;
     assert_eq!(invite.status, StatusCode::SEE_OTHER, "{}", invite.body);
+    let created = browser
+        .post(
+            &format!("/admin/networks/{network}/lists"),
+            &[("name", "Fondateurs")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let list = created.location().split('?').next().unwrap().to_string();
+    let added = browser
+        .post(
+            &format!("{list}/add"),
+            &[("key", "member:M0"), ("key", "member:M1")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let export = browser.get(&format!("{list}/export")).await;
+    assert_eq!(export.status, StatusCode::OK);
+    let renamed = browser
+        .post(&format!("{list}/rename"), &[("name", "Fondatrices")])
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    let deleted = browser.post(&format!("{list}/delete"), &[]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    // Last: an ally made Network Admin stops sharing.
     let made_admin = browser
         .post(
             &format!("/admin/networks/{network}/members/{}", ally.id),
@@ -896,20 +920,6 @@ async fn counts_dates_and_the_audit_log_read_as_french() {
         "{}",
         made_admin.body
     );
-    let created = browser
-        .post(
-            &format!("/admin/networks/{network}/lists"),
-            &[("name", "Fondateurs")],
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-    let list = created.location().split('?').next().unwrap().to_string();
-    let renamed = browser
-        .post(&format!("{list}/rename"), &[("name", "Fondatrices")])
-        .await;
-    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
-    let deleted = browser.post(&format!("{list}/delete"), &[]).await;
-    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     // A line of a shape the page does not know shows as it was stored.
     let pool = db(&server).await;
     sqlx::query(
@@ -932,7 +942,9 @@ async fn counts_dates_and_the_audit_log_read_as_french() {
             "Admin du réseau (modèle Recruteur)",
             "Allié → Admin du réseau (modèle Lecteur)",
             "Anciennement « Fondateurs »",
-            "Elle contenait 0 contact",
+            "2 contacts ajoutés",
+            "Liste de mises en relation en CSV : 2 contacts",
+            "Elle contenait 2 contacts",
             "Old wording kept",
             "14 novembre 2023 à 22:13",
         ],
@@ -940,6 +952,8 @@ async fn counts_dates_and_the_audit_log_read_as_french() {
             "Network Admin (",
             "template)",
             "Renamed from",
+            "contacts added",
+            "Introduction list as CSV",
             "It held",
             "Nov 2023",
         ],
@@ -1032,6 +1046,16 @@ async fn list_and_contact_notices_and_errors_speak_french() {
         &removed,
         &["1 contact retiré de la liste."],
         &["removed from the list"],
+    );
+    // The export, as a French spreadsheet reads a CSV.
+    let export = browser.get(&format!("{list}/export")).await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(
+        export.body.starts_with(
+            "\u{feff}\"Nom\";\"Titre\";\"Entreprise\";\"Poste\";\"Profil LinkedIn\";\"Connu de\";\"Relation depuis le\";\"Ajouté par\";\"Ajouté le\"\r\n\"Contact0 Dupont\";\"Ingénieure\";\"Acme\";"
+        ),
+        "{}",
+        export.body
     );
 
     // Asking for the list: a note too long, then the asks, then again (skipped).

@@ -724,7 +724,12 @@ pub async fn export(
     let (network_id, list_id) = ids(path)?;
     network_for(&app, &user, network_id, Permission::ExportContacts).await?;
     let (list, csv) = app
-        .export_intro_list(user.session.person_id, network_id, list_id)
+        .export_intro_list(
+            user.session.person_id,
+            network_id,
+            list_id,
+            crate::i18n::lang(),
+        )
         .await
         .map_err(refused)?;
     Ok(crate::api::lists::csv_response(
