@@ -339,6 +339,12 @@ catalog! {
     handoff_title: "Connecting the extension", "Connexion de l’extension";
     handoff_heading: "Connecting the AllyShare extension", "Connexion de l’extension AllyShare";
     handoff_connecting: "Connecting…", "Connexion…";
+    handoff_waiting: "Once the AllyShare extension is installed, it signs in by itself.",
+        "Une fois l’extension AllyShare installée, elle se connecte d’elle-même.";
+    handoff_done: "Almost done: confirm your account in the AllyShare extension. You can close this tab.",
+        "C’est presque fini : confirmez votre compte dans l’extension AllyShare. Vous pouvez fermer cet onglet.";
+    handoff_fallback: "If the extension asks, sign in with your email and password.",
+        "Si l’extension le demande, connectez-vous avec votre adresse e-mail et votre mot de passe.";
 
     // Get Started.
     join: "Join", "Rejoindre";
@@ -743,6 +749,7 @@ catalog! {
     audit_list_removed: "Removed contacts from an introduction list", "A retiré des contacts d’une liste de mises en relation";
     audit_list_asked: "Asked for introductions for a list", "A demandé des mises en relation pour une liste";
     audit_a_csv_file: "A CSV file", "Un fichier CSV";
+    audit_operator: "Server operator (command line)", "Opérateur du serveur (ligne de commande)";
 
     // Introduction lists.
     list_deleted: "The list is deleted. Its contacts are still in the network.",

@@ -63,6 +63,17 @@ fn escaped(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// Whether `page` holds `words` starting a word (`on AllyShare.` is not in `l’extension
+/// AllyShare.`).
+fn shows_words(page: &str, words: &str) -> bool {
+    page.match_indices(words).any(|(at, _)| {
+        !page[..at]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+    })
+}
+
 /// The English strings of the catalog (those with a French of their own, long enough not to
 /// be part of a French word or a name) that `page` still shows.
 fn english_left(page: &str) -> Vec<&'static str> {
@@ -70,7 +81,7 @@ fn english_left(page: &str) -> Vec<&'static str> {
         .into_iter()
         .zip(FR.entries())
         .filter(|((_, en), (_, fr))| en != fr && en.chars().count() >= 8 && en.contains(' '))
-        .filter(|((_, en), _)| page.contains(&escaped(en)))
+        .filter(|((_, en), _)| shows_words(page, &escaped(en)))
         .map(|((name, _), _)| name)
         .collect()
 }
@@ -924,7 +935,7 @@ async fn counts_dates_and_the_audit_log_read_as_french() {
     let pool = db(&server).await;
     sqlx::query(
         "INSERT INTO audit_log (network_id, actor_id, actor_name, action, subject, detail, created_at)
-         VALUES (?, NULL, 'Opérateur', 'exported', 'Ancienne liste', 'Old wording kept', 1700000000)",
+         VALUES (?, NULL, 'Server operator (command line)', 'exported', 'Ancienne liste', 'Old wording kept', 1700000000)",
     )
     .bind(network)
     .execute(&pool)
@@ -946,6 +957,7 @@ async fn counts_dates_and_the_audit_log_read_as_french() {
             "Liste de mises en relation en CSV : 2 contacts",
             "Elle contenait 2 contacts",
             "Old wording kept",
+            "<td>Opérateur du serveur (ligne de commande)</td>",
             "14 novembre 2023 à 22:13",
         ],
         &[
@@ -1151,5 +1163,44 @@ async fn list_and_contact_notices_and_errors_speak_french() {
         &twice,
         &["Ada Lovelace a déjà une demande en attente pour présenter Contact1 Dupont"],
         &["already has a pending ask"],
+    );
+}
+
+#[tokio::test]
+async fn the_guide_and_its_hand_off_speak_french() {
+    let server = TestServer::start_with(|config| {
+        config.extension_id = Some("abcdefghijklmnopabcdefghijklmnop".to_string())
+    })
+    .await;
+    let invited = server
+        .invite("Ventes", "ada@example.org", "Ada Lovelace", Role::Ally)
+        .await;
+    let path = invited.link.strip_prefix(&server.base).unwrap().to_string();
+    let ally = Browser::new(&server);
+    ally.set_cookie_value("allyshare_lang", "fr");
+    ally.get(&path).await;
+    let guide = ally
+        .post(
+            &path,
+            &[
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+                ("terms", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(guide.status, StatusCode::OK, "{}", guide.body);
+    // The hand-off script says what the page gives it.
+    let words = [
+        "data-waiting=\"Une fois l’extension AllyShare installée, elle se connecte d’elle-même.\"",
+        "data-done=\"C’est presque fini : confirmez votre compte dans l’extension AllyShare. Vous pouvez fermer cet onglet.\"",
+        "data-fallback=\"Si l’extension le demande, connectez-vous avec votre adresse e-mail et votre mot de passe.\"",
+    ];
+    assert_french(&guide, &words, &["signs in by itself", "Almost done"]);
+    let handoff = ally.get("/handoff").await;
+    assert_french(
+        &handoff,
+        &words,
+        &["signs in by itself", "Almost done", "If the extension asks"],
     );
 }

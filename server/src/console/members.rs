@@ -635,7 +635,13 @@ pub async fn audit(
         .map(|e| AuditLine {
             at: date_time(e.at),
             at_iso: iso_date_time(e.at),
-            actor: e.actor_name,
+            actor: match e.actor_id {
+                // The operator's name is the log's words for them, not a person's.
+                None if e.actor_name == crate::db::members::OPERATOR_NAME => {
+                    crate::i18n::m().audit_operator.to_string()
+                }
+                _ => e.actor_name,
+            },
             action: action_words(e.action),
             subject: audit_subject(crate::i18n::lang(), &e.subject),
             detail: e
