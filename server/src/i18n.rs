@@ -15,6 +15,18 @@
 //! a sentence with markup is split around it. Sentences with values are small functions
 //! below (`fn invitation_sent(lang, …)`).
 //!
+//! **Numbers and dates** as the reader's language writes them: [`number`] (`1,234` or `1 234`,
+//! a narrow no-break space between thousands), [`date`] (`2 Jun 2025` or `2 juin 2025`,
+//! `1er mars 2024`). A CSV a French page offers (an import's results, a list's export) has
+//! French headers and `;` between values, as a spreadsheet set to French reads a CSV.
+//!
+//! **What the services say in English** (the API's words: [`crate::csvfile::CsvError`],
+//! [`crate::lists::ListError`], [`crate::passwords::PasswordProblem`], the protocol's bounds)
+//! stays English for the API; a page words it again from the error's parts here
+//! ([`csv_error`], [`list_error`], [`password_problem`], [`too_long`]). The audit log's details
+//! and an import's per-row messages are stored as the API returns them; their pages read them
+//! back into their parts (`console::members`, `console::import`).
+//!
 //! Emails stay English: who reads them (an invitee, an ally) chose no language here.
 
 use std::cell::RefCell;
