@@ -513,9 +513,18 @@ pub struct NetworkContact {
     pub key: String,
     /// The most recently updated version among the allies who know the contact.
     pub contact: ContactRecord,
-    /// The allies (sharing with this network) who know the contact, by name.
+    /// The allies (sharing with this network) who know the contact, by name: every one on the
+    /// contact's own page, the first [`KNOWN_BY_LISTED`] on a page of contacts.
     pub known_by: Vec<KnownBy>,
+    /// How many allies (sharing with this network) know the contact.
+    pub allies: u32,
+    /// The newest day one of them connected with the contact, `YYYY-MM-DD`, if known.
+    pub last_connected_on: Option<String>,
 }
+
+/// Most allies listed in `known_by` per contact on a page of contacts (a contact known by
+/// hundreds would make every page that heavy); `allies` counts them all.
+pub const KNOWN_BY_LISTED: usize = 20;
 
 /// A page of the network's contacts, ordered by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,9 @@
   if (!meta || !status) return;
   var extensionId = meta.getAttribute('content');
   var deadline = Date.now() + 30 * 60 * 1000;
-  var fallback = 'If the extension asks, sign in with your email and password.';
+  // The page gives the words, in its language (these are the English, should it not).
+  var words = status.dataset;
+  var fallback = words.fallback || 'If the extension asks, sign in with your email and password.';
 
   function say(text) { status.textContent = text; }
 
@@ -53,13 +55,13 @@
 
   function loop() {
     attempt().then(function () {
-      say('Almost done: confirm your account in the AllyShare extension. You can close this tab.');
+      say(words.done || 'Almost done: confirm your account in the AllyShare extension. You can close this tab.');
     }, function (error) {
       if ((error && error.final) || Date.now() > deadline) { say(fallback); return; }
       setTimeout(loop, 2000);
     });
   }
 
-  say('Once the AllyShare extension is installed, it signs in by itself.');
+  say(words.waiting || 'Once the AllyShare extension is installed, it signs in by itself.');
   loop();
 })();

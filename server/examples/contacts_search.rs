@@ -3,7 +3,8 @@
 //! the service function the Contacts page calls (`api::network::contacts_page`, permission
 //! check included) timed for a mix of the searches, filters and orders the page offers.
 //!
-//! `cargo run --release -p allyshare-server --example contacts_search [-- --json] [--allies N]`
+//! `cargo run --release -p allyshare-server --example contacts_search [-- --json] [--allies N]
+//! [--db PATH]`
 //!
 //! The network is built with direct inserts into `contacts` (the full-text index is kept by
 //! its triggers, as in a sync commit), not over HTTP: the figure is the search's, and sync
@@ -307,68 +308,6 @@ async fn build(app: &App, pool: &sqlx::SqlitePool, allies: usize) -> (i64, i64, 
     (network_id, admin_id, ally_ids)
 }
 
-/// The search as it was before the full-text index (`LIKE '%word%'` on `search_text`, the
-/// name index walked over a window of 20,000 entries, else one pass over the network), for
-/// the before/after figures: the page's rows, without the allies of each.
-async fn like_search(pool: &sqlx::SqlitePool, network_id: i64, search: &str) -> usize {
-    let words: Vec<String> = search
-        .split_whitespace()
-        .map(|w| format!("%{}%", w.to_lowercase()))
-        .collect();
-    let window_end: Option<(String, String)> = sqlx::query_as(
-        "SELECT sort_name, key FROM contacts INDEXED BY contacts_by_name
-         ORDER BY sort_name, key LIMIT 1 OFFSET 20000",
-    )
-    .fetch_optional(pool)
-    .await
-    .unwrap();
-    let run = |by_name: bool| {
-        let mut b = QueryBuilder::<Sqlite>::new("SELECT c.key FROM ");
-        if by_name {
-            b.push(
-                "contacts c INDEXED BY contacts_by_name
-                 CROSS JOIN memberships m ON m.person_id = c.person_id WHERE m.network_id = ",
-            );
-        } else {
-            b.push(
-                "memberships m CROSS JOIN contacts c ON c.person_id = m.person_id
-                 WHERE m.network_id = ",
-            );
-        }
-        b.push_bind(network_id)
-            .push(" AND m.role = 'ally' AND m.sharing = 1");
-        for w in &words {
-            b.push(" AND c.search_text LIKE ").push_bind(w.clone());
-        }
-        if let (true, Some((name, key))) = (by_name, &window_end) {
-            b.push(" AND (c.sort_name, c.key) <= (")
-                .push_bind(name.clone())
-                .push(", ")
-                .push_bind(key.clone())
-                .push(")");
-        }
-        b.push(
-            " AND NOT EXISTS (SELECT 1 FROM contacts c2 JOIN memberships m2 ON m2.person_id = c2.person_id
-               WHERE c2.key = c.key AND c2.person_id != c.person_id AND m2.network_id = ",
-        )
-        .push_bind(network_id)
-        .push(
-            " AND m2.role = 'ally' AND m2.sharing = 1 AND (c2.updated_at > c.updated_at
-               OR (c2.updated_at = c.updated_at AND c2.person_id < c.person_id))",
-        );
-        for w in &words {
-            b.push(" AND c2.search_text LIKE ").push_bind(w.clone());
-        }
-        b.push(") ORDER BY c.sort_name, c.key LIMIT 26");
-        b
-    };
-    let rows = run(true).build().fetch_all(pool).await.unwrap();
-    if rows.len() <= 25 && window_end.is_some() {
-        return run(false).build().fetch_all(pool).await.unwrap().len();
-    }
-    rows.len()
-}
-
 fn query(search: &str) -> ContactQuery {
     ContactQuery {
         search: search.to_string(),
@@ -388,7 +327,15 @@ async fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("search.db");
+    // `--db PATH` keeps the network in PATH, and reuses it when it is there (to try a change
+    // of the search without building the network again).
+    let kept = args
+        .iter()
+        .position(|a| a == "--db")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
+    let reuse = kept.as_ref().is_some_and(|p| p.exists());
+    let db = kept.unwrap_or_else(|| dir.path().join("search.db"));
     let mut config = Config::new(db.clone(), dir.path().join("outbox"), "http://127.0.0.1:1");
     config.hash_cost = HashCost::InsecureFastForTests;
     config.clock = Arc::new(allyshare_server::SystemClock);
@@ -396,32 +343,26 @@ async fn main() {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
         .await
         .unwrap();
-    let (network_id, admin_id, ally_ids) = build(&app, &pool, allies).await;
-    if args.iter().any(|a| a == "--like") {
-        println!("before the full-text index: LIKE (median / max ms of 5 runs, rows)");
-        for search in [
-            "",
-            "garcia",
-            "maria garcia",
-            "lov",
-            "engineer",
-            "cto acme",
-            "zzyzx",
-        ] {
-            let mut times = Vec::new();
-            let mut rows = 0;
-            for _ in 0..5 {
-                let started = Instant::now();
-                rows = like_search(&pool, network_id, search).await;
-                times.push(started.elapsed().as_secs_f64() * 1000.0);
-            }
-            times.sort_by(f64::total_cmp);
-            println!(
-                "  {search:<40} {:>7.2} / {:>7.2}  ({rows})",
-                times[2], times[4]
-            );
-        }
-    }
+    let (network_id, admin_id, ally_ids) = if reuse {
+        let network_id: i64 = sqlx::query_scalar("SELECT id FROM networks WHERE name = 'Bench'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let admin_id: i64 =
+            sqlx::query_scalar("SELECT id FROM people WHERE email = 'admin@example.org'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let ally_ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT person_id FROM memberships WHERE role = 'ally' ORDER BY person_id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        (network_id, admin_id, ally_ids)
+    } else {
+        build(&app, &pool, allies).await
+    };
     pool.close().await;
 
     // A page of the first ally's contacts by name, for a "Next page" cursor.

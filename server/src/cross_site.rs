@@ -133,23 +133,13 @@ async fn token_in_upload(content_type: &str, body: axum::body::Bytes) -> Option<
 
 /// An upload larger than [`UPLOAD_BODY_MAX`]: nothing was read or changed.
 fn too_large(is_upload: bool) -> Response {
-    let upload = [
-        format!(
-            "The file is larger than {} MiB, the most that can be uploaded at once, and nothing \
-             was imported.",
-            CSV_MAX_BYTES / (1024 * 1024)
-        ),
-        format!(
-            "Split it into smaller files (at most {} rows each) and upload each.",
-            allyshare_protocol::limits::CSV_MAX_ROWS
-        ),
-    ];
     let m = crate::i18n::m();
-    let form = [m.too_large_form.to_string()];
-    let text: Vec<&str> = if is_upload { &upload[..] } else { &form[..] }
-        .iter()
-        .map(String::as_str)
-        .collect();
+    let text: Vec<String> = if is_upload {
+        crate::i18n::upload_too_large(crate::i18n::lang()).into()
+    } else {
+        vec![m.too_large_form.to_string()]
+    };
+    let text: Vec<&str> = text.iter().map(String::as_str).collect();
     crate::html::html_response(
         StatusCode::PAYLOAD_TOO_LARGE,
         crate::html::message_page(m.too_large_heading, &text),

@@ -16,7 +16,9 @@
 //!   (LinkedIn's `Connections.csv` opens with a "Notes:" paragraph) is skipped. Columns by
 //!   label, case, spaces and punctuation ignored: the email (`Email`, `E-mail`, `Email
 //!   Address`, `E-mail 1 - Value`, …), and a `Name` (or `Full Name`) column or `First Name` +
-//!   `Last Name` (`Given Name`, `Surname`, `Family Name`); every other column is ignored.
+//!   `Last Name` (`Given Name`, `Surname`, `Family Name`), and their French (`Adresse e-mail`,
+//!   `Courriel`, `Prénom`, `Nom` — the last name beside a `Prénom`, else the whole name —,
+//!   `Nom complet`); every other column is ignored.
 //!   Without a header: in each row, the first cell holding an `@` is the email, the others (in
 //!   order) the name.
 //! - **Cells**: trimmed; a name's inner runs of blanks and line breaks become one space.
@@ -158,8 +160,19 @@ fn records(text: &str, sep: char) -> Result<Vec<(u32, Vec<String>)>, CsvError> {
         .collect())
 }
 
+/// A header cell as it is matched: letters and digits, lower case, French accents folded
+/// (`Prénom` → `prenom`).
 fn label(cell: &str) -> String {
     cell.chars()
+        .map(|c| match c.to_lowercase().next().unwrap_or(c) {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            other => other,
+        })
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_ascii_lowercase()
@@ -178,16 +191,45 @@ struct Columns {
 /// cell (`emailname`), which must not pass for an email column.
 fn header_columns(cells: &[String]) -> Option<Columns> {
     let mut c = Columns::default();
+    // French `Nom`: the last name beside a `Prénom`, else the whole name.
+    let mut nom = None;
     for (i, cell) in cells.iter().enumerate() {
         match label(cell).as_str() {
-            "email" | "emailaddress" | "mail" | "emails" | "email1" | "emailaddress1"
-            | "email1value" | "primaryemail" | "workemail" | "businessemail" | "emailwork" => {
-                c.email = c.email.or(Some(i))
+            "email"
+            | "emailaddress"
+            | "mail"
+            | "emails"
+            | "email1"
+            | "emailaddress1"
+            | "email1value"
+            | "primaryemail"
+            | "workemail"
+            | "businessemail"
+            | "emailwork"
+            | "adresseemail"
+            | "adressemail"
+            | "courriel"
+            | "adressecourriel"
+            | "adresseelectronique"
+            | "mel" => c.email = c.email.or(Some(i)),
+            "name" | "fullname" | "contactname" | "displayname" | "nomcomplet" | "prenometnom" => {
+                c.name = c.name.or(Some(i))
             }
-            "name" | "fullname" | "contactname" | "displayname" => c.name = c.name.or(Some(i)),
-            "firstname" | "givenname" | "first" | "forename" => c.first = c.first.or(Some(i)),
-            "lastname" | "surname" | "familyname" | "last" => c.last = c.last.or(Some(i)),
+            "firstname" | "givenname" | "first" | "forename" | "prenom" => {
+                c.first = c.first.or(Some(i))
+            }
+            "lastname" | "surname" | "familyname" | "last" | "nomdefamille" => {
+                c.last = c.last.or(Some(i))
+            }
+            "nom" => nom = nom.or(Some(i)),
             _ => {}
+        }
+    }
+    if nom.is_some() {
+        if c.first.is_some() && c.last.is_none() {
+            c.last = nom;
+        } else if c.name.is_none() && c.first.is_none() {
+            c.name = nom;
         }
     }
     c.email.is_some().then_some(c)
@@ -227,10 +269,11 @@ fn company_columns(cells: &[String]) -> Option<[Option<usize>; 3]> {
     for (i, cell) in cells.iter().enumerate() {
         let slot = match label(cell).as_str() {
             "name" | "company" | "companyname" | "organization" | "organisation" | "account"
-            | "accountname" => 0,
+            | "accountname" | "nom" | "entreprise" | "societe" | "nomdelentreprise" => 0,
             "website" | "domain" | "url" | "websiteurl" | "companywebsite" | "companydomain"
-            | "web" => 1,
-            "description" | "about" | "shortdescription" | "companydescription" => 2,
+            | "web" | "siteweb" | "site" | "domaine" => 1,
+            "description" | "about" | "shortdescription" | "companydescription"
+            | "descriptioncourte" => 2,
             _ => continue,
         };
         c[slot] = c[slot].or(Some(i));
@@ -454,6 +497,22 @@ mod tests {
     }
 
     #[test]
+    fn french_headers_are_read() {
+        let f =
+            parse("Prénom;Nom;Adresse e-mail\r\nAda;Lovelace;ada@x.org\r\n".as_bytes()).unwrap();
+        assert_eq!(f.rows[0].name, "Ada Lovelace");
+        assert_eq!(f.rows[0].email, "ada@x.org");
+        assert_eq!(
+            (f.layout.first_name, f.layout.last_name, f.layout.email),
+            (Some(0), Some(1), Some(2))
+        );
+        // `Nom` alone is the whole name.
+        let f = parse("Nom,Courriel\r\nGrace Hopper,grace@x.org\r\n".as_bytes()).unwrap();
+        assert_eq!(f.rows[0].name, "Grace Hopper");
+        assert_eq!(f.layout.name, Some(0));
+    }
+
+    #[test]
     fn extra_columns_are_ignored_and_named() {
         let f = parse(
             b"Company,Full Name,Title,Email Address,Phone\r\nAcme,\"Lovelace, Ada\",CTO,ada@x.org,+44 1\r\n",
@@ -571,5 +630,11 @@ mod tests {
             Err(CsvError::NoCompanyColumn)
         );
         assert_eq!(parse_companies(b"Name\n"), Err(CsvError::Empty));
+        let french =
+            parse_companies("Société,Site web\nÉclair,eclair.example\n".as_bytes()).unwrap();
+        assert_eq!(
+            (french[0].name.as_str(), french[0].website.as_str()),
+            ("Éclair", "eclair.example")
+        );
     }
 }

@@ -15,6 +15,18 @@
 //! a sentence with markup is split around it. Sentences with values are small functions
 //! below (`fn invitation_sent(lang, …)`).
 //!
+//! **Numbers and dates** as the reader's language writes them: [`number`] (`1,234` or `1 234`,
+//! a narrow no-break space between thousands), [`date`] (`2 Jun 2025` or `2 juin 2025`,
+//! `1er mars 2024`). A CSV a French page offers (an import's results, a list's export) has
+//! French headers and `;` between values, as a spreadsheet set to French reads a CSV.
+//!
+//! **What the services say in English** (the API's words: [`crate::csvfile::CsvError`],
+//! [`crate::lists::ListError`], [`crate::passwords::PasswordProblem`], the protocol's bounds)
+//! stays English for the API; a page words it again from the error's parts here
+//! ([`csv_error`], [`list_error`], [`password_problem`], [`too_long`]). The audit log's details
+//! and an import's per-row messages are stored as the API returns them; their pages read them
+//! back into their parts (`console::members`, `console::import`).
+//!
 //! Emails stay English: who reads them (an invitee, an ally) chose no language here.
 
 use std::cell::RefCell;
@@ -292,6 +304,7 @@ catalog! {
     nav_all_networks: "All networks", "Tous les réseaux";
     pages: "Pages", "Pages de résultats";
     none_dash: "—", "—";
+    colon: ":", " :";
 
     // Failure pages.
     forbidden_heading: "You cannot open this page", "Vous ne pouvez pas ouvrir cette page";
@@ -338,6 +351,12 @@ catalog! {
     handoff_title: "Connecting the extension", "Connexion de l’extension";
     handoff_heading: "Connecting the AllyShare extension", "Connexion de l’extension AllyShare";
     handoff_connecting: "Connecting…", "Connexion…";
+    handoff_waiting: "Once the AllyShare extension is installed, it signs in by itself.",
+        "Une fois l’extension AllyShare installée, elle se connecte d’elle-même.";
+    handoff_done: "Almost done: confirm your account in the AllyShare extension. You can close this tab.",
+        "C’est presque fini : confirmez votre compte dans l’extension AllyShare. Vous pouvez fermer cet onglet.";
+    handoff_fallback: "If the extension asks, sign in with your email and password.",
+        "Si l’extension le demande, connectez-vous avec votre adresse e-mail et votre mot de passe.";
 
     // Get Started.
     join: "Join", "Rejoindre";
@@ -366,6 +385,8 @@ catalog! {
         "Ce n’est pas le mot de passe de ce compte. Réessayez.";
     err_choose_password: "Please choose a password for your account.",
         "Choisissez un mot de passe pour votre compte.";
+    err_password_too_common: "This password is too common and easy to guess. Please choose another one.",
+        "Ce mot de passe est trop courant et facile à deviner. Choisissez-en un autre.";
 
     // The guide.
     welcome_to: "Welcome to", "Bienvenue dans";
@@ -577,6 +598,107 @@ catalog! {
     err_last_name_empty: "The last name must not be empty.", "Saisissez le nom.";
     err_name_control: "A name must not contain control characters.", "Un nom ne doit pas contenir de caractères de contrôle.";
 
+    // Bulk invite from a CSV.
+    import_intro_before: "Invite many people to", "Invitez beaucoup de monde à rejoindre";
+    import_intro_after: " at once from a spreadsheet. You see what was read from the file before anyone is invited.",
+        " en une fois, depuis un tableur. Vous voyez ce qui a été lu dans le fichier avant que quiconque soit invité.";
+    invite_them_as: "Invite them as", "Les inviter en tant que";
+    import_admin_hint: "Manages the network here, with every permission; change a person's permissions afterwards on their Settings page.",
+        "Gère le réseau ici, avec toutes les autorisations ; modifiez ensuite celles d’une personne sur sa page Paramètres.";
+    csv_file: "CSV file", "Fichier CSV";
+    import_columns_before: "One person per row, with a header row naming the columns:",
+        "Une personne par ligne, avec une ligne d’en-tête qui nomme les colonnes :";
+    column_email: "Email", "E-mail";
+    column_first_name: "First Name", "Prénom";
+    column_last_name: "Last Name", "Nom";
+    column_name: "Name", "Nom complet";
+    import_columns_and: ", and", ", et";
+    import_columns_or_one: "(or one", "(ou une seule colonne";
+    import_columns_after: " column). Other columns are ignored.", "). Les autres colonnes sont ignorées.";
+    upload_and_preview: "Upload and preview", "Envoyer et vérifier";
+    invite_one_instead: "Invite one person instead", "Inviter plutôt une seule personne";
+    err_choose_import_kind: "Please choose who the people in the file are: Allies or Network Admins.",
+        "Choisissez qui sont les personnes du fichier : des alliés ou des admins du réseau.";
+    err_choose_csv: "Please choose a CSV file to upload.", "Choisissez un fichier CSV à envoyer.";
+    err_upload_unreadable: "The upload could not be read. Choose the file again and upload it.",
+        "Le fichier envoyé n’a pas pu être lu. Choisissez-le à nouveau et renvoyez-le.";
+    the_uploaded_file: "the uploaded file", "le fichier envoyé";
+    check_file_title: "Check the file before inviting", "Vérifiez le fichier avant d’inviter";
+    preview_to_invite_to: ", to invite to", ", à inviter dans";
+    preview_as: "as", "en tant que";
+    preview_nobody_yet: ". Nobody has been invited yet.", ". Personne n’a encore été invité.";
+    columns_found: "Columns found", "Colonnes trouvées";
+    columns_caption: "Columns of the file and what each is used for", "Les colonnes du fichier et l’usage de chacune";
+    column_col: "Column", "Colonne";
+    used_for: "Used for", "Utilisée pour";
+    not_used: "Not used", "Non utilisée";
+    no_title: "(no title)", "(sans titre)";
+    name_then_parts_hint: "The name comes from the Name column, or from First Name and Last Name where it is empty.",
+        "Le nom vient de la colonne du nom complet, ou du prénom et du nom là où elle est vide.";
+    no_name_column_hint: "No name column was found: every row will be refused for want of a name. Add First Name and Last Name (or Name) columns to the file.",
+        "Aucune colonne de nom n’a été trouvée : chaque ligne sera refusée faute de nom. Ajoutez au fichier des colonnes Prénom et Nom (ou Nom complet).";
+    first_rows: "First rows", "Premières lignes";
+    line_col: "Line", "Ligne";
+    check_col: "Check", "Vérification";
+    none_paren: "(none)", "(aucun)";
+    row_ready: "Ready", "Prête";
+    problems_found: "Problems found", "Problèmes trouvés";
+    problems_none: "None: every row has a name and a valid email address.",
+        "Aucun : chaque ligne a un nom et une adresse e-mail valide.";
+    problems_fix: "To invite them too, correct the file and upload it again; or invite the others now.",
+        "Pour les inviter aussi, corrigez le fichier et renvoyez-le ; ou invitez les autres dès maintenant.";
+    invite_heading: "Invite", "Inviter";
+    nobody_to_invite: "No row of this file can be invited. Correct the file and upload it again.",
+        "Aucune ligne de ce fichier ne peut être invitée. Corrigez le fichier et renvoyez-le.";
+    choose_another_file: "Choose another file", "Choisir un autre fichier";
+    row_no_email: "No email address: not invited.", "Pas d’adresse e-mail : pas d’invitation.";
+    row_invalid_email: "Not a valid email address: not invited.", "Adresse e-mail non valide : pas d’invitation.";
+    row_no_name: "No name: not invited.", "Pas de nom : pas d’invitation.";
+    row_name_control: "The name must not contain control characters: not invited.",
+        "Le nom contient des caractères de contrôle : pas d’invitation.";
+    results_title: "Bulk invite results", "Résultats de l’invitation en masse";
+    imported_as: ", imported as", ", importé en tant que";
+    on_date: "on", "le";
+    import_stopped: "This import stopped before its end, so its results were not kept. The people invited so far are in Team Members; upload the file again to invite the rest (anyone already invited is then sent the invitation again).",
+        "Cet import s’est arrêté avant la fin, ses résultats n’ont donc pas été conservés. Les personnes déjà invitées figurent dans Membres de l’équipe ; renvoyez le fichier pour inviter les autres (les personnes déjà invitées reçoivent alors à nouveau l’invitation).";
+    emails_heading: "Emails", "E-mails";
+    updates_itself: "This line updates by itself.", "Cette ligne se met à jour d’elle-même.";
+    refresh: "Refresh", "Actualiser";
+    totals_heading: "Totals", "Totaux";
+    download_results: "Download results (CSV)", "Télécharger les résultats (CSV)";
+    every_row: "Every row", "Toutes les lignes";
+    file_no_rows: "The file had no rows.", "Le fichier n’avait aucune ligne.";
+    results_caption: "What happened to each row of the file", "Ce qu’il est advenu de chaque ligne du fichier";
+    outcome_col: "Outcome", "Résultat";
+    pages_of_rows: "Pages of rows", "Pages de lignes";
+    back_to_team: "Back to Team Members", "Retour aux membres de l’équipe";
+    invite_another_file: "Invite from another file", "Inviter depuis un autre fichier";
+    upload_gone: "This upload is no longer available", "Ce fichier n’est plus disponible";
+    upload_again: "Upload the file again", "Renvoyer le fichier";
+    outcome_invited: "Invited", "Invitation envoyée";
+    outcome_already_invited: "Already invited: invitation sent again", "Déjà invité : invitation renvoyée";
+    outcome_already_member: "Already a member: nothing sent", "Déjà membre : rien n’a été envoyé";
+    outcome_no_email: "No email address: not invited", "Pas d’adresse e-mail : pas d’invitation";
+    outcome_invalid_email: "Invalid email: not invited", "Adresse e-mail non valide : pas d’invitation";
+    outcome_no_name: "No name: not invited", "Pas de nom : pas d’invitation";
+    outcome_duplicate: "Duplicate in file: not invited again", "En double dans le fichier : pas de nouvelle invitation";
+    outcome_failed_default: "the invitation could not be stored; try again", "l’invitation n’a pas pu être enregistrée ; réessayez";
+    outcome_failed_too_many: "this address has had the most invitation emails allowed from this network in 24 hours; try again later",
+        "cette adresse a reçu le maximum d’e-mails d’invitation autorisé de ce réseau en 24 heures ; réessayez plus tard";
+    name_control_reason: "control characters", "caractères de contrôle";
+    total_invited: "Invited", "Invitations envoyées";
+    total_already_invited: "Already invited, sent again", "Déjà invités, invitation renvoyée";
+    total_already_member: "Already a member", "Déjà membres";
+    total_invalid_email: "Invalid email", "Adresse e-mail non valide";
+    total_no_name: "No name", "Sans nom";
+    total_duplicate: "Duplicate in file", "En double dans le fichier";
+    total_failed: "Not invited (error)", "Non invités (erreur)";
+    no_emails_to_send: "No emails to send for this import.", "Aucun e-mail à envoyer pour cet import.";
+    csv_head_line: "Line", "Ligne";
+    csv_head_name: "Name", "Nom";
+    csv_head_email: "Email", "Adresse e-mail";
+    csv_head_outcome: "Outcome", "Résultat";
+
     // A member's Settings, removing.
     settings_title: "Settings", "Paramètres";
     joined: "Joined", "Arrivé le";
@@ -603,6 +725,8 @@ catalog! {
     err_choose_template: "Please choose a permission template, or Custom to pick permissions one by one.",
         "Choisissez un modèle d’autorisations, ou Personnalisé pour les cocher une à une.";
     remove_question_mark: "?", " ?";
+    err_last_manager: "This would leave the network with no one who can manage roles and permissions: give that permission to another Network Admin first.",
+        "Le réseau n’aurait plus personne pour gérer les rôles et autorisations : donnez d’abord cette autorisation à un autre admin du réseau.";
     no_longer_member: "will no longer be a member of", "ne fera plus partie de";
     remove_contacts_before: "The", "Les";
     remove_contacts_after: "contacts they share leave the network's view at once, their pending introduction asks are withdrawn, and their contacts are deleted from the server if they share them with no other network.",
@@ -636,6 +760,8 @@ catalog! {
     audit_list_added: "Added contacts to an introduction list", "A ajouté des contacts à une liste de mises en relation";
     audit_list_removed: "Removed contacts from an introduction list", "A retiré des contacts d’une liste de mises en relation";
     audit_list_asked: "Asked for introductions for a list", "A demandé des mises en relation pour une liste";
+    audit_a_csv_file: "A CSV file", "Un fichier CSV";
+    audit_operator: "Server operator (command line)", "Opérateur du serveur (ligne de commande)";
 
     // Introduction lists.
     list_deleted: "The list is deleted. Its contacts are still in the network.",
@@ -660,6 +786,24 @@ catalog! {
     delete_goes: "The list goes for every admin of the network, with its", "La liste disparaît pour tous les admins du réseau, avec ses";
     delete_rest: ". The contacts themselves stay in the network, and asks already sent stay as they are. This cannot be undone.", ". Les contacts eux-mêmes restent dans le réseau, et les demandes déjà envoyées restent telles quelles. C’est irréversible.";
     delete_list: "Delete the list", "Supprimer la liste";
+    csv_col_profile: "LinkedIn profile", "Profil LinkedIn";
+    csv_col_added_by: "Added by", "Ajouté par";
+    csv_col_added_on: "Added on", "Ajouté le";
+    list_created: "The list is created. Find contacts to add with the search below.",
+        "La liste est créée. Trouvez des contacts à y ajouter avec la recherche ci-dessous.";
+    list_renamed: "The list is renamed.", "La liste est renommée.";
+    none_selected: "No contact was selected, so nothing changed. Tick the boxes of the contacts first.",
+        "Aucun contact n’a été sélectionné : rien n’a changé. Cochez d’abord les cases des contacts.";
+    skip_already_pending: "An ask for an introduction to them is already waiting for an answer.",
+        "Une demande de mise en relation avec ce contact attend déjà une réponse.";
+    skip_no_longer_shared: "No ally shares them with the network any more.",
+        "Plus aucun allié ne partage ce contact avec le réseau.";
+    contact_no_longer_shared: "A contact no longer shared", "Un contact qui n’est plus partagé";
+    list_not_found: "There is no such introduction list in this network (it may have been deleted).",
+        "Cette liste de mises en relation n’existe pas dans ce réseau (elle a peut-être été supprimée).";
+    err_list_name_empty: "Please give the list a name.", "Donnez un nom à la liste.";
+    err_list_name_control: "The name must not contain control characters (tabs, line breaks).",
+        "Le nom ne doit pas contenir de caractères de contrôle (tabulations, retours à la ligne).";
     keep_list: "Keep the list", "Garder la liste";
     intros_asked: "Introductions asked", "Mises en relation demandées";
     asked_explain: "Each ask went to the ally who has been connected with the contact the longest. They see it in the AllyShare extension and answer there.", "Chaque demande est allée à l’allié en relation avec le contact depuis le plus longtemps. Il la voit dans l’extension AllyShare et y répond.";
@@ -752,6 +896,10 @@ catalog! {
     note_to_ally: "Note to the ally", "Mot à l’allié";
     note_ally_hint: "Why, and for whom: shown to the ally as plain text. At most", "Pourquoi, et pour qui : montré à l’allié en texte brut. Au plus";
     send: "Send", "Envoyer";
+    page_link_invalid: "That page link is not valid any more, so the first page is shown.",
+        "Ce lien de page n’est plus valide : la première page est affichée.";
+    ask_sent_plain: "Your ask is sent. The ally's answer will show here.",
+        "Votre demande est envoyée. La réponse de l’allié s’affichera ici.";
 
     // Introduction requests (seed 001): companies, Company Admins, professionals, the Inbox.
     ir_inbox: "Inbox", "Boîte de réception";
@@ -894,8 +1042,13 @@ catalog! {
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).
 pub fn role_label(role: allyshare_protocol::Role) -> &'static str {
+    role_label_in(lang(), role)
+}
+
+/// [`role_label`] in `lang`.
+pub fn role_label_in(lang: Lang, role: allyshare_protocol::Role) -> &'static str {
     use allyshare_protocol::Role;
-    let m = m();
+    let m = lang.messages();
     match role {
         Role::Ally => m.role_ally,
         Role::NetworkAdmin => m.role_network_admin,
@@ -904,8 +1057,13 @@ pub fn role_label(role: allyshare_protocol::Role) -> &'static str {
 
 /// A permission as the pages name it (`Permission::label` stays the API's English).
 pub fn permission_label(permission: allyshare_protocol::Permission) -> &'static str {
+    permission_label_in(lang(), permission)
+}
+
+/// [`permission_label`] in `lang`.
+pub fn permission_label_in(lang: Lang, permission: allyshare_protocol::Permission) -> &'static str {
     use allyshare_protocol::Permission;
-    let m = m();
+    let m = lang.messages();
     match permission {
         Permission::InviteMembers => m.perm_invite_members,
         Permission::ManageRoles => m.perm_manage_roles,
@@ -921,8 +1079,16 @@ pub fn permission_label(permission: allyshare_protocol::Permission) -> &'static 
 
 /// A permission template's name on the pages.
 pub fn template_label(template: allyshare_protocol::PermissionTemplate) -> &'static str {
+    template_label_in(lang(), template)
+}
+
+/// [`template_label`] in `lang`.
+pub fn template_label_in(
+    lang: Lang,
+    template: allyshare_protocol::PermissionTemplate,
+) -> &'static str {
     use allyshare_protocol::PermissionTemplate;
-    let m = m();
+    let m = lang.messages();
     match template {
         PermissionTemplate::Admin => m.template_admin,
         PermissionTemplate::Recruiter => m.template_recruiter,
@@ -941,21 +1107,756 @@ pub fn template_hint(template: allyshare_protocol::PermissionTemplate) -> &'stat
     }
 }
 
-/// `2 Jun 2025` or `2 juin 2025`.
+/// `2 Jun 2025`, or as French reads it: `2 juin 2025`, `1er mars 2024`.
 pub fn date(lang: Lang, year: i64, month: i64, day: i64) -> String {
     const EN_MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     const FR_MONTHS: [&str; 12] = [
-        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
-        "déc.",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
     ];
-    let months = match lang {
-        Lang::En => &EN_MONTHS,
-        Lang::Fr => &FR_MONTHS,
-    };
     let index = usize::try_from(month - 1).unwrap_or(0).min(11);
-    format!("{day} {} {year}", months[index])
+    match lang {
+        Lang::En => format!("{day} {} {year}", EN_MONTHS[index]),
+        Lang::Fr if day == 1 => format!("1er {} {year}", FR_MONTHS[index]),
+        Lang::Fr => format!("{day} {} {year}", FR_MONTHS[index]),
+    }
+}
+
+/// A date and a time of day: `2 Jun 2025, 14:05` or `2 juin 2025 à 14:05`.
+pub fn date_time(lang: Lang, date: &str, time: &str) -> String {
+    match lang {
+        Lang::En => format!("{date}, {time}"),
+        Lang::Fr => format!("{date} à {time}"),
+    }
+}
+
+/// `2 Jun 2025 at 14:05 UTC` or `2 juin 2025 à 14:05 UTC`.
+pub fn date_at(lang: Lang, date: &str, time: &str) -> String {
+    match lang {
+        Lang::En => format!("{date} at {time}"),
+        Lang::Fr => format!("{date} à {time}"),
+    }
+}
+
+/// A count as the page's language writes it: `1,234` or `1 234` (a narrow no-break space
+/// between thousands, as French typography has it).
+pub fn number(lang: Lang, n: i64) -> String {
+    let separator = match lang {
+        Lang::En => ",",
+        Lang::Fr => "\u{202f}",
+    };
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 contact`, `1,234 contacts` (`1 234 contacts`).
+pub fn contacts_count(lang: Lang, n: u64) -> String {
+    let count = number(lang, n as i64);
+    match (lang, n) {
+        (Lang::En, 1) | (Lang::Fr, 0 | 1) => format!("{n} contact"),
+        _ => format!("{count} contacts"),
+    }
+}
+
+/// Why a new password was refused.
+pub fn password_problem(lang: Lang, problem: crate::passwords::PasswordProblem) -> String {
+    use crate::passwords::PasswordProblem;
+    use allyshare_protocol::limits::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+    match (lang, problem) {
+        (Lang::En, p) => p.to_string(),
+        (Lang::Fr, PasswordProblem::TooShort) => {
+            format!("Votre mot de passe doit faire au moins {PASSWORD_MIN_CHARS} caractères.")
+        }
+        (Lang::Fr, PasswordProblem::TooLong) => {
+            format!("Votre mot de passe doit faire au plus {PASSWORD_MAX_CHARS} caractères.")
+        }
+        (Lang::Fr, PasswordProblem::TooCommon) => FR.err_password_too_common.to_string(),
+    }
+}
+
+/// A form field past its bound (the protocol's [`allyshare_protocol::TooLong`], whose
+/// words are the API's English).
+pub fn too_long(lang: Lang, e: &allyshare_protocol::bounds::TooLong) -> String {
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    let field = match e.field {
+        "name" => "Le nom est trop long",
+        "email address" => "L’adresse e-mail est trop longue",
+        "note" => "Le mot est trop long",
+        "list name" => "Le nom de la liste est trop long",
+        "list of contacts" => "La liste de contacts est trop longue",
+        _ => "Ce champ est trop long",
+    };
+    let unit = match e.unit {
+        "characters" => "caractères",
+        "contacts" => "contacts",
+        other => other,
+    };
+    format!("{field} (au plus {} {unit}).", e.limit)
+}
+
+/// `3 hours`, `25 minutes`, `40 seconds` (a wait, rounded up).
+pub fn wait_words(lang: Lang, seconds: i64) -> String {
+    let (n, unit) = if seconds >= 2 * 3600 {
+        ((seconds + 3599) / 3600, 0)
+    } else if seconds >= 120 {
+        ((seconds + 59) / 60, 1)
+    } else {
+        (seconds.max(1), 2)
+    };
+    let units = match lang {
+        Lang::En => ["hours", "minutes", "seconds"],
+        Lang::Fr => ["heures", "minutes", "secondes"],
+    };
+    match (n, lang) {
+        (1, Lang::En) => format!("1 {}", units[unit].trim_end_matches('s')),
+        (1, Lang::Fr) => format!("1 {}", units[unit].trim_end_matches('s')),
+        _ => format!("{n} {}", units[unit]),
+    }
+}
+
+/// Invite Member: the address had its most invitation emails of the day.
+pub fn too_many_invitation_emails(lang: Lang, email: &str, sent: u32, retry_after: i64) -> String {
+    let wait = wait_words(lang, retry_after);
+    match lang {
+        Lang::En => format!(
+            "The address {email} got {sent} invitation emails from this network in the last 24 \
+             hours, the most allowed: try again in {wait}."
+        ),
+        Lang::Fr => format!(
+            "L’adresse {email} a reçu {sent} e-mails d’invitation de ce réseau ces dernières 24 \
+             heures, le maximum autorisé : réessayez dans {wait}."
+        ),
+    }
+}
+
+/// Invite Member: the person is in the network already.
+pub fn already_member(lang: Lang, email: &str, network: &str) -> String {
+    match lang {
+        Lang::En => format!("{email} is already a member of {network}."),
+        Lang::Fr => format!("{email} fait déjà partie de {network}."),
+    }
+}
+
+/// The personal note of an invitation, refused.
+pub fn note_problem(lang: Lang, too_long: bool, max: usize) -> String {
+    match (lang, too_long) {
+        (Lang::En, true) => format!("The note must be at most {max} characters."),
+        (Lang::En, false) => "The note must not contain control characters.".to_string(),
+        (Lang::Fr, true) => format!("Le mot doit faire au plus {max} caractères."),
+        (Lang::Fr, false) => "Le mot ne doit pas contenir de caractères de contrôle.".to_string(),
+    }
+}
+
+/// Why a CSV file cannot be imported (the API keeps [`crate::csvfile::CsvError`]'s English).
+pub fn csv_error(lang: Lang, e: &crate::csvfile::CsvError) -> String {
+    use crate::csvfile::CsvError;
+    use allyshare_protocol::limits::{CSV_MAX_BYTES, CSV_MAX_ROWS};
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    let mib = CSV_MAX_BYTES / (1024 * 1024);
+    match e {
+        CsvError::TooLarge => format!(
+            "Le fichier dépasse {mib} Mio, le maximum importable en une fois. Découpez-le en \
+             fichiers plus petits et importez chacun d’eux."
+        ),
+        CsvError::NotText => "Le fichier n’est pas un fichier texte CSV. S’il s’agit d’un \
+             tableur (.xlsx, .ods, .numbers), enregistrez-le ou exportez-le d’abord en CSV."
+            .to_string(),
+        CsvError::UnclosedQuote(line) => format!(
+            "Ligne {line} : une valeur entre guillemets n’est pas refermée, le fichier ne peut \
+             donc pas être lu. Cherchez un guillemet (\") égaré sur cette ligne et exportez à \
+             nouveau le fichier."
+        ),
+        CsvError::NoEmailColumn => "Aucune colonne d’adresse e-mail n’a été trouvée. Ajoutez \
+             une ligne d’en-tête avec une colonne nommée « E-mail » (et « Prénom » et « Nom », \
+             ou « Nom complet »)."
+            .to_string(),
+        CsvError::NoCompanyColumn => "Aucune colonne de nom d’entreprise n’a été trouvée. \
+             Ajoutez une ligne d’en-tête avec une colonne nommée « Name » (et « Website » et \
+             « Description » si vous les avez)."
+            .to_string(),
+        CsvError::Empty => {
+            "Le fichier n’a aucune ligne. Choisissez un fichier CSV avec une personne par ligne."
+                .to_string()
+        }
+        CsvError::TooManyRows(n) => format!(
+            "Le fichier a {} lignes ; au plus {} peuvent être importées en une fois. Découpez-le \
+             en fichiers plus petits et importez chacun d’eux.",
+            number(lang, *n as i64),
+            number(lang, CSV_MAX_ROWS as i64)
+        ),
+    }
+}
+
+/// The upload page's refusal of a file: `“a.csv” was not imported, and nobody was invited. …`
+pub fn import_refused(lang: Lang, file_name: &str, e: &crate::csvfile::CsvError) -> String {
+    let why = csv_error(lang, e);
+    match (lang, file_name.is_empty()) {
+        (Lang::En, true) => format!("The file was not imported, and nobody was invited. {why}"),
+        (Lang::En, false) => {
+            format!("“{file_name}” was not imported, and nobody was invited. {why}")
+        }
+        (Lang::Fr, true) => {
+            format!("Le fichier n’a pas été importé, et personne n’a été invité. {why}")
+        }
+        (Lang::Fr, false) => {
+            format!("« {file_name} » n’a pas été importé, et personne n’a été invité. {why}")
+        }
+    }
+}
+
+/// The guard's page for an upload over the limit: two sentences.
+pub fn upload_too_large(lang: Lang) -> [String; 2] {
+    use allyshare_protocol::limits::{CSV_MAX_BYTES, CSV_MAX_ROWS};
+    let mib = CSV_MAX_BYTES / (1024 * 1024);
+    let rows = number(lang, CSV_MAX_ROWS as i64);
+    match lang {
+        Lang::En => [
+            format!(
+                "The file is larger than {mib} MiB, the most that can be uploaded at once, and \
+                 nothing was imported."
+            ),
+            format!(
+                "Split it into smaller files (at most {CSV_MAX_ROWS} rows each) and upload each."
+            ),
+        ],
+        Lang::Fr => [
+            format!(
+                "Le fichier dépasse {mib} Mio, le maximum qui peut être envoyé en une fois ; rien \
+                 n’a été importé."
+            ),
+            format!(
+                "Découpez-le en fichiers plus petits (au plus {rows} lignes chacun) et envoyez \
+                 chacun d’eux."
+            ),
+        ],
+    }
+}
+
+/// The upload page's limits: `… At most 5,000 rows and 2 MiB.`
+pub fn import_limits(lang: Lang, rows: usize, mib: usize) -> String {
+    let rows = number(lang, rows as i64);
+    match lang {
+        Lang::En => format!(
+            "Exports from Excel, Google Sheets, LinkedIn and HubSpot work as they are (commas or \
+             semicolons, quoted values). At most {rows} rows and {mib} MiB."
+        ),
+        Lang::Fr => format!(
+            "Les exports d’Excel, Google Sheets, LinkedIn et HubSpot fonctionnent tels quels \
+             (virgules ou points-virgules, valeurs entre guillemets, en-têtes en français ou en \
+             anglais). Au plus {rows} lignes et {mib} Mio."
+        ),
+    }
+}
+
+/// `1 row`, `5,000 rows`.
+pub fn rows_count(lang: Lang, n: usize) -> String {
+    let count = number(lang, n as i64);
+    match (lang, n) {
+        (Lang::En, 1) => "1 row".to_string(),
+        (Lang::En, _) => format!("{count} rows"),
+        (Lang::Fr, 0 | 1) => format!("{n} ligne"),
+        (Lang::Fr, _) => format!("{count} lignes"),
+    }
+}
+
+/// `1 person`, `5 people`.
+pub fn people_count(lang: Lang, n: usize) -> String {
+    let count = number(lang, n as i64);
+    match (lang, n) {
+        (Lang::En, 1) => "1 person".to_string(),
+        (Lang::En, _) => format!("{count} people"),
+        (Lang::Fr, 0 | 1) => format!("{n} personne"),
+        (Lang::Fr, _) => format!("{count} personnes"),
+    }
+}
+
+/// How the preview read the file: the text, the separator, the header.
+pub fn preview_reading(
+    lang: Lang,
+    encoding: &str,
+    separator: char,
+    header_line: Option<u32>,
+    skipped: usize,
+) -> String {
+    let sep = match (lang, separator) {
+        (Lang::En, ';') => "semicolons (;)",
+        (Lang::En, '\t') => "tabs",
+        (Lang::En, _) => "commas (,)",
+        (Lang::Fr, ';') => "points-virgules (;)",
+        (Lang::Fr, '\t') => "tabulations",
+        (Lang::Fr, _) => "virgules (,)",
+    };
+    let mut text = match lang {
+        Lang::En => format!("Read as {encoding} text, values separated by {sep}."),
+        Lang::Fr => format!("Lu comme du texte {encoding}, valeurs séparées par des {sep}."),
+    };
+    let skipped_words = match (lang, skipped) {
+        (_, 0) => String::new(),
+        (Lang::En, 1) => " (1 line before it skipped)".to_string(),
+        (Lang::En, n) => format!(" ({n} lines before it skipped)"),
+        (Lang::Fr, 1) => " (1 ligne ignorée avant elle)".to_string(),
+        (Lang::Fr, n) => format!(" ({n} lignes ignorées avant elle)"),
+    };
+    text.push_str(&match (lang, header_line) {
+        (Lang::En, Some(line)) => format!(" Header row: line {line}{skipped_words}."),
+        (Lang::Fr, Some(line)) => format!(" Ligne d’en-tête : ligne {line}{skipped_words}."),
+        (Lang::En, None) => " No header row: in each row, the value with an @ is the email and \
+                             the others are the name."
+            .to_string(),
+        (Lang::Fr, None) => " Pas de ligne d’en-tête : dans chaque ligne, la valeur qui contient \
+                             un @ est l’adresse e-mail et les autres forment le nom."
+            .to_string(),
+    });
+    text
+}
+
+/// The preview table's caption.
+pub fn first_rows_caption(lang: Lang, shown: usize, total: usize) -> String {
+    let total = number(lang, total as i64);
+    match lang {
+        Lang::En => format!("The first {shown} of {total} rows, as they will be invited"),
+        Lang::Fr => {
+            format!("Les {shown} premières lignes sur {total}, telles qu’elles seront invitées")
+        }
+    }
+}
+
+/// `3 rows will not be invited:`
+pub fn rows_not_invited(lang: Lang, n: usize) -> String {
+    let count = number(lang, n as i64);
+    match (lang, n) {
+        (Lang::En, 1) => "1 row will not be invited:".to_string(),
+        (Lang::En, _) => format!("{count} rows will not be invited:"),
+        (Lang::Fr, 1) => "1 ligne ne sera pas invitée :".to_string(),
+        (Lang::Fr, _) => format!("{count} lignes ne seront pas invitées :"),
+    }
+}
+
+/// The last item of the preview's problem list.
+pub fn more_problems(lang: Lang, n: usize) -> String {
+    let n = number(lang, n as i64);
+    match lang {
+        Lang::En => format!("and {n} more (all listed in the results after inviting)."),
+        Lang::Fr => {
+            format!("et {n} autres (toutes listées dans les résultats après l’invitation).")
+        }
+    }
+}
+
+/// `Line 7 (a@b.org): …` of the preview's problem list.
+pub fn problem_line(lang: Lang, line: u32, email: &str, problem: &str) -> String {
+    let (word, colon) = match lang {
+        Lang::En => ("Line", ":"),
+        Lang::Fr => ("Ligne", " :"),
+    };
+    if email.is_empty() {
+        format!("{word} {line}{colon} {problem}")
+    } else {
+        format!("{word} {line} ({email}){colon} {problem}")
+    }
+}
+
+/// What *Invite* will do.
+pub fn will_get_email(lang: Lang, n: usize) -> String {
+    let people = people_count(lang, n);
+    match lang {
+        Lang::En => format!(
+            "{people} will get an invitation email. Anyone already a member is skipped; anyone \
+             already invited is sent the invitation again (their earlier link stops working)."
+        ),
+        Lang::Fr => {
+            let verb = if n == 1 { "recevra" } else { "recevront" };
+            format!(
+                "{people} {verb} un e-mail d’invitation. Les personnes déjà membres sont \
+                 ignorées ; celles déjà invitées reçoivent à nouveau l’invitation (leur lien \
+                 précédent cesse de fonctionner)."
+            )
+        }
+    }
+}
+
+/// The preview's button: `Invite 5 people`.
+pub fn invite_people(lang: Lang, n: usize) -> String {
+    let people = people_count(lang, n);
+    match lang {
+        Lang::En => format!("Invite {people}"),
+        Lang::Fr => format!("Inviter {people}"),
+    }
+}
+
+/// How long a pending upload is kept.
+pub fn kept_until(lang: Lang, time: &str) -> String {
+    match lang {
+        Lang::En => {
+            format!("This upload is kept until {time}, then you would need to upload it again.")
+        }
+        Lang::Fr => {
+            format!("Ce fichier est conservé jusqu’à {time} ; ensuite, il faudrait le renvoyer.")
+        }
+    }
+}
+
+/// The page of an upload that is not (or no longer) there.
+pub fn upload_gone_text(lang: Lang, minutes: i64) -> String {
+    match lang {
+        Lang::En => format!(
+            "There is no such upload in this network for you. An uploaded file is kept for \
+             {minutes} minutes, and only for the admin who uploaded it; nobody was invited from it."
+        ),
+        Lang::Fr => format!(
+            "Ce fichier n’existe pas dans ce réseau, ou pas pour vous. Un fichier envoyé est \
+             conservé {minutes} minutes, et seulement pour l’admin qui l’a envoyé ; personne n’a \
+             été invité depuis ce fichier."
+        ),
+    }
+}
+
+/// A name of the file refused for what it holds: `The name must be at most 200 characters: not
+/// invited.` (the preview) or the reason inside the result's words.
+pub fn name_too_long_reason(lang: Lang, max: usize) -> String {
+    match lang {
+        Lang::En => format!("the name must be at most {max} characters"),
+        Lang::Fr => format!("au plus {max} caractères"),
+    }
+}
+
+/// The preview's check of a row whose name is too long.
+pub fn row_name_too_long(lang: Lang, max: usize) -> String {
+    match lang {
+        Lang::En => format!("The name must be at most {max} characters: not invited."),
+        Lang::Fr => format!("Le nom dépasse {max} caractères : pas d’invitation."),
+    }
+}
+
+/// The preview's check of a second row with the same email.
+pub fn row_same_email(lang: Lang, line: u32) -> String {
+    match lang {
+        Lang::En => format!("Same email as line {line}: not invited twice."),
+        Lang::Fr => {
+            format!("Même adresse e-mail que la ligne {line} : pas d’invitation en double.")
+        }
+    }
+}
+
+/// The result of a row whose name was refused for what it holds.
+pub fn outcome_name_refused(lang: Lang, reason: &str) -> String {
+    match lang {
+        Lang::En => format!("Name not accepted ({reason}): not invited"),
+        Lang::Fr => format!("Nom refusé ({reason}) : pas d’invitation"),
+    }
+}
+
+/// The result of a second row with the same email.
+pub fn outcome_duplicate_of(lang: Lang, line: u32) -> String {
+    match lang {
+        Lang::En => {
+            format!("Duplicate in file (same email as line {line}): not invited again")
+        }
+        Lang::Fr => format!(
+            "En double dans le fichier (même adresse e-mail que la ligne {line}) : pas de \
+             nouvelle invitation"
+        ),
+    }
+}
+
+/// The result of a row that failed.
+pub fn outcome_failed(lang: Lang, reason: &str) -> String {
+    match lang {
+        Lang::En => format!("Not invited: {reason}"),
+        Lang::Fr => format!("Pas d’invitation : {reason}"),
+    }
+}
+
+/// How far an import's emails have gone through the mail queue.
+pub fn mail_progress(
+    lang: Lang,
+    sent: i64,
+    total: i64,
+    queued_minutes: Option<(u32, i64)>,
+    failed: i64,
+    dropped: i64,
+) -> String {
+    let n = |v: i64| number(lang, v);
+    let mut text = match (lang, queued_minutes) {
+        (Lang::En, Some((per_minute, minutes))) => format!(
+            "{} of {} emails sent; the rest go out at up to {per_minute} per minute (about {} \
+             more).",
+            n(sent),
+            n(total),
+            if minutes <= 1 {
+                "a minute".to_string()
+            } else {
+                format!("{minutes} minutes")
+            }
+        ),
+        (Lang::En, None) => format!("{} of {} emails sent.", n(sent), n(total)),
+        (Lang::Fr, Some((per_minute, minutes))) => format!(
+            "{} e-mails envoyés sur {} ; les autres partent au rythme de {per_minute} par \
+             minute au plus (encore {} environ).",
+            n(sent),
+            n(total),
+            if minutes <= 1 {
+                "une minute".to_string()
+            } else {
+                format!("{minutes} minutes")
+            }
+        ),
+        (Lang::Fr, None) => format!("{} e-mails envoyés sur {}.", n(sent), n(total)),
+    };
+    if failed > 0 {
+        text.push_str(&match lang {
+            Lang::En => format!(
+                " {} could not be delivered after repeated tries: re-send those invitations from \
+                 Team Members.",
+                n(failed)
+            ),
+            Lang::Fr => format!(
+                " {} n’ont pas pu être remis malgré plusieurs essais : renvoyez ces invitations \
+                 depuis Membres de l’équipe.",
+                n(failed)
+            ),
+        });
+    }
+    if dropped > 0 {
+        text.push_str(&match lang {
+            Lang::En => format!(
+                " {} were not sent because the invitation was revoked, replaced or accepted first.",
+                n(dropped)
+            ),
+            Lang::Fr => format!(
+                " {} n’ont pas été envoyés, l’invitation ayant d’abord été révoquée, remplacée ou \
+                 acceptée.",
+                n(dropped)
+            ),
+        });
+    }
+    text
+}
+
+/// A list action the service refused, in the page's language (the API keeps
+/// [`crate::lists::ListError`]'s English).
+pub fn list_error(lang: Lang, e: &crate::lists::ListError) -> String {
+    use crate::lists::{ListError, ListNameProblem};
+    use allyshare_protocol::lists::{LISTS_MAX_PER_NETWORK, LIST_MAX_ENTRIES, LIST_NAME_MAX_CHARS};
+    let m = lang.messages();
+    match (lang, e) {
+        (Lang::En, e) | (_, e @ ListError::Refused(_)) => e.to_string(),
+        (Lang::Fr, ListError::NotFound) => m.list_not_found.to_string(),
+        (Lang::Fr, ListError::InvalidName(ListNameProblem::Empty)) => {
+            m.err_list_name_empty.to_string()
+        }
+        (Lang::Fr, ListError::InvalidName(ListNameProblem::TooLong)) => {
+            format!("Le nom est trop long : au plus {LIST_NAME_MAX_CHARS} caractères.")
+        }
+        (Lang::Fr, ListError::InvalidName(ListNameProblem::Control)) => {
+            m.err_list_name_control.to_string()
+        }
+        (Lang::Fr, ListError::DuplicateName(name)) => format!(
+            "Ce réseau a déjà une liste nommée « {name} » (majuscules et minuscules comptent \
+             pour la même lettre). Choisissez un autre nom."
+        ),
+        (Lang::Fr, ListError::TooManyLists) => format!(
+            "Ce réseau a {LISTS_MAX_PER_NETWORK} listes de mises en relation, le maximum \
+             possible. Supprimez d’abord une liste dont vous n’avez plus besoin."
+        ),
+        (Lang::Fr, ListError::TooManyEntries(room)) => format!(
+            "Une liste contient au plus {} contacts, et celle-ci a de la place pour {} de \
+             plus : rien n’a été ajouté. Ajoutez-en moins, ou commencez une autre liste.",
+            number(lang, LIST_MAX_ENTRIES as i64),
+            number(lang, *room as i64)
+        ),
+        (Lang::Fr, ListError::NoteTooLong) => format!(
+            "Le mot est trop long (au plus {} caractères).",
+            number(lang, allyshare_protocol::limits::NOTE_MAX_CHARS as i64)
+        ),
+    }
+}
+
+/// The list page's notice after *Add selected to the list*.
+pub fn list_added(lang: Lang, added: u64, already: u64, gone: u64) -> String {
+    let n = |v: u64| contacts_count(lang, v);
+    let mut text = match (lang, added) {
+        (Lang::En, _) => format!("{} added to the list.", n(added)),
+        (Lang::Fr, 0 | 1) => format!("{} ajouté à la liste.", n(added)),
+        (Lang::Fr, _) => format!("{} ajoutés à la liste.", n(added)),
+    };
+    if already > 0 {
+        text.push_str(&match (lang, already) {
+            (Lang::En, 1) => " 1 contact was already on it.".to_string(),
+            (Lang::En, _) => format!(" {} were already on it.", n(already)),
+            (Lang::Fr, 1) => " 1 contact y était déjà.".to_string(),
+            (Lang::Fr, _) => format!(" {} y étaient déjà.", n(already)),
+        });
+    }
+    if gone > 0 {
+        text.push_str(&match (lang, gone) {
+            (Lang::En, 1) => {
+                " 1 contact not added: no ally shares it with the network any more.".to_string()
+            }
+            (Lang::En, _) => format!(
+                " {} not added: no ally shares them with the network any more.",
+                n(gone)
+            ),
+            (Lang::Fr, 1) => " 1 contact non ajouté : plus aucun allié ne le partage avec le \
+                               réseau."
+                .to_string(),
+            (Lang::Fr, _) => format!(
+                " {} non ajoutés : plus aucun allié ne les partage avec le réseau.",
+                n(gone)
+            ),
+        });
+    }
+    text
+}
+
+/// The list page's notice after *Remove selected from the list*.
+pub fn list_removed(lang: Lang, removed: u64) -> String {
+    let n = contacts_count(lang, removed);
+    match (lang, removed) {
+        (Lang::En, _) => format!("{n} removed from the list."),
+        (Lang::Fr, 0 | 1) => format!("{n} retiré de la liste."),
+        (Lang::Fr, _) => format!("{n} retirés de la liste."),
+    }
+}
+
+/// More contacts selected than one request may carry.
+pub fn too_many_selected(lang: Lang, max: usize) -> String {
+    match lang {
+        Lang::En => format!(
+            "At most {max} contacts can be added or removed at once, so nothing changed. Select \
+             fewer."
+        ),
+        Lang::Fr => format!(
+            "Au plus {max} contacts peuvent être ajoutés ou retirés en une fois : rien n’a \
+             changé. Sélectionnez-en moins."
+        ),
+    }
+}
+
+/// `2 asks sent, 1 contact skipped.`
+pub fn ask_summary(lang: Lang, sent: usize, skipped: usize) -> String {
+    let asks = match (lang, sent) {
+        (Lang::En, 0) => "No ask was sent".to_string(),
+        (Lang::En, 1) => "1 ask sent".to_string(),
+        (Lang::En, n) => format!("{} asks sent", number(lang, n as i64)),
+        (Lang::Fr, 0) => "Aucune demande n’a été envoyée".to_string(),
+        (Lang::Fr, 1) => "1 demande envoyée".to_string(),
+        (Lang::Fr, n) => format!("{} demandes envoyées", number(lang, n as i64)),
+    };
+    let skipped_words = contacts_count(lang, skipped as u64);
+    match (lang, skipped) {
+        (_, 0) => format!("{asks}."),
+        (Lang::En, _) => format!("{asks}, {skipped_words} skipped."),
+        (Lang::Fr, 1) => format!("{asks}, {skipped_words} ignoré."),
+        (Lang::Fr, _) => format!("{asks}, {skipped_words} ignorés."),
+    }
+}
+
+/// The Contacts page: a *Connected since* that is not a date.
+pub fn not_a_date(lang: Lang, typed: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "“{typed}” is not a date, so the contacts are not filtered by it. Enter the date as \
+             YYYY-MM-DD, for example 2024-01-31."
+        ),
+        Lang::Fr => format!(
+            "« {typed} » n’est pas une date : les contacts ne sont donc pas filtrés par elle. \
+             Saisissez la date au format AAAA-MM-JJ, par exemple 2024-01-31."
+        ),
+    }
+}
+
+/// The contact page's ask, without an ally chosen.
+pub fn choose_ally(lang: Lang, contact: &str) -> String {
+    match lang {
+        Lang::En => {
+            format!("Please choose the ally to ask: one of the allies who know {contact}.")
+        }
+        Lang::Fr => {
+            format!("Choisissez l’allié à solliciter : un des alliés qui connaissent {contact}.")
+        }
+    }
+}
+
+/// The contact page's ask, with a note over its limit.
+pub fn ask_note_too_long(lang: Lang, max: usize, has: usize) -> String {
+    match lang {
+        Lang::En => format!("The note is too long: at most {max} characters (it has {has})."),
+        Lang::Fr => format!(
+            "Le mot est trop long : au plus {} caractères (il en a {}).",
+            number(lang, max as i64),
+            number(lang, has as i64)
+        ),
+    }
+}
+
+/// The contact page's ask, to an ally already asked about this contact.
+pub fn ask_already_pending(lang: Lang, ally: &str, contact: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{ally} already has a pending ask to introduce {contact}: it is on the Asks page. \
+             Choose another ally, or wait for their answer."
+        ),
+        Lang::Fr => format!(
+            "{ally} a déjà une demande en attente pour présenter {contact} : elle figure sur la \
+             page Demandes de mise en relation. Choisissez un autre allié, ou attendez sa \
+             réponse."
+        ),
+    }
+}
+
+/// The contact page's ask, to an ally who stopped sharing the contact meanwhile.
+pub fn ally_no_longer_shares(lang: Lang, ally: &str, contact: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{ally} no longer shares {contact} with this network, so nothing was sent. Choose \
+             another ally."
+        ),
+        Lang::Fr => format!(
+            "{ally} ne partage plus {contact} avec ce réseau : rien n’a été envoyé. Choisissez \
+             un autre allié."
+        ),
+    }
+}
+
+/// The Asks page's notice after an ask.
+pub fn ask_sent(lang: Lang, ally: &str, contact: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "Your ask is sent: {ally} is asked to introduce {contact}. Their answer will show \
+             here."
+        ),
+        Lang::Fr => format!(
+            "Votre demande est envoyée : {ally} est sollicité pour présenter {contact}. Sa \
+             réponse s’affichera ici."
+        ),
+    }
 }
 
 /// `Invitation links work for 14 days.`
@@ -1075,6 +1976,20 @@ mod tests {
         assert_eq!(accepted("fr;q=0, en;q=0.1"), Some(Lang::En));
         assert_eq!(accepted("de, *"), None);
         assert_eq!(accepted(""), None);
+    }
+
+    #[test]
+    fn numbers_and_dates_as_each_language_writes_them() {
+        assert_eq!(number(Lang::En, 1_234_567), "1,234,567");
+        assert_eq!(number(Lang::Fr, 1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(number(Lang::En, -1_234), "-1,234");
+        assert_eq!(number(Lang::Fr, 999), "999");
+        assert_eq!(date(Lang::En, 2024, 3, 1), "1 Mar 2024");
+        assert_eq!(date(Lang::Fr, 2024, 3, 1), "1er mars 2024");
+        assert_eq!(date(Lang::Fr, 2025, 8, 15), "15 août 2025");
+        assert_eq!(contacts_count(Lang::Fr, 0), "0 contact");
+        assert_eq!(contacts_count(Lang::En, 0), "0 contacts");
+        assert_eq!(contacts_count(Lang::Fr, 1_200), "1\u{202f}200 contacts");
     }
 
     #[test]

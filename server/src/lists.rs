@@ -17,6 +17,7 @@ use allyshare_protocol::{
 use crate::api::{require_permission_of, ApiFailure};
 use crate::db::lists::{AddOutcome, ListNameOutcome};
 use crate::db::members::{Access, Actor, AuditAction};
+use crate::i18n::Lang;
 use crate::App;
 
 /// Why a list action was refused.
@@ -28,7 +29,7 @@ pub enum ListError {
     #[error("There is no such introduction list in this network (it may have been deleted).")]
     NotFound,
     #[error("{0}")]
-    InvalidName(String),
+    InvalidName(ListNameProblem),
     #[error("This network already has a list named “{0}” (names are the same whatever their case). Choose another name.")]
     DuplicateName(String),
     #[error("This network has {LISTS_MAX_PER_NETWORK} introduction lists, the most it can have. Delete one you no longer need first.")]
@@ -37,6 +38,17 @@ pub enum ListError {
     TooManyEntries(u64),
     #[error("The note is too long (at most {NOTE_MAX_CHARS} characters).")]
     NoteTooLong,
+}
+
+/// Why a list's name was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ListNameProblem {
+    #[error("Please give the list a name.")]
+    Empty,
+    #[error("The name is too long: at most {LIST_NAME_MAX_CHARS} characters.")]
+    TooLong,
+    #[error("The name must not contain control characters (tabs, line breaks).")]
+    Control,
 }
 
 impl From<crate::db::RepoError> for ListError {
@@ -66,19 +78,13 @@ impl From<ListError> for ApiFailure {
 pub fn check_list_name(name: &str) -> Result<String, ListError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(ListError::InvalidName(
-            "Please give the list a name.".to_string(),
-        ));
+        return Err(ListError::InvalidName(ListNameProblem::Empty));
     }
     if name.chars().count() > LIST_NAME_MAX_CHARS {
-        return Err(ListError::InvalidName(format!(
-            "The name is too long: at most {LIST_NAME_MAX_CHARS} characters."
-        )));
+        return Err(ListError::InvalidName(ListNameProblem::TooLong));
     }
     if name.chars().any(char::is_control) {
-        return Err(ListError::InvalidName(
-            "The name must not contain control characters (tabs, line breaks).".to_string(),
-        ));
+        return Err(ListError::InvalidName(ListNameProblem::Control));
     }
     Ok(name.to_string())
 }
@@ -127,18 +133,43 @@ pub const CSV_COLUMNS: [&str; 9] = [
     "Added on",
 ];
 
+/// The columns of an exported list in `lang` (the API's export is English, [`CSV_COLUMNS`]).
+fn csv_columns(lang: Lang) -> [&'static str; 9] {
+    let m = lang.messages();
+    match lang {
+        Lang::En => CSV_COLUMNS,
+        Lang::Fr => [
+            m.name,
+            m.headline,
+            m.company,
+            m.position,
+            m.csv_col_profile,
+            m.known_by,
+            m.connected_since,
+            m.csv_col_added_by,
+            m.csv_col_added_on,
+        ],
+    }
+}
+
 /// The CSV of a list's entries: a UTF-8 byte order mark (so spreadsheets read names with
 /// accents right), a header row, one row per contact, CRLF line ends. *Known by* names every
 /// ally who knows the contact, the one an introduction is asked of first; *Connected since*
-/// is when that ally connected with the contact.
-pub fn list_csv(entries: &[IntroListEntry]) -> String {
+/// is when that ally connected with the contact. In French (the console's export for a
+/// French reader) the headers are French and the separator is `;`, as a spreadsheet set to
+/// French expects of a CSV file; dates stay `YYYY-MM-DD`, which every spreadsheet reads.
+pub fn list_csv(entries: &[IntroListEntry], lang: Lang) -> String {
+    let separator = match lang {
+        Lang::En => ",",
+        Lang::Fr => ";",
+    };
     let mut out = String::from("\u{feff}");
     let line = |cells: &[&str], out: &mut String| {
         let cells: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&cells.join(","));
+        out.push_str(&cells.join(separator));
         out.push_str("\r\n");
     };
-    line(&CSV_COLUMNS, &mut out);
+    line(&csv_columns(lang), &mut out);
     for entry in entries {
         let c = &entry.contact;
         let known_by = entry
@@ -373,12 +404,14 @@ impl App {
         Ok(removed)
     }
 
-    /// A list as CSV (needs *Export contacts*), logged as an export: the list, and the file.
+    /// A list as CSV in `lang` (needs *Export contacts*), logged as an export: the list, and
+    /// the file.
     pub async fn export_intro_list(
         &self,
         person_id: i64,
         network_id: i64,
         list_id: i64,
+        lang: Lang,
     ) -> Result<(IntroList, String), ListError> {
         require_permission_of(self, person_id, network_id, Permission::ExportContacts).await?;
         let list = self
@@ -399,7 +432,7 @@ impl App {
             Some(&detail),
         )
         .await;
-        Ok((list, list_csv(&entries)))
+        Ok((list, list_csv(&entries, lang)))
     }
 
     /// Asks for an introduction to every contact of the list (needs *Ask allies for
@@ -527,7 +560,7 @@ mod tests {
             }),
             added_at: 0,
         };
-        let csv = list_csv(&[entry]);
+        let csv = list_csv(&[entry], Lang::En);
         let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
         assert_eq!(lines.len(), 3, "{csv:?}");
         assert!(lines[0].starts_with("\"Name\",\"Headline\""));

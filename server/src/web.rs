@@ -157,7 +157,7 @@ fn validate(mode: FormMode, form: &AcceptForm) -> Vec<String> {
     }
     if mode == FormMode::NewPassword {
         if let Err(problem) = check_new_password(&form.password) {
-            errors.push(problem.to_string());
+            errors.push(crate::i18n::password_problem(crate::i18n::lang(), problem));
         }
         // Only compare when the password itself is acceptable, and never echo either value.
         if errors.is_empty() && form.password != form.password_confirm {

@@ -186,15 +186,29 @@ async fn stopping_sharing_removes_the_contacts_copies_from_the_database() {
         for needle in [format!("Last{tag}"), format!("profile{tag}")] {
             let found = where_found(&db, &needle).await;
             assert!(!found.is_empty(), "{needle}: the contact itself stays");
-            // The contact's row, and (for its words) the search index of the contacts.
+            // The contact's row, its search row and (for its words) the search index of the
+            // contacts, and Marketing's view of its contacts.
             assert!(
-                found
-                    .iter()
-                    .all(|f| f.starts_with("contacts.") || f.starts_with("contacts_fts_data.")),
+                found.iter().all(|f| [
+                    "contacts.",
+                    "contacts_fts_data.",
+                    "contact_search_ids.",
+                    "network_contacts."
+                ]
+                .iter()
+                .any(|t| f.starts_with(t))),
                 "{needle} is still in {found:?}"
             );
         }
     }
+    // Sales's view holds nothing of Ada's any more; Marketing's has her three.
+    let views: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT network_id, COUNT(*) FROM network_contacts GROUP BY network_id ORDER BY network_id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(views, [(ada_m.network_id, 3)]);
     assert_eq!(
         count(
             &db,

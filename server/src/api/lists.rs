@@ -257,7 +257,12 @@ pub async fn export_list(
     ApiPath((network_id, list_id)): ApiPath<(i64, i64)>,
 ) -> Result<Response, ApiFailure> {
     let (list, csv) = app
-        .export_intro_list(session.person_id, network_id, list_id)
+        .export_intro_list(
+            session.person_id,
+            network_id,
+            list_id,
+            crate::i18n::Lang::En,
+        )
         .await?;
     Ok(csv_response(&crate::lists::csv_file_name(&list), csv))
 }

@@ -99,20 +99,16 @@ pub struct ContactRow {
     pub connected: Option<(String, String)>,
 }
 
-fn newest_connection(contact: &NetworkContact) -> Option<String> {
-    contact
-        .known_by
-        .iter()
-        .filter_map(|k| k.connected_on.clone())
-        .max()
-}
-
 impl ContactRow {
     fn new(network_id: i64, contact: NetworkContact) -> ContactRow {
-        let connected = newest_connection(&contact).map(|d| (day_label(&d), d));
-        let names: Vec<String> = contact
+        let connected = contact
+            .last_connected_on
+            .as_ref()
+            .map(|d| (day_label(d), d.clone()));
+        let allies: Vec<String> = contact
             .known_by
             .iter()
+            .take(ALLIES_SHOWN)
             .map(|k| k.ally.name.clone())
             .collect();
         ContactRow {
@@ -120,8 +116,8 @@ impl ContactRow {
             href: contact_path(network_id, &contact.key),
             headline: contact.contact.headline.clone(),
             company: contact.contact.company.clone(),
-            more_allies: names.len().saturating_sub(ALLIES_SHOWN),
-            allies: names.into_iter().take(ALLIES_SHOWN).collect(),
+            more_allies: (contact.allies as usize).saturating_sub(allies.len()),
+            allies,
             connected,
         }
     }
@@ -242,9 +238,7 @@ pub async fn page(
     } else {
         let parsed = parse_date(&since_typed);
         if parsed.is_none() {
-            problem = Some(format!(
-                "“{since_typed}” is not a date, so the contacts are not filtered by it. Enter the date as YYYY-MM-DD, for example 2024-01-31."
-            ));
+            problem = Some(crate::i18n::not_a_date(crate::i18n::lang(), &since_typed));
         }
         parsed
     };
@@ -254,9 +248,7 @@ pub async fn page(
     } else {
         let position = decode_cursor(sort, &after_typed);
         if position.is_none() {
-            problem = Some(
-                "That page link is not valid any more, so the first page is shown.".to_string(),
-            );
+            problem = Some(crate::i18n::m().page_link_invalid.to_string());
         }
         position
     };
@@ -486,15 +478,16 @@ pub async fn ask(
         .and_then(|id| contact.known_by.iter().find(|k| k.ally.id == id))
         .map(|k| k.ally.clone());
     if knower.is_none() {
-        errors.ally = Some(format!(
-            "Please choose the ally to ask: one of the allies who know {}.",
-            contact.contact.display_name()
+        errors.ally = Some(crate::i18n::choose_ally(
+            crate::i18n::lang(),
+            &contact.contact.display_name(),
         ));
     }
     if form.note.trim().chars().count() > NOTE_MAX_CHARS {
-        errors.note = Some(format!(
-            "The note is too long: at most {NOTE_MAX_CHARS} characters (it has {}).",
-            form.note.trim().chars().count()
+        errors.note = Some(crate::i18n::ask_note_too_long(
+            crate::i18n::lang(),
+            NOTE_MAX_CHARS,
+            form.note.trim().chars().count(),
         ));
     }
     let again = |status, contact, errors, form| {
@@ -519,19 +512,19 @@ pub async fn ask(
             asked.id
         ))),
         Err(ApiFailure::Conflict(_)) => {
-            errors.ally = Some(format!(
-                "{} already has a pending ask to introduce {}: it is on the Asks page. Choose another ally, or wait for their answer.",
-                knower.name,
-                contact.contact.display_name()
+            errors.ally = Some(crate::i18n::ask_already_pending(
+                crate::i18n::lang(),
+                &knower.name,
+                &contact.contact.display_name(),
             ));
             Ok(again(StatusCode::CONFLICT, contact, errors, form))
         }
         Err(ApiFailure::NotFound) => {
             // Stopped sharing between the page and the form: the page as it is now.
-            errors.ally = Some(format!(
-                "{} no longer shares {} with this network, so nothing was sent. Choose another ally.",
-                knower.name,
-                contact.contact.display_name()
+            errors.ally = Some(crate::i18n::ally_no_longer_shares(
+                crate::i18n::lang(),
+                &knower.name,
+                &contact.contact.display_name(),
             ));
             match contact_of(&app, person_id, network_id, &key).await {
                 Ok(now) => Ok(again(StatusCode::NOT_FOUND, now, errors, form)),
@@ -654,11 +647,8 @@ pub async fn asks(
     let notice = if p.done == "asked" {
         let id = p.ask.parse::<i64>().ok();
         Some(match found.iter().find(|a| Some(a.id) == id) {
-            Some(a) => format!(
-                "Your ask is sent: {} is asked to introduce {}. Their answer will show here.",
-                a.ally.name, a.contact_name
-            ),
-            None => "Your ask is sent. The ally's answer will show here.".to_string(),
+            Some(a) => crate::i18n::ask_sent(crate::i18n::lang(), &a.ally.name, &a.contact_name),
+            None => crate::i18n::m().ask_sent_plain.to_string(),
         })
     } else {
         None

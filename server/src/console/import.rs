@@ -47,7 +47,8 @@ use crate::db::imports::{MailProgress, NewPendingImport, PENDING_TTL_SECS};
 use crate::db::members::Actor;
 use crate::db::normalize_email;
 use crate::html::CSP_WITH_SCRIPT;
-use crate::invite::{check_email, check_name, InviteError};
+use crate::i18n::{lang, m, Lang};
+use crate::invite::{check_email, check_name, InviteError, MAX_NAME_CHARS};
 use crate::App;
 
 /// Rows of the file shown on the preview.
@@ -90,20 +91,21 @@ async fn inviting_network_and_import(
 }
 
 fn role_label(role: Role) -> &'static str {
-    crate::members::role_label(role)
+    crate::i18n::role_label(role)
 }
 
-/// `1,234`.
+/// `1,234` (`1 234` in French).
 fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+    crate::i18n::number(lang(), n as i64)
+}
+
+/// The file's name on the pages (`the uploaded file` when the browser sent none).
+fn shown_file_name(name: &str) -> String {
+    if name.is_empty() || name == crate::i18n::EN.the_uploaded_file {
+        m().the_uploaded_file.to_string()
+    } else {
+        name.to_string()
     }
-    out
 }
 
 /// `14:05 UTC` of a Unix time.
@@ -126,8 +128,8 @@ struct UploadPage {
     kind: String,
     /// The file could not be taken: what happened and what to do.
     problem: Option<String>,
-    max_rows: String,
-    max_mib: usize,
+    /// What files work, and the limits.
+    limits: String,
 }
 
 impl UploadPage {
@@ -151,8 +153,7 @@ fn upload_page(
         form_token: form_token.0.clone(),
         kind: kind.to_string(),
         problem,
-        max_rows: thousands(CSV_MAX_ROWS),
-        max_mib: CSV_MAX_BYTES / (1024 * 1024),
+        limits: crate::i18n::import_limits(lang(), CSV_MAX_ROWS, CSV_MAX_BYTES / (1024 * 1024)),
     }
 }
 
@@ -248,10 +249,20 @@ pub async fn upload(
     };
     let upload = match upload {
         Ok(upload) => upload,
-        Err(e @ UploadError::Unreadable(CsvError::TooLarge)) => {
-            return Ok(again(StatusCode::PAYLOAD_TOO_LARGE, "", e.to_string()))
+        Err(UploadError::Unreadable(e)) => {
+            let status = match e {
+                CsvError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            return Ok(again(status, "", crate::i18n::csv_error(lang(), &e)));
         }
-        Err(e) => return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string())),
+        Err(UploadError::Malformed) => {
+            return Ok(again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "",
+                m().err_upload_unreadable.to_string(),
+            ))
+        }
     };
     let role = match upload.kind.as_str() {
         "ally" => Role::Ally,
@@ -260,8 +271,7 @@ pub async fn upload(
             return Ok(again(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &upload.kind,
-                "Please choose who the people in the file are: Allies or Network Admins."
-                    .to_string(),
+                m().err_choose_import_kind.to_string(),
             ))
         }
     };
@@ -271,7 +281,7 @@ pub async fn upload(
             return Ok(again(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &upload.kind,
-                "Please choose a CSV file to upload.".to_string(),
+                m().err_choose_csv.to_string(),
             ))
         }
     };
@@ -280,19 +290,14 @@ pub async fn upload(
             CsvError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        let what = if upload.file_name.is_empty() {
-            "The file".to_string()
-        } else {
-            format!("“{}”", upload.file_name)
-        };
         return Ok(again(
             status,
             &upload.kind,
-            format!("{what} was not imported, and nobody was invited. {e}"),
+            crate::i18n::import_refused(lang(), &upload.file_name, &e),
         ));
     }
     let file_name = if upload.file_name.trim().is_empty() {
-        "the uploaded file".to_string()
+        crate::i18n::EN.the_uploaded_file.to_string()
     } else {
         upload.file_name.trim().to_string()
     };
@@ -319,7 +324,8 @@ pub async fn upload(
 /// One column of the file's header as the preview shows it.
 struct ColumnView {
     name: String,
-    used_for: &'static str,
+    /// `None`: not used.
+    used_for: Option<&'static str>,
 }
 
 struct PreviewRow {
@@ -340,21 +346,23 @@ struct PreviewPage {
     form_token: String,
     file_name: String,
     role_label: &'static str,
-    encoding: &'static str,
-    separator: &'static str,
-    header_line: Option<u32>,
-    skipped_records: usize,
+    /// `8 rows`.
+    rows_words: String,
+    /// How the file was read (text, separator, header).
+    reading: String,
     columns: Vec<ColumnView>,
     name_from: &'static str,
-    rows_total: String,
+    caption: String,
     preview: Vec<PreviewRow>,
-    shown: usize,
-    problems: Vec<PreviewRow>,
-    more_problems: usize,
+    problems_heading: String,
+    /// `Line 7 (a@b.org): …`, the first [`PREVIEW_PROBLEMS`].
+    problems: Vec<String>,
+    more_problems: Option<String>,
     problem_count: usize,
     to_invite: usize,
-    to_invite_words: String,
-    expires_at: String,
+    will_get_email: String,
+    invite_button: String,
+    kept_until: String,
 }
 
 /// What the import will say of a row before it asks the database (invalid email, no name,
@@ -364,23 +372,25 @@ fn row_problems(file: &CsvFile) -> Vec<Option<String>> {
     file.rows
         .iter()
         .map(|row| {
+            let m = m();
             if row.email.is_empty() {
-                return Some("No email address: not invited.".to_string());
+                return Some(m.row_no_email.to_string());
             }
             if check_email(&row.email).is_err() {
-                return Some("Not a valid email address: not invited.".to_string());
+                return Some(m.row_invalid_email.to_string());
             }
-            if let Err(e) = check_name("name", &row.name) {
-                return Some(match e {
-                    InviteError::Invalid(m) if m.contains("empty") => {
-                        "No name: not invited.".to_string()
-                    }
-                    InviteError::Invalid(m) => format!("{}: not invited.", sentence_start(&m)),
-                    other => other.to_string(),
+            if check_name("name", &row.name).is_err() {
+                let name = row.name.trim();
+                return Some(if name.is_empty() {
+                    m.row_no_name.to_string()
+                } else if name.chars().count() > MAX_NAME_CHARS {
+                    crate::i18n::row_name_too_long(lang(), MAX_NAME_CHARS)
+                } else {
+                    m.row_name_control.to_string()
                 });
             }
             match first_line.get(&normalize_email(&row.email)) {
-                Some(line) => Some(format!("Same email as line {line}: not invited twice.")),
+                Some(line) => Some(crate::i18n::row_same_email(lang(), *line)),
                 None => {
                     first_line.insert(normalize_email(&row.email), row.line);
                     None
@@ -388,14 +398,6 @@ fn row_problems(file: &CsvFile) -> Vec<Option<String>> {
             }
         })
         .collect()
-}
-
-fn sentence_start(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 fn preview_page(
@@ -412,20 +414,20 @@ fn preview_page(
         .enumerate()
         .map(|(i, name)| ColumnView {
             name: if name.trim().is_empty() {
-                "(no title)".to_string()
+                m().no_title.to_string()
             } else {
                 name.clone()
             },
             used_for: if Some(i) == layout.email {
-                "Email"
+                Some(m().email)
             } else if Some(i) == layout.name {
-                "Name"
+                Some(m().column_name)
             } else if Some(i) == layout.first_name {
-                "First name"
+                Some(m().first_name)
             } else if Some(i) == layout.last_name {
-                "Last name"
+                Some(m().last_name)
             } else {
-                "Not used"
+                None
             },
         })
         .collect();
@@ -455,16 +457,14 @@ fn preview_page(
         .collect();
     let problem_count = problems_by_row.iter().filter(|p| p.is_some()).count();
     let to_invite = file.rows.len() - problem_count;
-    let problems: Vec<PreviewRow> = rows
+    let problems: Vec<String> = rows
         .iter()
-        .filter(|r| r.problem.is_some())
-        .take(PREVIEW_PROBLEMS)
-        .map(|r| PreviewRow {
-            line: r.line,
-            name: r.name.clone(),
-            email: r.email.clone(),
-            problem: r.problem.clone(),
+        .filter_map(|r| {
+            r.problem
+                .as_deref()
+                .map(|p| crate::i18n::problem_line(lang(), r.line, &r.email, p))
         })
+        .take(PREVIEW_PROBLEMS)
         .collect();
     let preview: Vec<PreviewRow> = rows.into_iter().take(PREVIEW_ROWS).collect();
     PreviewPage {
@@ -474,31 +474,30 @@ fn preview_page(
         network_name: admin.network.name.clone(),
         import_id: pending.id,
         form_token: form_token.0.clone(),
-        file_name: pending.file_name.clone(),
+        file_name: shown_file_name(&pending.file_name),
         role_label: role_label(pending.role),
-        encoding: layout.encoding,
-        separator: match layout.separator {
-            ';' => "semicolons (;)",
-            '\t' => "tabs",
-            _ => "commas (,)",
-        },
-        header_line: layout.header_line,
-        skipped_records: layout.skipped_records,
+        rows_words: crate::i18n::rows_count(lang(), file.rows.len()),
+        reading: crate::i18n::preview_reading(
+            lang(),
+            layout.encoding,
+            layout.separator,
+            layout.header_line,
+            layout.skipped_records,
+        ),
         columns,
         name_from,
-        rows_total: thousands(file.rows.len()),
-        shown: preview.len(),
+        caption: crate::i18n::first_rows_caption(lang(), preview.len(), file.rows.len()),
         preview,
-        more_problems: problem_count.saturating_sub(PREVIEW_PROBLEMS),
+        problems_heading: crate::i18n::rows_not_invited(lang(), problem_count),
+        more_problems: Some(problem_count.saturating_sub(PREVIEW_PROBLEMS))
+            .filter(|n| *n > 0)
+            .map(|n| crate::i18n::more_problems(lang(), n)),
         problems,
         problem_count,
         to_invite,
-        to_invite_words: if to_invite == 1 {
-            "1 person".to_string()
-        } else {
-            format!("{} people", thousands(to_invite))
-        },
-        expires_at: clock_time(pending.expires_at),
+        will_get_email: crate::i18n::will_get_email(lang(), to_invite),
+        invite_button: crate::i18n::invite_people(lang(), to_invite),
+        kept_until: crate::i18n::kept_until(lang(), &clock_time(pending.expires_at)),
     }
 }
 
@@ -574,7 +573,7 @@ struct GonePage {
     m: crate::i18n::Ui,
     shell: Option<super::page::Shell>,
     network_id: i64,
-    ttl_minutes: i64,
+    text: String,
 }
 
 /// An import that is not (or no longer) there: expired, used, another admin's pending file,
@@ -586,7 +585,7 @@ fn gone(user: &ConsoleUser, form_token: &FormToken, admin: &AdminNetwork) -> Res
             m: crate::i18n::Ui::current(),
             shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
             network_id: admin.network.id,
-            ttl_minutes: PENDING_TTL_SECS / 60,
+            text: crate::i18n::upload_gone_text(lang(), PENDING_TTL_SECS / 60),
         },
     )
 }
@@ -693,45 +692,51 @@ struct ResultPage {
     progress_every_ms: u32,
 }
 
-/// The outcome of a row in plain words (the page and the download say the same).
+/// The outcome of a row in plain words (the page and the download say the same), in the
+/// page's language. The stored report's messages are the API's English, so a refused name is
+/// told from the name itself, and a failure from what kind of failure it was.
 fn outcome_words(row: &ImportRow, first_line: &HashMap<String, u32>) -> (String, &'static str) {
+    let lang = lang();
+    let m = lang.messages();
     match row.outcome {
-        ImportOutcome::Invited => ("Invited".to_string(), "ok"),
-        ImportOutcome::AlreadyInvited => (
-            "Already invited: invitation sent again".to_string(),
-            "again",
-        ),
-        ImportOutcome::AlreadyMember => ("Already a member: nothing sent".to_string(), "skipped"),
+        ImportOutcome::Invited => (m.outcome_invited.to_string(), "ok"),
+        ImportOutcome::AlreadyInvited => (m.outcome_already_invited.to_string(), "again"),
+        ImportOutcome::AlreadyMember => (m.outcome_already_member.to_string(), "skipped"),
         ImportOutcome::InvalidEmail if row.email.trim().is_empty() => {
-            ("No email address: not invited".to_string(), "problem")
+            (m.outcome_no_email.to_string(), "problem")
         }
-        ImportOutcome::InvalidEmail => ("Invalid email: not invited".to_string(), "problem"),
+        ImportOutcome::InvalidEmail => (m.outcome_invalid_email.to_string(), "problem"),
         ImportOutcome::MissingName => match row.message.as_deref() {
             // A name refused for what it holds (too long, control characters), not missing.
-            Some(message) if !row.name.trim().is_empty() && !message.contains("empty") => (
-                format!("Name not accepted ({message}): not invited"),
-                "problem",
-            ),
-            _ => ("No name: not invited".to_string(), "problem"),
+            Some(message) if !row.name.trim().is_empty() && !message.contains("empty") => {
+                let reason = match lang {
+                    Lang::En => message.to_string(),
+                    Lang::Fr if row.name.trim().chars().count() > MAX_NAME_CHARS => {
+                        crate::i18n::name_too_long_reason(lang, MAX_NAME_CHARS)
+                    }
+                    Lang::Fr => m.name_control_reason.to_string(),
+                };
+                (crate::i18n::outcome_name_refused(lang, &reason), "problem")
+            }
+            _ => (m.outcome_no_name.to_string(), "problem"),
         },
         ImportOutcome::DuplicateInFile => (
             match first_line.get(&normalize_email(&row.email)) {
-                Some(line) => {
-                    format!("Duplicate in file (same email as line {line}): not invited again")
-                }
-                None => "Duplicate in file: not invited again".to_string(),
+                Some(line) => crate::i18n::outcome_duplicate_of(lang, *line),
+                None => m.outcome_duplicate.to_string(),
             },
             "skipped",
         ),
-        ImportOutcome::Failed => (
-            format!(
-                "Not invited: {}",
-                row.message
-                    .as_deref()
-                    .unwrap_or("the invitation could not be stored; try again")
-            ),
-            "problem",
-        ),
+        ImportOutcome::Failed => {
+            let reason = match (lang, row.message.as_deref()) {
+                (Lang::En, Some(message)) => message.to_string(),
+                (_, Some(message)) if message.contains("invitation emails from this network") => {
+                    m.outcome_failed_too_many.to_string()
+                }
+                _ => m.outcome_failed_default.to_string(),
+            };
+            (crate::i18n::outcome_failed(lang, &reason), "problem")
+        }
     }
 }
 
@@ -752,40 +757,23 @@ fn first_lines(report: &InvitationImport) -> HashMap<String, u32> {
 
 fn progress_view(progress: MailProgress, per_minute: u32) -> ProgressView {
     let total = progress.sent + progress.queued + progress.dropped + progress.failed;
-    let mut text = if total == 0 {
-        "No emails to send for this import.".to_string()
-    } else if progress.queued > 0 {
-        let minutes = (progress.queued + i64::from(per_minute) - 1) / i64::from(per_minute.max(1));
-        format!(
-            "{} of {} emails sent; the rest go out at up to {} per minute (about {} more).",
-            thousands(progress.sent as usize),
-            thousands(total as usize),
-            per_minute,
-            if minutes <= 1 {
-                "a minute".to_string()
-            } else {
-                format!("{minutes} minutes")
-            }
-        )
+    let text = if total == 0 {
+        m().no_emails_to_send.to_string()
     } else {
-        format!(
-            "{} of {} emails sent.",
-            thousands(progress.sent as usize),
-            thousands(total as usize)
+        let queued = (progress.queued > 0).then(|| {
+            let minutes =
+                (progress.queued + i64::from(per_minute) - 1) / i64::from(per_minute.max(1));
+            (per_minute, minutes)
+        });
+        crate::i18n::mail_progress(
+            lang(),
+            progress.sent,
+            total,
+            queued,
+            progress.failed,
+            progress.dropped,
         )
     };
-    if progress.failed > 0 {
-        text.push_str(&format!(
-            " {} could not be delivered after repeated tries: re-send those invitations from Team Members.",
-            thousands(progress.failed as usize)
-        ));
-    }
-    if progress.dropped > 0 {
-        text.push_str(&format!(
-            " {} were not sent because the invitation was revoked, replaced or accepted first.",
-            thousands(progress.dropped as usize)
-        ));
-    }
     ProgressView {
         text,
         live: progress.queued > 0,
@@ -824,16 +812,14 @@ fn result_page(
             counts.push((label, n));
         }
     };
-    count("Invited", &[ImportOutcome::Invited]);
-    count(
-        "Already invited, sent again",
-        &[ImportOutcome::AlreadyInvited],
-    );
-    count("Already a member", &[ImportOutcome::AlreadyMember]);
-    count("Invalid email", &[ImportOutcome::InvalidEmail]);
-    count("No name", &[ImportOutcome::MissingName]);
-    count("Duplicate in file", &[ImportOutcome::DuplicateInFile]);
-    count("Not invited (error)", &[ImportOutcome::Failed]);
+    let m = m();
+    count(m.total_invited, &[ImportOutcome::Invited]);
+    count(m.total_already_invited, &[ImportOutcome::AlreadyInvited]);
+    count(m.total_already_member, &[ImportOutcome::AlreadyMember]);
+    count(m.total_invalid_email, &[ImportOutcome::InvalidEmail]);
+    count(m.total_no_name, &[ImportOutcome::MissingName]);
+    count(m.total_duplicate, &[ImportOutcome::DuplicateInFile]);
+    count(m.total_failed, &[ImportOutcome::Failed]);
     let rows_len = report_or_empty.rows.len();
     let pages = rows_len.div_ceil(RESULT_PAGE_ROWS).max(1);
     let page_no = page_no.min(pages);
@@ -866,13 +852,13 @@ fn result_page(
         shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
         network_id,
         import_id: record.id,
-        file_name: record.file_name.clone(),
+        file_name: shown_file_name(&record.file_name),
         role_label: role_label(record.role),
         uploaded_by: record.uploaded_by.clone(),
-        imported_on: format!(
-            "{} at {}",
-            date(record.imported_at),
-            clock_time(record.imported_at)
+        imported_on: crate::i18n::date_at(
+            lang(),
+            &date(record.imported_at),
+            &clock_time(record.imported_at),
         ),
         finished: report.is_some(),
         totals: counts
@@ -937,14 +923,24 @@ pub fn csv_cell(value: &str) -> String {
     }
 }
 
-/// The result as a CSV file (UTF-8 with a BOM, so that Excel reads accents right).
+/// The result as a CSV file (UTF-8 with a BOM, so that Excel reads accents right), in the
+/// page's language: its headers and outcomes as the page words them, and for French the `;`
+/// separator that a French spreadsheet (Excel set to French) expects of a CSV file.
 fn results_csv(report: &InvitationImport) -> String {
     let first = first_lines(report);
-    let mut out = String::from("\u{feff}Line,Name,Email,Outcome\r\n");
+    let m = m();
+    let sep = match lang() {
+        Lang::En => ",",
+        Lang::Fr => ";",
+    };
+    let mut out = format!(
+        "\u{feff}{}{sep}{}{sep}{}{sep}{}\r\n",
+        m.csv_head_line, m.csv_head_name, m.csv_head_email, m.csv_head_outcome
+    );
     for row in &report.rows {
         let (outcome, _) = outcome_words(row, &first);
         out.push_str(&format!(
-            "{},{},{},{}\r\n",
+            "{}{sep}{}{sep}{}{sep}{}\r\n",
             row.line,
             csv_cell(&row.name),
             csv_cell(&row.email),

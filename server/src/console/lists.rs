@@ -27,7 +27,7 @@ use super::page::{
 use super::session::ConsoleUser;
 use crate::cross_site::FormToken;
 use crate::db::{ContactQuery, ContactSort};
-use crate::lists::{contacts_word, ListError};
+use crate::lists::ListError;
 use crate::App;
 
 /// Most search results the *Add contacts* search shows.
@@ -71,7 +71,7 @@ async fn network_for(
 pub struct ListRow {
     pub id: i64,
     pub name: String,
-    pub entries: u64,
+    pub entries: String,
     pub created_by: Option<String>,
     pub updated: String,
     pub updated_iso: String,
@@ -82,7 +82,7 @@ impl From<IntroList> for ListRow {
         ListRow {
             id: list.id,
             name: list.name,
-            entries: list.entries,
+            entries: crate::i18n::number(crate::i18n::lang(), list.entries as i64),
             created_by: list.created_by.map(|p| p.name),
             updated: date(list.updated_at),
             updated_iso: iso_date(list.updated_at),
@@ -192,12 +192,17 @@ pub struct NameForm {
     name: String,
 }
 
+/// A refusal of the service in the page's language.
+fn words(e: &ListError) -> String {
+    crate::i18n::list_error(crate::i18n::lang(), e)
+}
+
 /// The status and words of a name the service refused, or the failure page.
 fn name_problem(e: ListError) -> Result<(StatusCode, String), ConsoleError> {
     match e {
-        ListError::InvalidName(message) => Ok((StatusCode::UNPROCESSABLE_ENTITY, message)),
-        e @ ListError::DuplicateName(_) => Ok((StatusCode::CONFLICT, e.to_string())),
-        e @ ListError::TooManyLists => Ok((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+        e @ ListError::InvalidName(_) => Ok((StatusCode::UNPROCESSABLE_ENTITY, words(&e))),
+        e @ ListError::DuplicateName(_) => Ok((StatusCode::CONFLICT, words(&e))),
+        e @ ListError::TooManyLists => Ok((StatusCode::UNPROCESSABLE_ENTITY, words(&e))),
         other => Err(refused(other)),
     }
 }
@@ -328,47 +333,27 @@ fn count(value: &str) -> u64 {
 }
 
 fn notice_text(p: &ListParams) -> Option<String> {
+    let lang = crate::i18n::lang();
     Some(match p.done.as_str() {
-        "created" => "The list is created. Find contacts to add with the search below.".to_string(),
-        "renamed" => "The list is renamed.".to_string(),
-        "added" => {
-            let mut text = format!("{} added to the list.", contacts_word(count(&p.added)));
-            let already = count(&p.already);
-            if already > 0 {
-                text.push_str(&format!(
-                    " {} {} already on it.",
-                    contacts_word(already),
-                    if already == 1 { "was" } else { "were" }
-                ));
-            }
-            let gone = count(&p.not_found);
-            if gone > 0 {
-                text.push_str(&format!(
-                    " {} not added: no ally shares {} with the network any more.",
-                    contacts_word(gone),
-                    if gone == 1 { "it" } else { "them" }
-                ));
-            }
-            text
-        }
-        "removed" => format!(
-            "{} removed from the list.",
-            contacts_word(count(&p.removed))
+        "created" => lang.messages().list_created.to_string(),
+        "renamed" => lang.messages().list_renamed.to_string(),
+        "added" => crate::i18n::list_added(
+            lang,
+            count(&p.added),
+            count(&p.already),
+            count(&p.not_found),
         ),
+        "removed" => crate::i18n::list_removed(lang, count(&p.removed)),
         _ => return None,
     })
 }
 
 fn problem_text(p: &ListParams) -> Option<String> {
+    let lang = crate::i18n::lang();
     Some(match p.problem.as_str() {
-        "none_selected" => {
-            "No contact was selected, so nothing changed. Tick the boxes of the contacts first."
-                .to_string()
-        }
-        "too_many_selected" => format!(
-            "At most {LIST_KEYS_MAX_PER_REQUEST} contacts can be added or removed at once, so nothing changed. Select fewer."
-        ),
-        "too_many" => ListError::TooManyEntries(count(&p.room)).to_string(),
+        "none_selected" => lang.messages().none_selected.to_string(),
+        "too_many_selected" => crate::i18n::too_many_selected(lang, LIST_KEYS_MAX_PER_REQUEST),
+        "too_many" => words(&ListError::TooManyEntries(count(&p.room))),
         _ => return None,
     })
 }
@@ -481,7 +466,7 @@ async fn list_view(
         shell: Some(user.shell(form_token, Some(admin), Current::Lists)),
         network_id,
         form_token: form_token.0.clone(),
-        count_words: contacts_word(list.entries),
+        count_words: crate::i18n::contacts_count(crate::i18n::lang(), list.entries),
         created_by: list.created_by.as_ref().map(|p| p.name.clone()),
         updated: date(list.updated_at),
         updated_iso: iso_date(list.updated_at),
@@ -609,7 +594,7 @@ pub async fn delete_page(
             shell: Some(user.shell(&form_token, Some(admin), Current::Lists)),
             network_id,
             list_id,
-            count_words: contacts_word(list.entries),
+            count_words: crate::i18n::contacts_count(crate::i18n::lang(), list.entries),
             name: list.name,
             form_token: form_token.0.clone(),
         },
@@ -739,7 +724,12 @@ pub async fn export(
     let (network_id, list_id) = ids(path)?;
     network_for(&app, &user, network_id, Permission::ExportContacts).await?;
     let (list, csv) = app
-        .export_intro_list(user.session.person_id, network_id, list_id)
+        .export_intro_list(
+            user.session.person_id,
+            network_id,
+            list_id,
+            crate::i18n::lang(),
+        )
         .await
         .map_err(refused)?;
     Ok(crate::api::lists::csv_response(
@@ -782,15 +772,7 @@ pub struct AskForm {
 
 /// `2 asks sent, 1 contact skipped.`
 fn ask_summary(sent: usize, skipped: usize) -> String {
-    let asks = match sent {
-        0 => "No ask was sent".to_string(),
-        1 => "1 ask sent".to_string(),
-        n => format!("{n} asks sent"),
-    };
-    match skipped {
-        0 => format!("{asks}."),
-        n => format!("{asks}, {} skipped.", contacts_word(n as u64)),
-    }
+    crate::i18n::ask_summary(crate::i18n::lang(), sent, skipped)
 }
 
 /// `POST /admin/networks/{id}/lists/{list}/asks`: *Ask for introductions* for the whole list.
@@ -822,7 +804,7 @@ pub async fn ask(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Typed {
                     note: form.note,
-                    note_error: Some(e.to_string()),
+                    note_error: Some(words(&e)),
                     ..Typed::default()
                 },
             )
@@ -858,17 +840,13 @@ pub async fn ask(
                 .into_iter()
                 .map(|s| SkippedRow {
                     contact: if s.contact_name.is_empty() {
-                        "A contact no longer shared".to_string()
+                        crate::i18n::m().contact_no_longer_shared.to_string()
                     } else {
                         s.contact_name
                     },
                     why: match s.reason {
-                        SkipReason::AlreadyPending => {
-                            "An ask for an introduction to them is already waiting for an answer."
-                        }
-                        SkipReason::NoLongerShared => {
-                            "No ally shares them with the network any more."
-                        }
+                        SkipReason::AlreadyPending => crate::i18n::m().skip_already_pending,
+                        SkipReason::NoLongerShared => crate::i18n::m().skip_no_longer_shared,
                     },
                 })
                 .collect(),

@@ -16,13 +16,14 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::page::{
-    admin_network_of, date, date_time, iso_date, iso_date_time, render, see_other, sentence,
-    AdminNetwork, ConsoleError, Current, Shell,
+    admin_network_of, date, date_time, iso_date, iso_date_time, render, see_other, AdminNetwork,
+    ConsoleError, Current, Shell,
 };
 use super::session::ConsoleUser;
 use crate::cross_site::FormToken;
 use crate::db::members::{Access, AuditAction, MemberRecord};
 use crate::i18n::role_label;
+use crate::i18n::Lang;
 use crate::members::MemberError;
 use crate::App;
 
@@ -69,6 +70,8 @@ struct MemberPage {
     held: Vec<&'static str>,
     notice: Option<&'static str>,
     problem: Option<String>,
+    /// How many contacts the member shares, as the page's language writes numbers.
+    contacts: String,
 }
 
 fn template_hint(template: PermissionTemplate) -> String {
@@ -131,6 +134,7 @@ fn member_page(
             .iter()
             .map(crate::i18n::permission_label)
             .collect(),
+        contacts: crate::i18n::number(crate::i18n::lang(), member.contacts),
         member,
         notice,
         problem,
@@ -284,8 +288,12 @@ pub async fn update(
             "{}?done=updated",
             member_path(network_id, person_id)
         ))),
-        Err(e @ MemberError::LastManager) => {
-            let mut response = again(current, access, sentence(&e.to_string()));
+        Err(MemberError::LastManager) => {
+            let mut response = again(
+                current,
+                access,
+                crate::i18n::m().err_last_manager.to_string(),
+            );
             *response.status_mut() = StatusCode::CONFLICT;
             Ok(response)
         }
@@ -304,6 +312,7 @@ struct RemovePage {
     member: MemberRecord,
     is_ally: bool,
     problem: Option<String>,
+    contacts: String,
 }
 
 async fn removing(
@@ -340,6 +349,7 @@ fn remove_page(
         network_name: admin.network.name.clone(),
         form_token: form_token.0.clone(),
         is_ally: member.access.role == Role::Ally,
+        contacts: crate::i18n::number(crate::i18n::lang(), member.contacts),
         member,
         problem,
     }
@@ -375,14 +385,14 @@ pub async fn remove(
             "/admin/networks/{}/team?done=removed",
             admin.network.id
         ))),
-        Err(e @ MemberError::LastManager) => Ok(render(
+        Err(MemberError::LastManager) => Ok(render(
             StatusCode::CONFLICT,
             &remove_page(
                 &user,
                 &form_token,
                 &admin,
                 member,
-                Some(sentence(&e.to_string())),
+                Some(crate::i18n::m().err_last_manager.to_string()),
             ),
         )),
         Err(e) => Err(failure(e)),
@@ -415,6 +425,165 @@ fn action_words(action: AuditAction) -> &'static str {
         AuditAction::ListContactsAdded => m.audit_list_added,
         AuditAction::ListContactsRemoved => m.audit_list_removed,
         AuditAction::ListAsked => m.audit_list_asked,
+    }
+}
+
+// The log's words in the reader's language. A line's subject and detail are stored as the
+// API returns them, in English, written by a few fixed sentences (`members::access_words`,
+// `lists::contacts_word` and the formats in `lists.rs` and `App::import_invitations`): the page
+// reads those sentences back into their parts and words them again, so every line, old or new,
+// reads in French. A detail of another shape shows as it was stored.
+
+/// A line's subject: a person, a list's name, or the words for a CSV file.
+fn audit_subject(lang: Lang, subject: &str) -> String {
+    if lang == Lang::En {
+        return subject.to_string();
+    }
+    if subject == "A CSV file" {
+        return lang.messages().audit_a_csv_file.to_string();
+    }
+    match subject
+        .strip_prefix("List ")
+        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()))
+    {
+        Some(id) => format!("Liste {id}"),
+        None => subject.to_string(),
+    }
+}
+
+/// A line's detail in `lang`.
+fn audit_detail(lang: Lang, action: AuditAction, detail: &str) -> String {
+    if lang == Lang::En {
+        return detail.to_string();
+    }
+    reworded(lang, action, detail).unwrap_or_else(|| detail.to_string())
+}
+
+/// `12` or `1,234` as the detail writes it.
+fn stored_count(text: &str) -> Option<u64> {
+    let digits: String = text.chars().filter(|c| *c != ',').collect();
+    digits.parse().ok()
+}
+
+/// `1 contact` / `12 contacts`.
+fn stored_contacts(text: &str) -> Option<u64> {
+    let n = text
+        .strip_suffix(" contacts")
+        .or_else(|| text.strip_suffix(" contact"))?;
+    stored_count(n)
+}
+
+/// A role and permissions as `members::access_words` writes them, in `lang`.
+fn reworded_access(lang: Lang, text: &str) -> Option<String> {
+    use allyshare_protocol::PermissionTemplate;
+    if text == crate::members::role_label(Role::Ally) {
+        return Some(crate::i18n::role_label_in(lang, Role::Ally).to_string());
+    }
+    let inner = text.strip_prefix("Network Admin (")?.strip_suffix(')')?;
+    let what = if inner == "no permissions" {
+        lang.messages().no_permissions_lower.to_string()
+    } else if let Some(template) = inner.strip_suffix(" template") {
+        let template = PermissionTemplate::ALL
+            .into_iter()
+            .find(|t| t.label() == template)?;
+        format!(
+            "{} {}",
+            lang.messages().template_word,
+            crate::i18n::template_label_in(lang, template)
+        )
+    } else {
+        inner
+            .split(", ")
+            .map(|label| {
+                Permission::ALL
+                    .into_iter()
+                    .find(|p| p.label() == label)
+                    .map(|p| crate::i18n::permission_label_in(lang, p))
+            })
+            .collect::<Option<Vec<_>>>()?
+            .join(", ")
+    };
+    Some(format!(
+        "{} ({what})",
+        crate::i18n::role_label_in(lang, Role::NetworkAdmin)
+    ))
+}
+
+fn reworded(lang: Lang, action: AuditAction, detail: &str) -> Option<String> {
+    let n = |v: u64| crate::i18n::number(lang, v as i64);
+    let contacts = |v: u64| crate::i18n::contacts_count(lang, v);
+    let plural = |v: u64| if v == 1 { "" } else { "s" };
+    match action {
+        AuditAction::Invited
+        | AuditAction::Resent
+        | AuditAction::Revoked
+        | AuditAction::Removed => reworded_access(lang, detail),
+        AuditAction::AccessChanged => {
+            let (before, after) = detail.split_once(" → ")?;
+            Some(format!(
+                "{} → {}",
+                reworded_access(lang, before)?,
+                reworded_access(lang, after)?
+            ))
+        }
+        AuditAction::ImportedCsv => {
+            let (sent, rest) = detail.split_once(" invited as ")?;
+            let (role, rows) = rest.split_once(" from ")?;
+            let rows = rows.strip_suffix(" rows")?;
+            let (sent, rows) = (stored_count(sent)?, stored_count(rows)?);
+            let role = [Role::Ally, Role::NetworkAdmin]
+                .into_iter()
+                .find(|r| crate::members::role_label(*r) == role)?;
+            Some(format!(
+                "{} invité{} en tant que {} sur {} ligne{}",
+                n(sent),
+                plural(sent),
+                crate::i18n::role_label_in(lang, role),
+                n(rows),
+                plural(rows)
+            ))
+        }
+        AuditAction::ListRenamed => {
+            let before = detail.strip_prefix("Renamed from “")?.strip_suffix('”')?;
+            Some(format!("Anciennement « {before} »"))
+        }
+        AuditAction::ListDeleted => {
+            let held = stored_contacts(detail.strip_prefix("It held ")?)?;
+            Some(format!("Elle contenait {}", contacts(held)))
+        }
+        AuditAction::ListContactsAdded => {
+            let added = stored_contacts(detail.strip_suffix(" added")?)?;
+            Some(format!("{} ajouté{}", contacts(added), plural(added)))
+        }
+        AuditAction::ListContactsRemoved => {
+            let removed = stored_contacts(detail.strip_suffix(" removed")?)?;
+            Some(format!("{} retiré{}", contacts(removed), plural(removed)))
+        }
+        AuditAction::Exported => {
+            let exported = stored_contacts(detail.strip_prefix("Introduction list as CSV: ")?)?;
+            Some(format!(
+                "Liste de mises en relation en CSV : {}",
+                contacts(exported)
+            ))
+        }
+        AuditAction::ListAsked => {
+            let (asks, skipped) = detail.split_once(" sent, ")?;
+            let asks = stored_count(
+                asks.strip_suffix(" asks")
+                    .or_else(|| asks.strip_suffix(" ask"))?,
+            )?;
+            let skipped = stored_count(skipped.strip_suffix(" skipped")?)?;
+            Some(format!(
+                "{} demande{} envoyée{}, {} ignoré{}",
+                n(asks),
+                plural(asks),
+                plural(asks),
+                contacts(skipped),
+                plural(skipped)
+            ))
+        }
+        // A list's creation has no detail; an action added later shows its detail as stored.
+        _ => None,
     }
 }
 
@@ -466,10 +635,18 @@ pub async fn audit(
         .map(|e| AuditLine {
             at: date_time(e.at),
             at_iso: iso_date_time(e.at),
-            actor: e.actor_name,
+            actor: match e.actor_id {
+                // The operator's name is the log's words for them, not a person's.
+                None if e.actor_name == crate::db::members::OPERATOR_NAME => {
+                    crate::i18n::m().audit_operator.to_string()
+                }
+                _ => e.actor_name,
+            },
             action: action_words(e.action),
-            subject: e.subject,
-            detail: e.detail,
+            subject: audit_subject(crate::i18n::lang(), &e.subject),
+            detail: e
+                .detail
+                .map(|d| audit_detail(crate::i18n::lang(), e.action, &d)),
         })
         .collect();
     Ok(render(
@@ -488,6 +665,102 @@ pub async fn audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_detail_the_services_write_reads_back_in_french() {
+        use crate::members::access_words;
+        let fr = |action, detail: &str| reworded(Lang::Fr, action, detail);
+        let admin = |permissions| Access {
+            role: Role::NetworkAdmin,
+            permissions,
+        };
+        let ally = Access {
+            role: Role::Ally,
+            permissions: Permissions::NONE,
+        };
+        for (access, french) in [
+            (ally, "Allié"),
+            (
+                admin(PermissionTemplate::Viewer.permissions()),
+                "Admin du réseau (modèle Lecteur)",
+            ),
+            (
+                admin(Permissions::NONE),
+                "Admin du réseau (aucune autorisation)",
+            ),
+            (
+                admin(Permissions::from_iter([
+                    Permission::InviteMembers,
+                    Permission::ExportContacts,
+                ])),
+                "Admin du réseau (Inviter des membres, Exporter les contacts)",
+            ),
+        ] {
+            let stored = access_words(access);
+            assert_eq!(
+                fr(AuditAction::Removed, &stored).as_deref(),
+                Some(french),
+                "{stored}"
+            );
+        }
+        let change = format!(
+            "{} → {}",
+            access_words(ally),
+            access_words(admin(PermissionTemplate::Admin.permissions()))
+        );
+        assert_eq!(
+            fr(AuditAction::AccessChanged, &change).as_deref(),
+            Some("Allié → Admin du réseau (modèle Administrateur)")
+        );
+        let contacts = crate::lists::contacts_word;
+        for (action, stored, french) in [
+            (
+                AuditAction::ImportedCsv,
+                "3 invited as Ally from 1200 rows".to_string(),
+                "3 invités en tant que Allié sur 1\u{202f}200 lignes",
+            ),
+            (
+                AuditAction::ListRenamed,
+                "Renamed from “Q3 → Q4”".to_string(),
+                "Anciennement « Q3 → Q4 »",
+            ),
+            (
+                AuditAction::ListDeleted,
+                format!("It held {}", contacts(1)),
+                "Elle contenait 1 contact",
+            ),
+            (
+                AuditAction::ListContactsAdded,
+                format!("{} added", contacts(2)),
+                "2 contacts ajoutés",
+            ),
+            (
+                AuditAction::ListContactsRemoved,
+                format!("{} removed", contacts(1)),
+                "1 contact retiré",
+            ),
+            (
+                AuditAction::Exported,
+                format!("Introduction list as CSV: {}", contacts(1500)),
+                "Liste de mises en relation en CSV : 1\u{202f}500 contacts",
+            ),
+            (
+                AuditAction::ListAsked,
+                "1 ask sent, 2 skipped".to_string(),
+                "1 demande envoyée, 2 contacts ignorés",
+            ),
+        ] {
+            assert_eq!(fr(action, &stored).as_deref(), Some(french), "{stored}");
+        }
+        // Another shape is shown as stored.
+        assert_eq!(
+            audit_detail(Lang::Fr, AuditAction::Exported, "Old words"),
+            "Old words"
+        );
+        assert_eq!(audit_subject(Lang::Fr, "A CSV file"), "Un fichier CSV");
+        assert_eq!(audit_subject(Lang::Fr, "List 12"), "Liste 12");
+        assert_eq!(audit_subject(Lang::Fr, "Listes"), "Listes");
+    }
 
     #[test]
     fn the_form_reads_a_template_or_each_permission() {

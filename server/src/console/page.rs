@@ -242,7 +242,8 @@ pub fn date(unix: i64) -> String {
 /// `2 Jun 2025, 14:03` (UTC) of a Unix time.
 pub fn date_time(unix: i64) -> String {
     let secs = unix.rem_euclid(86_400);
-    format!("{}, {:02}:{:02}", date(unix), secs / 3600, secs % 3600 / 60)
+    let time = format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60);
+    crate::i18n::date_time(crate::i18n::lang(), &date(unix), &time)
 }
 
 /// `2025-06-02T14:03:00Z`, for a `<time datetime>` with the time.

@@ -229,7 +229,7 @@ pub async fn reset(
     if form.password.is_empty() {
         errors.password = Some(crate::i18n::m().err_choose_new_password.to_string());
     } else if let Err(problem) = check_new_password(&form.password) {
-        errors.password = Some(problem.to_string());
+        errors.password = Some(crate::i18n::password_problem(crate::i18n::lang(), problem));
     } else if form.password_confirm.is_empty() {
         errors.password_confirm = Some(crate::i18n::m().err_type_again.to_string());
     } else if form.password_confirm != form.password {

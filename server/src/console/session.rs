@@ -299,7 +299,7 @@ pub async fn sign_in(
     if let Err(too_long) = request.check_bounds() {
         return Ok(again(
             StatusCode::UNPROCESSABLE_ENTITY,
-            too_long.to_string(),
+            crate::i18n::too_long(crate::i18n::lang(), &too_long),
         ));
     }
     let person = match app

@@ -97,20 +97,9 @@ pub fn permission_words(permissions: Permissions) -> String {
 
 use crate::i18n::role_label;
 
-/// `1,234`.
+/// `1,234` (`1 234` in French).
 fn thousands(n: i64) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
+    crate::i18n::number(crate::i18n::lang(), n)
 }
 
 impl From<TeamRow> for RowView {
@@ -527,7 +516,14 @@ pub async fn invite(
             .ok()
     };
     let note = check_note(Some(&form.note))
-        .map_err(|e| errors.note = Some(invalid(e)))
+        .map_err(|_| {
+            let too_long = form.note.trim().chars().count() > INVITATION_NOTE_MAX_CHARS;
+            errors.note = Some(crate::i18n::note_problem(
+                crate::i18n::lang(),
+                too_long,
+                INVITATION_NOTE_MAX_CHARS,
+            ))
+        })
         .ok()
         .flatten();
     let again = |status, errors, problem, resend_id| {
@@ -569,7 +565,7 @@ pub async fn invite(
             .then(|| chosen_template(&form.template).permissions()),
     };
     if let Err(too_long) = request.check_bounds() {
-        errors.last_name = Some(too_long.to_string());
+        errors.last_name = Some(crate::i18n::too_long(crate::i18n::lang(), &too_long));
         return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, errors, None, None));
     }
     // Already invited: the API would replace the invitation; here the admin chooses to
@@ -596,13 +592,26 @@ pub async fn invite(
             queued.invitation_id
         ))),
         Err(InviteError::AlreadyMember(email)) => {
-            errors.email = Some(format!("{email} is already a member of {}.", network.name));
+            errors.email = Some(crate::i18n::already_member(
+                crate::i18n::lang(),
+                &email,
+                &network.name,
+            ));
             Ok(again(StatusCode::CONFLICT, errors, None, None))
         }
-        Err(e @ InviteError::TooManyEmails { .. }) => Ok(again(
+        Err(InviteError::TooManyEmails {
+            email,
+            sent,
+            retry_after,
+        }) => Ok(again(
             StatusCode::TOO_MANY_REQUESTS,
             errors,
-            Some(sentence(&e.to_string())),
+            Some(crate::i18n::too_many_invitation_emails(
+                crate::i18n::lang(),
+                &email,
+                sent,
+                retry_after,
+            )),
             None,
         )),
         Err(InviteError::Invalid(message)) => Ok(again(

@@ -86,25 +86,81 @@ impl Search {
     }
 }
 
-/// Most index hits for which the page is found from the hits themselves (read, checked,
-/// grouped and sorted here); above it, the sort order's index is walked instead, which finds a
-/// page of common matches at once.
-pub const CANDIDATES_MAX: i64 = 4_000;
+/// Most index hits for which the page is found from the hits themselves (their rows matched,
+/// grouped, sorted and cut to a page in SQL); above it, the sort order's index is walked
+/// instead, which finds a page of common matches at once.
+pub const CANDIDATES_MAX: i64 = 8_000;
+
+/// The same for "most allies", whose other plan (the network's counts from the top, each key
+/// checked for a matching row) reads far more for a word that few popular contacts have.
+pub const ALLIES_CANDIDATES_MAX: i64 = 40_000;
 
 /// A network's visible contacts: the rows of its allies who share with it (alias `c` joined
 /// to `m`); the network id is bound by the caller right after.
 const VISIBLE: &str = " m.network_id = ";
 const SHARING: &str = " AND m.role = 'ally' AND m.sharing = 1";
 
-/// Adds the row filters of `query` (the ally, the date) on the contacts of alias `c`.
-fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, c: &str, query: &ContactQuery) {
+/// Which table a plan reads a contact row's search columns from.
+#[derive(Clone, Copy)]
+enum From {
+    /// `contact_search_ids AS s`: the search's narrow rows (0011), in the plans' orders.
+    Search,
+    /// `contacts AS c`, through `contacts_by_key`: a few keys' rows.
+    Contacts,
+}
+
+impl From {
+    /// The row's ally, its connection date (never null), its words.
+    fn columns(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            From::Search => ("s.person_id", "s.connected", "s.search_text"),
+            From::Contacts => (
+                "c.person_id",
+                "COALESCE(c.connected_on, '')",
+                "c.search_text",
+            ),
+        }
+    }
+}
+
+/// Adds the row filters of `query` (the ally, the date).
+fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, from: From, query: &ContactQuery) {
+    let (person, connected, _) = from.columns();
     if let Some(ally) = query.ally_id {
-        b.push(format!(" AND {c}.person_id = ")).push_bind(ally);
+        b.push(format!(" AND {person} = ")).push_bind(ally);
     }
     if let Some(since) = &query.connected_since {
-        b.push(format!(" AND COALESCE({c}.connected_on, '') >= "))
+        b.push(format!(" AND {connected} >= "))
             .push_bind(since.clone());
     }
+}
+
+/// Adds the search's rule, in SQL: the same rule as
+/// [`Search::matches`]. `search_text` is its words joined by single spaces, so a phrase matches
+/// exactly where `' ' || search_text` holds `' ' || phrase` (its words joined by spaces), the
+/// last word as a prefix: `LIKE '% phrase%'`. The words are letters and digits only, so none
+/// is a `LIKE` wildcard; both sides are lowercase, so `LIKE`'s ASCII case folding changes
+/// nothing. The rows leave SQLite already matched: the page is cut there, not here.
+fn push_rule(b: &mut QueryBuilder<'_, Sqlite>, from: From, search: &Search) {
+    let (_, _, text) = from.columns();
+    for phrase in &search.phrases {
+        b.push(format!(" AND (' ' || {text}) LIKE "))
+            .push_bind(format!("% {}%", phrase.join(" ")));
+    }
+}
+
+/// The visible rows of the network that pass the query's filters and search (the `WHERE`,
+/// after the `FROM` of `from` joined to `memberships m`).
+fn push_matching(
+    b: &mut QueryBuilder<'_, Sqlite>,
+    from: From,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+) {
+    b.push(VISIBLE).push_bind(network_id).push(SHARING);
+    push_filters(b, from, query);
+    push_rule(b, from, search);
 }
 
 fn position_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContactPosition, RepoError> {
@@ -140,102 +196,146 @@ async fn index_hits(pool: &SqlitePool, index_query: &str, up_to: i64) -> Result<
     .await?)
 }
 
-/// The counts (and first name, newest date) over all the network's visible rows of `keys`.
-async fn totals_of(
-    pool: &SqlitePool,
-    network_id: i64,
-    keys: &[&str],
-) -> Result<HashMap<String, ContactPosition>, RepoError> {
-    let mut totals = HashMap::with_capacity(keys.len());
-    if keys.is_empty() {
-        return Ok(totals);
-    }
-    let mut b = QueryBuilder::<Sqlite>::new(
-        "SELECT c.key, MIN(c.sort_name) AS name, MAX(COALESCE(c.connected_on, '')) AS connected,
-                COUNT(*) AS allies
-         FROM contacts c JOIN memberships m ON m.person_id = c.person_id
-         WHERE c.key IN (SELECT value FROM json_each(",
-    );
-    b.push_bind(serde_json::to_string(keys).unwrap_or_default())
-        .push(")) AND")
-        .push(VISIBLE)
-        .push_bind(network_id)
-        .push(SHARING)
-        .push(" GROUP BY c.key");
-    for row in b.build().fetch_all(pool).await? {
-        let position = position_from(&row)?;
-        totals.insert(position.key.clone(), position);
-    }
-    Ok(totals)
+/// Where the rows of a "few rows" plan come from.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    /// The full-text index's hits for this query (a superset; the rule checks each).
+    Hits(&'a str),
+    /// Every visible row (narrowed by the query's ally: at most one ally's contacts).
+    Network,
 }
 
-/// The page's positions from every matching row, when they are few: the index's hits
-/// (`index_query`), else the rows of the one ally of the filter; each row checked by the
-/// search's rule.
-async fn by_candidates(
+/// The `FROM … WHERE` of the matching rows (the search's rows, alias `s`), from `rows`.
+fn push_rows_from(
+    b: &mut QueryBuilder<'_, Sqlite>,
+    rows: Rows<'_>,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+) {
+    match rows {
+        Rows::Hits(index_query) => {
+            // CROSS JOIN fixes the loop order (SQLite's rule): from the hits outwards.
+            b.push(
+                " FROM contacts_fts CROSS JOIN contact_search_ids s ON s.id = contacts_fts.rowid
+                 CROSS JOIN memberships m ON m.person_id = s.person_id
+                 WHERE contacts_fts MATCH ",
+            )
+            .push_bind(index_query.to_string())
+            .push(" AND");
+        }
+        Rows::Network => {
+            b.push(
+                " FROM contact_search_ids s JOIN memberships m ON m.person_id = s.person_id WHERE",
+            );
+        }
+    }
+    push_matching(b, From::Search, network_id, query, search);
+}
+
+/// The page's positions from every matching row of `rows` (few: the index's hits, or one
+/// ally's contacts), grouped per key, sorted and cut in SQL. A key is placed by its matching
+/// rows (their first name, their newest date); by "most allies", by the network's count of
+/// every ally who knows it (`network_contacts`).
+async fn from_rows(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
     search: &Search,
-    index_query: Option<&str>,
+    rows: Rows<'_>,
+) -> Result<Vec<ContactPosition>, RepoError> {
+    let mut b;
+    match query.sort {
+        ContactSort::Name | ContactSort::Recent => {
+            b = QueryBuilder::<Sqlite>::new(
+                "SELECT s.key, MIN(s.sort_name) AS name, MAX(s.connected) AS connected, 1 AS allies",
+            );
+            push_rows_from(&mut b, rows, network_id, query, search);
+            b.push(" GROUP BY s.key");
+            if let Some(after) = &query.after {
+                if query.sort == ContactSort::Name {
+                    b.push(" HAVING (MIN(s.sort_name), s.key) > (")
+                        .push_bind(after.name.clone());
+                } else {
+                    b.push(" HAVING (MAX(s.connected), s.key) < (")
+                        .push_bind(after.connected.clone());
+                }
+                b.push(", ").push_bind(after.key.clone()).push(")");
+            }
+            b.push(if query.sort == ContactSort::Name {
+                " ORDER BY name, s.key"
+            } else {
+                " ORDER BY connected DESC, s.key DESC"
+            });
+        }
+        ContactSort::Allies => {
+            b = QueryBuilder::<Sqlite>::new(
+                "SELECT nc.key, nc.name, nc.connected, nc.allies FROM network_contacts nc
+                 WHERE nc.network_id = ",
+            );
+            b.push_bind(network_id).push(" AND nc.key IN (SELECT s.key");
+            push_rows_from(&mut b, rows, network_id, query, search);
+            b.push(")");
+            push_allies_after(&mut b, query);
+            b.push(" ORDER BY nc.allies DESC, nc.name, nc.key");
+        }
+    }
+    b.push(" LIMIT ").push_bind(query.limit as i64 + 1);
+    b.build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(position_from)
+        .collect()
+}
+
+/// The "most allies" cursor on `network_contacts` (alias `nc`).
+fn push_allies_after(b: &mut QueryBuilder<'_, Sqlite>, query: &ContactQuery) {
+    if let Some(after) = &query.after {
+        b.push(" AND (nc.allies < ")
+            .push_bind(after.allies)
+            .push(" OR (nc.allies = ")
+            .push_bind(after.allies)
+            .push(" AND (nc.name, nc.key) > (")
+            .push_bind(after.name.clone())
+            .push(", ")
+            .push_bind(after.key.clone())
+            .push(")))");
+    }
+}
+
+/// "Most allies" over many contacts: the network's counts (`network_contacts`) read from the
+/// top of their index, each key kept if one of its visible rows passes the filters and the
+/// search. No pass over the network: SQLite stops at a page.
+async fn by_allies(
+    pool: &SqlitePool,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
 ) -> Result<Vec<ContactPosition>, RepoError> {
     let mut b = QueryBuilder::<Sqlite>::new(
-        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected, 1 AS allies,
-                c.search_text
-         FROM ",
+        "SELECT nc.key, nc.name, nc.connected, nc.allies
+         FROM network_contacts nc INDEXED BY network_contacts_by_allies
+         WHERE nc.network_id = ",
     );
-    if let Some(index_query) = index_query {
-        // CROSS JOIN fixes the loop order (SQLite's rule): from the hits outwards.
+    b.push_bind(network_id);
+    push_allies_after(&mut b, query);
+    if !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some() {
         b.push(
-            "contacts_fts CROSS JOIN contact_search_ids s ON s.id = contacts_fts.rowid
-             CROSS JOIN contacts c ON c.person_id = s.person_id AND c.key = s.key
-             CROSS JOIN memberships m ON m.person_id = c.person_id
-             WHERE contacts_fts MATCH ",
-        )
-        .push_bind(index_query.to_string())
-        .push(" AND");
-    } else {
-        b.push("contacts c JOIN memberships m ON m.person_id = c.person_id WHERE");
+            " AND EXISTS (SELECT 1 FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+               WHERE c.key = nc.key AND",
+        );
+        push_matching(&mut b, From::Contacts, network_id, query, search);
+        b.push(")");
     }
-    b.push(VISIBLE).push_bind(network_id).push(SHARING);
-    push_filters(&mut b, "c", query);
-    // Per key, the matching rows' first name and newest date.
-    let mut by_key: HashMap<String, ContactPosition> = HashMap::new();
-    for row in b.build().fetch_all(pool).await? {
-        if !search.matches(row.try_get("search_text")?) {
-            continue;
-        }
-        let p = position_from(&row)?;
-        match by_key.get_mut(&p.key) {
-            Some(seen) => {
-                if p.name < seen.name {
-                    seen.name = p.name;
-                }
-                if p.connected > seen.connected {
-                    seen.connected = p.connected;
-                }
-            }
-            None => {
-                by_key.insert(p.key.clone(), p);
-            }
-        }
-    }
-    let mut positions: Vec<ContactPosition> = if query.sort == ContactSort::Allies {
-        // "Most allies" counts every ally who knows the contact, not only the matching ones.
-        let keys: Vec<&str> = by_key.keys().map(String::as_str).collect();
-        totals_of(pool, network_id, &keys)
-            .await?
-            .into_values()
-            .collect()
-    } else {
-        by_key.into_values().collect()
-    };
-    if let Some(after) = &query.after {
-        positions.retain(|p| compare(query.sort, p, after) == Ordering::Greater);
-    }
-    positions.sort_by(|a, b| compare(query.sort, a, b));
-    positions.truncate(query.limit + 1);
-    Ok(positions)
+    b.push(" ORDER BY nc.allies DESC, nc.name, nc.key LIMIT ")
+        .push_bind(query.limit as i64 + 1);
+    b.build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(position_from)
+        .collect()
 }
 
 /// Which index [`walk`] follows.
@@ -245,93 +345,76 @@ enum Walk {
     Recent,
 }
 
-/// Rows read by [`walk`]'s first step; each next step reads four times as many.
+/// Matching rows read by [`walk`]'s first step; each next step reads four times as many.
 const WALK_FIRST_STEP: i64 = 64;
-/// Rows [`walk`] reads at most when the index could answer instead (matches that are many but
-/// all far along the order): past it, the index's hits are read whole.
-const WALK_MAX_ROWS: usize = 21_760;
 
-/// The page's positions by walking the sort order's index from the cursor, a step of rows at a
-/// time, keeping each key at its first matching row in that order (a key whose earlier
-/// matching row lies before the cursor was on an earlier page): no sort, and it stops at a
-/// page.
+/// The page's positions by walking the sort order's index from the cursor, a step of matching
+/// rows at a time (matched in SQL, on the search's rows and their covering index), keeping each
+/// key at its first matching row in that order (a key whose earlier matching row lies before
+/// the cursor was on an earlier page): no sort, and it stops at a page. A key's other rows at
+/// the same place (the allies who know it under the same name, or date) are skipped.
 async fn walk(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
     search: &Search,
     order: Walk,
-    bounded: bool,
-) -> Result<Option<Vec<ContactPosition>>, RepoError> {
-    let (index, order_by) = match order {
-        Walk::Name => ("contacts_by_name", "c.sort_name, c.key, c.person_id"),
+) -> Result<Vec<ContactPosition>, RepoError> {
+    let (index, column, cmp, order_by) = match order {
+        Walk::Name => (
+            "contact_search_by_name",
+            "s.sort_name",
+            ">",
+            "s.sort_name, s.key",
+        ),
         Walk::Recent => (
-            "contacts_by_connected",
-            "COALESCE(c.connected_on, '') DESC, c.key DESC, c.person_id DESC",
+            "contact_search_by_connected",
+            "s.connected",
+            "<",
+            "s.connected DESC, s.key DESC",
         ),
     };
     let mut found: Vec<ContactPosition> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    // The last row read: (name or date, key, person id).
-    let mut last_row: Option<(String, String, i64)> = None;
+    // Where the next step starts: after this (name or date, key); the cursor's at first.
+    let mut from: Option<(String, String)> = query.after.as_ref().map(|after| {
+        let at = match order {
+            Walk::Name => after.name.clone(),
+            Walk::Recent => after.connected.clone(),
+        };
+        (at, after.key.clone())
+    });
     let mut step = WALK_FIRST_STEP;
-    let mut read = 0;
     loop {
         let mut b = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT c.key, c.person_id, c.sort_name AS name,
-                    COALESCE(c.connected_on, '') AS connected, 1 AS allies, c.search_text
-             FROM contacts c INDEXED BY {index}
-             CROSS JOIN memberships m ON m.person_id = c.person_id WHERE"
+            "SELECT s.key, s.sort_name AS name, s.connected, 1 AS allies
+             FROM contact_search_ids s INDEXED BY {index}
+             CROSS JOIN memberships m ON m.person_id = s.person_id WHERE"
         ));
-        b.push(VISIBLE).push_bind(network_id).push(SHARING);
-        push_filters(&mut b, "c", query);
-        let (column, cmp) = match order {
-            Walk::Name => ("c.sort_name", ">"),
-            Walk::Recent => ("COALESCE(c.connected_on, '')", "<"),
-        };
-        match (&last_row, &query.after) {
-            (Some((at, key, person)), _) => {
-                b.push(format!(" AND ({column}, c.key, c.person_id) {cmp} ("))
-                    .push_bind(at.clone())
-                    .push(", ")
-                    .push_bind(key.clone())
-                    .push(", ")
-                    .push_bind(*person)
-                    .push(")");
-            }
-            (None, Some(after)) => {
-                let at = match order {
-                    Walk::Name => after.name.clone(),
-                    Walk::Recent => after.connected.clone(),
-                };
-                b.push(format!(" AND ({column}, c.key) {cmp} ("))
-                    .push_bind(at)
-                    .push(", ")
-                    .push_bind(after.key.clone())
-                    .push(")");
-            }
-            (None, None) => {}
+        push_matching(&mut b, From::Search, network_id, query, search);
+        if let Some((at, key)) = &from {
+            b.push(format!(" AND ({column}, s.key) {cmp} ("))
+                .push_bind(at.clone())
+                .push(", ")
+                .push_bind(key.clone())
+                .push(")");
         }
         b.push(format!(" ORDER BY {order_by} LIMIT "))
             .push_bind(step);
         let rows = b.build().fetch_all(pool).await?;
-        read += rows.len();
         let mut fresh = Vec::new();
         for row in &rows {
             let p = position_from(row)?;
-            last_row = Some((
+            from = Some((
                 match order {
                     Walk::Name => p.name.clone(),
                     Walk::Recent => p.connected.clone(),
                 },
                 p.key.clone(),
-                row.try_get("person_id")?,
             ));
-            if seen.contains(&p.key) || !search.matches(row.try_get("search_text")?) {
-                continue;
+            if seen.insert(p.key.clone()) {
+                fresh.push(p);
             }
-            seen.insert(p.key.clone());
-            fresh.push(p);
         }
         if query.after.is_some() && !fresh.is_empty() {
             fresh = first_rows_only(pool, network_id, query, search, order, fresh).await?;
@@ -340,13 +423,10 @@ async fn walk(
         if found.len() > query.limit || (rows.len() as i64) < step {
             break;
         }
-        if bounded && read >= WALK_MAX_ROWS {
-            return Ok(None);
-        }
         step = (step * 4).min(16_384);
     }
     found.truncate(query.limit + 1);
-    Ok(Some(found))
+    Ok(found)
 }
 
 /// `found` without the keys that have a matching row before theirs in the walk's order (such
@@ -361,22 +441,16 @@ async fn first_rows_only(
 ) -> Result<Vec<ContactPosition>, RepoError> {
     let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
     let mut b = QueryBuilder::<Sqlite>::new(
-        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected, c.search_text
+        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected
          FROM contacts c JOIN memberships m ON m.person_id = c.person_id
          WHERE c.key IN (SELECT value FROM json_each(",
     );
     b.push_bind(serde_json::to_string(&keys).unwrap_or_default())
-        .push(")) AND")
-        .push(VISIBLE)
-        .push_bind(network_id)
-        .push(SHARING);
-    push_filters(&mut b, "c", query);
+        .push(")) AND");
+    push_matching(&mut b, From::Contacts, network_id, query, search);
     let mut earlier: HashSet<String> = HashSet::new();
     let rows = b.build().fetch_all(pool).await?;
     for row in &rows {
-        if !search.matches(row.try_get("search_text")?) {
-            continue;
-        }
         let key: String = row.try_get("key")?;
         let Some(p) = found.iter().find(|p| p.key == key) else {
             continue;
@@ -395,138 +469,127 @@ async fn first_rows_only(
         .collect())
 }
 
-/// "Most allies" over many contacts: every visible row counted per key (one pass over the
-/// network), the first page by count; a search narrows through the index's proposals, then
-/// by its rule.
-async fn grouped(
-    pool: &SqlitePool,
-    network_id: i64,
-    query: &ContactQuery,
-    search: &Search,
-    index_query: Option<&str>,
-) -> Result<Vec<ContactPosition>, RepoError> {
-    let mut b = QueryBuilder::<Sqlite>::new(
-        "SELECT c.key, MIN(c.sort_name) AS name, MAX(COALESCE(c.connected_on, '')) AS connected,
-                COUNT(*) AS allies, GROUP_CONCAT(c.search_text, char(10)) AS texts
-         FROM contacts c JOIN memberships m ON m.person_id = c.person_id WHERE",
-    );
-    b.push(VISIBLE).push_bind(network_id).push(SHARING);
-    if let Some(index_query) = index_query {
-        // Only the keys of the index's proposals (a superset; the rule checks each below).
-        b.push(
-            " AND c.key IN (SELECT s.key FROM contacts_fts
-                 JOIN contact_search_ids s ON s.id = contacts_fts.rowid
-                 WHERE contacts_fts MATCH ",
-        )
-        .push_bind(index_query.to_string())
-        .push(")");
-    }
-    if query.connected_since.is_some() {
-        b.push(
-            " AND c.key IN (SELECT c3.key FROM contacts c3 JOIN memberships m ON m.person_id = c3.person_id WHERE",
-        )
-        .push(VISIBLE)
-        .push_bind(network_id)
-        .push(SHARING);
-        push_filters(&mut b, "c3", query);
-        b.push(")");
-    }
-    b.push(" GROUP BY c.key");
-    if let Some(after) = &query.after {
-        b.push(" HAVING COUNT(*) < ")
-            .push_bind(after.allies)
-            .push(" OR (COUNT(*) = ")
-            .push_bind(after.allies)
-            .push(" AND (MIN(c.sort_name), c.key) > (")
-            .push_bind(after.name.clone())
-            .push(", ")
-            .push_bind(after.key.clone())
-            .push("))");
-    }
-    b.push(" ORDER BY allies DESC, name, c.key");
-    if search.is_empty() {
-        b.push(" LIMIT ").push_bind(query.limit as i64 + 1);
-    }
-    let mut found = Vec::new();
-    for row in b.build().fetch_all(pool).await? {
-        let texts: String = row.try_get("texts")?;
-        if search.is_empty() || texts.split('\n').any(|t| search.matches(t)) {
-            found.push(position_from(&row)?);
-            if found.len() > query.limit {
-                break;
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// The network's contacts of `keys` (every visible row of each: the allies who know it, and
-/// the version of the ally who updated it last, then the lowest person id).
+/// The network's contacts of `keys`: the version of the ally who updated it last (then the
+/// lowest person id), how many allies know it and the newest date, and the allies who know it
+/// by name — the first `listed` of them when given. Counted and cut in SQL: a contact known
+/// by hundreds of allies sends `listed` rows, not hundreds.
 async fn contacts_of(
     pool: &SqlitePool,
     network_id: i64,
     keys: &[&str],
+    listed: Option<usize>,
 ) -> Result<HashMap<String, NetworkContact>, RepoError> {
-    let mut found: HashMap<String, (NetworkContact, i64, i64)> = HashMap::new();
+    let mut found: HashMap<String, NetworkContact> = HashMap::new();
     if keys.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(found);
     }
+    // Ranked on narrow columns; the whole row is read only for each key's newest version.
     let mut b = QueryBuilder::<Sqlite>::new(
-        "SELECT c.*, p.name AS ally_name FROM contacts c
-         JOIN memberships m ON m.person_id = c.person_id
-         JOIN people p ON p.id = c.person_id
-         WHERE c.key IN (SELECT value FROM json_each(",
+        "SELECT r.key, r.person_id, r.ally_name, r.connected_on AS known_since, r.nth, r.allies,
+                r.last_connected_on, v.member_id, v.public_identifier, v.profile_url,
+                v.first_name, v.last_name, v.headline, v.company, v.position, v.connected_on,
+                v.photo_url
+         FROM (
+           SELECT c.key, c.person_id, p.name AS ally_name, c.connected_on,
+                  ROW_NUMBER() OVER (PARTITION BY c.key ORDER BY p.name, p.id) AS nth,
+                  ROW_NUMBER() OVER (PARTITION BY c.key
+                                     ORDER BY c.updated_at DESC, c.person_id) AS newest,
+                  COUNT(*) OVER (PARTITION BY c.key) AS allies,
+                  MAX(c.connected_on) OVER (PARTITION BY c.key) AS last_connected_on
+           FROM contacts c
+           JOIN memberships m ON m.person_id = c.person_id
+           JOIN people p ON p.id = c.person_id
+           WHERE c.key IN (SELECT value FROM json_each(",
     );
     b.push_bind(serde_json::to_string(keys).unwrap_or_default())
         .push(")) AND")
         .push(VISIBLE)
         .push_bind(network_id)
         .push(SHARING)
-        .push(" ORDER BY p.name, p.id");
+        .push(
+            ") r LEFT JOIN contacts v
+               ON r.newest = 1 AND v.person_id = r.person_id AND v.key = r.key
+             WHERE r.newest = 1 OR r.nth <= ",
+        )
+        .push_bind(listed.map_or(i64::MAX, |n| n as i64))
+        .push(" ORDER BY r.nth");
+    let listed = listed.unwrap_or(usize::MAX);
+    let mut versions: HashMap<String, ContactRecord> = HashMap::new();
+    let mut known: HashMap<String, (Vec<KnownBy>, u32, Option<String>)> = HashMap::new();
     for row in b.build().fetch_all(pool).await? {
         let key: String = row.try_get("key")?;
-        let person_id: i64 = row.try_get("person_id")?;
-        let updated_at: i64 = row.try_get("updated_at")?;
-        let known = KnownBy {
-            ally: PersonRef {
-                id: person_id,
-                name: row.try_get("ally_name")?,
-            },
-            connected_on: row.try_get("connected_on")?,
-        };
-        match found.get_mut(&key) {
-            Some((contact, best_at, best_id)) => {
-                if updated_at > *best_at || (updated_at == *best_at && person_id < *best_id) {
-                    contact.contact = record_from_row(&row)?;
-                    *best_at = updated_at;
-                    *best_id = person_id;
-                }
-                contact.known_by.push(known);
-            }
-            None => {
-                let contact = NetworkContact {
-                    key: key.clone(),
-                    contact: record_from_row(&row)?,
-                    known_by: vec![known],
-                };
-                found.insert(key, (contact, updated_at, person_id));
-            }
+        if row.try_get::<Option<String>, _>("profile_url")?.is_some() {
+            versions.insert(key.clone(), record_from_row(&row)?);
+        }
+        let (known_by, _, _) = known.entry(key).or_insert_with(|| {
+            (
+                Vec::new(),
+                row.try_get::<i64, _>("allies").unwrap_or(0) as u32,
+                row.try_get("last_connected_on").unwrap_or(None),
+            )
+        });
+        if (row.try_get::<i64, _>("nth")? as usize) <= listed {
+            known_by.push(KnownBy {
+                ally: PersonRef {
+                    id: row.try_get("person_id")?,
+                    name: row.try_get("ally_name")?,
+                },
+                connected_on: row.try_get("known_since")?,
+            });
         }
     }
-    Ok(found.into_iter().map(|(k, (c, _, _))| (k, c)).collect())
+    for (key, (known_by, allies, last_connected_on)) in known {
+        let contact = versions
+            .remove(&key)
+            .ok_or_else(|| RepoError::Corrupt(format!("no newest version of {key}")))?;
+        found.insert(
+            key.clone(),
+            NetworkContact {
+                key,
+                contact,
+                known_by,
+                allies,
+                last_connected_on,
+            },
+        );
+    }
+    Ok(found)
+}
+
+/// How [`list_contacts`] finds a page: chosen from the query (and the index's count of hits),
+/// or set by a test that holds every plan to the same answer.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// By the query: the cheapest plan for it.
+    Chosen,
+    /// Every matching row, grouped and sorted (few rows: the index's hits or one ally's).
+    Rows,
+    /// The sort order's index walked from the cursor ("most allies": the network's counts).
+    Walk,
 }
 
 /// One page of the network's contacts, one row per key, in the query's order; with the
 /// position of the last row when there are more, for the next cursor.
 ///
-/// Several plans, because a search for a rare word and one for a common word want opposite
-/// ones: few index hits (or one ally's contacts) are read whole, grouped and sorted here; many
-/// hits (or none to narrow by) walk the sort order's index and stop at a page; "most allies"
-/// over many contacts counts them in one pass.
+/// Two plans, because a search for a rare word and one for a common word want opposite ones:
+/// few rows (the index's hits for a rare word, or one ally's contacts) are matched, grouped,
+/// sorted and cut in SQL; many (a common word, a short prefix, no search) walk the sort
+/// order's index and stop at a page. Either way only the page's rows leave SQLite.
 pub async fn list_contacts(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
+) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
+    list_contacts_by(pool, network_id, query, Plan::Chosen).await
+}
+
+#[doc(hidden)]
+pub async fn list_contacts_by(
+    pool: &SqlitePool,
+    network_id: i64,
+    query: &ContactQuery,
+    plan: Plan,
 ) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
     let search = Search::parse(&query.search);
     if search.is_empty() && !query.search.trim().is_empty() {
@@ -534,40 +597,39 @@ pub async fn list_contacts(
         return Ok((Vec::new(), None));
     }
     let index_query = search.index_query();
-    let few_hits = match &index_query {
-        Some(q) => index_hits(pool, q, CANDIDATES_MAX + 1).await? <= CANDIDATES_MAX,
-        None => false,
-    };
-    let mut positions = if few_hits {
-        by_candidates(pool, network_id, query, &search, index_query.as_deref()).await?
-    } else if query.ally_id.is_some() {
-        by_candidates(pool, network_id, query, &search, None).await?
-    } else {
-        let walked = match query.sort {
-            ContactSort::Name => Some(Walk::Name),
-            ContactSort::Recent => Some(Walk::Recent),
-            ContactSort::Allies => None,
-        };
-        let bounded = index_query.is_some();
-        let found = match walked {
-            Some(order) => walk(pool, network_id, query, &search, order, bounded).await?,
-            None => None,
-        };
-        match (found, query.sort) {
-            (Some(found), _) => found,
-            // Many hits, but far along the order: read them all after all.
-            (None, ContactSort::Name | ContactSort::Recent) => {
-                by_candidates(pool, network_id, query, &search, index_query.as_deref()).await?
-            }
-            (None, ContactSort::Allies) => {
-                grouped(pool, network_id, query, &search, index_query.as_deref()).await?
-            }
+    let few_hits = match (&index_query, plan) {
+        (Some(q), Plan::Chosen) => {
+            let most = match query.sort {
+                ContactSort::Allies => ALLIES_CANDIDATES_MAX,
+                ContactSort::Name | ContactSort::Recent => CANDIDATES_MAX,
+            };
+            index_hits(pool, q, most + 1).await? <= most
         }
+        (Some(_), Plan::Rows) => true,
+        _ => false,
+    };
+    let rows = match (few_hits, &index_query) {
+        (true, Some(q)) => Some(Rows::Hits(q)),
+        _ if query.ally_id.is_some() && plan != Plan::Walk => Some(Rows::Network),
+        _ if plan == Plan::Rows => Some(Rows::Network),
+        _ => None,
+    };
+    let mut positions = match (rows, query.sort) {
+        (Some(rows), _) => from_rows(pool, network_id, query, &search, rows).await?,
+        (None, ContactSort::Name) => walk(pool, network_id, query, &search, Walk::Name).await?,
+        (None, ContactSort::Recent) => walk(pool, network_id, query, &search, Walk::Recent).await?,
+        (None, ContactSort::Allies) => by_allies(pool, network_id, query, &search).await?,
     };
     let more = positions.len() > query.limit;
     positions.truncate(query.limit);
     let keys: Vec<&str> = positions.iter().map(|p| p.key.as_str()).collect();
-    let mut contacts = contacts_of(pool, network_id, &keys).await?;
+    let mut contacts = contacts_of(
+        pool,
+        network_id,
+        &keys,
+        Some(allyshare_protocol::KNOWN_BY_LISTED),
+    )
+    .await?;
     let page = positions
         .iter()
         .filter_map(|p| contacts.remove(&p.key))
@@ -581,7 +643,9 @@ pub async fn network_contact(
     network_id: i64,
     key: &str,
 ) -> Result<Option<NetworkContact>, RepoError> {
-    Ok(contacts_of(pool, network_id, &[key]).await?.remove(key))
+    Ok(contacts_of(pool, network_id, &[key], None)
+        .await?
+        .remove(key))
 }
 
 /// Rewrites the search index without the words of deleted rows. FTS5 marks a deleted row's

@@ -1,0 +1,420 @@
+//! The network's contacts search held to one answer, whatever the plan: every plan
+//! (`db::network::Plan`) gives, page after page, exactly what a plain model computes from the
+//! visible rows with the search's rule (`Search::matches`) — for every order, filter and a
+//! set of searches (rare and common words, prefixes, phrases, punctuation). And the network's
+//! counts (`network_contacts`, kept by triggers) always equal a count of the visible rows, through
+//! syncs, changed names and dates, full-sync removals, sharing off and on, a member's removal and
+//! a second network.
+
+mod common;
+
+use std::collections::HashMap;
+
+use allyshare_protocol::{Role, KNOWN_BY_LISTED};
+use allyshare_server::db::network::{compare, list_contacts_by, Plan, Search};
+use allyshare_server::db::{ContactPosition, ContactQuery, ContactSort};
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::{Row, SqlitePool};
+
+const FIRST: [&str; 6] = ["Ada", "Adam", "Bob", "Léa", "Sean", "Zoë"];
+const LAST: [&str; 5] = ["Lovelace", "O'Brien", "Adams", "Canada", "Smith"];
+const TITLES: [&str; 5] = [
+    "Product Manager",
+    "Software Engineer",
+    "Engineering Manager",
+    "Founder",
+    "Manager of Products",
+];
+
+/// Person `i` as ally `a` has them: the same person, but versions differ (the headline and the
+/// date an ally connected).
+fn person(i: usize, a: usize) -> Value {
+    json!({
+        "profile_url": format!("https://www.linkedin.com/in/person-{i}/"),
+        "first_name": FIRST[i % FIRST.len()],
+        "last_name": LAST[(i / FIRST.len()) % LAST.len()],
+        "headline": format!("{} at Acme {}", TITLES[(i + a) % TITLES.len()], i % 3),
+        "connected_on": format!("2024-{:02}-{:02}", 1 + (i * 7 + a) % 12, 1 + (i + a * 5) % 28),
+    })
+}
+
+/// The persons ally `a` knows: overlapping sets, so many are known by several allies.
+fn known_by(a: usize) -> Vec<Value> {
+    (0..60)
+        .filter(|i| (i + a) % (a + 2) != 0)
+        .map(|i| person(i, a))
+        .collect()
+}
+
+async fn pool(server: &TestServer) -> SqlitePool {
+    SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
+        .await
+        .unwrap()
+}
+
+/// The network's counts as kept, and as counted from the visible rows.
+async fn counts_kept_and_counted(
+    pool: &SqlitePool,
+) -> (
+    Vec<(i64, String, i64, String, String)>,
+    Vec<(i64, String, i64, String, String)>,
+) {
+    let read = |sql: &'static str| async move {
+        sqlx::query(sql)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<i64, _>(0),
+                    r.get::<String, _>(1),
+                    r.get::<i64, _>(2),
+                    r.get::<String, _>(3),
+                    r.get::<String, _>(4),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let kept = read(
+        "SELECT network_id, key, allies, name, connected FROM network_contacts
+         ORDER BY network_id, key",
+    )
+    .await;
+    let counted = read(
+        "SELECT m.network_id, c.key, COUNT(*), MIN(c.sort_name), MAX(COALESCE(c.connected_on, ''))
+         FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+         WHERE m.role = 'ally' AND m.sharing = 1
+         GROUP BY m.network_id, c.key ORDER BY m.network_id, c.key",
+    )
+    .await;
+    (kept, counted)
+}
+
+async fn assert_counts_kept(pool: &SqlitePool, when: &str) {
+    let (kept, counted) = counts_kept_and_counted(pool).await;
+    assert!(!counted.is_empty() || kept.is_empty());
+    assert_eq!(kept, counted, "the network's counts {when}");
+}
+
+/// A visible row of the network, as the model reads it.
+struct Row_ {
+    person_id: i64,
+    key: String,
+    name: String,
+    connected: String,
+    text: String,
+}
+
+async fn visible_rows(pool: &SqlitePool, network_id: i64) -> Vec<Row_> {
+    sqlx::query(
+        "SELECT c.person_id, c.key, c.sort_name, COALESCE(c.connected_on, ''), c.search_text
+         FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+         WHERE m.network_id = ? AND m.role = 'ally' AND m.sharing = 1",
+    )
+    .bind(network_id)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| Row_ {
+        person_id: r.get(0),
+        key: r.get(1),
+        name: r.get(2),
+        connected: r.get(3),
+        text: r.get(4),
+    })
+    .collect()
+}
+
+/// Every key of the query's answer, in order: the model. A key is placed by its matching rows
+/// (first name, newest date); by "most allies", by every visible row of it.
+fn model(rows: &[Row_], query: &ContactQuery) -> Vec<String> {
+    let search = Search::parse(&query.search);
+    if search.is_empty() && !query.search.trim().is_empty() {
+        return Vec::new();
+    }
+    let mut matching: HashMap<&str, ContactPosition> = HashMap::new();
+    for r in rows.iter().filter(|r| {
+        query.ally_id.is_none_or(|a| a == r.person_id)
+            && query
+                .connected_since
+                .as_ref()
+                .is_none_or(|s| r.connected >= *s)
+            && search.matches(&r.text)
+    }) {
+        let p = matching.entry(&r.key).or_insert_with(|| ContactPosition {
+            key: r.key.clone(),
+            name: r.name.clone(),
+            connected: r.connected.clone(),
+            allies: 0,
+        });
+        p.name = p.name.clone().min(r.name.clone());
+        p.connected = p.connected.clone().max(r.connected.clone());
+    }
+    let mut positions: Vec<ContactPosition> = matching.into_values().collect();
+    if query.sort == ContactSort::Allies {
+        for p in &mut positions {
+            let all: Vec<&Row_> = rows.iter().filter(|r| r.key == p.key).collect();
+            p.allies = all.len() as i64;
+            p.name = all.iter().map(|r| r.name.clone()).min().unwrap();
+            p.connected = all.iter().map(|r| r.connected.clone()).max().unwrap();
+        }
+    }
+    positions.sort_by(|a, b| compare(query.sort, a, b));
+    positions.into_iter().map(|p| p.key).collect()
+}
+
+/// Every key of the query's answer by `plan`, page after page of `limit`.
+async fn paged(
+    pool: &SqlitePool,
+    network_id: i64,
+    query: &ContactQuery,
+    plan: Plan,
+    rows: &[Row_],
+) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut query = query.clone();
+    loop {
+        let (page, next) = list_contacts_by(pool, network_id, &query, plan)
+            .await
+            .unwrap();
+        assert!(page.len() <= query.limit);
+        // Each contact's count of allies, newest date and allies listed, from the rows.
+        for contact in &page {
+            let of_key: Vec<&Row_> = rows.iter().filter(|r| r.key == contact.key).collect();
+            assert_eq!(contact.allies as usize, of_key.len(), "{}", contact.key);
+            assert_eq!(contact.known_by.len(), of_key.len().min(KNOWN_BY_LISTED));
+            let newest = of_key
+                .iter()
+                .map(|r| r.connected.clone())
+                .max()
+                .filter(|d| !d.is_empty());
+            assert_eq!(contact.last_connected_on, newest, "{}", contact.key);
+        }
+        keys.extend(page.into_iter().map(|c| c.key));
+        match next {
+            Some(after) => query.after = Some(after),
+            None => break,
+        }
+        assert!(keys.len() < 1_000, "the pages end");
+    }
+    keys
+}
+
+#[tokio::test]
+async fn every_plan_gives_the_models_answer_and_the_counts_stay_exact() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let pool = pool(&server).await;
+    let mut allies = Vec::new();
+    for a in 0..4 {
+        let ally = server
+            .sharing_ally(
+                "Sales",
+                &format!("ally{a}@example.org"),
+                &format!("Ally {a}"),
+            )
+            .await;
+        server.clock.advance(1);
+        server
+            .sync_contacts(&ally.token, "full", &known_by(a))
+            .await;
+        allies.push(ally);
+    }
+    // One of them also shares with a second network, which must not leak into the first.
+    let other = server
+        .sharing_ally("Other", "other@example.org", "Other")
+        .await;
+    server
+        .sync_contacts(&other.token, "full", &[person(200, 9), person(3, 9)])
+        .await;
+    assert_counts_kept(&pool, "after the first syncs").await;
+
+    // Changes: a new version with another name and date; a full sync that drops some.
+    server.clock.advance(1);
+    let mut changed = known_by(1);
+    changed[0]["first_name"] = json!("Aaron");
+    changed[0]["connected_on"] = json!("2026-11-30");
+    changed.truncate(30);
+    server
+        .sync_contacts(&allies[1].token, "full", &changed)
+        .await;
+    assert_counts_kept(&pool, "after a changed name and a full sync's removals").await;
+
+    // Ally 3 stops sharing, and shares again with an empty list (their contacts were deleted).
+    let sharing = |on: bool| json!({ "sharing": on });
+    let path = format!("/v1/networks/{}/sharing", admin.network_id);
+    server
+        .expect(
+            Method::PUT,
+            &path,
+            Some(&allies[3].token),
+            Some(sharing(false)),
+            StatusCode::OK,
+        )
+        .await;
+    assert_counts_kept(&pool, "after sharing off").await;
+    server
+        .expect(
+            Method::PUT,
+            &path,
+            Some(&allies[3].token),
+            Some(sharing(true)),
+            StatusCode::OK,
+        )
+        .await;
+    server
+        .sync_contacts(&allies[3].token, "full", &known_by(3)[..20])
+        .await;
+    assert_counts_kept(&pool, "after sharing on again").await;
+
+    let rows = visible_rows(&pool, admin.network_id).await;
+    assert!(
+        rows.iter().all(|r| !r.key.contains("person-200")),
+        "the other network's own"
+    );
+    let searches = [
+        "",
+        "ada",
+        "a",
+        "lov",
+        "lovelace ada",
+        "o'brien",
+        "brien",
+        "product manager",
+        "manager",
+        "manager of",
+        "engineer acme 1",
+        "zoë",
+        "ZOË",
+        "canada",
+        "acme 2 founder",
+        "zzz",
+        "!!",
+        "le",
+        "léa",
+    ];
+    let mut checked = 0;
+    for search in searches {
+        for sort in [ContactSort::Name, ContactSort::Recent, ContactSort::Allies] {
+            for (ally_id, since) in [
+                (None, None),
+                (Some(allies[0].id), None),
+                (None, Some("2024-06-01".to_string())),
+                (Some(allies[2].id), Some("2024-03-01".to_string())),
+            ] {
+                let query = ContactQuery {
+                    search: search.to_string(),
+                    sort,
+                    ally_id,
+                    connected_since: since,
+                    after: None,
+                    limit: 7,
+                };
+                let expected = model(&rows, &query);
+                for plan in [Plan::Chosen, Plan::Rows, Plan::Walk] {
+                    let got = paged(&pool, admin.network_id, &query, plan, &rows).await;
+                    assert_eq!(got, expected, "{query:?} by {plan:?}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, searches.len() * 3 * 4 * 3);
+    // The searches were not all empty: the model found something for most.
+    assert!(
+        model(
+            &rows,
+            &ContactQuery {
+                search: "lov".into(),
+                limit: 7,
+                ..Default::default()
+            }
+        )
+        .len()
+            > 5
+    );
+
+    // A member's removal (the ally leaves the network): their contribution leaves the counts.
+    server
+        .expect(
+            Method::DELETE,
+            &format!("/v1/networks/{}/members/{}", admin.network_id, allies[0].id),
+            Some(&admin.token),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    assert_counts_kept(&pool, "after a member's removal").await;
+    let (kept, _) = counts_kept_and_counted(&pool).await;
+    assert!(kept.iter().any(|(n, ..)| *n == admin.network_id));
+    assert!(kept.iter().any(|(n, ..)| *n == other.network_id));
+}
+
+/// A contact known by more allies than a page lists: the page lists the first
+/// `KNOWN_BY_LISTED` by name and counts them all, with the newest date of all; the contact's
+/// own page lists every one.
+#[tokio::test]
+async fn a_page_lists_the_first_allies_and_counts_them_all() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let allies = KNOWN_BY_LISTED + 3;
+    for a in 0..allies {
+        let ally = server
+            .sharing_ally(
+                "Sales",
+                &format!("ally{a:02}@example.org"),
+                &format!("Ally {a:02}"),
+            )
+            .await;
+        let mut known = person(4, a);
+        known["connected_on"] = json!(format!("2025-01-{:02}", 1 + a));
+        server.sync_contacts(&ally.token, "full", &[known]).await;
+    }
+    let page = server
+        .expect(
+            Method::GET,
+            &format!("/v1/networks/{}/contacts?q=sean", admin.network_id),
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let contact = &page["contacts"][0];
+    assert_eq!(contact["allies"], allies);
+    assert_eq!(contact["last_connected_on"], format!("2025-01-{allies:02}"));
+    let listed: Vec<&str> = contact["known_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["ally"]["name"].as_str().unwrap())
+        .collect();
+    let first: Vec<String> = (0..KNOWN_BY_LISTED)
+        .map(|a| format!("Ally {a:02}"))
+        .collect();
+    assert_eq!(listed, first);
+
+    let key = contact["key"].as_str().unwrap();
+    let own = server
+        .expect(
+            Method::GET,
+            &format!(
+                "/v1/networks/{}/contacts/{}",
+                admin.network_id,
+                key.replace(':', "%3A")
+            ),
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(own["known_by"].as_array().unwrap().len(), allies);
+    assert_eq!(own["allies"], allies);
+}
