@@ -151,6 +151,8 @@ struct Inner {
     mail_turn: tokio::sync::Mutex<()>,
     /// Wakes the mail queue's task when an email was queued.
     mail_wake: tokio::sync::Notify,
+    /// Wakes the search's indexer: a commit added contacts.
+    search_wake: tokio::sync::Notify,
 }
 
 /// The running application: repository, outbox, settings. Cheap to clone (shared state).
@@ -194,6 +196,7 @@ impl App {
                 mail_per_minute: config.mail_per_minute.max(1),
                 mail_turn: tokio::sync::Mutex::new(()),
                 mail_wake: tokio::sync::Notify::new(),
+                search_wake: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -578,6 +581,32 @@ impl App {
         }
     }
 
+    /// Adds the words of newly committed contacts to the search's full-text index, in this
+    /// server's turn of writing contact data (see [`App::sync_write_turn`]); how many.
+    pub async fn index_search_words(&self) -> Result<u64, RepoError> {
+        let _turn = self.sync_write_turn().await;
+        self.repo().index_search_words().await
+    }
+
+    /// Tells the search's indexer that a commit added contacts.
+    pub(crate) fn contacts_committed(&self) {
+        self.inner.search_wake.notify_one();
+    }
+
+    /// The search's indexer: after each commit (and every minute, for what an earlier run or
+    /// another writer left), the full-text index catches up. Searches never wait for it.
+    async fn run_search_indexer(self) {
+        loop {
+            if let Err(e) = self.index_search_words().await {
+                tracing::warn!(error = %e, "the contacts search index could not catch up");
+            }
+            tokio::select! {
+                () = self.inner.search_wake.notified() => {}
+                () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            }
+        }
+    }
+
     /// The mail queue's task: drains it every second, and at once when an email is queued.
     async fn run_mail_queue(self) {
         loop {
@@ -630,6 +659,7 @@ pub async fn serve_app(
     // left when it stops is sent after the next start).
     let mail_queue = tokio::spawn(app.clone().run_mail_queue());
     let digests = tokio::spawn(app.clone().run_digests());
+    let search_indexer = tokio::spawn(app.clone().run_search_indexer());
     // The peer address reaches the handlers (sign-in throttling per address).
     let service = app
         .router()
@@ -639,8 +669,10 @@ pub async fn serve_app(
         .await;
     mail_queue.abort();
     digests.abort();
+    search_indexer.abort();
     let _ = mail_queue.await;
     let _ = digests.await;
+    let _ = search_indexer.await;
     served?;
     Ok(())
 }

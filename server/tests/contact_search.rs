@@ -1,7 +1,8 @@
 //! The network's contacts search held to one answer, whatever the plan: every plan
 //! (`db::network::Plan`) gives, page after page, exactly what a plain model computes from the
 //! visible rows with the search's rule (`Search::matches`) — for every order, filter and a
-//! set of searches (rare and common words, prefixes, phrases, punctuation). And the network's
+//! set of searches (rare and common words, prefixes, phrases, punctuation), with the
+//! full-text index up to date and with it far behind. And the network's
 //! counts (`network_contacts`, kept by triggers) always equal a count of the visible rows, through
 //! syncs, changed names and dates, full-sync removals, sharing off and on, a member's removal and
 //! a second network.
@@ -274,6 +275,32 @@ async fn every_plan_gives_the_models_answer_and_the_counts_stay_exact() {
     assert_counts_kept(&pool, "after sharing on again").await;
 
     let rows = visible_rows(&pool, admin.network_id).await;
+    // The same network with the full-text index far behind (nothing indexed, every row
+    // waiting for the indexer), in a copy of the file, where no indexer runs.
+    server.app.index_search_words().await.unwrap();
+    let copy = server.dir.path().join("unindexed.db");
+    sqlx::query("VACUUM INTO ?")
+        .bind(copy.display().to_string())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let behind = SqlitePool::connect(&format!("sqlite:{}", copy.display()))
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO contact_search_unindexed (id) SELECT id FROM contact_search_ids")
+        .execute(&behind)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM contacts_fts")
+        .execute(&behind)
+        .await
+        .unwrap();
+    let hits: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM contacts_fts WHERE contacts_fts MATCH 'ada*'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(hits > 0, "the server's own file is indexed");
     assert!(
         rows.iter().all(|r| !r.key.contains("person-200")),
         "the other network's own"
@@ -320,6 +347,8 @@ async fn every_plan_gives_the_models_answer_and_the_counts_stay_exact() {
                 for plan in [Plan::Chosen, Plan::Rows, Plan::Walk] {
                     let got = paged(&pool, admin.network_id, &query, plan, &rows).await;
                     assert_eq!(got, expected, "{query:?} by {plan:?}");
+                    let got = paged(&behind, admin.network_id, &query, plan, &rows).await;
+                    assert_eq!(got, expected, "{query:?} by {plan:?}, nothing indexed");
                     checked += 1;
                 }
             }
@@ -417,4 +446,38 @@ async fn a_page_lists_the_first_allies_and_counts_them_all() {
         .await;
     assert_eq!(own["known_by"].as_array().unwrap().len(), allies);
     assert_eq!(own["allies"], allies);
+}
+
+/// The server's indexer adds a commit's words to the full-text index after the commit: the
+/// queue of waiting rows empties by itself, and the index then proposes the new contact.
+#[tokio::test]
+async fn the_indexer_catches_up_after_a_commit() {
+    let server = TestServer::start().await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let pool = pool(&server).await;
+    server
+        .sync_contacts(&ally.token, "full", &[person(3, 0), person(4, 0)])
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contact_search_unindexed")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if waiting == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{waiting} rows still wait for the index"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let hits: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contacts_fts WHERE contacts_fts MATCH '\"sean\"*'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(hits, 1, "Sean (person 4) is in the index");
 }

@@ -308,7 +308,12 @@ pub async fn commit(
         )
         .await?
     {
-        CommitOutcome::Committed(result) => Ok(Json(result)),
+        CommitOutcome::Committed(result) => {
+            if result.added + result.updated > 0 {
+                app.contacts_committed();
+            }
+            Ok(Json(result))
+        }
         CommitOutcome::NotFound => Err(ApiFailure::NotFound),
         CommitOutcome::Closed(reason) => Err(ApiFailure::SessionClosed(reason)),
         CommitOutcome::Missing(missing) => Err(ApiFailure::BatchesMissing(format!(

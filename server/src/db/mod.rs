@@ -495,6 +495,10 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         key: &str,
     ) -> Result<Option<NetworkContact>, RepoError>;
 
+    /// Adds the words of the contacts committed since the last run to the search's full-text
+    /// index (which the commit leaves for later); how many rows.
+    async fn index_search_words(&self) -> Result<u64, RepoError>;
+
     /// The network's allies who share with it, by name.
     async fn sharing_allies(&self, network_id: i64) -> Result<Vec<PersonRef>, RepoError>;
 
@@ -1759,6 +1763,10 @@ impl Repository for SqliteRepository {
         key: &str,
     ) -> Result<Option<NetworkContact>, RepoError> {
         network::network_contact(&self.pool, network_id, key).await
+    }
+
+    async fn index_search_words(&self) -> Result<u64, RepoError> {
+        network::index_search_words(&self.pool).await
     }
 
     async fn sharing_allies(&self, network_id: i64) -> Result<Vec<PersonRef>, RepoError> {

@@ -215,14 +215,16 @@ fn push_rows_from(
 ) {
     match rows {
         Rows::Hits(index_query) => {
-            // CROSS JOIN fixes the loop order (SQLite's rule): from the hits outwards.
-            b.push(
-                " FROM contacts_fts CROSS JOIN contact_search_ids s ON s.id = contacts_fts.rowid
-                 CROSS JOIN memberships m ON m.person_id = s.person_id
-                 WHERE contacts_fts MATCH ",
-            )
-            .push_bind(index_query.to_string())
-            .push(" AND");
+            // The index's proposals and the rows not indexed yet (see
+            // [`index_search_words`]). CROSS JOIN fixes the loop order (SQLite's rule): from
+            // the hits outwards.
+            b.push(" FROM (SELECT rowid AS id FROM contacts_fts WHERE contacts_fts MATCH ")
+                .push_bind(index_query.to_string())
+                .push(
+                    " UNION ALL SELECT id FROM contact_search_unindexed) hits
+                 CROSS JOIN contact_search_ids s ON s.id = hits.id
+                 CROSS JOIN memberships m ON m.person_id = s.person_id WHERE",
+                );
         }
         Rows::Network => {
             b.push(
@@ -646,6 +648,26 @@ pub async fn network_contact(
     Ok(contacts_of(pool, network_id, &[key], None)
         .await?
         .remove(key))
+}
+
+/// Adds the words of the rows waiting for the full-text index (every row a commit added since
+/// the last run), in one transaction; how many. Run after each sync commit, in the server's
+/// turn of writing: the commit itself does not wait for the index (migration 0011).
+pub async fn index_search_words(pool: &SqlitePool) -> Result<u64, RepoError> {
+    let mut tx = pool.begin().await?;
+    let added = sqlx::query(
+        "INSERT INTO contacts_fts (rowid, search_text)
+         SELECT s.id, s.search_text FROM contact_search_unindexed u
+         JOIN contact_search_ids s ON s.id = u.id",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM contact_search_unindexed")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(added)
 }
 
 /// Rewrites the search index without the words of deleted rows. FTS5 marks a deleted row's
