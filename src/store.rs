@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use allyshare_protocol::ContactRecord;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use thiserror::Error;
@@ -90,6 +91,41 @@ pub async fn load<T: DeserializeOwned>(
         .and_then(|text| serde_json::from_str(&text).ok()))
 }
 
+/// Reads a list of contacts (a bucket of the stored list, a page of a read in progress). A list
+/// stored by an earlier version may carry fields the protocol's record does not have (that
+/// version kept a photo's expiry): they are dropped rather than losing the list.
+pub async fn load_contacts(
+    store: &impl Store,
+    (area, key): (Area, &str),
+) -> Result<Option<Vec<ContactRecord>>, StoreError> {
+    Ok(store
+        .get(area, key)
+        .await?
+        .and_then(|text| decode_contacts(&text)))
+}
+
+/// See [`load_contacts`]. The one field an earlier version wrote that the record lacks is cut
+/// out of the text (a quote inside a JSON string is always escaped, so the pattern cannot be
+/// inside a value), and the text parsed again: one parser for both, which keeps the wasm small.
+fn decode_contacts(text: &str) -> Option<Vec<ContactRecord>> {
+    if let Ok(list) = serde_json::from_str(text) {
+        return Some(list);
+    }
+    const LEGACY_FIELD: &str = ",\"photo_expires_at\":";
+    let mut rest = text;
+    let mut cleaned = String::with_capacity(text.len());
+    while let Some(at) = rest.find(LEGACY_FIELD) {
+        cleaned.push_str(&rest[..at]);
+        let value = &rest[at + LEGACY_FIELD.len()..];
+        let end = value
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+            .unwrap_or(value.len());
+        rest = &value[end..];
+    }
+    cleaned.push_str(rest);
+    serde_json::from_str(&cleaned).ok()
+}
+
 /// Encodes and writes a value.
 pub async fn save<T: Serialize>(
     store: &impl Store,
@@ -161,5 +197,36 @@ impl Store for MemoryStore {
     async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError> {
         self.values.borrow_mut().remove(&(area, key.to_string()));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bucket as an earlier version stored it (every field written, `null` when absent, and
+    /// the photo's expiry the protocol's record does not carry) still loads, whole.
+    #[test]
+    fn contacts_stored_by_an_earlier_version_still_load() {
+        let text = r#"[{"member_id":"ACoAAA1","public_identifier":"ada","profile_url":"https://www.linkedin.com/in/ada/","first_name":"Ada","last_name":null,"headline":null,"company":null,"position":null,"connected_on":"2025-12-19","photo_url":"https://media.licdn.com/x","photo_expires_at":1768435200000},{"member_id":null,"public_identifier":"bob","profile_url":"https://www.linkedin.com/in/bob/","first_name":"Bob","last_name":null,"headline":null,"company":"Acme","position":null,"connected_on":null,"photo_url":null,"photo_expires_at":null}]"#;
+        let store = MemoryStore::new();
+        futures_util::FutureExt::now_or_never(async {
+            store
+                .set(Area::Durable, "contacts.3", text.into())
+                .await
+                .unwrap();
+            let list = load_contacts(&store, (Area::Durable, "contacts.3"))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(list.len(), 2);
+            assert_eq!(list[0].key().as_deref(), Some("member:ACoAAA1"));
+            assert_eq!(
+                list[0].photo_url.as_deref(),
+                Some("https://media.licdn.com/x")
+            );
+            assert_eq!(list[1].company.as_deref(), Some("Acme"));
+        })
+        .unwrap();
     }
 }

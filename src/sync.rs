@@ -1,4 +1,4 @@
-//! Contact sync, sans-IO: what to upload, in which batches, and what each answer means.
+//! ContactRecord sync, sans-IO: what to upload, in which batches, and what each answer means.
 //!
 //! The extension keeps a [`Ledger`]: the key and content hash of every contact the server has
 //! acknowledged. After a read, [`plan`] compares the contacts with the ledger and produces the
@@ -20,8 +20,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::api;
-use crate::contact_list;
-use crate::contacts::Contact;
+use crate::contact_list::{self, Exclusions};
 use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
 
 /// What the server has acknowledged: contact key → content hash.
@@ -86,8 +85,8 @@ fn keyed(contacts: &[ContactRecord]) -> BTreeMap<String, (&ContactRecord, u64)> 
 /// [`plan`] gives the same batches from these as from every record.
 pub fn records_for(
     kind: SyncKind,
-    list: &[Contact],
-    excluded: &HashSet<String>,
+    list: &[ContactRecord],
+    excluded: &Exclusions,
     ledger: &Ledger,
 ) -> Vec<ContactRecord> {
     if kind == SyncKind::Full {
@@ -415,8 +414,10 @@ mod tests {
     fn a_delta_from_the_unacknowledged_records_is_the_whole_delta() {
         use crate::linkedin::synthetic::Synthetic;
         let mut list = Synthetic::new(3, 400).contacts();
-        let excluded: HashSet<String> = [list[5].key(), list[6].key()].into_iter().collect();
-        let (records, _) = contact_list::records_to_share(&list, &HashSet::new());
+        let mut excluded = Exclusions::default();
+        excluded.set(&list, &list[5].key().unwrap(), true);
+        excluded.set(&list, &list[6].key().unwrap(), true);
+        let (records, _) = contact_list::records_to_share(&list, &Exclusions::default());
         let ledger = plan(SyncKind::Full, &records, &Ledger::default(), &limits(50))
             .unwrap()
             .expected;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{self, ApiFailure};
 use crate::auth::{self, AccessToken, RefreshToken, TokenStep};
-use crate::contact_list;
-use crate::contacts::Contact;
+use crate::contact_list::{self, Exclusions};
+use crate::contacts::ContactRecord;
 use crate::handoff::{self, ExternalMessage, PendingHandoff, PendingSignIn};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::jobs::{JobKind, Outcome, Schedule};
@@ -680,15 +680,15 @@ impl<P: Platform> Worker<P> {
     // ------------------------------------------------------------------ contacts
 
     /// The contacts read so far (all buckets).
-    pub async fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
+    pub async fn contacts(&self) -> Result<Vec<ContactRecord>, StoreError> {
         Ok(self.contact_buckets().await?.concat())
     }
 
-    async fn contact_buckets(&self) -> Result<Vec<Vec<Contact>>, StoreError> {
+    async fn contact_buckets(&self) -> Result<Vec<Vec<ContactRecord>>, StoreError> {
         let mut buckets = Vec::with_capacity(CONTACT_BUCKETS as usize);
         for b in 0..CONTACT_BUCKETS {
-            let bucket: Option<Vec<Contact>> =
-                store::load(self.store(), (Area::Durable, &bucket_key(b))).await?;
+            let bucket =
+                store::load_contacts(self.store(), (Area::Durable, &bucket_key(b))).await?;
             buckets.push(bucket.unwrap_or_default());
         }
         Ok(buckets)
@@ -699,19 +699,21 @@ impl<P: Platform> Worker<P> {
     /// same contacts are the same bucket): a quiet sync rewrites nothing.
     async fn update_contacts(
         &self,
-        change: impl FnOnce(&[Contact]) -> Vec<Contact>,
-    ) -> Result<Vec<Contact>, StoreError> {
+        change: impl FnOnce(&[ContactRecord]) -> Vec<ContactRecord>,
+    ) -> Result<Vec<ContactRecord>, StoreError> {
         let _one_at_a_time = self.contacts_lock.lock().await;
         let before = self.contact_buckets().await?;
         let changed = change(&before.concat());
-        let mut after: Vec<Vec<(String, &Contact)>> = vec![Vec::new(); CONTACT_BUCKETS as usize];
+        let mut after: Vec<Vec<(String, &ContactRecord)>> =
+            vec![Vec::new(); CONTACT_BUCKETS as usize];
         for c in &changed {
-            let key = c.key();
+            // Merged lists hold keyed contacts only; one stored without a key sorts first.
+            let key = c.key().unwrap_or_default();
             after[bucket_of(&key) as usize].push((key, c));
         }
         for (b, (old, mut new)) in before.iter().zip(after).enumerate() {
             new.sort_by(|x, y| x.0.cmp(&y.0));
-            let new: Vec<&Contact> = new.into_iter().map(|(_, c)| c).collect();
+            let new: Vec<&ContactRecord> = new.into_iter().map(|(_, c)| c).collect();
             if !old.iter().eq(new.iter().copied()) {
                 store::save(self.store(), (Area::Durable, &bucket_key(b as u64)), &new).await?;
             }
@@ -732,10 +734,20 @@ impl<P: Platform> Worker<P> {
         self.request_run().await
     }
 
-    async fn excluded(&self) -> Result<HashSet<String>, StoreError> {
-        Ok(store::load(self.store(), keys::EXCLUDED)
+    /// The ally's exclusions, in the protocol's key rule: a set stored by an earlier version
+    /// under its own rule is rewritten once, here, against `list` (see
+    /// [`Exclusions::canonical`]).
+    async fn excluded(&self, list: &[ContactRecord]) -> Result<Exclusions, StoreError> {
+        let stored: Exclusions = store::load(self.store(), keys::EXCLUDED)
             .await?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        match stored.canonical(list) {
+            Some(canonical) => {
+                store::save(self.store(), keys::EXCLUDED, &canonical).await?;
+                Ok(canonical)
+            }
+            None => Ok(stored),
+        }
     }
 
     async fn contact_page(
@@ -745,7 +757,7 @@ impl<P: Platform> Worker<P> {
         query: Option<&str>,
     ) -> Result<ContactPage, StoreError> {
         let mut list = self.contacts().await?;
-        let excluded = self.excluded().await?;
+        let excluded = self.excluded(&list).await?;
         // Newest connections first, then by name: the order LinkedIn shows.
         list.sort_by(|a, b| {
             b.connected_on
@@ -756,7 +768,7 @@ impl<P: Platform> Worker<P> {
             .map(str::trim)
             .filter(|q| !q.is_empty())
             .map(str::to_lowercase);
-        let matching: Vec<&Contact> = list
+        let matching: Vec<&ContactRecord> = list
             .iter()
             .filter(|c| match &needle {
                 None => true,
@@ -775,31 +787,27 @@ impl<P: Platform> Worker<P> {
             .skip(offset as usize)
             .take(limit.min(500) as usize)
             .map(|c| ContactRow {
-                key: c.key(),
+                key: c.key().unwrap_or_default(),
                 name: c.display_name(),
                 headline: c.headline.clone(),
                 company: c.company.clone(),
                 position: c.position.clone(),
                 profile_url: c.profile_url.clone(),
                 connected_on: c.connected_on.clone(),
-                excluded: excluded.contains(&c.key()),
+                excluded: excluded.contains(c),
             })
             .collect();
         Ok(ContactPage {
             total: matching.len() as u32,
-            excluded: list.iter().filter(|c| excluded.contains(&c.key())).count() as u32,
+            excluded: list.iter().filter(|c| excluded.contains(c)).count() as u32,
             items,
         })
     }
 
     async fn set_excluded(&self, key: String, exclude: bool) -> Result<(), Problem> {
-        let mut excluded = self.excluded().await?;
-        let changed = if exclude {
-            excluded.insert(key)
-        } else {
-            excluded.remove(&key)
-        };
-        if changed {
+        let list = self.contacts().await?;
+        let mut excluded = self.excluded(&list).await?;
+        if excluded.set(&list, &key, exclude) {
             store::save(self.store(), keys::EXCLUDED, &excluded).await?;
             // An exclusion removes the contact from the server: only a full upload can.
             self.update_work(|w| w.needs_full = true).await?;
@@ -1118,7 +1126,7 @@ impl<P: Platform> Worker<P> {
                     self.platform.random(),
                 ),
             };
-            let page: Option<&Vec<Contact>> = match &step {
+            let page: Option<&Vec<ContactRecord>> = match &step {
                 Step::Continue { contacts, .. } | Step::Done { contacts } => Some(contacts),
                 _ => None,
             };
@@ -1194,10 +1202,9 @@ impl<P: Platform> Worker<P> {
         let work: WorkState = store::load(self.store(), keys::WORK)
             .await?
             .unwrap_or_default();
-        let mut read_contacts: Vec<Contact> = Vec::new();
+        let mut read_contacts: Vec<ContactRecord> = Vec::new();
         for i in 0..work.pages {
-            let page: Option<Vec<Contact>> =
-                store::load(self.store(), (Area::Durable, &page_key(i))).await?;
+            let page = store::load_contacts(self.store(), (Area::Durable, &page_key(i))).await?;
             read_contacts.extend(page.unwrap_or_default());
         }
         let complete = job.mode == ReadMode::Full && job.state == ReadState::Done;
@@ -1248,9 +1255,7 @@ impl<P: Platform> Worker<P> {
     async fn upload(&self, kind: JobKind, started_at: u64) -> Result<Outcome, StoreError> {
         let base = self.backend_url().await?;
         let list = self.contacts().await?;
-        let excluded: HashSet<String> = store::load(self.store(), keys::EXCLUDED)
-            .await?
-            .unwrap_or_default();
+        let excluded = self.excluded(&list).await?;
         let ledger: Ledger = store::load(self.store(), keys::LEDGER)
             .await?
             .unwrap_or_default();
@@ -1981,6 +1986,64 @@ mod tests {
         );
         // The schedule moved on all the same: no job is due right away.
         assert!(state.sync.next_sync_at.unwrap() > 1_000);
+    }
+
+    /// What an earlier version left in an ally's browser: buckets in its contact format, and
+    /// an exclusion under its key rule (the member id as LinkedIn's URN gave it, untrimmed).
+    /// The contact is still shown as excluded, the exclusion is rewritten in the protocol's key,
+    /// and it is still not shared.
+    #[test]
+    fn exclusions_and_contacts_stored_by_an_earlier_version_still_hold() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        sign_in(&w);
+        let store = &w.platform().store;
+        let old_bucket = r#"[{"member_id":"ACoAB1 ","public_identifier":"ada","profile_url":"https://www.linkedin.com/in/ada/","first_name":"Ada","last_name":"Lovelace","headline":null,"company":null,"position":null,"connected_on":"2025-12-19","photo_url":null,"photo_expires_at":null},{"member_id":"ACoAB2","public_identifier":"bob","profile_url":"https://www.linkedin.com/in/bob/","first_name":"Bob","last_name":null,"headline":null,"company":null,"position":null,"connected_on":null,"photo_url":null,"photo_expires_at":null}]"#;
+        block_on(async {
+            store
+                .set(Area::Durable, "contacts.5", old_bucket.into())
+                .await
+                .unwrap();
+            store
+                .set(Area::Durable, "excluded", r#"["member:ACoAB1 "]"#.into())
+                .await
+                .unwrap();
+        });
+        let reply = block_on(w.handle(Intent::GetContacts {
+            offset: 0,
+            limit: 10,
+            query: None,
+        }));
+        let page = reply.contacts.unwrap();
+        assert_eq!(page.total, 2);
+        assert_eq!(page.excluded, 1);
+        let ada = page
+            .items
+            .iter()
+            .find(|r| r.name == "Ada Lovelace")
+            .unwrap();
+        assert!(ada.excluded);
+        assert_eq!(ada.key, "member:ACoAB1", "the protocol's key");
+        let stored: Exclusions = block_on(store::load(store, keys::EXCLUDED))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&stored).unwrap(),
+            r#"["member:ACoAB1"]"#
+        );
+        let list = block_on(w.contacts()).unwrap();
+        let (shared, _) = contact_list::records_to_share(&list, &stored);
+        assert_eq!(shared.len(), 1);
+        assert_eq!(shared[0].key().as_deref(), Some("member:ACoAB2"));
+        // Sharing again lifts it, by the key the row shows.
+        block_on(w.handle(Intent::SetExcluded {
+            key: ada.key.clone(),
+            excluded: false,
+        }));
+        let stored: Exclusions = block_on(store::load(store, keys::EXCLUDED))
+            .unwrap()
+            .unwrap();
+        assert!(stored.is_empty());
     }
 
     #[test]
