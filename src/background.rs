@@ -37,11 +37,12 @@ pub fn to_js<T: Serialize>(value: &T) -> JsValue {
 }
 
 /// A plain JS object (a message, a sender) as a Rust value.
-pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, browser::BrowserError> {
+    let unreadable = |reason: String| browser::BrowserError::Unreadable { reason };
     let text: String = js_sys::JSON::stringify(value)
-        .map_err(|e| browser::js_error_text(&e))?
+        .map_err(|e| unreadable(browser::js_error_text(&e)))?
         .into();
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))
 }
 
 /// Runs the due background jobs without holding up the caller; first, when due, looks for
@@ -119,7 +120,7 @@ pub async fn handle_external(message: JsValue, sender: JsValue) -> JsValue {
     let origin = js_sys::Reflect::get(&sender, &"origin".into())
         .ok()
         .and_then(|o| o.as_string());
-    let message = from_js::<crate::handoff::ExternalMessage>(&message);
+    let message = from_js::<crate::handoff::ExternalMessage>(&message).ok();
     let answer = worker().handle_external(message, origin.as_deref()).await;
     if answer["ok"] == serde_json::Value::Bool(true) {
         wasm_bindgen_futures::spawn_local(async {

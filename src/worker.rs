@@ -28,11 +28,9 @@ use crate::messages::{
 };
 use crate::platform::Platform;
 use crate::settings::{self, DEFAULT_BACKEND_URL};
-use crate::store::{self, keys, Area, Store, StoreError};
+use crate::store::{self, keys, StoreError};
 use crate::sync::{self, Ledger, Progress, Upload};
-
-/// The contact list is stored in this many buckets, so an update rewrites a fraction of it.
-const CONTACT_BUCKETS: u64 = 16;
+use keys::CONTACT_BUCKETS;
 
 /// Waits up to this long are slept through in place; longer ones end the run and an alarm
 /// resumes it (the worker must not hold on for minutes).
@@ -70,15 +68,6 @@ impl From<StoreError> for Problem {
     }
 }
 
-/// Where the contacts read so far by an unfinished read are kept, page by page.
-fn page_key(i: u32) -> String {
-    format!("read_page.{i}")
-}
-
-fn bucket_key(b: u64) -> String {
-    format!("contacts.{b}")
-}
-
 fn bucket_of(key: &str) -> u64 {
     let mut h = allyshare_protocol::contacts::Fnv64::default();
     h.write(key.as_bytes());
@@ -88,7 +77,7 @@ fn bucket_of(key: &str) -> u64 {
 /// The state of the background work, as stored between runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-struct WorkState {
+pub struct WorkState {
     view: SyncView,
     /// The server's digest disagreed with the ledger: the next upload is a full one.
     needs_full: bool,
@@ -431,7 +420,7 @@ impl<P: Platform> Worker<P> {
     /// [`crate::handoff`].
     pub async fn handle_external(
         &self,
-        message: Result<ExternalMessage, String>,
+        message: Option<ExternalMessage>,
         sender_origin: Option<&str>,
     ) -> serde_json::Value {
         let refused = serde_json::json!({ "ok": false });
@@ -452,7 +441,7 @@ impl<P: Platform> Worker<P> {
             signed_out_by_ally,
             asking,
         );
-        let (Ok(message), true) = (message, heard) else {
+        let (Some(message), true) = (message, heard) else {
             return refused;
         };
         match message {
@@ -659,21 +648,18 @@ impl<P: Platform> Worker<P> {
             .await?
             .unwrap_or_default();
         for i in 0..work.pages {
-            self.store().remove(Area::Durable, &page_key(i)).await?;
+            store::forget(self.store(), keys::read_page(i)).await?;
         }
         for b in 0..CONTACT_BUCKETS {
-            self.store().remove(Area::Durable, &bucket_key(b)).await?;
+            store::forget(self.store(), keys::contact_bucket(b)).await?;
         }
-        for key in [
-            keys::LEDGER,
-            keys::UPLOAD,
-            keys::READ_JOB,
-            keys::WORK,
-            keys::SCHEDULE,
-            keys::EXCLUDED,
-        ] {
-            store::forget(self.store(), key).await?;
-        }
+        let store = self.store();
+        store::forget(store, keys::LEDGER).await?;
+        store::forget(store, keys::UPLOAD).await?;
+        store::forget(store, keys::READ_JOB).await?;
+        store::forget(store, keys::WORK).await?;
+        store::forget(store, keys::SCHEDULE).await?;
+        store::forget(store, keys::EXCLUDED).await?;
         Ok(())
     }
 
@@ -687,8 +673,7 @@ impl<P: Platform> Worker<P> {
     async fn contact_buckets(&self) -> Result<Vec<Vec<ContactRecord>>, StoreError> {
         let mut buckets = Vec::with_capacity(CONTACT_BUCKETS as usize);
         for b in 0..CONTACT_BUCKETS {
-            let bucket =
-                store::load_contacts(self.store(), (Area::Durable, &bucket_key(b))).await?;
+            let bucket = store::load(self.store(), keys::contact_bucket(b)).await?;
             buckets.push(bucket.unwrap_or_default());
         }
         Ok(buckets)
@@ -715,7 +700,7 @@ impl<P: Platform> Worker<P> {
             new.sort_by(|x, y| x.0.cmp(&y.0));
             let new: Vec<&ContactRecord> = new.into_iter().map(|(_, c)| c).collect();
             if !old.iter().eq(new.iter().copied()) {
-                store::save(self.store(), (Area::Durable, &bucket_key(b as u64)), &new).await?;
+                store::save(self.store(), keys::contact_bucket(b as u64), &new).await?;
             }
         }
         Ok(changed)
@@ -1138,12 +1123,7 @@ impl<P: Platform> Worker<P> {
                     let pages: WorkState = store::load(self.store(), keys::WORK)
                         .await?
                         .unwrap_or_default();
-                    store::save(
-                        self.store(),
-                        (Area::Durable, &page_key(pages.pages)),
-                        contacts,
-                    )
-                    .await?;
+                    store::save(self.store(), keys::read_page(pages.pages), contacts).await?;
                     1
                 }
                 None => 0,
@@ -1204,7 +1184,7 @@ impl<P: Platform> Worker<P> {
             .unwrap_or_default();
         let mut read_contacts: Vec<ContactRecord> = Vec::new();
         for i in 0..work.pages {
-            let page = store::load_contacts(self.store(), (Area::Durable, &page_key(i))).await?;
+            let page = store::load(self.store(), keys::read_page(i)).await?;
             read_contacts.extend(page.unwrap_or_default());
         }
         let complete = job.mode == ReadMode::Full && job.state == ReadState::Done;
@@ -1218,7 +1198,7 @@ impl<P: Platform> Worker<P> {
             })
             .await?;
         for i in 0..work.pages {
-            self.store().remove(Area::Durable, &page_key(i)).await?;
+            store::forget(self.store(), keys::read_page(i)).await?;
         }
         self.update_work(|w| {
             w.pages = 0;
@@ -1379,7 +1359,7 @@ mod tests {
     //! against the real server in the browser end to end (`tests/e2e`).
     use super::*;
     use crate::http::{Http, HttpResponse, Method, TransportError};
-    use crate::store::{Area, MemoryStore};
+    use crate::store::{Area, MemoryStore, Store};
     use allyshare_protocol::{NetworkMembership, Person, Role, SessionTokens};
     use std::cell::{Cell, RefCell};
     use std::collections::HashSet;
@@ -1801,14 +1781,14 @@ mod tests {
 
     /// The Get Started page's side of a hand-off: hello, a code for that challenge, the code.
     fn hand_off(w: &Worker<TestPlatform<'_>>, backend: &Backend) -> serde_json::Value {
-        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), PAGE));
+        let hello = block_on(w.handle_external(Some(ExternalMessage::Hello), PAGE));
         let challenge = hello["challenge"].as_str().unwrap().to_string();
         assert_eq!(challenge.len(), 43);
         *backend.handoff_challenge.borrow_mut() = Some(challenge);
         let code = ExternalMessage::Code {
             code: "one-time-code".into(),
         };
-        block_on(w.handle_external(Ok(code), PAGE))
+        block_on(w.handle_external(Some(code), PAGE))
     }
 
     #[test]
@@ -1836,7 +1816,7 @@ mod tests {
         block_on(w.run_jobs()).unwrap();
         assert_eq!(w.platform().linkedin_requests.get(), 0, "LinkedIn not read");
         // While the question is open, another hand-off cannot replace it.
-        let again = block_on(w.handle_external(Ok(ExternalMessage::Hello), PAGE));
+        let again = block_on(w.handle_external(Some(ExternalMessage::Hello), PAGE));
         assert_eq!(again, serde_json::json!({ "ok": false }));
         // "Continue as ada@example.org": now signed in, as after a password sign-in.
         let reply = block_on(w.handle(Intent::ConfirmSignIn {
@@ -1856,7 +1836,7 @@ mod tests {
             "the access token only"
         );
         // Signed in now: further hand-off messages are refused.
-        let again = block_on(w.handle_external(Ok(ExternalMessage::Hello), PAGE));
+        let again = block_on(w.handle_external(Some(ExternalMessage::Hello), PAGE));
         assert_eq!(again, serde_json::json!({ "ok": false }));
     }
 
@@ -1935,11 +1915,11 @@ mod tests {
         let refused = serde_json::json!({ "ok": false });
         let evil = Some("https://evil.example");
         assert_eq!(
-            block_on(w.handle_external(Ok(ExternalMessage::Hello), evil)),
+            block_on(w.handle_external(Some(ExternalMessage::Hello), evil)),
             refused
         );
         assert_eq!(
-            block_on(w.handle_external(Err("junk".into()), Some("http://127.0.0.1:8787"))),
+            block_on(w.handle_external(None, Some("http://127.0.0.1:8787"))),
             refused
         );
         let page = PAGE;
@@ -1947,14 +1927,14 @@ mod tests {
             code: "one-time-code".into(),
         };
         // A code without a hello first: no verifier to prove it.
-        assert_eq!(block_on(w.handle_external(Ok(code()), page)), refused);
+        assert_eq!(block_on(w.handle_external(Some(code()), page)), refused);
         // A verifier older than its time limit is not used.
-        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+        let hello = block_on(w.handle_external(Some(ExternalMessage::Hello), page));
         *backend.handoff_challenge.borrow_mut() = hello["challenge"].as_str().map(String::from);
         w.platform()
             .now_secs
             .set(1_000 + crate::handoff::VERIFIER_TTL_SECS);
-        assert_eq!(block_on(w.handle_external(Ok(code()), page)), refused);
+        assert_eq!(block_on(w.handle_external(Some(code()), page)), refused);
         assert!(!block_on(w.view_state()).unwrap().signed_in);
         assert!(
             backend
@@ -2079,7 +2059,7 @@ mod tests {
         let page = Some("http://127.0.0.1:8787");
         sign_in(&w);
         block_on(w.handle(Intent::SignOut));
-        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+        let hello = block_on(w.handle_external(Some(ExternalMessage::Hello), page));
         assert_eq!(hello, serde_json::json!({ "ok": false }));
         // A password sign-in lifts it: the next sign-out is again the ally's own.
         sign_in(&w);

@@ -5,10 +5,9 @@
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use super::js_error_text;
-use crate::store::{Area, Store, StoreError};
+use super::{settle, BrowserError};
+use crate::store::{Area, Store, StoreError, StoreOp};
 
 #[wasm_bindgen]
 extern "C" {
@@ -30,42 +29,50 @@ extern "C" {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ChromeStore;
 
-async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, StoreError> {
-    let promise = promise.map_err(|e| StoreError(js_error_text(&e)))?;
-    JsFuture::from(promise)
-        .await
-        .map_err(|e| StoreError(js_error_text(&e)))
+/// A storage call, its failure said in the store's terms.
+async fn call(
+    op: StoreOp,
+    key: &str,
+    api: &'static str,
+    promise: Result<Promise, JsValue>,
+) -> Result<JsValue, StoreError> {
+    settle(api, promise).await.map_err(|e| StoreError::Refused {
+        op,
+        key: key.to_string(),
+        reason: match e {
+            BrowserError::Refused { reason, .. } | BrowserError::Failed { reason, .. } => reason,
+            BrowserError::Unreadable { reason } => reason,
+        },
+    })
 }
 
 impl Store for ChromeStore {
     async fn get(&self, area: Area, key: &str) -> Result<Option<String>, StoreError> {
-        let items = settle(match area {
-            Area::Durable => local_get(key),
-            Area::Memory => session_get(key),
-        })
-        .await?;
-        let value = Reflect::get(&items, &key.into()).map_err(|e| StoreError(js_error_text(&e)))?;
-        Ok(value.as_string())
+        let (api, promise) = match area {
+            Area::Durable => ("storage.local.get", local_get(key)),
+            Area::Memory => ("storage.session.get", session_get(key)),
+        };
+        let items = call(StoreOp::Read, key, api, promise).await?;
+        Ok(Reflect::get(&items, &key.into())
+            .ok()
+            .and_then(|value| value.as_string()))
     }
 
     async fn set(&self, area: Area, key: &str, value: String) -> Result<(), StoreError> {
         let items = Object::new();
-        Reflect::set(&items, &key.into(), &value.into())
-            .map_err(|e| StoreError(js_error_text(&e)))?;
-        settle(match area {
-            Area::Durable => local_set(&items),
-            Area::Memory => session_set(&items),
-        })
-        .await
-        .map(|_| ())
+        let _ = Reflect::set(&items, &key.into(), &value.into());
+        let (api, promise) = match area {
+            Area::Durable => ("storage.local.set", local_set(&items)),
+            Area::Memory => ("storage.session.set", session_set(&items)),
+        };
+        call(StoreOp::Write, key, api, promise).await.map(|_| ())
     }
 
     async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError> {
-        settle(match area {
-            Area::Durable => local_remove(key),
-            Area::Memory => session_remove(key),
-        })
-        .await
-        .map(|_| ())
+        let (api, promise) = match area {
+            Area::Durable => ("storage.local.remove", local_remove(key)),
+            Area::Memory => ("storage.session.remove", session_remove(key)),
+        };
+        call(StoreOp::Remove, key, api, promise).await.map(|_| ())
     }
 }
