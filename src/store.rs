@@ -60,6 +60,12 @@ impl<T: DeserializeOwned> Key<T> {
 }
 
 impl<T> Key<T> {
+    /// Where the value is, without its type: for code that handles several keys alike
+    /// (forgetting them all).
+    pub fn place(&self) -> (Area, &str) {
+        (self.area, &self.name)
+    }
+
     /// The same key read by `decode` (for values whose older formats still have to be read).
     fn decoded_by(self, decode: fn(&str) -> Option<T>) -> Self {
         Key { decode, ..self }

@@ -28,7 +28,7 @@ use crate::messages::{
 };
 use crate::platform::Platform;
 use crate::settings::{self, DEFAULT_BACKEND_URL};
-use crate::store::{self, keys, StoreError};
+use crate::store::{self, keys, Store, StoreError};
 use crate::sync::{self, Ledger, Progress, Upload};
 use keys::CONTACT_BUCKETS;
 
@@ -653,13 +653,16 @@ impl<P: Platform> Worker<P> {
         for b in 0..CONTACT_BUCKETS {
             store::forget(self.store(), keys::contact_bucket(b)).await?;
         }
-        let store = self.store();
-        store::forget(store, keys::LEDGER).await?;
-        store::forget(store, keys::UPLOAD).await?;
-        store::forget(store, keys::READ_JOB).await?;
-        store::forget(store, keys::WORK).await?;
-        store::forget(store, keys::SCHEDULE).await?;
-        store::forget(store, keys::EXCLUDED).await?;
+        for (area, name) in [
+            keys::LEDGER.place(),
+            keys::UPLOAD.place(),
+            keys::READ_JOB.place(),
+            keys::WORK.place(),
+            keys::SCHEDULE.place(),
+            keys::EXCLUDED.place(),
+        ] {
+            self.store().remove(area, name).await?;
+        }
         Ok(())
     }
 
@@ -1359,7 +1362,7 @@ mod tests {
     //! against the real server in the browser end to end (`tests/e2e`).
     use super::*;
     use crate::http::{Http, HttpResponse, Method, TransportError};
-    use crate::store::{Area, MemoryStore, Store};
+    use crate::store::{Area, MemoryStore};
     use allyshare_protocol::{NetworkMembership, Person, Role, SessionTokens};
     use std::cell::{Cell, RefCell};
     use std::collections::HashSet;
@@ -2008,8 +2011,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(
-            serde_json::to_string(&stored).unwrap(),
-            r#"["member:ACoAB1"]"#
+            stored,
+            serde_json::from_str::<Exclusions>(r#"["member:ACoAB1"]"#).unwrap()
         );
         let list = block_on(w.contacts()).unwrap();
         let (shared, _) = contact_list::records_to_share(&list, &stored);
