@@ -48,7 +48,7 @@ impl DeltaFixture {
             &Ledger::default(),
             &SyncLimits::default(),
         )
-        .map(|p| p.expected)
+        .map(|p| p.expected(&Ledger::default()))
         .unwrap_or_default();
         // Since then, some connections changed their headline.
         for c in list.iter_mut().step_by(changed_every.max(1)) {

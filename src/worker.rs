@@ -1321,7 +1321,7 @@ impl<P: Platform> Worker<P> {
                     }
                 }
                 Progress::Done(result) => {
-                    let (ledger, in_step) = sync::after_commit(&plan, &result);
+                    let (ledger, in_step) = sync::after_commit(&plan, &ledger, &result);
                     store::save(self.store(), keys::LEDGER, &ledger).await?;
                     store::forget(self.store(), keys::UPLOAD).await?;
                     let now = self.now();

@@ -284,14 +284,33 @@ pub fn contact_key(contact: &ContactRecord) -> Option<String> {
 
 /// [`contact_key`] of borrowed fields.
 pub fn contact_key_of(contact: &ContactView<'_>) -> Option<String> {
+    let mut key = String::new();
+    write_contact_key(contact, &mut key).then_some(key)
+}
+
+/// [`contact_key_of`] written into `out` (cleared first), so a caller keying many contacts in a
+/// row reuses one buffer. False (and `out` empty) when the contact has no key.
+pub fn write_contact_key(contact: &ContactView<'_>, out: &mut String) -> bool {
+    out.clear();
     // Built by hand: `format!` costs more than the rest of a key in the extension's wasm.
     if let Some(id) = trimmed(contact.member_id) {
-        let mut key = String::with_capacity(7 + id.len());
-        key.push_str("member:");
-        key.push_str(id);
-        return Some(key);
+        out.push_str("member:");
+        out.push_str(id);
+        return true;
     }
-    contact_url_key_of(contact)
+    let Some(identifier) =
+        trimmed(contact.public_identifier).or_else(|| canonical_id(contact.profile_url))
+    else {
+        return false;
+    };
+    out.push_str("url:");
+    if identifier.is_ascii() {
+        out.push_str(identifier);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&identifier.to_lowercase());
+    }
+    true
 }
 
 /// The key of a contact by public identifier, whatever its member id: `url:<public
@@ -299,17 +318,10 @@ pub fn contact_key_of(contact: &ContactView<'_>) -> Option<String> {
 /// [`contact_key_of`] gives a contact without a member id. The extension matches with it a
 /// person known from the `Connections.csv` export (no member id) and from LinkedIn's API.
 pub fn contact_url_key_of(contact: &ContactView<'_>) -> Option<String> {
-    let identifier =
-        trimmed(contact.public_identifier).or_else(|| canonical_id(contact.profile_url))?;
-    let mut key = String::with_capacity(4 + identifier.len());
-    key.push_str("url:");
-    if identifier.is_ascii() {
-        key.push_str(identifier);
-        key.make_ascii_lowercase();
-    } else {
-        key.push_str(&identifier.to_lowercase());
-    }
-    Some(key)
+    contact_key_of(&ContactView {
+        member_id: None,
+        ..*contact
+    })
 }
 
 /// FNV-1a, 64 bits.

@@ -21,7 +21,7 @@ pub mod permissions;
 
 pub use contacts::{
     canonical_profile_url, contact_key, contact_key_of, contact_url_key_of, content_hash,
-    content_hash_of, ContactDigest, ContactProblem, ContactRecord, ContactView,
+    content_hash_of, write_contact_key, ContactDigest, ContactProblem, ContactRecord, ContactView,
 };
 pub use lists::{
     EntriesAdded, EntriesRemoved, IntroList, IntroListDetail, IntroListEntry, IntroListRequest,
