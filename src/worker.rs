@@ -647,9 +647,8 @@ impl<P: Platform> Worker<P> {
         let work: WorkState = store::load(self.store(), keys::WORK)
             .await?
             .unwrap_or_default();
-        for i in 0..work.pages {
-            store::forget(self.store(), keys::read_page(i)).await?;
-        }
+        let pages: Vec<_> = (0..work.pages).map(keys::read_page).collect();
+        store::forget_many(self.store(), &pages).await?;
         for b in 0..CONTACT_BUCKETS {
             store::forget(self.store(), keys::contact_bucket(b)).await?;
         }
@@ -1185,11 +1184,13 @@ impl<P: Platform> Worker<P> {
         let work: WorkState = store::load(self.store(), keys::WORK)
             .await?
             .unwrap_or_default();
-        let mut read_contacts: Vec<ContactRecord> = Vec::new();
-        for i in 0..work.pages {
-            let page = store::load(self.store(), keys::read_page(i)).await?;
-            read_contacts.extend(page.unwrap_or_default());
-        }
+        let pages: Vec<_> = (0..work.pages).map(keys::read_page).collect();
+        let read_contacts: Vec<ContactRecord> = store::load_many(self.store(), &pages)
+            .await?
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
         let complete = job.mode == ReadMode::Full && job.state == ReadState::Done;
         let merged = self
             .update_contacts(|list| {
@@ -1200,9 +1201,7 @@ impl<P: Platform> Worker<P> {
                 }
             })
             .await?;
-        for i in 0..work.pages {
-            store::forget(self.store(), keys::read_page(i)).await?;
-        }
+        store::forget_many(self.store(), &pages).await?;
         self.update_work(|w| {
             w.pages = 0;
             w.view.contacts = merged.len() as u32;

@@ -3,7 +3,7 @@
 //! `chrome.storage.session` is, by default, reachable from trusted extension contexts only — not
 //! from content scripts — which is why the access token lives there.
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::{settle, BrowserError};
@@ -23,6 +23,15 @@ extern "C" {
     fn session_set(items: &Object) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = remove, catch)]
     fn session_remove(key: &str) -> Result<Promise, JsValue>;
+    // The same calls with a list of keys: one round trip for many values.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = get, catch)]
+    fn local_get_keys(keys: &Array) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = remove, catch)]
+    fn local_remove_keys(keys: &Array) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = get, catch)]
+    fn session_get_keys(keys: &Array) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = remove, catch)]
+    fn session_remove_keys(keys: &Array) -> Result<Promise, JsValue>;
 }
 
 /// The browser's storage.
@@ -74,5 +83,33 @@ impl Store for ChromeStore {
             Area::Memory => ("storage.session.remove", session_remove(key)),
         };
         call(StoreOp::Remove, key, api, promise).await.map(|_| ())
+    }
+
+    async fn get_many(&self, area: Area, keys: &[&str]) -> Result<Vec<Option<String>>, StoreError> {
+        let names: Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+        let (api, promise) = match area {
+            Area::Durable => ("storage.local.get", local_get_keys(&names)),
+            Area::Memory => ("storage.session.get", session_get_keys(&names)),
+        };
+        let first = keys.first().copied().unwrap_or_default();
+        let items = call(StoreOp::Read, first, api, promise).await?;
+        Ok(keys
+            .iter()
+            .map(|key| {
+                Reflect::get(&items, &JsValue::from_str(key))
+                    .ok()
+                    .and_then(|value| value.as_string())
+            })
+            .collect())
+    }
+
+    async fn remove_many(&self, area: Area, keys: &[&str]) -> Result<(), StoreError> {
+        let names: Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+        let (api, promise) = match area {
+            Area::Durable => ("storage.local.remove", local_remove_keys(&names)),
+            Area::Memory => ("storage.session.remove", session_remove_keys(&names)),
+        };
+        let first = keys.first().copied().unwrap_or_default();
+        call(StoreOp::Remove, first, api, promise).await.map(|_| ())
     }
 }
