@@ -6,12 +6,10 @@
 //! The fixtures are plain Rust (tested natively); the `#[wasm_bindgen]` exports below only
 //! convert and delegate.
 
-use std::collections::HashSet;
-
 use allyshare_protocol::{SyncKind, SyncLimits};
 
-use crate::contact_list;
-use crate::contacts::Contact;
+use crate::contact_list::{self, Exclusions};
+use crate::contacts::ContactRecord;
 use crate::linkedin::synthetic::Synthetic;
 use crate::linkedin::{csv, dash};
 use crate::sync::{self, Ledger};
@@ -33,15 +31,15 @@ pub fn import_csv(text: &str) -> u32 {
 /// A delta to compute: the ally's `count` synthetic contacts against the ledger the server
 /// acknowledged, in which every `changed_every`-th contact differs (its headline was edited).
 pub struct DeltaFixture {
-    pub list: Vec<Contact>,
-    pub excluded: HashSet<String>,
+    pub list: Vec<ContactRecord>,
+    pub excluded: Exclusions,
     pub ledger: Ledger,
 }
 
 impl DeltaFixture {
     pub fn new(seed: u32, count: u32, changed_every: usize) -> DeltaFixture {
         let mut list = Synthetic::new(seed, count).contacts();
-        let excluded = HashSet::new();
+        let excluded = Exclusions::default();
         // The acknowledged state: everything as it was at the last commit.
         let (records, _) = contact_list::records_to_share(&list, &excluded);
         let ledger = sync::plan(
@@ -50,7 +48,7 @@ impl DeltaFixture {
             &Ledger::default(),
             &SyncLimits::default(),
         )
-        .map(|p| p.expected)
+        .map(|p| p.expected(&Ledger::default()))
         .unwrap_or_default();
         // Since then, some connections changed their headline.
         for c in list.iter_mut().step_by(changed_every.max(1)) {

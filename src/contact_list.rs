@@ -1,45 +1,43 @@
-//! The ally's contacts as the extension knows them, and how a read changes that list.
+//! The ally's contacts as the extension knows them, how a read changes that list, and which
+//! of them the ally keeps to themselves.
 //!
-//! Reads produce [`Contact`]s page by page; this module merges them into the stored list —
-//! an incremental read or a CSV import adds and updates, a full read replaces (that is how
-//! removed connections disappear) — and turns the list into the wire records that are shared.
-//! A person known from the CSV export (no member id) and from the API is one contact: they are
-//! matched by public identifier, the API's record wins and keeps the export's company and
-//! position. Pure functions over plain data; `store` keeps the list in storage buckets.
+//! Reads produce contacts page by page; this module merges them into the stored list — an
+//! incremental read or a CSV import adds and updates, a full read replaces (that is how removed
+//! connections disappear) — and picks the records that are shared. A person known from the CSV
+//! export (no member id) and from the API is one contact: they are matched by the protocol's
+//! key by public identifier ([`ContactRecord::url_key`]); the API's record wins and keeps the
+//! export's company and position. Every key here is the protocol's, the one the server keys
+//! uploads by. Pure functions over plain data; the worker keeps the list in storage buckets.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use allyshare_protocol::ContactRecord;
+use serde::{Deserialize, Serialize};
 
-use crate::contacts::Contact;
+use crate::contacts::{self, ContactRecord};
 
-/// Key of a contact by public identifier, lowercased (the export's only key).
-fn identifier_key(c: &Contact) -> Option<String> {
-    c.public_identifier.as_deref().map(str::to_lowercase)
-}
-
-/// Merges newly read contacts into `list`: a contact with the same key, or the same public
-/// identifier, is replaced (keeping the company and position it had when the new one has none);
-/// others are added. The newest first order of `new` is kept at the front.
-pub fn merge(list: &[Contact], new: &[Contact]) -> Vec<Contact> {
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut by_identifier: HashMap<String, usize> = HashMap::new();
+/// Merges newly read contacts into `list`: a contact with the same key, or the same key by
+/// public identifier, is replaced (keeping the company and position it had when the new one has
+/// none); others are added. The newest first order of `new` is kept at the front. A new contact
+/// without a key (nothing identifies it) can be neither matched nor shared: it is left out.
+pub fn merge(list: &[ContactRecord], new: &[ContactRecord]) -> Vec<ContactRecord> {
+    let mut by_key: HashMap<String, usize> = HashMap::with_capacity(list.len() * 2);
     for (i, c) in list.iter().enumerate() {
-        by_key.insert(c.key(), i);
-        if let Some(id) = identifier_key(c) {
-            by_identifier.insert(id, i);
+        // The url key first: a member key (the better one) wins a clash.
+        for key in [c.url_key(), c.key()].into_iter().flatten() {
+            by_key.insert(key, i);
         }
     }
     let mut replaced: HashSet<usize> = HashSet::new();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut out: Vec<Contact> = Vec::with_capacity(list.len() + new.len());
+    let mut out: Vec<ContactRecord> = Vec::with_capacity(list.len() + new.len());
     for c in new {
-        if !seen.insert(c.key()) {
+        let Some(key) = c.key() else { continue };
+        if !seen.insert(key.clone()) {
             continue;
         }
         let old = by_key
-            .get(&c.key())
-            .or_else(|| identifier_key(c).and_then(|id| by_identifier.get(&id)))
+            .get(&key)
+            .or_else(|| c.url_key().and_then(|k| by_key.get(&k)))
             .copied();
         let mut merged = c.clone();
         if let Some(i) = old {
@@ -52,11 +50,14 @@ pub fn merge(list: &[Contact], new: &[Contact]) -> Vec<Contact> {
                 .or_else(|| previous.connected_on.clone());
             // An export row never downgrades an API record's member id.
             merged.member_id = merged.member_id.or_else(|| previous.member_id.clone());
+            if let Some(key) = merged.key() {
+                seen.insert(key);
+            }
         }
         out.push(merged);
     }
     for (i, c) in list.iter().enumerate() {
-        if !replaced.contains(&i) && !seen.contains(&c.key()) {
+        if !replaced.contains(&i) && !c.key().is_some_and(|k| seen.contains(&k)) {
             out.push(c.clone());
         }
     }
@@ -65,59 +66,122 @@ pub fn merge(list: &[Contact], new: &[Contact]) -> Vec<Contact> {
 
 /// The list after a full read: exactly what was read (connections that were not are gone),
 /// with the company and position the export gave for the same people.
-pub fn replace(list: &[Contact], read: &[Contact]) -> Vec<Contact> {
+pub fn replace(list: &[ContactRecord], read: &[ContactRecord]) -> Vec<ContactRecord> {
     let kept = merge(list, read);
-    let read_keys: HashSet<String> = read.iter().map(Contact::key).collect();
-    let read_ids: HashSet<String> = read.iter().filter_map(identifier_key).collect();
+    let read_keys = known_keys(read);
     kept.into_iter()
         .filter(|c| {
-            read_keys.contains(&c.key()) || identifier_key(c).is_some_and(|i| read_ids.contains(&i))
+            c.key().is_some_and(|k| read_keys.contains(&k))
+                || c.url_key().is_some_and(|k| read_keys.contains(&k))
         })
         .collect()
 }
 
-/// The keys a read should treat as already known (for the incremental stop).
-pub fn known_keys(list: &[Contact]) -> HashSet<String> {
+/// The keys a read should treat as already known (for the incremental stop): each contact's
+/// key and its key by public identifier.
+pub fn known_keys(list: &[ContactRecord]) -> HashSet<String> {
     let mut keys = HashSet::with_capacity(list.len() * 2);
     for c in list {
-        keys.insert(c.key());
-        if let Some(k) = c.url_key() {
-            keys.insert(k);
-        }
+        keys.extend(c.key());
+        keys.extend(c.url_key());
     }
     keys
 }
 
-/// The wire record of a contact: exactly the fields the design allows to be shared.
-pub fn to_record(c: &Contact) -> ContactRecord {
-    ContactRecord {
-        member_id: c.member_id.clone(),
-        public_identifier: c.public_identifier.clone(),
-        profile_url: c.profile_url.clone(),
-        first_name: c.first_name.clone(),
-        last_name: c.last_name.clone(),
-        headline: c.headline.clone(),
-        company: c.company.clone(),
-        position: c.position.clone(),
-        connected_on: c.connected_on.clone(),
-        photo_url: c.photo_url.clone(),
+/// The contacts the ally chose not to share, by the protocol's key. Stored as a JSON array of
+/// keys. A contact is excluded when its key or its key by public identifier is here, so an
+/// exclusion made on a row of the CSV export (no member id) still holds once LinkedIn's API
+/// gives the same person's member id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Exclusions(HashSet<String>);
+
+impl Exclusions {
+    /// Whether `c` is kept from the networks.
+    pub fn contains(&self, c: &ContactRecord) -> bool {
+        !self.0.is_empty()
+            && [c.key(), c.url_key()]
+                .into_iter()
+                .flatten()
+                .any(|k| self.0.contains(&k))
+    }
+
+    /// Whether nothing is excluded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Excludes (or shares again) the contact of `list` whose key is `key` (a key from the
+    /// pages' rows). Sharing again removes both of the contact's keys. Returns whether anything
+    /// changed.
+    pub fn set(&mut self, list: &[ContactRecord], key: &str, exclude: bool) -> bool {
+        if exclude {
+            return self.0.insert(key.to_string());
+        }
+        let contact = list.iter().find(|c| c.key().as_deref() == Some(key));
+        let url_key = contact.and_then(ContactRecord::url_key);
+        let removed = self.0.remove(key);
+        url_key.is_some_and(|k| self.0.remove(&k)) || removed
+    }
+
+    /// The exclusions in the protocol's key rule: a key an earlier version stored under its own
+    /// rule ([`contacts::legacy_key`]) is replaced by that contact's key. `None` when every key
+    /// already is (the common case, decided without looking at the list when no key can be a
+    /// legacy one). Keys of contacts no longer in the list are kept as they are.
+    pub fn canonical(&self, list: &[ContactRecord]) -> Option<Exclusions> {
+        if !self.0.iter().any(|k| may_be_legacy(k)) {
+            return None;
+        }
+        let mut by_legacy: HashMap<String, String> = HashMap::new();
+        for c in list {
+            if let Some(key) = c.key() {
+                let legacy = contacts::legacy_key(c);
+                if legacy != key {
+                    by_legacy.insert(legacy, key);
+                }
+            }
+        }
+        let mut changed = false;
+        let keys = self
+            .0
+            .iter()
+            .map(|k| match by_legacy.get(k) {
+                Some(key) => {
+                    changed = true;
+                    key.clone()
+                }
+                None => k.clone(),
+            })
+            .collect();
+        changed.then_some(Exclusions(keys))
     }
 }
 
+/// Whether a stored key may have been written under the legacy rule rather than the protocol's:
+/// the two differ only for untrimmed ids and for a contact keyed by its profile URL.
+fn may_be_legacy(key: &str) -> bool {
+    let id = key
+        .strip_prefix("member:")
+        .or_else(|| key.strip_prefix("url:"))
+        .unwrap_or(key);
+    id.trim() != id || id.contains('/')
+}
+
 /// The records to share: every contact not excluded by the ally, normalised the way the server
-/// normalises them (so both compute the same hashes). Contacts the server would refuse are left
-/// out and counted.
+/// normalises them (so both compute the same hashes), keyed by the protocol's key (the first of
+/// two contacts with the same key wins). Contacts the server would refuse are left out and
+/// counted.
 pub fn records_to_share<'a>(
-    list: impl IntoIterator<Item = &'a Contact>,
-    excluded: &HashSet<String>,
+    list: impl IntoIterator<Item = &'a ContactRecord>,
+    excluded: &Exclusions,
 ) -> (Vec<ContactRecord>, usize) {
     let mut refused = 0;
     let mut out = BTreeMap::new();
     for c in list {
-        if excluded.contains(&c.key()) {
+        if excluded.contains(c) {
             continue;
         }
-        match to_record(c).normalized() {
+        match c.normalized() {
             Ok(record) => {
                 if let Some(key) = record.key() {
                     out.entry(key).or_insert(record);
@@ -133,20 +197,20 @@ pub fn records_to_share<'a>(
 mod tests {
     use super::*;
 
-    fn api(id: &str, public: &str, headline: &str) -> Contact {
-        Contact {
+    fn api(id: &str, public: &str, headline: &str) -> ContactRecord {
+        ContactRecord {
             member_id: Some(id.into()),
             public_identifier: Some(public.into()),
             profile_url: format!("https://www.linkedin.com/in/{public}/"),
             first_name: Some("First".into()),
             last_name: Some(public.into()),
             headline: Some(headline.into()),
-            ..Contact::default()
+            ..ContactRecord::default()
         }
     }
 
-    fn csv(public: &str, company: &str) -> Contact {
-        Contact {
+    fn csv(public: &str, company: &str) -> ContactRecord {
+        ContactRecord {
             public_identifier: Some(public.into()),
             profile_url: format!("https://www.linkedin.com/in/{public}/"),
             first_name: Some("First".into()),
@@ -154,7 +218,7 @@ mod tests {
             company: Some(company.into()),
             position: Some("Engineer".into()),
             connected_on: Some("2024-03-05".into()),
-            ..Contact::default()
+            ..ContactRecord::default()
         }
     }
 
@@ -162,7 +226,7 @@ mod tests {
     fn incremental_adds_and_updates_in_place() {
         let list = vec![api("1", "ada", "old"), api("2", "bob", "x")];
         let merged = merge(&list, &[api("3", "cy", "new"), api("1", "ada", "CTO")]);
-        let names: Vec<_> = merged.iter().map(|c| c.key()).collect();
+        let names: Vec<_> = merged.iter().map(|c| c.key().unwrap()).collect();
         assert_eq!(names, ["member:3", "member:1", "member:2"]);
         assert_eq!(merged[1].headline.as_deref(), Some("CTO"));
     }
@@ -188,7 +252,7 @@ mod tests {
     fn a_full_read_drops_removed_connections() {
         let list = vec![api("1", "ada", "a"), api("2", "bob", "b"), csv("cy", "C")];
         let after = replace(&list, &[api("2", "bob", "b"), api("3", "cy", "c")]);
-        let keys: Vec<_> = after.iter().map(|c| c.key()).collect();
+        let keys: Vec<_> = after.iter().map(|c| c.key().unwrap()).collect();
         assert_eq!(keys, ["member:2", "member:3"]);
         assert_eq!(
             after[1].company.as_deref(),
@@ -202,11 +266,79 @@ mod tests {
         let mut bad = api("9", "zed", "x");
         bad.profile_url = "https://example.org/not-linkedin".into();
         bad.public_identifier = None;
+        bad.member_id = Some("has space".into());
         let list = vec![api("1", "ada", "a"), api("2", "bob", "b"), bad];
-        let excluded: HashSet<String> = ["member:2".to_string()].into();
+        let mut excluded = Exclusions::default();
+        assert!(excluded.set(&list, "member:2", true));
         let (records, refused) = records_to_share(&list, &excluded);
-        assert_eq!(records.len() + refused, 2);
+        assert_eq!((records.len(), refused), (1, 1));
         assert_eq!(records[0].member_id.as_deref(), Some("1"));
         assert!(known_keys(&list).contains("url:ada"));
+    }
+
+    /// The exclusion is keyed as the upload is: a contact whose profile URL has capitals and
+    /// spaces (no public identifier, no member id) is excluded by the key its row shows, and
+    /// neither it nor a second copy of the same person (the export's row) is shared.
+    #[test]
+    fn a_contact_excluded_by_its_rows_key_is_not_shared_whatever_its_urls_spelling() {
+        let untidy = ContactRecord {
+            profile_url: "  https://www.linkedin.com/in/Ada-Lovelace/ ".into(),
+            first_name: Some("Ada".into()),
+            ..ContactRecord::default()
+        };
+        let list = merge(&[csv("ada-lovelace", "Analytical Engines")], &[untidy]);
+        let row_key = list[0].key().unwrap();
+        assert_eq!(row_key, "url:ada-lovelace");
+        let mut excluded = Exclusions::default();
+        excluded.set(&list, &row_key, true);
+        let (records, _) = records_to_share(&list, &excluded);
+        assert!(records.is_empty(), "{records:?}");
+    }
+
+    /// An exclusion made on an export's row follows the person once LinkedIn's API gives their
+    /// member id (the key changes from `url:` to `member:`); sharing again lifts both keys.
+    #[test]
+    fn an_exclusion_follows_the_person_when_the_api_gives_the_member_id() {
+        let before = vec![csv("Ada-L", "Analytical Engines")];
+        let mut excluded = Exclusions::default();
+        excluded.set(&before, &before[0].key().unwrap(), true);
+        let after = merge(&before, &[api("77", "ada-l", "Chief Engineer")]);
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].key().as_deref(), Some("member:77"));
+        assert!(excluded.contains(&after[0]));
+        assert!(records_to_share(&after, &excluded).0.is_empty());
+        assert!(excluded.set(&after, "member:77", false));
+        assert!(excluded.is_empty());
+        assert_eq!(records_to_share(&after, &excluded).0.len(), 1);
+    }
+
+    /// Exclusions stored by an earlier version, under its own key rule, still hold: they are
+    /// rewritten in the protocol's rule when read.
+    #[test]
+    fn exclusions_stored_under_the_legacy_rule_are_canonicalised() {
+        let untidy = ContactRecord {
+            member_id: Some(" 42 ".into()),
+            public_identifier: Some("bob".into()),
+            profile_url: "https://www.linkedin.com/in/bob/".into(),
+            ..ContactRecord::default()
+        };
+        let no_id = ContactRecord {
+            profile_url: "https://www.linkedin.com/in/Cy-Young/".into(),
+            ..ContactRecord::default()
+        };
+        let list = vec![api("1", "ada", "a"), untidy, no_id];
+        let stored: Exclusions = serde_json::from_str(
+            r#"["member:1","member: 42 ","url:https://www.linkedin.com/in/Cy-Young/","member:gone"]"#,
+        )
+        .unwrap();
+        let canonical = stored.canonical(&list).unwrap();
+        let expected: Exclusions =
+            serde_json::from_str(r#"["member:1","member:42","member:gone","url:cy-young"]"#)
+                .unwrap();
+        assert_eq!(canonical, expected);
+        assert!(records_to_share(&list, &canonical).0.is_empty());
+        assert_eq!(canonical.canonical(&list), None, "once is enough");
+        let tidy: Exclusions = serde_json::from_str(r#"["member:1"]"#).unwrap();
+        assert_eq!(tidy.canonical(&[]), None);
     }
 }

@@ -1,92 +1,30 @@
 //! A contact: one of the ally's first-degree LinkedIn connections, normalised.
 //!
-//! Every source (the Voyager APIs, the `Connections.csv` export) produces the same [`Contact`],
-//! so what comes after (delta, upload) never cares where a contact came from. Two things are
-//! decided here once:
-//!
-//! - the **profile URL** is canonical — `https://www.linkedin.com/in/<public id>/`, the public id
-//!   percent-encoded — so the same person read twice gives the same text;
-//! - the **key** ([`Contact::key`]) is the LinkedIn member id when a source gives one (it never
-//!   changes), else the lower-cased public identifier (the export has nothing better) — the
-//!   same rule as the protocol's `contact_key`.
-//!
-//! What is shared is the protocol's `ContactRecord` (see `contact_list::to_record`); its
-//! content hash and the digest are computed by the protocol crate, the same code as the
-//! server's.
+//! Every source (the Voyager APIs, the `Connections.csv` export) produces the protocol's
+//! [`ContactRecord`] — the very type that is shared — so what comes after (delta, upload, the
+//! server) never cares where a contact came from, and there is one key rule: the protocol's
+//! [`ContactRecord::key`] (`member:<id>` when the member id is known, else `url:<lower-cased
+//! public identifier>`, values trimmed) keys the stored list, the exclusions, the ledger and
+//! the uploads alike; [`ContactRecord::url_key`] matches an export's row (no member id) with the
+//! same person read from the API. The profile URL is canonical — `https://www.linkedin.com/in/<public
+//! id>/`, the public id percent-encoded — so the same person read twice gives the same text.
 //!
 //! Nothing here does I/O; it is all plain data and pure functions.
 
-use serde::{Deserialize, Serialize};
+pub use allyshare_protocol::ContactRecord;
 
 /// The host every canonical profile URL points at.
 pub const PROFILE_URL_PREFIX: &str = "https://www.linkedin.com/in/";
 
-/// One connection. Only what the design allows to be shared: no email, no phone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Contact {
-    /// The id in the profile URN (`urn:li:fsd_profile:<id>`); absent for CSV imports.
-    pub member_id: Option<String>,
-    /// The `/in/<public identifier>/` part of the profile URL, decoded.
-    pub public_identifier: Option<String>,
-    /// Canonical: `https://www.linkedin.com/in/<percent-encoded public id>/`.
-    pub profile_url: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub headline: Option<String>,
-    pub company: Option<String>,
-    pub position: Option<String>,
-    /// The day the connection was made, `YYYY-MM-DD` (UTC).
-    pub connected_on: Option<String>,
-    /// A photo URL; it expires (LinkedIn signs it).
-    pub photo_url: Option<String>,
-    /// When [`Contact::photo_url`] stops working, epoch milliseconds.
-    pub photo_expires_at: Option<u64>,
-}
-
-impl Contact {
-    /// The stable key: `member:<id>` when the member id is known, else
-    /// `url:<lower-cased public identifier>`.
-    pub fn key(&self) -> String {
-        match &self.member_id {
-            Some(id) => format!("member:{id}"),
-            None => self
-                .url_key()
-                .unwrap_or_else(|| format!("url:{}", self.profile_url)),
-        }
-    }
-
-    /// The fields the server hashes and keys, borrowed (see [`allyshare_protocol::ContactView`]).
-    pub fn view(&self) -> allyshare_protocol::ContactView<'_> {
-        allyshare_protocol::ContactView {
-            member_id: self.member_id.as_deref(),
-            public_identifier: self.public_identifier.as_deref(),
-            profile_url: &self.profile_url,
-            first_name: self.first_name.as_deref(),
-            last_name: self.last_name.as_deref(),
-            headline: self.headline.as_deref(),
-            company: self.company.as_deref(),
-            position: self.position.as_deref(),
-            connected_on: self.connected_on.as_deref(),
-            photo_url: self.photo_url.as_deref(),
-        }
-    }
-
-    /// The key by public identifier (`url:<lower-cased public id>`), whatever the source. This is
-    /// how a CSV-imported contact (no member id) is matched with the same person read from the API.
-    pub fn url_key(&self) -> Option<String> {
-        self.public_identifier
-            .as_deref()
-            .map(|id| format!("url:{}", id.to_lowercase()))
-    }
-
-    /// The full name as LinkedIn shows it ("Ada Lovelace"), or whatever part is known.
-    pub fn display_name(&self) -> String {
-        let parts: Vec<&str> = [self.first_name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect();
-        parts.join(" ")
+/// The key an earlier version of the extension gave a contact (member id and public identifier
+/// not trimmed; without either, the profile URL as written). Exclusions stored by that version
+/// are keyed by it: [`crate::contact_list::Exclusions::canonical`] rewrites them in the
+/// protocol's rule. Nothing else may use it.
+pub fn legacy_key(c: &ContactRecord) -> String {
+    match (&c.member_id, &c.public_identifier) {
+        (Some(id), _) => format!("member:{id}"),
+        (None, Some(id)) => format!("url:{}", id.to_lowercase()),
+        (None, None) => format!("url:{}", c.profile_url),
     }
 }
 
@@ -219,8 +157,8 @@ pub fn is_valid_date(y: i64, m: u32, d: u32) -> bool {
 mod tests {
     use super::*;
 
-    fn ada() -> Contact {
-        Contact {
+    fn ada() -> ContactRecord {
+        ContactRecord {
             member_id: Some("ACoAAA1".into()),
             public_identifier: Some("ada-lovelace-1a2b3c".into()),
             profile_url: profile_url("ada-lovelace-1a2b3c"),
@@ -228,18 +166,30 @@ mod tests {
             last_name: Some("Lovelace".into()),
             headline: Some("Chief Engineer".into()),
             connected_on: Some("2025-12-19".into()),
-            ..Contact::default()
+            ..ContactRecord::default()
         }
     }
 
     #[test]
-    fn key_prefers_the_member_id() {
+    fn the_key_is_the_protocols_and_the_legacy_key_differs_only_for_untidy_values() {
         let mut c = ada();
-        assert_eq!(c.key(), "member:ACoAAA1");
+        assert_eq!(c.key().as_deref(), Some("member:ACoAAA1"));
         assert_eq!(c.url_key().as_deref(), Some("url:ada-lovelace-1a2b3c"));
+        assert_eq!(legacy_key(&c), "member:ACoAAA1");
         c.member_id = None;
         c.public_identifier = Some("Ada-Lovelace".into());
-        assert_eq!(c.key(), "url:ada-lovelace");
+        assert_eq!(c.key().as_deref(), Some("url:ada-lovelace"));
+        assert_eq!(legacy_key(&c), "url:ada-lovelace");
+        c.public_identifier = Some(" Ada-Lovelace ".into());
+        assert_eq!(c.key().as_deref(), Some("url:ada-lovelace"));
+        assert_eq!(legacy_key(&c), "url: ada-lovelace ");
+        c.public_identifier = None;
+        c.profile_url = "https://www.linkedin.com/in/Ada-Lovelace/".into();
+        assert_eq!(c.key().as_deref(), Some("url:ada-lovelace"));
+        assert_eq!(
+            legacy_key(&c),
+            "url:https://www.linkedin.com/in/Ada-Lovelace/"
+        );
     }
 
     #[test]

@@ -4,10 +4,17 @@
 //! [`Area::Memory`] lasts until the browser closes and is hidden from content scripts
 //! (`chrome.storage.session` — the place for the access token). Values are JSON text, so the
 //! same code runs over the browser's storage and over [`MemoryStore`] in native tests.
+//!
+//! Every stored value is reached through a [`Key`], which names its area and its value's type:
+//! `load(store, keys::PROFILE)` gives a [`allyshare_protocol::Me`], and saving anything else
+//! under that key does not compile. [`keys`] is the list of them all.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
+use allyshare_protocol::ContactRecord;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use thiserror::Error;
@@ -21,55 +28,178 @@ pub enum Area {
     Memory,
 }
 
-/// The keys the extension stores, each with its area.
-pub mod keys {
-    use super::Area;
-
-    /// The access token and its expiry ([`crate::auth::AccessToken`]).
-    pub const ACCESS_TOKEN: (Area, &str) = (Area::Memory, "access_token");
-    /// The refresh token and its expiry ([`crate::auth::RefreshToken`]).
-    pub const REFRESH_TOKEN: (Area, &str) = (Area::Durable, "refresh_token");
-    /// The last `GET /v1/me` answer, so the popup can render at once.
-    pub const PROFILE: (Area, &str) = (Area::Durable, "profile");
-    /// The backend address chosen in the options page (absent: the build's default).
-    pub const BACKEND_URL: (Area, &str) = (Area::Durable, "backend_url");
-    /// The job schedule ([`crate::jobs::Schedule`]).
-    pub const SCHEDULE: (Area, &str) = (Area::Durable, "schedule");
-    /// The LinkedIn read in progress ([`crate::linkedin::read::ReadJob`]).
-    pub const READ_JOB: (Area, &str) = (Area::Durable, "read_job");
-    /// What the server acknowledged ([`crate::sync::Ledger`]).
-    pub const LEDGER: (Area, &str) = (Area::Durable, "ledger");
-    /// The upload in progress ([`crate::sync::Upload`]).
-    pub const UPLOAD: (Area, &str) = (Area::Durable, "upload");
-    /// The sync limits the server published, as last fetched ([`allyshare_protocol::SyncLimits`]).
-    pub const SYNC_LIMITS: (Area, &str) = (Area::Durable, "sync_limits");
-    /// The background work's state and its view for the pages.
-    pub const WORK: (Area, &str) = (Area::Durable, "work");
-    /// How LinkedIn is read ([`crate::linkedin::ReadSettings`]); absent: the defaults. A
-    /// developer setting (pacing, decoration id), not shown to allies.
-    pub const READ_SETTINGS: (Area, &str) = (Area::Durable, "read_settings");
-    /// The hand-off verifier ([`crate::handoff::PendingHandoff`]), in memory only.
-    pub const HANDOFF: (Area, &str) = (Area::Memory, "handoff");
-    /// A hand-off exchanged for tokens, waiting for the ally to confirm the account
-    /// ([`crate::handoff::PendingSignIn`]), in memory only: not a session until confirmed.
-    pub const PENDING_SIGN_IN: (Area, &str) = (Area::Memory, "pending_sign_in");
-    /// Set when the ally signs out: a Get Started page still open (its grant lasts 30 minutes)
-    /// must not sign them straight back in. Cleared by the next sign-in.
-    pub const SIGNED_OUT_BY_ALLY: (Area, &str) = (Area::Memory, "signed_out_by_ally");
-    /// How many introduction asks wait for an answer (for the badge).
-    pub const PENDING_ASKS: (Area, &str) = (Area::Durable, "pending_asks");
-    /// When the introduction asks were last looked at in the background (unix seconds).
-    pub const ASKS_CHECKED_AT: (Area, &str) = (Area::Durable, "asks_checked_at");
-    /// The pending asks the ally was already told about (ids), so each is announced once.
-    pub const ASKS_ANNOUNCED: (Area, &str) = (Area::Durable, "asks_announced");
-    /// Keys of the contacts the ally chose not to share.
-    pub const EXCLUDED: (Area, &str) = (Area::Durable, "excluded");
+/// A stored value's name, its area, and (in the type) what it holds.
+pub struct Key<T> {
+    pub area: Area,
+    pub name: Cow<'static, str>,
+    /// Reads the stored text; `None` when it does not decode (an older format reads as absent,
+    /// unless the key knows how to read it).
+    decode: fn(&str) -> Option<T>,
+    value: PhantomData<fn() -> T>,
 }
 
-/// Storage failed (quota, or the browser refused).
+impl<T: DeserializeOwned> Key<T> {
+    /// A key in [`Area::Durable`].
+    pub const fn durable(name: &'static str) -> Self {
+        Key::new(Area::Durable, Cow::Borrowed(name))
+    }
+
+    /// A key in [`Area::Memory`].
+    pub const fn memory(name: &'static str) -> Self {
+        Key::new(Area::Memory, Cow::Borrowed(name))
+    }
+
+    const fn new(area: Area, name: Cow<'static, str>) -> Self {
+        Key {
+            area,
+            name,
+            decode: decode_json::<T>,
+            value: PhantomData,
+        }
+    }
+}
+
+impl<T> Key<T> {
+    /// Where the value is, without its type: for code that handles several keys alike
+    /// (forgetting them all).
+    pub fn place(&self) -> (Area, &str) {
+        (self.area, &self.name)
+    }
+
+    /// The same key read by `decode` (for values whose older formats still have to be read).
+    fn decoded_by(self, decode: fn(&str) -> Option<T>) -> Self {
+        Key { decode, ..self }
+    }
+}
+
+impl<T> Clone for Key<T> {
+    fn clone(&self) -> Self {
+        Key {
+            area: self.area,
+            name: self.name.clone(),
+            decode: self.decode,
+            value: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Key<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}:{}", self.area, self.name)
+    }
+}
+
+fn decode_json<T: DeserializeOwned>(text: &str) -> Option<T> {
+    serde_json::from_str(text).ok()
+}
+
+/// The keys the extension stores, each with its area and its value's type.
+pub mod keys {
+    use std::borrow::Cow;
+    use std::collections::HashSet;
+
+    use allyshare_protocol::{ContactRecord, Me, SyncLimits};
+
+    use super::{Area, Key};
+    use crate::auth::{AccessToken, RefreshToken};
+    use crate::contact_list::Exclusions;
+    use crate::handoff::{PendingHandoff, PendingSignIn};
+    use crate::jobs::Schedule;
+    use crate::linkedin::read::ReadJob;
+    use crate::linkedin::ReadSettings;
+    use crate::sync::{Ledger, Upload};
+    use crate::worker::WorkState;
+
+    /// The access token and its expiry.
+    pub const ACCESS_TOKEN: Key<AccessToken> = Key::memory("access_token");
+    /// The refresh token and its expiry.
+    pub const REFRESH_TOKEN: Key<RefreshToken> = Key::durable("refresh_token");
+    /// The last `GET /v1/me` answer, so the popup can render at once.
+    pub const PROFILE: Key<Me> = Key::durable("profile");
+    /// The backend address chosen in the options page (absent: the build's default).
+    pub const BACKEND_URL: Key<String> = Key::durable("backend_url");
+    /// The job schedule.
+    pub const SCHEDULE: Key<Schedule> = Key::durable("schedule");
+    /// The LinkedIn read in progress.
+    pub const READ_JOB: Key<ReadJob> = Key::durable("read_job");
+    /// What the server acknowledged.
+    pub const LEDGER: Key<Ledger> = Key::durable("ledger");
+    /// The upload in progress.
+    pub const UPLOAD: Key<Upload> = Key::durable("upload");
+    /// The sync limits the server published, as last fetched.
+    pub const SYNC_LIMITS: Key<SyncLimits> = Key::durable("sync_limits");
+    /// The background work's state and its view for the pages.
+    pub const WORK: Key<WorkState> = Key::durable("work");
+    /// How LinkedIn is read; absent: the defaults. A developer setting (pacing, decoration
+    /// id), not shown to allies.
+    pub const READ_SETTINGS: Key<ReadSettings> = Key::durable("read_settings");
+    /// The hand-off verifier, in memory only.
+    pub const HANDOFF: Key<PendingHandoff> = Key::memory("handoff");
+    /// A hand-off exchanged for tokens, waiting for the ally to confirm the account, in memory
+    /// only: not a session until confirmed.
+    pub const PENDING_SIGN_IN: Key<PendingSignIn> = Key::memory("pending_sign_in");
+    /// Set when the ally signs out: a Get Started page still open (its grant lasts 30 minutes)
+    /// must not sign them straight back in. Cleared by the next sign-in.
+    pub const SIGNED_OUT_BY_ALLY: Key<bool> = Key::memory("signed_out_by_ally");
+    /// How many introduction asks wait for an answer (for the badge).
+    pub const PENDING_ASKS: Key<u32> = Key::durable("pending_asks");
+    /// When the introduction asks were last looked at in the background (unix seconds).
+    pub const ASKS_CHECKED_AT: Key<u64> = Key::durable("asks_checked_at");
+    /// The pending asks the ally was already told about (ids), so each is announced once.
+    pub const ASKS_ANNOUNCED: Key<HashSet<i64>> = Key::durable("asks_announced");
+    /// Keys of the contacts the ally chose not to share.
+    pub const EXCLUDED: Key<Exclusions> = Key::durable("excluded");
+
+    /// The contact list is stored in this many buckets, so an update rewrites a fraction of it.
+    pub const CONTACT_BUCKETS: u64 = 16;
+
+    /// One bucket of the contact list (`0..CONTACT_BUCKETS`), kept in key order.
+    pub fn contact_bucket(b: u64) -> Key<Vec<ContactRecord>> {
+        contacts(format!("contacts.{b}"))
+    }
+
+    /// The contacts page `i` of an unfinished read brought, kept until the read is complete.
+    pub fn read_page(i: u32) -> Key<Vec<ContactRecord>> {
+        contacts(format!("read_page.{i}"))
+    }
+
+    fn contacts(name: String) -> Key<Vec<ContactRecord>> {
+        Key::new(Area::Durable, Cow::Owned(name)).decoded_by(super::decode_contacts)
+    }
+}
+
+/// What a storage call was doing when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOp {
+    Read,
+    Write,
+    Remove,
+}
+
+impl std::fmt::Display for StoreOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StoreOp::Read => "read",
+            StoreOp::Write => "write",
+            StoreOp::Remove => "remove",
+        })
+    }
+}
+
+/// Storage failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("could not use the extension's storage: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// The browser refused (quota, storage disabled, the extension being reloaded).
+    #[error("could not {op} \"{key}\" in the extension's storage: {reason}")]
+    Refused {
+        op: StoreOp,
+        key: String,
+        reason: String,
+    },
+    /// The value could not be written as JSON.
+    #[error("could not encode \"{key}\" for the extension's storage: {reason}")]
+    Encode { key: String, reason: String },
+}
 
 /// A key-value store of JSON text, in two areas.
 #[allow(async_fn_in_trait)]
@@ -77,32 +207,108 @@ pub trait Store {
     async fn get(&self, area: Area, key: &str) -> Result<Option<String>, StoreError>;
     async fn set(&self, area: Area, key: &str, value: String) -> Result<(), StoreError>;
     async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError>;
+
+    /// Several values of one area, in the order asked; the browser answers them in one call
+    /// (a read of 750 LinkedIn pages folds them with one round trip, not 750).
+    async fn get_many(&self, area: Area, keys: &[&str]) -> Result<Vec<Option<String>>, StoreError> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(area, key).await?);
+        }
+        Ok(values)
+    }
+
+    /// Removes several values of one area (one browser call).
+    async fn remove_many(&self, area: Area, keys: &[&str]) -> Result<(), StoreError> {
+        for key in keys {
+            self.remove(area, key).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Reads and decodes a value; a value that no longer decodes (an older format) reads as absent.
-pub async fn load<T: DeserializeOwned>(
-    store: &impl Store,
-    (area, key): (Area, &str),
-) -> Result<Option<T>, StoreError> {
+pub async fn load<T>(store: &impl Store, key: Key<T>) -> Result<Option<T>, StoreError> {
     Ok(store
-        .get(area, key)
+        .get(key.area, &key.name)
         .await?
-        .and_then(|text| serde_json::from_str(&text).ok()))
+        .and_then(|text| (key.decode)(&text)))
 }
 
+/// A value that may be stored under a `Key<T>`: a `T`, or a borrowed form that serialises the
+/// same (a list of references, written without copying the contacts).
+pub trait StoredAs<T>: Serialize {}
+
+impl<T: Serialize> StoredAs<T> for T {}
+impl StoredAs<Vec<ContactRecord>> for Vec<&ContactRecord> {}
+impl StoredAs<Vec<ContactRecord>> for [ContactRecord] {}
+
 /// Encodes and writes a value.
-pub async fn save<T: Serialize>(
+pub async fn save<T, V: StoredAs<T> + ?Sized>(
     store: &impl Store,
-    (area, key): (Area, &str),
-    value: &T,
+    key: Key<T>,
+    value: &V,
 ) -> Result<(), StoreError> {
-    let text = serde_json::to_string(value).map_err(|e| StoreError(e.to_string()))?;
-    store.set(area, key, text).await
+    let text = serde_json::to_string(value).map_err(|e| StoreError::Encode {
+        key: key.name.to_string(),
+        reason: e.to_string(),
+    })?;
+    store.set(key.area, &key.name, text).await
 }
 
 /// Deletes a value.
-pub async fn forget(store: &impl Store, (area, key): (Area, &str)) -> Result<(), StoreError> {
-    store.remove(area, key).await
+pub async fn forget<T>(store: &impl Store, key: Key<T>) -> Result<(), StoreError> {
+    store.remove(key.area, &key.name).await
+}
+
+/// Reads and decodes several values of one area (the first key's) at once; see [`load`].
+pub async fn load_many<T>(
+    store: &impl Store,
+    keys: &[Key<T>],
+) -> Result<Vec<Option<T>>, StoreError> {
+    let Some(first) = keys.first() else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<&str> = keys.iter().map(|k| k.name.as_ref()).collect();
+    let texts = store.get_many(first.area, &names).await?;
+    Ok(keys
+        .iter()
+        .zip(texts)
+        .map(|(key, text)| text.and_then(|text| (key.decode)(&text)))
+        .collect())
+}
+
+/// Deletes several values of one area (the first key's) at once.
+pub async fn forget_many<T>(store: &impl Store, keys: &[Key<T>]) -> Result<(), StoreError> {
+    let Some(first) = keys.first() else {
+        return Ok(());
+    };
+    let names: Vec<&str> = keys.iter().map(|k| k.name.as_ref()).collect();
+    store.remove_many(first.area, &names).await
+}
+
+/// How the contact lists ([`keys::contact_bucket`], [`keys::read_page`]) are read. A list
+/// stored by an earlier version may carry a field the protocol's record does not have (that
+/// version kept a photo's expiry): it is cut out of the text (a quote inside a JSON string is
+/// always escaped, so the pattern cannot be inside a value), and the text parsed again — one
+/// parser for both, which keeps the wasm small.
+fn decode_contacts(text: &str) -> Option<Vec<ContactRecord>> {
+    if let Ok(list) = serde_json::from_str(text) {
+        return Some(list);
+    }
+    const LEGACY_FIELD: &str = ",\"photo_expires_at\":";
+    let mut rest = text;
+    let mut cleaned = String::with_capacity(text.len());
+    while let Some(at) = rest.find(LEGACY_FIELD) {
+        cleaned.push_str(&rest[..at]);
+        let value = &rest[at + LEGACY_FIELD.len()..];
+        let end = value
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+            .unwrap_or(value.len());
+        rest = &value[end..];
+    }
+    cleaned.push_str(rest);
+    serde_json::from_str(&cleaned).ok()
 }
 
 /// An in-memory [`Store`] for native tests and for the wasm test worker (which has no `chrome.*`).
@@ -161,5 +367,57 @@ impl Store for MemoryStore {
     async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError> {
         self.values.borrow_mut().remove(&(area, key.to_string()));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bucket as an earlier version stored it (every field written, `null` when absent, and
+    /// the photo's expiry the protocol's record does not carry) still loads, whole.
+    #[test]
+    fn many_values_load_and_go_at_once_in_order() {
+        let store = MemoryStore::new();
+        futures_util::FutureExt::now_or_never(async {
+            let page = |i: u32| {
+                vec![ContactRecord {
+                    profile_url: format!("https://www.linkedin.com/in/p{i}/"),
+                    ..ContactRecord::default()
+                }]
+            };
+            save(&store, keys::read_page(0), &page(0)).await.unwrap();
+            save(&store, keys::read_page(2), &page(2)).await.unwrap();
+            let pages: Vec<_> = (0..3).map(keys::read_page).collect();
+            let loaded = load_many(&store, &pages).await.unwrap();
+            assert_eq!(loaded, [Some(page(0)), None, Some(page(2))]);
+            forget_many(&store, &pages).await.unwrap();
+            assert!(store.is_empty(Area::Durable));
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn contacts_stored_by_an_earlier_version_still_load() {
+        let text = r#"[{"member_id":"ACoAAA1","public_identifier":"ada","profile_url":"https://www.linkedin.com/in/ada/","first_name":"Ada","last_name":null,"headline":null,"company":null,"position":null,"connected_on":"2025-12-19","photo_url":"https://media.licdn.com/x","photo_expires_at":1768435200000},{"member_id":null,"public_identifier":"bob","profile_url":"https://www.linkedin.com/in/bob/","first_name":"Bob","last_name":null,"headline":null,"company":"Acme","position":null,"connected_on":null,"photo_url":null,"photo_expires_at":null}]"#;
+        let store = MemoryStore::new();
+        futures_util::FutureExt::now_or_never(async {
+            store
+                .set(Area::Durable, "contacts.3", text.into())
+                .await
+                .unwrap();
+            let list = load(&store, keys::contact_bucket(3))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(list.len(), 2);
+            assert_eq!(list[0].key().as_deref(), Some("member:ACoAAA1"));
+            assert_eq!(
+                list[0].photo_url.as_deref(),
+                Some("https://media.licdn.com/x")
+            );
+            assert_eq!(list[1].company.as_deref(), Some("Acme"));
+        })
+        .unwrap();
     }
 }

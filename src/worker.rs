@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{self, ApiFailure};
 use crate::auth::{self, AccessToken, RefreshToken, TokenStep};
-use crate::contact_list;
-use crate::contacts::Contact;
+use crate::contact_list::{self, Exclusions};
+use crate::contacts::ContactRecord;
 use crate::handoff::{self, ExternalMessage, PendingHandoff, PendingSignIn};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::jobs::{JobKind, Outcome, Schedule};
@@ -28,11 +28,9 @@ use crate::messages::{
 };
 use crate::platform::Platform;
 use crate::settings::{self, DEFAULT_BACKEND_URL};
-use crate::store::{self, keys, Area, Store, StoreError};
+use crate::store::{self, keys, Store, StoreError};
 use crate::sync::{self, Ledger, Progress, Upload};
-
-/// The contact list is stored in this many buckets, so an update rewrites a fraction of it.
-const CONTACT_BUCKETS: u64 = 16;
+use keys::CONTACT_BUCKETS;
 
 /// Waits up to this long are slept through in place; longer ones end the run and an alarm
 /// resumes it (the worker must not hold on for minutes).
@@ -70,15 +68,6 @@ impl From<StoreError> for Problem {
     }
 }
 
-/// Where the contacts read so far by an unfinished read are kept, page by page.
-fn page_key(i: u32) -> String {
-    format!("read_page.{i}")
-}
-
-fn bucket_key(b: u64) -> String {
-    format!("contacts.{b}")
-}
-
 fn bucket_of(key: &str) -> u64 {
     let mut h = allyshare_protocol::contacts::Fnv64::default();
     h.write(key.as_bytes());
@@ -88,7 +77,7 @@ fn bucket_of(key: &str) -> u64 {
 /// The state of the background work, as stored between runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-struct WorkState {
+pub struct WorkState {
     view: SyncView,
     /// The server's digest disagreed with the ledger: the next upload is a full one.
     needs_full: bool,
@@ -431,7 +420,7 @@ impl<P: Platform> Worker<P> {
     /// [`crate::handoff`].
     pub async fn handle_external(
         &self,
-        message: Result<ExternalMessage, String>,
+        message: Option<ExternalMessage>,
         sender_origin: Option<&str>,
     ) -> serde_json::Value {
         let refused = serde_json::json!({ "ok": false });
@@ -452,7 +441,7 @@ impl<P: Platform> Worker<P> {
             signed_out_by_ally,
             asking,
         );
-        let (Ok(message), true) = (message, heard) else {
+        let (Some(message), true) = (message, heard) else {
             return refused;
         };
         match message {
@@ -658,21 +647,20 @@ impl<P: Platform> Worker<P> {
         let work: WorkState = store::load(self.store(), keys::WORK)
             .await?
             .unwrap_or_default();
-        for i in 0..work.pages {
-            self.store().remove(Area::Durable, &page_key(i)).await?;
-        }
+        let pages: Vec<_> = (0..work.pages).map(keys::read_page).collect();
+        store::forget_many(self.store(), &pages).await?;
         for b in 0..CONTACT_BUCKETS {
-            self.store().remove(Area::Durable, &bucket_key(b)).await?;
+            store::forget(self.store(), keys::contact_bucket(b)).await?;
         }
-        for key in [
-            keys::LEDGER,
-            keys::UPLOAD,
-            keys::READ_JOB,
-            keys::WORK,
-            keys::SCHEDULE,
-            keys::EXCLUDED,
+        for (area, name) in [
+            keys::LEDGER.place(),
+            keys::UPLOAD.place(),
+            keys::READ_JOB.place(),
+            keys::WORK.place(),
+            keys::SCHEDULE.place(),
+            keys::EXCLUDED.place(),
         ] {
-            store::forget(self.store(), key).await?;
+            self.store().remove(area, name).await?;
         }
         Ok(())
     }
@@ -680,15 +668,14 @@ impl<P: Platform> Worker<P> {
     // ------------------------------------------------------------------ contacts
 
     /// The contacts read so far (all buckets).
-    pub async fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
+    pub async fn contacts(&self) -> Result<Vec<ContactRecord>, StoreError> {
         Ok(self.contact_buckets().await?.concat())
     }
 
-    async fn contact_buckets(&self) -> Result<Vec<Vec<Contact>>, StoreError> {
+    async fn contact_buckets(&self) -> Result<Vec<Vec<ContactRecord>>, StoreError> {
         let mut buckets = Vec::with_capacity(CONTACT_BUCKETS as usize);
         for b in 0..CONTACT_BUCKETS {
-            let bucket: Option<Vec<Contact>> =
-                store::load(self.store(), (Area::Durable, &bucket_key(b))).await?;
+            let bucket = store::load(self.store(), keys::contact_bucket(b)).await?;
             buckets.push(bucket.unwrap_or_default());
         }
         Ok(buckets)
@@ -699,21 +686,23 @@ impl<P: Platform> Worker<P> {
     /// same contacts are the same bucket): a quiet sync rewrites nothing.
     async fn update_contacts(
         &self,
-        change: impl FnOnce(&[Contact]) -> Vec<Contact>,
-    ) -> Result<Vec<Contact>, StoreError> {
+        change: impl FnOnce(&[ContactRecord]) -> Vec<ContactRecord>,
+    ) -> Result<Vec<ContactRecord>, StoreError> {
         let _one_at_a_time = self.contacts_lock.lock().await;
         let before = self.contact_buckets().await?;
         let changed = change(&before.concat());
-        let mut after: Vec<Vec<(String, &Contact)>> = vec![Vec::new(); CONTACT_BUCKETS as usize];
+        let mut after: Vec<Vec<(String, &ContactRecord)>> =
+            vec![Vec::new(); CONTACT_BUCKETS as usize];
         for c in &changed {
-            let key = c.key();
+            // Merged lists hold keyed contacts only; one stored without a key sorts first.
+            let key = c.key().unwrap_or_default();
             after[bucket_of(&key) as usize].push((key, c));
         }
         for (b, (old, mut new)) in before.iter().zip(after).enumerate() {
             new.sort_by(|x, y| x.0.cmp(&y.0));
-            let new: Vec<&Contact> = new.into_iter().map(|(_, c)| c).collect();
+            let new: Vec<&ContactRecord> = new.into_iter().map(|(_, c)| c).collect();
             if !old.iter().eq(new.iter().copied()) {
-                store::save(self.store(), (Area::Durable, &bucket_key(b as u64)), &new).await?;
+                store::save(self.store(), keys::contact_bucket(b as u64), &new).await?;
             }
         }
         Ok(changed)
@@ -732,10 +721,20 @@ impl<P: Platform> Worker<P> {
         self.request_run().await
     }
 
-    async fn excluded(&self) -> Result<HashSet<String>, StoreError> {
-        Ok(store::load(self.store(), keys::EXCLUDED)
+    /// The ally's exclusions, in the protocol's key rule: a set stored by an earlier version
+    /// under its own rule is rewritten once, here, against `list` (see
+    /// [`Exclusions::canonical`]).
+    async fn excluded(&self, list: &[ContactRecord]) -> Result<Exclusions, StoreError> {
+        let stored: Exclusions = store::load(self.store(), keys::EXCLUDED)
             .await?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        match stored.canonical(list) {
+            Some(canonical) => {
+                store::save(self.store(), keys::EXCLUDED, &canonical).await?;
+                Ok(canonical)
+            }
+            None => Ok(stored),
+        }
     }
 
     async fn contact_page(
@@ -745,7 +744,7 @@ impl<P: Platform> Worker<P> {
         query: Option<&str>,
     ) -> Result<ContactPage, StoreError> {
         let mut list = self.contacts().await?;
-        let excluded = self.excluded().await?;
+        let excluded = self.excluded(&list).await?;
         // Newest connections first, then by name: the order LinkedIn shows.
         list.sort_by(|a, b| {
             b.connected_on
@@ -756,7 +755,7 @@ impl<P: Platform> Worker<P> {
             .map(str::trim)
             .filter(|q| !q.is_empty())
             .map(str::to_lowercase);
-        let matching: Vec<&Contact> = list
+        let matching: Vec<&ContactRecord> = list
             .iter()
             .filter(|c| match &needle {
                 None => true,
@@ -775,31 +774,27 @@ impl<P: Platform> Worker<P> {
             .skip(offset as usize)
             .take(limit.min(500) as usize)
             .map(|c| ContactRow {
-                key: c.key(),
+                key: c.key().unwrap_or_default(),
                 name: c.display_name(),
                 headline: c.headline.clone(),
                 company: c.company.clone(),
                 position: c.position.clone(),
                 profile_url: c.profile_url.clone(),
                 connected_on: c.connected_on.clone(),
-                excluded: excluded.contains(&c.key()),
+                excluded: excluded.contains(c),
             })
             .collect();
         Ok(ContactPage {
             total: matching.len() as u32,
-            excluded: list.iter().filter(|c| excluded.contains(&c.key())).count() as u32,
+            excluded: list.iter().filter(|c| excluded.contains(c)).count() as u32,
             items,
         })
     }
 
     async fn set_excluded(&self, key: String, exclude: bool) -> Result<(), Problem> {
-        let mut excluded = self.excluded().await?;
-        let changed = if exclude {
-            excluded.insert(key)
-        } else {
-            excluded.remove(&key)
-        };
-        if changed {
+        let list = self.contacts().await?;
+        let mut excluded = self.excluded(&list).await?;
+        if excluded.set(&list, &key, exclude) {
             store::save(self.store(), keys::EXCLUDED, &excluded).await?;
             // An exclusion removes the contact from the server: only a full upload can.
             self.update_work(|w| w.needs_full = true).await?;
@@ -1118,7 +1113,7 @@ impl<P: Platform> Worker<P> {
                     self.platform.random(),
                 ),
             };
-            let page: Option<&Vec<Contact>> = match &step {
+            let page: Option<&Vec<ContactRecord>> = match &step {
                 Step::Continue { contacts, .. } | Step::Done { contacts } => Some(contacts),
                 _ => None,
             };
@@ -1130,12 +1125,7 @@ impl<P: Platform> Worker<P> {
                     let pages: WorkState = store::load(self.store(), keys::WORK)
                         .await?
                         .unwrap_or_default();
-                    store::save(
-                        self.store(),
-                        (Area::Durable, &page_key(pages.pages)),
-                        contacts,
-                    )
-                    .await?;
+                    store::save(self.store(), keys::read_page(pages.pages), contacts).await?;
                     1
                 }
                 None => 0,
@@ -1194,12 +1184,13 @@ impl<P: Platform> Worker<P> {
         let work: WorkState = store::load(self.store(), keys::WORK)
             .await?
             .unwrap_or_default();
-        let mut read_contacts: Vec<Contact> = Vec::new();
-        for i in 0..work.pages {
-            let page: Option<Vec<Contact>> =
-                store::load(self.store(), (Area::Durable, &page_key(i))).await?;
-            read_contacts.extend(page.unwrap_or_default());
-        }
+        let pages: Vec<_> = (0..work.pages).map(keys::read_page).collect();
+        let read_contacts: Vec<ContactRecord> = store::load_many(self.store(), &pages)
+            .await?
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
         let complete = job.mode == ReadMode::Full && job.state == ReadState::Done;
         let merged = self
             .update_contacts(|list| {
@@ -1210,9 +1201,7 @@ impl<P: Platform> Worker<P> {
                 }
             })
             .await?;
-        for i in 0..work.pages {
-            self.store().remove(Area::Durable, &page_key(i)).await?;
-        }
+        store::forget_many(self.store(), &pages).await?;
         self.update_work(|w| {
             w.pages = 0;
             w.view.contacts = merged.len() as u32;
@@ -1248,9 +1237,7 @@ impl<P: Platform> Worker<P> {
     async fn upload(&self, kind: JobKind, started_at: u64) -> Result<Outcome, StoreError> {
         let base = self.backend_url().await?;
         let list = self.contacts().await?;
-        let excluded: HashSet<String> = store::load(self.store(), keys::EXCLUDED)
-            .await?
-            .unwrap_or_default();
+        let excluded = self.excluded(&list).await?;
         let ledger: Ledger = store::load(self.store(), keys::LEDGER)
             .await?
             .unwrap_or_default();
@@ -1333,7 +1320,7 @@ impl<P: Platform> Worker<P> {
                     }
                 }
                 Progress::Done(result) => {
-                    let (ledger, in_step) = sync::after_commit(&plan, &result);
+                    let (ledger, in_step) = sync::after_commit(&plan, &ledger, &result);
                     store::save(self.store(), keys::LEDGER, &ledger).await?;
                     store::forget(self.store(), keys::UPLOAD).await?;
                     let now = self.now();
@@ -1796,14 +1783,14 @@ mod tests {
 
     /// The Get Started page's side of a hand-off: hello, a code for that challenge, the code.
     fn hand_off(w: &Worker<TestPlatform<'_>>, backend: &Backend) -> serde_json::Value {
-        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), PAGE));
+        let hello = block_on(w.handle_external(Some(ExternalMessage::Hello), PAGE));
         let challenge = hello["challenge"].as_str().unwrap().to_string();
         assert_eq!(challenge.len(), 43);
         *backend.handoff_challenge.borrow_mut() = Some(challenge);
         let code = ExternalMessage::Code {
             code: "one-time-code".into(),
         };
-        block_on(w.handle_external(Ok(code), PAGE))
+        block_on(w.handle_external(Some(code), PAGE))
     }
 
     #[test]
@@ -1831,7 +1818,7 @@ mod tests {
         block_on(w.run_jobs()).unwrap();
         assert_eq!(w.platform().linkedin_requests.get(), 0, "LinkedIn not read");
         // While the question is open, another hand-off cannot replace it.
-        let again = block_on(w.handle_external(Ok(ExternalMessage::Hello), PAGE));
+        let again = block_on(w.handle_external(Some(ExternalMessage::Hello), PAGE));
         assert_eq!(again, serde_json::json!({ "ok": false }));
         // "Continue as ada@example.org": now signed in, as after a password sign-in.
         let reply = block_on(w.handle(Intent::ConfirmSignIn {
@@ -1851,7 +1838,7 @@ mod tests {
             "the access token only"
         );
         // Signed in now: further hand-off messages are refused.
-        let again = block_on(w.handle_external(Ok(ExternalMessage::Hello), PAGE));
+        let again = block_on(w.handle_external(Some(ExternalMessage::Hello), PAGE));
         assert_eq!(again, serde_json::json!({ "ok": false }));
     }
 
@@ -1930,11 +1917,11 @@ mod tests {
         let refused = serde_json::json!({ "ok": false });
         let evil = Some("https://evil.example");
         assert_eq!(
-            block_on(w.handle_external(Ok(ExternalMessage::Hello), evil)),
+            block_on(w.handle_external(Some(ExternalMessage::Hello), evil)),
             refused
         );
         assert_eq!(
-            block_on(w.handle_external(Err("junk".into()), Some("http://127.0.0.1:8787"))),
+            block_on(w.handle_external(None, Some("http://127.0.0.1:8787"))),
             refused
         );
         let page = PAGE;
@@ -1942,14 +1929,14 @@ mod tests {
             code: "one-time-code".into(),
         };
         // A code without a hello first: no verifier to prove it.
-        assert_eq!(block_on(w.handle_external(Ok(code()), page)), refused);
+        assert_eq!(block_on(w.handle_external(Some(code()), page)), refused);
         // A verifier older than its time limit is not used.
-        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+        let hello = block_on(w.handle_external(Some(ExternalMessage::Hello), page));
         *backend.handoff_challenge.borrow_mut() = hello["challenge"].as_str().map(String::from);
         w.platform()
             .now_secs
             .set(1_000 + crate::handoff::VERIFIER_TTL_SECS);
-        assert_eq!(block_on(w.handle_external(Ok(code()), page)), refused);
+        assert_eq!(block_on(w.handle_external(Some(code()), page)), refused);
         assert!(!block_on(w.view_state()).unwrap().signed_in);
         assert!(
             backend
@@ -1981,6 +1968,64 @@ mod tests {
         );
         // The schedule moved on all the same: no job is due right away.
         assert!(state.sync.next_sync_at.unwrap() > 1_000);
+    }
+
+    /// What an earlier version left in an ally's browser: buckets in its contact format, and
+    /// an exclusion under its key rule (the member id as LinkedIn's URN gave it, untrimmed).
+    /// The contact is still shown as excluded, the exclusion is rewritten in the protocol's key,
+    /// and it is still not shared.
+    #[test]
+    fn exclusions_and_contacts_stored_by_an_earlier_version_still_hold() {
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        sign_in(&w);
+        let store = &w.platform().store;
+        let old_bucket = r#"[{"member_id":"ACoAB1 ","public_identifier":"ada","profile_url":"https://www.linkedin.com/in/ada/","first_name":"Ada","last_name":"Lovelace","headline":null,"company":null,"position":null,"connected_on":"2025-12-19","photo_url":null,"photo_expires_at":null},{"member_id":"ACoAB2","public_identifier":"bob","profile_url":"https://www.linkedin.com/in/bob/","first_name":"Bob","last_name":null,"headline":null,"company":null,"position":null,"connected_on":null,"photo_url":null,"photo_expires_at":null}]"#;
+        block_on(async {
+            store
+                .set(Area::Durable, "contacts.5", old_bucket.into())
+                .await
+                .unwrap();
+            store
+                .set(Area::Durable, "excluded", r#"["member:ACoAB1 "]"#.into())
+                .await
+                .unwrap();
+        });
+        let reply = block_on(w.handle(Intent::GetContacts {
+            offset: 0,
+            limit: 10,
+            query: None,
+        }));
+        let page = reply.contacts.unwrap();
+        assert_eq!(page.total, 2);
+        assert_eq!(page.excluded, 1);
+        let ada = page
+            .items
+            .iter()
+            .find(|r| r.name == "Ada Lovelace")
+            .unwrap();
+        assert!(ada.excluded);
+        assert_eq!(ada.key, "member:ACoAB1", "the protocol's key");
+        let stored: Exclusions = block_on(store::load(store, keys::EXCLUDED))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            stored,
+            serde_json::from_str::<Exclusions>(r#"["member:ACoAB1"]"#).unwrap()
+        );
+        let list = block_on(w.contacts()).unwrap();
+        let (shared, _) = contact_list::records_to_share(&list, &stored);
+        assert_eq!(shared.len(), 1);
+        assert_eq!(shared[0].key().as_deref(), Some("member:ACoAB2"));
+        // Sharing again lifts it, by the key the row shows.
+        block_on(w.handle(Intent::SetExcluded {
+            key: ada.key.clone(),
+            excluded: false,
+        }));
+        let stored: Exclusions = block_on(store::load(store, keys::EXCLUDED))
+            .unwrap()
+            .unwrap();
+        assert!(stored.is_empty());
     }
 
     #[test]
@@ -2016,7 +2061,7 @@ mod tests {
         let page = Some("http://127.0.0.1:8787");
         sign_in(&w);
         block_on(w.handle(Intent::SignOut));
-        let hello = block_on(w.handle_external(Ok(ExternalMessage::Hello), page));
+        let hello = block_on(w.handle_external(Some(ExternalMessage::Hello), page));
         assert_eq!(hello, serde_json::json!({ "ok": false }));
         // A password sign-in lifts it: the next sign-out is again the ally's own.
         sign_in(&w);

@@ -234,6 +234,7 @@ fn rounds() -> impl Strategy<Value = Vec<(bool, BTreeMap<u32, u32>)>> {
 /// Runs one upload to completion through the faults; returns the ledger it ends with.
 fn run_upload(
     server: &mut ModelServer,
+    base: &Ledger,
     plan: &sync::Plan,
     faults: &mut impl Iterator<Item = Fault>,
     delayed: &mut Vec<HttpRequest>,
@@ -278,7 +279,7 @@ fn run_upload(
         saved = upload.clone();
         match progress {
             Progress::Continue | Progress::Wait { .. } => {}
-            Progress::Done(result) => return sync::after_commit(plan, &result),
+            Progress::Done(result) => return sync::after_commit(plan, base, &result),
             Progress::Failed(f) => panic!("upload failed: {f:?}"),
         }
     }
@@ -304,7 +305,7 @@ proptest! {
             let contacts: Vec<ContactRecord> = set.iter().map(|(id, v)| contact(*id, *v)).collect();
             let kind = if full { SyncKind::Full } else { SyncKind::Delta };
             if let Some(plan) = sync::plan(kind, &contacts, &ledger, &limits) {
-                let (next, in_step) = run_upload(&mut server, &plan, &mut faults, &mut delayed);
+                let (next, in_step) = run_upload(&mut server, &ledger, &plan, &mut faults, &mut delayed);
                 prop_assert!(in_step, "digest mismatch after commit");
                 ledger = next;
             }
@@ -319,7 +320,7 @@ proptest! {
         prop_assert_eq!(&server.contacts, &ledger.entries);
         // A final full sync: exactly the ally's connections.
         if let Some(plan) = sync::plan(SyncKind::Full, &last, &ledger, &limits) {
-            let (next, in_step) = run_upload(&mut server, &plan, &mut faults, &mut delayed);
+            let (next, in_step) = run_upload(&mut server, &ledger, &plan, &mut faults, &mut delayed);
             prop_assert!(in_step);
             ledger = next;
         }

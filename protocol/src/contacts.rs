@@ -247,16 +247,24 @@ impl ContactRecord {
         contact_key(self)
     }
 
+    /// The key by public identifier, whatever the member id; see [`contact_url_key_of`].
+    pub fn url_key(&self) -> Option<String> {
+        contact_url_key_of(&self.view())
+    }
+
     /// The content hash of this contact; see [`content_hash`].
     pub fn content_hash(&self) -> u64 {
         content_hash(self)
     }
 
-    /// The name to show: first and last name, else the public identifier.
+    /// The name to show: first and last name (blank parts left out), else the public
+    /// identifier.
     pub fn display_name(&self) -> String {
         let name = [self.first_name.as_deref(), self.last_name.as_deref()]
             .into_iter()
             .flatten()
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
         if name.is_empty() {
@@ -276,24 +284,43 @@ pub fn contact_key(contact: &ContactRecord) -> Option<String> {
 
 /// [`contact_key`] of borrowed fields.
 pub fn contact_key_of(contact: &ContactView<'_>) -> Option<String> {
+    let mut key = String::new();
+    write_contact_key(contact, &mut key).then_some(key)
+}
+
+/// [`contact_key_of`] written into `out` (cleared first), so a caller keying many contacts in a
+/// row reuses one buffer. False (and `out` empty) when the contact has no key.
+pub fn write_contact_key(contact: &ContactView<'_>, out: &mut String) -> bool {
+    out.clear();
     // Built by hand: `format!` costs more than the rest of a key in the extension's wasm.
-    let key = |prefix: &str, id: &str| {
-        let mut key = String::with_capacity(prefix.len() + id.len());
-        key.push_str(prefix);
-        key.push_str(id);
-        key
-    };
     if let Some(id) = trimmed(contact.member_id) {
-        return Some(key("member:", id));
+        out.push_str("member:");
+        out.push_str(id);
+        return true;
     }
-    let identifier =
-        trimmed(contact.public_identifier).or_else(|| canonical_id(contact.profile_url))?;
-    Some(if identifier.is_ascii() {
-        let mut k = key("url:", identifier);
-        k.make_ascii_lowercase();
-        k
+    let Some(identifier) =
+        trimmed(contact.public_identifier).or_else(|| canonical_id(contact.profile_url))
+    else {
+        return false;
+    };
+    out.push_str("url:");
+    if identifier.is_ascii() {
+        out.push_str(identifier);
+        out.make_ascii_lowercase();
     } else {
-        key("url:", &identifier.to_lowercase())
+        out.push_str(&identifier.to_lowercase());
+    }
+    true
+}
+
+/// The key of a contact by public identifier, whatever its member id: `url:<public
+/// identifier, lowercased>` (taken from the profile URL when the field is absent), the key
+/// [`contact_key_of`] gives a contact without a member id. The extension matches with it a
+/// person known from the `Connections.csv` export (no member id) and from LinkedIn's API.
+pub fn contact_url_key_of(contact: &ContactView<'_>) -> Option<String> {
+    contact_key_of(&ContactView {
+        member_id: None,
+        ..*contact
     })
 }
 
@@ -469,6 +496,9 @@ mod tests {
     #[test]
     fn keys_prefer_the_member_id() {
         assert_eq!(contact_key(&ada()).unwrap(), "member:ACoAAA123");
+        // The key by public identifier is there whatever the member id: it matches an export's
+        // row (no member id) with the same person read from the API.
+        assert_eq!(ada().url_key().unwrap(), "url:ada-lovelace");
         let mut c = ada();
         c.member_id = None;
         c.public_identifier = Some(" Ada-Lovelace ".into());
@@ -584,6 +614,11 @@ mod tests {
                     let (hash, key) = reference_hash_and_key(&c);
                     assert_eq!(content_hash(&c), hash, "{c:?}");
                     assert_eq!(contact_key(&c), key, "{c:?}");
+                    let without_member = ContactRecord {
+                        member_id: None,
+                        ..c.clone()
+                    };
+                    assert_eq!(c.url_key(), reference_hash_and_key(&without_member).1);
                 }
             }
         }
@@ -624,6 +659,15 @@ mod tests {
         assert_eq!(json, r#"{"count":1,"hash":"00000000000000ff"}"#);
         let back: ContactDigest = serde_json::from_str(&json).unwrap();
         assert_eq!(back.hash, 255);
+    }
+
+    #[test]
+    fn display_names_leave_blank_parts_out() {
+        let mut c = ada();
+        c.first_name = Some("  ".into());
+        assert_eq!(c.display_name(), "Lovelace");
+        c.last_name = None;
+        assert_eq!(c.display_name(), "ada-lovelace");
     }
 
     #[test]

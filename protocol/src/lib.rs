@@ -21,8 +21,8 @@ pub mod members;
 pub mod permissions;
 
 pub use contacts::{
-    canonical_profile_url, contact_key, contact_key_of, content_hash, content_hash_of,
-    ContactDigest, ContactProblem, ContactRecord, ContactView,
+    canonical_profile_url, contact_key, contact_key_of, contact_url_key_of, content_hash,
+    content_hash_of, write_contact_key, ContactDigest, ContactProblem, ContactRecord, ContactView,
 };
 pub use intros::{
     CompanyContact, CompanyView, IntroDirection, IntroInbox, IntroRequestAnswer,

@@ -15,7 +15,7 @@
 
 use std::process::ExitCode;
 
-use allyshare::contacts::Contact;
+use allyshare::contacts::ContactRecord;
 use allyshare::linkedin::{csv, parse_any_page};
 use serde::Serialize;
 
@@ -35,8 +35,8 @@ struct Line<'a> {
     connected_on: Option<&'a str>,
 }
 
-impl<'a> From<&'a Contact> for Line<'a> {
-    fn from(c: &'a Contact) -> Self {
+impl<'a> From<&'a ContactRecord> for Line<'a> {
+    fn from(c: &'a ContactRecord) -> Self {
         Line {
             member_id: c.member_id.as_deref(),
             public_identifier: c.public_identifier.as_deref(),
@@ -78,7 +78,7 @@ fn read(path: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{path}: cannot read the file: {e}"))
 }
 
-fn run(args: &[String]) -> Result<(Vec<Contact>, Vec<String>), String> {
+fn run(args: &[String]) -> Result<(Vec<ContactRecord>, Vec<String>), String> {
     let (command, files) = args.split_first().ok_or(USAGE)?;
     let mut contacts = Vec::new();
     let mut notes = Vec::new();

@@ -1,23 +1,18 @@
-//! [`Http`] over the global `fetch`, in the service worker or a page.
+//! [`Http`] over the global `fetch` (through `gloo-net`), in the service worker or a page.
 //!
 //! Each request is bounded by `AbortSignal.timeout`: a fetch still pending after 30 s gets the
 //! service worker killed, so the limit sits well below that. Requests to the backend never carry
 //! cookies (`credentials: "omit"`): the bearer token is the only credential there; LinkedIn's
 //! cookies go to LinkedIn only ([`FetchHttp::linkedin`]).
 
-use js_sys::{Promise, Reflect};
+use gloo_net::http::{Method as GlooMethod, RequestBuilder};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, Request, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortSignal, RequestCredentials};
 
-use super::js_error_text;
-use crate::http::{Http, HttpRequest, HttpResponse, TransportError};
+use crate::http::{Http, HttpRequest, HttpResponse, Method, TransportError};
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(request: &Request) -> Promise;
     #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout)]
     fn abort_signal_timeout(ms: u32) -> AbortSignal;
 }
@@ -55,52 +50,50 @@ impl Default for FetchHttp {
     }
 }
 
-fn network(e: JsValue) -> TransportError {
-    let name = Reflect::get(&e, &"name".into())
-        .ok()
-        .and_then(|n| n.as_string());
-    match name.as_deref() {
-        Some("TimeoutError") | Some("AbortError") => TransportError::Timeout,
-        _ => TransportError::Network(js_error_text(&e)),
+fn network(e: gloo_net::Error) -> TransportError {
+    match e {
+        gloo_net::Error::JsError(e) if e.name == "TimeoutError" || e.name == "AbortError" => {
+            TransportError::Timeout
+        }
+        gloo_net::Error::JsError(e) => TransportError::Network(e.message),
+        other => TransportError::Network(other.to_string()),
     }
 }
 
 impl Http for FetchHttp {
+    /// The body is read as bytes and decoded in wasm: a LinkedIn page is megabytes of JSON,
+    /// and a JS string would be transcoded from UTF-16 on its way in.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let headers = Headers::new().map_err(network)?;
+        let method = match request.method {
+            Method::Get => GlooMethod::GET,
+            Method::Post => GlooMethod::POST,
+            Method::Put => GlooMethod::PUT,
+            Method::Delete => GlooMethod::DELETE,
+        };
+        let mut builder = RequestBuilder::new(&request.url)
+            .method(method)
+            .credentials(if self.with_cookies {
+                RequestCredentials::Include
+            } else {
+                RequestCredentials::Omit
+            })
+            .abort_signal(Some(&abort_signal_timeout(self.timeout_ms)));
         for (name, value) in &request.headers {
-            headers.set(name, value).map_err(network)?;
+            builder = builder.header(name, value);
         }
-        let init = RequestInit::new();
-        init.set_method(request.method.as_str());
-        init.set_headers(&headers);
-        init.set_credentials(if self.with_cookies {
-            RequestCredentials::Include
-        } else {
-            RequestCredentials::Omit
-        });
-        init.set_signal(Some(&abort_signal_timeout(self.timeout_ms)));
-        if let Some(body) = &request.body {
-            init.set_body(&JsValue::from_str(body));
-        }
-        let js_request = Request::new_with_str_and_init(&request.url, &init).map_err(network)?;
-        let response: Response = JsFuture::from(global_fetch(&js_request))
-            .await
-            .map_err(network)?
-            .dyn_into()
-            .map_err(network)?;
-        let header = |name: &str| response.headers().get(name).ok().flatten();
-        let content_type = header("content-type");
-        let retry_after = header("retry-after");
-        let body = JsFuture::from(response.text().map_err(network)?)
-            .await
-            .map_err(network)?
-            .as_string()
-            .unwrap_or_default();
+        let sent = match request.body {
+            Some(body) => builder.body(body).map_err(network)?.send().await,
+            None => builder.send().await,
+        };
+        let response = sent.map_err(network)?;
+        let headers = response.headers();
+        let bytes = response.binary().await.map_err(network)?;
+        let body = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Ok(HttpResponse {
             status: response.status(),
-            content_type,
-            retry_after,
+            content_type: headers.get("content-type"),
+            retry_after: headers.get("retry-after"),
             body,
         })
     }

@@ -3,6 +3,7 @@
 //! Everything here converts and delegates: [`ChromeStore`] implements [`crate::store::Store`]
 //! over `chrome.storage`, [`FetchHttp`] implements [`crate::http::Http`] over `fetch`, and a few
 //! thin wrappers expose the runtime, i18n, permissions and tabs APIs to the pages and the worker.
+//! A call that fails says which API failed and how, as a [`BrowserError`].
 
 mod fetch;
 mod platform;
@@ -13,6 +14,7 @@ pub use platform::{BrowserPlatform, JOBS_ALARM};
 pub use storage::ChromeStore;
 
 use js_sys::{Array, Object, Promise, Reflect};
+use thiserror::Error;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -44,6 +46,55 @@ extern "C" {
     fn action_set_badge_background_color(details: &JsValue) -> Result<Promise, JsValue>;
 }
 
+/// A call into the browser that did not succeed, by the API it went to.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BrowserError {
+    /// The call threw at once: bad arguments, an API missing in this context, a permission
+    /// the extension does not hold.
+    #[error("{api} refused the call: {reason}")]
+    Refused { api: &'static str, reason: String },
+    /// The call's promise was rejected: nobody answered a message (the worker restarting), a
+    /// tab closed, a page that does not exist.
+    #[error("{api} failed: {reason}")]
+    Failed { api: &'static str, reason: String },
+    /// A value from the browser is not what was expected (a message that does not decode).
+    #[error("unreadable value from the browser: {reason}")]
+    Unreadable { reason: String },
+}
+
+impl BrowserError {
+    fn refused(api: &'static str) -> impl FnOnce(JsValue) -> BrowserError {
+        move |e| BrowserError::Refused {
+            api,
+            reason: js_error_text(&e),
+        }
+    }
+
+    fn failed(api: &'static str) -> impl FnOnce(JsValue) -> BrowserError {
+        move |e| BrowserError::Failed {
+            api,
+            reason: js_error_text(&e),
+        }
+    }
+}
+
+/// Waits for a `chrome.*` call's promise: the call threw (`Refused`), or the promise was
+/// rejected (`Failed`), or its value.
+pub(crate) async fn settle(
+    api: &'static str,
+    call: Result<Promise, JsValue>,
+) -> Result<JsValue, BrowserError> {
+    let promise = call.map_err(BrowserError::refused(api))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(BrowserError::failed(api))
+}
+
+/// Sets `key` on a plain object built for a call (never fails on a fresh `Object`).
+fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &key.into(), value);
+}
+
 /// A JS error as text, for messages and logs.
 pub fn js_error_text(e: &JsValue) -> String {
     if let Some(s) = e.as_string() {
@@ -69,9 +120,8 @@ pub fn extension_id() -> String {
 }
 
 /// Sends a message to the service worker and waits for its answer.
-pub async fn send_message(message: &JsValue) -> Result<JsValue, String> {
-    let promise = runtime_send_message(message).map_err(|e| js_error_text(&e))?;
-    JsFuture::from(promise).await.map_err(|e| js_error_text(&e))
+pub async fn send_message(message: &JsValue) -> Result<JsValue, BrowserError> {
+    settle("runtime.sendMessage", runtime_send_message(message)).await
 }
 
 /// A translated UI string from `_locales`, with `$1`… substitutions. Falls back to the message
@@ -93,38 +143,37 @@ pub fn ui_language() -> String {
 
 /// Asks the ally for access to an origin pattern (must run inside a user gesture, before any
 /// `await`). Resolves to whether it was granted.
-pub fn request_origin(pattern: &str) -> Result<Promise, String> {
+pub fn request_origin(pattern: &str) -> Result<Promise, BrowserError> {
     let origins: Array = std::iter::once(JsValue::from_str(pattern)).collect();
     let request = Object::new();
-    Reflect::set(&request, &"origins".into(), &origins).map_err(|e| js_error_text(&e))?;
-    permissions_request(&request).map_err(|e| js_error_text(&e))
+    set(&request, "origins", &origins);
+    permissions_request(&request).map_err(BrowserError::refused("permissions.request"))
 }
 
-fn api_permission(name: &str) -> Result<Object, String> {
+fn api_permission(name: &str) -> Object {
     let permissions: Array = std::iter::once(JsValue::from_str(name)).collect();
     let request = Object::new();
-    Reflect::set(&request, &"permissions".into(), &permissions).map_err(|e| js_error_text(&e))?;
-    Ok(request)
+    set(&request, "permissions", &permissions);
+    request
 }
 
 /// Asks for an optional API permission (`"notifications"`). Must run inside a user gesture,
 /// before any `await`. Resolves to whether it was granted.
-pub fn request_permission(name: &str) -> Result<Promise, String> {
-    permissions_request(&api_permission(name)?.into()).map_err(|e| js_error_text(&e))
+pub fn request_permission(name: &str) -> Result<Promise, BrowserError> {
+    permissions_request(&api_permission(name).into())
+        .map_err(BrowserError::refused("permissions.request"))
 }
 
 /// Whether an optional API permission is granted.
 pub async fn has_permission(name: &str) -> bool {
-    let Ok(promise) = api_permission(name)
-        .and_then(|request| permissions_contains(&request).map_err(|e| js_error_text(&e)))
-    else {
-        return false;
-    };
-    JsFuture::from(promise)
-        .await
-        .ok()
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false)
+    settle(
+        "permissions.contains",
+        permissions_contains(&api_permission(name)),
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_bool())
+    .unwrap_or(false)
 }
 
 /// Shows a system notification, if the ally granted the optional `notifications` permission
@@ -140,15 +189,10 @@ pub async fn notify(id: &str, title: &str, message: &str) {
         ("title", title.to_string()),
         ("message", message.to_string()),
     ] {
-        let _ = Reflect::set(&options, &key.into(), &value.into());
+        set(&options, key, &value.into());
     }
-    match notifications_create(id, &options) {
-        Ok(promise) => {
-            if let Err(e) = JsFuture::from(promise).await {
-                web_sys::console::warn_1(&format!("notification: {}", js_error_text(&e)).into());
-            }
-        }
-        Err(e) => web_sys::console::warn_1(&format!("notification: {}", js_error_text(&e)).into()),
+    if let Err(e) = settle("notifications.create", notifications_create(id, &options)).await {
+        web_sys::console::warn_1(&e.to_string().into());
     }
 }
 
@@ -163,42 +207,33 @@ pub async fn set_badge(text: &str) {
     }
     SHOWN.with(|s| *s.borrow_mut() = Some(text.to_string()));
     let details = Object::new();
-    let _ = Reflect::set(&details, &"text".into(), &text.into());
-    if let Ok(promise) = action_set_badge_text(&details) {
-        let _ = JsFuture::from(promise).await;
-    }
+    set(&details, "text", &text.into());
+    let _ = settle("action.setBadgeText", action_set_badge_text(&details)).await;
     let colour = if text == "!" { "#B3261E" } else { "#2F4DB8" };
     let details = Object::new();
-    let _ = Reflect::set(&details, &"color".into(), &colour.into());
-    if let Ok(promise) = action_set_badge_background_color(&details) {
-        let _ = JsFuture::from(promise).await;
-    }
+    set(&details, "color", &colour.into());
+    let _ = settle(
+        "action.setBadgeBackgroundColor",
+        action_set_badge_background_color(&details),
+    )
+    .await;
 }
 
 /// Opens an extension page (or any URL) in a new tab.
-pub async fn open_tab(url: &str) -> Result<(), String> {
+pub async fn open_tab(url: &str) -> Result<(), BrowserError> {
     let props = Object::new();
-    Reflect::set(&props, &"url".into(), &url.into()).map_err(|e| js_error_text(&e))?;
-    let promise = tabs_create(&props).map_err(|e| js_error_text(&e))?;
-    JsFuture::from(promise)
-        .await
-        .map(|_| ())
-        .map_err(|e| js_error_text(&e))
+    set(&props, "url", &url.into());
+    settle("tabs.create", tabs_create(&props)).await.map(|_| ())
 }
 
 /// Opens one of the extension's pages in a tab, unless a tab already shows it (that one polls
 /// the worker and follows by itself).
-pub async fn show_page(path: &str) -> Result<(), String> {
+pub async fn show_page(path: &str) -> Result<(), BrowserError> {
     let url = format!("{}{path}", extension_base_url());
     let filter = Object::new();
-    let kinds = Array::of1(&"TAB".into());
-    let urls = Array::of1(&url.clone().into());
-    Reflect::set(&filter, &"contextTypes".into(), &kinds).map_err(|e| js_error_text(&e))?;
-    Reflect::set(&filter, &"documentUrls".into(), &urls).map_err(|e| js_error_text(&e))?;
-    let promise = runtime_get_contexts(&filter).map_err(|e| js_error_text(&e))?;
-    let open = JsFuture::from(promise)
-        .await
-        .map_err(|e| js_error_text(&e))?;
+    set(&filter, "contextTypes", &Array::of1(&"TAB".into()));
+    set(&filter, "documentUrls", &Array::of1(&url.clone().into()));
+    let open = settle("runtime.getContexts", runtime_get_contexts(&filter)).await?;
     if Array::from(&open).length() > 0 {
         return Ok(());
     }
@@ -206,10 +241,8 @@ pub async fn show_page(path: &str) -> Result<(), String> {
 }
 
 /// Opens the options page.
-pub async fn open_options_page() -> Result<(), String> {
-    let promise = runtime_open_options_page().map_err(|e| js_error_text(&e))?;
-    JsFuture::from(promise)
+pub async fn open_options_page() -> Result<(), BrowserError> {
+    settle("runtime.openOptionsPage", runtime_open_options_page())
         .await
         .map(|_| ())
-        .map_err(|e| js_error_text(&e))
 }

@@ -38,17 +38,15 @@ const TAB_ANSWER_TIMEOUT_MS: f64 = 18_000.0;
 /// At most this many LinkedIn tabs are asked, one after the other.
 const MAX_TABS_ASKED: usize = 3;
 
-thread_local! {
-    /// Whether LinkedIn requests go to a tab first (see [`fallback::Route`]); per worker life.
-    static ROUTE: Cell<Route> = Cell::new(Route::default());
-}
-
 /// The browser, as the worker sees it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct BrowserPlatform {
     store: ChromeStore,
     backend: FetchHttp,
     linkedin: FetchHttp,
+    /// Whether LinkedIn requests go to a tab first, for this worker's life (decided by
+    /// [`fallback::send`]).
+    route: Cell<Route>,
 }
 
 impl Default for BrowserPlatform {
@@ -57,7 +55,29 @@ impl Default for BrowserPlatform {
             store: ChromeStore,
             backend: FetchHttp::backend(),
             linkedin: FetchHttp::linkedin(),
+            route: Cell::new(Route::default()),
         }
+    }
+}
+
+/// The two ways to LinkedIn, for [`fallback::send`].
+struct LinkedInWays<'a>(&'a BrowserPlatform);
+
+impl fallback::LinkedInTransports for LinkedInWays<'_> {
+    async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.0.linkedin.send(request).await
+    }
+
+    async fn via_tab(&self, message: &fallback::TabMessage) -> Option<HttpResponse> {
+        via_linkedin_tab(message).await
+    }
+
+    async fn has_session_cookie(&self) -> bool {
+        self.0.linkedin_jsessionid().await.is_some()
+    }
+
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
     }
 }
 
@@ -72,34 +92,10 @@ impl Platform for BrowserPlatform {
         self.backend.send(request).await
     }
 
-    /// The worker's own fetch first; when LinkedIn refuses it while the ally is logged in, the
-    /// same Voyager GET from an open linkedin.com tab (`extension/linkedin-content.js`). With no
-    /// such tab, the worker's answer stands (and the read says "log in to LinkedIn").
+    /// The worker's own fetch, or the same Voyager GET from an open linkedin.com tab
+    /// (`extension/linkedin-content.js`), as [`fallback::send`] decides.
     async fn linkedin(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let message = fallback::tab_message(&request);
-        if let Some(message) = &message {
-            if ROUTE.get().tab_first(self.now_ms()) {
-                if let Some(response) = via_linkedin_tab(message).await {
-                    update_route(|r| r.after_tab(&response, js_sys::Date::now() as u64));
-                    return Ok(response);
-                }
-                update_route(Route::tab_unavailable);
-            }
-        }
-        let answer = self.linkedin.send(request).await;
-        let Some(message) = message else {
-            return answer;
-        };
-        if !fallback::should_fall_back(&answer, self.linkedin_jsessionid().await.is_some()) {
-            return answer;
-        }
-        match via_linkedin_tab(&message).await {
-            Some(response) => {
-                update_route(|r| r.after_tab(&response, js_sys::Date::now() as u64));
-                Ok(response)
-            }
-            None => answer,
-        }
+        fallback::send(&self.route, &LinkedInWays(self), request).await
     }
 
     async fn linkedin_jsessionid(&self) -> Option<String> {
@@ -144,14 +140,6 @@ impl Platform for BrowserPlatform {
             let _ = JsFuture::from(promise).await;
         }
     }
-}
-
-fn update_route(change: impl FnOnce(&mut Route)) {
-    ROUTE.with(|cell| {
-        let mut route = cell.get();
-        change(&mut route);
-        cell.set(route);
-    });
 }
 
 /// Sends the request through the first open linkedin.com tab that answers; `None` when no tab

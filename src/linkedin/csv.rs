@@ -19,7 +19,7 @@
 //! Every row that cannot be used is counted with its reason ([`SkipReason`]), so the ally sees
 //! "1,230 imported, 4 skipped: 3 without a profile URL, 1 duplicate" rather than a silent zero.
 //! The URL is the only key an export has (no member id): contacts are matched to API ones by
-//! public identifier ([`Contact::url_key`](crate::contacts::Contact::url_key)). Email addresses
+//! public identifier ([`ContactRecord::url_key`](crate::contacts::ContactRecord::url_key)). Email addresses
 //! are read past and dropped: they are never uploaded.
 
 use std::collections::HashSet;
@@ -28,7 +28,7 @@ use allyshare_protocol::csv::Record;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::contacts::{civil_from_days, Contact};
+use crate::contacts::{civil_from_days, ContactRecord};
 use crate::contacts::{days_from_civil, is_valid_date, profile_url, public_identifier_from_url};
 
 /// The file cannot be imported at all.
@@ -100,7 +100,7 @@ pub struct SkippedRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsvImport {
     /// The usable contacts, in file order (LinkedIn writes newest first).
-    pub contacts: Vec<Contact>,
+    pub contacts: Vec<ContactRecord>,
     /// Every row after the header that was not imported, with why.
     pub skipped: Vec<SkippedRow>,
     pub format: CsvFormat,
@@ -349,7 +349,7 @@ pub fn import(bytes: &[u8]) -> Result<CsvImport, CsvError> {
             }
             parsed
         });
-        result.contacts.push(Contact {
+        result.contacts.push(ContactRecord {
             member_id: None,
             profile_url: profile_url(&public_id),
             public_identifier: Some(public_id),
@@ -360,7 +360,6 @@ pub fn import(bytes: &[u8]) -> Result<CsvImport, CsvError> {
             position: get(Column::Position),
             connected_on,
             photo_url: None,
-            photo_expires_at: None,
         });
     }
     Ok(result)

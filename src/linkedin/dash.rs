@@ -102,7 +102,7 @@ pub fn parse_value(value: &Value) -> Result<Page, PageError> {
 fn contact_of(
     connection: &Value,
     by_urn: &HashMap<&str, &Value>,
-) -> Result<crate::contacts::Contact, String> {
+) -> Result<crate::contacts::ContactRecord, String> {
     let member_urn = ["connectedMember", "*connectedMemberResolutionResult"]
         .iter()
         .find_map(|f| connection.get(*f).and_then(Value::as_str));

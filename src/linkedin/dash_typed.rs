@@ -15,7 +15,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{contact_from_profile, urn_id, Page, PageError};
-use crate::contacts::Contact;
+use crate::contacts::ContactRecord;
 
 /// Consumes whatever a visitor was not interested in.
 fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
@@ -201,7 +201,6 @@ struct VectorImage<'a> {
 struct Artifact<'a> {
     width: Num,
     segment: Str<'a>,
-    expires_at: Num,
 }
 
 /// A list when the value is one (`Value::as_array`), else `None`.
@@ -294,7 +293,6 @@ json_object!(VectorImage {
 json_object!(Artifact {
     width: Num = "width",
     segment: Str<'de> = "fileIdentifyingUrlPathSegment",
-    expires_at: Num = "expiresAt",
 });
 
 /// `displayImageReference` / `displayImageWithFrameReferenceUnion`: only `vectorImage`.
@@ -464,23 +462,22 @@ pub(super) fn parse_text(text: &str) -> Result<Page, PageError> {
     Ok(page)
 }
 
-fn photo(image: &VectorImage) -> Option<(String, Option<u64>)> {
+fn photo(image: &VectorImage) -> Option<String> {
     let root = image.root_url.get()?;
     let artifacts = image.artifacts.0.as_ref()?;
     super::choose_artifact(
         root,
         artifacts.iter().filter_map(|a| {
             let segment = a.segment.get()?;
-            Some((
-                a.width.as_u64().unwrap_or(0),
-                segment,
-                a.expires_at.as_u64(),
-            ))
+            Some((a.width.as_u64().unwrap_or(0), segment))
         }),
     )
 }
 
-fn contact_of(connection: &Entity, by_urn: &HashMap<&str, &Entity>) -> Result<Contact, String> {
+fn contact_of(
+    connection: &Entity,
+    by_urn: &HashMap<&str, &Entity>,
+) -> Result<ContactRecord, String> {
     let member_urn = connection
         .connected_member
         .get()

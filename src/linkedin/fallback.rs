@@ -14,8 +14,12 @@
 //! - how the tab's answer is read ([`read_tab_answer`]): validated into an [`HttpResponse`] like
 //!   any other, or ignored;
 //! - which way to try first ([`Route`]): once the tab has worked, go there directly for a while
-//!   instead of being refused once per page.
+//!   instead of being refused once per page;
+//! - and the whole decision for one request ([`send`]), over the two ways of sending it
+//!   ([`LinkedInTransports`]: the worker's fetch and a tab), so the browser layer only moves
+//!   bytes and keeps the [`Route`] beside them.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -176,6 +180,59 @@ impl Route {
     }
 }
 
+/// The two ways a LinkedIn request can go, and what the decision needs to know.
+#[allow(async_fn_in_trait)]
+pub trait LinkedInTransports {
+    /// The worker's own `fetch`, the ally's LinkedIn cookies included.
+    async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+    /// The same request from an open linkedin.com tab; `None` when no tab could answer.
+    async fn via_tab(&self, message: &TabMessage) -> Option<HttpResponse>;
+    /// Whether LinkedIn's session cookie (`JSESSIONID`) is there.
+    async fn has_session_cookie(&self) -> bool;
+    /// Epoch milliseconds.
+    fn now_ms(&self) -> u64;
+}
+
+/// Sends a LinkedIn request: through a tab first while `route` says the tab works; else the
+/// worker's own fetch, and the tab when LinkedIn refuses that while the ally is logged in
+/// ([`should_fall_back`]). Only what [`tab_message`] allows ever goes to a tab. With no tab to
+/// answer, the worker's own answer stands (and the read says "log in to LinkedIn").
+pub async fn send(
+    route: &Cell<Route>,
+    transports: &impl LinkedInTransports,
+    request: HttpRequest,
+) -> Result<HttpResponse, TransportError> {
+    let message = tab_message(&request);
+    let update = |change: &dyn Fn(&mut Route)| {
+        let mut r = route.get();
+        change(&mut r);
+        route.set(r);
+    };
+    if let Some(message) = &message {
+        if route.get().tab_first(transports.now_ms()) {
+            if let Some(response) = transports.via_tab(message).await {
+                update(&|r| r.after_tab(&response, transports.now_ms()));
+                return Ok(response);
+            }
+            update(&Route::tab_unavailable);
+        }
+    }
+    let answer = transports.fetch(request).await;
+    let Some(message) = message else {
+        return answer;
+    };
+    if !should_fall_back(&answer, transports.has_session_cookie().await) {
+        return answer;
+    }
+    match transports.via_tab(&message).await {
+        Some(response) => {
+            update(&|r| r.after_tab(&response, transports.now_ms()));
+            Ok(response)
+        }
+        None => answer,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,5 +386,113 @@ mod tests {
         );
         route.tab_unavailable();
         assert!(!route.tab_first(7_002));
+    }
+
+    /// LinkedIn as the route sees it: the worker's fetch answers `worker`, a tab answers `tab`
+    /// (or there is none); every call is counted.
+    struct Transports {
+        worker: Result<HttpResponse, TransportError>,
+        tab: Option<HttpResponse>,
+        cookie: bool,
+        now_ms: Cell<u64>,
+        calls: std::cell::RefCell<Vec<&'static str>>,
+    }
+
+    impl Transports {
+        fn new(worker: Result<HttpResponse, TransportError>, tab: Option<HttpResponse>) -> Self {
+            Transports {
+                worker,
+                tab,
+                cookie: true,
+                now_ms: Cell::new(1_000),
+                calls: Default::default(),
+            }
+        }
+
+        fn take_calls(&self) -> Vec<&'static str> {
+            std::mem::take(&mut self.calls.borrow_mut())
+        }
+    }
+
+    impl LinkedInTransports for Transports {
+        async fn fetch(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.calls.borrow_mut().push("worker");
+            self.worker.clone()
+        }
+        async fn via_tab(&self, _: &TabMessage) -> Option<HttpResponse> {
+            self.calls.borrow_mut().push("tab");
+            self.tab.clone()
+        }
+        async fn has_session_cookie(&self) -> bool {
+            self.cookie
+        }
+        fn now_ms(&self) -> u64 {
+            self.now_ms.get()
+        }
+    }
+
+    fn run<F: std::future::Future>(f: F) -> F::Output {
+        futures_util::FutureExt::now_or_never(f).expect("no real I/O here")
+    }
+
+    fn reader_request() -> HttpRequest {
+        let session = Session::from_jsessionid(Some("\"ajax:123\"")).unwrap();
+        dash::request(&ReadSettings::default(), &session, 0)
+    }
+
+    #[test]
+    fn a_refused_worker_goes_through_the_tab_then_the_tab_goes_first() {
+        let t = Transports::new(Ok(response(403)), Some(response(200)));
+        let route = Cell::new(Route::default());
+        assert_eq!(run(send(&route, &t, reader_request())).unwrap().status, 200);
+        assert_eq!(t.take_calls(), ["worker", "tab"]);
+        // The next pages go straight to the tab, until it stops answering.
+        assert_eq!(run(send(&route, &t, reader_request())).unwrap().status, 200);
+        assert_eq!(t.take_calls(), ["tab"]);
+        t.now_ms.set(1_000 + PREFER_TAB_MS + 1);
+        run(send(&route, &t, reader_request())).unwrap();
+        assert_eq!(
+            t.take_calls(),
+            ["worker", "tab"],
+            "the worker is tried again"
+        );
+    }
+
+    #[test]
+    fn no_tab_no_cookie_or_a_timeout_leaves_the_workers_answer() {
+        let mut t = Transports::new(Ok(response(403)), None);
+        let route = Cell::new(Route::default());
+        assert_eq!(run(send(&route, &t, reader_request())).unwrap().status, 403);
+        assert_eq!(t.take_calls(), ["worker", "tab"]);
+        t.tab = Some(response(200));
+        t.cookie = false;
+        assert_eq!(run(send(&route, &t, reader_request())).unwrap().status, 403);
+        assert_eq!(t.take_calls(), ["worker"], "logged out: no tab can help");
+        t.cookie = true;
+        t.worker = Err(TransportError::Timeout);
+        assert!(run(send(&route, &t, reader_request())).is_err());
+        assert_eq!(t.take_calls(), ["worker"], "slow is not refused");
+        assert_eq!(route.get(), Route::default());
+    }
+
+    #[test]
+    fn a_tab_that_went_away_sends_the_worker_first_again() {
+        let mut t = Transports::new(Ok(response(200)), None);
+        let route = Cell::new(Route::default());
+        route.set({
+            let mut r = Route::default();
+            r.after_tab(&response(200), 1_000);
+            r
+        });
+        assert_eq!(run(send(&route, &t, reader_request())).unwrap().status, 200);
+        assert_eq!(t.take_calls(), ["tab", "worker"]);
+        assert!(!route.get().tab_first(1_001));
+        // Nothing but a Voyager GET ever goes to a tab, whatever the route says.
+        t.worker = Ok(response(403));
+        t.tab = Some(response(200));
+        let mut post = reader_request();
+        post.method = Method::Post;
+        assert_eq!(run(send(&route, &t, post)).unwrap().status, 403);
+        assert_eq!(t.take_calls(), ["worker"]);
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use super::csv::{self, CsvError, CsvFormat, SkipReason, SkippedRow};
 use super::synthetic::Synthetic;
 use super::*;
-use crate::contacts::{profile_url, Contact};
+use crate::contacts::{profile_url, ContactRecord};
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -25,9 +25,9 @@ fn some(s: &str) -> Option<String> {
 }
 
 /// What both API fixtures must give, in page order.
-fn api_contacts() -> Vec<Contact> {
+fn api_contacts() -> Vec<ContactRecord> {
     vec![
-        Contact {
+        ContactRecord {
             member_id: some("ACoAAA1ada"),
             public_identifier: some("ada-lovelace-1a2b3c"),
             profile_url: "https://www.linkedin.com/in/ada-lovelace-1a2b3c/".into(),
@@ -36,19 +36,18 @@ fn api_contacts() -> Vec<Contact> {
             headline: some("Chief Engineer at Analytical Engines"),
             connected_on: some("2025-12-19"),
             photo_url: some("https://media.licdn.com/dms/image/v2/D4E03AQada/profile-displayphoto-shrink_200_200/profile-displayphoto-shrink_200_200/0/1700000000000?e=1768435200&v=beta&t=a200"),
-            photo_expires_at: Some(1_768_435_200_000),
-            ..Contact::default()
+            ..ContactRecord::default()
         },
-        Contact {
+        ContactRecord {
             member_id: some("ACoAAB2jose"),
             public_identifier: some("josé-garcía-núñez"),
             profile_url: "https://www.linkedin.com/in/jos%C3%A9-garc%C3%ADa-n%C3%BA%C3%B1ez/".into(),
             first_name: some("José"),
             last_name: some("García Núñez"),
             connected_on: some("2025-12-06"),
-            ..Contact::default()
+            ..ContactRecord::default()
         },
-        Contact {
+        ContactRecord {
             member_id: some("ACoAAC3rocket"),
             public_identifier: some("🚀rocket-zoë"),
             profile_url: "https://www.linkedin.com/in/%F0%9F%9A%80rocket-zo%C3%AB/".into(),
@@ -56,7 +55,7 @@ fn api_contacts() -> Vec<Contact> {
             last_name: some("Rocket 🚀"),
             headline: some("Founder & CEO, \"Launch\" — Zürich"),
             connected_on: some("2024-03-05"),
-            ..Contact::default()
+            ..ContactRecord::default()
         },
     ]
 }
@@ -68,7 +67,7 @@ fn dash_profiles_first() {
     assert!(page.skipped.is_empty());
     assert_eq!(page.contacts[..3], api_contacts()[..]);
     let framed = &page.contacts[3];
-    assert_eq!(framed.key(), "member:ACoAAD4framed");
+    assert_eq!(framed.key().as_deref(), Some("member:ACoAAD4framed"));
     assert_eq!(framed.connected_on, None, "no createdAt, no date");
     assert_eq!(
         framed.photo_url.as_deref(),
@@ -97,8 +96,8 @@ fn legacy_page() {
     expected[0].photo_url = some("https://media.licdn.com/dms/image/v2/D4E03AQada/profile-displayphoto-shrink_200_200/0/1?e=1768435200&t=a200");
     assert_eq!(page.contacts, expected);
     // Same people, same keys, whichever list they came from.
-    let dash_keys: Vec<String> = api_contacts().iter().map(Contact::key).collect();
-    let legacy_keys: Vec<String> = page.contacts.iter().map(Contact::key).collect();
+    let dash_keys: Vec<String> = api_contacts().iter().map(|c| c.key().unwrap()).collect();
+    let legacy_keys: Vec<String> = page.contacts.iter().map(|c| c.key().unwrap()).collect();
     assert_eq!(dash_keys, legacy_keys);
 }
 
@@ -163,7 +162,7 @@ fn csv_standard_export_matches_the_api_by_public_identifier() {
     for (csv, api) in import.contacts.iter().zip(api_contacts()) {
         assert_eq!(csv.profile_url, api.profile_url);
         assert_eq!(csv.url_key(), api.url_key());
-        assert_eq!(csv.key(), api.url_key().unwrap());
+        assert_eq!(csv.key(), api.url_key());
     }
     // No email survives the import.
     let text = serde_json::to_string(&import).unwrap();
@@ -189,7 +188,11 @@ fn csv_bom_crlf_and_no_preamble() {
 #[test]
 fn csv_every_quirk_is_handled_and_every_skip_counted() {
     let import = csv::import(fixture_bytes!("csv/connections-quirks.csv")).unwrap();
-    let names: Vec<String> = import.contacts.iter().map(Contact::display_name).collect();
+    let names: Vec<String> = import
+        .contacts
+        .iter()
+        .map(ContactRecord::display_name)
+        .collect();
     assert_eq!(
         names,
         [

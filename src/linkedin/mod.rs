@@ -2,7 +2,7 @@
 //!
 //! LinkedIn has no public API for this, and changes what it has without notice. So every source
 //! is a small reader that builds plain [`HttpRequest`](crate::http::HttpRequest)s and turns plain
-//! responses into [`Contact`](crate::contacts::Contact)s, treats every field as optional, and
+//! responses into [`ContactRecord`](crate::contacts::ContactRecord)s, treats every field as optional, and
 //! reports a format it does not understand as such (never a crash, never a silent zero). The
 //! sources, best first (`shared/linkedin-facts.md` has what each looks like):
 //!
@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::contacts::Contact;
+use crate::contacts::ContactRecord;
 
 /// The LinkedIn origin every request goes to.
 pub const LINKEDIN_ORIGIN: &str = "https://www.linkedin.com";
@@ -138,7 +138,7 @@ pub enum PageError {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Page {
     /// The usable contacts, in the page's order (newest first).
-    pub contacts: Vec<Contact>,
+    pub contacts: Vec<ContactRecord>,
     /// How many entries the page listed, usable or not: a page with fewer than asked is the last.
     pub elements: usize,
     /// Entries that could not be turned into a contact, with the reason.
@@ -172,24 +172,23 @@ pub(crate) fn urn_id(urn: &str) -> Option<&str> {
     (!id.is_empty()).then_some(id)
 }
 
-/// The photo to keep from a picture's artifacts, each `(width, path segment, expiresAt)`: the
-/// widest up to 200 px (a contact list shows small pictures), else the narrowest. One rule for
-/// every reader.
+/// The photo to keep from a picture's artifacts, each `(width, path segment)`: the widest up to
+/// 200 px (a contact list shows small pictures), else the narrowest. One rule for every reader.
 pub(crate) fn choose_artifact<'a>(
     root: &str,
-    artifacts: impl Iterator<Item = (u64, &'a str, Option<u64>)> + Clone,
-) -> Option<(String, Option<u64>)> {
-    let (_, segment, expires) = artifacts
+    artifacts: impl Iterator<Item = (u64, &'a str)> + Clone,
+) -> Option<String> {
+    let (_, segment) = artifacts
         .clone()
-        .filter(|(width, ..)| *width <= 200)
-        .max_by_key(|(width, ..)| *width)
-        .or_else(|| artifacts.min_by_key(|(width, ..)| *width))?;
-    Some((format!("{root}{segment}"), expires))
+        .filter(|(width, _)| *width <= 200)
+        .max_by_key(|(width, _)| *width)
+        .or_else(|| artifacts.min_by_key(|(width, _)| *width))?;
+    Some(format!("{root}{segment}"))
 }
 
 /// A photo from a `vectorImage`-shaped object (`rootUrl` + one artifact's path segment), by
 /// [`choose_artifact`].
-pub(crate) fn photo(vector_image: &Value) -> Option<(String, Option<u64>)> {
+pub(crate) fn photo(vector_image: &Value) -> Option<String> {
     let root = vector_image.get("rootUrl").and_then(Value::as_str)?;
     let artifacts = vector_image.get("artifacts")?.as_array()?;
     choose_artifact(
@@ -197,7 +196,7 @@ pub(crate) fn photo(vector_image: &Value) -> Option<(String, Option<u64>)> {
         artifacts.iter().filter_map(|a| {
             let segment = a.get("fileIdentifyingUrlPathSegment")?.as_str()?;
             let width = a.get("width").and_then(Value::as_u64).unwrap_or(0);
-            Some((width, segment, a.get("expiresAt").and_then(Value::as_u64)))
+            Some((width, segment))
         }),
     )
 }
@@ -211,16 +210,12 @@ pub(crate) fn contact_from_profile(
     last_name: Option<String>,
     headline: Option<String>,
     created_at: Option<i64>,
-    photo: Option<(String, Option<u64>)>,
-) -> Option<Contact> {
+    photo_url: Option<String>,
+) -> Option<ContactRecord> {
     // LinkedIn serves `/in/<profile id>/` too, so a member id alone still makes a working URL.
     let url_id = public_identifier.as_deref().or(member_id.as_deref())?;
     let profile_url = crate::contacts::profile_url(url_id);
-    let (photo_url, photo_expires_at) = match photo {
-        Some((url, expires)) => (Some(url), expires),
-        None => (None, None),
-    };
-    Some(Contact {
+    Some(ContactRecord {
         member_id,
         public_identifier,
         profile_url,
@@ -231,7 +226,6 @@ pub(crate) fn contact_from_profile(
         position: None,
         connected_on: created_at.map(crate::contacts::date_from_epoch_ms),
         photo_url,
-        photo_expires_at,
     })
 }
 

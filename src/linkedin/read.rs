@@ -35,7 +35,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::contacts::Contact;
+use crate::contacts::ContactRecord;
 use crate::http::{HttpRequest, HttpResponse};
 
 use super::session::{self, Session};
@@ -142,11 +142,11 @@ pub enum Next {
 pub enum Step {
     /// A page was read; more follow after `wait_ms`.
     Continue {
-        contacts: Vec<Contact>,
+        contacts: Vec<ContactRecord>,
         wait_ms: u64,
     },
     /// The last page this read needed.
-    Done { contacts: Vec<Contact> },
+    Done { contacts: Vec<ContactRecord> },
     /// Stopped for now: no request before `until_ms`.
     BackOff {
         until_ms: u64,
@@ -159,12 +159,17 @@ pub enum Step {
     SourceGone { gone: Source, next: Option<Source> },
 }
 
-/// A "known" rule from a set of keys: a contact is known when its [`Contact::key`] or its
-/// [`Contact::url_key`] is in the set (so CSV-imported contacts count as known too).
+/// A "known" rule from a set of keys: a contact is known when its [`ContactRecord::key`] or its
+/// [`ContactRecord::url_key`] is in the set (so CSV-imported contacts count as known too).
 pub fn known_in<S: std::hash::BuildHasher>(
     keys: &std::collections::HashSet<String, S>,
-) -> impl Fn(&Contact) -> bool + '_ {
-    move |c: &Contact| keys.contains(&c.key()) || c.url_key().is_some_and(|k| keys.contains(&k))
+) -> impl Fn(&ContactRecord) -> bool + '_ {
+    move |c: &ContactRecord| {
+        [c.key(), c.url_key()]
+            .into_iter()
+            .flatten()
+            .any(|k| keys.contains(&k))
+    }
 }
 
 impl ReadJob {
@@ -222,7 +227,7 @@ impl ReadJob {
         response: &HttpResponse,
         now_ms: u64,
         rng: u64,
-        known: &dyn Fn(&Contact) -> bool,
+        known: &dyn Fn(&ContactRecord) -> bool,
     ) -> Step {
         if let Some(step) = self.finished_step() {
             return step;
@@ -317,7 +322,7 @@ impl ReadJob {
         page: Page,
         now_ms: u64,
         rng: u64,
-        known: &dyn Fn(&Contact) -> bool,
+        known: &dyn Fn(&ContactRecord) -> bool,
     ) -> Step {
         self.backoff_attempts = 0;
         self.counts.pages += 1;
@@ -327,7 +332,10 @@ impl ReadJob {
         let start = self.next_start;
         let mut contacts = page.contacts;
         if let Some(previous) = self.overlap_key.take() {
-            match contacts.iter().position(|c| c.key() == previous) {
+            match contacts
+                .iter()
+                .position(|c| c.key().as_ref() == Some(&previous))
+            {
                 // Read already (shifted down by connections added above, if j > 0).
                 Some(j) => {
                     contacts.drain(..=j);
@@ -365,7 +373,7 @@ impl ReadJob {
         }
         if self.overlap {
             self.next_start = reached - 1;
-            self.overlap_key = contacts.last().map(Contact::key);
+            self.overlap_key = contacts.last().and_then(ContactRecord::key);
         } else {
             self.next_start = reached;
         }
@@ -440,7 +448,7 @@ mod tests {
     use std::collections::HashSet;
 
     /// Nothing is known (a first read).
-    fn nothing_known(_: &Contact) -> bool {
+    fn nothing_known(_: &ContactRecord) -> bool {
         false
     }
 
@@ -542,7 +550,7 @@ mod tests {
     fn incremental_stops_after_one_request_when_page_one_holds_a_known_contact() {
         let settings = ReadSettings::default();
         let before = Synthetic::new(5, 500);
-        let known: HashSet<String> = before.contacts().iter().map(|c| c.key()).collect();
+        let known: HashSet<String> = before.contacts().iter().map(|c| c.key().unwrap()).collect();
         let after = Synthetic::new(5, 503);
         let mut job = ReadJob::new(ReadMode::Incremental, &settings);
         let step = job.on_response(
@@ -555,9 +563,9 @@ mod tests {
         let Step::Done { contacts } = step else {
             panic!("{step:?}")
         };
-        let new: Vec<&Contact> = contacts
+        let new: Vec<&ContactRecord> = contacts
             .iter()
-            .filter(|c| !known.contains(&c.key()))
+            .filter(|c| !known.contains(&c.key().unwrap()))
             .collect();
         assert_eq!(new.len(), 3, "exactly the three new connections");
         assert_eq!(new, after.contacts().iter().take(3).collect::<Vec<_>>());
@@ -572,7 +580,7 @@ mod tests {
     fn csv_imported_contacts_count_as_known() {
         let s = Synthetic::new(5, 50);
         let csv = crate::linkedin::csv::import(s.csv().as_bytes()).unwrap();
-        let known: HashSet<String> = csv.contacts.iter().map(|c| c.key()).collect();
+        let known: HashSet<String> = csv.contacts.iter().map(|c| c.key().unwrap()).collect();
         let settings = ReadSettings::default();
         let mut job = ReadJob::new(ReadMode::Incremental, &settings);
         let step = job.on_response(
@@ -590,7 +598,7 @@ mod tests {
     fn incremental_goes_on_while_pages_are_all_new() {
         let settings = ReadSettings::default();
         let before = Synthetic::new(5, 10);
-        let known: HashSet<String> = before.contacts().iter().map(|c| c.key()).collect();
+        let known: HashSet<String> = before.contacts().iter().map(|c| c.key().unwrap()).collect();
         let after = Synthetic::new(5, 95); // 85 new: pages 1 and 2 are all new
         let mut job = ReadJob::new(ReadMode::Incremental, &settings);
         let mut new = 0;
@@ -599,7 +607,7 @@ mod tests {
                 Step::Continue { contacts, .. } | Step::Done { contacts } => {
                     new += contacts
                         .iter()
-                        .filter(|c| !known.contains(&c.key()))
+                        .filter(|c| !known.contains(&c.key().unwrap()))
                         .count()
                 }
                 other => panic!("{other:?}"),
@@ -674,7 +682,7 @@ mod tests {
         list: Vec<crate::linkedin::synthetic::SyntheticConnection>,
         after_pages: u32,
         change: impl FnOnce(&mut Vec<crate::linkedin::synthetic::SyntheticConnection>),
-    ) -> (Vec<Contact>, ReadJob) {
+    ) -> (Vec<ContactRecord>, ReadJob) {
         use crate::linkedin::synthetic::dash_page_of;
         let settings = ReadSettings {
             overlap_full_reads: true,
@@ -706,12 +714,12 @@ mod tests {
     fn connections_removed_during_a_full_read_make_no_one_missed() {
         let s = Synthetic::new(4, 200);
         let list: Vec<_> = s.newest_first().collect();
-        let all: Vec<Contact> = s.contacts();
+        let all: Vec<ContactRecord> = s.contacts();
         // After two pages (0..40, 39..79), three connections the read has passed are removed.
         let (got, job) = full_read_over_a_changing_list(list, 2, |l| {
             l.drain(10..13);
         });
-        let keys: Vec<String> = got.iter().map(Contact::key).collect();
+        let keys: Vec<String> = got.iter().map(|c| c.key().unwrap()).collect();
         let unique: HashSet<&String> = keys.iter().collect();
         assert_eq!(unique.len(), keys.len(), "nothing given twice");
         assert_eq!(
@@ -722,7 +730,7 @@ mod tests {
         assert_eq!(
             unique,
             all.iter()
-                .map(|c| c.key())
+                .map(|c| c.key().unwrap())
                 .collect::<Vec<_>>()
                 .iter()
                 .collect()

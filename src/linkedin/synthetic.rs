@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::contacts::{civil_from_days, date_from_epoch_ms, profile_url, Contact};
+use crate::contacts::{civil_from_days, date_from_epoch_ms, profile_url, ContactRecord};
 
 /// `createdAt` of connection 0; each next one is about an hour later.
 pub const BASE_CREATED_AT_MS: u64 = 1_600_000_000_000;
@@ -181,9 +181,9 @@ impl SyntheticConnection {
     }
 
     /// The contact every reader must produce from this connection (API shapes).
-    pub fn contact(&self) -> Contact {
+    pub fn contact(&self) -> ContactRecord {
         let has_photo = self.photo != PhotoKind::None;
-        Contact {
+        ContactRecord {
             member_id: Some(self.member_id.clone()),
             public_identifier: Some(self.public_identifier.clone()),
             profile_url: profile_url(&self.public_identifier),
@@ -195,7 +195,6 @@ impl SyntheticConnection {
             connected_on: Some(date_from_epoch_ms(self.created_at as i64)),
             photo_url: has_photo
                 .then(|| format!("{}{}", self.root_url(), self.artifact_segment(200))),
-            photo_expires_at: has_photo.then_some(PHOTO_EXPIRES_AT_MS),
         }
     }
 
@@ -286,7 +285,7 @@ impl Synthetic {
     }
 
     /// The contacts a complete read must produce, newest first.
-    pub fn contacts(&self) -> Vec<Contact> {
+    pub fn contacts(&self) -> Vec<ContactRecord> {
         self.newest_first().map(|c| c.contact()).collect()
     }
 

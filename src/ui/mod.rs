@@ -96,7 +96,9 @@ async fn send(intent: &Intent) -> Reply {
         Ok(reply) => reply,
         Err(detail) => Reply {
             state: crate::messages::ViewState::signed_out(settings::DEFAULT_BACKEND_URL),
-            problem: Some(Problem::Unexpected { detail }),
+            problem: Some(Problem::Unexpected {
+                detail: detail.to_string(),
+            }),
             contacts: None,
             asks: None,
             preferences: None,
