@@ -619,6 +619,8 @@ catalog! {
     invite_one_instead: "Invite one person instead", "Inviter plutôt une seule personne";
     err_choose_import_kind: "Please choose who the people in the file are: Allies or Network Admins.",
         "Choisissez qui sont les personnes du fichier : des alliés ou des admins du réseau.";
+    err_choose_import_template: "Please choose the permissions of the Network Admins in the file: Admin, Recruiter or Viewer.",
+        "Choisissez les autorisations des admins du réseau du fichier : Administrateur, Recruteur ou Lecteur.";
     err_choose_csv: "Please choose a CSV file to upload.", "Choisissez un fichier CSV à envoyer.";
     err_upload_unreadable: "The upload could not be read. Choose the file again and upload it.",
         "Le fichier envoyé n’a pas pu être lu. Choisissez-le à nouveau et renvoyez-le.";

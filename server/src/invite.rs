@@ -517,13 +517,15 @@ pub async fn revoke(
 
 /// Imports a CSV of people to invite. The whole file is read first: a file that cannot be read
 /// imports nothing. Then each row is invited on its own (its email queued), and the report
-/// says what happened.
+/// says what happened. A Network Admin import gives every invitation `permissions` (`None`:
+/// every permission); an ally import ignores them.
 pub async fn import_csv(
     repo: &dyn Repository,
     mailer: &Mailer,
     network_id: i64,
     csv: &[u8],
     role: Role,
+    permissions: Option<Permissions>,
     now: impl Fn() -> i64,
 ) -> Result<InvitationImport, InviteError> {
     repo.network_name(network_id)
@@ -572,7 +574,9 @@ pub async fn import_csv(
                         email,
                         role,
                         note: None,
-                        permissions: None,
+                        permissions: (role == Role::NetworkAdmin)
+                            .then_some(permissions)
+                            .flatten(),
                     };
                     match invite_member(repo, mailer, network_id, &who, now()).await {
                         Ok(queued) => {
