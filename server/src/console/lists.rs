@@ -4,6 +4,10 @@
 //! the whole list, *Rename*, and *Delete* behind a confirmation page (a plain form, so it works
 //! without script).
 //!
+//! Who may manage the lists but not view the network's contacts cannot see a list's page (it
+//! shows contacts): *New list* and *Rename* tell them their outcome on a page of its own, in
+//! the console's frame, instead of sending them to a page that would refuse them.
+//!
 //! Every handler checks its permission on the server through [`admin_network_of`] and the
 //! service function it calls ([`crate::lists`], the API's too); the page hides what the person
 //! may not do, but hiding is not the check.
@@ -207,6 +211,44 @@ fn name_problem(e: ListError) -> Result<(StatusCode, String), ConsoleError> {
     }
 }
 
+#[derive(Template)]
+#[template(path = "console/list_unseen.html")]
+struct UnseenListPage {
+    m: crate::i18n::Ui,
+    shell: Option<Shell>,
+    heading: &'static str,
+    /// Why the name was refused, and what to do.
+    problem: Option<String>,
+}
+
+/// Whether the person may see a list's page (it shows the network's contacts). Who may manage
+/// the lists but not view the contacts is told the outcome of *New list* or *Rename* on a page
+/// of its own ([`unseen_list_outcome`]) instead of the list's page, which would refuse them.
+fn sees_lists(admin: &AdminNetwork) -> bool {
+    admin.access.allows(Permission::ViewContacts)
+}
+
+/// The outcome of *New list* or *Rename* for who may not see the lists, in the console's frame:
+/// what happened (the name's problem, if refused) and why the list is not shown.
+fn unseen_list_outcome(
+    user: &ConsoleUser,
+    form_token: &FormToken,
+    admin: AdminNetwork,
+    status: StatusCode,
+    heading: &'static str,
+    problem: Option<String>,
+) -> Response {
+    render(
+        status,
+        &UnseenListPage {
+            m: crate::i18n::Ui::current(),
+            shell: Some(user.shell(form_token, Some(admin), Current::Lists)),
+            heading,
+            problem,
+        },
+    )
+}
+
 /// `POST /admin/networks/{id}/lists`: *New list*.
 pub async fn create(
     State(app): State<App>,
@@ -222,12 +264,30 @@ pub async fn create(
         .create_intro_list(user.session.person_id, network_id, &form.name)
         .await
     {
+        Ok(_) if !sees_lists(&admin) => Ok(unseen_list_outcome(
+            &user,
+            &form_token,
+            admin,
+            StatusCode::OK,
+            crate::i18n::m().list_created_heading,
+            None,
+        )),
         Ok(list) => Ok(see_other(&format!(
             "{}?done=created",
             list_path(network_id, list.id)
         ))),
         Err(e) => {
             let (status, message) = name_problem(e)?;
+            if !sees_lists(&admin) {
+                return Ok(unseen_list_outcome(
+                    &user,
+                    &form_token,
+                    admin,
+                    status,
+                    crate::i18n::m().list_not_created,
+                    Some(message),
+                ));
+            }
             lists_view(
                 Asker {
                     app: &app,
@@ -533,12 +593,30 @@ pub async fn rename(
         .rename_intro_list(user.session.person_id, network_id, list_id, &form.name)
         .await
     {
+        Ok(_) if !sees_lists(&admin) => Ok(unseen_list_outcome(
+            &user,
+            &form_token,
+            admin,
+            StatusCode::OK,
+            crate::i18n::m().list_renamed_heading,
+            None,
+        )),
         Ok(_) => Ok(see_other(&format!(
             "{}?done=renamed",
             list_path(network_id, list_id)
         ))),
         Err(e) => {
             let (status, message) = name_problem(e)?;
+            if !sees_lists(&admin) {
+                return Ok(unseen_list_outcome(
+                    &user,
+                    &form_token,
+                    admin,
+                    status,
+                    crate::i18n::m().list_not_renamed,
+                    Some(message),
+                ));
+            }
             list_view(
                 Asker {
                     app: &app,
