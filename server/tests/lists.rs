@@ -1370,8 +1370,19 @@ async fn managing_lists_without_viewing_contacts_gets_a_page_that_says_what_happ
     // A rename that works says so (the list's page is still not theirs to see).
     browser.set_cookie_value("allyshare_lang", "en");
     let renamed = browser.post(&rename, &[("name", "Q4 founders")]).await;
-    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
-    assert_eq!(h1(&renamed.body), "The list is renamed");
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    let done = browser.get(renamed.location()).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(h1(&done.body), "The list is renamed");
+    assert!(
+        !done.body.contains("Q4 founders"),
+        "nothing of the list shown"
+    );
+    // The list's page itself is still refused to them.
+    assert_eq!(
+        browser.get(&console_list(a, list)).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         scalar(
             &server,

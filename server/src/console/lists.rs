@@ -5,8 +5,9 @@
 //! without script).
 //!
 //! Who may manage the lists but not view the network's contacts cannot see a list's page (it
-//! shows contacts): *New list* and *Rename* tell them their outcome on a page of its own, in
-//! the console's frame, instead of sending them to a page that would refuse them.
+//! shows contacts): a refused *New list* or *Rename* tells them why on a page of its own, in
+//! the console's frame, and one that worked redirects as usual to the list's page, which then
+//! tells them it is done (and nothing of the list) instead of refusing them.
 //!
 //! Every handler checks its permission on the server through [`admin_network_of`] and the
 //! service function it calls ([`crate::lists`], the API's too); the page hides what the person
@@ -264,14 +265,6 @@ pub async fn create(
         .create_intro_list(user.session.person_id, network_id, &form.name)
         .await
     {
-        Ok(_) if !sees_lists(&admin) => Ok(unseen_list_outcome(
-            &user,
-            &form_token,
-            admin,
-            StatusCode::OK,
-            crate::i18n::m().list_created_heading,
-            None,
-        )),
         Ok(list) => Ok(see_other(&format!(
             "{}?done=created",
             list_path(network_id, list.id)
@@ -561,8 +554,29 @@ pub async fn list_page(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, ConsoleError> {
     let (network_id, list_id) = ids(path)?;
-    let admin = network_for(&app, &user, network_id, Permission::ViewContacts).await?;
     let p = params.map(|Query(p)| p).unwrap_or_default();
+    let admin = match network_for(&app, &user, network_id, Permission::ViewContacts).await {
+        // After their own *New list* or *Rename*, who may manage the lists but not see them
+        // is told it is done (the page shows nothing of the list).
+        Err(ConsoleError::NotPermitted) if matches!(p.done.as_str(), "created" | "renamed") => {
+            let admin = network_for(&app, &user, network_id, Permission::ManageLists).await?;
+            let m = crate::i18n::m();
+            let heading = if p.done == "created" {
+                m.list_created_heading
+            } else {
+                m.list_renamed_heading
+            };
+            return Ok(unseen_list_outcome(
+                &user,
+                &form_token,
+                admin,
+                StatusCode::OK,
+                heading,
+                None,
+            ));
+        }
+        admin => admin?,
+    };
     list_view(
         Asker {
             app: &app,
@@ -593,14 +607,6 @@ pub async fn rename(
         .rename_intro_list(user.session.person_id, network_id, list_id, &form.name)
         .await
     {
-        Ok(_) if !sees_lists(&admin) => Ok(unseen_list_outcome(
-            &user,
-            &form_token,
-            admin,
-            StatusCode::OK,
-            crate::i18n::m().list_renamed_heading,
-            None,
-        )),
         Ok(_) => Ok(see_other(&format!(
             "{}?done=renamed",
             list_path(network_id, list_id)
