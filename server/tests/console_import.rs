@@ -1153,3 +1153,77 @@ async fn time_a_5000_row_import() {
         5000
     );
 }
+
+/// In an import stored in one transaction, each row keeps its own outcome: an address at its
+/// daily limit of invitation emails fails alone, the others are invited, its earlier
+/// invitation left as it was.
+#[tokio::test]
+async fn a_row_at_its_daily_email_limit_fails_alone_in_an_import() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    for _ in 0..3 {
+        server
+            .expect(
+                Method::POST,
+                &format!("/v1/networks/{n}/invitations"),
+                Some(&admin.token),
+                Some(json!({"name": "Busy Person", "email": "busy@example.org"})),
+                StatusCode::CREATED,
+            )
+            .await;
+    }
+    let pending_before = scalar(
+        &server,
+        "SELECT id FROM invitations WHERE email = 'busy@example.org' AND revoked_at IS NULL",
+    )
+    .await;
+    let report: serde_json::Value = server
+        .http
+        .post(format!("{}/v1/networks/{n}/invitations/import", server.base))
+        .bearer_auth(&admin.token)
+        .header("content-type", "text/csv")
+        .body("Name,Email\nFresh One,fresh1@example.org\nBusy Person,busy@example.org\nFresh Two,fresh2@example.org\n")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let outcomes: Vec<&str> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["invited", "failed", "invited"], "{report}");
+    assert!(report["rows"][1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("got 3 invitation emails from this network in the last 24 hours"));
+    assert_eq!(report["emails_queued"], 2);
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM invitations WHERE email LIKE 'fresh%' AND revoked_at IS NULL"
+        )
+        .await,
+        2
+    );
+    // The refused row changed nothing: its pending invitation is still the one.
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT id FROM invitations WHERE email = 'busy@example.org' AND revoked_at IS NULL"
+        )
+        .await,
+        pending_before
+    );
+}
