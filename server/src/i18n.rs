@@ -619,6 +619,8 @@ catalog! {
     invite_one_instead: "Invite one person instead", "Inviter plutôt une seule personne";
     err_choose_import_kind: "Please choose who the people in the file are: Allies or Network Admins.",
         "Choisissez qui sont les personnes du fichier : des alliés ou des admins du réseau.";
+    err_choose_import_template: "Please choose the permissions of the Network Admins in the file: Admin, Recruiter or Viewer.",
+        "Choisissez les autorisations des admins du réseau du fichier : Administrateur, Recruteur ou Lecteur.";
     err_choose_csv: "Please choose a CSV file to upload.", "Choisissez un fichier CSV à envoyer.";
     err_upload_unreadable: "The upload could not be read. Choose the file again and upload it.",
         "Le fichier envoyé n’a pas pu être lu. Choisissez-le à nouveau et renvoyez-le.";
@@ -792,6 +794,14 @@ catalog! {
     list_created: "The list is created. Find contacts to add with the search below.",
         "La liste est créée. Trouvez des contacts à y ajouter avec la recherche ci-dessous.";
     list_renamed: "The list is renamed.", "La liste est renommée.";
+    list_not_renamed: "The list was not renamed", "La liste n’a pas été renommée";
+    list_not_created: "The list was not created", "La liste n’a pas été créée";
+    list_renamed_heading: "The list is renamed", "La liste est renommée";
+    list_created_heading: "The list is created", "La liste est créée";
+    list_page_hidden: "A list's page shows the network's contacts: your permissions let you manage introduction lists but not view the network's contacts, so it cannot be shown to you.",
+        "La page d’une liste montre les contacts du réseau : vos autorisations vous permettent de gérer les listes de mises en relation, mais pas de voir les contacts du réseau, donc elle ne peut pas vous être montrée.";
+    list_page_ask: "To see the lists, ask a Network Admin who manages roles and permissions to give you “View the network's contacts”.",
+        "Pour voir les listes, demandez à un admin du réseau qui gère les rôles et les autorisations de vous donner « Voir les contacts du réseau ».";
     none_selected: "No contact was selected, so nothing changed. Tick the boxes of the contacts first.",
         "Aucun contact n’a été sélectionné : rien n’a changé. Cochez d’abord les cases des contacts.";
     skip_already_pending: "An ask for an introduction to them is already waiting for an answer.",

@@ -210,18 +210,17 @@ struct Extras<'a> {
     permissions: Option<Permissions>,
 }
 
-/// Validates, then stores the invitation (and the network if new) with its email in the mail
-/// queue. The email is built once here, with a stand-in link, so bad input fails before
-/// anything is stored; it is built again, with the real link, when it is sent.
-async fn create(
-    repo: &dyn Repository,
+/// Validates an invitation and builds what the database stores: the email is built once
+/// here, with a stand-in link, so bad input fails before anything is stored; it is built again,
+/// with the real link, when it is sent.
+fn prepare(
     mailer: &Mailer,
     request: &InviteRequest,
     extras: Extras<'_>,
     now: i64,
     deliver_now: bool,
     daily_limit: Option<u32>,
-) -> Result<Queued, InviteError> {
+) -> Result<NewInvitation, InviteError> {
     let network = check_name("network name", &request.network)?;
     let name = check_name("name", &request.name)?;
     let email = check_email(&request.email)?;
@@ -236,39 +235,56 @@ async fn create(
         INVITATION_VALID_DAYS,
         note.as_deref(),
     )?;
-    let expires_at = now + INVITATION_TTL_SECS;
-    let outcome = repo
-        .create_invitation(&NewInvitation {
-            network_name: network,
-            email: email.clone(),
-            name,
-            role: request.role,
-            permissions: match request.role {
-                Role::Ally => None,
-                Role::NetworkAdmin => permissions,
-            },
-            note,
-            // Nobody holds this token: the link exists once the email is sent.
-            token_hash: hash_token(&new_token()),
-            now,
-            expires_at,
-            deliver_now,
-            daily_limit,
-        })
-        .await?;
+    Ok(NewInvitation {
+        network_name: network,
+        email,
+        name,
+        role: request.role,
+        permissions: match request.role {
+            Role::Ally => None,
+            Role::NetworkAdmin => permissions,
+        },
+        note,
+        // Nobody holds this token: the link exists once the email is sent.
+        token_hash: hash_token(&new_token()),
+        now,
+        expires_at: now + INVITATION_TTL_SECS,
+        deliver_now,
+        daily_limit,
+    })
+}
+
+/// What the database said of a prepared invitation.
+fn queued_or_refused(new: &NewInvitation, outcome: CreateOutcome) -> Result<Queued, InviteError> {
     match outcome {
         CreateOutcome::Created(created) => Ok(Queued {
             invitation_id: created.invitation_id,
             network_id: created.network_id,
-            expires_at,
+            expires_at: new.expires_at,
             mail_id: created.mail_id,
         }),
         CreateOutcome::TooManyEmails { sent, retry_after } => Err(InviteError::TooManyEmails {
-            email,
+            email: new.email.clone(),
             sent,
             retry_after,
         }),
     }
+}
+
+/// Validates ([`prepare`]), then stores the invitation (and the network if new) with its email
+/// in the mail queue.
+async fn create(
+    repo: &dyn Repository,
+    mailer: &Mailer,
+    request: &InviteRequest,
+    extras: Extras<'_>,
+    now: i64,
+    deliver_now: bool,
+    daily_limit: Option<u32>,
+) -> Result<Queued, InviteError> {
+    let new = prepare(mailer, request, extras, now, deliver_now, daily_limit)?;
+    let outcome = repo.create_invitation(&new).await?;
+    queued_or_refused(&new, outcome)
 }
 
 /// Sends one claimed invitation email (`invitation_id` is the claimed row's): a fresh link
@@ -516,20 +532,28 @@ pub async fn revoke(
 }
 
 /// Imports a CSV of people to invite. The whole file is read first: a file that cannot be read
-/// imports nothing. Then each row is invited on its own (its email queued), and the report
-/// says what happened.
+/// imports nothing. Then each row is checked on its own (the network's members and pending
+/// invitations read once, each row's email built), and the rows to invite are stored in one
+/// transaction, each with its own outcome (the daily limit per address as for one invitation);
+/// the report says what happened to every row. A database error stores none of them. A
+/// Network Admin import gives every invitation `permissions` (`None`: every permission); an
+/// ally import ignores them.
 pub async fn import_csv(
     repo: &dyn Repository,
     mailer: &Mailer,
     network_id: i64,
     csv: &[u8],
     role: Role,
+    permissions: Option<Permissions>,
     now: impl Fn() -> i64,
 ) -> Result<InvitationImport, InviteError> {
-    repo.network_name(network_id)
+    let network = repo
+        .network_name(network_id)
         .await?
         .ok_or(InviteError::NoNetwork)?;
     let file = csvfile::parse(csv)?;
+    let members = repo.member_emails(network_id).await?;
+    let pending = repo.pending_invitation_emails(network_id, now()).await?;
     let mut seen = HashSet::new();
     let mut report = InvitationImport {
         header: file.header,
@@ -537,6 +561,10 @@ pub async fn import_csv(
         emails_queued: 0,
         rows: Vec::with_capacity(file.rows.len()),
     };
+    // The rows to store: where each is in the report, and whether it replaces a pending
+    // invitation.
+    let mut to_store: Vec<(usize, bool)> = Vec::new();
+    let mut invitations: Vec<NewInvitation> = Vec::new();
     for row in file.rows {
         let mut out = ImportRow {
             line: row.line,
@@ -559,29 +587,27 @@ pub async fn import_csv(
             }
             Err(e) => return Err(e),
             Ok((name, email)) => {
-                if !seen.insert(normalize_email(&email)) {
+                let email_norm = normalize_email(&email);
+                if !seen.insert(email_norm.clone()) {
                     out.outcome = ImportOutcome::DuplicateInFile;
-                } else if repo.is_member(network_id, &email).await? {
+                } else if members.contains(&email_norm) {
                     out.outcome = ImportOutcome::AlreadyMember;
                 } else {
-                    let pending = repo
-                        .has_pending_invitation(network_id, &email, now())
-                        .await?;
-                    let who = InvitationRequest {
-                        name,
+                    let request = InviteRequest {
+                        network: network.clone(),
                         email,
+                        name,
                         role,
-                        note: None,
-                        permissions: None,
                     };
-                    match invite_member(repo, mailer, network_id, &who, now()).await {
-                        Ok(queued) => {
-                            report.sent += 1;
-                            report.emails_queued += 1;
-                            out.invitation_id = Some(queued.invitation_id);
-                            if pending {
-                                out.outcome = ImportOutcome::AlreadyInvited;
-                            }
+                    let extras = Extras {
+                        note: None,
+                        permissions,
+                    };
+                    let daily_limit = Some(MAX_INVITATION_EMAILS_PER_DAY);
+                    match prepare(mailer, &request, extras, now(), false, daily_limit) {
+                        Ok(new) => {
+                            to_store.push((report.rows.len(), pending.contains(&email_norm)));
+                            invitations.push(new);
                         }
                         Err(e) => {
                             tracing::warn!(line = row.line, error = %e, "import row failed");
@@ -593,6 +619,25 @@ pub async fn import_csv(
             }
         }
         report.rows.push(out);
+    }
+    let outcomes = repo.create_invitations(&invitations).await?;
+    for (((at, replaces), new), outcome) in to_store.into_iter().zip(&invitations).zip(outcomes) {
+        let out = &mut report.rows[at];
+        match queued_or_refused(new, outcome) {
+            Ok(queued) => {
+                report.sent += 1;
+                report.emails_queued += 1;
+                out.invitation_id = Some(queued.invitation_id);
+                if replaces {
+                    out.outcome = ImportOutcome::AlreadyInvited;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(line = out.line, error = %e, "import row failed");
+                out.outcome = ImportOutcome::Failed;
+                out.message = Some(e.to_string());
+            }
+        }
     }
     Ok(report)
 }

@@ -412,6 +412,7 @@ impl App {
         actor: Actor,
         csv: &[u8],
         role: allyshare_protocol::Role,
+        permissions: Option<allyshare_protocol::Permissions>,
     ) -> Result<allyshare_protocol::InvitationImport, InviteError> {
         let report = invite::import_csv(
             self.repo(),
@@ -419,6 +420,7 @@ impl App {
             network_id,
             csv,
             role,
+            permissions,
             || self.now(),
         )
         .await?;
@@ -426,7 +428,7 @@ impl App {
         let detail = format!(
             "{} invited as {} from {} rows",
             report.sent,
-            members::role_label(role),
+            members::import_role_words(role, permissions),
             report.rows.len()
         );
         self.audit(

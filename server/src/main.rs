@@ -367,7 +367,7 @@ async fn import(common: Common, network: String, file: PathBuf, role: Role) -> R
     let csv = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let (app, network_id) = open_network(&common, &network).await?;
     let report = app
-        .import_invitations(network_id, Actor::Operator, &csv, role)
+        .import_invitations(network_id, Actor::Operator, &csv, role, None)
         .await
         .map_err(|e| e.to_string())?;
     for row in &report.rows {

@@ -19,6 +19,20 @@ pub fn role_label(role: Role) -> &'static str {
     }
 }
 
+/// What a CSV import invites as, for its audit line: `Ally`, `Network Admin, Recruiter` (the
+/// template's name; `Network Admin` alone when every permission was given without one).
+pub fn import_role_words(role: Role, permissions: Option<Permissions>) -> String {
+    match (
+        role,
+        permissions.and_then(allyshare_protocol::PermissionTemplate::matching),
+    ) {
+        (Role::NetworkAdmin, Some(template)) => {
+            format!("{}, {}", role_label(role), template.label())
+        }
+        _ => role_label(role).to_owned(),
+    }
+}
+
 /// `Network Admin: Invite members, View the network's contacts` (or the template's name).
 pub fn access_words(access: Access) -> String {
     match access.role {

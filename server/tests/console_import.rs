@@ -429,7 +429,7 @@ async fn a_csv_with_the_quirks_is_previewed_then_invited_row_by_row() {
     );
     assert!(result
         .body
-        .contains("imported as <strong>Network Admin</strong>"));
+        .contains("imported as <strong>Network Admin, Admin</strong>"));
     assert_eq!(
         scalar(
             &server,
@@ -847,4 +847,383 @@ async fn another_network_or_admin_cannot_see_or_use_an_upload() {
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(counts(&server).await, before);
+}
+
+/// The upload form with a Network Admin import's permission template.
+async fn upload_as(
+    browser: &Browser,
+    network_id: i64,
+    kind: &str,
+    template: &str,
+    file: (&str, &[u8]),
+) -> Answer {
+    let token = browser.form_token();
+    browser
+        .upload_raw(
+            network_id,
+            multipart(
+                &[
+                    ("form_token", &token),
+                    ("kind", kind),
+                    ("template", template),
+                ],
+                Some(file),
+            ),
+        )
+        .await
+}
+
+/// Uploads and invites a file; the result page.
+async fn import_file(
+    browser: &Browser,
+    network_id: i64,
+    kind: &str,
+    template: &str,
+    file: (&str, &[u8]),
+) -> (i64, Answer) {
+    let answer = upload_as(browser, network_id, kind, template, file).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let id = import_id_of(answer.location());
+    let invited = browser
+        .post(&format!("{}/{id}/invite", import(network_id)), &[])
+        .await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.body);
+    (id, browser.get(invited.location()).await)
+}
+
+/// Accepts the emailed invitation of each address; their memberships' role and permissions.
+async fn accept_all(server: &TestServer, network_id: i64, emails: &[&str]) -> Vec<(String, i64)> {
+    server.app.send_queued_mail().await.unwrap();
+    let mut got = Vec::new();
+    for email in emails {
+        let link = std::fs::read_dir(server.outbox())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| read_eml(&e.path()))
+            .filter(|eml| eml.contains(&format!("<{email}>")))
+            .flat_map(|eml| links_in(&eml))
+            .find(|l| l.contains("/invite/"))
+            .unwrap_or_else(|| panic!("the invitation's link to {email}"));
+        let (status, body) = server.accept(&link, GOOD_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
+            .await
+            .unwrap();
+        let row: (String, i64) = sqlx::query_as(
+            "SELECT m.role, m.permissions FROM memberships m JOIN people p ON p.id = m.person_id
+             WHERE m.network_id = ? AND p.email = ?",
+        )
+        .bind(network_id)
+        .bind(email)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        got.push(row);
+    }
+    got
+}
+
+#[tokio::test]
+async fn network_admins_imported_with_a_template_get_its_permissions_only() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let browser = Browser::signed_in(&server, "nadia@example.org").await;
+    let viewer = PermissionTemplate::Viewer.permissions().bits();
+
+    // The upload page asks, as Invite Member does, Admin first.
+    let form = browser.get(&import(n)).await;
+    assert!(form.body.contains("Permissions of a Network Admin"));
+    for t in ["admin", "recruiter", "viewer"] {
+        assert!(form
+            .body
+            .contains(&format!(r#"name="template" type="radio" value="{t}""#)));
+    }
+    assert!(
+        form.body.contains(r#"value="admin" checked"#),
+        "Admin by default"
+    );
+
+    // Network Admins with the Viewer template: said on the preview and the result.
+    let admins = b"Name,Email\nVera One,vera1@example.org\nVera Two,vera2@example.org\n";
+    let answer = upload_as(
+        &browser,
+        n,
+        "network_admin",
+        "viewer",
+        ("admins.csv", admins),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let id = import_id_of(answer.location());
+    let preview = browser.get(answer.location()).await;
+    assert!(
+        preview
+            .body
+            .contains("<strong>Network Admin, Viewer</strong>"),
+        "{}",
+        preview.body
+    );
+    let invited = browser
+        .post(&format!("{}/{id}/invite", import(n)), &[])
+        .await;
+    let result = browser.get(invited.location()).await;
+    assert!(
+        result
+            .body
+            .contains("<strong>Network Admin, Viewer</strong>"),
+        "{}",
+        result.body
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            &format!(
+                "SELECT COUNT(*) FROM invitations WHERE network_id = {n} AND permissions = {viewer}
+                 AND role = 'network_admin' AND email LIKE 'vera%'"
+            )
+        )
+        .await,
+        2
+    );
+    let detail: String = {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
+            .await
+            .unwrap();
+        let d = sqlx::query_scalar(
+            "SELECT detail FROM audit_log WHERE network_id = ? AND action = 'imported_csv'
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(n)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        d
+    };
+    assert_eq!(detail, "2 invited as Network Admin, Viewer from 2 rows");
+    // In French on the audit log page.
+    let french = Browser::signed_in(&server, "nadia@example.org").await;
+    french.set_cookie_value("allyshare_lang", "fr");
+    let log = french.get(&format!("/admin/networks/{n}/audit")).await;
+    assert!(
+        unescape(&log.body).contains("2 invités en tant que Admin du réseau, Lecteur sur 2 lignes"),
+        "{}",
+        log.body
+    );
+    // Each accepted invitation gives exactly Viewer's permissions.
+    assert_eq!(
+        accept_all(&server, n, &["vera1@example.org", "vera2@example.org"]).await,
+        vec![("network_admin".to_string(), viewer); 2]
+    );
+
+    // Allies: the template is ignored, an ally holds no permissions.
+    let (_, result) = import_file(
+        &browser,
+        n,
+        "ally",
+        "viewer",
+        ("allies.csv", b"Name,Email\nAli Ally,ali@example.org\n"),
+    )
+    .await;
+    assert!(
+        result.body.contains("<strong>Ally</strong>"),
+        "{}",
+        result.body
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM invitations WHERE email = 'ali@example.org'
+             AND role = 'ally' AND permissions IS NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        accept_all(&server, n, &["ali@example.org"]).await,
+        vec![("ally".to_string(), 0)]
+    );
+
+    // A forged template: refused on the upload page, with what to do; nothing kept or invited.
+    let before = counts(&server).await;
+    let answer = upload_as(
+        &browser,
+        n,
+        "network_admin",
+        "superuser",
+        ("forged.csv", b"Name,Email\nMal Forged,mal@example.org\n"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        answer.body.contains(
+            "Please choose the permissions of the Network Admins in the file: Admin, Recruiter or Viewer."
+        ),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains(r#"role="alert""#));
+    assert_eq!(counts(&server).await, before);
+
+    // The API's import takes the same template.
+    let response = server
+        .http
+        .post(format!(
+            "{}/v1/networks/{n}/invitations/import?role=network_admin&template=recruiter",
+            server.base
+        ))
+        .bearer_auth(&admin.token)
+        .header("content-type", "text/csv")
+        .body("Name,Email\nRita Api,rita@example.org\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        scalar(
+            &server,
+            &format!(
+                "SELECT COUNT(*) FROM invitations WHERE email = 'rita@example.org' AND permissions = {}",
+                PermissionTemplate::Recruiter.permissions().bits()
+            )
+        )
+        .await,
+        1
+    );
+    let before = counts(&server).await;
+    let response = server
+        .http
+        .post(format!(
+            "{}/v1/networks/{n}/invitations/import?role=network_admin&template=superuser",
+            server.base
+        ))
+        .bearer_auth(&admin.token)
+        .header("content-type", "text/csv")
+        .body("Name,Email\nMal Forged,mal@example.org\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(counts(&server).await, before);
+}
+
+/// How long a 5,000-row import takes through the console (`--release` for the figure):
+/// `cargo test --release -p allyshare-server --test console_import -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn time_a_5000_row_import() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let browser = Browser::signed_in(&server, "nadia@example.org").await;
+    let rows: String = std::iter::once("Name,Email\n".to_string())
+        .chain((0..5000).map(|i| format!("Person {i},p{i}@example.org\n")))
+        .collect();
+    let answer = upload_as(&browser, n, "ally", "", ("big.csv", rows.as_bytes())).await;
+    let id = import_id_of(answer.location());
+    let started = std::time::Instant::now();
+    let invited = browser
+        .post(&format!("{}/{id}/invite", import(n)), &[])
+        .await;
+    let took = started.elapsed();
+    assert_eq!(invited.status, StatusCode::SEE_OTHER);
+    eprintln!("5,000-row import (Invite): {took:?}");
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM invitations WHERE email LIKE 'p%@example.org'"
+        )
+        .await,
+        5000
+    );
+}
+
+/// In an import stored in one transaction, each row keeps its own outcome: an address at its
+/// daily limit of invitation emails fails alone, the others are invited, its earlier
+/// invitation left as it was.
+#[tokio::test]
+async fn a_row_at_its_daily_email_limit_fails_alone_in_an_import() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Sales",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    for _ in 0..3 {
+        server
+            .expect(
+                Method::POST,
+                &format!("/v1/networks/{n}/invitations"),
+                Some(&admin.token),
+                Some(json!({"name": "Busy Person", "email": "busy@example.org"})),
+                StatusCode::CREATED,
+            )
+            .await;
+    }
+    let pending_before = scalar(
+        &server,
+        "SELECT id FROM invitations WHERE email = 'busy@example.org' AND revoked_at IS NULL",
+    )
+    .await;
+    let report: serde_json::Value = server
+        .http
+        .post(format!("{}/v1/networks/{n}/invitations/import", server.base))
+        .bearer_auth(&admin.token)
+        .header("content-type", "text/csv")
+        .body("Name,Email\nFresh One,fresh1@example.org\nBusy Person,busy@example.org\nFresh Two,fresh2@example.org\n")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let outcomes: Vec<&str> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["invited", "failed", "invited"], "{report}");
+    assert!(report["rows"][1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("got 3 invitation emails from this network in the last 24 hours"));
+    assert_eq!(report["emails_queued"], 2);
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM invitations WHERE email LIKE 'fresh%' AND revoked_at IS NULL"
+        )
+        .await,
+        2
+    );
+    // The refused row changed nothing: its pending invitation is still the one.
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT id FROM invitations WHERE email = 'busy@example.org' AND revoked_at IS NULL"
+        )
+        .await,
+        pending_before
+    );
 }

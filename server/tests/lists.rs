@@ -1297,3 +1297,102 @@ async fn the_console_creates_a_list_adds_from_its_search_removes_renames_and_del
     );
     assert_eq!(browser.get(&list_path).await.status, StatusCode::NOT_FOUND);
 }
+
+/// A member who may manage the lists but not view the network's contacts cannot see a list's
+/// page (it shows contacts): a refused rename or *New list* tells them, in the console's frame,
+/// what happened and what to do (not a bare 403), in English and French, and changes nothing;
+/// a rename that works says it is done.
+#[tokio::test]
+async fn managing_lists_without_viewing_contacts_gets_a_page_that_says_what_happened() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Alpha",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let keeper = server
+        .member(
+            "Alpha",
+            "lena@example.org",
+            "Lena Keeper",
+            Role::NetworkAdmin,
+        )
+        .await;
+    restrict(&server, &admin, &keeper, &[Permission::ManageLists]).await;
+    let a = admin.network_id;
+    let list = server.create_list(&admin, "Q3 founders").await;
+    server.create_list(&admin, "Taken").await;
+    let browser = Browser::signed_in(&server, "lena@example.org").await;
+    let rename = format!("{}/rename", console_list(a, list));
+
+    let before = snapshot(&server).await;
+    let refused = browser.post(&rename, &[("name", "taken")]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert_eq!(h1(&refused.body), "The list was not renamed");
+    let body = refused.body.replace("&#39;", "'").replace("&#x27;", "'");
+    assert!(
+        body.contains(r#"role="alert""#)
+            && body.contains("This network already has a list named “taken”"),
+        "{body}"
+    );
+    assert!(body.contains("Choose another name"), "{body}");
+    assert!(
+        body.contains("ask a Network Admin who manages roles and permissions"),
+        "{body}"
+    );
+    // In the console's frame: its navigation and sign-out.
+    assert!(body.contains(r#"class="console""#), "{body}");
+    assert_eq!(snapshot(&server).await, before);
+
+    // Also for New list.
+    let refused = browser.post(&lists_path_console(a), &[("name", "")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(h1(&refused.body), "The list was not created");
+    assert!(refused.body.contains("Please give the list a name."));
+    assert_eq!(snapshot(&server).await, before);
+
+    // In French.
+    browser.set_cookie_value("allyshare_lang", "fr");
+    let refused = browser.post(&rename, &[("name", "taken")]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(h1(&refused.body), "La liste n’a pas été renommée");
+    assert!(refused
+        .body
+        .contains("Ce réseau a déjà une liste nommée « taken »"));
+    assert!(refused
+        .body
+        .contains("demandez à un admin du réseau qui gère les rôles et les autorisations"));
+    assert_eq!(snapshot(&server).await, before);
+
+    // A rename that works says so (the list's page is still not theirs to see).
+    browser.set_cookie_value("allyshare_lang", "en");
+    let renamed = browser.post(&rename, &[("name", "Q4 founders")]).await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    let done = browser.get(renamed.location()).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(h1(&done.body), "The list is renamed");
+    assert!(
+        !done.body.contains("Q4 founders"),
+        "nothing of the list shown"
+    );
+    // The list's page itself is still refused to them.
+    assert_eq!(
+        browser.get(&console_list(a, list)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        scalar(
+            &server,
+            &format!("SELECT COUNT(*) FROM intro_lists WHERE id = {list} AND name = 'Q4 founders'")
+        )
+        .await,
+        1
+    );
+}
+
+fn lists_path_console(network_id: i64) -> String {
+    format!("/admin/networks/{network_id}/lists")
+}

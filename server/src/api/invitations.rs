@@ -3,7 +3,7 @@
 
 use allyshare_protocol::limits::CSV_MAX_BYTES;
 use allyshare_protocol::{
-    ApiError, Invitation, InvitationImport, InvitationRequest, Permission, Role,
+    ApiError, Invitation, InvitationImport, InvitationRequest, Permission, PermissionTemplate, Role,
 };
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
@@ -107,6 +107,12 @@ pub struct ImportParams {
     #[serde(default)]
     #[param(value_type = Option<Role>)]
     pub role: Option<Role>,
+    /// With `role=network_admin`: the permission template every invitation gives once
+    /// accepted (default `admin`: every permission), as Invite Member's `permissions`; ignored
+    /// for allies.
+    #[serde(default)]
+    #[param(value_type = Option<PermissionTemplate>)]
+    pub template: Option<PermissionTemplate>,
 }
 
 /// The raw body (any content type), with a 413 past the limit.
@@ -134,7 +140,8 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 
 /// Invite everyone in a CSV file (the body, `text/csv`): columns `name` (or `first name` and
 /// `last name`) and `email`, with a header row or without (then the column with `@` is the
-/// email). Up to 5,000 rows. Each row's outcome is reported, and `emails_queued` says how many
+/// email). Up to 5,000 rows; everyone in the file is invited as `role`, a Network Admin with the
+/// permissions of `template`. Each row's outcome is reported, and `emails_queued` says how many
 /// emails joined the mail queue (sent at the server's `--mail-per-minute`; a row whose
 /// address had 3 invitation emails from this network in the last 24 hours is `failed`, with a
 /// message). A file that cannot be read imports nothing.
@@ -161,12 +168,20 @@ pub async fn import(
     RawBody(body): RawBody,
 ) -> Result<Json<InvitationImport>, ApiFailure> {
     require_permission(&app, &session, network_id, Permission::InviteMembers).await?;
+    let role = params.role.unwrap_or(Role::Ally);
+    let permissions = (role == Role::NetworkAdmin).then(|| {
+        params
+            .template
+            .unwrap_or(PermissionTemplate::Admin)
+            .permissions()
+    });
     let report = app
         .import_invitations(
             network_id,
             Actor::Person(session.person_id),
             &body,
-            params.role.unwrap_or(Role::Ally),
+            role,
+            permissions,
         )
         .await?;
     Ok(Json(report))

@@ -4,7 +4,9 @@
 //!
 //! Without script, in four steps (Post/Redirect/Get between them):
 //!
-//! 1. `GET …/team/import`: the type (Ally or Network Admin) and the file.
+//! 1. `GET …/team/import`: the type (Ally or Network Admin), a Network Admin's permission
+//!    template (Admin, Recruiter, Viewer, as Invite Member asks; kept with the file and given
+//!    to every invitation of the import) and the file.
 //! 2. `POST …/team/import` (`multipart/form-data`, the form token among its parts, checked by
 //!    [`crate::cross_site`]): the file is read at once by the one CSV reader
 //!    ([`crate::csvfile`], as the API and the CLI read it). A file that cannot be read whole is
@@ -29,7 +31,9 @@
 use std::collections::HashMap;
 
 use allyshare_protocol::limits::{CSV_MAX_BYTES, CSV_MAX_ROWS};
-use allyshare_protocol::{ImportOutcome, ImportRow, InvitationImport, Permission, Role};
+use allyshare_protocol::{
+    ImportOutcome, ImportRow, InvitationImport, Permission, PermissionTemplate, Permissions, Role,
+};
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, State};
@@ -90,8 +94,27 @@ async fn inviting_network_and_import(
     Ok((admin, import_id))
 }
 
-fn role_label(role: Role) -> &'static str {
-    crate::i18n::role_label(role)
+/// `Ally`, `Network Admin, Recruiter` (the template's name; `Network Admin` alone for an
+/// import kept from before templates, which gave every permission).
+fn role_label(role: Role, permissions: Option<Permissions>) -> String {
+    match (role, permissions.and_then(PermissionTemplate::matching)) {
+        (Role::NetworkAdmin, Some(template)) => format!(
+            "{}, {}",
+            crate::i18n::role_label(role),
+            crate::i18n::template_label(template)
+        ),
+        _ => crate::i18n::role_label(role).to_string(),
+    }
+}
+
+/// The template the upload form chose: Admin when none was sent (as Invite Member), `None`
+/// for a value that is not a template's (a forged form).
+fn chosen_template(value: &str) -> Option<PermissionTemplate> {
+    if value.is_empty() {
+        Some(PermissionTemplate::Admin)
+    } else {
+        PermissionTemplate::parse(value)
+    }
 }
 
 /// `1,234` (`1 234` in French).
@@ -126,6 +149,9 @@ struct UploadPage {
     network_name: String,
     form_token: String,
     kind: String,
+    /// A Network Admin import's permission template, as sent (`admin` when absent).
+    template: String,
+    templates: Vec<super::team::TemplateOption>,
     /// The file could not be taken: what happened and what to do.
     problem: Option<String>,
     /// What files work, and the limits.
@@ -136,6 +162,13 @@ impl UploadPage {
     fn kind_is(&self, kind: &str) -> bool {
         self.kind == kind || (kind == "ally" && self.kind.is_empty())
     }
+
+    fn template_is(&self, template: &str) -> bool {
+        chosen_template(&self.template)
+            .unwrap_or(PermissionTemplate::Admin)
+            .as_str()
+            == template
+    }
 }
 
 fn upload_page(
@@ -143,6 +176,7 @@ fn upload_page(
     form_token: &FormToken,
     admin: &AdminNetwork,
     kind: &str,
+    template: &str,
     problem: Option<String>,
 ) -> UploadPage {
     UploadPage {
@@ -152,6 +186,8 @@ fn upload_page(
         network_name: admin.network.name.clone(),
         form_token: form_token.0.clone(),
         kind: kind.to_string(),
+        template: template.to_string(),
+        templates: super::team::template_options(),
         problem,
         limits: crate::i18n::import_limits(lang(), CSV_MAX_ROWS, CSV_MAX_BYTES / (1024 * 1024)),
     }
@@ -167,7 +203,7 @@ pub async fn upload_form(
     let admin = inviting_network(&app, &user, network_id).await?;
     Ok(render(
         StatusCode::OK,
-        &upload_page(&user, &form_token, &admin, "", None),
+        &upload_page(&user, &form_token, &admin, "", "", None),
     ))
 }
 
@@ -175,6 +211,8 @@ pub async fn upload_form(
 #[derive(Debug, Default)]
 struct Upload {
     kind: String,
+    /// A Network Admin import's permission template.
+    template: String,
     file_name: String,
     /// `None`: no file part at all; `Some(empty)`: no file chosen (browsers send an empty
     /// part).
@@ -202,6 +240,10 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, UploadError> {
             Some("kind") => {
                 let text = field.text().await.map_err(|_| UploadError::Malformed)?;
                 upload.kind = text.chars().take(32).collect();
+            }
+            Some("template") => {
+                let text = field.text().await.map_err(|_| UploadError::Malformed)?;
+                upload.template = text.chars().take(32).collect();
             }
             Some("file") => {
                 upload.file_name = field
@@ -237,10 +279,11 @@ pub async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ConsoleError> {
     let admin = inviting_network(&app, &user, network_id).await?;
-    let again = |status: StatusCode, kind: &str, problem: String| {
+    let again = |status: StatusCode, upload: Option<&Upload>, problem: String| {
+        let (kind, template) = upload.map_or(("", ""), |u| (&u.kind, &u.template));
         render(
             status,
-            &upload_page(&user, &form_token, &admin, kind, Some(problem)),
+            &upload_page(&user, &form_token, &admin, kind, template, Some(problem)),
         )
     };
     let upload = match multipart {
@@ -254,12 +297,12 @@ pub async fn upload(
                 CsvError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            return Ok(again(status, "", crate::i18n::csv_error(lang(), &e)));
+            return Ok(again(status, None, crate::i18n::csv_error(lang(), &e)));
         }
         Err(UploadError::Malformed) => {
             return Ok(again(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "",
+                None,
                 m().err_upload_unreadable.to_string(),
             ))
         }
@@ -270,29 +313,41 @@ pub async fn upload(
         _ => {
             return Ok(again(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &upload.kind,
+                Some(&upload),
                 m().err_choose_import_kind.to_string(),
             ))
         }
     };
-    let bytes = match upload.bytes {
+    // The permissions every invitation of a Network Admin import gives (an ally holds none).
+    let permissions = match (role, chosen_template(&upload.template)) {
+        (Role::Ally, _) => None,
+        (Role::NetworkAdmin, Some(template)) => Some(template.permissions()),
+        (Role::NetworkAdmin, None) => {
+            return Ok(again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&upload),
+                m().err_choose_import_template.to_string(),
+            ))
+        }
+    };
+    let bytes = match &upload.bytes {
         Some(bytes) if !(bytes.is_empty() && upload.file_name.is_empty()) => bytes,
         _ => {
             return Ok(again(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &upload.kind,
+                Some(&upload),
                 m().err_choose_csv.to_string(),
             ))
         }
     };
-    if let Err(e) = csvfile::parse(&bytes) {
+    if let Err(e) = csvfile::parse(bytes) {
         let status = match e {
             CsvError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         return Ok(again(
             status,
-            &upload.kind,
+            Some(&upload),
             crate::i18n::import_refused(lang(), &upload.file_name, &e),
         ));
     }
@@ -308,7 +363,8 @@ pub async fn upload(
             person_id: user.session.person_id,
             file_name: &file_name,
             role,
-            csv: &bytes,
+            permissions,
+            csv: bytes,
             now: app.now(),
         })
         .await?;
@@ -345,7 +401,8 @@ struct PreviewPage {
     import_id: i64,
     form_token: String,
     file_name: String,
-    role_label: &'static str,
+    /// `Network Admin, Recruiter`.
+    role_label: String,
     /// `8 rows`.
     rows_words: String,
     /// How the file was read (text, separator, header).
@@ -475,7 +532,7 @@ fn preview_page(
         import_id: pending.id,
         form_token: form_token.0.clone(),
         file_name: shown_file_name(&pending.file_name),
-        role_label: role_label(pending.role),
+        role_label: role_label(pending.role, pending.permissions),
         rows_words: crate::i18n::rows_count(lang(), file.rows.len()),
         reading: crate::i18n::preview_reading(
             lang(),
@@ -623,6 +680,7 @@ pub async fn invite(
             Actor::Person(user.session.person_id),
             &pending.csv,
             pending.role,
+            pending.permissions,
         )
         .await
         .map_err(|e| match e {
@@ -677,7 +735,8 @@ struct ResultPage {
     network_id: i64,
     import_id: i64,
     file_name: String,
-    role_label: &'static str,
+    /// `Network Admin, Recruiter`.
+    role_label: String,
     uploaded_by: String,
     imported_on: String,
     finished: bool,
@@ -853,7 +912,7 @@ fn result_page(
         network_id,
         import_id: record.id,
         file_name: shown_file_name(&record.file_name),
-        role_label: role_label(record.role),
+        role_label: role_label(record.role, record.permissions),
         uploaded_by: record.uploaded_by.clone(),
         imported_on: crate::i18n::date_at(
             lang(),

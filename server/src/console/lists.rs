@@ -4,6 +4,11 @@
 //! the whole list, *Rename*, and *Delete* behind a confirmation page (a plain form, so it works
 //! without script).
 //!
+//! Who may manage the lists but not view the network's contacts cannot see a list's page (it
+//! shows contacts): a refused *New list* or *Rename* tells them why on a page of its own, in
+//! the console's frame, and one that worked redirects as usual to the list's page, which then
+//! tells them it is done (and nothing of the list) instead of refusing them.
+//!
 //! Every handler checks its permission on the server through [`admin_network_of`] and the
 //! service function it calls ([`crate::lists`], the API's too); the page hides what the person
 //! may not do, but hiding is not the check.
@@ -207,6 +212,44 @@ fn name_problem(e: ListError) -> Result<(StatusCode, String), ConsoleError> {
     }
 }
 
+#[derive(Template)]
+#[template(path = "console/list_unseen.html")]
+struct UnseenListPage {
+    m: crate::i18n::Ui,
+    shell: Option<Shell>,
+    heading: &'static str,
+    /// Why the name was refused, and what to do.
+    problem: Option<String>,
+}
+
+/// Whether the person may see a list's page (it shows the network's contacts). Who may manage
+/// the lists but not view the contacts is told the outcome of *New list* or *Rename* on a page
+/// of its own ([`unseen_list_outcome`]) instead of the list's page, which would refuse them.
+fn sees_lists(admin: &AdminNetwork) -> bool {
+    admin.access.allows(Permission::ViewContacts)
+}
+
+/// The outcome of *New list* or *Rename* for who may not see the lists, in the console's frame:
+/// what happened (the name's problem, if refused) and why the list is not shown.
+fn unseen_list_outcome(
+    user: &ConsoleUser,
+    form_token: &FormToken,
+    admin: AdminNetwork,
+    status: StatusCode,
+    heading: &'static str,
+    problem: Option<String>,
+) -> Response {
+    render(
+        status,
+        &UnseenListPage {
+            m: crate::i18n::Ui::current(),
+            shell: Some(user.shell(form_token, Some(admin), Current::Lists)),
+            heading,
+            problem,
+        },
+    )
+}
+
 /// `POST /admin/networks/{id}/lists`: *New list*.
 pub async fn create(
     State(app): State<App>,
@@ -228,6 +271,16 @@ pub async fn create(
         ))),
         Err(e) => {
             let (status, message) = name_problem(e)?;
+            if !sees_lists(&admin) {
+                return Ok(unseen_list_outcome(
+                    &user,
+                    &form_token,
+                    admin,
+                    status,
+                    crate::i18n::m().list_not_created,
+                    Some(message),
+                ));
+            }
             lists_view(
                 Asker {
                     app: &app,
@@ -501,8 +554,29 @@ pub async fn list_page(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, ConsoleError> {
     let (network_id, list_id) = ids(path)?;
-    let admin = network_for(&app, &user, network_id, Permission::ViewContacts).await?;
     let p = params.map(|Query(p)| p).unwrap_or_default();
+    let admin = match network_for(&app, &user, network_id, Permission::ViewContacts).await {
+        // After their own *New list* or *Rename*, who may manage the lists but not see them
+        // is told it is done (the page shows nothing of the list).
+        Err(ConsoleError::NotPermitted) if matches!(p.done.as_str(), "created" | "renamed") => {
+            let admin = network_for(&app, &user, network_id, Permission::ManageLists).await?;
+            let m = crate::i18n::m();
+            let heading = if p.done == "created" {
+                m.list_created_heading
+            } else {
+                m.list_renamed_heading
+            };
+            return Ok(unseen_list_outcome(
+                &user,
+                &form_token,
+                admin,
+                StatusCode::OK,
+                heading,
+                None,
+            ));
+        }
+        admin => admin?,
+    };
     list_view(
         Asker {
             app: &app,
@@ -539,6 +613,16 @@ pub async fn rename(
         ))),
         Err(e) => {
             let (status, message) = name_problem(e)?;
+            if !sees_lists(&admin) {
+                return Ok(unseen_list_outcome(
+                    &user,
+                    &form_token,
+                    admin,
+                    status,
+                    crate::i18n::m().list_not_renamed,
+                    Some(message),
+                ));
+            }
             list_view(
                 Asker {
                     app: &app,

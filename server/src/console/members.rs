@@ -531,14 +531,34 @@ fn reworded(lang: Lang, action: AuditAction, detail: &str) -> Option<String> {
             let (role, rows) = rest.split_once(" from ")?;
             let rows = rows.strip_suffix(" rows")?;
             let (sent, rows) = (stored_count(sent)?, stored_count(rows)?);
+            // `Network Admin, Recruiter`: the template every invitation gave.
+            let (role, template) = match role.split_once(", ") {
+                Some((role, template)) => (
+                    role,
+                    Some(
+                        PermissionTemplate::ALL
+                            .into_iter()
+                            .find(|t| t.label() == template)?,
+                    ),
+                ),
+                None => (role, None),
+            };
             let role = [Role::Ally, Role::NetworkAdmin]
                 .into_iter()
                 .find(|r| crate::members::role_label(*r) == role)?;
+            let role = match template {
+                Some(t) => format!(
+                    "{}, {}",
+                    crate::i18n::role_label_in(lang, role),
+                    crate::i18n::template_label_in(lang, t)
+                ),
+                None => crate::i18n::role_label_in(lang, role).to_string(),
+            };
             Some(format!(
                 "{} invité{} en tant que {} sur {} ligne{}",
                 n(sent),
                 plural(sent),
-                crate::i18n::role_label_in(lang, role),
+                role,
                 n(rows),
                 plural(rows)
             ))
@@ -718,6 +738,11 @@ mod tests {
                 AuditAction::ImportedCsv,
                 "3 invited as Ally from 1200 rows".to_string(),
                 "3 invités en tant que Allié sur 1\u{202f}200 lignes",
+            ),
+            (
+                AuditAction::ImportedCsv,
+                "2 invited as Network Admin, Viewer from 3 rows".to_string(),
+                "2 invités en tant que Admin du réseau, Lecteur sur 3 lignes",
             ),
             (
                 AuditAction::ListRenamed,

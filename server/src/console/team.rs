@@ -411,7 +411,7 @@ pub struct TemplateOption {
     pub label: &'static str,
 }
 
-fn template_options() -> Vec<TemplateOption> {
+pub(super) fn template_options() -> Vec<TemplateOption> {
     PermissionTemplate::ALL
         .into_iter()
         .map(|t| TemplateOption {

@@ -9,7 +9,7 @@
 //! network's (any of its admins who may invite can see it), kept [`REPORT_TTL_SECS`], at most
 //! [`MAX_REPORTS_PER_NETWORK`] per network.
 
-use allyshare_protocol::Role;
+use allyshare_protocol::{Permissions, Role};
 use sqlx::{Row, SqlitePool};
 
 use super::{parse_role, RepoError};
@@ -29,6 +29,8 @@ pub struct PendingImport {
     pub id: i64,
     pub file_name: String,
     pub role: Role,
+    /// A Network Admin import's permissions for every invitation (`None` for allies).
+    pub permissions: Option<Permissions>,
     pub csv: Vec<u8>,
     pub created_at: i64,
     pub expires_at: i64,
@@ -40,6 +42,8 @@ pub struct ImportRecord {
     pub id: i64,
     pub file_name: String,
     pub role: Role,
+    /// A Network Admin import's permissions (`None` for allies).
+    pub permissions: Option<Permissions>,
     pub uploaded_by: String,
     pub imported_at: i64,
     /// `protocol::InvitationImport` as JSON.
@@ -64,6 +68,8 @@ pub struct NewPendingImport<'a> {
     pub person_id: i64,
     pub file_name: &'a str,
     pub role: Role,
+    /// A Network Admin import's permissions (ignored for allies).
+    pub permissions: Option<Permissions>,
     pub csv: &'a [u8],
     pub now: i64,
 }
@@ -93,13 +99,14 @@ pub async fn store_pending(
     .await?;
     let id = sqlx::query_scalar(
         "INSERT INTO invitation_imports
-             (network_id, uploaded_by, file_name, role, csv, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             (network_id, uploaded_by, file_name, role, permissions, csv, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(new.network_id)
     .bind(new.person_id)
     .bind(new.file_name)
     .bind(new.role.as_str())
+    .bind(permissions_of(new.role, new.permissions).map(Permissions::bits))
     .bind(new.csv)
     .bind(new.now)
     .bind(new.now + PENDING_TTL_SECS)
@@ -109,11 +116,26 @@ pub async fn store_pending(
     Ok(id)
 }
 
+/// What an import's invitations get: a Network Admin's permissions, none for an ally.
+fn permissions_of(role: Role, permissions: Option<Permissions>) -> Option<Permissions> {
+    match role {
+        Role::Ally => None,
+        Role::NetworkAdmin => permissions,
+    }
+}
+
+fn stored_permissions(row: &sqlx::sqlite::SqliteRow) -> Result<Option<Permissions>, RepoError> {
+    Ok(row
+        .try_get::<Option<i64>, _>("permissions")?
+        .map(Permissions::from_bits))
+}
+
 fn pending_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<PendingImport, RepoError> {
     Ok(PendingImport {
         id: row.try_get("id")?,
         file_name: row.try_get("file_name")?,
         role: parse_role(row.try_get("role")?)?,
+        permissions: stored_permissions(row)?,
         csv: row.try_get("csv")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
@@ -129,7 +151,7 @@ pub async fn pending(
     now: i64,
 ) -> Result<Option<PendingImport>, RepoError> {
     let row = sqlx::query(
-        "SELECT id, file_name, role, csv, created_at, expires_at FROM invitation_imports
+        "SELECT id, file_name, role, permissions, csv, created_at, expires_at FROM invitation_imports
          WHERE id = ? AND network_id = ? AND uploaded_by = ? AND imported_at IS NULL
            AND expires_at > ?",
     )
@@ -156,7 +178,7 @@ pub async fn take_pending(
         "UPDATE invitation_imports SET imported_at = ?, expires_at = ?
          WHERE id = ? AND network_id = ? AND uploaded_by = ? AND imported_at IS NULL
            AND expires_at > ?
-         RETURNING id, file_name, role, csv, created_at, expires_at",
+         RETURNING id, file_name, role, permissions, csv, created_at, expires_at",
     )
     .bind(now)
     .bind(now + REPORT_TTL_SECS)
@@ -219,7 +241,7 @@ pub async fn record(
     now: i64,
 ) -> Result<Option<ImportRecord>, RepoError> {
     let row = sqlx::query(
-        "SELECT x.id, x.file_name, x.role, p.name AS uploaded_by, x.imported_at, x.report
+        "SELECT x.id, x.file_name, x.role, x.permissions, p.name AS uploaded_by, x.imported_at, x.report
          FROM invitation_imports x JOIN people p ON p.id = x.uploaded_by
          WHERE x.id = ? AND x.network_id = ? AND x.imported_at IS NOT NULL AND x.expires_at > ?",
     )
@@ -233,6 +255,7 @@ pub async fn record(
         id: row.try_get("id")?,
         file_name: row.try_get("file_name")?,
         role: parse_role(row.try_get("role")?)?,
+        permissions: stored_permissions(&row)?,
         uploaded_by: row.try_get("uploaded_by")?,
         imported_at: row.try_get("imported_at")?,
         report: row.try_get("report")?,

@@ -267,6 +267,28 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// email in the mail queue — in one transaction.
     async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreateOutcome, RepoError>;
 
+    /// Creates several invitations in one transaction (a CSV import): each as
+    /// [`Repository::create_invitation`] would, in order, one outcome each. An error stores
+    /// none of them.
+    async fn create_invitations(
+        &self,
+        invs: &[NewInvitation],
+    ) -> Result<Vec<CreateOutcome>, RepoError>;
+
+    /// The normalised emails of the network's members (a CSV import's check, in one query).
+    async fn member_emails(
+        &self,
+        network_id: i64,
+    ) -> Result<std::collections::HashSet<String>, RepoError>;
+
+    /// The normalised emails with a pending invitation to the network (as
+    /// [`Repository::has_pending_invitation`], for every address in one query).
+    async fn pending_invitation_emails(
+        &self,
+        network_id: i64,
+        now: i64,
+    ) -> Result<std::collections::HashSet<String>, RepoError>;
+
     /// Marks queued email of invitations (and password resets) no longer pending as dropped,
     /// then claims due email, oldest first: at most `per_minute` minus the attempts of the last
     /// 60 seconds. A claimed email is left to its claimer for [`mail::MAIL_LEASE_SECS`].
@@ -1087,93 +1109,150 @@ fn parse_role(s: &str) -> Result<Role, RepoError> {
     Role::parse(s).ok_or_else(|| RepoError::Corrupt(format!("unknown role {s:?}")))
 }
 
-#[async_trait]
-impl Repository for SqliteRepository {
-    async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreateOutcome, RepoError> {
-        let mut tx = self.pool.begin().await?;
-        let network_id: i64 = sqlx::query_scalar(
-            "INSERT INTO networks (name, created_at) VALUES (?, ?)
+/// One invitation and its queued email, inside the caller's transaction (see
+/// [`Repository::create_invitation`]); a refusal for the daily limit writes nothing.
+async fn insert_invitation(
+    conn: &mut sqlx::SqliteConnection,
+    inv: &NewInvitation,
+) -> Result<CreateOutcome, RepoError> {
+    let network_id: i64 = sqlx::query_scalar(
+        "INSERT INTO networks (name, created_at) VALUES (?, ?)
              ON CONFLICT (name) DO UPDATE SET name = excluded.name
              RETURNING id",
-        )
-        .bind(&inv.network_name)
-        .bind(inv.now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let email_norm = normalize_email(&inv.email);
-        if let Some(limit) = inv.daily_limit {
-            let row = sqlx::query(
-                "SELECT COUNT(*) AS sent, MIN(created_at) AS oldest FROM invitations
+    )
+    .bind(&inv.network_name)
+    .bind(inv.now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let email_norm = normalize_email(&inv.email);
+    if let Some(limit) = inv.daily_limit {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS sent, MIN(created_at) AS oldest FROM invitations
                  WHERE network_id = ? AND email_norm = ? AND created_at > ?",
-            )
-            .bind(network_id)
-            .bind(&email_norm)
-            .bind(inv.now - DAY_SECS)
-            .fetch_one(&mut *tx)
-            .await?;
-            let sent: i64 = row.try_get("sent")?;
-            if sent >= i64::from(limit) {
-                let oldest: i64 = row.try_get::<Option<i64>, _>("oldest")?.unwrap_or(inv.now);
-                return Ok(CreateOutcome::TooManyEmails {
-                    sent: sent as u32,
-                    retry_after: (oldest + DAY_SECS - inv.now).max(1),
-                });
-            }
-        }
-        let revoked = sqlx::query(
-            "UPDATE invitations SET revoked_at = ?
-             WHERE network_id = ? AND email_norm = ? AND used_at IS NULL AND revoked_at IS NULL",
         )
-        .bind(inv.now)
         .bind(network_id)
         .bind(&email_norm)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let invitation_id: i64 = sqlx::query_scalar(
-            "INSERT INTO invitations
+        .bind(inv.now - DAY_SECS)
+        .fetch_one(&mut *conn)
+        .await?;
+        let sent: i64 = row.try_get("sent")?;
+        if sent >= i64::from(limit) {
+            let oldest: i64 = row.try_get::<Option<i64>, _>("oldest")?.unwrap_or(inv.now);
+            return Ok(CreateOutcome::TooManyEmails {
+                sent: sent as u32,
+                retry_after: (oldest + DAY_SECS - inv.now).max(1),
+            });
+        }
+    }
+    let revoked = sqlx::query(
+        "UPDATE invitations SET revoked_at = ?
+             WHERE network_id = ? AND email_norm = ? AND used_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(inv.now)
+    .bind(network_id)
+    .bind(&email_norm)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let invitation_id: i64 = sqlx::query_scalar(
+        "INSERT INTO invitations
                (network_id, email, email_norm, name, role, note, permissions, token_hash,
                 created_at, expires_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              RETURNING id",
-        )
-        .bind(network_id)
-        .bind(inv.email.trim())
-        .bind(&email_norm)
-        .bind(&inv.name)
-        .bind(inv.role.as_str())
-        .bind(&inv.note)
-        .bind(inv.permissions.map(Permissions::bits))
-        .bind(&inv.token_hash)
-        .bind(inv.now)
-        .bind(inv.expires_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        // Born claimed when the caller sends it at once, so no queue worker takes it first.
-        let (attempts, last_attempt_at, next_attempt_at) = if inv.deliver_now {
-            (1, Some(inv.now), inv.now + mail::MAIL_LEASE_SECS)
-        } else {
-            (0, None, inv.now)
-        };
-        let mail_id: i64 = sqlx::query_scalar(
-            "INSERT INTO mail_queue
+    )
+    .bind(network_id)
+    .bind(inv.email.trim())
+    .bind(&email_norm)
+    .bind(&inv.name)
+    .bind(inv.role.as_str())
+    .bind(&inv.note)
+    .bind(inv.permissions.map(Permissions::bits))
+    .bind(&inv.token_hash)
+    .bind(inv.now)
+    .bind(inv.expires_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    // Born claimed when the caller sends it at once, so no queue worker takes it first.
+    let (attempts, last_attempt_at, next_attempt_at) = if inv.deliver_now {
+        (1, Some(inv.now), inv.now + mail::MAIL_LEASE_SECS)
+    } else {
+        (0, None, inv.now)
+    };
+    let mail_id: i64 = sqlx::query_scalar(
+        "INSERT INTO mail_queue
                (invitation_id, created_at, next_attempt_at, attempts, last_attempt_at)
              VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(invitation_id)
-        .bind(inv.now)
-        .bind(next_attempt_at)
-        .bind(attempts)
-        .bind(last_attempt_at)
-        .fetch_one(&mut *tx)
-        .await?;
+    )
+    .bind(invitation_id)
+    .bind(inv.now)
+    .bind(next_attempt_at)
+    .bind(attempts)
+    .bind(last_attempt_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(CreateOutcome::Created(CreatedInvitation {
+        invitation_id,
+        network_id,
+        revoked_previous: revoked,
+        mail_id,
+    }))
+}
+
+#[async_trait]
+impl Repository for SqliteRepository {
+    async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreateOutcome, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        let outcome = insert_invitation(&mut tx, inv).await?;
+        if matches!(outcome, CreateOutcome::Created(_)) {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn create_invitations(
+        &self,
+        invs: &[NewInvitation],
+    ) -> Result<Vec<CreateOutcome>, RepoError> {
+        let mut tx = self.pool.begin().await?;
+        let mut outcomes = Vec::with_capacity(invs.len());
+        for inv in invs {
+            outcomes.push(insert_invitation(&mut tx, inv).await?);
+        }
         tx.commit().await?;
-        Ok(CreateOutcome::Created(CreatedInvitation {
-            invitation_id,
-            network_id,
-            revoked_previous: revoked,
-            mail_id,
-        }))
+        Ok(outcomes)
+    }
+
+    async fn member_emails(
+        &self,
+        network_id: i64,
+    ) -> Result<std::collections::HashSet<String>, RepoError> {
+        Ok(sqlx::query_scalar(
+            "SELECT p.email_norm FROM memberships m JOIN people p ON p.id = m.person_id
+             WHERE m.network_id = ?",
+        )
+        .bind(network_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect())
+    }
+
+    async fn pending_invitation_emails(
+        &self,
+        network_id: i64,
+        now: i64,
+    ) -> Result<std::collections::HashSet<String>, RepoError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT email_norm FROM invitations
+             WHERE network_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(network_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect())
     }
 
     async fn claim_mail(&self, now: i64, per_minute: u32) -> Result<Vec<ClaimedMail>, RepoError> {
