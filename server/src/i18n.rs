@@ -621,6 +621,8 @@ catalog! {
         "Choisissez qui sont les personnes du fichier : des alliés ou des admins du réseau.";
     err_choose_import_template: "Please choose the permissions of the Network Admins in the file: Admin, Recruiter or Viewer.",
         "Choisissez les autorisations des admins du réseau du fichier : Administrateur, Recruteur ou Lecteur.";
+    err_beyond_your_permissions: "You can give a Network Admin only permissions you have yourself: choose a template within yours, or ask an admin who has them to invite this person.",
+        "Vous ne pouvez donner à un admin du réseau que des autorisations que vous avez vous-même : choisissez un modèle compris dans les vôtres, ou demandez à un admin qui les a d’inviter cette personne.";
     err_choose_csv: "Please choose a CSV file to upload.", "Choisissez un fichier CSV à envoyer.";
     err_upload_unreadable: "The upload could not be read. Choose the file again and upload it.",
         "Le fichier envoyé n’a pas pu être lu. Choisissez-le à nouveau et renvoyez-le.";

@@ -77,6 +77,11 @@ pub enum InviteError {
     AlreadyMember(String),
     #[error("no such network")]
     NoNetwork,
+    #[error(
+        "you can give a Network Admin only permissions you have yourself: choose a template \
+         within yours (Recruiter or Viewer), or ask an admin who has them to invite this person"
+    )]
+    BeyondYourPermissions,
     #[error("no such invitation")]
     NotFound,
     #[error("this invitation was {0} already")]

@@ -390,6 +390,8 @@ impl App {
         network_id: i64,
         who: &allyshare_protocol::InvitationRequest,
     ) -> Result<invite::Queued, InviteError> {
+        self.may_give(actor, network_id, who.role, who.permissions)
+            .await?;
         let queued =
             invite::invite_member(self.repo(), &self.inner.mailer, network_id, who, self.now())
                 .await?;
@@ -404,6 +406,34 @@ impl App {
         Ok(queued)
     }
 
+    /// Whether `actor` may invite Network Admins with `permissions` (absent: every one, the
+    /// Admin template): a member gives only permissions they hold themselves, so inviting is
+    /// never a way to more than one has. Allies hold none; the operator (the CLI) may give any.
+    pub async fn may_give(
+        &self,
+        actor: Actor,
+        network_id: i64,
+        role: allyshare_protocol::Role,
+        permissions: Option<allyshare_protocol::Permissions>,
+    ) -> Result<(), InviteError> {
+        let (Actor::Person(person_id), allyshare_protocol::Role::NetworkAdmin) = (actor, role)
+        else {
+            return Ok(());
+        };
+        let held = self
+            .repo()
+            .access_in(person_id, network_id)
+            .await?
+            .map(|a| a.permissions)
+            .unwrap_or(allyshare_protocol::Permissions::NONE);
+        let wanted = permissions.unwrap_or_else(allyshare_protocol::Permissions::all);
+        if wanted.iter().all(|p| held.contains(p)) {
+            Ok(())
+        } else {
+            Err(InviteError::BeyondYourPermissions)
+        }
+    }
+
     /// Imports a CSV of invitees into an existing network (see [`invite::import_csv`]); the
     /// emails are queued.
     pub async fn import_invitations(
@@ -414,6 +444,7 @@ impl App {
         role: allyshare_protocol::Role,
         permissions: Option<allyshare_protocol::Permissions>,
     ) -> Result<allyshare_protocol::InvitationImport, InviteError> {
+        self.may_give(actor, network_id, role, permissions).await?;
         let report = invite::import_csv(
             self.repo(),
             &self.inner.mailer,

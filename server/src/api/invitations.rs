@@ -27,6 +27,10 @@ impl From<InviteError> for ApiFailure {
             InviteError::Invalid(m) => ApiFailure::Unprocessable(capitalise(&m)),
             InviteError::AlreadyMember(_) => ApiFailure::Conflict(capitalise(&e.to_string())),
             InviteError::NoNetwork | InviteError::NotFound => ApiFailure::NotFound,
+            InviteError::BeyondYourPermissions => ApiFailure::Forbidden(
+                "You can give a Network Admin only permissions you have yourself: choose a \
+                 template within yours, or ask an admin who has them to invite this person.",
+            ),
             InviteError::NotPending(_)
             | InviteError::ResendAccepted
             | InviteError::ResendRevoked => ApiFailure::Conflict(capitalise(&e.to_string())),
@@ -78,7 +82,7 @@ async fn invitation(app: &App, network_id: i64, queued: &Queued) -> Result<Invit
         (status = 201, description = "Invited", body = Invitation),
         (status = 400, description = "Malformed request", body = ApiError),
         (status = 401, description = "No valid access token", body = ApiError),
-        (status = 403, description = "Not an admin of this network", body = ApiError),
+        (status = 403, description = "Not an admin of this network with `invite_members`, or `permissions` beyond the inviter's own", body = ApiError),
         (status = 409, description = "Already a member", body = ApiError),
         (status = 422, description = "Invalid email or name", body = ApiError),
         (status = 429, description = "`rate_limited`: the address had 3 invitation emails from this network in the last 24 hours; see `Retry-After`", body = ApiError),
@@ -155,7 +159,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     responses(
         (status = 200, description = "Each row's outcome", body = InvitationImport),
         (status = 401, description = "No valid access token", body = ApiError),
-        (status = 403, description = "Not an admin of this network", body = ApiError),
+        (status = 403, description = "Not an admin of this network with `invite_members`, or a `template` beyond the inviter's own permissions", body = ApiError),
         (status = 413, description = "Larger than 2 MiB", body = ApiError),
         (status = 422, description = "Unreadable file (`invalid_request`), or more than 5,000 rows (`limit_exceeded`); nothing imported", body = ApiError),
     )

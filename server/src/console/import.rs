@@ -330,6 +330,25 @@ pub async fn upload(
             ))
         }
     };
+    match app
+        .may_give(
+            Actor::Person(user.session.person_id),
+            admin.network.id,
+            role,
+            permissions,
+        )
+        .await
+    {
+        Ok(()) => {}
+        Err(InviteError::Repo(e)) => return Err(e.into()),
+        Err(_) => {
+            return Ok(again(
+                StatusCode::FORBIDDEN,
+                Some(&upload),
+                m().err_beyond_your_permissions.to_string(),
+            ))
+        }
+    }
     let bytes = match &upload.bytes {
         Some(bytes) if !(bytes.is_empty() && upload.file_name.is_empty()) => bytes,
         _ => {

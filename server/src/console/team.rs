@@ -620,6 +620,17 @@ pub async fn invite(
             Some(sentence(&message)),
             None,
         )),
+        Err(InviteError::BeyondYourPermissions) => Ok(again(
+            StatusCode::FORBIDDEN,
+            errors,
+            Some(
+                crate::i18n::lang()
+                    .messages()
+                    .err_beyond_your_permissions
+                    .to_string(),
+            ),
+            None,
+        )),
         Err(InviteError::Repo(e)) => Err(e.into()),
         Err(other) => Err(ConsoleError::Internal(other.to_string())),
     }
