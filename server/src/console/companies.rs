@@ -19,7 +19,10 @@ use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
-use super::inbox::{back_with, company_error_code, intro_error_code, Feedback, RequestView};
+use super::inbox::{
+    answer_from_page, back_with, company_error_code, intro_error_code, AnswerForm, Feedback,
+    RequestView,
+};
 use super::page::{admin_network_of, render, ConsoleError, Current, Shell};
 use super::session::ConsoleUser;
 use crate::api::ClientAddr;
@@ -319,12 +322,6 @@ pub async fn company_page(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct AnswerForm {
-    #[serde(default)]
-    pub reason: String,
-}
-
 /// `POST /admin/companies/{company_id}/requests/{request_id}/accept`.
 pub async fn accept_request(
     State(app): State<App>,
@@ -356,20 +353,16 @@ async fn answer(
         return Err(ConsoleError::NotFound);
     };
     let path = company_path(company_id);
-    match app
-        .answer_request(
-            user.session.person_id,
-            AnswerSide::Company(company_id),
-            request_id,
-            accept,
-            &reason,
-        )
-        .await
-    {
-        Ok(_) if accept => Ok(back_with(&path, "done", "accepted")),
-        Ok(_) => Ok(back_with(&path, "done", "declined")),
-        Err(e) => Ok(back_with(&path, "error", intro_error_code(e)?)),
-    }
+    answer_from_page(
+        &app,
+        &user,
+        AnswerSide::Company(company_id),
+        &path,
+        request_id,
+        accept,
+        &reason,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -29,7 +29,7 @@ use crate::cross_site::FormToken;
 use crate::db::intro_requests::{EventRecord, RequestRecord};
 use crate::i18n::{m, Ui};
 use crate::intro_requests::{Direction, State as RequestState};
-use crate::introductions::IntroError;
+use crate::introductions::{AnswerSide, IntroError};
 use crate::App;
 
 /// `?done=…&error=…` after a form.
@@ -122,6 +122,34 @@ pub fn company_error_code(e: CompanyError) -> Result<&'static str, ConsoleError>
         CompanyError::Refused(failure) => return Err(failure.into()),
         CompanyError::Repo(e) => return Err(e.into()),
     })
+}
+
+/// The reason a recipient (a Company Admin or a professional) may give when declining.
+#[derive(Debug, Default, Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A recipient's answer to a request delivered to them, from their own page at `path`: the
+/// service's answer, then back to the page with what happened.
+pub async fn answer_from_page(
+    app: &App,
+    user: &ConsoleUser,
+    side: AnswerSide,
+    path: &str,
+    request_id: i64,
+    accept: bool,
+    reason: &str,
+) -> Result<Response, ConsoleError> {
+    match app
+        .answer_request(user.session.person_id, side, request_id, accept, reason)
+        .await
+    {
+        Ok(_) if accept => Ok(back_with(path, "done", "accepted")),
+        Ok(_) => Ok(back_with(path, "done", "declined")),
+        Err(e) => Ok(back_with(path, "error", intro_error_code(e)?)),
+    }
 }
 
 /// `path?key=code`.

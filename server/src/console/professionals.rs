@@ -15,7 +15,9 @@ use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
-use super::inbox::{back_with, intro_error_code, Feedback, RequestView};
+use super::inbox::{
+    answer_from_page, back_with, intro_error_code, AnswerForm, Feedback, RequestView,
+};
 use super::page::{render, ConsoleError, Current, Shell};
 use super::session::ConsoleUser;
 use crate::cross_site::FormToken;
@@ -503,12 +505,6 @@ pub async fn request(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct AnswerForm {
-    #[serde(default)]
-    pub reason: String,
-}
-
 /// `POST /admin/professional/{network_id}/requests/{request_id}/accept`.
 pub async fn accept(
     State(app): State<App>,
@@ -540,20 +536,16 @@ async fn answer(
         return Err(ConsoleError::NotFound);
     };
     let path = professional_path(network_id);
-    match app
-        .answer_request(
-            user.session.person_id,
-            AnswerSide::Professional(network_id),
-            request_id,
-            accept,
-            &reason,
-        )
-        .await
-    {
-        Ok(_) if accept => Ok(back_with(&path, "done", "accepted")),
-        Ok(_) => Ok(back_with(&path, "done", "declined")),
-        Err(e) => Ok(back_with(&path, "error", intro_error_code(e)?)),
-    }
+    answer_from_page(
+        &app,
+        &user,
+        AnswerSide::Professional(network_id),
+        &path,
+        request_id,
+        accept,
+        &reason,
+    )
+    .await
 }
 
 pub struct PlaceLink {
