@@ -309,7 +309,8 @@ pub async fn commit(
         .await?
     {
         CommitOutcome::Committed(result) => {
-            if result.added + result.updated > 0 {
+            // New rows wait for the full-text index; changed ones are re-indexed in the commit.
+            if result.added > 0 {
                 app.contacts_committed();
             }
             Ok(Json(result))

@@ -425,44 +425,11 @@ impl Companies for SqliteRepository {
         let name: String = row.try_get("name")?;
         let email: String = row.try_get("email")?;
         let email_norm: String = row.try_get("email_norm")?;
-        let existing =
-            sqlx::query("SELECT id, name, password_hash FROM people WHERE email_norm = ?")
-                .bind(&email_norm)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (person_id, person_name) = match existing {
-            Some(row) => {
-                let id: i64 = row.try_get("id")?;
-                let current: Option<String> = row.try_get("password_hash")?;
-                if current.is_none() {
-                    let Some(hash) = password_hash else {
-                        return Ok(CompanyAccepted::PasswordRequired);
-                    };
-                    sqlx::query("UPDATE people SET password_hash = ? WHERE id = ?")
-                        .bind(hash)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                (id, row.try_get::<String, _>("name")?)
-            }
-            None => {
-                let Some(hash) = password_hash else {
-                    return Ok(CompanyAccepted::PasswordRequired);
-                };
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO people (name, email, email_norm, password_hash, created_at)
-                     VALUES (?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(&name)
-                .bind(&email)
-                .bind(&email_norm)
-                .bind(hash)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                (id, name)
-            }
+        let Some((person_id, person_name, _)) =
+            super::person_accepting(&mut tx, &name, &email, &email_norm, password_hash, now)
+                .await?
+        else {
+            return Ok(CompanyAccepted::PasswordRequired);
         };
         sqlx::query(
             "INSERT INTO company_admins (network_id, company_id, person_id, created_at)

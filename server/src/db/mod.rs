@@ -1422,43 +1422,10 @@ impl Repository for SqliteRepository {
                 .map_or_else(Permissions::all, Permissions::from_bits),
         };
 
-        let existing = sqlx::query("SELECT id, password_hash FROM people WHERE email_norm = ?")
-            .bind(&email_norm)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let (person_id, new_account) = match existing {
-            Some(row) => {
-                let id: i64 = row.try_get("id")?;
-                let current: Option<String> = row.try_get("password_hash")?;
-                if current.is_none() {
-                    let Some(hash) = password_hash else {
-                        return Ok(AcceptOutcome::PasswordRequired);
-                    };
-                    sqlx::query("UPDATE people SET password_hash = ? WHERE id = ?")
-                        .bind(hash)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                (id, false)
-            }
-            None => {
-                let Some(hash) = password_hash else {
-                    return Ok(AcceptOutcome::PasswordRequired);
-                };
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO people (name, email, email_norm, password_hash, created_at)
-                     VALUES (?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(&name)
-                .bind(&email)
-                .bind(&email_norm)
-                .bind(hash)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                (id, true)
-            }
+        let Some((person_id, _, new_account)) =
+            person_accepting(&mut tx, &name, &email, &email_norm, password_hash, now).await?
+        else {
+            return Ok(AcceptOutcome::PasswordRequired);
         };
         sqlx::query(
             "INSERT INTO memberships (person_id, network_id, role, permissions, created_at)
@@ -2364,4 +2331,52 @@ pub(super) async fn stopped_sharing(
         .await?;
     }
     Ok(())
+}
+
+/// The person an accepted invitation is for, found by address: their id, their name, and
+/// whether the account is new. A new account is made with `password_hash`; an account without
+/// a password is given it. `None` when a password is needed and none was given. The one rule
+/// for every invitation (a network's member, a company's admin).
+pub(crate) async fn person_accepting(
+    tx: &mut sqlx::SqliteConnection,
+    name: &str,
+    email: &str,
+    email_norm: &str,
+    password_hash: Option<&str>,
+    now: i64,
+) -> Result<Option<(i64, String, bool)>, RepoError> {
+    let existing = sqlx::query("SELECT id, name, password_hash FROM people WHERE email_norm = ?")
+        .bind(email_norm)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(row) = existing {
+        let id: i64 = row.try_get("id")?;
+        let current: Option<String> = row.try_get("password_hash")?;
+        if current.is_none() {
+            let Some(hash) = password_hash else {
+                return Ok(None);
+            };
+            sqlx::query("UPDATE people SET password_hash = ? WHERE id = ?")
+                .bind(hash)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        return Ok(Some((id, row.try_get("name")?, false)));
+    }
+    let Some(hash) = password_hash else {
+        return Ok(None);
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO people (name, email, email_norm, password_hash, created_at)
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(name)
+    .bind(email)
+    .bind(email_norm)
+    .bind(hash)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(Some((id, name.to_string(), true)))
 }

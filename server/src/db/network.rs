@@ -54,8 +54,8 @@ impl Search {
         self.phrases.is_empty()
     }
 
-    /// Whether a stored `search_text` matches: the one rule, applied to every row a plan
-    /// reads (the index only proposes rows).
+    /// Whether a stored `search_text` matches: the rule stated once, in Rust. The plans match
+    /// it in SQL (`push_rule`); the search tests hold them to this.
     pub fn matches(&self, search_text: &str) -> bool {
         if self.phrases.is_empty() {
             return true;
