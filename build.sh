@@ -111,18 +111,27 @@ build() {
   done
 }
 
-# The store zip of dist/ at $1: the development key removed.
+# The store zip of dist/ at $1: the development key removed, and checked before it is written
+# (tools/check_package.py against the listing in store/ and the messages src/ uses). A zip that
+# fails the check is not written, and an older one at $1 is removed: none can be uploaded.
 store_zip() {
-  local zip="$1" staging
+  local zip="$1" staging candidate
   staging="$(mktemp -d)"
-  cp -R dist/. "$staging/"
+  mkdir "$staging/files"
+  cp -R dist/. "$staging/files/"
   # The store assigns the id: the development key must not ship.
   node -e '
     const fs = require("fs"), p = process.argv[1];
     const m = JSON.parse(fs.readFileSync(p, "utf8")); delete m.key;
-    fs.writeFileSync(p, JSON.stringify(m, null, 2) + "\n");' "$staging/manifest.json"
+    fs.writeFileSync(p, JSON.stringify(m, null, 2) + "\n");' "$staging/files/manifest.json"
   rm -f "$zip"
-  (cd "$staging" && python3 -m zipfile -c "$zip" ./*)
+  candidate="$staging/package.zip"
+  (cd "$staging/files" && python3 -m zipfile -c "$candidate" ./*)
+  if ! python3 tools/check_package.py "$candidate" --store store --source src; then
+    rm -rf "$staging"
+    die "the package was not written: fix what is listed above"
+  fi
+  mv "$candidate" "$zip"
   rm -rf "$staging"
 }
 
@@ -143,6 +152,12 @@ package() {
 run_tests() {
   ensure_chromium
   build
+  say "Package check: its own tests, then the store zip of this build"
+  python3 tools/test_check_package.py
+  local check_dir
+  check_dir="$(mktemp -d)"
+  store_zip "$check_dir/allyshare.zip"
+  rm -rf "$check_dir"
   say "Layer 1/3: native tests (cargo test --workspace)"
   cargo test --workspace
   say "Layer 2/3: wasm-bindgen tests in a headless Chromium service worker"
