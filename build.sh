@@ -3,7 +3,8 @@
 #
 #   ./build.sh            build the extension into dist/ (installs what is missing)
 #   ./build.sh test       run every test layer (native, wasm in headless Chromium, end to end)
-#   ./build.sh package    the Chrome Web Store zip (no development key)
+#   ./build.sh package    the Chrome Web Store zip (no development key), checked against store/
+#   ./build.sh store-images  the listing's screenshots and promo tile, from the real screens
 #   ./build.sh demo       the whole system on this machine: server, invitation, extension
 #   ./build.sh bench      the benchmarks: prints a table, writes bench/results.json
 #   ./build.sh fuzz [S]   cargo fuzz on the parsers and the batch decoding, S seconds each
@@ -207,6 +208,21 @@ bench() {
   rm -rf "$(dirname "$zip")"
 }
 
+# --- store images ---------------------------------------------------------------------------
+
+# The listing's screenshots and promo tile (store/images/<lang>/), photographed from the real
+# screens by tests/e2e/store-images.mjs: the built dist/, the debug server, the fake LinkedIn.
+store_images() {
+  ensure_chromium
+  build
+  cargo build -p allyshare-server
+  say "Photographing the real screens for the store listing (English, French)"
+  ALLYSHARE_SERVER_BIN="$TARGET_DIR/debug/allyshare-server" \
+  ALLYSHARE_DIST="$ROOT/dist" \
+  CHROMIUM_BIN="$(command -v chromium)" \
+    node "$E2E_DIR/store-images.mjs" --out "$ROOT/store/images"
+}
+
 # --- demo ---------------------------------------------------------------------------------
 
 demo() {
@@ -314,10 +330,11 @@ case "${1:-build}" in
   package) package ;;
   test) run_tests ;;
   demo) demo ;;
+  store-images) store_images ;;
   fuzz) fuzz "${2:-60}" ;;
   check-api) check_api ;;
   load) load "${2:-60}" ;;
   bench) shift; bench "$@" ;;
-  -h|--help|help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown command '$1' (try: build, test, package, demo, bench, fuzz, check-api, load)" ;;
+  -h|--help|help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try: build, test, package, store-images, demo, bench, fuzz, check-api, load)" ;;
 esac
