@@ -27,9 +27,10 @@ import zipfile
 
 # The icon sizes the stores and Chrome use (toolbar 16/32, extensions page 48, store 128).
 ICON_SIZES = ("16", "32", "48", "128")
-# Chrome's limits for the manifest's name and description (after message substitution).
+# The manifest's description (after message substitution): Chrome's limit. The name: Edge
+# Add-ons' (45; the Chrome Web Store's is 75), since the same zip goes to both.
 DESCRIPTION_MAX = 132
-NAME_MAX = 75
+NAME_MAX = 45
 
 MSG_RE = re.compile(r"__MSG_([A-Za-z0-9_@]+)__")
 # The code's calls that take a message name: t("x"), t_with("x", …), t_count("x", …), message("x", …).
@@ -122,6 +123,8 @@ def check_manifest(manifest, names, read, problems):
             "manifest.json has a `key`: the store assigns the id, so the development key must "
             "not ship (build the zip with ./build.sh package, which removes it)"
         )
+    if "update_url" in manifest:
+        problems.add("manifest.json has an `update_url`: the stores update the extension; remove it")
     icons = manifest.get("icons", {})
     for size in ICON_SIZES:
         if size not in icons:
@@ -238,7 +241,15 @@ def check_locales(manifest, names, read, source, problems):
             )
         name = resolved(locale, manifest.get("name", ""))
         if len(name) > NAME_MAX:
-            problems.add(f"the {locale} name is {len(name)} characters, over {NAME_MAX}")
+            problems.add(
+                f"the {locale} name is {len(name)} characters, over {NAME_MAX} (Edge Add-ons' limit)"
+            )
+        # Edge Add-ons' certification refuses a name or description that says Chrome.
+        if "chrome" in (name + " " + description).lower():
+            problems.add(
+                f"the {locale} name or description says Chrome: the same zip goes to Edge "
+                "Add-ons, which refuses that; say \"browser\""
+            )
 
 
 def check_contents(names, read, patterns, problems):

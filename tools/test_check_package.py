@@ -163,6 +163,18 @@ class PackageCheck(unittest.TestCase):
         files["_locales/fr/messages.json"]["extDescription"]["message"] = "é" * 132
         self.assertFalse(any("characters" in p for p in self.problems(files)))
 
+    def test_what_edge_add_ons_refuses_is_refused_too(self):
+        files = good_files()
+        files["manifest.json"]["update_url"] = "https://example.org/updates.xml"
+        self.assert_one_problem(files, "`update_url`")
+        files = good_files()
+        files["_locales/fr/messages.json"]["extDescription"]["message"] = "Pour Chrome."
+        found = self.problems(files)
+        self.assertTrue(any("says Chrome" in p for p in found), found)
+        files = good_files()
+        files["_locales/en/messages.json"]["extName"]["message"] = "A" * 46
+        self.assert_one_problem(files, "46 characters, over 45")
+
     def test_source_maps_and_bench_code_are_refused(self):
         files = good_files()
         files["pkg/worker.js.map"] = b"{}"
