@@ -88,8 +88,9 @@ fn check_description(description: &str) -> Result<Option<String>, CompanyError> 
     }
 }
 
-/// What became of one row of a companies file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What became (or, on the preview, will become) of one row of a companies file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RowOutcome {
     Added,
     /// The network has a company of this name (or an earlier row had it): skipped.
@@ -100,14 +101,75 @@ pub enum RowOutcome {
 }
 
 /// One row's result.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportedRow {
     pub line: u32,
     pub name: String,
     pub outcome: RowOutcome,
 }
 
+/// The per-row report of a companies import, kept with the import for its result page and
+/// download ([`crate::db::imports`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CompaniesReport {
+    pub rows: Vec<ImportedRow>,
+}
+
+impl CompaniesReport {
+    pub fn added(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.outcome == RowOutcome::Added)
+            .count()
+    }
+}
+
+/// What the import will do with each row of a file, before anything is stored: the checks of
+/// [`App::create_company`] in its order, and a name the network has (`existing`, normalised
+/// as stored: trimmed, lowercased) or an earlier row had is skipped. The preview shows this;
+/// the import stores the rows it calls [`RowOutcome::Added`] (a company added meanwhile by
+/// someone else is still found and skipped by the database).
+pub fn plan_rows(
+    rows: &[crate::csvfile::CompanyCsvRow],
+    existing: &std::collections::HashSet<String>,
+) -> Vec<RowOutcome> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .map(|row| {
+            if check_name("company name", &row.name).is_err() {
+                return RowOutcome::NoName;
+            }
+            if check_website(&row.website).is_err() {
+                return RowOutcome::BadWebsite;
+            }
+            if check_description(&row.description).is_err() {
+                return RowOutcome::BadDescription;
+            }
+            let norm = row.name.trim().to_lowercase();
+            if existing.contains(&norm) || !seen.insert(norm) {
+                return RowOutcome::Exists;
+            }
+            RowOutcome::Added
+        })
+        .collect()
+}
+
 impl App {
+    /// The names of the network's companies, normalised as stored, for [`plan_rows`].
+    pub async fn company_names(
+        &self,
+        network_id: i64,
+    ) -> Result<std::collections::HashSet<String>, CompanyError> {
+        Ok(self
+            .repo()
+            .companies()
+            .companies(network_id, None)
+            .await?
+            .into_iter()
+            .map(|c| c.name.trim().to_lowercase())
+            .collect())
+    }
+
     /// Creates the companies of a CSV file (the person must review requests): the whole file
     /// is read first (one that cannot be read creates nothing), then each row on its own.
     pub async fn import_companies(
@@ -115,7 +177,7 @@ impl App {
         person_id: i64,
         network_id: i64,
         csv: &[u8],
-    ) -> Result<Vec<ImportedRow>, CompanyError> {
+    ) -> Result<CompaniesReport, CompanyError> {
         require_permission_of(self, person_id, network_id, Permission::ReviewRequests).await?;
         let rows = crate::csvfile::parse_companies(csv)?;
         let mut out = Vec::with_capacity(rows.len());
@@ -145,7 +207,7 @@ impl App {
                 outcome,
             });
         }
-        Ok(out)
+        Ok(CompaniesReport { rows: out })
     }
 
     /// Creates a company of the network (the person must review its requests).

@@ -1050,6 +1050,18 @@ catalog! {
     ir_err_already_professional: "This person is a professional of the network already.", "Cette personne est déjà professionnelle du réseau.";
     ir_complete_title: "Complete your profile for", "Complétez votre profil pour";
     ir_complete_intro: "You were invited to the network's talent. Complete your profile and choose a password to request introductions.", "Vous avez été invité parmi les talents du réseau. Complétez votre profil et choisissez un mot de passe pour demander des mises en relation.";
+
+    // Introduction requests, the gaps closed (issue 14): the companies CSV's preview and
+    // result, Company Admins' invitations and removal, the join page's limits.
+    ig_check_companies_title: "Check the companies file", "Vérifiez le fichier d’entreprises";
+    ig_nothing_added_yet: ". Nothing is added until you choose Add companies.", ". Rien n’est ajouté tant que vous n’avez pas choisi Ajouter les entreprises.";
+    ig_to_add: "Companies to add:", "Entreprises à ajouter :";
+    ig_skipped: "Rows skipped:", "Lignes ignorées :";
+    ig_will_happen: "What will happen", "Ce qui sera fait";
+    ig_row_will_add: "Will be added", "Sera ajoutée";
+    ig_add_companies: "Add companies", "Ajouter les entreprises";
+    ig_nothing_to_add: "No row of this file would add a company: fix the file and upload it again.", "Aucune ligne de ce fichier n’ajouterait d’entreprise : corrigez le fichier et envoyez-le de nouveau.";
+    ig_imported_by: "imported by", "importé par";
 }
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).

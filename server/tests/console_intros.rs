@@ -406,26 +406,107 @@ async fn companies_come_from_a_csv_with_a_result_per_row_and_an_unreadable_file_
             .body(upload_body(&token, file));
         nadia.send(request)
     };
-    let csv: &[u8] = b"Company;Website;Description\r\nBeta Labs;beta.example;Lasers\r\nacme;;\r\n;x.example;\r\nGamma;not a site;\r\n\xc9clair SA;eclair.example;P\xe2tisserie\r\n";
-    let page = send(csv).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("Companies added: 2"), "{}", page.body);
+    let csv: &[u8] = b"Company;Website;Description\r\nBeta Labs;beta.example;Lasers\r\nacme;;\r\n;x.example;\r\nGamma;not a site;\r\n\xc9clair SA;eclair.example;P\xe2tisserie\r\nbeta labs;;\r\n";
+    let imports = "SELECT COUNT(*) FROM invitation_imports WHERE kind = 'companies'";
+
+    // The upload keeps the file and shows its preview: nothing is added yet.
+    let uploaded = send(csv).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let preview_path = uploaded.location().to_string();
+    assert!(
+        preview_path.starts_with(&format!("/admin/networks/{n}/companies/import/")),
+        "{preview_path}"
+    );
+    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 1);
+    assert_eq!(scalar(&server, imports).await, 1);
+    let preview = nadia.get(&preview_path).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(
+        preview.body.contains("Check the companies file"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("6 rows"), "{}", preview.body);
+    assert!(
+        preview
+            .body
+            .contains("Companies to add: <strong>2</strong>"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("Rows skipped: <strong>4</strong>"));
+    assert!(preview.body.contains("Will be added"));
+    assert!(preview.body.contains("Already in the network: skipped"));
+    assert!(
+        preview.body.contains("Éclair SA"),
+        "Windows-1252 read: {}",
+        preview.body
+    );
+    // Another admin of the network does not see Nadia's pending file; nor can they add it.
+    server
+        .member(
+            "Getro",
+            "omar@example.org",
+            "Omar Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let omar = Browser::signed_in(&server, "omar@example.org").await;
+    assert_eq!(omar.get(&preview_path).await.status, StatusCode::NOT_FOUND);
+    omar.get(&format!("/admin/networks/{n}/companies")).await;
+    let add_path = format!("{preview_path}/add");
+    let refused = omar.post(&add_path, &[]).await;
+    assert_eq!(refused.location(), preview_path);
+    assert_eq!(omar.get(&preview_path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 1);
+
+    // *Add companies*: each row's result, kept for the result page and its download.
+    let added = nadia.post(&add_path, &[]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert_eq!(added.location(), preview_path);
+    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 3);
+    let page = nadia.get(&preview_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Companies added: <strong>2</strong>"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Already in the network: skipped"));
     assert!(page.body.contains("No name: skipped"));
     assert!(page.body.contains("Website not recognised: skipped"));
     assert!(
-        page.body.contains("Éclair SA"),
-        "Windows-1252 read: {}",
+        page.body.contains("imported by Nadia Admin"),
+        "{}",
         page.body
     );
+    // A second click adds nothing more: the file was taken once.
+    let again = nadia.post(&add_path, &[]).await;
+    assert_eq!(again.location(), preview_path);
     assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 3);
+    let csv_file = nadia.get(&format!("{preview_path}/results.csv")).await;
+    assert_eq!(csv_file.status, StatusCode::OK);
+    assert_eq!(
+        csv_file.body,
+        "\u{feff}Line,Name,Outcome\r\n2,Beta Labs,Added\r\n3,acme,Already in the network: skipped\r\n\
+         4,,No name: skipped\r\n5,Gamma,Website not recognised: skipped\r\n6,Éclair SA,Added\r\n\
+         7,beta labs,Already in the network: skipped\r\n"
+    );
+    // The same import id is not an invitations import.
+    let id = preview_path.rsplit('/').next().unwrap();
+    let team_view = nadia
+        .get(&format!("/admin/networks/{n}/team/import/{id}"))
+        .await;
+    assert_eq!(team_view.status, StatusCode::NOT_FOUND);
 
+    // An unreadable file is refused on the Companies page: nothing kept, nothing added.
     let refused = send(b"Email\nada@example.org\n").await;
     assert_eq!(
         refused.location(),
         format!("/admin/networks/{n}/companies?error=csv")
     );
     assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 3);
+    assert_eq!(scalar(&server, imports).await, 1);
     let page = nadia.get(refused.location()).await;
     assert!(page
         .body
