@@ -7,16 +7,26 @@
 //! Admin invites colleagues to their own company only. The invitation's email goes through
 //! the mail queue; accepting it makes the person a Company Admin and delivers every request
 //! waiting for the company, in one transaction ([`crate::db::companies`]).
+//!
+//! A Network Admin who reviews requests also re-sends and revokes a company's pending
+//! invitations (the member invitations' rules: at most
+//! [`crate::invite::MAX_INVITATION_EMAILS_PER_DAY`] emails a day to one address from one
+//! network), and removes a Company Admin; a Company Admin removes a colleague of their own
+//! company (or leaves it), never anyone of another company. With its last Company Admin gone,
+//! the company's waiting requests go back to the Inbox's *Out of network*
+//! ([`crate::intro_requests`]). Each change is in the network's audit log.
 
 use allyshare_protocol::Permission;
 
 use crate::api::{require_permission_of, ApiFailure};
 use crate::db::companies::{
-    CompanyCreated, CompanyInvited, CompanyRecord, NewCompany, NewCompanyInvitation,
+    AdminRemoved, CompanyAdminRecord, CompanyCreated, CompanyInvitation, CompanyInvited,
+    CompanyRecord, InvitationChange, InvitationWork, NewCompany, NewCompanyInvitation,
+    TooManyEmails,
 };
 use crate::db::RepoError;
 use crate::intro_mail::COMPANY_INVITATION_VALID_DAYS;
-use crate::invite::{check_email, check_name};
+use crate::invite::{check_email, check_name, MAX_INVITATION_EMAILS_PER_DAY};
 use crate::tokens::{hash_token, new_token};
 use crate::App;
 
@@ -40,6 +50,22 @@ pub enum CompanyError {
     AlreadyAdmin,
     #[error("no such company")]
     NotFound,
+    #[error("no such invitation to this company")]
+    NoInvitation,
+    #[error(
+        "this invitation was accepted or revoked already, so it cannot be changed: invite the \
+         person again if needed"
+    )]
+    NotPending,
+    #[error("this person is not a Company Admin of this company")]
+    NotAdmin,
+    #[error(
+        "the address got {} invitation emails from this network in the last 24 hours, the most \
+         allowed: try again in {}",
+        .0.sent,
+        crate::invite::wait_words(.0.retry_after)
+    )]
+    TooManyEmails(TooManyEmails),
     #[error("{0}")]
     Unreadable(#[from] crate::csvfile::CsvError),
     #[error(transparent)]
@@ -289,6 +315,7 @@ impl App {
                 token_hash: &hash_token(&new_token()),
                 now,
                 expires_at: now + COMPANY_INVITATION_VALID_DAYS * 24 * 60 * 60,
+                daily_limit: MAX_INVITATION_EMAILS_PER_DAY,
             })
             .await?;
         match outcome {
@@ -298,6 +325,131 @@ impl App {
             }
             CompanyInvited::AlreadyAdmin => Err(CompanyError::AlreadyAdmin),
             CompanyInvited::NoSuchCompany => Err(CompanyError::NotFound),
+            CompanyInvited::TooManyEmails(refused) => Err(CompanyError::TooManyEmails(refused)),
+        }
+    }
+
+    /// The network's company, for a Network Admin who reviews requests.
+    pub async fn reviewed_company(
+        &self,
+        person_id: i64,
+        network_id: i64,
+        company_id: i64,
+    ) -> Result<CompanyRecord, CompanyError> {
+        require_permission_of(self, person_id, network_id, Permission::ReviewRequests).await?;
+        self.repo()
+            .companies()
+            .company(network_id, company_id)
+            .await?
+            .ok_or(CompanyError::NotFound)
+    }
+
+    /// The company's Company Admins and its invitations to become one.
+    pub async fn company_team(
+        &self,
+        company: &CompanyRecord,
+    ) -> Result<(Vec<CompanyAdminRecord>, Vec<CompanyInvitation>), CompanyError> {
+        let companies = self.repo().companies();
+        Ok((
+            companies
+                .company_admin_list(company.network_id, company.id)
+                .await?,
+            companies
+                .company_invitations(company.network_id, company.id)
+                .await?,
+        ))
+    }
+
+    fn invitation_work(&self, person_id: i64) -> InvitationWork {
+        let now = self.now();
+        InvitationWork {
+            by: person_id,
+            now,
+            expires_at: now + COMPANY_INVITATION_VALID_DAYS * 24 * 60 * 60,
+            daily_limit: MAX_INVITATION_EMAILS_PER_DAY,
+        }
+    }
+
+    /// *Resend* (`resend`) or *Revoke* a pending invitation of the network's company, by a
+    /// Network Admin who reviews requests.
+    pub async fn change_company_invitation(
+        &self,
+        person_id: i64,
+        network_id: i64,
+        company_id: i64,
+        invitation_id: i64,
+        resend: bool,
+    ) -> Result<(), CompanyError> {
+        let company = self
+            .reviewed_company(person_id, network_id, company_id)
+            .await?;
+        let companies = self.repo().companies();
+        let work = self.invitation_work(person_id);
+        let (network_id, company_id) = (company.network_id, company.id);
+        let outcome = if resend {
+            companies
+                .resend_company_invitation(network_id, company_id, invitation_id, work)
+                .await?
+        } else {
+            companies
+                .revoke_company_invitation(network_id, company_id, invitation_id, work)
+                .await?
+        };
+        match outcome {
+            InvitationChange::Done => {
+                if resend {
+                    self.wake_mail();
+                }
+                Ok(())
+            }
+            InvitationChange::NotPending => Err(CompanyError::NotPending),
+            InvitationChange::NotFound => Err(CompanyError::NoInvitation),
+            InvitationChange::TooManyEmails(refused) => Err(CompanyError::TooManyEmails(refused)),
+        }
+    }
+
+    /// Removes `admin_id` from the company's Company Admins: by a Network Admin of its network
+    /// who reviews requests, or by one of the company's own Company Admins (a colleague, or
+    /// themselves). Anyone else is refused; someone who is not a Company Admin of this company
+    /// is [`CompanyError::NotAdmin`]. `(admins left, requests back to the Inbox)`.
+    pub async fn remove_company_admin(
+        &self,
+        person_id: i64,
+        company: &CompanyRecord,
+        admin_id: i64,
+    ) -> Result<(i64, usize), CompanyError> {
+        let colleague = self
+            .repo()
+            .companies()
+            .company_of_admin(person_id, company.id)
+            .await?
+            .is_some_and(|c| c.network_id == company.network_id);
+        if !colleague {
+            require_permission_of(
+                self,
+                person_id,
+                company.network_id,
+                Permission::ReviewRequests,
+            )
+            .await?;
+        }
+        match self
+            .repo()
+            .companies()
+            .remove_company_admin(
+                company.network_id,
+                company.id,
+                admin_id,
+                person_id,
+                self.now(),
+            )
+            .await?
+        {
+            AdminRemoved::Removed {
+                admins_left,
+                back_to_inbox,
+            } => Ok((admins_left, back_to_inbox)),
+            AdminRemoved::NotAdmin => Err(CompanyError::NotAdmin),
         }
     }
 }

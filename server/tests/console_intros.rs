@@ -62,7 +62,9 @@ async fn join_request_inbox_contact_accept_then_gatekeeper_and_make_intro() {
     let company: i64 = scalar(&server, "SELECT id FROM companies WHERE name = 'Acme'").await;
     let page = nadia.get(&format!("/admin/networks/{n}/companies")).await;
     assert!(
-        page.body.contains("<th scope=\"row\">Acme</th>"),
+        page.body.contains(&format!(
+            "<th scope=\"row\"><a href=\"/admin/networks/{n}/companies/{company}\">Acme</a></th>"
+        )),
         "{}",
         page.body
     );
@@ -619,5 +621,239 @@ async fn an_invited_professional_completes_their_profile_from_the_email_once() {
         .await
         .status,
         StatusCode::FORBIDDEN
+    );
+}
+
+/// Invites `email` to be a Company Admin of the company (as `admin_id`) and accepts in a new
+/// browser, which is then signed in on the company's page.
+async fn company_admin_browser(
+    server: &TestServer,
+    admin_id: i64,
+    network_id: i64,
+    company_id: i64,
+    (name, email): (&str, &str),
+) -> (Browser, i64) {
+    let company = server
+        .app
+        .repo()
+        .companies()
+        .company(network_id, company_id)
+        .await
+        .unwrap()
+        .unwrap();
+    server
+        .app
+        .invite_company_admin(admin_id, &company, name, email)
+        .await
+        .unwrap();
+    server.app.send_queued_mail().await.unwrap();
+    let link = outbox_link(server, "/company-invite/");
+    let browser = Browser::new(server);
+    browser.get(&link).await;
+    let fields = [
+        ("password", GOOD_PASSWORD),
+        ("password_confirm", GOOD_PASSWORD),
+        ("terms", "accepted"),
+    ];
+    let accepted = browser.post(&link, &fields).await;
+    assert_eq!(
+        accepted.location(),
+        format!("/admin/companies/{company_id}")
+    );
+    let id = scalar(
+        server,
+        &format!("SELECT id FROM people WHERE email_norm = '{email}'"),
+    )
+    .await;
+    (browser, id)
+}
+
+#[tokio::test]
+async fn company_admins_are_resent_revoked_and_removed_from_the_pages_and_nobody_else_can() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Getro",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let app = &server.app;
+    let acme = app
+        .create_company(admin.id, n, "Acme", "", "")
+        .await
+        .unwrap();
+    let beta = app
+        .create_company(admin.id, n, "Beta", "", "")
+        .await
+        .unwrap();
+    let (carol, carol_id) = company_admin_browser(
+        &server,
+        admin.id,
+        n,
+        acme,
+        ("Carol Acme", "carol@acme.example"),
+    )
+    .await;
+    let (frank, frank_id) = company_admin_browser(
+        &server,
+        admin.id,
+        n,
+        acme,
+        ("Frank Acme", "frank@acme.example"),
+    )
+    .await;
+    let (eve, _) =
+        company_admin_browser(&server, admin.id, n, beta, ("Eve Beta", "eve@beta.example")).await;
+    let nadia = Browser::signed_in(&server, "nadia@example.org").await;
+    let team = format!("/admin/networks/{n}/companies/{acme}");
+    // Dan: a pending invitation, from the company's page.
+    let invited = nadia
+        .post(
+            &format!("/admin/networks/{n}/companies/{acme}/contact"),
+            &[
+                ("name", "Dan Acme"),
+                ("email", "dan@acme.example"),
+                ("back", "company"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.location(), format!("{team}?done=invited"));
+    let dan: i64 = scalar(
+        &server,
+        "SELECT id FROM company_admin_invitations WHERE email_norm = 'dan@acme.example'",
+    )
+    .await;
+    let page = nadia.get(&team).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "Carol Acme",
+        "Frank Acme",
+        "Dan Acme",
+        "Pending",
+        "Resend",
+        "Revoke",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    assert!(!page.body.contains("Eve Beta"), "another company's admin");
+
+    let mails = || scalar(&server, "SELECT COUNT(*) FROM mail_queue");
+    let before = mails().await;
+    let resent = nadia
+        .post(&format!("{team}/invitations/{dan}/resend"), &[])
+        .await;
+    assert_eq!(resent.location(), format!("{team}?done=resent"));
+    assert_eq!(mails().await, before + 1);
+    nadia
+        .post(&format!("{team}/invitations/{dan}/resend"), &[])
+        .await;
+    let refused = nadia
+        .post(&format!("{team}/invitations/{dan}/resend"), &[])
+        .await;
+    assert_eq!(refused.location(), format!("{team}?error=too_many_emails"));
+    assert_eq!(mails().await, before + 2, "refused: no email");
+    let page = nadia.get(refused.location()).await;
+    assert!(
+        page.body.contains("the most allowed: nothing was sent"),
+        "{}",
+        page.body
+    );
+    let revoked = nadia
+        .post(&format!("{team}/invitations/{dan}/revoke"), &[])
+        .await;
+    assert_eq!(revoked.location(), format!("{team}?done=revoked"));
+    let page = nadia.get(&team).await;
+    assert!(page.body.contains("Revoked"), "{}", page.body);
+    let again = nadia
+        .post(&format!("{team}/invitations/{dan}/revoke"), &[])
+        .await;
+    assert_eq!(again.location(), format!("{team}?error=not_pending"));
+
+    // A Company Admin of another company, or a Network Admin without the permission: refused,
+    // nothing changed.
+    let admins = || scalar(&server, "SELECT COUNT(*) FROM company_admins");
+    assert_eq!(admins().await, 3);
+    let refused = eve
+        .post(
+            &format!("/admin/companies/{acme}/admins/{carol_id}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = eve
+        .post(
+            &format!("/admin/companies/{beta}/admins/{carol_id}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        refused.location(),
+        format!("/admin/companies/{beta}?error=not_admin")
+    );
+    let viewer = server
+        .member("Getro", "vic@example.org", "Vic Viewer", Role::NetworkAdmin)
+        .await;
+    let pool = common::db(&server).await;
+    sqlx::query("UPDATE memberships SET permissions = ? WHERE person_id = ?")
+        .bind(allyshare_protocol::Permissions::from_iter([Permission::ViewContacts]).bits())
+        .bind(viewer.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let vic = Browser::signed_in(&server, "vic@example.org").await;
+    assert_eq!(vic.get(&team).await.status, StatusCode::FORBIDDEN);
+    let refused = vic
+        .post(&format!("{team}/admins/{carol_id}/remove"), &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = vic
+        .post(&format!("{team}/invitations/{dan}/resend"), &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(admins().await, 3);
+
+    // Frank removes Carol from his company's page; Nadia removes Frank, the last one.
+    let page = frank.get(&format!("/admin/companies/{acme}")).await;
+    assert!(
+        page.body.contains("Company Admins of your company"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Leave"), "{}", page.body);
+    let removed = frank
+        .post(
+            &format!("/admin/companies/{acme}/admins/{carol_id}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        removed.location(),
+        format!("/admin/companies/{acme}?done=removed")
+    );
+    assert_eq!(
+        carol.get(&format!("/admin/companies/{acme}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let removed = nadia
+        .post(&format!("{team}/admins/{frank_id}/remove"), &[])
+        .await;
+    assert_eq!(removed.location(), format!("{team}?done=removed_last"));
+    let page = nadia.get(removed.location()).await;
+    assert!(
+        page.body.contains("back in the Inbox, Out of network"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("No Company Admin yet"), "{}", page.body);
+    assert_eq!(admins().await, 1, "Eve, of Beta, stays");
+    let audit = nadia.get(&format!("/admin/networks/{n}/audit")).await;
+    assert!(
+        audit.body.contains("Company Admin of Acme"),
+        "{}",
+        audit.body
     );
 }

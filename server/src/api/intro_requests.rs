@@ -95,7 +95,16 @@ impl From<CompanyError> for ApiFailure {
             CompanyError::AlreadyAdmin => ApiFailure::Conflict(
                 "This person is a Company Admin of the company already.".into(),
             ),
-            CompanyError::NotFound => ApiFailure::NotFound,
+            CompanyError::NotFound | CompanyError::NoInvitation | CompanyError::NotAdmin => {
+                ApiFailure::NotFound
+            }
+            CompanyError::NotPending => ApiFailure::Conflict(crate::console::page::sentence(
+                &CompanyError::NotPending.to_string(),
+            )),
+            CompanyError::TooManyEmails(refused) => ApiFailure::TooManyEmails(
+                crate::console::page::sentence(&e.to_string()),
+                refused.retry_after.max(1) as u64,
+            ),
             CompanyError::Unreadable(e) => ApiFailure::Unprocessable(e.to_string()),
             CompanyError::Refused(failure) => failure,
             CompanyError::Repo(e) => ApiFailure::Repo(e),

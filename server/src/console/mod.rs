@@ -247,6 +247,26 @@ pub fn routes() -> Router<App> {
             post(inbox::add_contact),
         )
         .route(
+            "/admin/networks/{network_id}/companies/{company_id}",
+            get(companies::team_page),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/{company_id}/invitations/{invitation_id}/resend",
+            post(companies::resend_invitation),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/{company_id}/invitations/{invitation_id}/revoke",
+            post(companies::revoke_invitation),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/{company_id}/admins/{person_id}/remove",
+            post(companies::remove_admin),
+        )
+        .route(
+            "/admin/companies/{company_id}/admins/{person_id}/remove",
+            post(companies::remove_colleague),
+        )
+        .route(
             "/admin/companies/{company_id}",
             get(companies::company_page),
         )

@@ -382,6 +382,26 @@ async fn reviewers(
         .collect()
 }
 
+/// The person, if they are a Company Admin of the network's company.
+async fn company_admin_in(
+    tx: &mut SqliteConnection,
+    network_id: i64,
+    company_id: i64,
+    person_id: i64,
+) -> Result<Option<Recipient>, RepoError> {
+    let row = sqlx::query(
+        "SELECT pe.name, pe.email FROM company_admins ca JOIN people pe ON pe.id = ca.person_id
+         WHERE ca.network_id = ? AND ca.company_id = ? AND ca.person_id = ?",
+    )
+    .bind(network_id)
+    .bind(company_id)
+    .bind(person_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    row.map(|r| Ok((r.try_get("name")?, r.try_get("email")?)))
+        .transpose()
+}
+
 async fn person(tx: &mut SqliteConnection, person_id: i64) -> Result<Option<Recipient>, RepoError> {
     let row = sqlx::query("SELECT name, email FROM people WHERE id = ?")
         .bind(person_id)
@@ -468,13 +488,17 @@ async fn notify(
         request.professional_email.clone(),
     );
     let company_admins = company_admins_in(tx, request.network_id, request.company_id).await?;
-    // The company side of the request: its maker for a company's request, else its admins.
-    let company_side = match (request.direction, request.created_by) {
-        (Direction::ToProfessional, Some(maker)) => match person(tx, maker).await? {
-            Some(p) => vec![p],
-            None => company_admins.clone(),
-        },
-        _ => company_admins.clone(),
+    // The company side of the request: its maker for a company's request (while they are a
+    // Company Admin of it: one removed since hears nothing more), else its admins.
+    let maker = match (request.direction, request.created_by) {
+        (Direction::ToProfessional, Some(maker)) => {
+            company_admin_in(tx, request.network_id, request.company_id, maker).await?
+        }
+        _ => None,
+    };
+    let company_side = match maker {
+        Some(p) => vec![p],
+        None => company_admins.clone(),
     };
     match request.state {
         State::Delivered => {
@@ -601,6 +625,35 @@ pub(super) async fn contact_joined(
         if let ApplyOutcome::Applied(_) =
             apply_in(tx, network_id, id, action, by, None, now).await?
         {
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
+/// Inside the transaction that removed the company's last Company Admin: the requests to the
+/// company that were waiting on its Company Admins (delivered, or in review for them) go back
+/// to *Out of network* ([`Action::NoCompanyAdmin`]), recorded as `by`'s doing. How many.
+pub(super) async fn no_company_admin_left(
+    tx: &mut SqliteConnection,
+    network_id: i64,
+    company_id: i64,
+    by: Actor<'_>,
+    now: i64,
+) -> Result<usize, RepoError> {
+    let waiting: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM intro_requests
+         WHERE network_id = ? AND company_id = ? AND direction = 'to_company'
+           AND state IN ('delivered', 'in_review') ORDER BY id",
+    )
+    .bind(network_id)
+    .bind(company_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut moved = 0;
+    for id in waiting {
+        let outcome = apply_in(tx, network_id, id, Action::NoCompanyAdmin, by, None, now).await?;
+        if let ApplyOutcome::Applied(_) = outcome {
             moved += 1;
         }
     }
