@@ -1065,7 +1065,7 @@ catalog! {
     ig_err_not_pending: "This invitation was accepted or revoked already, so nothing changed.", "Cette invitation a déjà été acceptée ou révoquée : rien n’a changé.";
     ig_err_not_admin: "This person is not a Company Admin of this company, so nothing changed.", "Cette personne n’est pas admin de cette entreprise : rien n’a changé.";
     ig_err_too_many_emails: "This address got 3 invitation emails from your network in the last 24 hours, the most allowed: nothing was sent. Try again tomorrow.", "Cette adresse a reçu 3 e-mails d’invitation de votre réseau ces dernières 24 heures, le maximum : rien n’a été envoyé. Réessayez demain.";
-    ig_err_join_throttled: "Too many tries to join from here or with this address: nothing was created. Wait a few minutes and try again, or check your inbox for the confirmation email.", "Trop de tentatives d’inscription depuis cet endroit ou avec cette adresse : rien n’a été créé. Patientez quelques minutes et réessayez, ou cherchez l’e-mail de confirmation dans votre boîte de réception.";
+    ig_err_too_many_confirmations: "The confirmation email went to this address 3 times in the last 24 hours, the most allowed: nothing was sent again. Look for it in your inbox and spam folder, or try again tomorrow.", "L’e-mail de confirmation a été envoyé 3 fois à cette adresse ces dernières 24 heures, le maximum : rien n’a été renvoyé. Cherchez-le dans votre boîte de réception et vos indésirables, ou réessayez demain.";
     ig_done_resent: "Done: the invitation email is sent again, with a new link (the previous one stops working).", "C’est fait : l’e-mail d’invitation est renvoyé, avec un nouveau lien (le précédent ne fonctionne plus).";
     ig_done_revoked: "Done: the invitation is revoked, and its link no longer works.", "C’est fait : l’invitation est révoquée, et son lien ne fonctionne plus.";
     ig_done_removed: "Done: they are no longer a Company Admin of this company.", "C’est fait : cette personne n’est plus admin de cette entreprise.";
@@ -2009,6 +2009,16 @@ pub fn try_again_in(lang: Lang, what: TooMany, minutes: u64) -> String {
         (Lang::Fr, TooMany::AccountPassword) => {
             format!("Trop de tentatives avec ce compte. Réessayez dans {minutes} minute{plural}.")
         }
+        (Lang::En, TooMany::Join) => format!(
+            "Too many tries to join from here or with this address, so nothing was created. \
+             Please try again in {minutes} minute{plural}, or look for the confirmation email \
+             in your inbox."
+        ),
+        (Lang::Fr, TooMany::Join) => format!(
+            "Trop de tentatives d’inscription depuis cet endroit ou avec cette adresse : rien \
+             n’a été créé. Réessayez dans {minutes} minute{plural}, ou cherchez l’e-mail de \
+             confirmation dans votre boîte de réception."
+        ),
     }
 }
 
@@ -2018,6 +2028,8 @@ pub enum TooMany {
     SignIn,
     ResetLinks,
     AccountPassword,
+    /// A network's join page (issue 14).
+    Join,
 }
 
 #[cfg(test)]

@@ -857,3 +857,125 @@ async fn company_admins_are_resent_revoked_and_removed_from_the_pages_and_nobody
         audit.body
     );
 }
+
+#[tokio::test]
+async fn the_join_page_is_bounded_per_address_and_client_and_a_refused_join_creates_nothing() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Getro",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let join = |email: &'static str, password: &'static str| {
+        let browser = Browser::new(&server);
+        async move {
+            browser.get(&format!("/join/{n}")).await;
+            browser
+                .post(
+                    &format!("/join/{n}"),
+                    &[
+                        ("name", "Pat Pro"),
+                        ("email", email),
+                        ("headline", "Engineer"),
+                        ("linkedin_url", "https://www.linkedin.com/in/pat/"),
+                        ("cv_url", ""),
+                        ("password", password),
+                        ("terms", "accepted"),
+                    ],
+                )
+                .await
+        }
+    };
+    let fingerprint = || async {
+        let mut out = String::new();
+        for sql in [
+            "SELECT COUNT(*) FROM people",
+            "SELECT COUNT(*) FROM professionals",
+            "SELECT COUNT(*) FROM mail_queue",
+        ] {
+            out.push_str(&scalar(&server, sql).await.to_string());
+            out.push('|');
+        }
+        out
+    };
+    // Joining again before confirming sends the confirmation again, nothing else: the first
+    // password stays.
+    let first = join("pat@example.org", GOOD_PASSWORD).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    for _ in 0..2 {
+        let again = join("pat@example.org", "another good passphrase").await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        assert!(again.body.contains("Check your email"), "{}", again.body);
+    }
+    let confirmations = "SELECT COUNT(*) FROM mail_queue WHERE professional_id IS NOT NULL";
+    assert_eq!(scalar(&server, confirmations).await, 3);
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM people WHERE email_norm = 'pat@example.org'"
+        )
+        .await,
+        1
+    );
+    let signed = Browser::new(&server)
+        .sign_in("pat@example.org", GOOD_PASSWORD)
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "the first password");
+    // A fourth confirmation in a day: refused, nothing sent.
+    let before = fingerprint().await;
+    let refused = join("pat@example.org", GOOD_PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("3 times in the last 24 hours"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(fingerprint().await, before);
+    // The fifth try with this address from this client spends its last; the sixth is refused
+    // before anything is read, and says what to do.
+    join("pat@example.org", GOOD_PASSWORD).await;
+    let throttled = join("pat@example.org", GOOD_PASSWORD).await;
+    assert_eq!(
+        throttled.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        throttled.body
+    );
+    assert!(
+        throttled.body.contains("Too many tries to join"),
+        "{}",
+        throttled.body
+    );
+    assert!(
+        throttled.body.contains("value=\"pat@example.org\""),
+        "the form is kept"
+    );
+    assert!(throttled.headers.get("retry-after").is_some());
+    assert_eq!(fingerprint().await, before, "throttled: nothing created");
+    // Another address from the same client still joins, until the client's own limit.
+    let other = join("quinn@example.org", GOOD_PASSWORD).await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+    let mut refused = None;
+    for i in 0..20 {
+        let email: &'static str = Box::leak(format!("p{i}@example.org").into_boxed_str());
+        let answer = join(email, GOOD_PASSWORD).await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(email);
+            break;
+        }
+    }
+    let email = refused.expect("the client's limit");
+    assert_eq!(
+        scalar(
+            &server,
+            &format!("SELECT COUNT(*) FROM people WHERE email_norm = '{email}'")
+        )
+        .await,
+        0,
+        "refused: nobody created"
+    );
+}

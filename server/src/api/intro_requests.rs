@@ -77,6 +77,10 @@ impl From<IntroError> for ApiFailure {
             IntroError::EmailTaken => {
                 ApiFailure::Conflict("An account with this email exists already.".into())
             }
+            IntroError::TooManyConfirmations => ApiFailure::TooManyEmails(
+                crate::console::page::sentence(&e.to_string()),
+                24 * 60 * 60,
+            ),
             IntroError::Refused(failure) => failure,
             IntroError::Repo(e) => ApiFailure::Repo(e),
         }

@@ -84,7 +84,7 @@ impl Feedback {
             "not_pending" => m.ig_err_not_pending,
             "not_admin" => m.ig_err_not_admin,
             "too_many_emails" => m.ig_err_too_many_emails,
-            "join_throttled" => m.ig_err_join_throttled,
+            "too_many_confirmations" => m.ig_err_too_many_confirmations,
             _ => return None,
         })
     }
@@ -108,6 +108,7 @@ pub fn intro_error_code(e: IntroError) -> Result<&'static str, ConsoleError> {
         IntroError::NotFound => "not_found",
         IntroError::NotAllowed(_) => "not_allowed",
         IntroError::EmailTaken => "email_taken",
+        IntroError::TooManyConfirmations => "too_many_confirmations",
         IntroError::Refused(failure) => return Err(failure.into()),
         IntroError::Repo(e) => return Err(e.into()),
     })

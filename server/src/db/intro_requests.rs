@@ -43,6 +43,8 @@ pub struct NewProfessional<'a> {
     pub cv_url: Option<&'a str>,
     pub password_hash: &'a str,
     pub now: i64,
+    /// Most confirmation emails one address gets from the network in a day.
+    pub daily_emails: u32,
 }
 
 /// What [`IntroRequests::join_as_professional`] did.
@@ -52,6 +54,15 @@ pub enum JoinOutcome {
     Joined {
         professional_id: i64,
     },
+    /// The address joined the network's talent already and has not confirmed it: its
+    /// confirmation email is queued again (nothing else changes: not the password, not the
+    /// profile).
+    Resent {
+        professional_id: i64,
+    },
+    /// … but it got [`NewProfessional::daily_emails`] confirmation emails in the last day:
+    /// nothing was queued.
+    TooManyEmails,
     /// The email already has an account: nothing stored (they sign in instead).
     EmailTaken,
     NoSuchNetwork,
@@ -708,10 +719,42 @@ impl IntroRequests for SqliteRepository {
                 .bind(j.network_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            return Ok(match network {
-                None => JoinOutcome::NoSuchNetwork,
-                Some(_) => JoinOutcome::EmailTaken,
-            });
+            if network.is_none() {
+                return Ok(JoinOutcome::NoSuchNetwork);
+            }
+            // Joined already, not confirmed: the confirmation email again, a few a day.
+            let unconfirmed: Option<i64> = sqlx::query_scalar(
+                "SELECT p.id FROM professionals p JOIN people pe ON pe.id = p.person_id
+                 WHERE p.network_id = ? AND pe.email_norm = ? AND p.confirmed_at IS NULL",
+            )
+            .bind(j.network_id)
+            .bind(&email_norm)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(professional_id) = unconfirmed else {
+                return Ok(JoinOutcome::EmailTaken);
+            };
+            let sent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM mail_queue WHERE professional_id = ? AND created_at > ?",
+            )
+            .bind(professional_id)
+            .bind(j.now - 24 * 60 * 60)
+            .fetch_one(&mut *tx)
+            .await?;
+            if sent >= i64::from(j.daily_emails) {
+                return Ok(JoinOutcome::TooManyEmails);
+            }
+            sqlx::query(
+                "INSERT INTO mail_queue (professional_id, created_at, next_attempt_at)
+                 VALUES (?, ?, ?)",
+            )
+            .bind(professional_id)
+            .bind(j.now)
+            .bind(j.now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(JoinOutcome::Resent { professional_id });
         };
         let professional_id: i64 = sqlx::query_scalar(
             "INSERT INTO professionals
