@@ -1092,7 +1092,7 @@ catalog! {
     ig_actions: "Actions", "Opérations";
     ig_colleagues: "Company Admins of your company", "Admins d’entreprise de votre entreprise";
     ig_leave: "Leave", "Quitter";
-    ig_leave_label: "Stop being a Company Admin of this company", "Ne plus être admin de cette entreprise";
+    ig_leave_label: "Leave: stop being a Company Admin of this company", "Quitter : ne plus être admin de cette entreprise";
     ig_manage_admins: "Company Admins", "Admins d’entreprise";
 }
 
