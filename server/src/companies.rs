@@ -279,21 +279,7 @@ impl App {
         name: &str,
         email: &str,
     ) -> Result<i64, CompanyError> {
-        let is_company_admin = self
-            .repo()
-            .companies()
-            .company_of_admin(person_id, company.id)
-            .await?
-            .is_some_and(|c| c.network_id == company.network_id);
-        if !is_company_admin {
-            require_permission_of(
-                self,
-                person_id,
-                company.network_id,
-                Permission::ReviewRequests,
-            )
-            .await?;
-        }
+        self.require_company_side(person_id, company).await?;
         let name = check_name("name", name).map_err(|e| CompanyError::Invalid {
             field: "name",
             message: e.to_string(),
@@ -327,6 +313,31 @@ impl App {
             CompanyInvited::NoSuchCompany => Err(CompanyError::NotFound),
             CompanyInvited::TooManyEmails(refused) => Err(CompanyError::TooManyEmails(refused)),
         }
+    }
+
+    /// Refused unless the person is one of the company's Company Admins or a Network Admin of
+    /// its network who reviews requests (who may invite and remove its Company Admins).
+    async fn require_company_side(
+        &self,
+        person_id: i64,
+        company: &CompanyRecord,
+    ) -> Result<(), CompanyError> {
+        let is_company_admin = self
+            .repo()
+            .companies()
+            .company_of_admin(person_id, company.id)
+            .await?
+            .is_some_and(|c| c.network_id == company.network_id);
+        if !is_company_admin {
+            require_permission_of(
+                self,
+                person_id,
+                company.network_id,
+                Permission::ReviewRequests,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The network's company, for a Network Admin who reviews requests.
@@ -385,16 +396,10 @@ impl App {
             .await?;
         let companies = self.repo().companies();
         let work = self.invitation_work(person_id);
-        let (network_id, company_id) = (company.network_id, company.id);
-        let outcome = if resend {
-            companies
-                .resend_company_invitation(network_id, company_id, invitation_id, work)
-                .await?
-        } else {
-            companies
-                .revoke_company_invitation(network_id, company_id, invitation_id, work)
-                .await?
-        };
+        let ids = (company.network_id, company.id);
+        let outcome = companies
+            .change_company_invitation(ids, invitation_id, resend, work)
+            .await?;
         match outcome {
             InvitationChange::Done => {
                 if resend {
@@ -418,21 +423,7 @@ impl App {
         company: &CompanyRecord,
         admin_id: i64,
     ) -> Result<(i64, usize), CompanyError> {
-        let colleague = self
-            .repo()
-            .companies()
-            .company_of_admin(person_id, company.id)
-            .await?
-            .is_some_and(|c| c.network_id == company.network_id);
-        if !colleague {
-            require_permission_of(
-                self,
-                person_id,
-                company.network_id,
-                Permission::ReviewRequests,
-            )
-            .await?;
-        }
+        self.require_company_side(person_id, company).await?;
         match self
             .repo()
             .companies()

@@ -272,14 +272,21 @@ pub async fn create(
     ApiPath(network_id): ApiPath<i64>,
     ApiJson(body): ApiJson<NewIntroRequest>,
 ) -> Result<(StatusCode, Json<IntroRequestCreated>), ApiFailure> {
-    let (id, state) = app
-        .request_intro_to_company(
+    made(
+        app.request_intro_to_company(
             session.person_id,
             network_id,
             body.company_id,
             &body.message,
         )
-        .await?;
+        .await?,
+    )
+}
+
+/// `201 Created` with a new request's id and where it went.
+fn made(
+    (id, state): (i64, RequestState),
+) -> Result<(StatusCode, Json<IntroRequestCreated>), ApiFailure> {
     Ok((
         StatusCode::CREATED,
         Json(IntroRequestCreated {
@@ -342,14 +349,27 @@ pub async fn answer(
     ApiPath((company_id, request_id)): ApiPath<(i64, i64)>,
     ApiJson(body): ApiJson<IntroRequestAnswer>,
 ) -> Result<Json<IntroRequestCreated>, ApiFailure> {
+    answered(
+        &app,
+        session.person_id,
+        AnswerSide::Company(company_id),
+        request_id,
+        body,
+    )
+    .await
+}
+
+/// A recipient's answer (from the Company Admins' side or the professional's), and the
+/// request's new state.
+async fn answered(
+    app: &App,
+    person_id: i64,
+    side: AnswerSide,
+    request_id: i64,
+    answer: IntroRequestAnswer,
+) -> Result<Json<IntroRequestCreated>, ApiFailure> {
     let state = app
-        .answer_request(
-            session.person_id,
-            AnswerSide::Company(company_id),
-            request_id,
-            body.accept,
-            &body.reason,
-        )
+        .answer_request(person_id, side, request_id, answer.accept, &answer.reason)
         .await?;
     Ok(Json(IntroRequestCreated {
         id: request_id,
@@ -533,21 +553,11 @@ pub async fn company_create(
     ApiPath(company_id): ApiPath<i64>,
     ApiJson(body): ApiJson<NewCompanyIntroRequest>,
 ) -> Result<(StatusCode, Json<IntroRequestCreated>), ApiFailure> {
-    let (id, state) = app
-        .request_intro_to_professional(
-            session.person_id,
-            company_id,
-            body.professional_id,
-            &body.message,
-        )
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(IntroRequestCreated {
-            id,
-            state: wire_state(state),
-        }),
-    ))
+    let by = session.person_id;
+    made(
+        app.request_intro_to_professional(by, company_id, body.professional_id, &body.message)
+            .await?,
+    )
 }
 
 /// The confirmed professionals of the company's network, to request an introduction to.
@@ -637,19 +647,8 @@ pub async fn professional_answer(
     ApiPath((network_id, request_id)): ApiPath<(i64, i64)>,
     ApiJson(body): ApiJson<IntroRequestAnswer>,
 ) -> Result<Json<IntroRequestCreated>, ApiFailure> {
-    let state = app
-        .answer_request(
-            session.person_id,
-            AnswerSide::Professional(network_id),
-            request_id,
-            body.accept,
-            &body.reason,
-        )
-        .await?;
-    Ok(Json(IntroRequestCreated {
-        id: request_id,
-        state: wire_state(state),
-    }))
+    let side = AnswerSide::Professional(network_id);
+    answered(&app, session.person_id, side, request_id, body).await
 }
 
 /// A company's Company Admins and its invitations to become one.

@@ -217,21 +217,14 @@ pub trait Companies: Send + Sync {
         network_id: i64,
         company_id: i64,
     ) -> Result<Vec<CompanyInvitation>, RepoError>;
-    /// Queues a pending (or expired, not used or revoked) invitation's email again, valid
-    /// until `expires_at` from now, within the daily limit; audited as `by`.
-    async fn resend_company_invitation(
+    /// *Resend* (`resend`): queues an invitation's email again (one not accepted or revoked;
+    /// an expired one too), valid until `expires_at`, within the daily limit. Else *Revoke* a
+    /// pending one: its link stops working. Audited as `by`.
+    async fn change_company_invitation(
         &self,
-        network_id: i64,
-        company_id: i64,
+        company: (i64, i64),
         invitation_id: i64,
-        change: InvitationWork,
-    ) -> Result<InvitationChange, RepoError>;
-    /// Revokes a pending invitation: its link stops working; audited as `by`.
-    async fn revoke_company_invitation(
-        &self,
-        network_id: i64,
-        company_id: i64,
-        invitation_id: i64,
+        resend: bool,
         change: InvitationWork,
     ) -> Result<InvitationChange, RepoError>;
     /// Removes a Company Admin of the company; with none left, the requests to the company
@@ -287,19 +280,24 @@ async fn over_daily_limit(
     }))
 }
 
-/// The audit line of a change to a Company Admin (invitation): who, to whom, which company.
-#[allow(clippy::too_many_arguments)]
-async fn audit(
-    tx: &mut sqlx::SqliteConnection,
+/// A change to a Company Admin (or an invitation to become one), for the audit log.
+struct Change<'a> {
     network_id: i64,
+    company_id: i64,
+    /// Who made it.
     by: i64,
     action: AuditAction,
-    name: &str,
-    email: &str,
-    company: &str,
+    /// To whom.
+    name: &'a str,
+    email: &'a str,
     now: i64,
-) -> Result<(), RepoError> {
-    let subject = format!("{name} <{email}>");
+}
+
+/// The audit line of a change: who, to whom, which company.
+async fn audit(tx: &mut sqlx::SqliteConnection, c: Change<'_>) -> Result<(), RepoError> {
+    let company = company_name(tx, c.network_id, c.company_id).await?;
+    let (network_id, by, action, now) = (c.network_id, c.by, c.action, c.now);
+    let subject = format!("{} <{}>", c.name, c.email);
     let detail = format!("Company Admin of {company}");
     record_in(
         tx,
@@ -542,22 +540,16 @@ impl Companies for SqliteRepository {
             return Ok(CompanyInvited::TooManyEmails(refused));
         }
         queue_invitation_email(&mut tx, id, i.now).await?;
-        let company: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = ?")
-            .bind(i.company_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let action = AuditAction::Invited;
-        audit(
-            &mut tx,
-            i.network_id,
-            i.invited_by,
-            action,
-            i.name,
-            i.email.trim(),
-            &company,
-            i.now,
-        )
-        .await?;
+        let change = Change {
+            network_id: i.network_id,
+            company_id: i.company_id,
+            by: i.invited_by,
+            action: AuditAction::Invited,
+            name: i.name,
+            email: i.email.trim(),
+            now: i.now,
+        };
+        audit(&mut tx, change).await?;
         tx.commit().await?;
         Ok(CompanyInvited::Invited(id))
     }
@@ -700,22 +692,27 @@ impl Companies for SqliteRepository {
         rows.iter().map(invitation_from_row).collect()
     }
 
-    async fn resend_company_invitation(
+    async fn change_company_invitation(
         &self,
-        network_id: i64,
-        company_id: i64,
+        (network_id, company_id): (i64, i64),
         invitation_id: i64,
+        resend: bool,
         w: InvitationWork,
     ) -> Result<InvitationChange, RepoError> {
         let mut tx = self.pool.begin().await?;
-        // A write first: the transaction holds the write lock from the start.
+        // A write first: the transaction holds the write lock from the start. A re-send gives
+        // an invitation (even an expired one) a new week; a revoke needs a pending one.
         let row = sqlx::query(
-            "UPDATE company_admin_invitations SET expires_at = ?
-             WHERE id = ? AND network_id = ? AND company_id = ?
-               AND used_at IS NULL AND revoked_at IS NULL
+            "UPDATE company_admin_invitations
+             SET expires_at = CASE WHEN ?1 THEN ?2 ELSE expires_at END,
+                 revoked_at = CASE WHEN ?1 THEN NULL ELSE ?3 END
+             WHERE id = ?4 AND network_id = ?5 AND company_id = ?6
+               AND used_at IS NULL AND revoked_at IS NULL AND (?1 OR expires_at > ?3)
              RETURNING name, email, email_norm",
         )
+        .bind(resend)
         .bind(w.expires_at)
+        .bind(w.now)
         .bind(invitation_id)
         .bind(network_id)
         .bind(company_id)
@@ -729,53 +726,28 @@ impl Companies for SqliteRepository {
             row.try_get("email")?,
             row.try_get("email_norm")?,
         );
-        if let Some(refused) =
-            over_daily_limit(&mut tx, network_id, &email_norm, w.daily_limit, w.now).await?
-        {
-            return Ok(InvitationChange::TooManyEmails(refused));
-        }
-        queue_invitation_email(&mut tx, invitation_id, w.now).await?;
-        let company = company_name(&mut tx, network_id, company_id).await?;
-        let action = AuditAction::Resent;
-        audit(
-            &mut tx, network_id, w.by, action, &name, &email, &company, w.now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(InvitationChange::Done)
-    }
-
-    async fn revoke_company_invitation(
-        &self,
-        network_id: i64,
-        company_id: i64,
-        invitation_id: i64,
-        w: InvitationWork,
-    ) -> Result<InvitationChange, RepoError> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "UPDATE company_admin_invitations SET revoked_at = ?
-             WHERE id = ? AND network_id = ? AND company_id = ?
-               AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?
-             RETURNING name, email",
-        )
-        .bind(w.now)
-        .bind(invitation_id)
-        .bind(network_id)
-        .bind(company_id)
-        .bind(w.now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            return not_pending_or_missing(&mut tx, network_id, company_id, invitation_id).await;
+        let action = if resend {
+            let limit = w.daily_limit;
+            if let Some(refused) =
+                over_daily_limit(&mut tx, network_id, &email_norm, limit, w.now).await?
+            {
+                return Ok(InvitationChange::TooManyEmails(refused));
+            }
+            queue_invitation_email(&mut tx, invitation_id, w.now).await?;
+            AuditAction::Resent
+        } else {
+            AuditAction::Revoked
         };
-        let (name, email): (String, String) = (row.try_get("name")?, row.try_get("email")?);
-        let company = company_name(&mut tx, network_id, company_id).await?;
-        let action = AuditAction::Revoked;
-        audit(
-            &mut tx, network_id, w.by, action, &name, &email, &company, w.now,
-        )
-        .await?;
+        let change = Change {
+            network_id,
+            company_id,
+            by: w.by,
+            action,
+            name: &name,
+            email: &email,
+            now: w.now,
+        };
+        audit(&mut tx, change).await?;
         tx.commit().await?;
         Ok(InvitationChange::Done)
     }
@@ -827,12 +799,16 @@ impl Companies for SqliteRepository {
         } else {
             0
         };
-        let company = company_name(&mut tx, network_id, company_id).await?;
-        let action = AuditAction::Removed;
-        audit(
-            &mut tx, network_id, by, action, &name, &email, &company, now,
-        )
-        .await?;
+        let change = Change {
+            network_id,
+            company_id,
+            by,
+            action: AuditAction::Removed,
+            name: &name,
+            email: &email,
+            now,
+        };
+        audit(&mut tx, change).await?;
         tx.commit().await?;
         Ok(AdminRemoved::Removed {
             admins_left,

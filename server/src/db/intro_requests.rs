@@ -631,10 +631,22 @@ pub(super) async fn contact_joined(
     .fetch_all(&mut *tx)
     .await?;
     let action = machine::on_contact_joined(gatekeeper);
+    apply_to_each(tx, network_id, &waiting, action, by, now).await
+}
+
+/// Applies `action` to each of the requests (inside the caller's transaction); how many moved.
+async fn apply_to_each(
+    tx: &mut SqliteConnection,
+    network_id: i64,
+    requests: &[i64],
+    action: Action,
+    by: Actor<'_>,
+    now: i64,
+) -> Result<usize, RepoError> {
     let mut moved = 0;
-    for id in waiting {
+    for id in requests {
         if let ApplyOutcome::Applied(_) =
-            apply_in(tx, network_id, id, action, by, None, now).await?
+            apply_in(tx, network_id, *id, action, by, None, now).await?
         {
             moved += 1;
         }
@@ -661,14 +673,7 @@ pub(super) async fn no_company_admin_left(
     .bind(company_id)
     .fetch_all(&mut *tx)
     .await?;
-    let mut moved = 0;
-    for id in waiting {
-        let outcome = apply_in(tx, network_id, id, Action::NoCompanyAdmin, by, None, now).await?;
-        if let ApplyOutcome::Applied(_) = outcome {
-            moved += 1;
-        }
-    }
-    Ok(moved)
+    apply_to_each(tx, network_id, &waiting, Action::NoCompanyAdmin, by, now).await
 }
 
 #[async_trait]
