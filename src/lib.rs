@@ -25,6 +25,7 @@ pub mod contacts;
 pub mod export;
 pub mod handoff;
 pub mod http;
+pub mod job;
 pub mod jobs;
 pub mod linkedin;
 pub mod messages;

@@ -7,34 +7,27 @@
 //!   resumes — a read at its next page, an upload at its next batch;
 //! - one job at a time, even across worker restarts (a lease in the stored schedule).
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 use allyshare_protocol::{Me, SyncLimits};
 use futures_util::lock::Mutex;
-use serde::{Deserialize, Serialize};
 
 use crate::api::{self, ApiFailure};
 use crate::auth::{self, AccessToken, RefreshToken, TokenStep};
 use crate::contact_list::{self, Exclusions};
 use crate::contacts::ContactRecord;
 use crate::handoff::{self, ExternalMessage, PendingHandoff, PendingSignIn};
-use crate::http::{HttpRequest, HttpResponse, TransportError};
-use crate::jobs::{JobKind, Outcome, Schedule};
-use crate::linkedin::read::{self, ReadJob, ReadMode, ReadState, Step};
-use crate::linkedin::session::Session as LinkedInSession;
-use crate::linkedin::{summary, ReadSettings};
-use crate::messages::{
-    ContactPage, ContactRow, Intent, LinkedInState, Phase, Problem, Reply, SyncView, ViewState,
-};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::job::{Effect, Event, JobRecord, LegacyWork, Loaded, Need, SyncJob, UploadInputs};
+use crate::jobs::Schedule;
+use crate::linkedin::ReadSettings;
+use crate::messages::{ContactPage, ContactRow, Intent, LinkedInState, Problem, Reply, ViewState};
 use crate::platform::Platform;
 use crate::settings::{self, DEFAULT_BACKEND_URL};
-use crate::store::{self, keys, Store, StoreError};
-use crate::sync::{self, Ledger, Progress, Upload};
+use crate::store::{self, keys, Area, Store, StoreError};
+use crate::sync::Ledger;
 use keys::CONTACT_BUCKETS;
-
-/// Waits up to this long are slept through in place; longer ones end the run and an alarm
-/// resumes it (the worker must not hold on for minutes).
-const MAX_INLINE_WAIT_MS: u64 = 10_000;
 
 /// How often the worker looks for new introduction asks in the background. An ask is not
 /// urgent to the minute; an hour keeps it to 24 small requests a day.
@@ -47,12 +40,12 @@ pub struct Worker<P> {
     refresh_lock: Mutex<()>,
     /// One job runner per worker (the stored lease covers other workers).
     run_lock: Mutex<()>,
-    /// The schedule is read, changed and written by the runner and by intents ("Sync now",
-    /// sharing on): without this, one's write undoes the other's across an `await`.
-    schedule_lock: Mutex<()>,
-    /// The same for the work state: the runner counts the pages it saved in it while intents
-    /// (a popup asking for the state) update the view; a lost count would lose a page.
-    work_lock: Mutex<()>,
+    /// The background job, its record loaded from storage on first use. The runner and the
+    /// intents ("Sync now", a network switched on) change this one copy and store it whole,
+    /// so neither's write can undo the other's. Never borrowed across an `await`.
+    job: RefCell<Option<SyncJob>>,
+    /// One load of the job record at a time.
+    job_lock: Mutex<()>,
     /// And for the contact list: a CSV import while a read folds its pages in must not be
     /// undone by the fold's write (or the other way round).
     contacts_lock: Mutex<()>,
@@ -74,24 +67,13 @@ fn bucket_of(key: &str) -> u64 {
     h.finish() % CONTACT_BUCKETS
 }
 
-/// The state of the background work, as stored between runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WorkState {
-    view: SyncView,
-    /// The server's digest disagreed with the ledger: the next upload is a full one.
-    needs_full: bool,
-    /// Pages saved by the read in progress.
-    pages: u32,
-}
-
 impl<P: Platform> Worker<P> {
     pub fn new(platform: P) -> Self {
         Worker {
             refresh_lock: Mutex::new(()),
             run_lock: Mutex::new(()),
-            schedule_lock: Mutex::new(()),
-            work_lock: Mutex::new(()),
+            job: RefCell::new(None),
+            job_lock: Mutex::new(()),
             contacts_lock: Mutex::new(()),
             instance: platform.random() | 1,
             platform,
@@ -226,13 +208,9 @@ impl<P: Platform> Worker<P> {
         } else {
             None
         };
-        let work: WorkState = store::load(self.store(), keys::WORK)
-            .await?
-            .unwrap_or_default();
-        let schedule: Option<Schedule> = store::load(self.store(), keys::SCHEDULE).await?;
-        let mut sync = work.view;
-        sync.next_sync_at = schedule.as_ref().map(|s| s.next_wake(self.now()));
-        let cadence = schedule.unwrap_or_default().cadence;
+        let record = self.job_record().await?;
+        let sync = record.view_at(self.now());
+        let cadence = record.schedule.cadence;
         let pending_asks: u32 = store::load(self.store(), keys::PENDING_ASKS)
             .await?
             .unwrap_or(0);
@@ -611,14 +589,14 @@ impl<P: Platform> Worker<P> {
         if sharing {
             // Upload what was read; with nothing read yet, the read comes first (one running
             // now, onboarding's, uploads when it ends since it asks about sharing then).
-            let read_anything = store::load::<WorkState>(self.store(), keys::WORK)
-                .await?
-                .is_some_and(|w| w.view.contacts > 0);
-            if !read_anything {
-                self.update_schedule(Schedule::request_manual).await?;
-            } else {
-                self.update_schedule(Schedule::request_upload).await?;
-            }
+            self.change_job(|job| {
+                if job.view.contacts > 0 {
+                    job.schedule.request_upload();
+                } else {
+                    job.schedule.request_manual();
+                }
+            })
+            .await?;
         }
         Ok(())
     }
@@ -643,26 +621,25 @@ impl<P: Platform> Worker<P> {
         Ok(())
     }
 
+    /// Forgets the contacts and everything about them: the list, the read's pages, the
+    /// ledger, the exclusions, and the job (a run in progress stops at its next step).
     async fn forget_contacts(&self) -> Result<(), StoreError> {
-        let work: WorkState = store::load(self.store(), keys::WORK)
-            .await?
-            .unwrap_or_default();
-        let pages: Vec<_> = (0..work.pages).map(keys::read_page).collect();
-        store::forget_many(self.store(), &pages).await?;
-        for b in 0..CONTACT_BUCKETS {
-            store::forget(self.store(), keys::contact_bucket(b)).await?;
+        let pages = self.job_record().await?.pages;
+        if let Some(job) = self.job.borrow_mut().as_mut() {
+            job.reset();
         }
-        for (area, name) in [
+        let mut names: Vec<String> = (0..pages).map(|i| keys::read_page(i).name.into()).collect();
+        names.extend((0..CONTACT_BUCKETS).map(|b| keys::contact_bucket(b).name.into()));
+        for key in [
             keys::LEDGER.place(),
-            keys::UPLOAD.place(),
-            keys::READ_JOB.place(),
-            keys::WORK.place(),
-            keys::SCHEDULE.place(),
+            keys::JOB.place(),
             keys::EXCLUDED.place(),
         ] {
-            self.store().remove(area, name).await?;
+            names.push(key.1.to_string());
         }
-        Ok(())
+        names.extend(keys::LEGACY_JOB_RECORDS.iter().map(|n| n.to_string()));
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.store().remove_many(Area::Durable, &names).await
     }
 
     // ------------------------------------------------------------------ contacts
@@ -716,7 +693,7 @@ impl<P: Platform> Worker<P> {
         let merged = self
             .update_contacts(|list| contact_list::merge(list, &import.contacts))
             .await?;
-        self.update_view(|v| v.contacts = merged.len() as u32)
+        self.change_job(|job| job.view.contacts = merged.len() as u32)
             .await?;
         self.request_run().await
     }
@@ -797,7 +774,7 @@ impl<P: Platform> Worker<P> {
         if excluded.set(&list, &key, exclude) {
             store::save(self.store(), keys::EXCLUDED, &excluded).await?;
             // An exclusion removes the contact from the server: only a full upload can.
-            self.update_work(|w| w.needs_full = true).await?;
+            self.change_job(|job| job.needs_full = true).await?;
         }
         Ok(())
     }
@@ -883,8 +860,8 @@ impl<P: Platform> Worker<P> {
                 detail: "routine sync every 1 to 168 hours, full sync every 1 to 30 days".into(),
             });
         }
-        self.update_schedule(|schedule| {
-            schedule.cadence = crate::jobs::Cadence {
+        self.change_job(|job| {
+            job.schedule.cadence = crate::jobs::Cadence {
                 routine_every_secs: u64::from(routine_hours) * 3600,
                 full_every_secs: u64::from(full_days) * 86_400,
             };
@@ -897,7 +874,8 @@ impl<P: Platform> Worker<P> {
     /// (the next sync will tell whether it works); a missing one is "logged out".
     async fn check_linkedin(&self) -> Result<(), Problem> {
         let present = self.platform.linkedin_jsessionid().await.is_some();
-        self.update_view(|v| {
+        self.change_job(|job| {
+            let v = &mut job.view;
             v.linkedin = match (present, v.linkedin) {
                 (false, _) => LinkedInState::LoggedOut,
                 (true, LinkedInState::LoggedOut | LinkedInState::Unknown) => {
@@ -914,287 +892,167 @@ impl<P: Platform> Worker<P> {
 
     /// "Sync now" (or the ally fixed what a job waited for): due at once.
     async fn request_run(&self) -> Result<(), Problem> {
-        self.update_schedule(Schedule::request_manual).await?;
+        self.change_job(|job| job.schedule.request_manual()).await?;
         Ok(())
     }
 
-    /// Reads, changes and writes the schedule, one change at a time in this worker.
-    async fn update_schedule<R>(
+    /// Loads the job record once per worker.
+    async fn ensure_job(&self) -> Result<(), StoreError> {
+        if self.job.borrow().is_some() {
+            return Ok(());
+        }
+        let _one_at_a_time = self.job_lock.lock().await;
+        if self.job.borrow().is_some() {
+            return Ok(());
+        }
+        let record = load_job_record(self.store()).await?;
+        *self.job.borrow_mut() = Some(SyncJob::new(record, self.instance));
+        Ok(())
+    }
+
+    /// The job record as it stands.
+    async fn job_record(&self) -> Result<JobRecord, StoreError> {
+        self.ensure_job().await?;
+        Ok(self
+            .job
+            .borrow()
+            .as_ref()
+            .map(|job| job.record().clone())
+            .unwrap_or_default())
+    }
+
+    /// Changes the job record (an intent's change) and stores it; a run in progress carries the
+    /// change on in its own writes.
+    async fn change_job<R>(
         &self,
-        change: impl FnOnce(&mut Schedule) -> R,
+        change: impl FnOnce(&mut JobRecord) -> R,
     ) -> Result<R, StoreError> {
-        let _one_at_a_time = self.schedule_lock.lock().await;
-        let mut schedule: Schedule = store::load(self.store(), keys::SCHEDULE)
-            .await?
-            .unwrap_or_default();
-        let result = change(&mut schedule);
-        store::save(self.store(), keys::SCHEDULE, &schedule).await?;
+        self.ensure_job().await?;
+        let (result, text) = {
+            let mut slot = self.job.borrow_mut();
+            let job = slot.get_or_insert_with(|| SyncJob::new(JobRecord::default(), self.instance));
+            let result = job.change(change);
+            (result, serde_json::to_string(job.record()))
+        };
+        let text = text.map_err(|e| StoreError::Encode {
+            key: keys::JOB.name.to_string(),
+            reason: e.to_string(),
+        })?;
+        self.store()
+            .set(keys::JOB.area, &keys::JOB.name, text)
+            .await?;
         Ok(result)
     }
 
-    /// Changes the stored work state (read, change, write: intents and the job runner both
-    /// write it, so nobody keeps a copy across an `await`).
-    async fn update_work(
-        &self,
-        change: impl FnOnce(&mut WorkState),
-    ) -> Result<WorkState, StoreError> {
-        let _one_at_a_time = self.work_lock.lock().await;
-        let mut work: WorkState = store::load(self.store(), keys::WORK)
-            .await?
-            .unwrap_or_default();
-        change(&mut work);
-        store::save(self.store(), keys::WORK, &work).await?;
-        Ok(work)
-    }
-
-    async fn update_view(&self, change: impl FnOnce(&mut SyncView)) -> Result<(), StoreError> {
-        self.update_work(|w| change(&mut w.view)).await.map(|_| ())
-    }
-
     /// Runs every job that is due, one at a time, then asks to be woken for the next one.
-    /// Called on every alarm, at start-up, and after intents that start work.
+    /// Called on every alarm, at start-up, and after intents that start work. The order of
+    /// the steps and what each saves is [`SyncJob`]'s; this only carries its effects out.
     pub async fn run_jobs(&self) -> Result<(), StoreError> {
         let Some(_only_runner) = self.run_lock.try_lock() else {
             return Ok(());
         };
+        self.ensure_job().await?;
+        let result = self.drive().await;
+        if result.is_err() {
+            // The record in memory may be ahead of storage: read it again next time.
+            *self.job.borrow_mut() = None;
+        }
+        result
+    }
+
+    async fn drive(&self) -> Result<(), StoreError> {
         loop {
-            if !self.signed_in().await? {
-                return Ok(());
-            }
-            let now = self.now();
-            let instance = self.instance;
-            let started = self
-                .update_schedule(|schedule| match schedule.try_start(now, instance) {
-                    Some(kind) => Ok(kind),
-                    None => Err(schedule.next_wake(now)),
-                })
-                .await?;
-            let kind = match started {
-                Ok(kind) => kind,
-                Err(next_wake) => {
-                    let wake = next_wake.min(self.next_asks_check().await?);
-                    self.platform.wake_at(wake.saturating_mul(1000)).await;
+            let now_ms = self.platform.now_ms();
+            let effect = match self.job.borrow_mut().as_mut() {
+                Some(job) => job.poll(now_ms),
+                None => return Ok(()),
+            };
+            let event = match effect {
+                Effect::Done { wake_at } => {
+                    if let Some(at) = wake_at {
+                        self.platform.wake_at(at.saturating_mul(1000)).await;
+                    }
                     return Ok(());
                 }
-            };
-            let started_at = now;
-            let outcome = self.run_job(kind, started_at).await?;
-            let finished_at = self.now();
-            let finished = self
-                .update_schedule(|schedule| {
-                    // Another runner may have taken over meanwhile; it owns the schedule then.
-                    let ours = schedule.renew(kind, started_at, instance, finished_at);
-                    if ours {
-                        schedule.finish(kind, outcome, finished_at);
-                    }
-                    ours
-                })
-                .await?;
-            if !finished {
-                return Ok(());
-            }
-        }
-    }
-
-    /// Keeps the lease alive; false when this run lost it and must stop.
-    async fn renew(&self, kind: JobKind, started_at: u64) -> Result<bool, StoreError> {
-        let (instance, now) = (self.instance, self.now());
-        self.update_schedule(|schedule| schedule.renew(kind, started_at, instance, now))
-            .await
-    }
-
-    async fn sharing_anywhere(&self) -> Result<bool, StoreError> {
-        let me: Option<Me> = store::load(self.store(), keys::PROFILE).await?;
-        Ok(crate::messages::shares_anywhere(me.as_ref()))
-    }
-
-    async fn run_job(&self, kind: JobKind, started_at: u64) -> Result<Outcome, StoreError> {
-        let sharing = self.sharing_anywhere().await?;
-        // Reading LinkedIn for nobody is neither useful nor polite: routine work waits until
-        // the ally shares; a read the ally asked for (onboarding, "Sync now") runs.
-        if !sharing && kind != JobKind::Manual {
-            return Ok(Outcome::Done);
-        }
-        // A network switched on needs what was read, not a new read.
-        if kind != JobKind::Upload {
-            match self.read_linkedin(kind, started_at).await? {
-                Outcome::Done => {}
-                other => return Ok(other),
-            }
-        }
-        // Asked again: the ally may have switched a network on while the read ran (onboarding
-        // reads before the choice of networks), and that upload is owed now.
-        if !self.sharing_anywhere().await? {
-            self.set_phase(Phase::Idle).await?;
-            return Ok(Outcome::Done);
-        }
-        self.upload(kind, started_at).await
-    }
-
-    async fn set_phase(&self, phase: Phase) -> Result<(), StoreError> {
-        self.update_view(|v| v.phase = phase).await
-    }
-
-    /// Reads LinkedIn until the read is done, must wait, or cannot go on.
-    async fn read_linkedin(&self, kind: JobKind, started_at: u64) -> Result<Outcome, StoreError> {
-        let settings: ReadSettings = store::load(self.store(), keys::READ_SETTINGS)
-            .await?
-            .unwrap_or_default();
-        let mode = if kind == JobKind::Full {
-            ReadMode::Full
-        } else {
-            ReadMode::Incremental
-        };
-        let mut job: ReadJob = match store::load::<ReadJob>(self.store(), keys::READ_JOB).await? {
-            Some(job) if job.state != ReadState::Done => job,
-            _ => {
-                self.update_view(|v| v.read_so_far = 0).await?;
-                ReadJob::new(mode, &settings)
-            }
-        };
-        // Back from "log in to LinkedIn": go on from where it stopped.
-        job.resume();
-        let list = self.contacts().await?;
-        let known_keys = contact_list::known_keys(&list);
-        let known = read::known_in(&known_keys);
-        let mut asked_total = job.total.is_some();
-        loop {
-            let cookie = self.platform.linkedin_jsessionid().await;
-            let Ok(session) = LinkedInSession::from_jsessionid(cookie.as_deref()) else {
-                job.on_logged_out();
-                store::save(self.store(), keys::READ_JOB, &job).await?;
-                self.update_view(|v| {
-                    v.linkedin = LinkedInState::LoggedOut;
-                    v.phase = Phase::Idle;
-                })
-                .await?;
-                return Ok(Outcome::NeedsAlly);
-            };
-            // Once per read: the total is for the progress bar only. An incremental read of a
-            // list we already hold asks for it only once it goes past its first page, so a
-            // routine sync that finds nothing new costs LinkedIn exactly one request.
-            let wants_total = job.mode == ReadMode::Full
-                || list.is_empty()
-                || (job.next_start > 0 && job.state != ReadState::Done);
-            if !asked_total && wants_total {
-                asked_total = true;
-                let request = summary::request(&settings, &session);
-                if let Ok(response) = self.platform.linkedin(request).await {
-                    if let Some(total) = summary::read(&response) {
-                        job.set_total(total);
-                    }
+                Effect::Load(need) => Event::Loaded(self.load(need).await?),
+                Effect::Cookie => Event::Cookie(self.platform.linkedin_jsessionid().await),
+                Effect::LinkedIn(request) => Event::LinkedIn(self.platform.linkedin(request).await),
+                Effect::Backend {
+                    request,
+                    authed: true,
+                } => Event::Backend(self.authed(|| request.clone()).await),
+                Effect::Backend {
+                    request,
+                    authed: false,
+                } => Event::Backend(self.platform.backend(request).await.map_err(Into::into)),
+                Effect::Write(writes) => {
+                    store::apply(self.store(), writes).await?;
+                    Event::Written
                 }
-            }
-            let now_ms = self.platform.now_ms();
-            let request = match job.next(&settings, &session, now_ms) {
-                read::Next::Finished => break,
-                read::Next::Wait { until_ms } => {
-                    if until_ms.saturating_sub(now_ms) <= MAX_INLINE_WAIT_MS {
-                        self.platform
-                            .sleep_ms(until_ms.saturating_sub(now_ms))
-                            .await;
-                        continue;
-                    }
-                    return Ok(Outcome::RetryAt(until_ms.div_ceil(1000)));
+                Effect::Fold { pages, replace } => Event::Folded {
+                    contacts: self.fold(pages, replace).await?,
+                },
+                Effect::Sleep { until_ms } => {
+                    let now_ms = self.platform.now_ms();
+                    self.platform
+                        .sleep_ms(until_ms.saturating_sub(now_ms))
+                        .await;
+                    Event::Woke
                 }
-                read::Next::Request(request) => request,
             };
-            let step = match self.platform.linkedin(request).await {
-                Ok(response) => job.on_response(
-                    &settings,
-                    &response,
-                    self.platform.now_ms(),
-                    self.platform.random(),
-                    &known,
-                ),
-                Err(_) => job.on_transport_error(
-                    &settings,
-                    self.platform.now_ms(),
-                    self.platform.random(),
-                ),
-            };
-            let page: Option<&Vec<ContactRecord>> = match &step {
-                Step::Continue { contacts, .. } | Step::Done { contacts } => Some(contacts),
-                _ => None,
-            };
-            // The page first, then the count that includes it, then the job that points past
-            // it: a stop in between re-reads one page (harmless: merged by key), never skips
-            // one.
-            let pages = match page {
-                Some(contacts) => {
-                    let pages: WorkState = store::load(self.store(), keys::WORK)
+            let (now_ms, random) = (self.platform.now_ms(), self.platform.random());
+            if let Some(job) = self.job.borrow_mut().as_mut() {
+                job.handle(event, now_ms, random);
+            }
+        }
+    }
+
+    /// What the job asked to read.
+    async fn load(&self, need: Need) -> Result<Loaded, StoreError> {
+        Ok(match need {
+            Need::Start => Loaded::Start {
+                signed_in: self.signed_in().await?,
+                sharing: self.sharing_anywhere().await?,
+                next_asks_at: self.next_asks_check().await?,
+            },
+            Need::Read => Loaded::Read {
+                settings: store::load::<ReadSettings>(self.store(), keys::READ_SETTINGS)
+                    .await?
+                    .unwrap_or_default(),
+                known: contact_list::known_keys(&self.contacts().await?),
+            },
+            Need::Sharing => Loaded::Sharing(self.sharing_anywhere().await?),
+            Need::Upload => {
+                let list = self.contacts().await?;
+                let excluded = self.excluded(&list).await?;
+                Loaded::Upload(Box::new(UploadInputs {
+                    base: self.backend_url().await?,
+                    excluded,
+                    list,
+                    ledger: store::load::<Ledger>(self.store(), keys::LEDGER)
                         .await?
-                        .unwrap_or_default();
-                    store::save(self.store(), keys::read_page(pages.pages), contacts).await?;
-                    1
-                }
-                None => 0,
-            };
-            let (read_so_far, total) = (job.counts.contacts, job.total);
-            self.update_work(|w| {
-                w.pages += pages;
-                w.view.read_so_far = read_so_far;
-                w.view.read_total = total;
-                w.view.phase = Phase::Reading {
-                    read: read_so_far,
-                    total,
-                };
-                w.view.linkedin = LinkedInState::Connected;
-            })
-            .await?;
-            store::save(self.store(), keys::READ_JOB, &job).await?;
-            if !self.renew(kind, started_at).await? {
-                return Ok(Outcome::RetryAt(self.now() + 1));
+                        .unwrap_or_default(),
+                    limits: store::load::<SyncLimits>(self.store(), keys::SYNC_LIMITS)
+                        .await?
+                        .unwrap_or_default(),
+                }))
             }
-            match step {
-                Step::Continue { wait_ms, .. } => {
-                    if wait_ms <= MAX_INLINE_WAIT_MS {
-                        self.platform.sleep_ms(wait_ms).await;
-                    }
-                }
-                Step::Done { .. } => break,
-                Step::BackOff { until_ms, .. } => {
-                    self.update_view(|v| {
-                        v.phase = Phase::Waiting { until_ms };
-                        v.linkedin = LinkedInState::Busy;
-                    })
-                    .await?;
-                    return Ok(Outcome::RetryAt(until_ms.div_ceil(1000)));
-                }
-                Step::LoggedOut => {
-                    self.update_view(|v| {
-                        v.linkedin = LinkedInState::LoggedOut;
-                        v.phase = Phase::Idle;
-                    })
-                    .await?;
-                    return Ok(Outcome::NeedsAlly);
-                }
-                Step::SourceGone { next: Some(_), .. } => {}
-                Step::SourceGone { next: None, .. } => {
-                    self.update_view(|v| {
-                        v.linkedin = LinkedInState::FormatChanged;
-                        v.phase = Phase::Idle;
-                    })
-                    .await?;
-                    return Ok(Outcome::NeedsAlly);
-                }
-            }
-        }
-        // The read is complete: fold its pages into the list.
-        let work: WorkState = store::load(self.store(), keys::WORK)
-            .await?
-            .unwrap_or_default();
-        let pages: Vec<_> = (0..work.pages).map(keys::read_page).collect();
+        })
+    }
+
+    /// Folds a complete read's pages into the contact list (one read of them all, one
+    /// removal), and says how many contacts the list holds then.
+    async fn fold(&self, pages: u32, replace: bool) -> Result<u32, StoreError> {
+        let pages: Vec<_> = (0..pages).map(keys::read_page).collect();
         let read_contacts: Vec<ContactRecord> = store::load_many(self.store(), &pages)
             .await?
             .into_iter()
             .flatten()
             .flatten()
             .collect();
-        let complete = job.mode == ReadMode::Full && job.state == ReadState::Done;
         let merged = self
             .update_contacts(|list| {
-                if complete {
+                if replace {
                     contact_list::replace(list, &read_contacts)
                 } else {
                     contact_list::merge(list, &read_contacts)
@@ -1202,156 +1060,41 @@ impl<P: Platform> Worker<P> {
             })
             .await?;
         store::forget_many(self.store(), &pages).await?;
-        self.update_work(|w| {
-            w.pages = 0;
-            w.view.contacts = merged.len() as u32;
-            w.view.phase = Phase::Idle;
-        })
+        Ok(merged.len() as u32)
+    }
+
+    async fn sharing_anywhere(&self) -> Result<bool, StoreError> {
+        let me: Option<Me> = store::load(self.store(), keys::PROFILE).await?;
+        Ok(crate::messages::shares_anywhere(me.as_ref()))
+    }
+}
+
+/// The stored job record; an earlier version's four records are read once into it (and
+/// removed), so an extension that updates keeps its schedule, its read and its upload.
+pub async fn load_job_record(store: &impl Store) -> Result<JobRecord, StoreError> {
+    if let Some(record) = store::load(store, keys::JOB).await? {
+        return Ok(record);
+    }
+    let old = store
+        .get_many(Area::Durable, &keys::LEGACY_JOB_RECORDS)
         .await?;
-        store::forget(self.store(), keys::READ_JOB).await?;
-        Ok(Outcome::Done)
+    fn decode<T: serde::de::DeserializeOwned>(text: &Option<String>) -> Option<T> {
+        text.as_deref().and_then(|t| serde_json::from_str(t).ok())
     }
-
-    /// The server's sync limits when they differ from `known` (and saves them); `None` when
-    /// they are the same or cannot be fetched now (the known ones serve: the server refuses a
-    /// batch too big with a clear error rather than losing it).
-    async fn published_limits(
-        &self,
-        base: &str,
-        known: SyncLimits,
-    ) -> Result<Option<SyncLimits>, StoreError> {
-        let fetched = match self.platform.backend(api::sync_limits(base)).await {
-            Ok(response) => api::read_sync_limits(&response).ok(),
-            Err(_) => None,
-        };
-        match fetched {
-            Some(published) if published != known => {
-                store::save(self.store(), keys::SYNC_LIMITS, &published).await?;
-                Ok(Some(published))
-            }
-            _ => Ok(None),
-        }
-    }
-
-    /// Uploads what changed since the server's last acknowledgement.
-    async fn upload(&self, kind: JobKind, started_at: u64) -> Result<Outcome, StoreError> {
-        let base = self.backend_url().await?;
-        let list = self.contacts().await?;
-        let excluded = self.excluded(&list).await?;
-        let ledger: Ledger = store::load(self.store(), keys::LEDGER)
-            .await?
-            .unwrap_or_default();
-        let needs_full = store::load::<WorkState>(self.store(), keys::WORK)
-            .await?
-            .is_some_and(|w| w.needs_full);
-        let sync_kind = if kind == JobKind::Full || needs_full {
-            allyshare_protocol::SyncKind::Full
-        } else {
-            allyshare_protocol::SyncKind::Delta
-        };
-        let records = sync::records_for(sync_kind, &list, &excluded, &ledger);
-        let limits: SyncLimits = store::load(self.store(), keys::SYNC_LIMITS)
-            .await?
-            .unwrap_or_default();
-        let Some(mut plan) = sync::plan(sync_kind, &records, &ledger, &limits) else {
-            store::forget(self.store(), keys::UPLOAD).await?;
-            // Nothing new: the server is up to date, which is a sync too.
-            let now = self.now();
-            self.update_view(|v| {
-                v.shared = ledger.len() as u32;
-                v.phase = Phase::Idle;
-                v.last_sync_at = Some(now);
-            })
-            .await?;
-            return Ok(Outcome::Done);
-        };
-        let mut upload = match store::load::<Upload>(self.store(), keys::UPLOAD).await? {
-            Some(saved) if saved.matches(&plan) => saved,
-            _ => {
-                // A new upload: batch it by what the server publishes now (a resumed one keeps
-                // the batches it started with, planned from the saved limits).
-                if let Some(published) = self.published_limits(&base, limits).await? {
-                    // Limits change the batches, never whether there is something to send.
-                    if let Some(replanned) = sync::plan(sync_kind, &records, &ledger, &published) {
-                        plan = replanned;
-                    }
-                }
-                Upload::new(&plan)
-            }
-        };
-        let total = plan.contact_count() as u32;
-        loop {
-            let sent: u32 = plan.batches[..upload.acked as usize]
-                .iter()
-                .map(|b| b.len() as u32)
-                .sum();
-            self.set_phase(Phase::Uploading { sent, total }).await?;
-            let request = upload.request(&base, &plan);
-            let answer = match self.authed(|| request.clone()).await {
-                Ok(response) => Ok(response),
-                Err(ApiFailure::SessionEnded) => {
-                    self.set_phase(Phase::Idle).await?;
-                    return Ok(Outcome::NeedsAlly);
-                }
-                // Unreachable, or a refresh that failed for now: retried like a lost request.
-                Err(e) => Err(TransportError::Network(e.to_string())),
-            };
-            let progress =
-                upload.on_response(answer, self.platform.now_ms(), self.platform.random());
-            store::save(self.store(), keys::UPLOAD, &upload).await?;
-            if !self.renew(kind, started_at).await? {
-                return Ok(Outcome::RetryAt(self.now() + 1));
-            }
-            match progress {
-                Progress::Continue => {}
-                Progress::Wait { until_ms } => {
-                    let now_ms = self.platform.now_ms();
-                    if until_ms.saturating_sub(now_ms) <= MAX_INLINE_WAIT_MS {
-                        self.platform
-                            .sleep_ms(until_ms.saturating_sub(now_ms))
-                            .await;
-                    } else {
-                        self.update_view(|v| {
-                            v.phase = Phase::Waiting { until_ms };
-                            v.problem = Some(Problem::Server);
-                        })
-                        .await?;
-                        return Ok(Outcome::RetryAt(until_ms.div_ceil(1000)));
-                    }
-                }
-                Progress::Done(result) => {
-                    let (ledger, in_step) = sync::after_commit(&plan, &ledger, &result);
-                    store::save(self.store(), keys::LEDGER, &ledger).await?;
-                    store::forget(self.store(), keys::UPLOAD).await?;
-                    let now = self.now();
-                    self.update_work(|w| {
-                        // The server holds something else than we think: re-send everything.
-                        w.needs_full = !in_step;
-                        w.view.shared = ledger.len() as u32;
-                        w.view.phase = Phase::Idle;
-                        w.view.problem = None;
-                        w.view.last_sync_at = Some(now);
-                    })
-                    .await?;
-                    return Ok(Outcome::Done);
-                }
-                Progress::Failed(failure) => {
-                    store::forget(self.store(), keys::UPLOAD).await?;
-                    let problem = match failure {
-                        sync::SyncFailure::NotSharing => None,
-                        sync::SyncFailure::SignedOut => Some(Problem::SessionEnded),
-                        sync::SyncFailure::Refused(detail) => Some(Problem::Unexpected { detail }),
-                    };
-                    self.update_view(|v| {
-                        v.phase = Phase::Idle;
-                        v.problem = problem;
-                    })
-                    .await?;
-                    return Ok(Outcome::NeedsAlly);
-                }
-            }
-        }
-    }
+    let upgraded = JobRecord::upgrade(
+        decode::<Schedule>(&old[0]),
+        decode(&old[1]),
+        decode(&old[2]),
+        decode::<LegacyWork>(&old[3]),
+    );
+    let Some(record) = upgraded else {
+        return Ok(JobRecord::default());
+    };
+    store::save(store, keys::JOB, &record).await?;
+    store
+        .remove_many(Area::Durable, &keys::LEGACY_JOB_RECORDS)
+        .await?;
+    Ok(record)
 }
 
 #[cfg(test)]
@@ -1361,6 +1104,7 @@ mod tests {
     //! against the real server in the browser end to end (`tests/e2e`).
     use super::*;
     use crate::http::{Http, HttpResponse, Method, TransportError};
+    use crate::messages::Phase;
     use crate::store::{Area, MemoryStore};
     use allyshare_protocol::{NetworkMembership, Person, Role, SessionTokens};
     use std::cell::{Cell, RefCell};
@@ -1587,14 +1331,18 @@ mod tests {
         async fn wake_at(&self, _: u64) {}
     }
 
-    fn worker(backend: &Backend, now: u64) -> Worker<TestPlatform<'_>> {
-        Worker::new(TestPlatform {
+    fn test_platform(backend: &Backend, now: u64) -> TestPlatform<'_> {
+        TestPlatform {
             store: MemoryStore::new(),
             backend,
             now_secs: Cell::new(now),
             jsessionid: RefCell::new(None),
             linkedin_requests: Cell::new(0),
-        })
+        }
+    }
+
+    fn worker(backend: &Backend, now: u64) -> Worker<TestPlatform<'_>> {
+        Worker::new(test_platform(backend, now))
     }
 
     #[test]
@@ -2026,6 +1774,81 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(stored.is_empty());
+    }
+
+    /// An installed extension that updates keeps its state: the four records an earlier
+    /// version kept (schedule, read in progress, upload in progress, work) are read once into
+    /// the one job record, and removed.
+    #[test]
+    fn an_update_reads_the_earlier_versions_job_records_into_one() {
+        use crate::jobs::Cadence;
+        use crate::linkedin::read::{ReadJob, ReadMode};
+        use crate::sync::Upload;
+        let backend = Backend::default();
+        let w = worker(&backend, 1_000);
+        sign_in(&w);
+        let store = &w.platform().store;
+        let schedule = Schedule {
+            cadence: Cadence {
+                routine_every_secs: 6 * 3600,
+                full_every_secs: 3 * 86_400,
+            },
+            last_full_at: Some(500),
+            manual_requested: true,
+            ..Schedule::default()
+        };
+        let mut read = ReadJob::new(ReadMode::Full, &ReadSettings::default());
+        read.next_start = 80;
+        let upload = Upload {
+            kind: allyshare_protocol::SyncKind::Delta,
+            fingerprint: 42,
+            batch_count: 9,
+            session_id: Some(77),
+            acked: 4,
+            attempt: 0,
+        };
+        let work = serde_json::json!({
+            "view": crate::messages::SyncView { contacts: 120, shared: 100, ..Default::default() },
+            "needs_full": true,
+            "pages": 2,
+        });
+        block_on(async {
+            for (name, text) in [
+                ("schedule", serde_json::to_string(&schedule).unwrap()),
+                ("read_job", serde_json::to_string(&read).unwrap()),
+                ("upload", serde_json::to_string(&upload).unwrap()),
+                ("work", work.to_string()),
+            ] {
+                store.set(Area::Durable, name, text).await.unwrap();
+            }
+        });
+        // The updated extension's worker starts.
+        let w = Worker::new(TestPlatform {
+            store: store.snapshot(),
+            ..test_platform(&backend, 1_000)
+        });
+        let state = block_on(w.view_state()).unwrap();
+        assert_eq!(state.sync.contacts, 120);
+        assert_eq!(state.sync.shared, 100);
+        assert_eq!(state.cadence, Some((6, 3)));
+        let store = &w.platform().store;
+        let record: JobRecord = block_on(store::load(store, keys::JOB)).unwrap().unwrap();
+        assert_eq!(
+            record.schedule, schedule,
+            "a Sync now asked before the update is still owed"
+        );
+        assert_eq!(record.read.as_ref().unwrap().next_start, 80);
+        assert_eq!(record.upload, Some(upload));
+        assert!(record.needs_full);
+        assert_eq!(record.pages, 2);
+        for name in keys::LEGACY_JOB_RECORDS {
+            let old = block_on(store.get(Area::Durable, name)).unwrap();
+            assert_eq!(old, None, "{name} is read once, then removed");
+        }
+        // Read once: a second worker start takes the new record as it is.
+        let calls = store.calls();
+        assert_eq!(block_on(load_job_record(store)).unwrap(), record);
+        assert_eq!(store.calls(), calls + 1, "one read");
     }
 
     #[test]
