@@ -894,17 +894,69 @@ mod tests {
         url.split("start=").nth(1).unwrap().parse().unwrap()
     }
 
-    fn linkedin(list: &Synthetic, request: &HttpRequest) -> HttpResponse {
-        let body = if request.url.contains("connectionsSummary") {
-            list.summary()
-        } else {
-            list.dash_page(page_start(&request.url), 40)
-        };
-        HttpResponse {
-            status: 200,
-            content_type: Some("application/json".into()),
-            retry_after: None,
-            body,
+    /// The outside world of a read: a synthetic LinkedIn list, a signed-in ally who shares
+    /// when the run starts and no longer when it would upload, no pacing.
+    struct World {
+        list: Synthetic,
+        now_ms: u64,
+        /// The `start` of every page requested, in order.
+        starts: Vec<u32>,
+        linkedin_requests: u32,
+    }
+
+    impl World {
+        fn new(count: u32) -> Self {
+            World {
+                list: Synthetic::new(5, count),
+                now_ms: 1_000_000,
+                starts: Vec::new(),
+                linkedin_requests: 0,
+            }
+        }
+
+        /// What came of `effect`; `None` for a write (the test decides) and for done.
+        fn answer(&mut self, effect: &Effect) -> Option<Event> {
+            Some(match effect {
+                Effect::Done { .. } | Effect::Write(_) => return None,
+                Effect::Load(Need::Start) => Event::Loaded(Loaded::Start {
+                    signed_in: true,
+                    sharing: true,
+                    next_asks_at: u64::MAX / 2000,
+                }),
+                Effect::Load(Need::Read) => Event::Loaded(Loaded::Read {
+                    settings: ReadSettings {
+                        pause_min_ms: 0,
+                        pause_max_ms: 0,
+                        ..ReadSettings::default()
+                    },
+                    known: HashSet::new(),
+                }),
+                Effect::Load(Need::Sharing) => Event::Loaded(Loaded::Sharing(false)),
+                Effect::Load(Need::Upload) | Effect::Backend { .. } => panic!("no upload"),
+                Effect::Cookie => Event::Cookie(Some("\"ajax:1\"".into())),
+                Effect::LinkedIn(request) => {
+                    self.linkedin_requests += 1;
+                    let body = if request.url.contains("connectionsSummary") {
+                        self.list.summary()
+                    } else {
+                        self.starts.push(page_start(&request.url));
+                        self.list.dash_page(page_start(&request.url), 40)
+                    };
+                    Event::LinkedIn(Ok(HttpResponse {
+                        status: 200,
+                        content_type: Some("application/json".into()),
+                        retry_after: None,
+                        body,
+                    }))
+                }
+                Effect::Fold { .. } => Event::Folded {
+                    contacts: self.list.contacts().len() as u32,
+                },
+                Effect::Sleep { until_ms } => {
+                    self.now_ms = *until_ms;
+                    Event::Woke
+                }
+            })
         }
     }
 
@@ -914,54 +966,27 @@ mod tests {
     /// meanwhile, no upload.
     #[test]
     fn each_page_read_is_one_storage_batch_with_the_job() {
-        let list = Synthetic::new(5, 100);
+        let mut world = World::new(100);
         let mut job = SyncJob::new(JobRecord::default(), 1);
-        let settings = ReadSettings {
-            pause_min_ms: 0,
-            pause_max_ms: 0,
-            ..ReadSettings::default()
-        };
-        let mut now_ms = 1_000_000;
         let mut effects = Vec::new();
-        let mut linkedin_requests = 0;
         loop {
-            now_ms += 10;
-            let effect = job.poll(now_ms);
+            world.now_ms += 10;
+            let effect = job.poll(world.now_ms);
             effects.push(effect.clone());
-            let event = match effect {
-                Effect::Done { .. } => break,
-                Effect::Load(Need::Start) => Event::Loaded(Loaded::Start {
-                    signed_in: true,
-                    sharing: true,
-                    next_asks_at: u64::MAX / 2000,
-                }),
-                Effect::Load(Need::Read) => Event::Loaded(Loaded::Read {
-                    settings: settings.clone(),
-                    known: HashSet::new(),
-                }),
-                Effect::Load(Need::Sharing) => Event::Loaded(Loaded::Sharing(false)),
-                Effect::Load(Need::Upload) => panic!("nobody to upload to"),
-                Effect::Cookie => Event::Cookie(Some("\"ajax:1\"".into())),
-                Effect::LinkedIn(request) => {
-                    linkedin_requests += 1;
-                    Event::LinkedIn(Ok(linkedin(&list, &request)))
+            let event = match (&effect, world.answer(&effect)) {
+                (Effect::Done { .. }, _) => break,
+                (Effect::Fold { pages, replace }, event) => {
+                    assert_eq!((*pages, *replace), (3, true));
+                    event.unwrap()
                 }
-                Effect::Backend { .. } => panic!("no upload"),
-                Effect::Write(_) => Event::Written,
-                Effect::Fold { pages, replace } => {
-                    assert_eq!((pages, replace), (3, true));
-                    Event::Folded { contacts: 100 }
-                }
-                Effect::Sleep { until_ms } => {
-                    now_ms = until_ms;
-                    Event::Woke
-                }
+                (_, Some(event)) => event,
+                (_, None) => Event::Written,
             };
-            job.handle(event, now_ms, 7);
+            job.handle(event, world.now_ms, 7);
             assert!(effects.len() < 100, "{effects:?}");
         }
         // The summary and three pages.
-        assert_eq!(linkedin_requests, 4);
+        assert_eq!(world.linkedin_requests, 4);
         let page_writes: Vec<Vec<String>> = effects
             .iter()
             .filter_map(|e| match e {
@@ -1001,42 +1026,19 @@ mod tests {
     /// A worker stopped mid-read starts again from the stored record at the next page.
     #[test]
     fn a_read_resumes_from_the_stored_record_at_its_next_page() {
-        let list = Synthetic::new(5, 100);
-        let settings = ReadSettings {
-            pause_min_ms: 0,
-            pause_max_ms: 0,
-            ..ReadSettings::default()
-        };
+        let mut world = World::new(100);
         let mut stored = JobRecord::default();
         let mut job = SyncJob::new(stored.clone(), 1);
-        let mut starts = Vec::new();
-        let mut now_ms = 1_000_000;
         let mut restarted = false;
         for _ in 0..200 {
-            now_ms += 10;
-            let event = match job.poll(now_ms) {
-                Effect::Done { .. } => break,
-                Effect::Load(Need::Start) => Event::Loaded(Loaded::Start {
-                    signed_in: true,
-                    sharing: true,
-                    next_asks_at: u64::MAX / 2000,
-                }),
-                Effect::Load(Need::Read) => Event::Loaded(Loaded::Read {
-                    settings: settings.clone(),
-                    known: HashSet::new(),
-                }),
-                Effect::Load(_) => Event::Loaded(Loaded::Sharing(false)),
-                Effect::Cookie => Event::Cookie(Some("\"ajax:1\"".into())),
-                Effect::LinkedIn(request) => {
-                    if !request.url.contains("connectionsSummary") {
-                        starts.push(page_start(&request.url));
-                    }
-                    Event::LinkedIn(Ok(linkedin(&list, &request)))
-                }
-                Effect::Write(writes) => {
+            world.now_ms += 10;
+            let effect = job.poll(world.now_ms);
+            let event = match (&effect, world.answer(&effect)) {
+                (Effect::Done { .. }, _) => break,
+                (Effect::Write(writes), _) => {
                     let text = writes.last().unwrap().value.clone().unwrap();
                     stored = serde_json::from_str(&text).unwrap();
-                    if starts.len() == 2 && !restarted {
+                    if world.starts.len() == 2 && !restarted {
                         // Stopped after the second page was stored: a new worker (another
                         // instance) takes over the lease at once.
                         restarted = true;
@@ -1045,21 +1047,17 @@ mod tests {
                     }
                     Event::Written
                 }
-                Effect::Fold { .. } => Event::Folded { contacts: 100 },
-                Effect::Sleep { until_ms } => {
-                    now_ms = until_ms;
-                    Event::Woke
-                }
-                Effect::Backend { .. } => panic!("no upload"),
+                (_, event) => event.unwrap(),
             };
-            job.handle(event, now_ms, 7);
+            job.handle(event, world.now_ms, 7);
         }
         assert!(restarted);
         assert_eq!(
-            starts,
+            world.starts,
             [0, 40, 80],
             "every page once, resumed at the next one"
         );
         assert_eq!(stored.view.contacts, 100);
+        assert_eq!(stored.read, None, "the read is over");
     }
 }
