@@ -367,15 +367,21 @@ impl SyncJob {
                 self.stage = Stage::Backoff(up);
                 Effect::Sleep { until_ms }
             }
-            Stage::Send(up) | Stage::SavedStep(up) => {
-                let upload = self.record.upload.as_ref().expect("an upload in progress");
-                let request = upload.request(&up.base, &up.plan);
-                self.stage = Stage::AwaitAnswer(up);
-                Effect::Backend {
-                    request,
-                    authed: true,
+            Stage::Send(up) | Stage::SavedStep(up) => match self.record.upload.as_ref() {
+                Some(upload) => {
+                    let request = upload.request(&up.base, &up.plan);
+                    self.stage = Stage::AwaitAnswer(up);
+                    Effect::Backend {
+                        request,
+                        authed: true,
+                    }
                 }
-            }
+                // The upload was dropped meanwhile (signed out, sharing stopped).
+                None => {
+                    self.stage = Stage::Idle;
+                    return Effect::Done { wake_at: None };
+                }
+            },
             other => {
                 // A stage that waits for an event: polled before it came.
                 self.stage = other;
