@@ -200,6 +200,10 @@ struct TestPlatform<'a> {
     now_secs: Cell<u64>,
     jsessionid: RefCell<Option<String>>,
     linkedin_requests: Cell<u32>,
+    /// Set: LinkedIn serves these connections (dash pages and the summary).
+    linkedin_list: RefCell<Option<crate::linkedin::synthetic::Synthetic>>,
+    /// The storage calls made before each page request.
+    calls_at_page: RefCell<Vec<u32>>,
 }
 
 impl Platform for TestPlatform<'_> {
@@ -210,9 +214,26 @@ impl Platform for TestPlatform<'_> {
     async fn backend(&self, r: HttpRequest) -> Result<HttpResponse, TransportError> {
         self.backend.send(r).await
     }
-    async fn linkedin(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+    async fn linkedin(&self, r: HttpRequest) -> Result<HttpResponse, TransportError> {
         self.linkedin_requests.set(self.linkedin_requests.get() + 1);
-        Err(TransportError::Network("no LinkedIn in these tests".into()))
+        let list = self.linkedin_list.borrow();
+        let Some(list) = list.as_ref() else {
+            return Err(TransportError::Network("no LinkedIn in these tests".into()));
+        };
+        let param = |name: &str| -> u32 {
+            let at = r.url.find(&format!("{name}=")).unwrap() + name.len() + 1;
+            r.url[at..].split('&').next().unwrap().parse().unwrap()
+        };
+        let body = if r.url.contains("connectionsSummary") {
+            list.summary()
+        } else {
+            self.calls_at_page.borrow_mut().push(self.store.calls());
+            list.dash_page(param("start"), param("count"))
+        };
+        Ok(json(
+            200,
+            &serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        ))
     }
     async fn linkedin_jsessionid(&self) -> Option<String> {
         self.jsessionid.borrow().clone()
@@ -237,6 +258,8 @@ fn test_platform(backend: &Backend, now: u64) -> TestPlatform<'_> {
         now_secs: Cell::new(now),
         jsessionid: RefCell::new(None),
         linkedin_requests: Cell::new(0),
+        linkedin_list: RefCell::new(None),
+        calls_at_page: RefCell::new(Vec::new()),
     }
 }
 
@@ -673,6 +696,45 @@ fn exclusions_and_contacts_stored_by_an_earlier_version_still_hold() {
         .unwrap()
         .unwrap();
     assert!(stored.is_empty());
+}
+
+/// A LinkedIn page read costs one storage call (the page and the job record in one batch),
+/// where the worker used to make about seven; the read's end folds every page in with one
+/// read and one removal.
+#[test]
+fn a_page_read_costs_one_storage_call() {
+    let backend = Backend::default();
+    // "Sync now" reads even before any network is shared with, and then uploads nothing.
+    backend.not_sharing.set(true);
+    let w = worker(&backend, 1_000);
+    sign_in(&w);
+    let settings = ReadSettings {
+        pause_min_ms: 0,
+        pause_max_ms: 0,
+        ..ReadSettings::default()
+    };
+    block_on(store::save(
+        &w.platform().store,
+        keys::READ_SETTINGS,
+        &settings,
+    ))
+    .unwrap();
+    *w.platform().jsessionid.borrow_mut() = Some("\"ajax:1\"".into());
+    *w.platform().linkedin_list.borrow_mut() =
+        Some(crate::linkedin::synthetic::Synthetic::new(3, 400));
+    block_on(w.handle(Intent::SyncNow));
+    block_on(w.run_jobs()).unwrap();
+    let at = w.platform().calls_at_page.borrow().clone();
+    assert_eq!(
+        at.len(),
+        11,
+        "400 connections, 40 a page, then the empty page that ends it"
+    );
+    let per_page: Vec<u32> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(per_page, [1; 10], "storage calls between two page requests");
+    let state = block_on(w.view_state()).unwrap();
+    assert_eq!(state.sync.contacts, 400);
+    assert_eq!(block_on(w.contacts()).unwrap().len(), 400);
 }
 
 /// An installed extension that updates keeps its state: the four records an earlier
