@@ -5,7 +5,7 @@ use super::*;
 use crate::http::{Http, HttpResponse, Method, TransportError};
 use crate::messages::Phase;
 use crate::store::{Area, MemoryStore};
-use allyshare_protocol::{NetworkMembership, Person, Role, SessionTokens};
+use allyshare_protocol::SessionTokens;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 
@@ -144,23 +144,9 @@ impl Http for Backend {
                     )
                 }
             }
-            (Method::Get, "/v1/me") if authed => json(
-                200,
-                &Me {
-                    person: Person {
-                        id: 1,
-                        name: "Ada".into(),
-                        email: "ada@example.org".into(),
-                    },
-                    networks: vec![NetworkMembership {
-                        id: 7,
-                        name: "Sales Network".into(),
-                        role: Role::Ally,
-                        sharing: !self.not_sharing.get(),
-                        joined_at: 0,
-                    }],
-                },
-            ),
+            (Method::Get, "/v1/me") if authed => {
+                json(200, &crate::handoff::tests::ada(!self.not_sharing.get()))
+            }
             (Method::Delete, "/v1/sessions/current") if authed => {
                 self.access.borrow_mut().clear();
                 self.refresh.borrow_mut().clear();
