@@ -140,7 +140,7 @@ pub enum Loaded {
     },
     Read {
         settings: ReadSettings,
-        /// The keys of the contacts already held ([`contact_list::known_keys`]).
+        /// The keys of the contacts already held ([`crate::contact_list::known_keys`]).
         known: HashSet<String>,
     },
     Sharing(bool),
