@@ -13,18 +13,19 @@ impl<P: Platform> Worker<P> {
         Ok(self.contact_buckets().await?.concat())
     }
 
+    /// Every bucket, read in one storage call.
     pub(super) async fn contact_buckets(&self) -> Result<Vec<Vec<ContactRecord>>, StoreError> {
-        let mut buckets = Vec::with_capacity(CONTACT_BUCKETS as usize);
-        for b in 0..CONTACT_BUCKETS {
-            let bucket = store::load(self.store(), keys::contact_bucket(b)).await?;
-            buckets.push(bucket.unwrap_or_default());
-        }
-        Ok(buckets)
+        let buckets: Vec<_> = (0..CONTACT_BUCKETS).map(keys::contact_bucket).collect();
+        Ok(store::load_many(self.store(), &buckets)
+            .await?
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect())
     }
 
     /// Replaces the contact list by `change(current list)`, one change at a time. Only the
     /// buckets whose contacts changed are written (each bucket is kept in key order, so the
-    /// same contacts are the same bucket): a quiet sync rewrites nothing.
+    /// same contacts are the same bucket), in one storage call: a quiet sync rewrites nothing.
     pub(super) async fn update_contacts(
         &self,
         change: impl FnOnce(&[ContactRecord]) -> Vec<ContactRecord>,
@@ -39,13 +40,18 @@ impl<P: Platform> Worker<P> {
             let key = c.key().unwrap_or_default();
             after[bucket_of(&key) as usize].push((key, c));
         }
+        let mut writes = Vec::new();
         for (b, (old, mut new)) in before.iter().zip(after).enumerate() {
             new.sort_by(|x, y| x.0.cmp(&y.0));
             let new: Vec<&ContactRecord> = new.into_iter().map(|(_, c)| c).collect();
             if !old.iter().eq(new.iter().copied()) {
-                store::save(self.store(), keys::contact_bucket(b as u64), &new).await?;
+                writes.push(crate::job::Write::set(
+                    &keys::contact_bucket(b as u64),
+                    &new,
+                ));
             }
         }
+        store::apply(self.store(), writes).await?;
         Ok(changed)
     }
 
