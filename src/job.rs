@@ -86,10 +86,19 @@ impl JobRecord {
         })
     }
 
-    /// The view the pages show, at `now` (unix seconds).
+    /// The view the pages show, at `now` (unix seconds), derived from the record: when the
+    /// next sync is due, and a read or an upload shown as going on only while a run holds a
+    /// live lease (a worker stopped mid-step left its last phase behind, which is not the
+    /// state any more once its lease has run out).
     pub fn view_at(&self, now: u64) -> SyncView {
+        let running = self.schedule.lease.is_some_and(|l| l.expires_at > now);
+        let phase = match self.view.phase {
+            Phase::Reading { .. } | Phase::Uploading { .. } if !running => Phase::Idle,
+            phase => phase,
+        };
         SyncView {
             next_sync_at: Some(self.schedule.next_wake(now)),
+            phase,
             ..self.view.clone()
         }
     }
@@ -1027,6 +1036,34 @@ mod tests {
         assert_eq!(record.read, None);
         assert_eq!(record.schedule.lease, None, "the run ended");
         assert!(record.schedule.last_full_at.is_some());
+    }
+
+    /// A read's phase is shown while its run holds a live lease, not after.
+    #[test]
+    fn the_phase_shown_is_a_running_jobs() {
+        let mut record = JobRecord::default();
+        record.view.phase = Phase::Reading {
+            read: 40,
+            total: Some(100),
+        };
+        assert_eq!(record.view_at(1_000).phase, Phase::Idle, "no run");
+        assert_eq!(record.schedule.try_start(1_000, 1), Some(JobKind::Full));
+        assert_eq!(record.view_at(1_010).phase, record.view.phase);
+        let expired = 1_000 + crate::jobs::LEASE_SECS;
+        assert_eq!(
+            record.view_at(expired).phase,
+            Phase::Idle,
+            "its worker is gone"
+        );
+        let waiting = Phase::Waiting {
+            until_ms: 5_000_000,
+        };
+        record.view.phase = waiting;
+        assert_eq!(
+            record.view_at(expired).phase,
+            waiting,
+            "a back-off is shown as it is"
+        );
     }
 
     /// A worker stopped mid-read starts again from the stored record at the next page.
