@@ -23,6 +23,20 @@ pub fn parse_dash_pages<S: AsRef<str>>(pages: &[S]) -> u32 {
         .sum()
 }
 
+/// The pages of one buffer, page `i` ending at byte `ends[i]`; a page that is not UTF-8 is
+/// empty (it parses to nothing, as a response body the worker cannot read).
+pub fn pages_of<'a>(bytes: &'a [u8], ends: &[u32]) -> Vec<&'a str> {
+    let mut start = 0;
+    ends.iter()
+        .map(|&end| {
+            let end = (end as usize).clamp(start, bytes.len());
+            let page = std::str::from_utf8(&bytes[start..end]).unwrap_or_default();
+            start = end;
+            page
+        })
+        .collect()
+}
+
 /// How many contacts a `Connections.csv` import of `text` gives (0 when unreadable).
 pub fn import_csv(text: &str) -> u32 {
     csv::import(text.as_bytes()).map_or(0, |i| i.contacts.len() as u32)
@@ -80,17 +94,22 @@ impl DeltaFixture {
 mod exports {
     use wasm_bindgen::prelude::*;
 
-    /// See [`super::parse_dash_pages`]: JS strings in, as from `fetch`.
+    /// See [`super::parse_dash_pages`]: the pages' bytes in, as the worker reads a response's
+    /// body (`browser::fetch`: the bytes copied into wasm and checked as UTF-8, never a JS
+    /// string), all pages in one buffer, page `i` ending at `ends[i]`.
     #[wasm_bindgen]
-    pub fn bench_parse_dash_pages(pages: Vec<String>) -> u32 {
-        super::parse_dash_pages(&pages)
+    pub fn bench_parse_dash_pages(bytes: &[u8], ends: &[u32]) -> u32 {
+        super::parse_dash_pages(&super::pages_of(bytes, ends))
     }
 
-    /// Only takes the pages in (JS strings to Rust `String`s) and returns their total length in
-    /// bytes: the share of [`bench_parse_dash_pages`] that is not parsing.
+    /// Only takes the pages in (bytes into wasm, checked as UTF-8) and returns their total
+    /// length in bytes: the share of [`bench_parse_dash_pages`] that is not parsing.
     #[wasm_bindgen]
-    pub fn bench_strings_in(pages: Vec<String>) -> u32 {
-        pages.iter().map(|page| page.len() as u32).sum()
+    pub fn bench_strings_in(bytes: &[u8], ends: &[u32]) -> u32 {
+        super::pages_of(bytes, ends)
+            .iter()
+            .map(|page| page.len() as u32)
+            .sum()
     }
 
     /// See [`super::import_csv`].
@@ -137,5 +156,14 @@ mod tests {
         assert_eq!(import_csv(&s.csv()), 200);
         let pages: Vec<String> = (0..5).map(|p| s.dash_page(p * 40, 40)).collect();
         assert_eq!(parse_dash_pages(&pages), 200);
+        // The same pages as one buffer of bytes, as the browser benchmark hands them in.
+        let mut ends = Vec::new();
+        let joined: String = pages.concat();
+        let mut end = 0;
+        for page in &pages {
+            end += page.len() as u32;
+            ends.push(end);
+        }
+        assert_eq!(parse_dash_pages(&pages_of(joined.as_bytes(), &ends)), 200);
     }
 }

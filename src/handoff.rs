@@ -145,8 +145,28 @@ pub fn from_backend(sender_origin: Option<&str>, backend_url: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use allyshare_protocol::{NetworkMembership, Person, Role};
+
+    /// Ada, an ally of network 7 ("Sales Network"), sharing with it or not: the account the
+    /// tests sign in to (the worker's tests too).
+    pub(crate) fn ada(sharing: bool) -> Me {
+        Me {
+            person: Person {
+                id: 1,
+                name: "Ada".into(),
+                email: "ada@example.org".into(),
+            },
+            networks: vec![NetworkMembership {
+                id: 7,
+                name: "Sales Network".into(),
+                role: Role::Ally,
+                sharing,
+                joined_at: 0,
+            }],
+        }
+    }
 
     #[test]
     fn base64url_matches_rfc_4648_without_padding() {
@@ -207,7 +227,6 @@ mod tests {
     }
 
     fn pending(created_at: u64) -> PendingSignIn {
-        use allyshare_protocol::{NetworkMembership, Person, Role};
         PendingSignIn {
             access: AccessToken {
                 token: "a".into(),
@@ -217,20 +236,7 @@ mod tests {
                 token: "r".into(),
                 expires_at: created_at + 86_400,
             },
-            me: Me {
-                person: Person {
-                    id: 1,
-                    name: "Ada".into(),
-                    email: "ada@example.org".into(),
-                },
-                networks: vec![NetworkMembership {
-                    id: 7,
-                    name: "Sales Network".into(),
-                    role: Role::Ally,
-                    sharing: false,
-                    joined_at: 0,
-                }],
-            },
+            me: ada(false),
             created_at,
         }
     }

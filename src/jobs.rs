@@ -1,9 +1,10 @@
 //! The persisted job schedule: what background work is due, and who may run it.
 //!
 //! A service worker is stopped after 30 s idle and may be killed mid-task, so deferred work is
-//! not a timer but a small record in `chrome.storage.local`, driven by one `chrome.alarms`
-//! alarm that is re-created at every start (as uBlock Origin Lite does). This module is that
-//! record and its rules, pure: which job is due, when to wake next, and a *lease* that lets one
+//! not a timer but stored data — the [`Schedule`], part of the job record
+//! ([`crate::job::JobRecord`]) in `chrome.storage.local` — driven by one `chrome.alarms` alarm
+//! that is re-created at every start (as uBlock Origin Lite does). This module is the
+//! schedule and its rules, pure: which job is due, when to wake next, and a *lease* that lets one
 //! job run at a time even across worker restarts — a worker that dies leaves a lease that
 //! expires, and the next wake-up resumes the job.
 

@@ -9,8 +9,11 @@
 //! - [`store`] and [`http`]: the two traits through which the core reaches the outside world
 //!   (durable/memory key-value storage and HTTP). The browser implements them with
 //!   `chrome.storage` and `fetch`; tests implement them in memory.
+//! - [`job`]: the background sync job as one sans-IO state machine (`poll` → an effect,
+//!   `handle` an event) over one stored record; [`jobs`] is its schedule, [`sync`] and
+//!   [`linkedin`] the upload and the read it walks.
 //! - [`worker`]: the service worker's state owner, generic over those traits: it turns page intents
-//!   into backend calls and keeps the session.
+//!   into backend calls, keeps the session, and carries out the job's effects.
 //! - `browser`, `background`, `ui` (wasm only): the thin layer that touches `chrome.*` and the DOM.
 //!   The wasm is built twice (Cargo features `worker` and `pages`, both on by default): the
 //!   service worker's bundle exports only `background`'s entry points, the pages' bundle only
@@ -25,6 +28,7 @@ pub mod contacts;
 pub mod export;
 pub mod handoff;
 pub mod http;
+pub mod job;
 pub mod jobs;
 pub mod linkedin;
 pub mod messages;

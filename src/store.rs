@@ -104,11 +104,9 @@ pub mod keys {
     use crate::auth::{AccessToken, RefreshToken};
     use crate::contact_list::Exclusions;
     use crate::handoff::{PendingHandoff, PendingSignIn};
-    use crate::jobs::Schedule;
-    use crate::linkedin::read::ReadJob;
+    use crate::job::JobRecord;
     use crate::linkedin::ReadSettings;
-    use crate::sync::{Ledger, Upload};
-    use crate::worker::WorkState;
+    use crate::sync::Ledger;
 
     /// The access token and its expiry.
     pub const ACCESS_TOKEN: Key<AccessToken> = Key::memory("access_token");
@@ -118,18 +116,16 @@ pub mod keys {
     pub const PROFILE: Key<Me> = Key::durable("profile");
     /// The backend address chosen in the options page (absent: the build's default).
     pub const BACKEND_URL: Key<String> = Key::durable("backend_url");
-    /// The job schedule.
-    pub const SCHEDULE: Key<Schedule> = Key::durable("schedule");
-    /// The LinkedIn read in progress.
-    pub const READ_JOB: Key<ReadJob> = Key::durable("read_job");
+    /// The background job: its schedule, the read and the upload in progress, the view of
+    /// the work for the pages (see [`crate::job`]).
+    pub const JOB: Key<JobRecord> = Key::durable("job");
     /// What the server acknowledged.
     pub const LEDGER: Key<Ledger> = Key::durable("ledger");
-    /// The upload in progress.
-    pub const UPLOAD: Key<Upload> = Key::durable("upload");
     /// The sync limits the server published, as last fetched.
     pub const SYNC_LIMITS: Key<SyncLimits> = Key::durable("sync_limits");
-    /// The background work's state and its view for the pages.
-    pub const WORK: Key<WorkState> = Key::durable("work");
+    /// The four records an earlier version kept instead of [`JOB`] (the schedule, the read,
+    /// the upload, the work's view): read once into it, then removed.
+    pub const LEGACY_JOB_RECORDS: [&str; 4] = ["schedule", "read_job", "upload", "work"];
     /// How LinkedIn is read; absent: the defaults. A developer setting (pacing, decoration
     /// id), not shown to allies.
     pub const READ_SETTINGS: Key<ReadSettings> = Key::durable("read_settings");
@@ -218,6 +214,14 @@ pub trait Store {
         Ok(values)
     }
 
+    /// Writes several values of one area (one browser call).
+    async fn set_many(&self, area: Area, items: Vec<(String, String)>) -> Result<(), StoreError> {
+        for (key, value) in items {
+            self.set(area, &key, value).await?;
+        }
+        Ok(())
+    }
+
     /// Removes several values of one area (one browser call).
     async fn remove_many(&self, area: Area, keys: &[&str]) -> Result<(), StoreError> {
         for key in keys {
@@ -287,6 +291,31 @@ pub async fn forget_many<T>(store: &impl Store, keys: &[Key<T>]) -> Result<(), S
     store.remove_many(first.area, &names).await
 }
 
+/// Carries out one batch of writes: one call for the values of each area, one for its
+/// removals.
+pub async fn apply(store: &impl Store, writes: Vec<crate::job::Write>) -> Result<(), StoreError> {
+    let mut sets: [Vec<(String, String)>; 2] = Default::default();
+    let mut removals: [Vec<String>; 2] = Default::default();
+    for write in writes {
+        let i = usize::from(write.area == Area::Memory);
+        match write.value {
+            Some(value) => sets[i].push((write.name, value)),
+            None => removals[i].push(write.name),
+        }
+    }
+    for (i, area) in [Area::Durable, Area::Memory].into_iter().enumerate() {
+        let items = std::mem::take(&mut sets[i]);
+        if !items.is_empty() {
+            store.set_many(area, items).await?;
+        }
+        if !removals[i].is_empty() {
+            let names: Vec<&str> = removals[i].iter().map(String::as_str).collect();
+            store.remove_many(area, &names).await?;
+        }
+    }
+    Ok(())
+}
+
 /// How the contact lists ([`keys::contact_bucket`], [`keys::read_page`]) are read. A list
 /// stored by an earlier version may carry a field the protocol's record does not have (that
 /// version kept a photo's expiry): it is cut out of the text (a quote inside a JSON string is
@@ -317,11 +346,21 @@ pub struct MemoryStore {
     values: RefCell<HashMap<(Area, String), String>>,
     /// Every key written, in order (tests count writes).
     written: RefCell<Vec<String>>,
+    /// Storage calls made (a call of several keys counts once, as in the browser).
+    calls: std::cell::Cell<u32>,
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// What a new worker would find: the same values, no calls counted yet.
+    pub fn snapshot(&self) -> MemoryStore {
+        MemoryStore {
+            values: RefCell::new(self.values.borrow().clone()),
+            ..MemoryStore::default()
+        }
     }
 
     /// Drops the [`Area::Memory`] area, as the browser does when it closes.
@@ -340,6 +379,15 @@ impl MemoryStore {
             .count()
     }
 
+    /// The storage calls made so far (reads, writes, removals; a call of many keys is one).
+    pub fn calls(&self) -> u32 {
+        self.calls.get()
+    }
+
+    fn count_call(&self) {
+        self.calls.set(self.calls.get() + 1);
+    }
+
     /// The keys written so far, in order, and forgets them.
     pub fn take_written(&self) -> Vec<String> {
         std::mem::take(&mut self.written.borrow_mut())
@@ -351,21 +399,56 @@ impl MemoryStore {
     }
 }
 
-impl Store for MemoryStore {
-    async fn get(&self, area: Area, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.values.borrow().get(&(area, key.to_string())).cloned())
-    }
-
-    async fn set(&self, area: Area, key: &str, value: String) -> Result<(), StoreError> {
+impl MemoryStore {
+    fn put(&self, area: Area, key: &str, value: String) {
         self.written.borrow_mut().push(key.to_string());
         self.values
             .borrow_mut()
             .insert((area, key.to_string()), value);
+    }
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, area: Area, key: &str) -> Result<Option<String>, StoreError> {
+        self.count_call();
+        Ok(self.values.borrow().get(&(area, key.to_string())).cloned())
+    }
+
+    async fn set(&self, area: Area, key: &str, value: String) -> Result<(), StoreError> {
+        self.count_call();
+        self.put(area, key, value);
         Ok(())
     }
 
     async fn remove(&self, area: Area, key: &str) -> Result<(), StoreError> {
+        self.count_call();
         self.values.borrow_mut().remove(&(area, key.to_string()));
+        Ok(())
+    }
+
+    async fn get_many(&self, area: Area, keys: &[&str]) -> Result<Vec<Option<String>>, StoreError> {
+        self.count_call();
+        let values = self.values.borrow();
+        Ok(keys
+            .iter()
+            .map(|key| values.get(&(area, key.to_string())).cloned())
+            .collect())
+    }
+
+    async fn set_many(&self, area: Area, items: Vec<(String, String)>) -> Result<(), StoreError> {
+        self.count_call();
+        for (key, value) in items {
+            self.put(area, &key, value);
+        }
+        Ok(())
+    }
+
+    async fn remove_many(&self, area: Area, keys: &[&str]) -> Result<(), StoreError> {
+        self.count_call();
+        let mut values = self.values.borrow_mut();
+        for key in keys {
+            values.remove(&(area, key.to_string()));
+        }
         Ok(())
     }
 }

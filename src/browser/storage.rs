@@ -103,6 +103,19 @@ impl Store for ChromeStore {
             .collect())
     }
 
+    async fn set_many(&self, area: Area, items: Vec<(String, String)>) -> Result<(), StoreError> {
+        let object = Object::new();
+        for (key, value) in &items {
+            let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
+        }
+        let (api, promise) = match area {
+            Area::Durable => ("storage.local.set", local_set(&object)),
+            Area::Memory => ("storage.session.set", session_set(&object)),
+        };
+        let first = items.first().map(|(k, _)| k.as_str()).unwrap_or_default();
+        call(StoreOp::Write, first, api, promise).await.map(|_| ())
+    }
+
     async fn remove_many(&self, area: Area, keys: &[&str]) -> Result<(), StoreError> {
         let names: Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
         let (api, promise) = match area {

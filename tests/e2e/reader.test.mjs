@@ -261,7 +261,7 @@ test('a worker stopped mid-read resumes where it was: no page read twice, the co
   await evaluate(ally.popup, (s) => chrome.storage.local.set({ read_settings: JSON.stringify(s) }), FAST);
   await new Promise((r) => setTimeout(r, 2_000));
   assert.equal((await linkedin.stats()).log.length, stoppedAt, 'the stopped worker reads nothing more');
-  const job = await evaluate(ally.popup, async () => JSON.parse((await chrome.storage.local.get('read_job')).read_job));
+  const { read: job } = await evaluate(ally.popup, async () => JSON.parse((await chrome.storage.local.get('job')).job));
   assert.equal(job.next_start, stoppedAt * 40, 'the saved read points past the last page read');
   // A page wakes the worker. The dead run's lease still stands until it expires, so the read
   // resumes then (the alarm), never with two runners.

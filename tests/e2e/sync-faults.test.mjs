@@ -14,7 +14,7 @@ const isBatch = (entry) => entry.method === 'PUT' && /\/batches\/\d+$/.test(entr
 
 /** What the extension and the hop saw, for a failure's message. */
 async function diagnosis(world) {
-  const stored = await world.browser.ext(() => chrome.storage.local.get(['schedule', 'upload', 'read_job']));
+  const stored = await world.browser.ext(() => chrome.storage.local.get(['job']));
   return { sync: (await world.state()).sync, stored, lastRequests: world.proxy.log.slice(-3) };
 }
 
@@ -27,8 +27,8 @@ async function expectExactlyAllShared(world) {
   const digest = await world.digest();
   assert.equal(digest.count, N, 'exactly N on the server: none lost, none twice');
   assert.equal(await world.ledgerSize(), N);
-  const work = await world.browser.ext(async () => JSON.parse((await chrome.storage.local.get('work')).work));
-  assert.equal(work.needs_full, false, "the server's digest matched the extension's after the commit");
+  const job = await world.browser.ext(async () => JSON.parse((await chrome.storage.local.get('job')).job));
+  assert.equal(job.needs_full, false, "the server's digest matched the extension's after the commit");
 }
 
 describe('the server killed mid-sync and right after its commit, and restarted', () => {
@@ -161,7 +161,7 @@ describe('the worker stopped mid-upload', () => {
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
     const stoppedAt = Date.now();
-    const upload = await evaluate(world.popup, async () => JSON.parse((await chrome.storage.local.get('upload')).upload));
+    const { upload } = await evaluate(world.popup, async () => JSON.parse((await chrome.storage.local.get('job')).job));
     assert.equal(upload.acked, 7, 'the stopped upload had saved its place: 7 batches acknowledged');
     await sleep(3500);
     // Opening the popup wakes the worker (as the ally would); "Sync now" asks it to go on.

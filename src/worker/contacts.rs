@@ -1,0 +1,151 @@
+//! The contacts read, the ally's exclusions and the CSV import.
+//!
+//! The rules kept here: the list is stored in buckets by key, each kept in key order, and
+//! only a bucket whose contacts changed is written (a quiet sync rewrites nothing); one change
+//! of the list at a time; exclusions are in the protocol's key rule (older ones rewritten once)
+//! and an exclusion asks for a full upload (only a full one removes from the server).
+
+use super::*;
+
+impl<P: Platform> Worker<P> {
+    /// The contacts read so far (all buckets).
+    pub async fn contacts(&self) -> Result<Vec<ContactRecord>, StoreError> {
+        Ok(self.contact_buckets().await?.concat())
+    }
+
+    /// Every bucket, read in one storage call.
+    pub(super) async fn contact_buckets(&self) -> Result<Vec<Vec<ContactRecord>>, StoreError> {
+        let buckets: Vec<_> = (0..CONTACT_BUCKETS).map(keys::contact_bucket).collect();
+        Ok(store::load_many(self.store(), &buckets)
+            .await?
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect())
+    }
+
+    /// Replaces the contact list by `change(current list)`, one change at a time. Only the
+    /// buckets whose contacts changed are written (each bucket is kept in key order, so the
+    /// same contacts are the same bucket), in one storage call: a quiet sync rewrites nothing.
+    pub(super) async fn update_contacts(
+        &self,
+        change: impl FnOnce(&[ContactRecord]) -> Vec<ContactRecord>,
+    ) -> Result<Vec<ContactRecord>, StoreError> {
+        let _one_at_a_time = self.contacts_lock.lock().await;
+        let before = self.contact_buckets().await?;
+        let changed = change(&before.concat());
+        let mut after: Vec<Vec<(String, &ContactRecord)>> =
+            vec![Vec::new(); CONTACT_BUCKETS as usize];
+        for c in &changed {
+            // Merged lists hold keyed contacts only; one stored without a key sorts first.
+            let key = c.key().unwrap_or_default();
+            after[bucket_of(&key) as usize].push((key, c));
+        }
+        let mut writes = Vec::new();
+        for (b, (old, mut new)) in before.iter().zip(after).enumerate() {
+            new.sort_by(|x, y| x.0.cmp(&y.0));
+            let new: Vec<&ContactRecord> = new.into_iter().map(|(_, c)| c).collect();
+            if !old.iter().eq(new.iter().copied()) {
+                writes.push(crate::job::Write::set(
+                    &keys::contact_bucket(b as u64),
+                    &new,
+                ));
+            }
+        }
+        store::apply(self.store(), writes).await?;
+        Ok(changed)
+    }
+
+    pub(super) async fn import_csv(&self, text: &str) -> Result<(), Problem> {
+        let import =
+            crate::linkedin::csv::import(text.as_bytes()).map_err(|e| Problem::CsvUnreadable {
+                detail: e.to_string(),
+            })?;
+        let merged = self
+            .update_contacts(|list| contact_list::merge(list, &import.contacts))
+            .await?;
+        self.change_job(|job| job.view.contacts = merged.len() as u32)
+            .await?;
+        self.request_run().await
+    }
+
+    /// The ally's exclusions, in the protocol's key rule: a set stored by an earlier version
+    /// under its own rule is rewritten once, here, against `list` (see
+    /// [`Exclusions::canonical`]).
+    pub(super) async fn excluded(&self, list: &[ContactRecord]) -> Result<Exclusions, StoreError> {
+        let stored: Exclusions = store::load(self.store(), keys::EXCLUDED)
+            .await?
+            .unwrap_or_default();
+        match stored.canonical(list) {
+            Some(canonical) => {
+                store::save(self.store(), keys::EXCLUDED, &canonical).await?;
+                Ok(canonical)
+            }
+            None => Ok(stored),
+        }
+    }
+
+    pub(super) async fn contact_page(
+        &self,
+        offset: u32,
+        limit: u32,
+        query: Option<&str>,
+    ) -> Result<ContactPage, StoreError> {
+        let mut list = self.contacts().await?;
+        let excluded = self.excluded(&list).await?;
+        // Newest connections first, then by name: the order LinkedIn shows.
+        list.sort_by(|a, b| {
+            b.connected_on
+                .cmp(&a.connected_on)
+                .then_with(|| a.display_name().cmp(&b.display_name()))
+        });
+        let needle = query
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_lowercase);
+        let matching: Vec<&ContactRecord> = list
+            .iter()
+            .filter(|c| match &needle {
+                None => true,
+                Some(q) => [
+                    Some(c.display_name()),
+                    c.headline.clone(),
+                    c.company.clone(),
+                ]
+                .iter()
+                .flatten()
+                .any(|field| field.to_lowercase().contains(q.as_str())),
+            })
+            .collect();
+        let items = matching
+            .iter()
+            .skip(offset as usize)
+            .take(limit.min(500) as usize)
+            .map(|c| ContactRow {
+                key: c.key().unwrap_or_default(),
+                name: c.display_name(),
+                headline: c.headline.clone(),
+                company: c.company.clone(),
+                position: c.position.clone(),
+                profile_url: c.profile_url.clone(),
+                connected_on: c.connected_on.clone(),
+                excluded: excluded.contains(c),
+            })
+            .collect();
+        Ok(ContactPage {
+            total: matching.len() as u32,
+            excluded: list.iter().filter(|c| excluded.contains(c)).count() as u32,
+            items,
+        })
+    }
+
+    pub(super) async fn set_excluded(&self, key: String, exclude: bool) -> Result<(), Problem> {
+        let list = self.contacts().await?;
+        let mut excluded = self.excluded(&list).await?;
+        if excluded.set(&list, &key, exclude) {
+            store::save(self.store(), keys::EXCLUDED, &excluded).await?;
+            // An exclusion removes the contact from the server: only a full upload can.
+            self.change_job(|job| job.needs_full = true).await?;
+        }
+        Ok(())
+    }
+}
