@@ -6,7 +6,7 @@
 //! connections disappear) — and picks the records that are shared. A person known from the CSV
 //! export (no member id) and from the API is one contact: they are matched by the protocol's
 //! key by public identifier ([`ContactRecord::url_key`]); the API's record wins and keeps the
-//! export's company and position. Every key here is the protocol's, the one the server keys
+//! export's connected-on date when it has none. Every key here is the protocol's, the one the server keys
 //! uploads by. Pure functions over plain data; the worker keeps the list in storage buckets.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::contacts::{self, ContactRecord};
 
 /// Merges newly read contacts into `list`: a contact with the same key, or the same key by
-/// public identifier, is replaced (keeping the company and position it had when the new one has
-/// none); others are added. The newest first order of `new` is kept at the front. A new contact
+/// public identifier, is replaced (keeping the connected-on date and member id it had when the new
+/// one has none); others are added. The newest first order of `new` is kept at the front. A new contact
 /// without a key (nothing identifies it) can be neither matched nor shared: it is left out.
 pub fn merge(list: &[ContactRecord], new: &[ContactRecord]) -> Vec<ContactRecord> {
     let mut by_key: HashMap<String, usize> = HashMap::with_capacity(list.len() * 2);
@@ -43,8 +43,6 @@ pub fn merge(list: &[ContactRecord], new: &[ContactRecord]) -> Vec<ContactRecord
         if let Some(i) = old {
             replaced.insert(i);
             let previous = &list[i];
-            merged.company = merged.company.or_else(|| previous.company.clone());
-            merged.position = merged.position.or_else(|| previous.position.clone());
             merged.connected_on = merged
                 .connected_on
                 .or_else(|| previous.connected_on.clone());
@@ -65,7 +63,7 @@ pub fn merge(list: &[ContactRecord], new: &[ContactRecord]) -> Vec<ContactRecord
 }
 
 /// The list after a full read: exactly what was read (connections that were not are gone),
-/// with the company and position the export gave for the same people.
+/// with the connected-on dates the export gave for the same people.
 pub fn replace(list: &[ContactRecord], read: &[ContactRecord]) -> Vec<ContactRecord> {
     let kept = merge(list, read);
     let read_keys = known_keys(read);
@@ -209,15 +207,13 @@ mod tests {
         }
     }
 
-    fn csv(public: &str, company: &str) -> ContactRecord {
+    fn csv(public: &str, connected_on: &str) -> ContactRecord {
         ContactRecord {
             public_identifier: Some(public.into()),
             profile_url: format!("https://www.linkedin.com/in/{public}/"),
             first_name: Some("First".into()),
             last_name: Some(public.into()),
-            company: Some(company.into()),
-            position: Some("Engineer".into()),
-            connected_on: Some("2024-03-05".into()),
+            connected_on: Some(connected_on.into()),
             ..ContactRecord::default()
         }
     }
@@ -233,30 +229,33 @@ mod tests {
 
     #[test]
     fn the_export_and_the_api_are_one_person() {
-        let list = vec![csv("Ada-L", "Analytical Engines")];
+        let list = vec![csv("Ada-L", "2024-03-05")];
         let merged = merge(&list, &[api("77", "ada-l", "Chief Engineer")]);
         assert_eq!(merged.len(), 1);
         let ada = &merged[0];
         assert_eq!(ada.member_id.as_deref(), Some("77"));
         assert_eq!(ada.headline.as_deref(), Some("Chief Engineer"));
-        assert_eq!(ada.company.as_deref(), Some("Analytical Engines"));
         assert_eq!(ada.connected_on.as_deref(), Some("2024-03-05"));
         // And the other way round: an export after the API keeps the member id.
-        let again = merge(&merged, &[csv("ada-l", "Babbage & Co")]);
+        let again = merge(&merged, &[csv("ada-l", "2024-04-06")]);
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].member_id.as_deref(), Some("77"));
-        assert_eq!(again[0].company.as_deref(), Some("Babbage & Co"));
+        assert_eq!(again[0].connected_on.as_deref(), Some("2024-04-06"));
     }
 
     #[test]
     fn a_full_read_drops_removed_connections() {
-        let list = vec![api("1", "ada", "a"), api("2", "bob", "b"), csv("cy", "C")];
+        let list = vec![
+            api("1", "ada", "a"),
+            api("2", "bob", "b"),
+            csv("cy", "2023-01-02"),
+        ];
         let after = replace(&list, &[api("2", "bob", "b"), api("3", "cy", "c")]);
         let keys: Vec<_> = after.iter().map(|c| c.key().unwrap()).collect();
         assert_eq!(keys, ["member:2", "member:3"]);
         assert_eq!(
-            after[1].company.as_deref(),
-            Some("C"),
+            after[1].connected_on.as_deref(),
+            Some("2023-01-02"),
             "kept from the export"
         );
     }
@@ -286,7 +285,7 @@ mod tests {
             first_name: Some("Ada".into()),
             ..ContactRecord::default()
         };
-        let list = merge(&[csv("ada-lovelace", "Analytical Engines")], &[untidy]);
+        let list = merge(&[csv("ada-lovelace", "2024-03-05")], &[untidy]);
         let row_key = list[0].key().unwrap();
         assert_eq!(row_key, "url:ada-lovelace");
         let mut excluded = Exclusions::default();
@@ -299,7 +298,7 @@ mod tests {
     /// member id (the key changes from `url:` to `member:`); sharing again lifts both keys.
     #[test]
     fn an_exclusion_follows_the_person_when_the_api_gives_the_member_id() {
-        let before = vec![csv("Ada-L", "Analytical Engines")];
+        let before = vec![csv("Ada-L", "2024-03-05")];
         let mut excluded = Exclusions::default();
         excluded.set(&before, &before[0].key().unwrap(), true);
         let after = merge(&before, &[api("77", "ada-l", "Chief Engineer")]);

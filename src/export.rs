@@ -9,8 +9,6 @@ use crate::messages::ContactRow;
 struct Shared<'a> {
     name: &'a str,
     headline: Option<&'a str>,
-    company: Option<&'a str>,
-    position: Option<&'a str>,
     profile_url: &'a str,
     connected_on: Option<&'a str>,
 }
@@ -19,8 +17,6 @@ fn shared(rows: &[ContactRow]) -> impl Iterator<Item = Shared<'_>> {
     rows.iter().filter(|r| !r.excluded).map(|r| Shared {
         name: &r.name,
         headline: r.headline.as_deref(),
-        company: r.company.as_deref(),
-        position: r.position.as_deref(),
         profile_url: &r.profile_url,
         connected_on: r.connected_on.as_deref(),
     })
@@ -43,13 +39,11 @@ fn cell(value: &str) -> String {
 
 /// The shared contacts as CSV (RFC 4180, CRLF line ends, with a header).
 pub fn to_csv(rows: &[ContactRow]) -> String {
-    let mut out = String::from("Name,Headline,Company,Position,Profile URL,Connected On\r\n");
+    let mut out = String::from("Name,Headline,Profile URL,Connected On\r\n");
     for r in shared(rows) {
         let cells = [
             r.name,
             r.headline.unwrap_or(""),
-            r.company.unwrap_or(""),
-            r.position.unwrap_or(""),
             r.profile_url,
             r.connected_on.unwrap_or(""),
         ];
@@ -74,8 +68,6 @@ mod tests {
             key: format!("url:{name}"),
             name: name.into(),
             headline: Some("CTO, \"Acme\"".into()),
-            company: None,
-            position: None,
             profile_url: "https://www.linkedin.com/in/x/".into(),
             connected_on: Some("2024-01-02".into()),
             excluded,
@@ -86,13 +78,10 @@ mod tests {
     fn csv_quotes_neutralises_formulas_and_leaves_out_the_excluded() {
         let csv = to_csv(&[row("=HYPERLINK(1)", false), row("Kept Out", true)]);
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert_eq!(
-            lines[0],
-            "Name,Headline,Company,Position,Profile URL,Connected On"
-        );
+        assert_eq!(lines[0], "Name,Headline,Profile URL,Connected On");
         assert_eq!(
             lines[1],
-            "'=HYPERLINK(1),\"CTO, \"\"Acme\"\"\",,,https://www.linkedin.com/in/x/,2024-01-02"
+            "'=HYPERLINK(1),\"CTO, \"\"Acme\"\"\",https://www.linkedin.com/in/x/,2024-01-02"
         );
         assert_eq!(lines.len(), 3, "one row and the final line end");
     }

@@ -185,8 +185,6 @@ pub struct ContactRow {
     pub key: String,
     pub name: String,
     pub headline: Option<String>,
-    pub company: Option<String>,
-    pub position: Option<String>,
     pub profile_url: String,
     pub connected_on: Option<String>,
     pub excluded: bool,

@@ -317,27 +317,24 @@ pub async fn apply(store: &impl Store, writes: Vec<crate::job::Write>) -> Result
 }
 
 /// How the contact lists ([`keys::contact_bucket`], [`keys::read_page`]) are read. A list
-/// stored by an earlier version may carry a field the protocol's record does not have (that
-/// version kept a photo's expiry): it is cut out of the text (a quote inside a JSON string is
-/// always escaped, so the pattern cannot be inside a value), and the text parsed again — one
-/// parser for both, which keeps the wasm small.
+/// stored by an earlier version may carry fields the protocol's record does not have (that
+/// version kept a photo's expiry, and the company and position of a `Connections.csv`, which a
+/// shared contact no longer has): they are dropped and the rest parsed again, so the contacts
+/// still load and the next upload does not carry them. Any other unknown field still fails.
 fn decode_contacts(text: &str) -> Option<Vec<ContactRecord>> {
     if let Ok(list) = serde_json::from_str(text) {
         return Some(list);
     }
-    const LEGACY_FIELD: &str = ",\"photo_expires_at\":";
-    let mut rest = text;
-    let mut cleaned = String::with_capacity(text.len());
-    while let Some(at) = rest.find(LEGACY_FIELD) {
-        cleaned.push_str(&rest[..at]);
-        let value = &rest[at + LEGACY_FIELD.len()..];
-        let end = value
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
-            .unwrap_or(value.len());
-        rest = &value[end..];
+    const LEGACY_FIELDS: [&str; 3] = ["photo_expires_at", "company", "position"];
+    let mut list: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(text).ok()?;
+    for record in &mut list {
+        for field in LEGACY_FIELDS {
+            record.remove(field);
+        }
     }
-    cleaned.push_str(rest);
-    serde_json::from_str(&cleaned).ok()
+    let list = list.into_iter().map(serde_json::Value::Object).collect();
+    serde_json::from_value(serde_json::Value::Array(list)).ok()
 }
 
 /// An in-memory [`Store`] for native tests and for the wasm test worker (which has no `chrome.*`).
@@ -499,7 +496,18 @@ mod tests {
                 list[0].photo_url.as_deref(),
                 Some("https://media.licdn.com/x")
             );
-            assert_eq!(list[1].company.as_deref(), Some("Acme"));
+            assert_eq!(list[1].key().as_deref(), Some("url:bob"));
+            // The company and position are dropped: written again, they are gone.
+            save(&store, keys::contact_bucket(3), &list).await.unwrap();
+            let again = store
+                .get(Area::Durable, "contacts.3")
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(
+                !again.contains("company") && !again.contains("Acme"),
+                "{again}"
+            );
         })
         .unwrap();
     }

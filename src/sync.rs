@@ -71,8 +71,6 @@ pub fn fields_fingerprint(c: &ContactView<'_>) -> u64 {
         c.first_name,
         c.last_name,
         c.headline,
-        c.company,
-        c.position,
         c.connected_on,
         c.photo_url,
     ] {
@@ -566,21 +564,17 @@ mod tests {
     fn the_fields_fingerprint_sees_every_field_and_its_boundaries() {
         let base = ContactRecord {
             photo_url: Some("https://media.licdn.com/p".into()),
-            company: Some("Acme".into()),
-            position: Some("CTO".into()),
             connected_on: Some("2024-01-02".into()),
             ..contact(1)
         };
         let print = |c: &ContactRecord| fields_fingerprint(&c.view());
-        let changes: [fn(&mut ContactRecord); 11] = [
+        let changes: [fn(&mut ContactRecord); 9] = [
             |c| c.member_id = Some("M00002".into()),
             |c| c.public_identifier = None,
             |c| c.profile_url.push('x'),
             |c| c.first_name = Some("First2".into()),
             |c| c.last_name = None,
             |c| c.headline = Some("Engineer ".into()),
-            |c| c.company = Some("Acne".into()),
-            |c| c.position = Some(String::new()),
             |c| c.connected_on = Some("2024-01-03".into()),
             |c| c.photo_url = Some("https://media.licdn.com/q".into()),
             |c| {

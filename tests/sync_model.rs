@@ -466,3 +466,62 @@ proptest! {
         prop_assert_eq!(&stored.ledger().entries, &truth);
     }
 }
+
+/// An installed extension upgraded from a version that kept the company and position of a
+/// `Connections.csv` import: its stored contacts still load, and the next upload carries
+/// neither field (the design's *Minimal data*), which the server would refuse.
+#[test]
+fn contacts_stored_with_company_and_position_load_and_upload_without_them() {
+    use allyshare::store::{self, keys, Area, MemoryStore, Store};
+    let stored = r#"[{"member_id":null,"public_identifier":"ada","profile_url":"https://www.linkedin.com/in/ada/","first_name":"Ada","last_name":"Lovelace","headline":"Countess","company":"Analytical Engines","position":"Chief Engineer","connected_on":"2024-03-05","photo_url":null},{"member_id":"M2","public_identifier":"bob","profile_url":"https://www.linkedin.com/in/bob/","first_name":"Bob","company":"Acme","position":null}]"#;
+    let memory = MemoryStore::new();
+    let list = futures_util::FutureExt::now_or_never(async {
+        memory
+            .set(Area::Durable, "contacts.0", stored.into())
+            .await
+            .unwrap();
+        store::load(&memory, keys::contact_bucket(0)).await.unwrap()
+    })
+    .unwrap()
+    .expect("the stored contacts load");
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        list[0].headline.as_deref(),
+        Some("Countess"),
+        "not folded in"
+    );
+    let plan = sync::plan(
+        SyncKind::Full,
+        &list,
+        &Ledger::default(),
+        &SyncLimits::default(),
+    )
+    .expect("a first sync has work");
+    let mut server = ModelServer::default();
+    let mut upload = Upload::new(&plan);
+    let mut bodies = Vec::new();
+    for step in 0..100u64 {
+        let request = upload.request("http://model", &plan);
+        bodies.push(request.body.clone().unwrap_or_default());
+        let response = server.handle(&request);
+        match upload.on_response(Ok(response), step * 1000, step) {
+            Progress::Done(_) => break,
+            Progress::Failed(f) => panic!("upload failed: {f:?}"),
+            _ => {}
+        }
+    }
+    assert_eq!(server.contacts.len(), 2, "both uploaded");
+    let batches: Vec<&String> = bodies.iter().filter(|b| b.contains("contacts")).collect();
+    assert!(!batches.is_empty());
+    for body in batches {
+        for word in [
+            "company",
+            "position",
+            "Analytical",
+            "Chief Engineer",
+            "Acme",
+        ] {
+            assert!(!body.contains(word), "{word} uploaded in {body}");
+        }
+    }
+}

@@ -11,15 +11,17 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
-/// Longest accepted value of a text field (names, headline, company, position), in characters.
+/// Longest accepted value of a text field (names, headline), in characters.
 pub const MAX_TEXT_CHARS: usize = 500;
 /// Longest accepted URL (profile, photo), in characters.
 pub const MAX_URL_CHARS: usize = 2048;
 /// Longest accepted LinkedIn member id or public identifier, in characters.
 pub const MAX_ID_CHARS: usize = 200;
 
-/// One LinkedIn connection of the ally, as shared. Nothing else is accepted: an unknown field
-/// (an email, a phone number…) makes the whole request invalid.
+/// One LinkedIn connection of the ally, as shared: the design's *Minimal data* list (member id,
+/// profile URL, first and last name, headline, connected-on date, photo reference) and nothing
+/// else. Nothing else is accepted either: an unknown field (an email, a phone number, the
+/// company or position an earlier version sent…) makes the whole request invalid.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -39,10 +41,6 @@ pub struct ContactRecord {
     pub last_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headline: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub position: Option<String>,
     /// `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connected_on: Option<String>,
@@ -189,8 +187,6 @@ impl ContactRecord {
             first_name: clean(&self.first_name),
             last_name: clean(&self.last_name),
             headline: clean(&self.headline),
-            company: clean(&self.company),
-            position: clean(&self.position),
             connected_on: clean(&self.connected_on),
             photo_url: clean(&self.photo_url),
         };
@@ -198,8 +194,6 @@ impl ContactRecord {
             ("first_name", &record.first_name),
             ("last_name", &record.last_name),
             ("headline", &record.headline),
-            ("company", &record.company),
-            ("position", &record.position),
         ] {
             if let Some(v) = value {
                 if v.chars().count() > MAX_TEXT_CHARS {
@@ -235,8 +229,6 @@ impl ContactRecord {
             first_name: self.first_name.as_deref(),
             last_name: self.last_name.as_deref(),
             headline: self.headline.as_deref(),
-            company: self.company.as_deref(),
-            position: self.position.as_deref(),
             connected_on: self.connected_on.as_deref(),
             photo_url: self.photo_url.as_deref(),
         }
@@ -367,8 +359,6 @@ pub struct ContactView<'a> {
     pub first_name: Option<&'a str>,
     pub last_name: Option<&'a str>,
     pub headline: Option<&'a str>,
-    pub company: Option<&'a str>,
-    pub position: Option<&'a str>,
     pub connected_on: Option<&'a str>,
     pub photo_url: Option<&'a str>,
 }
@@ -406,8 +396,6 @@ pub fn content_hash_of(contact: &ContactView<'_>) -> u64 {
     field(&mut h, contact.first_name);
     field(&mut h, contact.last_name);
     field(&mut h, contact.headline);
-    field(&mut h, contact.company);
-    field(&mut h, contact.position);
     field(&mut h, contact.connected_on);
     field(&mut h, contact.photo_url);
     h.finish()
@@ -494,6 +482,22 @@ mod tests {
     }
 
     #[test]
+    fn company_and_position_are_not_part_of_a_contact() {
+        for field in ["company", "position", "email", "phone"] {
+            let text = format!(
+                r#"{{"profile_url":"https://www.linkedin.com/in/ada/","first_name":"Ada","{field}":"x"}}"#
+            );
+            let err = serde_json::from_str::<ContactRecord>(&text).unwrap_err();
+            assert!(err.to_string().contains(field), "{field}: {err}");
+        }
+        let text = serde_json::to_string(&ada()).unwrap();
+        assert!(
+            !text.contains("company") && !text.contains("position"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn keys_prefer_the_member_id() {
         assert_eq!(contact_key(&ada()).unwrap(), "member:ACoAAA123");
         // The key by public identifier is there whatever the member id: it matches an export's
@@ -558,8 +562,6 @@ mod tests {
         field(contact.first_name.as_deref());
         field(contact.last_name.as_deref());
         field(contact.headline.as_deref());
-        field(contact.company.as_deref());
-        field(contact.position.as_deref());
         field(contact.connected_on.as_deref());
         field(contact.photo_url.as_deref());
         let key = match clean(&contact.member_id) {
@@ -610,7 +612,7 @@ mod tests {
                     c.public_identifier = public_identifier.map(str::to_string);
                     c.member_id = member_id.map(str::to_string);
                     c.headline = Some("  Countess ".into());
-                    c.company = Some(String::new());
+                    c.last_name = Some(String::new());
                     let (hash, key) = reference_hash_and_key(&c);
                     assert_eq!(content_hash(&c), hash, "{c:?}");
                     assert_eq!(contact_key(&c), key, "{c:?}");
@@ -628,7 +630,7 @@ mod tests {
     fn content_hash_sees_every_field_and_field_boundaries() {
         let base = content_hash(&ada());
         let mut c = ada();
-        c.company = Some("Analytical Engines".into());
+        c.headline = Some("Analytical Engines".into());
         assert_ne!(content_hash(&c), base);
         let mut a = ada();
         a.first_name = Some("Ad".into());

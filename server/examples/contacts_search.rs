@@ -156,7 +156,7 @@ impl Rng {
     }
 }
 
-/// Person `i` of the pool: the same name, headline and company for every ally who knows them.
+/// Person `i` of the pool: the same name and headline (with a company in it) for every ally who knows them.
 fn person(i: usize) -> ContactRecord {
     let mut r = Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
     r.next();
@@ -172,8 +172,6 @@ fn person(i: usize) -> ContactRecord {
         first_name: Some(FIRST[r.below(FIRST.len())].to_string()),
         last_name: Some(LAST[r.below(LAST.len())].to_string()),
         headline: Some(format!("{} at {company}", TITLES[r.below(TITLES.len())])),
-        company: Some(company),
-        position: None,
         connected_on: None,
         photo_url: None,
     }
@@ -269,7 +267,7 @@ async fn build(app: &App, pool: &sqlx::SqlitePool, allies: usize) -> (i64, i64, 
         for chunk in contacts.chunks(100) {
             let mut b = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO contacts (person_id, key, member_id, public_identifier, profile_url,
-                   first_name, last_name, headline, company, position, connected_on, photo_url,
+                   first_name, last_name, headline, connected_on, photo_url,
                    content_hash, sort_name, search_text, updated_at) ",
             );
             b.push_values(chunk, |mut row, c| {
@@ -282,8 +280,6 @@ async fn build(app: &App, pool: &sqlx::SqlitePool, allies: usize) -> (i64, i64, 
                     .push_bind(r.first_name.clone())
                     .push_bind(r.last_name.clone())
                     .push_bind(r.headline.clone())
-                    .push_bind(r.company.clone())
-                    .push_bind(r.position.clone())
                     .push_bind(r.connected_on.clone())
                     .push_bind(r.photo_url.clone())
                     .push_bind(c.content_hash as i64)

@@ -29,8 +29,6 @@ fn contact(i: usize) -> ContactRecord {
         first_name: Some(format!("First{i}")),
         last_name: Some(format!("Last{i}")),
         headline: Some(format!("Head of Things {i} at Company {}", i % 977)),
-        company: Some(format!("Company {}", i % 977)),
-        position: Some("Head of Things".into()),
         connected_on: Some("2023-04-05".into()),
         photo_url: Some(format!("https://media.licdn.com/dms/image/{i}/profile.jpg")),
     }

@@ -80,8 +80,6 @@ fn contact(ally: usize, n: usize) -> ContactRecord {
         first_name: Some(format!("First{n}")),
         last_name: Some(format!("Last{ally}")),
         headline: Some(format!("Engineer at Company {}", n % 97)),
-        company: Some(format!("Company {}", n % 97)),
-        position: Some("Engineer".into()),
         connected_on: Some("2024-01-02".into()),
         photo_url: None,
     }

@@ -414,8 +414,8 @@ catalog! {
     terms_intro: "These terms apply to AllyShare, a service that lets you share your LinkedIn connections with the professional networks that invite you.",
         "Ces conditions s’appliquent à AllyShare, un service qui vous permet de partager vos relations LinkedIn avec les réseaux professionnels qui vous invitent.";
     terms_what_heading: "What you share", "Ce que vous partagez";
-    terms_what: "For each connection: their LinkedIn member id and profile address, first and last name, headline, the date you connected, and a photo reference (and their company and position, when you import LinkedIn's Connections.csv). Never emails, phone numbers, messages, or your LinkedIn password or cookies.",
-        "Pour chaque relation : son identifiant de membre et l’adresse de son profil LinkedIn, son prénom et son nom, son titre, la date de votre mise en relation et une référence de photo (ainsi que son entreprise et son poste, si vous importez le fichier Connections.csv de LinkedIn). Jamais d’adresses e-mail, de numéros de téléphone, de messages, ni votre mot de passe ou vos cookies LinkedIn.";
+    terms_what: "For each connection: their LinkedIn member id and profile address, first and last name, headline, the date you connected, and a photo reference. Never emails, phone numbers, messages, or your LinkedIn password or cookies.",
+        "Pour chaque relation : son identifiant de membre et l’adresse de son profil LinkedIn, son prénom et son nom, son titre, la date de votre mise en relation et une référence de photo. Jamais d’adresses e-mail, de numéros de téléphone, de messages, ni votre mot de passe ou vos cookies LinkedIn.";
     terms_who_heading: "Who sees it", "Qui les voit";
     terms_who: "Only the networks you choose to share with, and within each network only its admins. A network admin may ask you for an introduction; you decide whether to make it.",
         "Seuls les réseaux avec lesquels vous choisissez de partager, et dans chaque réseau seulement ses admins. Un admin du réseau peut vous demander une mise en relation ; vous décidez de la faire ou non.";
@@ -874,7 +874,7 @@ catalog! {
     remove_selected: "Remove selected from the list", "Retirer la sélection de la liste";
     find_to_add: "Find contacts to add", "Trouver des contacts à ajouter";
     search_contacts: "Search the network's contacts", "Rechercher dans les contacts du réseau";
-    search_hint: "Words in the name, headline or company. Search with nothing typed to see contacts by name.", "Des mots du nom, du titre ou de l’entreprise. Lancez la recherche sans rien saisir pour voir les contacts par nom.";
+    search_hint: "Words in the name or headline. Search with nothing typed to see contacts by name.", "Des mots du nom ou du titre. Lancez la recherche sans rien saisir pour voir les contacts par nom.";
     search: "Search", "Rechercher";
     no_match_open: "No contact of the network matches “", "Aucun contact du réseau ne correspond à « ";
     no_match_close: "”.", " ».";
@@ -904,14 +904,13 @@ catalog! {
     all_allies: "All allies", "Tous les alliés";
     contacts_intro: "The contacts your allies share with the network. Open one to see who knows them and to ask for an introduction.", "Les contacts que vos alliés partagent avec le réseau. Ouvrez-en un pour voir qui le connaît et demander une mise en relation.";
     search_the_contacts: "Search the contacts", "Rechercher dans les contacts";
-    search_name_headline: "Search by name, headline or company", "Rechercher par nom, titre ou entreprise";
+    search_name_headline: "Search by name or headline", "Rechercher par nom ou titre";
     connected_since: "Connected since", "Relation depuis le";
     since_hint: "An ally connected with them on this day or later.", "Un allié est en relation avec eux depuis ce jour ou plus tard.";
     sort_by: "Sort by", "Trier par";
     contacts_no_match: "No contact matches this search and these filters.", "Aucun contact ne correspond à cette recherche et à ces filtres.";
     contacts_none: "No contacts are shared with the network yet: they appear here once an ally connects LinkedIn and shares.", "Aucun contact n’est encore partagé avec le réseau : ils apparaissent ici dès qu’un allié connecte LinkedIn et partage.";
     contacts_caption: "Contacts shared with the network", "Contacts partagés avec le réseau";
-    company: "Company", "Entreprise";
     connected: "Connected", "Relation depuis";
     and_word: "and", "et";
     more_word: "more", "autres";
@@ -927,7 +926,6 @@ catalog! {
     newest_asks: "Newest asks", "Demandes les plus récentes";
     older_asks: "Older asks", "Demandes plus anciennes";
     asks_none: "No asks here yet. To ask an ally for an introduction, open a contact from", "Aucune demande pour l’instant. Pour demander une mise en relation à un allié, ouvrez un contact depuis";
-    position: "Position", "Poste";
     opens_new_tab: " (opens in a new tab)", " (s’ouvre dans un nouvel onglet)";
     allies_who_know: "Allies who know", "Alliés qui connaissent";
     and_since_when: ", and since when", ", et depuis quand";

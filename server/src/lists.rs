@@ -121,11 +121,9 @@ pub fn csv_cell(value: &str) -> String {
 }
 
 /// The columns of an exported list.
-pub const CSV_COLUMNS: [&str; 9] = [
+pub const CSV_COLUMNS: [&str; 7] = [
     "Name",
     "Headline",
-    "Company",
-    "Position",
     "LinkedIn profile",
     "Known by",
     "Connected since",
@@ -134,15 +132,13 @@ pub const CSV_COLUMNS: [&str; 9] = [
 ];
 
 /// The columns of an exported list in `lang` (the API's export is English, [`CSV_COLUMNS`]).
-fn csv_columns(lang: Lang) -> [&'static str; 9] {
+fn csv_columns(lang: Lang) -> [&'static str; 7] {
     let m = lang.messages();
     match lang {
         Lang::En => CSV_COLUMNS,
         Lang::Fr => [
             m.name,
             m.headline,
-            m.company,
-            m.position,
             m.csv_col_profile,
             m.known_by,
             m.connected_since,
@@ -189,8 +185,6 @@ pub fn list_csv(entries: &[IntroListEntry], lang: Lang) -> String {
             &[
                 &c.display_name(),
                 c.headline.as_deref().unwrap_or(""),
-                c.company.as_deref().unwrap_or(""),
-                c.position.as_deref().unwrap_or(""),
                 &c.profile_url,
                 &known_by,
                 since,
@@ -534,8 +528,7 @@ mod tests {
                 profile_url: "https://www.linkedin.com/in/kay/".into(),
                 first_name: Some("Kay".into()),
                 last_name: Some("One".into()),
-                headline: Some("=CMD()".into()),
-                company: Some("Acme, Inc.".into()),
+                headline: Some("=CMD(), Inc.".into()),
                 ..ContactRecord::default()
             },
             known_by: vec![
@@ -566,7 +559,7 @@ mod tests {
         assert!(lines[0].starts_with("\"Name\",\"Headline\""));
         assert_eq!(
             lines[1],
-            "\"Kay One\",\"'=CMD()\",\"Acme, Inc.\",\"\",\"https://www.linkedin.com/in/kay/\",\"Bea; Al\",\"2019-05-01\",\"Nadia\",\"1970-01-01\""
+            "\"Kay One\",\"'=CMD(), Inc.\",\"https://www.linkedin.com/in/kay/\",\"Bea; Al\",\"2019-05-01\",\"Nadia\",\"1970-01-01\""
         );
         assert_eq!(lines[2], "");
     }

@@ -481,3 +481,164 @@ async fn the_indexer_catches_up_after_a_commit() {
     .unwrap();
     assert_eq!(hits, 1, "Sean (person 4) is in the index");
 }
+
+/// Migration 0017 on a database that kept a CSV import's company and position (what earlier
+/// versions stored): the values are gone from every table of the file, the columns too; the
+/// search words and content hashes are those of what is left, so the search still finds by
+/// name and headline, no more by company, and the ally's digest is the extension's.
+#[tokio::test]
+async fn migration_0017_erases_company_and_position_and_search_still_works() {
+    let mut server = TestServer::start().await;
+    let admin = server
+        .member("Sales", "boss@example.org", "Boss", Role::NetworkAdmin)
+        .await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let people: Vec<Value> = (0..8).map(|i| person(i, 0)).collect();
+    server.sync_contacts(&ally.token, "full", &people).await;
+    let digest_before = server
+        .expect(
+            Method::GET,
+            "/v1/contacts/digest",
+            Some(&ally.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+
+    // The database as an earlier version left it: the columns back, filled, with the words
+    // and hashes that version stored (its search text had the company; its hash covered both).
+    server.restart().await;
+    {
+        let pool = pool(&server).await;
+        for sql in [
+            "ALTER TABLE contacts ADD COLUMN company TEXT",
+            "ALTER TABLE contacts ADD COLUMN position TEXT",
+            "ALTER TABLE sync_staged ADD COLUMN company TEXT",
+            "ALTER TABLE sync_staged ADD COLUMN position TEXT",
+            "DROP TABLE contact_rederive",
+            "DELETE FROM _sqlx_migrations WHERE version = 17",
+            "UPDATE contacts SET company = 'Quokkaworks Holdings', position = 'Zebrafish Wrangler',
+                 search_text = search_text || ' quokkaworks holdings',
+                 content_hash = content_hash + 1
+             WHERE key IN (SELECT key FROM contacts ORDER BY key LIMIT 5)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        // The full-text index holds the company's words, as that version's did.
+        server_index_words(&pool).await;
+        let hits: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM contacts_fts WHERE contacts_fts MATCH '\"quokkaworks\"'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(hits, 5, "the set-up: the old words are indexed");
+        pool.close().await;
+    }
+    assert_eq!(
+        search(&server, &admin, "quokkaworks").await,
+        5,
+        "the set-up: found by company"
+    );
+
+    // The new version starts: 0017 runs, then the rows are derived again.
+    server.restart().await;
+    let pool = pool(&server).await;
+    let columns: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM pragma_table_info('contacts')
+         UNION ALL SELECT name FROM pragma_table_info('sync_staged')",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        !columns.iter().any(|c| c == "company" || c == "position"),
+        "{columns:?}"
+    );
+    for needle in ["quokkaworks", "zebrafish"] {
+        assert_eq!(
+            found_anywhere(&pool, needle).await,
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contact_rederive")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 0);
+    assert_eq!(search(&server, &admin, "quokkaworks").await, 0);
+    // By name and by headline, as before.
+    assert_eq!(
+        search(&server, &admin, "lovelace").await,
+        6,
+        "persons 0 to 5"
+    );
+    assert_eq!(search(&server, &admin, "founder").await, 1, "person 3");
+    assert_eq!(search(&server, &admin, "acme").await, 8);
+    assert_eq!(search(&server, &admin, "software+engineer").await, 2);
+    // The hashes are the extension's again: its digest matches, no resync is needed.
+    let digest_after = server
+        .expect(
+            Method::GET,
+            "/v1/contacts/digest",
+            Some(&ally.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(digest_after, digest_before);
+    assert_counts_kept(&pool, "after 0017").await;
+}
+
+/// Indexes the rows waiting for the full-text index, as the server's indexer does.
+async fn server_index_words(pool: &SqlitePool) {
+    allyshare_server::db::network::index_search_words(pool)
+        .await
+        .unwrap();
+}
+
+/// The tables and columns of the file where `needle` is (any case), full-text pages included.
+async fn found_anywhere(pool: &SqlitePool, needle: &str) -> Vec<String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut found = Vec::new();
+    for table in tables {
+        let columns: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        for column in columns {
+            let hits: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), lower(?)) > 0"
+            ))
+            .bind(needle)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            if hits > 0 {
+                found.push(format!("{table}.{column} ({hits} rows)"));
+            }
+        }
+    }
+    found
+}
+
+/// How many contacts the network's search finds for `q`, through the API.
+async fn search(server: &TestServer, admin: &common::Member, q: &str) -> usize {
+    let page = server
+        .expect(
+            Method::GET,
+            &format!("/v1/networks/{}/contacts?q={q}", admin.network_id),
+            Some(&admin.token),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    page["contacts"].as_array().unwrap().len()
+}

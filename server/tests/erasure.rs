@@ -18,7 +18,6 @@ fn contact(tag: &str) -> serde_json::Value {
         "first_name": format!("First{tag}"),
         "last_name": format!("Last{tag}"),
         "headline": format!("Headline{tag}"),
-        "company": format!("Company{tag}"),
     })
 }
 
@@ -246,7 +245,6 @@ async fn stopping_sharing_removes_the_contacts_copies_from_the_database() {
             format!("profile{tag}"),
             format!("Last{tag}"),
             format!("Headline{tag}"),
-            format!("Company{tag}"),
         ] {
             assert_eq!(
                 where_found(&db, &needle).await,

@@ -813,7 +813,6 @@ fn contacts(n: usize) -> Vec<serde_json::Value> {
                 "first_name": format!("Contact{i}"),
                 "last_name": "Dupont",
                 "headline": "Ingénieure",
-                "company": "Acme",
                 "connected_on": "2020-03-01",
             })
         })
@@ -1064,7 +1063,7 @@ async fn list_and_contact_notices_and_errors_speak_french() {
     assert_eq!(export.status, StatusCode::OK);
     assert!(
         export.body.starts_with(
-            "\u{feff}\"Nom\";\"Titre\";\"Entreprise\";\"Poste\";\"Profil LinkedIn\";\"Connu de\";\"Relation depuis le\";\"Ajouté par\";\"Ajouté le\"\r\n\"Contact0 Dupont\";\"Ingénieure\";\"Acme\";"
+            "\u{feff}\"Nom\";\"Titre\";\"Profil LinkedIn\";\"Connu de\";\"Relation depuis le\";\"Ajouté par\";\"Ajouté le\"\r\n\"Contact0 Dupont\";\"Ingénieure\";\"https://www.linkedin.com/in/m0/\";"
         ),
         "{}",
         export.body

@@ -789,7 +789,7 @@ async fn an_export_is_csv_with_formulas_neutralised_and_is_logged() {
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "\"Name\",\"Headline\",\"Company\",\"Position\",\"LinkedIn profile\",\"Known by\",\"Connected since\",\"Added by\",\"Added on\""
+        "\"Name\",\"Headline\",\"LinkedIn profile\",\"Known by\",\"Connected since\",\"Added by\",\"Added on\""
     );
     assert!(
         lines[1].starts_with("\"'@Lee Two\",\"'-1+1 engineer, \"\"quoted\"\"\""),
@@ -797,7 +797,7 @@ async fn an_export_is_csv_with_formulas_neutralised_and_is_logged() {
         lines[1]
     );
     assert!(lines[2].starts_with(
-        "\"Kay One\",\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"Click\"\")\",\"\",\"\",\"https://www.linkedin.com/in/k1/\",\"Grace Hopper\",\"2019-03-04\",\"Nadia Admin\","
+        "\"Kay One\",\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"Click\"\")\",\"https://www.linkedin.com/in/k1/\",\"Grace Hopper\",\"2019-03-04\",\"Nadia Admin\","
     ), "{}", lines[2]);
     assert_eq!(lines.len(), 4, "{csv:?}");
     // No cell starts with a formula character outside its quote-and-apostrophe.

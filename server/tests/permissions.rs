@@ -19,7 +19,6 @@ fn contact(id: &str, first: &str) -> serde_json::Value {
         "first_name": first,
         "last_name": "Known",
         "headline": "Engineer",
-        "company": "Acme",
     })
 }
 

@@ -208,8 +208,6 @@ fn the_policy_names_every_field_a_shared_contact_has() {
         first_name: Some("x".into()),
         last_name: Some("x".into()),
         headline: Some("x".into()),
-        company: Some("x".into()),
-        position: Some("x".into()),
         connected_on: Some("x".into()),
         photo_url: Some("x".into()),
     };
@@ -223,7 +221,6 @@ fn the_policy_names_every_field_a_shared_contact_has() {
     fields.sort_unstable();
     // Each field, and the words the policy (EN, FR) uses for it.
     let said: &[(&str, &str, &str)] = &[
-        ("company", "company", "entreprise"),
         (
             "connected_on",
             "the date you connected",
@@ -234,7 +231,6 @@ fn the_policy_names_every_field_a_shared_contact_has() {
         ("last_name", "first and last name", "son prénom et son nom"),
         ("member_id", "LinkedIn member id", "identifiant de membre"),
         ("photo_url", "a photo reference", "une référence de photo"),
-        ("position", "position", "son poste"),
         ("profile_url", "profile address", "l’adresse de son profil"),
         (
             "public_identifier",
@@ -250,6 +246,14 @@ fn the_policy_names_every_field_a_shared_contact_has() {
     for (field, en, fr) in said {
         assert!(EN.terms_what.contains(en), "{field}: {en:?}");
         assert!(FR.terms_what.contains(fr), "{field}: {fr:?}");
+    }
+    // Nothing beyond the design's *Minimal data* is named as collected (an earlier version
+    // kept a CSV import's company and position).
+    for word in ["company", "position", "Connections.csv"] {
+        assert!(!EN.terms_what.contains(word), "{word}");
+    }
+    for word in ["entreprise", "poste", "Connections.csv"] {
+        assert!(!FR.terms_what.contains(word), "{word}");
     }
     // And what is never collected is said so.
     assert!(EN.terms_what.contains("Never emails, phone numbers"));

@@ -7,8 +7,8 @@
 //! ```
 //!
 //! Prints JSON Lines on stdout, one contact per line, each with exactly the keys `member_id`,
-//! `public_identifier`, `profile_url`, `first_name`, `last_name`, `headline`, `company`,
-//! `position`, `connected_on` (null where the source has nothing). Input it cannot use prints
+//! `public_identifier`, `profile_url`, `first_name`, `last_name`, `headline`,
+//! `connected_on` (null where the source has nothing). Input it cannot use prints
 //! nothing on stdout, one line naming the problem on stderr, and exits non-zero; every file is
 //! read before anything is printed, so a bad file among good ones prints nothing either. Skipped
 //! rows and entries are reported on stderr, as notes.
@@ -30,8 +30,6 @@ struct Line<'a> {
     first_name: Option<&'a str>,
     last_name: Option<&'a str>,
     headline: Option<&'a str>,
-    company: Option<&'a str>,
-    position: Option<&'a str>,
     connected_on: Option<&'a str>,
 }
 
@@ -44,8 +42,6 @@ impl<'a> From<&'a ContactRecord> for Line<'a> {
             first_name: c.first_name.as_deref(),
             last_name: c.last_name.as_deref(),
             headline: c.headline.as_deref(),
-            company: c.company.as_deref(),
-            position: c.position.as_deref(),
             connected_on: c.connected_on.as_deref(),
         }
     }

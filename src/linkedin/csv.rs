@@ -19,8 +19,10 @@
 //! Every row that cannot be used is counted with its reason ([`SkipReason`]), so the ally sees
 //! "1,230 imported, 4 skipped: 3 without a profile URL, 1 duplicate" rather than a silent zero.
 //! The URL is the only key an export has (no member id): contacts are matched to API ones by
-//! public identifier ([`ContactRecord::url_key`](crate::contacts::ContactRecord::url_key)). Email addresses
-//! are read past and dropped: they are never uploaded.
+//! public identifier ([`ContactRecord::url_key`](crate::contacts::ContactRecord::url_key)). Only the
+//! columns a shared contact has are read (names, URL, connected-on date: the design's *Minimal
+//! data*): email addresses, company, position and any other column are read past and dropped,
+//! never kept nor uploaded.
 
 use std::collections::HashSet;
 
@@ -150,8 +152,6 @@ enum Column {
     LastName,
     Url,
     Email,
-    Company,
-    Position,
     ConnectedOn,
 }
 
@@ -214,32 +214,6 @@ const ALIASES: &[(Column, &[&str])] = &[
             "dirección de correo electrónico",
             "correo electrónico",
             "indirizzo email",
-        ],
-    ),
-    (
-        Column::Company,
-        &[
-            "company",
-            "entreprise",
-            "société",
-            "unternehmen",
-            "firma",
-            "empresa",
-            "azienda",
-            "bedrijf",
-        ],
-    ),
-    (
-        Column::Position,
-        &[
-            "position",
-            "title",
-            "job title",
-            "poste",
-            "cargo",
-            "posición",
-            "ruolo",
-            "functie",
         ],
     ),
     (
@@ -356,8 +330,6 @@ pub fn import(bytes: &[u8]) -> Result<CsvImport, CsvError> {
             first_name,
             last_name,
             headline: None,
-            company: get(Column::Company),
-            position: get(Column::Position),
             connected_on,
             photo_url: None,
         });

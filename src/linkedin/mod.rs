@@ -222,8 +222,6 @@ pub(crate) fn contact_from_profile(
         first_name,
         last_name,
         headline,
-        company: None,
-        position: None,
         connected_on: created_at.map(crate::contacts::date_from_epoch_ms),
         photo_url,
     })

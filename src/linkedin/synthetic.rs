@@ -190,8 +190,6 @@ impl SyntheticConnection {
             first_name: Some(self.first_name.clone()),
             last_name: Some(self.last_name.clone()),
             headline: self.headline.clone(),
-            company: None,
-            position: None,
             connected_on: Some(date_from_epoch_ms(self.created_at as i64)),
             photo_url: has_photo
                 .then(|| format!("{}{}", self.root_url(), self.artifact_segment(200))),

@@ -313,7 +313,6 @@ pub fn shared_fields() -> Element {
     for name in [
         "fieldName",
         "fieldHeadline",
-        "fieldCompany",
         "fieldProfile",
         "fieldConnectedOn",
         "fieldPhoto",

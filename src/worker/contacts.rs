@@ -106,14 +106,10 @@ impl<P: Platform> Worker<P> {
             .iter()
             .filter(|c| match &needle {
                 None => true,
-                Some(q) => [
-                    Some(c.display_name()),
-                    c.headline.clone(),
-                    c.company.clone(),
-                ]
-                .iter()
-                .flatten()
-                .any(|field| field.to_lowercase().contains(q.as_str())),
+                Some(q) => [Some(c.display_name()), c.headline.clone()]
+                    .iter()
+                    .flatten()
+                    .any(|field| field.to_lowercase().contains(q.as_str())),
             })
             .collect();
         let items = matching
@@ -124,8 +120,6 @@ impl<P: Platform> Worker<P> {
                 key: c.key().unwrap_or_default(),
                 name: c.display_name(),
                 headline: c.headline.clone(),
-                company: c.company.clone(),
-                position: c.position.clone(),
                 profile_url: c.profile_url.clone(),
                 connected_on: c.connected_on.clone(),
                 excluded: excluded.contains(c),

@@ -245,7 +245,7 @@ pub fn csv_response(file_name: &str, csv: String) -> Response {
         ("list_id" = i64, Path, description = "The list"),
     ),
     responses(
-        (status = 200, description = "The list's contacts: Name, Headline, Company, Position, LinkedIn profile, Known by, Connected since, Added by, Added on", content_type = "text/csv", body = String),
+        (status = 200, description = "The list's contacts: Name, Headline, LinkedIn profile, Known by, Connected since, Added by, Added on", content_type = "text/csv", body = String),
         (status = 401, description = "No valid access token", body = ApiError),
         (status = 403, description = "Not an admin of this network who may export contacts", body = ApiError),
         (status = 404, description = "No such list in this network", body = ApiError),

@@ -38,7 +38,7 @@ pub const KEY_MAX_CHARS: usize = "member:".len() + allyshare_protocol::contacts:
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ContactsParams {
-    /// Words that must each begin a word of the name, headline or company (case and accents
+    /// Words that must each begin a word of the name or headline (case and accents
     /// aside).
     #[serde(default)]
     #[param(max_length = 200)]

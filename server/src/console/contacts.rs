@@ -90,7 +90,6 @@ pub struct ContactRow {
     pub name: String,
     pub href: String,
     pub headline: Option<String>,
-    pub company: Option<String>,
     /// The first allies who know them, by name.
     pub allies: Vec<String>,
     /// How many more allies know them.
@@ -115,7 +114,6 @@ impl ContactRow {
             name: contact.contact.display_name(),
             href: contact_path(network_id, &contact.key),
             headline: contact.contact.headline.clone(),
-            company: contact.contact.company.clone(),
             more_allies: (contact.allies as usize).saturating_sub(allies.len()),
             allies,
             connected,
@@ -363,8 +361,6 @@ struct ContactPage {
     form_token: String,
     name: String,
     headline: Option<String>,
-    company: Option<String>,
-    position: Option<String>,
     profile_url: String,
     knowers: Vec<KnowerRow>,
     /// The form's address.
@@ -410,8 +406,6 @@ fn contact_page(
         form_token: form_token.0.clone(),
         name: contact.contact.display_name(),
         headline: contact.contact.headline.clone(),
-        company: contact.contact.company.clone(),
-        position: contact.contact.position.clone(),
         profile_url: contact.contact.profile_url.clone(),
         ask_action: format!("{}/ask", contact_path(network_id, &contact.key)),
         knowers: contact

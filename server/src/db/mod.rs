@@ -863,7 +863,7 @@ pub struct ContactPosition {
 /// Which page of a network's contacts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ContactQuery {
-    /// Words that must each begin a word of the name, headline or company (case and accents
+    /// Words that must each begin a word of the name or headline (case and accents
     /// aside).
     pub search: String,
     /// Only the contacts this ally knows.
@@ -919,7 +919,7 @@ pub struct StoredContact {
     pub content_hash: u64,
     /// Lowercased display name, for ordering.
     pub sort_name: String,
-    /// The words of the name, headline and company, lowercased, joined by spaces: what the
+    /// The words of the name and headline, lowercased, joined by spaces: what the
     /// search matches and its full-text index holds (see [`network::Search`]).
     pub search_text: String,
 }
@@ -941,7 +941,6 @@ impl StoredContact {
             record.first_name.as_deref(),
             record.last_name.as_deref(),
             record.headline.as_deref(),
-            record.company.as_deref(),
         ]
         .into_iter()
         .flatten()
@@ -1050,11 +1049,81 @@ pub async fn open_db(path: &Path) -> Result<SqliteRepository, RepoError> {
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
+    rederive_minimal_contacts(&pool).await?;
     let checkpointer = Arc::new(Checkpointer::start(pool.clone()));
     Ok(SqliteRepository {
         pool,
         _checkpointer: checkpointer,
     })
+}
+
+/// The second half of migration 0017 (the design's *Minimal data*): the rows that had a
+/// company or position, listed in `contact_rederive`, get the search words and content hash of
+/// what is left of them (SQL cannot split words by Unicode's rules nor compute the protocol's
+/// hash), then the search index is merged so their deleted words leave the file. In batches, one
+/// transaction each, so an interruption loses nothing: the next start goes on. Nothing to do
+/// (one empty read) on every start after that.
+pub async fn rederive_minimal_contacts(pool: &SqlitePool) -> Result<u64, RepoError> {
+    let mut done = 0u64;
+    loop {
+        let mut tx = pool.begin().await?;
+        let listed: Vec<(i64, String)> =
+            sqlx::query_as("SELECT person_id, key FROM contact_rederive LIMIT 500")
+                .fetch_all(&mut *tx)
+                .await?;
+        if listed.is_empty() {
+            break;
+        }
+        for (person_id, key) in &listed {
+            let row = sqlx::query("SELECT * FROM contacts WHERE person_id = ? AND key = ?")
+                .bind(person_id)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = row {
+                let record = sync::record_from_row(&row)?;
+                // A stored row was valid when stored; should one not be now, its search words
+                // are still rebuilt from its own fields, and its hash left to the next sync.
+                let (search_text, sort_name, hash) = match StoredContact::new(&record) {
+                    Ok(c) => (c.search_text, c.sort_name, Some(c.content_hash as i64)),
+                    Err(_) => (
+                        [&record.first_name, &record.last_name, &record.headline]
+                            .into_iter()
+                            .flatten()
+                            .flat_map(|t| network::words_of(t))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        record.display_name().to_lowercase(),
+                        None,
+                    ),
+                };
+                sqlx::query(
+                    "UPDATE contacts SET search_text = ?, sort_name = ?,
+                         content_hash = COALESCE(?, content_hash)
+                     WHERE person_id = ? AND key = ?",
+                )
+                .bind(search_text)
+                .bind(sort_name)
+                .bind(hash)
+                .bind(person_id)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("DELETE FROM contact_rederive WHERE person_id = ? AND key = ?")
+                .bind(person_id)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        done += listed.len() as u64;
+    }
+    if done > 0 {
+        let mut conn = pool.acquire().await?;
+        network::purge_deleted_words(&mut conn).await?;
+    }
+    Ok(done)
 }
 
 /// How often the background checkpoint copies the WAL into the database file.

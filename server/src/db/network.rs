@@ -32,7 +32,7 @@ pub fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
 const INDEXED_PREFIX_MIN: usize = 3;
 
 /// A search: each typed word (split into the text's words, `o'brien` → `o brien`) must match
-/// consecutive words of the name, headline or company, the last as a prefix ("ada" finds "Ada"
+/// consecutive words of the name or headline, the last as a prefix ("ada" finds "Ada"
 /// and "Adams", not "Canada").
 #[derive(Debug, Clone, Default)]
 pub struct Search {
@@ -489,7 +489,7 @@ async fn contacts_of(
     let mut b = QueryBuilder::<Sqlite>::new(
         "SELECT r.key, r.person_id, r.ally_name, r.connected_on AS known_since, r.nth, r.allies,
                 r.last_connected_on, v.member_id, v.public_identifier, v.profile_url,
-                v.first_name, v.last_name, v.headline, v.company, v.position, v.connected_on,
+                v.first_name, v.last_name, v.headline, v.connected_on,
                 v.photo_url
          FROM (
            SELECT c.key, c.person_id, p.name AS ally_name, c.connected_on,

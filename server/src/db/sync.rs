@@ -19,7 +19,7 @@ pub const MAX_OPEN_SESSIONS: i64 = 4;
 
 /// Columns of a stored contact, in the order [`push_contact`] binds them.
 const CONTACT_COLUMNS: &str = "key, member_id, public_identifier, profile_url, first_name, \
-     last_name, headline, company, position, connected_on, photo_url, content_hash, sort_name, \
+     last_name, headline, connected_on, photo_url, content_hash, sort_name, \
      search_text";
 
 fn push_contact(
@@ -34,8 +34,6 @@ fn push_contact(
         .push_bind(r.first_name.clone())
         .push_bind(r.last_name.clone())
         .push_bind(r.headline.clone())
-        .push_bind(r.company.clone())
-        .push_bind(r.position.clone())
         .push_bind(r.connected_on.clone())
         .push_bind(r.photo_url.clone())
         .push_bind(c.content_hash as i64)
@@ -52,8 +50,6 @@ pub fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ContactRecord, R
         first_name: row.try_get("first_name")?,
         last_name: row.try_get("last_name")?,
         headline: row.try_get("headline")?,
-        company: row.try_get("company")?,
-        position: row.try_get("position")?,
         connected_on: row.try_get("connected_on")?,
         photo_url: row.try_get("photo_url")?,
     })
@@ -219,7 +215,6 @@ pub async fn put_batch(
                 public_identifier = excluded.public_identifier,
                 profile_url = excluded.profile_url, first_name = excluded.first_name,
                 last_name = excluded.last_name, headline = excluded.headline,
-                company = excluded.company, position = excluded.position,
                 connected_on = excluded.connected_on, photo_url = excluded.photo_url,
                 content_hash = excluded.content_hash, sort_name = excluded.sort_name,
                 search_text = excluded.search_text
@@ -381,7 +376,6 @@ pub async fn commit(
            member_id = excluded.member_id, public_identifier = excluded.public_identifier,
            profile_url = excluded.profile_url, first_name = excluded.first_name,
            last_name = excluded.last_name, headline = excluded.headline,
-           company = excluded.company, position = excluded.position,
            connected_on = excluded.connected_on, photo_url = excluded.photo_url,
            content_hash = excluded.content_hash, sort_name = excluded.sort_name,
            search_text = excluded.search_text, updated_at = excluded.updated_at
