@@ -269,6 +269,22 @@ impl Stored {
     }
 }
 
+/// An extension that has read LinkedIn already: only uploads are due.
+fn read_already() -> Stored {
+    let mut stored = Stored::default();
+    let mut record = JobRecord::default();
+    record.schedule.cadence = Cadence {
+        routine_every_secs: 1 << 40,
+        full_every_secs: 1 << 40,
+    };
+    record.schedule.last_routine_at = Some(1);
+    record.schedule.last_full_at = Some(1);
+    stored
+        .values
+        .insert("job".into(), serde_json::to_string(&record).unwrap());
+    stored
+}
+
 /// A worker's life: the machine, started from what is stored, as `Worker::run_jobs` drives it.
 struct Extension {
     job: SyncJob,
@@ -430,13 +446,7 @@ proptest! {
             limits: SyncLimits { max_batch_items: items, ..SyncLimits::default() },
             ..ModelServer::default()
         };
-        // An extension that has read LinkedIn already: only uploads are due.
-        let mut stored = Stored::default();
-        let mut record = JobRecord::default();
-        record.schedule.cadence = Cadence { routine_every_secs: 1 << 40, full_every_secs: 1 << 40 };
-        record.schedule.last_routine_at = Some(1);
-        record.schedule.last_full_at = Some(1);
-        stored.values.insert("job".into(), serde_json::to_string(&record).unwrap());
+        let mut stored = read_already();
         let mut ext = Extension::start(&stored, 1, 10_000);
         let mut faults = faults.into_iter();
         let mut delayed = Vec::new();
@@ -490,26 +500,24 @@ fn contacts_stored_with_company_and_position_load_and_upload_without_them() {
         Some("Countess"),
         "not folded in"
     );
-    let plan = sync::plan(
-        SyncKind::Full,
-        &list,
-        &Ledger::default(),
-        &SyncLimits::default(),
-    )
-    .expect("a first sync has work");
+    // The real job uploads them, with no fault.
     let mut server = ModelServer::default();
-    let mut upload = Upload::new(&plan);
-    let mut bodies = Vec::new();
-    for step in 0..100u64 {
-        let request = upload.request("http://model", &plan);
-        bodies.push(request.body.clone().unwrap_or_default());
-        let response = server.handle(&request);
-        match upload.on_response(Ok(response), step * 1000, step) {
-            Progress::Done(_) => break,
-            Progress::Failed(f) => panic!("upload failed: {f:?}"),
-            _ => {}
-        }
-    }
+    let mut stored = read_already();
+    let mut ext = Extension::start(&stored, 1, 10_000);
+    run_upload(
+        &mut server,
+        &mut stored,
+        &mut ext,
+        &list,
+        true,
+        &mut std::iter::empty(),
+        &mut Vec::new(),
+    );
+    let bodies: Vec<String> = server
+        .sessions
+        .values()
+        .flat_map(|s| s.batches.values().map(|(body, _)| body.clone()))
+        .collect();
     assert_eq!(server.contacts.len(), 2, "both uploaded");
     let batches: Vec<&String> = bodies.iter().filter(|b| b.contains("contacts")).collect();
     assert!(!batches.is_empty());
