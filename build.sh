@@ -73,6 +73,15 @@ ensure_chromium() {
   fi
 }
 
+# The server suite's second backend: tools/pg-test.sh starts a throwaway server from these.
+ensure_postgres() {
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    say "Installing Debian's postgresql"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+}
+
 # --- build --------------------------------------------------------------------------------
 
 # host_permissions for the default backend. Chrome's match patterns cover every port; a local
