@@ -140,15 +140,52 @@ impl Browser {
     }
 }
 
+/// The server's SQLite file (the tests that use it run on SQLite only; [`scalar`] and
+/// [`execute`] read either backend).
 pub async fn db(server: &TestServer) -> sqlx::SqlitePool {
+    assert!(
+        server.pg.is_none(),
+        "db(): a SQLite-only helper, on PostgreSQL"
+    );
     sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
         .await
         .unwrap()
 }
 
+/// The one integer `sql` answers, from the server's database, whichever the backend (write
+/// `sql` in the SQL both understand: no placeholders, `COUNT(*)`, `MAX(id)`).
 pub async fn scalar(server: &TestServer, sql: &str) -> i64 {
+    if let Some(pg) = &server.pg {
+        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+        let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        return n;
+    }
     let pool = db(server).await;
     let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    n
+}
+
+/// Runs `sql` (no placeholders) on the server's database, whichever the backend; how many
+/// rows it changed.
+pub async fn execute(server: &TestServer, sql: &str) -> u64 {
+    if let Some(pg) = &server.pg {
+        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+        let n = sqlx::query(sql)
+            .execute(&pool)
+            .await
+            .unwrap()
+            .rows_affected();
+        pool.close().await;
+        return n;
+    }
+    let pool = db(server).await;
+    let n = sqlx::query(sql)
+        .execute(&pool)
+        .await
+        .unwrap()
+        .rows_affected();
     pool.close().await;
     n
 }
