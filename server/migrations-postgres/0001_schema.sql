@@ -395,3 +395,113 @@ CREATE INDEX mail_queue_asks_ally ON mail_queue(asks_ally_id, state);
 CREATE INDEX mail_queue_company_admin_invitation ON mail_queue(company_admin_invitation_id);
 CREATE INDEX mail_queue_professional ON mail_queue(professional_id);
 CREATE INDEX mail_queue_intro_notice ON mail_queue(intro_notice_id);
+
+-- network_contacts follows contacts and memberships in the same transaction, as SQLite's
+-- triggers of migration 0011 do (same rules): a contact row of a sharing ally adds to each of
+-- their networks' rows; its removal subtracts (the row goes at zero allies) and recomputes the
+-- first name and newest date when it held them; an ally starting or stopping to share adds or
+-- subtracts all of their contacts in that network.
+CREATE FUNCTION network_contacts_refresh(net BIGINT, contact_key TEXT) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE network_contacts SET
+        name = (SELECT MIN(c.sort_name) FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+            WHERE c.key = contact_key AND m.network_id = net AND m.role = 'ally' AND m.sharing = 1),
+        connected = (SELECT MAX(COALESCE(c.connected_on, '')) FROM contacts c
+            JOIN memberships m ON m.person_id = c.person_id
+            WHERE c.key = contact_key AND m.network_id = net AND m.role = 'ally' AND m.sharing = 1)
+    WHERE network_id = net AND key = contact_key;
+$$;
+
+CREATE FUNCTION network_contacts_row_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO network_contacts (network_id, key, allies, name, connected)
+        SELECT m.network_id, NEW.key, 1, NEW.sort_name, COALESCE(NEW.connected_on, '')
+        FROM memberships m
+        WHERE m.person_id = NEW.person_id AND m.role = 'ally' AND m.sharing = 1
+    ON CONFLICT (network_id, key) DO UPDATE SET
+        allies = network_contacts.allies + 1,
+        name = LEAST(network_contacts.name, excluded.name),
+        connected = GREATEST(network_contacts.connected, excluded.connected);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER network_contacts_row_insert AFTER INSERT ON contacts
+    FOR EACH ROW EXECUTE FUNCTION network_contacts_row_insert();
+
+CREATE FUNCTION network_contacts_row_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    net BIGINT;
+BEGIN
+    FOR net IN SELECT network_id FROM memberships
+               WHERE person_id = OLD.person_id AND role = 'ally' AND sharing = 1 LOOP
+        UPDATE network_contacts SET allies = allies - 1 WHERE network_id = net AND key = OLD.key;
+        DELETE FROM network_contacts WHERE network_id = net AND key = OLD.key AND allies = 0;
+        IF EXISTS (SELECT 1 FROM network_contacts WHERE network_id = net AND key = OLD.key
+                     AND (name = OLD.sort_name OR connected = COALESCE(OLD.connected_on, ''))) THEN
+            PERFORM network_contacts_refresh(net, OLD.key);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER network_contacts_row_delete AFTER DELETE ON contacts
+    FOR EACH ROW EXECUTE FUNCTION network_contacts_row_delete();
+
+CREATE FUNCTION network_contacts_row_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    net BIGINT;
+BEGIN
+    FOR net IN SELECT network_id FROM memberships
+               WHERE person_id = NEW.person_id AND role = 'ally' AND sharing = 1 LOOP
+        PERFORM network_contacts_refresh(net, NEW.key);
+    END LOOP;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER network_contacts_row_update AFTER UPDATE OF sort_name, connected_on ON contacts
+    FOR EACH ROW
+    WHEN (NEW.sort_name IS DISTINCT FROM OLD.sort_name
+          OR NEW.connected_on IS DISTINCT FROM OLD.connected_on)
+    EXECUTE FUNCTION network_contacts_row_update();
+
+CREATE FUNCTION network_contacts_ally_in() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO network_contacts (network_id, key, allies, name, connected)
+        SELECT NEW.network_id, c.key, 1, c.sort_name, COALESCE(c.connected_on, '')
+        FROM contacts c WHERE c.person_id = NEW.person_id
+    ON CONFLICT (network_id, key) DO UPDATE SET
+        allies = network_contacts.allies + 1,
+        name = LEAST(network_contacts.name, excluded.name),
+        connected = GREATEST(network_contacts.connected, excluded.connected);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER network_contacts_ally_in AFTER INSERT ON memberships
+    FOR EACH ROW WHEN (NEW.role = 'ally' AND NEW.sharing = 1)
+    EXECUTE FUNCTION network_contacts_ally_in();
+CREATE TRIGGER network_contacts_ally_on AFTER UPDATE OF role, sharing ON memberships
+    FOR EACH ROW
+    WHEN (NEW.role = 'ally' AND NEW.sharing = 1 AND NOT (OLD.role = 'ally' AND OLD.sharing = 1))
+    EXECUTE FUNCTION network_contacts_ally_in();
+
+CREATE FUNCTION network_contacts_ally_out() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE network_contacts SET allies = allies - 1
+        WHERE network_id = OLD.network_id
+          AND key IN (SELECT key FROM contacts WHERE person_id = OLD.person_id);
+    DELETE FROM network_contacts WHERE network_id = OLD.network_id AND allies = 0;
+    UPDATE network_contacts SET
+        name = (SELECT MIN(c.sort_name) FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+            WHERE c.key = network_contacts.key AND m.network_id = network_contacts.network_id
+              AND m.role = 'ally' AND m.sharing = 1),
+        connected = (SELECT MAX(COALESCE(c.connected_on, '')) FROM contacts c
+            JOIN memberships m ON m.person_id = c.person_id
+            WHERE c.key = network_contacts.key AND m.network_id = network_contacts.network_id
+              AND m.role = 'ally' AND m.sharing = 1)
+        WHERE network_id = OLD.network_id
+          AND key IN (SELECT key FROM contacts WHERE person_id = OLD.person_id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER network_contacts_ally_off AFTER UPDATE OF role, sharing ON memberships
+    FOR EACH ROW
+    WHEN (OLD.role = 'ally' AND OLD.sharing = 1 AND NOT (NEW.role = 'ally' AND NEW.sharing = 1))
+    EXECUTE FUNCTION network_contacts_ally_out();
+CREATE TRIGGER network_contacts_ally_out AFTER DELETE ON memberships
+    FOR EACH ROW WHEN (OLD.role = 'ally' AND OLD.sharing = 1)
+    EXECUTE FUNCTION network_contacts_ally_out();

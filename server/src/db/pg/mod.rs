@@ -31,6 +31,7 @@ mod lists;
 mod mail;
 mod people;
 mod sessions;
+mod sync;
 
 /// Whether a `--db` value names a PostgreSQL database (`postgres://` or `postgresql://`).
 pub fn is_postgres_url(location: &str) -> bool {
@@ -313,7 +314,7 @@ impl Repository for PgRepository {
         kind: SyncKind,
         now: i64,
     ) -> Result<OpenSyncOutcome, RepoError> {
-        Err(not_yet("open_sync"))
+        sync::open(&self.pool, person_id, kind, now).await
     }
 
     async fn put_batch(
@@ -322,7 +323,7 @@ impl Repository for PgRepository {
         batch: &NewBatch<'_>,
         now: i64,
     ) -> Result<BatchOutcome, RepoError> {
-        Err(not_yet("put_batch"))
+        sync::put_batch(&self.pool, person_id, batch, now).await
     }
 
     async fn batch_hash(
@@ -331,7 +332,7 @@ impl Repository for PgRepository {
         session_id: i64,
         seq: u32,
     ) -> Result<Option<String>, RepoError> {
-        Err(not_yet("batch_hash"))
+        sync::batch_hash(&self.pool, person_id, session_id, seq).await
     }
 
     async fn commit_sync(
@@ -341,7 +342,7 @@ impl Repository for PgRepository {
         batch_count: u32,
         now: i64,
     ) -> Result<CommitOutcome, RepoError> {
-        Err(not_yet("commit_sync"))
+        sync::commit(&self.pool, person_id, session_id, batch_count, now).await
     }
 
     async fn abort_sync(
@@ -350,11 +351,11 @@ impl Repository for PgRepository {
         session_id: i64,
         now: i64,
     ) -> Result<Option<&'static str>, RepoError> {
-        Err(not_yet("abort_sync"))
+        sync::abort(&self.pool, person_id, session_id, now).await
     }
 
     async fn contact_digest(&self, person_id: i64) -> Result<ContactDigest, RepoError> {
-        Err(not_yet("contact_digest"))
+        sync::digest(&self.pool, person_id).await
     }
 
     async fn network_contacts(

@@ -143,6 +143,13 @@ pub(super) async fn delete_account(pool: &PgPool, person_id: i64) -> Result<bool
     // Everything the person owns goes with them (ON DELETE CASCADE): memberships,
     // contacts, sync sessions, sessions (so every token dies), asks addressed to them,
     // hand-off grants. Asks they made as an admin keep their history, without the name.
+    // Their contacts first, while their memberships still say where they were shared: the
+    // network view's triggers run at the end of each statement, and a cascade from `people`
+    // would remove both at once.
+    sqlx::query("DELETE FROM contacts WHERE person_id = $1")
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
     let deleted = sqlx::query("DELETE FROM people WHERE id = $1")
         .bind(person_id)
         .execute(&mut *tx)
