@@ -25,10 +25,12 @@ use sqlx::{PgPool, Row};
 use super::*;
 
 mod companies;
+mod console;
 mod intro_requests;
 mod invitations;
 mod lists;
 mod mail;
+mod members;
 mod people;
 mod sessions;
 mod sync;
@@ -278,7 +280,7 @@ impl Repository for PgRepository {
         now: i64,
         lapse_secs: i64,
         hourly_limit: u32,
-    ) -> Result<password_reset::ResetRequested, RepoError> {
+    ) -> Result<super::password_reset::ResetRequested, RepoError> {
         Err(not_yet("request_password_reset"))
     }
 
@@ -288,14 +290,14 @@ impl Repository for PgRepository {
         token_hash: &str,
         now: i64,
         valid_secs: i64,
-    ) -> Result<Option<password_reset::ResetRecipient>, RepoError> {
+    ) -> Result<Option<super::password_reset::ResetRecipient>, RepoError> {
         Err(not_yet("issue_password_reset_token"))
     }
 
     async fn find_password_reset(
         &self,
         token_hash: &str,
-    ) -> Result<Option<password_reset::PasswordResetRecord>, RepoError> {
+    ) -> Result<Option<super::password_reset::PasswordResetRecord>, RepoError> {
         Err(not_yet("find_password_reset"))
     }
 
@@ -397,7 +399,7 @@ impl Repository for PgRepository {
         Err(not_yet("create_ask"))
     }
 
-    async fn ask_mail(&self, ally_id: i64) -> Result<Option<ask_mail::AskMail>, RepoError> {
+    async fn ask_mail(&self, ally_id: i64) -> Result<Option<super::ask_mail::AskMail>, RepoError> {
         Err(not_yet("ask_mail"))
     }
 
@@ -488,7 +490,7 @@ impl Repository for PgRepository {
         token_hash: &str,
         now: i64,
         idle_secs: i64,
-    ) -> Result<Option<console::ConsoleSession>, RepoError> {
+    ) -> Result<Option<super::console::ConsoleSession>, RepoError> {
         sessions::console_session(&self.pool, token_hash, now, idle_secs).await
     }
 
@@ -498,9 +500,9 @@ impl Repository for PgRepository {
 
     async fn team(
         &self,
-        query: &console::TeamQuery,
-    ) -> Result<(Vec<console::TeamRow>, i64), RepoError> {
-        Err(not_yet("team"))
+        query: &super::console::TeamQuery,
+    ) -> Result<(Vec<super::console::TeamRow>, i64), RepoError> {
+        console::team(&self.pool, query).await
     }
 
     async fn pending_invitation_id(
@@ -509,46 +511,49 @@ impl Repository for PgRepository {
         email: &str,
         now: i64,
     ) -> Result<Option<i64>, RepoError> {
-        Err(not_yet("pending_invitation_id"))
+        console::pending_invitation_id(&self.pool, network_id, &normalize_email(email), now).await
     }
 
     async fn access_in(
         &self,
         person_id: i64,
         network_id: i64,
-    ) -> Result<Option<members::Access>, RepoError> {
-        Err(not_yet("access_in"))
+    ) -> Result<Option<super::members::Access>, RepoError> {
+        members::access(&self.pool, person_id, network_id).await
     }
 
     async fn member(
         &self,
         network_id: i64,
         person_id: i64,
-    ) -> Result<Option<members::MemberRecord>, RepoError> {
-        Err(not_yet("member"))
+    ) -> Result<Option<super::members::MemberRecord>, RepoError> {
+        members::member(&self.pool, network_id, person_id).await
     }
 
     async fn set_member_access(
         &self,
         network_id: i64,
         person_id: i64,
-        access: members::Access,
-        log: &members::NewAuditEntry<'_>,
-    ) -> Result<members::MemberChange, RepoError> {
-        Err(not_yet("set_member_access"))
+        access: super::members::Access,
+        log: &super::members::NewAuditEntry<'_>,
+    ) -> Result<super::members::MemberChange, RepoError> {
+        members::set_access(&self.pool, network_id, person_id, access, log).await
     }
 
     async fn remove_member(
         &self,
         network_id: i64,
         person_id: i64,
-        log: &members::NewAuditEntry<'_>,
-    ) -> Result<members::MemberChange, RepoError> {
-        Err(not_yet("remove_member"))
+        log: &super::members::NewAuditEntry<'_>,
+    ) -> Result<super::members::MemberChange, RepoError> {
+        members::remove(&self.pool, network_id, person_id, log).await
     }
 
-    async fn record_audit(&self, entry: &members::NewAuditEntry<'_>) -> Result<(), RepoError> {
-        Err(not_yet("record_audit"))
+    async fn record_audit(
+        &self,
+        entry: &super::members::NewAuditEntry<'_>,
+    ) -> Result<(), RepoError> {
+        members::record(&self.pool, entry).await
     }
 
     async fn audit_log(
@@ -556,8 +561,8 @@ impl Repository for PgRepository {
         network_id: i64,
         before: Option<i64>,
         limit: i64,
-    ) -> Result<Vec<members::AuditEntry>, RepoError> {
-        Err(not_yet("audit_log"))
+    ) -> Result<Vec<super::members::AuditEntry>, RepoError> {
+        members::audit_log(&self.pool, network_id, before, limit).await
     }
 
     async fn intro_lists(
@@ -645,7 +650,7 @@ impl Repository for PgRepository {
 
     async fn store_pending_import(
         &self,
-        new: &imports::NewPendingImport<'_>,
+        new: &super::imports::NewPendingImport<'_>,
     ) -> Result<i64, RepoError> {
         Err(not_yet("store_pending_import"))
     }
@@ -656,7 +661,7 @@ impl Repository for PgRepository {
         person_id: i64,
         import_id: i64,
         now: i64,
-    ) -> Result<Option<imports::PendingImport>, RepoError> {
+    ) -> Result<Option<super::imports::PendingImport>, RepoError> {
         Err(not_yet("pending_import"))
     }
 
@@ -666,7 +671,7 @@ impl Repository for PgRepository {
         person_id: i64,
         import_id: i64,
         now: i64,
-    ) -> Result<Option<imports::PendingImport>, RepoError> {
+    ) -> Result<Option<super::imports::PendingImport>, RepoError> {
         Err(not_yet("take_pending_import"))
     }
 
@@ -684,7 +689,7 @@ impl Repository for PgRepository {
         network_id: i64,
         import_id: i64,
         now: i64,
-    ) -> Result<Option<imports::ImportRecord>, RepoError> {
+    ) -> Result<Option<super::imports::ImportRecord>, RepoError> {
         Err(not_yet("import_record"))
     }
 
@@ -692,7 +697,7 @@ impl Repository for PgRepository {
         &self,
         network_id: i64,
         import_id: i64,
-    ) -> Result<imports::MailProgress, RepoError> {
+    ) -> Result<super::imports::MailProgress, RepoError> {
         Err(not_yet("import_mail_progress"))
     }
 
