@@ -165,9 +165,6 @@ pub(super) async fn finish(
     done: &MailDone,
     now: i64,
 ) -> Result<(), RepoError> {
-    if let MailDone::SentAsks { .. } = done {
-        return Err(super::not_yet("finish_mail (ask emails)"));
-    }
     let (state, error, retry_at) = match done {
         MailDone::Sent | MailDone::SentAsks { .. } => ("sent", None, None),
         MailDone::Dropped => ("dropped", None, None),
@@ -181,6 +178,7 @@ pub(super) async fn finish(
             *retry_at,
         ),
     };
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE mail_queue SET state = $1, last_error = COALESCE($2, last_error),
                 next_attempt_at = COALESCE($3, next_attempt_at),
@@ -192,7 +190,11 @@ pub(super) async fn finish(
     .bind(retry_at)
     .bind(now)
     .bind(mail_id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    if let MailDone::SentAsks { ally_id, ask_ids } = done {
+        super::ask_mail::sent(&mut tx, *ally_id, ask_ids, now).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

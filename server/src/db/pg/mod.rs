@@ -24,6 +24,7 @@ use sqlx::{PgPool, Row};
 
 use super::*;
 
+mod ask_mail;
 mod companies;
 mod console;
 mod intro_requests;
@@ -31,6 +32,7 @@ mod invitations;
 mod lists;
 mod mail;
 mod members;
+mod network;
 mod people;
 mod sessions;
 mod sync;
@@ -365,7 +367,7 @@ impl Repository for PgRepository {
         network_id: i64,
         query: &ContactQuery,
     ) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
-        Err(not_yet("network_contacts"))
+        network::list_contacts(&self.pool, network_id, query).await
     }
 
     async fn network_contact(
@@ -373,7 +375,7 @@ impl Repository for PgRepository {
         network_id: i64,
         key: &str,
     ) -> Result<Option<NetworkContact>, RepoError> {
-        Err(not_yet("network_contact"))
+        network::network_contact(&self.pool, network_id, key).await
     }
 
     async fn index_search_words(&self) -> Result<u64, RepoError> {
@@ -383,7 +385,7 @@ impl Repository for PgRepository {
     }
 
     async fn sharing_allies(&self, network_id: i64) -> Result<Vec<PersonRef>, RepoError> {
-        Err(not_yet("sharing_allies"))
+        network::sharing_allies(&self.pool, network_id).await
     }
 
     async fn network_asks_page(
@@ -392,22 +394,22 @@ impl Repository for PgRepository {
         state: Option<IntroAskState>,
         page: AsksPage,
     ) -> Result<Vec<IntroAsk>, RepoError> {
-        Err(not_yet("network_asks_page"))
+        network::list_asks(&self.pool, Some(network_id), None, state, page).await
     }
 
     async fn create_ask(&self, ask: &NewIntroAsk<'_>) -> Result<AskOutcome, RepoError> {
-        Err(not_yet("create_ask"))
+        network::create_ask(&self.pool, ask).await
     }
 
     async fn ask_mail(&self, ally_id: i64) -> Result<Option<super::ask_mail::AskMail>, RepoError> {
-        Err(not_yet("ask_mail"))
+        ask_mail::content(&self.pool, ally_id).await
     }
 
     async fn preferences(
         &self,
         person_id: i64,
     ) -> Result<Option<allyshare_protocol::Preferences>, RepoError> {
-        Err(not_yet("preferences"))
+        ask_mail::preferences(&self.pool, person_id).await
     }
 
     async fn set_preferences(
@@ -415,7 +417,7 @@ impl Repository for PgRepository {
         person_id: i64,
         preferences: &allyshare_protocol::Preferences,
     ) -> Result<Option<allyshare_protocol::Preferences>, RepoError> {
-        Err(not_yet("set_preferences"))
+        ask_mail::set_preferences(&self.pool, person_id, preferences).await
     }
 
     async fn list_asks(
@@ -424,7 +426,7 @@ impl Repository for PgRepository {
         ally_id: Option<i64>,
         state: Option<IntroAskState>,
     ) -> Result<Vec<IntroAsk>, RepoError> {
-        Err(not_yet("list_asks"))
+        network::list_asks(&self.pool, network_id, ally_id, state, AsksPage::default()).await
     }
 
     async fn answer_ask(
@@ -435,7 +437,7 @@ impl Repository for PgRepository {
         reason: Option<&str>,
         now: i64,
     ) -> Result<AnswerOutcome, RepoError> {
-        Err(not_yet("answer_ask"))
+        network::answer_ask(&self.pool, ally_id, ask_id, outcome, reason, now).await
     }
 
     async fn create_handoff_grant(
