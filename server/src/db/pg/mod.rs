@@ -33,6 +33,7 @@ mod lists;
 mod mail;
 mod members;
 mod network;
+mod password_reset;
 mod people;
 mod sessions;
 mod sync;
@@ -283,7 +284,7 @@ impl Repository for PgRepository {
         lapse_secs: i64,
         hourly_limit: u32,
     ) -> Result<super::password_reset::ResetRequested, RepoError> {
-        Err(not_yet("request_password_reset"))
+        password_reset::request(&self.pool, email, now, lapse_secs, hourly_limit).await
     }
 
     async fn issue_password_reset_token(
@@ -293,14 +294,14 @@ impl Repository for PgRepository {
         now: i64,
         valid_secs: i64,
     ) -> Result<Option<super::password_reset::ResetRecipient>, RepoError> {
-        Err(not_yet("issue_password_reset_token"))
+        password_reset::issue_token(&self.pool, reset_id, token_hash, now, valid_secs).await
     }
 
     async fn find_password_reset(
         &self,
         token_hash: &str,
     ) -> Result<Option<super::password_reset::PasswordResetRecord>, RepoError> {
-        Err(not_yet("find_password_reset"))
+        password_reset::find(&self.pool, token_hash).await
     }
 
     async fn complete_password_reset(
@@ -309,7 +310,7 @@ impl Repository for PgRepository {
         password_hash: &str,
         now: i64,
     ) -> Result<Option<i64>, RepoError> {
-        Err(not_yet("complete_password_reset"))
+        password_reset::complete(&self.pool, reset_id, password_hash, now).await
     }
 
     async fn open_sync(

@@ -178,7 +178,7 @@ pub(super) async fn change_password(
 /// person ends (every bearer and refresh token, every pending hand-off grant, every console
 /// session); the unused password reset links of the person stop working. How many sessions
 /// (extension and console) were still there.
-async fn set_password(
+pub(super) async fn set_password(
     tx: &mut sqlx::PgConnection,
     person_id: i64,
     password_hash: &str,
