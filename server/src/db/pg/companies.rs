@@ -1,11 +1,35 @@
-//! The companies aggregate on PostgreSQL: not ported yet. Every operation fails with
+//! The companies aggregate on PostgreSQL: what the console's pages read on every request is
+//! ported; every other operation fails with
 //! [`RepoError::NotOnPostgres`] naming it (the SQLite side is `db/companies.rs`).
 
 use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::Row;
 
 use super::{not_yet, PgRepository};
 use crate::db::companies::*;
 use crate::db::RepoError;
+
+const COMPANY_SELECT: &str = "SELECT c.id, c.network_id, n.name AS network_name, c.name,
+        c.website, c.description,
+        (SELECT COUNT(*) FROM company_admins ca
+          WHERE ca.company_id = c.id AND ca.network_id = c.network_id) AS admins,
+        (SELECT COUNT(*) FROM intro_requests r WHERE r.company_id = c.id
+          AND r.network_id = c.network_id AND r.state = 'out_of_network') AS waiting
+    FROM companies c JOIN networks n ON n.id = c.network_id";
+
+fn company_from_row(row: &PgRow) -> Result<CompanyRecord, RepoError> {
+    Ok(CompanyRecord {
+        id: row.try_get("id")?,
+        network_id: row.try_get("network_id")?,
+        network_name: row.try_get("network_name")?,
+        name: row.try_get("name")?,
+        website: row.try_get("website")?,
+        description: row.try_get("description")?,
+        admins: row.try_get("admins")?,
+        waiting: row.try_get("waiting")?,
+    })
+}
 
 #[async_trait]
 #[allow(unused_variables)]
@@ -39,7 +63,15 @@ impl Companies for PgRepository {
     }
 
     async fn companies_of_admin(&self, person_id: i64) -> Result<Vec<CompanyRecord>, RepoError> {
-        Err(not_yet("companies_of_admin"))
+        let rows = sqlx::query(&format!(
+            "{COMPANY_SELECT} WHERE EXISTS (SELECT 1 FROM company_admins ca
+               WHERE ca.company_id = c.id AND ca.network_id = c.network_id AND ca.person_id = $1)
+             ORDER BY c.name_norm, c.id"
+        ))
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(company_from_row).collect()
     }
 
     async fn company_admins(

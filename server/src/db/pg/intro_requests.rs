@@ -1,7 +1,9 @@
-//! The intro_requests aggregate on PostgreSQL: not ported yet. Every operation fails with
+//! The intro_requests aggregate on PostgreSQL: the Inbox's count, the gatekeeper setting and a
+//! professional's networks are ported; every other operation fails with
 //! [`RepoError::NotOnPostgres`] naming it (the SQLite side is `db/intro_requests.rs`).
 
 use async_trait::async_trait;
+use sqlx::Row;
 
 use super::{not_yet, PgRepository};
 use crate::db::intro_requests::*;
@@ -12,11 +14,23 @@ use crate::intro_requests::{Action, State};
 #[allow(unused_variables)]
 impl IntroRequests for PgRepository {
     async fn gatekeeper(&self, network_id: i64) -> Result<Option<bool>, RepoError> {
-        Err(not_yet("gatekeeper"))
+        let on: Option<i64> = sqlx::query_scalar("SELECT gatekeeper FROM networks WHERE id = $1")
+            .bind(network_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(on.map(|v| v != 0))
     }
 
     async fn set_gatekeeper(&self, network_id: i64, on: bool) -> Result<bool, RepoError> {
-        Err(not_yet("set_gatekeeper"))
+        Ok(
+            sqlx::query("UPDATE networks SET gatekeeper = $1 WHERE id = $2")
+                .bind(i64::from(on))
+                .bind(network_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                == 1,
+        )
     }
 
     async fn join_as_professional(
@@ -85,7 +99,16 @@ impl IntroRequests for PgRepository {
     }
 
     async fn professional_networks(&self, person_id: i64) -> Result<Vec<(i64, String)>, RepoError> {
-        Err(not_yet("professional_networks"))
+        let rows = sqlx::query(
+            "SELECT n.id, n.name FROM professionals p JOIN networks n ON n.id = p.network_id
+             WHERE p.person_id = $1 ORDER BY n.name",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+            .collect()
     }
 
     async fn professionals(&self, network_id: i64) -> Result<Vec<ProfessionalRecord>, RepoError> {
@@ -125,7 +148,13 @@ impl IntroRequests for PgRepository {
     }
 
     async fn inbox_count(&self, network_id: i64) -> Result<i64, RepoError> {
-        Err(not_yet("inbox_count"))
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM intro_requests
+             WHERE network_id = $1 AND state IN ('out_of_network', 'in_review')",
+        )
+        .bind(network_id)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     async fn company_requests(
