@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 pub mod browser;
 #[allow(unused_imports)]
-pub use browser::{db, execute, scalar, Answer, Browser};
+pub use browser::{db, execute, rows, scalar, text, Answer, Browser};
 pub const GOOD_PASSWORD: &str = "correct horse battery staple";
 pub const DAY: i64 = 24 * 60 * 60;
 

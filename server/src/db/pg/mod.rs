@@ -572,7 +572,7 @@ impl Repository for PgRepository {
         &self,
         network_id: i64,
     ) -> Result<Vec<allyshare_protocol::IntroList>, RepoError> {
-        Err(not_yet("intro_lists"))
+        lists::lists(&self.pool, network_id).await
     }
 
     async fn intro_list(
@@ -580,7 +580,7 @@ impl Repository for PgRepository {
         network_id: i64,
         list_id: i64,
     ) -> Result<Option<allyshare_protocol::IntroList>, RepoError> {
-        Err(not_yet("intro_list"))
+        lists::list(&self.pool, network_id, list_id).await
     }
 
     async fn create_intro_list(
@@ -590,7 +590,7 @@ impl Repository for PgRepository {
         by: i64,
         now: i64,
     ) -> Result<super::lists::ListNameOutcome, RepoError> {
-        Err(not_yet("create_intro_list"))
+        lists::create(&self.pool, network_id, name, by, now).await
     }
 
     async fn rename_intro_list(
@@ -600,7 +600,7 @@ impl Repository for PgRepository {
         name: &str,
         now: i64,
     ) -> Result<super::lists::ListNameOutcome, RepoError> {
-        Err(not_yet("rename_intro_list"))
+        lists::rename(&self.pool, network_id, list_id, name, now).await
     }
 
     async fn delete_intro_list(
@@ -608,7 +608,7 @@ impl Repository for PgRepository {
         network_id: i64,
         list_id: i64,
     ) -> Result<Option<allyshare_protocol::IntroList>, RepoError> {
-        Err(not_yet("delete_intro_list"))
+        lists::delete(&self.pool, network_id, list_id).await
     }
 
     async fn add_list_entries(
@@ -619,7 +619,7 @@ impl Repository for PgRepository {
         by: i64,
         now: i64,
     ) -> Result<super::lists::AddOutcome, RepoError> {
-        Err(not_yet("add_list_entries"))
+        lists::add_entries(&self.pool, network_id, list_id, keys, by, now).await
     }
 
     async fn remove_list_entries(
@@ -629,7 +629,7 @@ impl Repository for PgRepository {
         keys: &[String],
         now: i64,
     ) -> Result<Option<u64>, RepoError> {
-        Err(not_yet("remove_list_entries"))
+        lists::remove_entries(&self.pool, network_id, list_id, keys, now).await
     }
 
     async fn list_entries(
@@ -637,7 +637,7 @@ impl Repository for PgRepository {
         network_id: i64,
         list_id: i64,
     ) -> Result<Vec<allyshare_protocol::IntroListEntry>, RepoError> {
-        Err(not_yet("list_entries"))
+        lists::entries(&self.pool, network_id, list_id).await
     }
 
     async fn ask_for_list(
@@ -648,7 +648,7 @@ impl Repository for PgRepository {
         note: &str,
         now: i64,
     ) -> Result<Option<allyshare_protocol::ListAskResult>, RepoError> {
-        Err(not_yet("ask_for_list"))
+        lists::ask_all(&self.pool, network_id, list_id, admin_id, note, now).await
     }
 
     async fn store_pending_import(
