@@ -25,7 +25,8 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # tools/pg-test.sh): those that pass there entirely. The others still use an operation not yet
 # ported to PostgreSQL (it answers RepoError::NotOnPostgres) or read the SQLite file directly;
 # the README's "Outgrowing one machine" says which.
-POSTGRES_TESTS=(server hardening ask_mail console lists erasure)
+POSTGRES_TESTS=(server hardening ask_mail console lists erasure console_contacts concurrency
+  invite_permissions)
 # The id the development key in manifest.json gives the unpacked extension.
 DEV_EXTENSION_ID=igfdnfmhifclpmflncmpgjdghncflccf
 
