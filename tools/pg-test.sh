@@ -36,7 +36,7 @@ else
   ROLE="$(id -un)"
 fi
 
-DIR="$(mktemp -d "${TMPDIR:-/tmp}/allyshare-pg.XXXXXX")"
+DIR="$(mktemp -d -t allyshare-pg.XXXXXX)"
 chmod 755 "$DIR"
 DATA="$DIR/data"
 LOG="$DIR/log/server.log"
