@@ -3,7 +3,8 @@
 #
 #   ./build.sh            build the extension into dist/ (installs what is missing)
 #   ./build.sh test       run every test layer (native, wasm in headless Chromium, end to end)
-#   ./build.sh package    the Chrome Web Store zip (no development key)
+#   ./build.sh package    the Chrome Web Store zip (no development key), checked against store/
+#   ./build.sh store-images  the listing's screenshots and promo tile, from the real screens
 #   ./build.sh demo       the whole system on this machine: server, invitation, extension
 #   ./build.sh bench      the benchmarks: prints a table, writes bench/results.json
 #   ./build.sh fuzz [S]   cargo fuzz on the parsers and the batch decoding, S seconds each
@@ -126,18 +127,27 @@ build() {
   done
 }
 
-# The store zip of dist/ at $1: the development key removed.
+# The store zip of dist/ at $1: the development key removed, and checked before it is written
+# (tools/check_package.py against the listing in store/ and the messages src/ uses). A zip that
+# fails the check is not written, and an older one at $1 is removed: none can be uploaded.
 store_zip() {
-  local zip="$1" staging
+  local zip="$1" staging candidate
   staging="$(mktemp -d)"
-  cp -R dist/. "$staging/"
+  mkdir "$staging/files"
+  cp -R dist/. "$staging/files/"
   # The store assigns the id: the development key must not ship.
   node -e '
     const fs = require("fs"), p = process.argv[1];
     const m = JSON.parse(fs.readFileSync(p, "utf8")); delete m.key;
-    fs.writeFileSync(p, JSON.stringify(m, null, 2) + "\n");' "$staging/manifest.json"
+    fs.writeFileSync(p, JSON.stringify(m, null, 2) + "\n");' "$staging/files/manifest.json"
   rm -f "$zip"
-  (cd "$staging" && python3 -m zipfile -c "$zip" ./*)
+  candidate="$staging/package.zip"
+  (cd "$staging/files" && python3 -m zipfile -c "$candidate" ./*)
+  if ! python3 tools/check_package.py "$candidate" --store store --source src; then
+    rm -rf "$staging"
+    die "the package was not written: fix what is listed above"
+  fi
+  mv "$candidate" "$zip"
   rm -rf "$staging"
 }
 
@@ -158,6 +168,12 @@ package() {
 run_tests() {
   ensure_chromium
   build
+  say "Package check: its own tests, then the store zip of this build"
+  python3 tools/test_check_package.py
+  local check_dir
+  check_dir="$(mktemp -d)"
+  store_zip "$check_dir/allyshare.zip"
+  rm -rf "$check_dir"
   say "Layer 1/3: native tests (cargo test --workspace)"
   cargo test --workspace
   say "Layer 1/3, again: the server's tests on PostgreSQL (${POSTGRES_TESTS[*]})"
@@ -210,6 +226,21 @@ bench() {
   CHROMIUM_BIN="$(command -v chromium)" \
     node "$E2E_DIR/bench.mjs" --out "$ROOT/bench/results.json" "$@"
   rm -rf "$(dirname "$zip")"
+}
+
+# --- store images ---------------------------------------------------------------------------
+
+# The listing's screenshots and promo tile (store/images/<lang>/), photographed from the real
+# screens by tests/e2e/store-images.mjs: the built dist/, the debug server, the fake LinkedIn.
+store_images() {
+  ensure_chromium
+  build
+  cargo build -p allyshare-server
+  say "Photographing the real screens for the store listing (English, French)"
+  ALLYSHARE_SERVER_BIN="$TARGET_DIR/debug/allyshare-server" \
+  ALLYSHARE_DIST="$ROOT/dist" \
+  CHROMIUM_BIN="$(command -v chromium)" \
+    node "$E2E_DIR/store-images.mjs" --out "$ROOT/store/images"
 }
 
 # --- demo ---------------------------------------------------------------------------------
@@ -319,10 +350,11 @@ case "${1:-build}" in
   package) package ;;
   test) run_tests ;;
   demo) demo ;;
+  store-images) store_images ;;
   fuzz) fuzz "${2:-60}" ;;
   check-api) check_api ;;
   load) load "${2:-60}" ;;
   bench) shift; bench "$@" ;;
-  -h|--help|help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown command '$1' (try: build, test, package, demo, bench, fuzz, check-api, load)" ;;
+  -h|--help|help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try: build, test, package, store-images, demo, bench, fuzz, check-api, load)" ;;
 esac

@@ -50,7 +50,7 @@ invite() { # network role → the Get Started link
 }
 accept() { # link → HTTP status of the Get Started form's answer, sent as the page's form is
   local jar="$work/cookies" token
-  token="$(curl -s -c "$jar" "$1" | sed -n 's/.*name="form_token" value="\([^"]*\)".*/\1/p')"
+  token="$(curl -s -c "$jar" "$1" | sed -n 's/.*name="form_token" value="\([^"]*\)".*/\1/p' | head -n 1)"
   curl -s -b "$jar" -o /dev/null -w '%{http_code}' --data-urlencode "password=$password" \
     --data-urlencode "password_confirm=$password" --data-urlencode "terms=accepted" \
     --data-urlencode "form_token=$token" "$1"

@@ -1,7 +1,8 @@
-//! Server-rendered pages: the Get Started form, the setup guide, the link-problem pages and
-//! the terms. Each is an askama template in `server/templates/` (a shared `layout.html`),
-//! which escapes every value by default: nothing here builds HTML by hand. Pages carry no
-//! inline script or style, so the strict CSP every response carries ([`html_response`]) holds.
+//! Server-rendered pages: the Get Started form, the setup guide, the link-problem pages, the
+//! terms and the privacy policy. Each is an askama template in `server/templates/` (a shared
+//! `layout.html`), which escapes every value by default: nothing here builds HTML by hand.
+//! Pages carry no inline script or style, so the strict CSP every response carries
+//! ([`html_response`]) holds.
 
 use askama::Template;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -196,6 +197,18 @@ struct Terms {
 
 pub fn terms_page() -> String {
     render(&Terms { m: Ui::current() })
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct Privacy {
+    m: Ui,
+}
+
+/// The privacy policy: what the extension reads, what reaches the server, what never leaves
+/// the browser, and deletion in the Terms' own words (the store listing links here).
+pub fn privacy_page() -> String {
+    render(&Privacy { m: Ui::current() })
 }
 
 #[cfg(test)]

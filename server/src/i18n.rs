@@ -414,8 +414,8 @@ catalog! {
     terms_intro: "These terms apply to AllyShare, a service that lets you share your LinkedIn connections with the professional networks that invite you.",
         "Ces conditions s’appliquent à AllyShare, un service qui vous permet de partager vos relations LinkedIn avec les réseaux professionnels qui vous invitent.";
     terms_what_heading: "What you share", "Ce que vous partagez";
-    terms_what: "For each connection: their LinkedIn member id and profile address, first and last name, headline, the date you connected, and a photo reference. Never emails, phone numbers, messages, or your LinkedIn password or cookies.",
-        "Pour chaque relation : son identifiant de membre et l’adresse de son profil LinkedIn, son prénom et son nom, son titre, la date de votre mise en relation et une référence de photo. Jamais d’adresses e-mail, de numéros de téléphone, de messages, ni votre mot de passe ou vos cookies LinkedIn.";
+    terms_what: "For each connection: their LinkedIn member id and profile address, first and last name, headline, the date you connected, and a photo reference (and their company and position, when you import LinkedIn's Connections.csv). Never emails, phone numbers, messages, or your LinkedIn password or cookies.",
+        "Pour chaque relation : son identifiant de membre et l’adresse de son profil LinkedIn, son prénom et son nom, son titre, la date de votre mise en relation et une référence de photo (ainsi que son entreprise et son poste, si vous importez le fichier Connections.csv de LinkedIn). Jamais d’adresses e-mail, de numéros de téléphone, de messages, ni votre mot de passe ou vos cookies LinkedIn.";
     terms_who_heading: "Who sees it", "Qui les voit";
     terms_who: "Only the networks you choose to share with, and within each network only its admins. A network admin may ask you for an introduction; you decide whether to make it.",
         "Seuls les réseaux avec lesquels vous choisissez de partager, et dans chaque réseau seulement ses admins. Un admin du réseau peut vous demander une mise en relation ; vous décidez de la faire ou non.";
@@ -427,6 +427,38 @@ catalog! {
         "Gardez votre mot de passe pour vous. Il n’est conservé que sous forme d’empreinte salée.";
     terms_account_2: "Deleting your account deletes everything the server holds about you: your connections, the introduction requests about them, and the invitations sent to your email address.",
         "Supprimer votre compte supprime tout ce que le serveur conserve sur vous : vos relations, les demandes de mise en relation qui les concernent et les invitations envoyées à votre adresse e-mail.";
+
+    // The privacy policy (`/privacy`, issue 17). Its deletion paragraphs are the Terms' own
+    // strings (`terms_control`, `terms_account_2`), so the two pages cannot say different things.
+    privacy_policy: "Privacy policy", "Politique de confidentialité";
+    privacy_intro: "This policy covers the AllyShare browser extension and this AllyShare server: what they collect, why, who sees it, and how it is deleted.",
+        "Cette politique couvre l’extension de navigateur AllyShare et ce serveur AllyShare : ce qu’ils collectent, pourquoi, qui le voit et comment c’est supprimé.";
+    privacy_read_heading: "What the extension reads", "Ce que l’extension lit";
+    privacy_read: "Using the LinkedIn session already open in your browser, the extension reads the list of your first-degree connections from LinkedIn, in your browser; or, if you choose, the Connections.csv file of your own LinkedIn data export. It reads nothing else: not your messages, not the pages you visit.",
+        "Avec la session LinkedIn déjà ouverte dans votre navigateur, l’extension lit la liste de vos relations directes sur LinkedIn, dans votre navigateur ; ou, si vous le choisissez, le fichier Connections.csv de votre propre export de données LinkedIn. Elle ne lit rien d’autre : ni vos messages, ni les pages que vous visitez.";
+    privacy_sent_heading: "What is sent to the AllyShare server", "Ce qui est envoyé au serveur AllyShare";
+    privacy_sent_when: "Your connections are sent only while you share with at least one network, and never those you keep out in the extension.",
+        "Vos relations ne sont envoyées que tant que vous partagez avec au moins un réseau, et jamais celles que vous tenez à l’écart dans l’extension.";
+    privacy_sent_account: "About you: your name and email address (from your invitation), your password when you sign in (the server keeps only a salted hash of it), the networks you share with, your answers to introduction asks (with the reason you give, if any), and whether you want emails about asks.",
+        "Sur vous : votre nom et votre adresse e-mail (ceux de votre invitation), votre mot de passe quand vous vous connectez (le serveur n’en garde qu’une empreinte salée), les réseaux avec lesquels vous partagez, vos réponses aux demandes de mise en relation (avec la raison que vous donnez, le cas échéant), et si vous voulez des e-mails au sujet de ces demandes.";
+    privacy_stays_heading: "What never leaves your browser", "Ce qui ne quitte jamais votre navigateur";
+    privacy_stays: "Your LinkedIn cookies and your LinkedIn password. The extension uses your LinkedIn session only to ask LinkedIn for your connections, from your browser; the AllyShare server never talks to LinkedIn.",
+        "Vos cookies LinkedIn et votre mot de passe LinkedIn. L’extension n’utilise votre session LinkedIn que pour demander vos relations à LinkedIn, depuis votre navigateur ; le serveur AllyShare ne communique jamais avec LinkedIn.";
+    privacy_why_heading: "Why", "Pourquoi";
+    privacy_why: "Only so that the networks you choose can find warm paths to the people they want to meet and ask you for introductions, and so that you can sign in and answer those asks.",
+        "Uniquement pour que les réseaux que vous choisissez trouvent des chemins de confiance vers les personnes qu’ils veulent rencontrer et vous demandent des mises en relation, et pour que vous puissiez vous connecter et répondre à ces demandes.";
+    privacy_never_heading: "What is never done with it", "Ce qui n’en est jamais fait";
+    privacy_never: "Your data is not sold, not rented, not used for advertising, not used to decide creditworthiness or lending, and not passed to anyone beyond the networks you share with.",
+        "Vos données ne sont ni vendues, ni louées, ni utilisées pour de la publicité ou pour évaluer une solvabilité ou un crédit, et ne sont transmises à personne d’autre que les réseaux avec lesquels vous partagez.";
+    privacy_delete_heading: "Deleting your data", "Supprimer vos données";
+    privacy_security_heading: "Keeping it safe", "Protéger vos données";
+    privacy_security: "The extension keeps its sign-in tokens and your connections in the browser's storage for extensions, closed to the script it runs on LinkedIn's pages, and talks to the server over HTTPS (except a server on your own computer).",
+        "L’extension garde ses jetons de connexion et vos relations dans le stockage que le navigateur réserve aux extensions, fermé au script qu’elle exécute dans les pages de LinkedIn, et communique avec le serveur en HTTPS (sauf un serveur sur votre propre ordinateur).";
+    privacy_questions_heading: "Any questions?", "Des questions ?";
+    privacy_questions: "Ask the Network Admin who invited you, or whoever runs this AllyShare server.",
+        "Posez-les à l’admin du réseau qui vous a invité, ou à qui exploite ce serveur AllyShare.";
+    privacy_see_also: "See also the", "Voir aussi les";
+    terms_see_also: "How your data is handled:", "Comment vos données sont traitées :";
 
     // Sign in, password reset.
     sign_in_title: "Sign in", "Connexion";

@@ -302,6 +302,12 @@ pub async fn terms() -> Response {
     html_response(StatusCode::OK, html::terms_page())
 }
 
+/// `GET /privacy`: the privacy policy the Chrome Web Store listing links to (and every page's
+/// footer).
+pub async fn privacy() -> Response {
+    html_response(StatusCode::OK, html::privacy_page())
+}
+
 /// `GET /assets/site.css`.
 pub async fn site_css() -> Response {
     let mut response = SITE_CSS.into_response();
@@ -383,6 +389,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/invite/{token}", get(get_started).post(accept))
         .route("/terms", get(terms))
+        .route("/privacy", get(privacy))
         .route(crate::i18n::SWITCH, axum::routing::post(switch_language))
         .route("/assets/site.css", get(site_css))
         .route("/assets/handoff.js", get(crate::handoff::script))
