@@ -166,6 +166,94 @@ pub struct CompanyContact {
     pub email: String,
 }
 
+/// `POST /v1/companies/{company_id}/intro-requests`: the company (one of its Company Admins)
+/// requests an introduction to a professional of its network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NewCompanyIntroRequest {
+    /// A confirmed professional of the company's network
+    /// (`GET /v1/companies/{company_id}/professionals`).
+    pub professional_id: i64,
+    /// Why them, why now: 1 to 2,000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub message: String,
+}
+
+/// A confirmed professional of the network, as a Company Admin picks one to request an
+/// introduction to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ProfessionalSummary {
+    pub id: i64,
+    pub name: String,
+    pub headline: String,
+    pub linkedin_url: String,
+}
+
+/// Where an invitation to become a Company Admin is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CompanyInvitationState {
+    Pending,
+    Accepted,
+    Expired,
+    Revoked,
+}
+
+/// An invitation to become a company's Company Admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CompanyInvitationView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub state: CompanyInvitationState,
+    /// Who invited (a Network Admin or a colleague), if they are still known.
+    pub invited_by: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A Company Admin of a company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CompanyAdminView {
+    pub person_id: i64,
+    pub name: String,
+    pub email: String,
+    pub since: i64,
+}
+
+/// A company's Company Admins and the invitations to become one (newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CompanyTeam {
+    pub company_id: i64,
+    pub company_name: String,
+    /// Who receives the company's introduction requests now.
+    pub admins: Vec<CompanyAdminView>,
+    /// Every invitation to become one, in any state.
+    pub invitations: Vec<CompanyInvitationView>,
+}
+
+/// What removing a Company Admin did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CompanyAdminRemoved {
+    /// Company Admins the company has left.
+    pub admins_left: u64,
+    /// Requests to the company that were waiting on its Company Admins and, with none left,
+    /// went back to the Inbox's *Out of network*.
+    pub requests_back_to_inbox: u64,
+}
+
+impl Bounded for NewCompanyIntroRequest {
+    fn check_bounds(&self) -> Result<(), TooLong> {
+        chars("message", &self.message, INTRO_MESSAGE_MAX_CHARS)
+    }
+}
+
 impl Bounded for NewIntroRequest {
     fn check_bounds(&self) -> Result<(), TooLong> {
         chars("message", &self.message, INTRO_MESSAGE_MAX_CHARS)

@@ -25,9 +25,10 @@ pub use contacts::{
     content_hash_of, write_contact_key, ContactDigest, ContactProblem, ContactRecord, ContactView,
 };
 pub use intros::{
-    CompanyContact, CompanyView, IntroDirection, IntroInbox, IntroRequestAnswer,
-    IntroRequestCreated, IntroRequestState, IntroRequestView, IntroReview, IntroSettings,
-    NewCompany, NewIntroRequest,
+    CompanyAdminRemoved, CompanyAdminView, CompanyContact, CompanyInvitationState,
+    CompanyInvitationView, CompanyTeam, CompanyView, IntroDirection, IntroInbox,
+    IntroRequestAnswer, IntroRequestCreated, IntroRequestState, IntroRequestView, IntroReview,
+    IntroSettings, NewCompany, NewCompanyIntroRequest, NewIntroRequest, ProfessionalSummary,
 };
 pub use lists::{
     EntriesAdded, EntriesRemoved, IntroList, IntroListDetail, IntroListEntry, IntroListRequest,

@@ -1082,6 +1082,50 @@ catalog! {
     ir_err_already_professional: "This person is a professional of the network already.", "Cette personne est déjà professionnelle du réseau.";
     ir_complete_title: "Complete your profile for", "Complétez votre profil pour";
     ir_complete_intro: "You were invited to the network's talent. Complete your profile and choose a password to request introductions.", "Vous avez été invité parmi les talents du réseau. Complétez votre profil et choisissez un mot de passe pour demander des mises en relation.";
+
+    // Introduction requests, the gaps closed (issue 14): the companies CSV's preview and
+    // result, Company Admins' invitations and removal, the join page's limits.
+    ig_check_companies_title: "Check the companies file", "Vérifiez le fichier d’entreprises";
+    ig_nothing_added_yet: ". Nothing is added until you choose Add companies.", ". Rien n’est ajouté tant que vous n’avez pas choisi Ajouter les entreprises.";
+    ig_to_add: "Companies to add:", "Entreprises à ajouter :";
+    ig_skipped: "Rows skipped:", "Lignes ignorées :";
+    ig_will_happen: "What will happen", "Ce qui sera fait";
+    ig_row_will_add: "Will be added", "Sera ajoutée";
+    ig_add_companies: "Add companies", "Ajouter les entreprises";
+    ig_nothing_to_add: "No row of this file would add a company: fix the file and upload it again.", "Aucune ligne de ce fichier n’ajouterait d’entreprise : corrigez le fichier et envoyez-le de nouveau.";
+    ig_imported_by: "imported by", "importé par";
+    ig_err_not_pending: "This invitation was accepted or revoked already, so nothing changed.", "Cette invitation a déjà été acceptée ou révoquée : rien n’a changé.";
+    ig_err_not_admin: "This person is not a Company Admin of this company, so nothing changed.", "Cette personne n’est pas admin de cette entreprise : rien n’a changé.";
+    ig_err_too_many_emails: "This address got 3 invitation emails from your network in the last 24 hours, the most allowed: nothing was sent. Try again tomorrow.", "Cette adresse a reçu 3 e-mails d’invitation de votre réseau ces dernières 24 heures, le maximum : rien n’a été envoyé. Réessayez demain.";
+    ig_err_too_many_confirmations: "The confirmation email went to this address 3 times in the last 24 hours, the most allowed: nothing was sent again. Look for it in your inbox and spam folder, or try again tomorrow.", "L’e-mail de confirmation a été envoyé 3 fois à cette adresse ces dernières 24 heures, le maximum : rien n’a été renvoyé. Cherchez-le dans votre boîte de réception et vos indésirables, ou réessayez demain.";
+    ig_done_resent: "Done: the invitation email is sent again, with a new link (the previous one stops working).", "C’est fait : l’e-mail d’invitation est renvoyé, avec un nouveau lien (le précédent ne fonctionne plus).";
+    ig_done_revoked: "Done: the invitation is revoked, and its link no longer works.", "C’est fait : l’invitation est révoquée, et son lien ne fonctionne plus.";
+    ig_done_removed: "Done: they are no longer a Company Admin of this company.", "C’est fait : cette personne n’est plus admin de cette entreprise.";
+    ig_done_removed_last: "Done. The company has no Company Admin any more: its waiting requests are back in the Inbox, Out of network, until a new point of contact accepts.", "C’est fait. L’entreprise n’a plus d’admin : ses demandes en attente sont de retour dans la boîte de réception, Hors réseau, jusqu’à ce qu’un nouveau contact accepte.";
+    ig_company_admin_of: "Company Admin of", "Admin d’entreprise de";
+    ig_team_title: "Company Admins and invitations", "Admins d’entreprise et invitations";
+    ig_admins_caption: "Who receives the company's introduction requests", "Qui reçoit les demandes de mise en relation de l’entreprise";
+    ig_no_admins: "No Company Admin yet: requests to this company wait in the Inbox, Out of network.", "Pas encore d’admin d’entreprise : les demandes à cette entreprise attendent dans la boîte de réception, Hors réseau.";
+    ig_since: "Since", "Depuis";
+    ig_remove: "Remove", "Retirer";
+    ig_remove_label: "Remove as Company Admin:", "Retirer des admins d’entreprise :";
+    ig_invitations_caption: "Invitations to become a Company Admin", "Invitations à devenir admin d’entreprise";
+    ig_no_invitations: "No invitation yet.", "Aucune invitation pour l’instant.";
+    ig_invited_by: "Invited by", "Invité par";
+    ig_state: "State", "État";
+    ig_state_pending: "Pending", "En attente";
+    ig_state_accepted: "Accepted", "Acceptée";
+    ig_state_expired: "Expired", "Expirée";
+    ig_state_revoked: "Revoked", "Révoquée";
+    ig_resend: "Resend", "Renvoyer";
+    ig_revoke: "Revoke", "Révoquer";
+    ig_resend_label: "Resend the invitation to", "Renvoyer l’invitation à";
+    ig_revoke_label: "Revoke the invitation to", "Révoquer l’invitation à";
+    ig_actions: "Actions", "Opérations";
+    ig_colleagues: "Company Admins of your company", "Admins d’entreprise de votre entreprise";
+    ig_leave: "Leave", "Quitter";
+    ig_leave_label: "Leave: stop being a Company Admin of this company", "Quitter : ne plus être admin de cette entreprise";
+    ig_manage_admins: "Company Admins", "Admins d’entreprise";
 }
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).
@@ -1997,6 +2041,16 @@ pub fn try_again_in(lang: Lang, what: TooMany, minutes: u64) -> String {
         (Lang::Fr, TooMany::AccountPassword) => {
             format!("Trop de tentatives avec ce compte. Réessayez dans {minutes} minute{plural}.")
         }
+        (Lang::En, TooMany::Join) => format!(
+            "Too many tries to join from here or with this address, so nothing was created. \
+             Please try again in {minutes} minute{plural}, or look for the confirmation email \
+             in your inbox."
+        ),
+        (Lang::Fr, TooMany::Join) => format!(
+            "Trop de tentatives d’inscription depuis cet endroit ou avec cette adresse : rien \
+             n’a été créé. Réessayez dans {minutes} minute{plural}, ou cherchez l’e-mail de \
+             confirmation dans votre boîte de réception."
+        ),
     }
 }
 
@@ -2006,6 +2060,8 @@ pub enum TooMany {
     SignIn,
     ResetLinks,
     AccountPassword,
+    /// A network's join page (issue 14).
+    Join,
 }
 
 #[cfg(test)]

@@ -12,6 +12,13 @@
 //!   network*, until a point of contact accepts to become its Company Admin);
 //! - the network is in gatekeeper mode → [`State::InReview`] (the Inbox's *In network*);
 //! - otherwise → [`State::Delivered`] to its recipient at once.
+//!
+//! When a company loses its last Company Admin (removed by a Network Admin, or by a colleague
+//! who then leaves), the requests *to* it that were waiting on its Company Admins (delivered,
+//! or in review for them) wait on nobody: they go back to [`State::OutOfNetwork`]
+//! ([`Action::NoCompanyAdmin`]), where the Inbox shows them, the "companies not ready" digest
+//! counts them, and a new point of contact receives them. Requests the company made to a
+//! professional wait on the professional, and stay where they are.
 
 use std::fmt;
 
@@ -113,12 +120,14 @@ pub enum Action {
     Accept,
     /// The recipient declines.
     Decline,
+    /// The company's last Company Admin was removed: nobody receives the request any more.
+    NoCompanyAdmin,
 }
 
 /// Who may take an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Party {
-    /// The server itself, on a Company Admin's acceptance.
+    /// The server itself, on a Company Admin's acceptance or the last one's removal.
     System,
     /// A Network Admin holding *Review introduction requests*.
     NetworkAdmin,
@@ -188,6 +197,18 @@ pub const TRANSITIONS: &[Transition] = &[
         Action::Decline,
         State::Declined,
         Party::Recipient,
+    ),
+    t(
+        State::InReview,
+        Action::NoCompanyAdmin,
+        State::OutOfNetwork,
+        Party::System,
+    ),
+    t(
+        State::Delivered,
+        Action::NoCompanyAdmin,
+        State::OutOfNetwork,
+        Party::System,
     ),
 ];
 
@@ -274,6 +295,7 @@ mod tests {
             NetworkDecline,
             Accept,
             Decline,
+            NoCompanyAdmin,
         ];
         let mut allowed = Vec::new();
         for from in State::ALL {
@@ -299,8 +321,10 @@ mod tests {
                 ),
                 (State::InReview, MakeIntro, State::Delivered),
                 (State::InReview, NetworkDecline, State::DeclinedByNetwork),
+                (State::InReview, NoCompanyAdmin, State::OutOfNetwork),
                 (State::Delivered, Accept, State::Accepted),
                 (State::Delivered, Decline, State::Declined),
+                (State::Delivered, NoCompanyAdmin, State::OutOfNetwork),
             ]
         );
         // A closed request never moves again.
@@ -312,7 +336,9 @@ mod tests {
             match t.action {
                 Accept | Decline => assert_eq!(t.by, Party::Recipient),
                 MakeIntro | NetworkDecline => assert_eq!(t.by, Party::NetworkAdmin),
-                ContactJoined | ContactJoinedUnderReview => assert_eq!(t.by, Party::System),
+                ContactJoined | ContactJoinedUnderReview | NoCompanyAdmin => {
+                    assert_eq!(t.by, Party::System)
+                }
             }
         }
     }

@@ -24,6 +24,29 @@ pub const LINK_MAX_CHARS: usize = 500;
 
 /// A day, in seconds.
 const DAY: i64 = 24 * 60 * 60;
+
+/// Most confirmation emails one address gets from one network's join page in a day (joining
+/// again before confirming sends it again, up to this).
+pub const MAX_CONFIRMATION_EMAILS_PER_DAY: u32 = 3;
+
+/// The join page's throttle, as sign-in's ([`crate::throttle`]: in memory, spent before
+/// anything is checked or stored, whether or not the address has an account): 5 tries for one
+/// address from one client, then one every 12 minutes; 10 for one address from anywhere, then
+/// one every 6 minutes; 20 from one client, then one every 3 minutes.
+pub const JOIN_LIMITS: crate::throttle::SignInLimits = crate::throttle::SignInLimits {
+    per_account_address: crate::throttle::Rate {
+        burst: 5,
+        refill_secs: 12 * 60,
+    },
+    per_account: crate::throttle::Rate {
+        burst: 10,
+        refill_secs: 6 * 60,
+    },
+    per_address: crate::throttle::Rate {
+        burst: 20,
+        refill_secs: 3 * 60,
+    },
+};
 /// The digest goes out from this hour of the UTC day on (08:00).
 pub const DIGEST_HOUR_UTC: i64 = 8;
 
@@ -45,6 +68,12 @@ pub enum IntroError {
     NotAllowed(State),
     #[error("an account with this email exists already")]
     EmailTaken,
+    #[error(
+        "the confirmation email went to this address {MAX_CONFIRMATION_EMAILS_PER_DAY} times \
+         in the last 24 hours, the most allowed: look for it in your inbox and spam folder, or \
+         try again tomorrow"
+    )]
+    TooManyConfirmations,
     #[error(transparent)]
     Refused(#[from] ApiFailure),
     #[error(transparent)]
@@ -366,7 +395,9 @@ impl App {
     }
 
     /// Joins the network's talent: the account (with its password's hash), the profile, and
-    /// the confirmation email queued.
+    /// the confirmation email queued. Someone who joined already and has not confirmed gets
+    /// the confirmation email again (at most [`MAX_CONFIRMATION_EMAILS_PER_DAY`] a day),
+    /// nothing else changing. The join page spends [`App::throttle_join`] first.
     pub async fn join_as_professional(
         &self,
         network_id: i64,
@@ -395,13 +426,15 @@ impl App {
                 cv_url: cv.as_deref(),
                 password_hash: &hash,
                 now: self.now(),
+                daily_emails: MAX_CONFIRMATION_EMAILS_PER_DAY,
             })
             .await?;
         match outcome {
-            JoinOutcome::Joined { professional_id } => {
+            JoinOutcome::Joined { professional_id } | JoinOutcome::Resent { professional_id } => {
                 self.wake_mail();
                 Ok(professional_id)
             }
+            JoinOutcome::TooManyEmails => Err(IntroError::TooManyConfirmations),
             JoinOutcome::EmailTaken => Err(IntroError::EmailTaken),
             JoinOutcome::NoSuchNetwork => Err(IntroError::NotFound),
         }

@@ -196,7 +196,7 @@ pub struct Queued {
 }
 
 /// `3 hours`, `25 minutes`, `40 seconds`.
-fn wait_words(seconds: i64) -> String {
+pub(crate) fn wait_words(seconds: i64) -> String {
     let (n, unit) = if seconds >= 2 * 3600 {
         ((seconds + 3599) / 3600, "hours")
     } else if seconds >= 120 {

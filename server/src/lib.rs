@@ -145,6 +145,8 @@ struct Inner {
     sign_in_throttle: throttle::SignInThrottle,
     /// *Forgot password?* asks, per client address and per email.
     reset_throttle: throttle::SignInThrottle,
+    /// The join pages' tries, per client address and per email.
+    join_throttle: throttle::SignInThrottle,
     /// One contact-sync write at a time; see [`App::sync_write_turn`].
     sync_writes: tokio::sync::Mutex<()>,
     mail_per_minute: u32,
@@ -193,6 +195,7 @@ impl App {
                 },
                 sign_in_throttle: throttle::SignInThrottle::new(config.sign_in_limits),
                 reset_throttle: throttle::SignInThrottle::new(password_reset::RESET_LIMITS),
+                join_throttle: throttle::SignInThrottle::new(introductions::JOIN_LIMITS),
                 sync_writes: tokio::sync::Mutex::new(()),
                 mail_per_minute: config.mail_per_minute.max(1),
                 mail_turn: tokio::sync::Mutex::new(()),
@@ -296,6 +299,19 @@ impl App {
     ) -> Result<(), api::ApiFailure> {
         self.inner
             .reset_throttle
+            .attempt(Some(&db::normalize_email(email)), address, self.now())
+            .map_err(api::ApiFailure::TooManyAttempts)
+    }
+
+    /// Spends one try of a network's join page for the email (normalised here) from the
+    /// address, or fails with how long to wait (whether or not the address has an account).
+    pub(crate) fn throttle_join(
+        &self,
+        email: &str,
+        address: Option<std::net::IpAddr>,
+    ) -> Result<(), api::ApiFailure> {
+        self.inner
+            .join_throttle
             .attempt(Some(&db::normalize_email(email)), address, self.now())
             .map_err(api::ApiFailure::TooManyAttempts)
     }

@@ -2455,6 +2455,117 @@ async fn authorisation_matrix() {
                 Some(StatusCode::ACCEPTED),
             ],
         ),
+        // A Company Admin's operations: nobody here is one of this company's.
+        (
+            Method::POST,
+            format!("/v1/companies/{company}/intro-requests"),
+            Some(json!({"professional_id": 1, "message": "Hello"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/companies/{company}/professionals"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/companies/{company}/colleagues"),
+            Some(json!({"name": "Cole", "email": "cole@matrix.example"})),
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/companies/{company}/admins/1"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+            ],
+        ),
+        // A professional's answer: nobody here is one of A's professionals.
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/intro-requests/1/answer"),
+            Some(json!({"accept": true})),
+            [
+                Some(unauth),
+                Some(missing),
+                Some(missing),
+                Some(missing),
+                Some(missing),
+            ],
+        ),
+        // A company's Company Admins, for its network's reviewers.
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/companies/{company}/team"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(ok),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/companies/{company}/invitations/999999/resend"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/networks/{a}/companies/{company}/invitations/999999"),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(missing),
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/networks/{a}/companies/{company}/admins/{}", ally_a.id),
+            None,
+            [
+                Some(unauth),
+                Some(forbidden),
+                Some(forbidden),
+                Some(forbidden),
+                Some(missing),
+            ],
+        ),
         (
             Method::GET,
             "/v1/openapi.json".into(),

@@ -62,7 +62,9 @@ async fn join_request_inbox_contact_accept_then_gatekeeper_and_make_intro() {
     let company: i64 = scalar(&server, "SELECT id FROM companies WHERE name = 'Acme'").await;
     let page = nadia.get(&format!("/admin/networks/{n}/companies")).await;
     assert!(
-        page.body.contains("<th scope=\"row\">Acme</th>"),
+        page.body.contains(&format!(
+            "<th scope=\"row\"><a href=\"/admin/networks/{n}/companies/{company}\">Acme</a></th>"
+        )),
         "{}",
         page.body
     );
@@ -406,26 +408,107 @@ async fn companies_come_from_a_csv_with_a_result_per_row_and_an_unreadable_file_
             .body(upload_body(&token, file));
         nadia.send(request)
     };
-    let csv: &[u8] = b"Company;Website;Description\r\nBeta Labs;beta.example;Lasers\r\nacme;;\r\n;x.example;\r\nGamma;not a site;\r\n\xc9clair SA;eclair.example;P\xe2tisserie\r\n";
-    let page = send(csv).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("Companies added: 2"), "{}", page.body);
+    let csv: &[u8] = b"Company;Website;Description\r\nBeta Labs;beta.example;Lasers\r\nacme;;\r\n;x.example;\r\nGamma;not a site;\r\n\xc9clair SA;eclair.example;P\xe2tisserie\r\nbeta labs;;\r\n";
+    let imports = "SELECT COUNT(*) FROM invitation_imports WHERE kind = 'companies'";
+
+    // The upload keeps the file and shows its preview: nothing is added yet.
+    let uploaded = send(csv).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let preview_path = uploaded.location().to_string();
+    assert!(
+        preview_path.starts_with(&format!("/admin/networks/{n}/companies/import/")),
+        "{preview_path}"
+    );
+    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 1);
+    assert_eq!(scalar(&server, imports).await, 1);
+    let preview = nadia.get(&preview_path).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(
+        preview.body.contains("Check the companies file"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("6 rows"), "{}", preview.body);
+    assert!(
+        preview
+            .body
+            .contains("Companies to add: <strong>2</strong>"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("Rows skipped: <strong>4</strong>"));
+    assert!(preview.body.contains("Will be added"));
+    assert!(preview.body.contains("Already in the network: skipped"));
+    assert!(
+        preview.body.contains("Éclair SA"),
+        "Windows-1252 read: {}",
+        preview.body
+    );
+    // Another admin of the network does not see Nadia's pending file; nor can they add it.
+    server
+        .member(
+            "Getro",
+            "omar@example.org",
+            "Omar Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let omar = Browser::signed_in(&server, "omar@example.org").await;
+    assert_eq!(omar.get(&preview_path).await.status, StatusCode::NOT_FOUND);
+    omar.get(&format!("/admin/networks/{n}/companies")).await;
+    let add_path = format!("{preview_path}/add");
+    let refused = omar.post(&add_path, &[]).await;
+    assert_eq!(refused.location(), preview_path);
+    assert_eq!(omar.get(&preview_path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 1);
+
+    // *Add companies*: each row's result, kept for the result page and its download.
+    let added = nadia.post(&add_path, &[]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert_eq!(added.location(), preview_path);
+    assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 3);
+    let page = nadia.get(&preview_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Companies added: <strong>2</strong>"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Already in the network: skipped"));
     assert!(page.body.contains("No name: skipped"));
     assert!(page.body.contains("Website not recognised: skipped"));
     assert!(
-        page.body.contains("Éclair SA"),
-        "Windows-1252 read: {}",
+        page.body.contains("imported by Nadia Admin"),
+        "{}",
         page.body
     );
+    // A second click adds nothing more: the file was taken once.
+    let again = nadia.post(&add_path, &[]).await;
+    assert_eq!(again.location(), preview_path);
     assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 3);
+    let csv_file = nadia.get(&format!("{preview_path}/results.csv")).await;
+    assert_eq!(csv_file.status, StatusCode::OK);
+    assert_eq!(
+        csv_file.body,
+        "\u{feff}Line,Name,Outcome\r\n2,Beta Labs,Added\r\n3,acme,Already in the network: skipped\r\n\
+         4,,No name: skipped\r\n5,Gamma,Website not recognised: skipped\r\n6,Éclair SA,Added\r\n\
+         7,beta labs,Already in the network: skipped\r\n"
+    );
+    // The same import id is not an invitations import.
+    let id = preview_path.rsplit('/').next().unwrap();
+    let team_view = nadia
+        .get(&format!("/admin/networks/{n}/team/import/{id}"))
+        .await;
+    assert_eq!(team_view.status, StatusCode::NOT_FOUND);
 
+    // An unreadable file is refused on the Companies page: nothing kept, nothing added.
     let refused = send(b"Email\nada@example.org\n").await;
     assert_eq!(
         refused.location(),
         format!("/admin/networks/{n}/companies?error=csv")
     );
     assert_eq!(scalar(&server, "SELECT COUNT(*) FROM companies").await, 3);
+    assert_eq!(scalar(&server, imports).await, 1);
     let page = nadia.get(refused.location()).await;
     assert!(page
         .body
@@ -538,5 +621,361 @@ async fn an_invited_professional_completes_their_profile_from_the_email_once() {
         .await
         .status,
         StatusCode::FORBIDDEN
+    );
+}
+
+/// Invites `email` to be a Company Admin of the company (as `admin_id`) and accepts in a new
+/// browser, which is then signed in on the company's page.
+async fn company_admin_browser(
+    server: &TestServer,
+    admin_id: i64,
+    network_id: i64,
+    company_id: i64,
+    (name, email): (&str, &str),
+) -> (Browser, i64) {
+    let company = server
+        .app
+        .repo()
+        .companies()
+        .company(network_id, company_id)
+        .await
+        .unwrap()
+        .unwrap();
+    server
+        .app
+        .invite_company_admin(admin_id, &company, name, email)
+        .await
+        .unwrap();
+    server.app.send_queued_mail().await.unwrap();
+    let link = outbox_link(server, "/company-invite/");
+    let browser = Browser::new(server);
+    browser.get(&link).await;
+    let fields = [
+        ("password", GOOD_PASSWORD),
+        ("password_confirm", GOOD_PASSWORD),
+        ("terms", "accepted"),
+    ];
+    let accepted = browser.post(&link, &fields).await;
+    assert_eq!(
+        accepted.location(),
+        format!("/admin/companies/{company_id}")
+    );
+    let id = scalar(
+        server,
+        &format!("SELECT id FROM people WHERE email_norm = '{email}'"),
+    )
+    .await;
+    (browser, id)
+}
+
+#[tokio::test]
+async fn company_admins_are_resent_revoked_and_removed_from_the_pages_and_nobody_else_can() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Getro",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let app = &server.app;
+    let acme = app
+        .create_company(admin.id, n, "Acme", "", "")
+        .await
+        .unwrap();
+    let beta = app
+        .create_company(admin.id, n, "Beta", "", "")
+        .await
+        .unwrap();
+    let (carol, carol_id) = company_admin_browser(
+        &server,
+        admin.id,
+        n,
+        acme,
+        ("Carol Acme", "carol@acme.example"),
+    )
+    .await;
+    let (frank, frank_id) = company_admin_browser(
+        &server,
+        admin.id,
+        n,
+        acme,
+        ("Frank Acme", "frank@acme.example"),
+    )
+    .await;
+    let (eve, _) =
+        company_admin_browser(&server, admin.id, n, beta, ("Eve Beta", "eve@beta.example")).await;
+    let nadia = Browser::signed_in(&server, "nadia@example.org").await;
+    let team = format!("/admin/networks/{n}/companies/{acme}");
+    // Dan: a pending invitation, from the company's page.
+    let invited = nadia
+        .post(
+            &format!("/admin/networks/{n}/companies/{acme}/contact"),
+            &[
+                ("name", "Dan Acme"),
+                ("email", "dan@acme.example"),
+                ("back", "company"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.location(), format!("{team}?done=invited"));
+    let dan: i64 = scalar(
+        &server,
+        "SELECT id FROM company_admin_invitations WHERE email_norm = 'dan@acme.example'",
+    )
+    .await;
+    let page = nadia.get(&team).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "Carol Acme",
+        "Frank Acme",
+        "Dan Acme",
+        "Pending",
+        "Resend",
+        "Revoke",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    assert!(!page.body.contains("Eve Beta"), "another company's admin");
+
+    let mails = || scalar(&server, "SELECT COUNT(*) FROM mail_queue");
+    let before = mails().await;
+    let resent = nadia
+        .post(&format!("{team}/invitations/{dan}/resend"), &[])
+        .await;
+    assert_eq!(resent.location(), format!("{team}?done=resent"));
+    assert_eq!(mails().await, before + 1);
+    nadia
+        .post(&format!("{team}/invitations/{dan}/resend"), &[])
+        .await;
+    let refused = nadia
+        .post(&format!("{team}/invitations/{dan}/resend"), &[])
+        .await;
+    assert_eq!(refused.location(), format!("{team}?error=too_many_emails"));
+    assert_eq!(mails().await, before + 2, "refused: no email");
+    let page = nadia.get(refused.location()).await;
+    assert!(
+        page.body.contains("the most allowed: nothing was sent"),
+        "{}",
+        page.body
+    );
+    let revoked = nadia
+        .post(&format!("{team}/invitations/{dan}/revoke"), &[])
+        .await;
+    assert_eq!(revoked.location(), format!("{team}?done=revoked"));
+    let page = nadia.get(&team).await;
+    assert!(page.body.contains("Revoked"), "{}", page.body);
+    let again = nadia
+        .post(&format!("{team}/invitations/{dan}/revoke"), &[])
+        .await;
+    assert_eq!(again.location(), format!("{team}?error=not_pending"));
+
+    // A Company Admin of another company, or a Network Admin without the permission: refused,
+    // nothing changed.
+    let admins = || scalar(&server, "SELECT COUNT(*) FROM company_admins");
+    assert_eq!(admins().await, 3);
+    let refused = eve
+        .post(
+            &format!("/admin/companies/{acme}/admins/{carol_id}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = eve
+        .post(
+            &format!("/admin/companies/{beta}/admins/{carol_id}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        refused.location(),
+        format!("/admin/companies/{beta}?error=not_admin")
+    );
+    let viewer = server
+        .member("Getro", "vic@example.org", "Vic Viewer", Role::NetworkAdmin)
+        .await;
+    let pool = common::db(&server).await;
+    sqlx::query("UPDATE memberships SET permissions = ? WHERE person_id = ?")
+        .bind(allyshare_protocol::Permissions::from_iter([Permission::ViewContacts]).bits())
+        .bind(viewer.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let vic = Browser::signed_in(&server, "vic@example.org").await;
+    assert_eq!(vic.get(&team).await.status, StatusCode::FORBIDDEN);
+    let refused = vic
+        .post(&format!("{team}/admins/{carol_id}/remove"), &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = vic
+        .post(&format!("{team}/invitations/{dan}/resend"), &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(admins().await, 3);
+
+    // Frank removes Carol from his company's page; Nadia removes Frank, the last one.
+    let page = frank.get(&format!("/admin/companies/{acme}")).await;
+    assert!(
+        page.body.contains("Company Admins of your company"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Leave"), "{}", page.body);
+    let removed = frank
+        .post(
+            &format!("/admin/companies/{acme}/admins/{carol_id}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        removed.location(),
+        format!("/admin/companies/{acme}?done=removed")
+    );
+    assert_eq!(
+        carol.get(&format!("/admin/companies/{acme}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let removed = nadia
+        .post(&format!("{team}/admins/{frank_id}/remove"), &[])
+        .await;
+    assert_eq!(removed.location(), format!("{team}?done=removed_last"));
+    let page = nadia.get(removed.location()).await;
+    assert!(
+        page.body.contains("back in the Inbox, Out of network"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("No Company Admin yet"), "{}", page.body);
+    assert_eq!(admins().await, 1, "Eve, of Beta, stays");
+    let audit = nadia.get(&format!("/admin/networks/{n}/audit")).await;
+    assert!(
+        audit.body.contains("Company Admin of Acme"),
+        "{}",
+        audit.body
+    );
+}
+
+#[tokio::test]
+async fn the_join_page_is_bounded_per_address_and_client_and_a_refused_join_creates_nothing() {
+    let server = TestServer::start().await;
+    let admin = server
+        .member(
+            "Getro",
+            "nadia@example.org",
+            "Nadia Admin",
+            Role::NetworkAdmin,
+        )
+        .await;
+    let n = admin.network_id;
+    let join = |email: &'static str, password: &'static str| {
+        let browser = Browser::new(&server);
+        async move {
+            browser.get(&format!("/join/{n}")).await;
+            browser
+                .post(
+                    &format!("/join/{n}"),
+                    &[
+                        ("name", "Pat Pro"),
+                        ("email", email),
+                        ("headline", "Engineer"),
+                        ("linkedin_url", "https://www.linkedin.com/in/pat/"),
+                        ("cv_url", ""),
+                        ("password", password),
+                        ("terms", "accepted"),
+                    ],
+                )
+                .await
+        }
+    };
+    let fingerprint = || async {
+        let mut out = String::new();
+        for sql in [
+            "SELECT COUNT(*) FROM people",
+            "SELECT COUNT(*) FROM professionals",
+            "SELECT COUNT(*) FROM mail_queue",
+        ] {
+            out.push_str(&scalar(&server, sql).await.to_string());
+            out.push('|');
+        }
+        out
+    };
+    // Joining again before confirming sends the confirmation again, nothing else: the first
+    // password stays.
+    let first = join("pat@example.org", GOOD_PASSWORD).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    for _ in 0..2 {
+        let again = join("pat@example.org", "another good passphrase").await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        assert!(again.body.contains("Check your email"), "{}", again.body);
+    }
+    let confirmations = "SELECT COUNT(*) FROM mail_queue WHERE professional_id IS NOT NULL";
+    assert_eq!(scalar(&server, confirmations).await, 3);
+    assert_eq!(
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM people WHERE email_norm = 'pat@example.org'"
+        )
+        .await,
+        1
+    );
+    let signed = Browser::new(&server)
+        .sign_in("pat@example.org", GOOD_PASSWORD)
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "the first password");
+    // A fourth confirmation in a day: refused, nothing sent.
+    let before = fingerprint().await;
+    let refused = join("pat@example.org", GOOD_PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("3 times in the last 24 hours"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(fingerprint().await, before);
+    // The fifth try with this address from this client spends its last; the sixth is refused
+    // before anything is read, and says what to do.
+    join("pat@example.org", GOOD_PASSWORD).await;
+    let throttled = join("pat@example.org", GOOD_PASSWORD).await;
+    assert_eq!(
+        throttled.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        throttled.body
+    );
+    assert!(
+        throttled.body.contains("Too many tries to join"),
+        "{}",
+        throttled.body
+    );
+    assert!(
+        throttled.body.contains("value=\"pat@example.org\""),
+        "the form is kept"
+    );
+    assert!(throttled.headers.get("retry-after").is_some());
+    assert_eq!(fingerprint().await, before, "throttled: nothing created");
+    // Another address from the same client still joins, until the client's own limit.
+    let other = join("quinn@example.org", GOOD_PASSWORD).await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+    let mut refused = None;
+    for i in 0..20 {
+        let email: &'static str = Box::leak(format!("p{i}@example.org").into_boxed_str());
+        let answer = join(email, GOOD_PASSWORD).await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(email);
+            break;
+        }
+    }
+    let email = refused.expect("the client's limit");
+    assert_eq!(
+        scalar(
+            &server,
+            &format!("SELECT COUNT(*) FROM people WHERE email_norm = '{email}'")
+        )
+        .await,
+        0,
+        "refused: nobody created"
     );
 }

@@ -161,6 +161,26 @@ async fn professionals_company_admins_and_network_admins_each_reach_only_their_o
     assert_eq!(made["state"], "delivered");
     let request = made["id"].as_i64().unwrap();
 
+    let carol_id = scalar(
+        &server,
+        "SELECT id FROM people WHERE email_norm = 'carol@acme.example'",
+    )
+    .await;
+    let professional_of = |email: &'static str| {
+        let server = &server;
+        async move {
+            scalar(
+                server,
+                &format!(
+                    "SELECT p.id FROM professionals p JOIN people pe ON pe.id = p.person_id
+                     WHERE pe.email_norm = '{email}'"
+                ),
+            )
+            .await
+        }
+    };
+    let pro_a_id = professional_of("pro.a@example.org").await;
+    let pro_b_id = professional_of("pro.b@example.org").await;
     let ok = StatusCode::OK;
     let created = StatusCode::CREATED;
     let unauth = StatusCode::UNAUTHORIZED;
@@ -303,6 +323,106 @@ async fn professionals_company_admins_and_network_admins_each_reach_only_their_o
             ],
         ),
     ];
+    // The operations that were the console's only (a Company Admin's request and colleague,
+    // a professional's answer, a company's Company Admins): refusals here, the successes after.
+    let more: Vec<Row> = vec![
+        (
+            Method::POST,
+            format!("/v1/companies/{company}/intro-requests"),
+            Some(json!({"professional_id": pro_b_id, "message": "Across"})),
+            [
+                unauth, forbidden, missing, forbidden, forbidden, forbidden, forbidden,
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/companies/{company}/professionals"),
+            None,
+            [
+                unauth, forbidden, ok, forbidden, forbidden, forbidden, forbidden,
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/companies/{company_b}/professionals"),
+            None,
+            [
+                unauth, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden,
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/companies/{company_b}/colleagues"),
+            Some(json!({"name": "X", "email": "x@beta.example"})),
+            [
+                unauth, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden,
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/companies/{company_b}/admins/{carol_id}"),
+            None,
+            [
+                unauth, forbidden, forbidden, forbidden, forbidden, forbidden, forbidden,
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/companies/{company}/admins/{}", admin_a.id),
+            None,
+            [
+                unauth, forbidden, missing, forbidden, forbidden, forbidden, forbidden,
+            ],
+        ),
+        // A request to the company is not the professional's to answer.
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/intro-requests/{request}/answer"),
+            Some(json!({"accept": true})),
+            [unauth, missing, missing, missing, missing, missing, missing],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/companies/{company}/team"),
+            None,
+            [
+                unauth, forbidden, forbidden, forbidden, forbidden, forbidden, ok,
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/v1/networks/{a}/companies/{company_b}/team"),
+            None,
+            [
+                unauth, forbidden, forbidden, forbidden, forbidden, forbidden, missing,
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/v1/networks/{a}/companies/{company_b}/invitations/1/resend"),
+            None,
+            [
+                unauth, forbidden, forbidden, forbidden, forbidden, forbidden, missing,
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/networks/{b}/companies/{company}/invitations/1"),
+            None,
+            [
+                unauth, forbidden, forbidden, forbidden, missing, forbidden, forbidden,
+            ],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/networks/{b}/companies/{company}/admins/{carol_id}"),
+            None,
+            [
+                unauth, forbidden, forbidden, forbidden, missing, forbidden, forbidden,
+            ],
+        ),
+    ];
+    let rows: Vec<Row> = rows.into_iter().chain(more).collect();
     let fingerprint = || async {
         let mut out = String::new();
         for sql in [
@@ -370,6 +490,110 @@ async fn professionals_company_admins_and_network_admins_each_reach_only_their_o
             Some(&carol),
             Some(json!({"accept": false})),
             conflict,
+        )
+        .await;
+    // The API's own ways to what the console does: Carol sees the professionals, invites a
+    // colleague, asks A's professional, who answers; the admin lists, re-sends, revokes,
+    // removes.
+    let pros = server
+        .expect(
+            Method::GET,
+            &format!("/v1/companies/{company}/professionals"),
+            Some(&carol),
+            None,
+            ok,
+        )
+        .await;
+    assert_eq!(pros[0]["id"], pro_a_id);
+    server
+        .expect(
+            Method::POST,
+            &format!("/v1/companies/{company}/colleagues"),
+            Some(&carol),
+            Some(json!({"name": "Dora Acme", "email": "dora@acme.example"})),
+            StatusCode::ACCEPTED,
+        )
+        .await;
+    let asked = server
+        .expect(
+            Method::POST,
+            &format!("/v1/companies/{company}/intro-requests"),
+            Some(&carol),
+            Some(json!({"professional_id": pro_a_id, "message": "We are hiring"})),
+            created,
+        )
+        .await;
+    assert_eq!(asked["state"], "delivered");
+    let asked_id = asked["id"].as_i64().unwrap();
+    let answered = server
+        .expect(
+            Method::POST,
+            &format!("/v1/networks/{a}/intro-requests/{asked_id}/answer"),
+            Some(&pro_a),
+            Some(json!({"accept": true})),
+            ok,
+        )
+        .await;
+    assert_eq!(answered["state"], "accepted");
+    let team = server
+        .expect(
+            Method::GET,
+            &format!("/v1/networks/{a}/companies/{company}/team"),
+            Some(&admin_a.token),
+            None,
+            ok,
+        )
+        .await;
+    assert_eq!(team["admins"][0]["email"], "carol@acme.example");
+    assert_eq!(team["invitations"][0]["email"], "dora@acme.example");
+    assert_eq!(team["invitations"][0]["state"], "pending");
+    assert_eq!(team["invitations"][0]["invited_by"], "Carol");
+    let dora = team["invitations"][0]["id"].as_i64().unwrap();
+    let invitation = format!("/v1/networks/{a}/companies/{company}/invitations/{dora}");
+    server
+        .expect(
+            Method::POST,
+            &format!("{invitation}/resend"),
+            Some(&admin_a.token),
+            None,
+            StatusCode::ACCEPTED,
+        )
+        .await;
+    server
+        .expect(
+            Method::DELETE,
+            &invitation,
+            Some(&admin_a.token),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    server
+        .expect(
+            Method::DELETE,
+            &invitation,
+            Some(&admin_a.token),
+            None,
+            conflict,
+        )
+        .await;
+    let removed = server
+        .expect(
+            Method::DELETE,
+            &format!("/v1/networks/{a}/companies/{company}/admins/{carol_id}"),
+            Some(&admin_a.token),
+            None,
+            ok,
+        )
+        .await;
+    assert_eq!(removed["admins_left"], 0);
+    server
+        .expect(
+            Method::GET,
+            &format!("/v1/companies/{company}/intro-requests"),
+            Some(&carol),
+            None,
+            forbidden,
         )
         .await;
     // A message past its bound.

@@ -150,6 +150,19 @@ impl World {
         }
     }
 
+    /// The professional id of a professional's person.
+    async fn professional_id(&self, person_id: i64) -> i64 {
+        self.server
+            .app
+            .repo()
+            .intros()
+            .professional(self.network_id, person_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
     async fn state(&self, request_id: i64) -> State {
         self.server
             .app
@@ -642,4 +655,260 @@ async fn the_digest_goes_once_a_day_after_eight_to_reviewers_about_companies_not
     w.company_admin("carol@acme.example", "Carol Acme").await;
     w.server.clock.advance(86_400);
     assert_eq!(app.queue_digests(false).await.unwrap(), 0);
+}
+
+/// Everything a refused Company Admin change could have changed.
+async fn team_fingerprint(server: &TestServer) -> String {
+    let mut out = String::new();
+    for sql in [
+        "SELECT COUNT(*) FROM company_admins",
+        "SELECT COUNT(*) FROM company_admin_invitations WHERE revoked_at IS NOT NULL",
+        "SELECT COALESCE(SUM(expires_at), 0) FROM company_admin_invitations",
+        "SELECT COUNT(*) FROM mail_queue",
+        "SELECT COUNT(*) FROM audit_log",
+        "SELECT COUNT(*) FROM intro_request_events",
+    ] {
+        out.push_str(&scalar(server, sql).await.to_string());
+        out.push('|');
+    }
+    out
+}
+
+#[tokio::test]
+async fn company_admin_invitations_are_resent_and_revoked_and_the_last_admin_leaving_sends_requests_back_to_the_inbox(
+) {
+    use allyshare_server::companies::CompanyError;
+    let w = World::new().await;
+    let app = &w.server.app;
+    let (n, acme) = (w.network_id, w.company_id);
+    let day = 20_789;
+    w.server.clock.set(day * 86_400 + 9 * 3600);
+    let pat = w.professional("pat@example.org", "Pat Pro").await;
+    let quinn = w.professional("quinn@example.org", "Quinn Pro").await;
+    let rae = w.professional("rae@example.org", "Rae Pro").await;
+    let (carol, _) = w.company_admin("carol@acme.example", "Carol Acme").await;
+    let (frank, _) = w.company_admin("frank@acme.example", "Frank Acme").await;
+    let (to_acme, state) = app
+        .request_intro_to_company(pat, n, acme, "Hi")
+        .await
+        .unwrap();
+    assert_eq!(state, State::Delivered);
+    // Gatekeeper mode: Quinn's waits for review, for Acme's Company Admins.
+    app.set_gatekeeper(w.admin.id, n, true).await.unwrap();
+    let (reviewed, state) = app
+        .request_intro_to_company(quinn, n, acme, "Hello")
+        .await
+        .unwrap();
+    assert_eq!(state, State::InReview);
+    app.set_gatekeeper(w.admin.id, n, false).await.unwrap();
+    // Acme asks Rae (waits on Rae, not on Acme's admins).
+    let (from_acme, _) = app
+        .request_intro_to_professional(carol, acme, w.professional_id(rae).await, "Join us")
+        .await
+        .unwrap();
+    let company = app
+        .repo()
+        .companies()
+        .company(n, acme)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // A pending invitation: Dan. Re-sent, its old link stops working.
+    app.invite_company_admin(w.admin.id, &company, "Dan Acme", "dan@acme.example")
+        .await
+        .unwrap();
+    w.drain().await;
+    let first_link = link_in_outbox(&w.server, "/company-invite/");
+    let repo = app.repo().companies();
+    let dan = repo
+        .find_company_invitation(&allyshare_server::tokens::hash_token(&token_of(
+            &first_link,
+        )))
+        .await
+        .unwrap()
+        .unwrap();
+    app.change_company_invitation(w.admin.id, n, acme, dan.id, true)
+        .await
+        .unwrap();
+    w.drain().await;
+    let second_link = link_in_outbox(&w.server, "/company-invite/");
+    assert_ne!(first_link, second_link);
+    let find = |link: &str| {
+        let hash = allyshare_server::tokens::hash_token(&token_of(link));
+        async move { repo.find_company_invitation(&hash).await }
+    };
+    assert!(
+        find(&first_link).await.unwrap().is_none(),
+        "the old link stopped"
+    );
+    assert!(find(&second_link).await.unwrap().is_some());
+    // Three emails a day to one address, then a refusal that changes nothing.
+    app.change_company_invitation(w.admin.id, n, acme, dan.id, true)
+        .await
+        .unwrap();
+    let before = team_fingerprint(&w.server).await;
+    let refused = app
+        .change_company_invitation(w.admin.id, n, acme, dan.id, true)
+        .await;
+    assert!(
+        matches!(refused, Err(CompanyError::TooManyEmails(t)) if t.sent == 3),
+        "{refused:?}"
+    );
+    let again = app
+        .invite_company_admin(w.admin.id, &company, "Dan Again", "DAN@acme.example")
+        .await;
+    assert!(
+        matches!(again, Err(CompanyError::TooManyEmails(_))),
+        "{again:?}"
+    );
+    assert_eq!(
+        team_fingerprint(&w.server).await,
+        before,
+        "refused: nothing changed"
+    );
+
+    // Revoked: the link stops working; revoking or re-sending again changes nothing.
+    app.change_company_invitation(w.admin.id, n, acme, dan.id, false)
+        .await
+        .unwrap();
+    w.drain().await;
+    assert!(matches!(
+        repo.accept_company_invitation(dan.id, Some("x"), app.now())
+            .await
+            .unwrap(),
+        CompanyAccepted::NotPending
+    ));
+    let before = team_fingerprint(&w.server).await;
+    for resend in [false, true] {
+        let refused = app
+            .change_company_invitation(w.admin.id, n, acme, dan.id, resend)
+            .await;
+        assert!(
+            matches!(refused, Err(CompanyError::NotPending)),
+            "{refused:?}"
+        );
+    }
+    // Not an invitation of this company.
+    let beta = app
+        .create_company(w.admin.id, n, "Beta Co", "", "")
+        .await
+        .unwrap();
+    let refused = app
+        .change_company_invitation(w.admin.id, n, beta, dan.id, false)
+        .await;
+    assert!(
+        matches!(refused, Err(CompanyError::NoInvitation)),
+        "{refused:?}"
+    );
+    assert_eq!(team_fingerprint(&w.server).await, before);
+
+    // A Company Admin of another company cannot remove Acme's; nor can a professional.
+    let beta_company = app
+        .repo()
+        .companies()
+        .company(n, beta)
+        .await
+        .unwrap()
+        .unwrap();
+    app.invite_company_admin(w.admin.id, &beta_company, "Eve Beta", "eve@beta.example")
+        .await
+        .unwrap();
+    w.drain().await;
+    let eve_link = link_in_outbox(&w.server, "/company-invite/");
+    let eve_invitation = find(&eve_link).await.unwrap().unwrap();
+    let CompanyAccepted::Joined { person_id: eve, .. } = repo
+        .accept_company_invitation(eve_invitation.id, Some("x"), app.now())
+        .await
+        .unwrap()
+    else {
+        panic!("Eve joins Beta")
+    };
+    let before = team_fingerprint(&w.server).await;
+    for who in [eve, pat] {
+        let refused = app.remove_company_admin(who, &company, carol).await;
+        assert!(
+            matches!(refused, Err(CompanyError::Refused(_))),
+            "{refused:?}"
+        );
+    }
+    // Nor is Eve an admin of Acme to be removed from it.
+    let refused = app.remove_company_admin(w.admin.id, &company, eve).await;
+    assert!(
+        matches!(refused, Err(CompanyError::NotAdmin)),
+        "{refused:?}"
+    );
+    assert_eq!(team_fingerprint(&w.server).await, before);
+
+    // Frank removes his colleague Carol: one left, the requests stay with him.
+    assert_eq!(
+        app.remove_company_admin(frank, &company, carol)
+            .await
+            .unwrap(),
+        (1, 0)
+    );
+    assert_eq!(w.state(to_acme).await, State::Delivered);
+    // The Network Admin removes Frank, the last: what waited on Acme's admins is back in the
+    // Inbox, Out of network; what waits on Rae stays.
+    assert_eq!(
+        app.remove_company_admin(w.admin.id, &company, frank)
+            .await
+            .unwrap(),
+        (0, 2)
+    );
+    assert_eq!(w.state(to_acme).await, State::OutOfNetwork);
+    assert_eq!(w.state(reviewed).await, State::OutOfNetwork);
+    assert_eq!(w.state(from_acme).await, State::Delivered);
+    let events = w.events(to_acme).await;
+    assert_eq!(
+        events.last().unwrap(),
+        &(
+            Some(State::Delivered),
+            State::OutOfNetwork,
+            "Nadia Admin".to_string()
+        )
+    );
+    let (out, inn) = app.inbox(w.admin.id, n).await.unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(inn.is_empty());
+    // The digest counts them.
+    assert_eq!(app.queue_digests(true).await.unwrap(), 1);
+    w.drain().await;
+    let digest = outbox(&w.server).last().unwrap().clone();
+    assert!(digest.contains("  - Acme: 2 waiting"), "{digest}");
+    // Rae accepting Acme's ask introduces nobody who left Acme.
+    let mails_before = outbox(&w.server).len();
+    app.answer_request(rae, AnswerSide::Professional(n), from_acme, true, "")
+        .await
+        .unwrap();
+    w.drain().await;
+    let mails = outbox(&w.server);
+    assert!(
+        mails[mails_before..]
+            .iter()
+            .all(|m| !m.contains("carol@acme.example")),
+        "Carol left Acme: {:?}",
+        &mails[mails_before..]
+    );
+    // A new point of contact receives them again.
+    w.company_admin("gina@acme.example", "Gina Acme").await;
+    assert_eq!(w.state(to_acme).await, State::Delivered);
+
+    // Every change is in the audit log, with the company.
+    let log = app.repo().audit_log(n, None, 100).await.unwrap();
+    let lines: Vec<String> = log
+        .iter()
+        .filter(|e| e.detail.as_deref() == Some("Company Admin of Acme"))
+        .map(|e| format!("{} {} {}", e.actor_name, e.action.as_str(), e.subject))
+        .collect();
+    for line in [
+        "Nadia Admin invited Dan Acme <dan@acme.example>",
+        "Nadia Admin resent Dan Acme <dan@acme.example>",
+        "Nadia Admin revoked Dan Acme <dan@acme.example>",
+        "Frank Acme removed Carol Acme <carol@acme.example>",
+        "Nadia Admin removed Frank Acme <frank@acme.example>",
+    ] {
+        assert!(lines.iter().any(|l| l == line), "{line} in {lines:#?}");
+    }
+    assert_eq!(lines.iter().filter(|l| l.contains(" resent ")).count(), 2);
 }

@@ -548,6 +548,39 @@ async fn every_permission_gates_its_operations_and_console_actions_and_nothing_e
             ),
             StatusCode::SEE_OTHER,
         ),
+        // A company's Company Admins: its page, the API's list, a removal (of someone who is
+        // not one: 404 once allowed).
+        (
+            Some(ReviewRequests),
+            Call::PageGet(console(format!("/companies/{company}"))),
+            StatusCode::OK,
+        ),
+        (
+            Some(ReviewRequests),
+            Call::Api(
+                Method::GET,
+                format!("/v1/networks/{a}/companies/{company}/team"),
+                None,
+            ),
+            StatusCode::OK,
+        ),
+        (
+            Some(ReviewRequests),
+            Call::Api(
+                Method::DELETE,
+                format!("/v1/networks/{a}/companies/{company}/admins/{}", probe.id),
+                None,
+            ),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Some(ReviewRequests),
+            Call::PagePost(
+                console(format!("/companies/{company}/admins/{}/remove", probe.id)),
+                vec![],
+            ),
+            StatusCode::SEE_OTHER,
+        ),
         // Gatekeeper mode.
         (
             Some(ManageSettings),

@@ -234,10 +234,20 @@ test('companies from a CSV, an invited professional completes their profile, a p
     buffer: Buffer.from('Company,Website,Description\nDelta Corp,delta.example,Logistics\nAcme,,\n,nowhere.example,\n'),
   });
   await admin.getByRole('button', { name: 'Import' }).click();
+  // Its preview first: nothing is added until Add companies.
+  await admin.getByRole('heading', { level: 1, name: 'Check the companies file' }).waitFor();
+  await admin.locator('#plan').filter({ hasText: 'Companies to add: 1' }).waitFor();
+  await admin.getByRole('row').filter({ hasText: 'Delta Corp' }).getByText('Will be added').waitFor();
+  await checked(admin, 'companies import preview');
+  await admin.getByRole('button', { name: 'Add companies' }).click();
   await admin.getByRole('heading', { level: 1, name: 'Companies imported' }).waitFor();
-  await admin.getByRole('status').filter({ hasText: 'Companies added: 1' }).waitFor();
+  await admin.locator('#totals').filter({ hasText: 'Companies added: 1' }).waitFor();
   await admin.getByRole('row').filter({ hasText: 'Acme' }).getByText('Already in the network: skipped').waitFor();
   await checked(admin, 'companies import result');
+  const download = admin.waitForEvent('download');
+  await admin.getByRole('link', { name: 'Download results (CSV)' }).click();
+  const results = await readFile(await (await download).path(), 'utf8');
+  assert.match(results, /^\uFEFFLine,Name,Outcome\r\n2,Delta Corp,Added\r\n3,Acme,Already in the network: skipped\r\n/);
 
   // Invite a professional; they complete their profile from the email.
   await admin.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Professionals' }).click();
@@ -302,3 +312,62 @@ test('companies from a CSV, an invited professional completes their profile, a p
   await context.close();
 });
 
+
+test("a company's page: Resend and Revoke a Company Admin invitation, Remove the last Company Admin", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(STEP_MS);
+  const admin = await context.newPage();
+  const errors = [];
+  admin.on('pageerror', (e) => errors.push(e));
+  await signIn(admin, ADMIN);
+  await admin.getByRole('heading', { level: 1, name: 'Team Members' }).waitFor();
+  await admin.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Companies' }).click();
+  await admin.getByRole('rowheader', { name: 'Acme' }).getByRole('link', { name: 'Acme' }).click();
+  await admin.getByRole('heading', { level: 1, name: 'Acme' }).waitFor();
+  await admin.getByRole('table', { name: "Who receives the company's introduction requests" })
+    .getByRole('rowheader', { name: CONTACT.name }).waitFor();
+  await checked(admin, 'company admins');
+
+  // A point of contact from the company's page: a pending invitation, resent, revoked.
+  await admin.getByLabel("Contact's name").fill('Dan Acme');
+  await admin.getByLabel("Contact's email").fill('dan@acme.example');
+  await admin.getByRole('button', { name: 'Send invitation' }).click();
+  await admin.getByRole('status').filter({ hasText: 'The invitation email is on its way.' }).waitFor();
+  const dan = admin.getByRole('table', { name: 'Invitations to become a Company Admin' })
+    .getByRole('row').filter({ hasText: 'dan@acme.example' });
+  await dan.getByText('Pending', { exact: true }).waitFor();
+  const firstLink = await linkInOutbox('/company-invite/', "Dan's invitation");
+  await dan.getByRole('button', { name: 'Resend the invitation to Dan Acme' }).click();
+  await admin.getByRole('status').filter({ hasText: 'the invitation email is sent again' }).waitFor();
+  await checked(admin, 'company admins after resend');
+  await eventually(async () => (await mails()).filter((m) => m.includes('To: "Dan Acme"')).length === 2 || null,
+    { timeoutMs: 30_000, what: "Dan's second email" });
+  await dan.getByRole('button', { name: 'Revoke the invitation to Dan Acme' }).click();
+  await admin.getByRole('status').filter({ hasText: 'the invitation is revoked' }).waitFor();
+  await dan.getByText('Revoked', { exact: true }).waitFor();
+  assert.equal(await dan.getByRole('button').count(), 0, 'nothing more to do with a revoked invitation');
+  await checked(admin, 'company admins after revoke');
+  const dans = await context.newPage();
+  await dans.goto(firstLink);
+  await dans.getByRole('heading', { level: 1, name: 'This link does not work' }).waitFor();
+  await dans.close();
+
+  // Remove the last Company Admin: the company's waiting requests go back to the Inbox.
+  await admin.getByRole('button', { name: `Remove as Company Admin: ${CONTACT.name}` }).click();
+  await admin.getByRole('status').filter({ hasText: 'its waiting requests are back in the Inbox, Out of network' }).waitFor();
+  await admin.getByText('No Company Admin yet').waitFor();
+  await checked(admin, 'company admins after remove');
+  await admin.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+  await admin.getByText('Company Admin of Acme').first().waitFor();
+
+  const carolContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  carolContext.setDefaultTimeout(STEP_MS);
+  const carol = await carolContext.newPage();
+  await signIn(carol, CONTACT);
+  await carol.getByRole('heading', { level: 1, name: 'Your introduction requests' }).waitFor();
+  assert.equal(await carol.getByRole('link', { name: 'Acme (Getro Network)' }).count(), 0, 'Carol left Acme');
+
+  assert.deepEqual(errors, []);
+  await carolContext.close();
+  await context.close();
+});

@@ -4,13 +4,19 @@
 //!
 //! - Network Admins with *Review introduction requests*: the Inbox, *Make Intro* / *Decline*,
 //!   the companies, a point of contact. With *Manage network settings*: gatekeeper mode.
-//! - A professional of the network: their requests, and a new one to a company.
-//! - A Company Admin: their company's requests, and the answer to one.
+//! - Network Admins with *Review introduction requests* also: a company's Company Admins and
+//!   invitations, *Resend* and *Revoke* an invitation, remove a Company Admin.
+//! - A professional of the network: their requests, a new one to a company, and the answer to
+//!   a company's request.
+//! - A Company Admin: their company's requests and the answer to one, a request to one of the
+//!   network's professionals, inviting a colleague, removing a colleague (or leaving).
 
 use allyshare_protocol::{
-    ApiError, CompanyContact, CompanyView, IntroDirection, IntroInbox, IntroRequestAnswer,
-    IntroRequestCreated, IntroRequestState, IntroRequestView, IntroReview, IntroSettings,
-    NewCompany, NewIntroRequest, Permission,
+    ApiError, CompanyAdminRemoved, CompanyAdminView, CompanyContact, CompanyInvitationState,
+    CompanyInvitationView, CompanyTeam, CompanyView, IntroDirection, IntroInbox,
+    IntroRequestAnswer, IntroRequestCreated, IntroRequestState, IntroRequestView, IntroReview,
+    IntroSettings, NewCompany, NewCompanyIntroRequest, NewIntroRequest, Permission,
+    ProfessionalSummary,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -77,6 +83,10 @@ impl From<IntroError> for ApiFailure {
             IntroError::EmailTaken => {
                 ApiFailure::Conflict("An account with this email exists already.".into())
             }
+            IntroError::TooManyConfirmations => ApiFailure::TooManyEmails(
+                crate::console::page::sentence(&e.to_string()),
+                24 * 60 * 60,
+            ),
             IntroError::Refused(failure) => failure,
             IntroError::Repo(e) => ApiFailure::Repo(e),
         }
@@ -95,7 +105,16 @@ impl From<CompanyError> for ApiFailure {
             CompanyError::AlreadyAdmin => ApiFailure::Conflict(
                 "This person is a Company Admin of the company already.".into(),
             ),
-            CompanyError::NotFound => ApiFailure::NotFound,
+            CompanyError::NotFound | CompanyError::NoInvitation | CompanyError::NotAdmin => {
+                ApiFailure::NotFound
+            }
+            CompanyError::NotPending => ApiFailure::Conflict(crate::console::page::sentence(
+                &CompanyError::NotPending.to_string(),
+            )),
+            CompanyError::TooManyEmails(refused) => ApiFailure::TooManyEmails(
+                crate::console::page::sentence(&e.to_string()),
+                refused.retry_after.max(1) as u64,
+            ),
             CompanyError::Unreadable(e) => ApiFailure::Unprocessable(e.to_string()),
             CompanyError::Refused(failure) => failure,
             CompanyError::Repo(e) => ApiFailure::Repo(e),
@@ -253,14 +272,21 @@ pub async fn create(
     ApiPath(network_id): ApiPath<i64>,
     ApiJson(body): ApiJson<NewIntroRequest>,
 ) -> Result<(StatusCode, Json<IntroRequestCreated>), ApiFailure> {
-    let (id, state) = app
-        .request_intro_to_company(
+    made(
+        app.request_intro_to_company(
             session.person_id,
             network_id,
             body.company_id,
             &body.message,
         )
-        .await?;
+        .await?,
+    )
+}
+
+/// `201 Created` with a new request's id and where it went.
+fn made(
+    (id, state): (i64, RequestState),
+) -> Result<(StatusCode, Json<IntroRequestCreated>), ApiFailure> {
     Ok((
         StatusCode::CREATED,
         Json(IntroRequestCreated {
@@ -288,14 +314,7 @@ pub async fn company_requests(
     Authenticated(session): Authenticated,
     ApiPath(company_id): ApiPath<i64>,
 ) -> Result<Json<Vec<IntroRequestView>>, ApiFailure> {
-    let company = app
-        .repo()
-        .companies()
-        .company_of_admin(session.person_id, company_id)
-        .await?
-        .ok_or(ApiFailure::Forbidden(
-            "Only a Company Admin of this company can do this.",
-        ))?;
+    let company = company_of(&app, session.person_id, company_id).await?;
     Ok(Json(
         app.repo()
             .intros()
@@ -330,14 +349,27 @@ pub async fn answer(
     ApiPath((company_id, request_id)): ApiPath<(i64, i64)>,
     ApiJson(body): ApiJson<IntroRequestAnswer>,
 ) -> Result<Json<IntroRequestCreated>, ApiFailure> {
+    answered(
+        &app,
+        session.person_id,
+        AnswerSide::Company(company_id),
+        request_id,
+        body,
+    )
+    .await
+}
+
+/// A recipient's answer (from the Company Admins' side or the professional's), and the
+/// request's new state.
+async fn answered(
+    app: &App,
+    person_id: i64,
+    side: AnswerSide,
+    request_id: i64,
+    answer: IntroRequestAnswer,
+) -> Result<Json<IntroRequestCreated>, ApiFailure> {
     let state = app
-        .answer_request(
-            session.person_id,
-            AnswerSide::Company(company_id),
-            request_id,
-            body.accept,
-            &body.reason,
-        )
+        .answer_request(person_id, side, request_id, answer.accept, &answer.reason)
         .await?;
     Ok(Json(IntroRequestCreated {
         id: request_id,
@@ -481,6 +513,329 @@ pub async fn add_contact(
     Ok(StatusCode::ACCEPTED)
 }
 
+/// The company, if the signed-in person is one of its Company Admins.
+async fn company_of(
+    app: &App,
+    person_id: i64,
+    company_id: i64,
+) -> Result<crate::db::companies::CompanyRecord, ApiFailure> {
+    app.repo()
+        .companies()
+        .company_of_admin(person_id, company_id)
+        .await?
+        .ok_or(ApiFailure::Forbidden(
+            "Only a Company Admin of this company can do this.",
+        ))
+}
+
+/// The company requests an introduction to a professional of its network (its Company Admins
+/// answer the professional's answer; the professional is emailed, or the Inbox reviews it
+/// first in gatekeeper mode).
+#[utoipa::path(
+    post,
+    path = "/v1/companies/{company_id}/intro-requests",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("company_id" = i64, Path, description = "The company")),
+    request_body = NewCompanyIntroRequest,
+    responses(
+        (status = 201, description = "Made: its id and where it went", body = IntroRequestCreated),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not a Company Admin of this company", body = ApiError),
+        (status = 404, description = "No such professional in the company's network", body = ApiError),
+        (status = 409, description = "An open request between them exists already", body = ApiError),
+        (status = 422, description = "An empty or too long message", body = ApiError),
+    )
+)]
+pub async fn company_create(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(company_id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewCompanyIntroRequest>,
+) -> Result<(StatusCode, Json<IntroRequestCreated>), ApiFailure> {
+    let by = session.person_id;
+    made(
+        app.request_intro_to_professional(by, company_id, body.professional_id, &body.message)
+            .await?,
+    )
+}
+
+/// The confirmed professionals of the company's network, to request an introduction to.
+#[utoipa::path(
+    get,
+    path = "/v1/companies/{company_id}/professionals",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("company_id" = i64, Path, description = "The company")),
+    responses(
+        (status = 200, description = "The network's confirmed professionals, by name (at most 500)", body = [ProfessionalSummary]),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not a Company Admin of this company", body = ApiError),
+    )
+)]
+pub async fn company_professionals(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(company_id): ApiPath<i64>,
+) -> Result<Json<Vec<ProfessionalSummary>>, ApiFailure> {
+    let company = company_of(&app, session.person_id, company_id).await?;
+    Ok(Json(
+        app.repo()
+            .intros()
+            .professionals(company.network_id)
+            .await?
+            .into_iter()
+            .map(|p| ProfessionalSummary {
+                id: p.id,
+                name: p.name,
+                headline: p.headline,
+                linkedin_url: p.linkedin_url,
+            })
+            .collect(),
+    ))
+}
+
+/// A Company Admin invites a colleague to be a Company Admin of their company too (the
+/// email is queued), so they can tag team.
+#[utoipa::path(
+    post,
+    path = "/v1/companies/{company_id}/colleagues",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("company_id" = i64, Path, description = "The company")),
+    request_body = CompanyContact,
+    responses(
+        (status = 202, description = "The invitation email is queued"),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not a Company Admin of this company", body = ApiError),
+        (status = 409, description = "This person is a Company Admin of the company already", body = ApiError),
+        (status = 422, description = "A missing name or an invalid email address", body = ApiError),
+        (status = 429, description = "`rate_limited`: the address had 3 invitation emails from this network in the last 24 hours; see `Retry-After`", body = ApiError),
+    )
+)]
+pub async fn invite_colleague(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath(company_id): ApiPath<i64>,
+    ApiJson(body): ApiJson<CompanyContact>,
+) -> Result<StatusCode, ApiFailure> {
+    let company = company_of(&app, session.person_id, company_id).await?;
+    app.invite_company_admin(session.person_id, &company, &body.name, &body.email)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// A professional accepts (both sides are introduced by email, the network in copy) or
+/// declines (the company is told) a company's request delivered to them.
+#[utoipa::path(
+    post,
+    path = "/v1/networks/{network_id}/intro-requests/{request_id}/answer",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network"), ("request_id" = i64, Path, description = "The request")),
+    request_body = IntroRequestAnswer,
+    responses(
+        (status = 200, description = "The request's new state", body = IntroRequestCreated),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 404, description = "No such request to this professional", body = ApiError),
+        (status = 409, description = "The request is not waiting for an answer (nothing changed)", body = ApiError),
+    )
+)]
+pub async fn professional_answer(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath((network_id, request_id)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<IntroRequestAnswer>,
+) -> Result<Json<IntroRequestCreated>, ApiFailure> {
+    let side = AnswerSide::Professional(network_id);
+    answered(&app, session.person_id, side, request_id, body).await
+}
+
+/// A company's Company Admins and its invitations to become one.
+#[utoipa::path(
+    get,
+    path = "/v1/networks/{network_id}/companies/{company_id}/team",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network"), ("company_id" = i64, Path, description = "The company")),
+    responses(
+        (status = 200, description = "Its Company Admins and invitations", body = CompanyTeam),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who reviews introduction requests", body = ApiError),
+        (status = 404, description = "No such company in this network", body = ApiError),
+    )
+)]
+pub async fn company_team(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath((network_id, company_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<CompanyTeam>, ApiFailure> {
+    let company = app
+        .reviewed_company(session.person_id, network_id, company_id)
+        .await?;
+    let (admins, invitations) = app.company_team(&company).await?;
+    let now = app.now();
+    Ok(Json(CompanyTeam {
+        company_id: company.id,
+        company_name: company.name,
+        admins: admins
+            .into_iter()
+            .map(|a| CompanyAdminView {
+                person_id: a.person_id,
+                name: a.name,
+                email: a.email,
+                since: a.since,
+            })
+            .collect(),
+        invitations: invitations
+            .into_iter()
+            .map(|i| CompanyInvitationView {
+                state: if i.used_at.is_some() {
+                    CompanyInvitationState::Accepted
+                } else if i.revoked_at.is_some() {
+                    CompanyInvitationState::Revoked
+                } else if i.expires_at <= now {
+                    CompanyInvitationState::Expired
+                } else {
+                    CompanyInvitationState::Pending
+                },
+                id: i.id,
+                name: i.name,
+                email: i.email,
+                invited_by: i.invited_by,
+                created_at: i.created_at,
+                expires_at: i.expires_at,
+            })
+            .collect(),
+    }))
+}
+
+/// *Resend* an invitation to become a Company Admin: its email again, with a new link (the
+/// previous one stops working) valid a week.
+#[utoipa::path(
+    post,
+    path = "/v1/networks/{network_id}/companies/{company_id}/invitations/{invitation_id}/resend",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network"), ("company_id" = i64, Path, description = "The company"), ("invitation_id" = i64, Path, description = "The invitation")),
+    responses(
+        (status = 202, description = "The invitation email is queued again"),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who reviews introduction requests", body = ApiError),
+        (status = 404, description = "No such invitation to this company", body = ApiError),
+        (status = 409, description = "Accepted or revoked already (nothing changed)", body = ApiError),
+        (status = 429, description = "`rate_limited`: the address had 3 invitation emails from this network in the last 24 hours; see `Retry-After`", body = ApiError),
+    )
+)]
+pub async fn resend_company_invitation(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath((network_id, company_id, invitation_id)): ApiPath<(i64, i64, i64)>,
+) -> Result<StatusCode, ApiFailure> {
+    app.change_company_invitation(
+        session.person_id,
+        network_id,
+        company_id,
+        invitation_id,
+        true,
+    )
+    .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// *Revoke* a pending invitation to become a Company Admin: its link stops working.
+#[utoipa::path(
+    delete,
+    path = "/v1/networks/{network_id}/companies/{company_id}/invitations/{invitation_id}",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network"), ("company_id" = i64, Path, description = "The company"), ("invitation_id" = i64, Path, description = "The invitation")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who reviews introduction requests", body = ApiError),
+        (status = 404, description = "No such invitation to this company", body = ApiError),
+        (status = 409, description = "Not pending any more: accepted, revoked or expired (nothing changed)", body = ApiError),
+    )
+)]
+pub async fn revoke_company_invitation(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath((network_id, company_id, invitation_id)): ApiPath<(i64, i64, i64)>,
+) -> Result<StatusCode, ApiFailure> {
+    app.change_company_invitation(
+        session.person_id,
+        network_id,
+        company_id,
+        invitation_id,
+        false,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn removed_view((admins_left, back): (i64, usize)) -> Json<CompanyAdminRemoved> {
+    Json(CompanyAdminRemoved {
+        admins_left: admins_left.max(0) as u64,
+        requests_back_to_inbox: back as u64,
+    })
+}
+
+/// A Network Admin removes a Company Admin of one of the network's companies. With none left,
+/// the requests to the company that waited on them go back to the Inbox's *Out of network*.
+#[utoipa::path(
+    delete,
+    path = "/v1/networks/{network_id}/companies/{company_id}/admins/{person_id}",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("network_id" = i64, Path, description = "The network"), ("company_id" = i64, Path, description = "The company"), ("person_id" = i64, Path, description = "The Company Admin")),
+    responses(
+        (status = 200, description = "Removed", body = CompanyAdminRemoved),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not an admin of this network who reviews introduction requests", body = ApiError),
+        (status = 404, description = "No such company in this network, or not one of its Company Admins", body = ApiError),
+    )
+)]
+pub async fn remove_company_admin(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath((network_id, company_id, person_id)): ApiPath<(i64, i64, i64)>,
+) -> Result<Json<CompanyAdminRemoved>, ApiFailure> {
+    let company = app
+        .reviewed_company(session.person_id, network_id, company_id)
+        .await?;
+    Ok(removed_view(
+        app.remove_company_admin(session.person_id, &company, person_id)
+            .await?,
+    ))
+}
+
+/// A Company Admin removes a colleague of their own company (or themselves: they leave).
+#[utoipa::path(
+    delete,
+    path = "/v1/companies/{company_id}/admins/{person_id}",
+    tag = "introduction requests",
+    security(("bearer" = [])),
+    params(("company_id" = i64, Path, description = "The company"), ("person_id" = i64, Path, description = "The Company Admin")),
+    responses(
+        (status = 200, description = "Removed", body = CompanyAdminRemoved),
+        (status = 401, description = "No valid access token", body = ApiError),
+        (status = 403, description = "Not a Company Admin of this company", body = ApiError),
+        (status = 404, description = "Not a Company Admin of this company", body = ApiError),
+    )
+)]
+pub async fn remove_colleague(
+    State(app): State<App>,
+    Authenticated(session): Authenticated,
+    ApiPath((company_id, person_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<CompanyAdminRemoved>, ApiFailure> {
+    let company = company_of(&app, session.person_id, company_id).await?;
+    Ok(removed_view(
+        app.remove_company_admin(session.person_id, &company, person_id)
+            .await?,
+    ))
+}
+
 /// The routes, with their operations in the OpenAPI document.
 pub fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -488,8 +843,16 @@ pub fn routes() -> OpenApiRouter<App> {
         .routes(routes!(review))
         .routes(routes!(settings))
         .routes(routes!(my_requests, create))
-        .routes(routes!(company_requests))
+        .routes(routes!(company_requests, company_create))
         .routes(routes!(answer))
         .routes(routes!(companies, create_company))
         .routes(routes!(add_contact))
+        .routes(routes!(company_professionals))
+        .routes(routes!(invite_colleague))
+        .routes(routes!(professional_answer))
+        .routes(routes!(company_team))
+        .routes(routes!(resend_company_invitation))
+        .routes(routes!(revoke_company_invitation))
+        .routes(routes!(remove_company_admin))
+        .routes(routes!(remove_colleague))
 }

@@ -8,6 +8,11 @@
 //! read and action first checks that the signed-in person is one of its Company Admins
 //! ([`crate::db::companies::Companies::company_of_admin`]); anyone else gets the console's
 //! "not an admin" page, the same whether or not the company exists.
+//!
+//! A company's page for its network's admins (`/admin/networks/{id}/companies/{company}`):
+//! its Company Admins (*Remove*), its invitations (*Resend*, *Revoke* while pending) and *Add
+//! point of contact*. The Company Admin's own page lists their colleagues too (*Remove*, or
+//! *Leave* for themselves). The rules are [`crate::companies`]'.
 
 use allyshare_protocol::Permission;
 use askama::Template;
@@ -27,7 +32,7 @@ use super::page::{admin_network_of, render, ConsoleError, Current, Shell};
 use super::session::ConsoleUser;
 use crate::api::ClientAddr;
 use crate::cross_site::FormToken;
-use crate::db::companies::{CompanyAccepted, CompanyInvitation};
+use crate::db::companies::{CompanyAccepted, CompanyInvitation, CompanyRecord};
 use crate::html::html_response;
 use crate::i18n::{m, Ui};
 use crate::introductions::AnswerSide;
@@ -156,93 +161,6 @@ pub async fn create(
     }
 }
 
-/// One row of the import's result, as the page shows it.
-pub struct ImportRowView {
-    pub line: u32,
-    pub name: String,
-    pub outcome: &'static str,
-    pub added: bool,
-}
-
-#[derive(Template)]
-#[template(path = "console/companies_import.html")]
-struct ImportPage {
-    m: Ui,
-    shell: Option<Shell>,
-    network_id: i64,
-    added: usize,
-    rows: Vec<ImportRowView>,
-}
-
-/// `POST /admin/networks/{id}/companies/import`: a CSV of companies (`multipart/form-data`,
-/// the form token among its parts, checked before this handler), each row's result.
-pub async fn import(
-    State(app): State<App>,
-    user: ConsoleUser,
-    form_token: FormToken,
-    network_id: Result<Path<i64>, PathRejection>,
-    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Response, ConsoleError> {
-    let admin = admin_network_of(&app, &user, network_id, Some(Permission::ReviewRequests)).await?;
-    let network_id = admin.network.id;
-    let path = format!("/admin/networks/{network_id}/companies");
-    let mut bytes = None;
-    if let Ok(mut multipart) = multipart {
-        while let Ok(Some(mut field)) = multipart.next_field().await {
-            if field.name() != Some("file") {
-                continue;
-            }
-            let mut file = Vec::new();
-            while let Ok(Some(chunk)) = field.chunk().await {
-                if file.len() + chunk.len() > allyshare_protocol::limits::CSV_MAX_BYTES {
-                    return Ok(back_with(&path, "error", "csv"));
-                }
-                file.extend_from_slice(&chunk);
-            }
-            bytes = Some(file);
-        }
-    }
-    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
-        return Ok(back_with(&path, "error", "csv"));
-    };
-    let rows = match app
-        .import_companies(user.session.person_id, network_id, &bytes)
-        .await
-    {
-        Ok(rows) => rows,
-        Err(e) => return Ok(back_with(&path, "error", company_error_code(e)?)),
-    };
-    let words = m();
-    let rows: Vec<ImportRowView> = rows
-        .into_iter()
-        .map(|r| {
-            use crate::companies::RowOutcome::*;
-            ImportRowView {
-                line: r.line,
-                name: r.name,
-                added: r.outcome == Added,
-                outcome: match r.outcome {
-                    Added => words.ir_row_added,
-                    Exists => words.ir_row_exists,
-                    NoName => words.ir_row_no_name,
-                    BadWebsite => words.ir_row_bad_website,
-                    BadDescription => words.ir_row_bad_description,
-                },
-            }
-        })
-        .collect();
-    Ok(render(
-        StatusCode::OK,
-        &ImportPage {
-            m: Ui::current(),
-            shell: Some(user.shell(&form_token, Some(admin), Current::Companies)),
-            network_id,
-            added: rows.iter().filter(|r| r.added).count(),
-            rows,
-        },
-    ))
-}
-
 /// A professional a Company Admin may request an introduction to.
 pub struct ProfessionalOption {
     pub id: i64,
@@ -262,6 +180,9 @@ struct CompanyPage {
     error: Option<&'static str>,
     requests: Vec<RequestView>,
     professionals: Vec<ProfessionalOption>,
+    admins: Vec<AdminRow>,
+    /// Where each admin's *Remove* posts (`…/{person}/remove` after it).
+    remove_base: String,
 }
 
 fn company_path(company_id: i64) -> String {
@@ -305,9 +226,12 @@ pub async fn company_page(
         })
         .collect();
     let feedback = feedback.map(|Query(f)| f).unwrap_or_default();
+    let admins = admin_rows(&app, &company, user.session.person_id).await?;
     Ok(render(
         StatusCode::OK,
         &CompanyPage {
+            admins,
+            remove_base: format!("{}/admins", company_path(company.id)),
             m: Ui::current(),
             shell: Some(user.shell(&form_token, None, Current::Intros)),
             company_id: company.id,
@@ -438,6 +362,255 @@ pub async fn request_professional(
     }
 }
 
+// --- A company's Company Admins and invitations. ---
+
+/// A Company Admin, as the pages list them.
+pub struct AdminRow {
+    pub person_id: i64,
+    pub name: String,
+    pub email: String,
+    pub since: String,
+    pub since_iso: String,
+    /// The signed-in person: *Leave* rather than *Remove*.
+    pub is_you: bool,
+}
+
+async fn admin_rows(
+    app: &App,
+    company: &CompanyRecord,
+    you: i64,
+) -> Result<Vec<AdminRow>, ConsoleError> {
+    Ok(app
+        .repo()
+        .companies()
+        .company_admin_list(company.network_id, company.id)
+        .await?
+        .into_iter()
+        .map(|a| AdminRow {
+            is_you: a.person_id == you,
+            person_id: a.person_id,
+            name: a.name,
+            email: a.email,
+            since: super::page::date(a.since),
+            since_iso: super::page::iso_date(a.since),
+        })
+        .collect())
+}
+
+/// An invitation, as the company's page lists them.
+pub struct InvitationRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub state: &'static str,
+    pub state_class: &'static str,
+    pub invited_by: Option<String>,
+    /// Not accepted or revoked: its email can go again (an expired one gets a new week).
+    pub can_resend: bool,
+    pub can_revoke: bool,
+}
+
+fn invitation_row(i: CompanyInvitation, now: i64) -> InvitationRow {
+    let m = m();
+    let (state, state_class) = if i.used_at.is_some() {
+        (m.ig_state_accepted, "accepted")
+    } else if i.revoked_at.is_some() {
+        (m.ig_state_revoked, "revoked")
+    } else if i.expires_at <= now {
+        (m.ig_state_expired, "expired")
+    } else {
+        (m.ig_state_pending, "pending")
+    };
+    InvitationRow {
+        can_resend: i.used_at.is_none() && i.revoked_at.is_none(),
+        can_revoke: i.is_pending(now),
+        id: i.id,
+        name: i.name,
+        email: i.email,
+        state,
+        state_class,
+        invited_by: i.invited_by,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/company_team.html")]
+struct TeamPage {
+    m: Ui,
+    shell: Option<Shell>,
+    network_id: i64,
+    company_id: i64,
+    company: String,
+    form_token: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+    admins: Vec<AdminRow>,
+    remove_base: String,
+    invitations: Vec<InvitationRow>,
+}
+
+fn team_path(network_id: i64, company_id: i64) -> String {
+    format!("/admin/networks/{network_id}/companies/{company_id}")
+}
+
+/// `GET /admin/networks/{id}/companies/{company_id}`: the company's Company Admins and
+/// invitations, for its network's admins who review requests.
+pub async fn team_page(
+    State(app): State<App>,
+    user: ConsoleUser,
+    form_token: FormToken,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+    feedback: Result<Query<Feedback>, QueryRejection>,
+) -> Result<Response, ConsoleError> {
+    let Ok(Path((network_id, company_id))) = ids else {
+        return Err(ConsoleError::NotFound);
+    };
+    let admin = admin_network_of(
+        &app,
+        &user,
+        Ok(Path(network_id)),
+        Some(Permission::ReviewRequests),
+    )
+    .await?;
+    let company = app
+        .repo()
+        .companies()
+        .company(admin.network.id, company_id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
+    let (_, invitations) = app
+        .company_team(&company)
+        .await
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let now = app.now();
+    let feedback = feedback.map(|Query(f)| f).unwrap_or_default();
+    Ok(render(
+        StatusCode::OK,
+        &TeamPage {
+            m: Ui::current(),
+            network_id: company.network_id,
+            company_id: company.id,
+            admins: admin_rows(&app, &company, user.session.person_id).await?,
+            remove_base: format!("{}/admins", team_path(company.network_id, company.id)),
+            company: company.name,
+            shell: Some(user.shell(&form_token, Some(admin), Current::Companies)),
+            form_token: form_token.0.clone(),
+            notice: feedback.notice(),
+            error: feedback.error(),
+            invitations: invitations
+                .into_iter()
+                .map(|i| invitation_row(i, now))
+                .collect(),
+        },
+    ))
+}
+
+/// `POST /admin/networks/{id}/companies/{company_id}/invitations/{invitation_id}/resend`.
+pub async fn resend_invitation(
+    State(app): State<App>,
+    user: ConsoleUser,
+    ids: Result<Path<(i64, i64, i64)>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    change_invitation(app, user, ids, true).await
+}
+
+/// `POST /admin/networks/{id}/companies/{company_id}/invitations/{invitation_id}/revoke`.
+pub async fn revoke_invitation(
+    State(app): State<App>,
+    user: ConsoleUser,
+    ids: Result<Path<(i64, i64, i64)>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    change_invitation(app, user, ids, false).await
+}
+
+async fn change_invitation(
+    app: App,
+    user: ConsoleUser,
+    ids: Result<Path<(i64, i64, i64)>, PathRejection>,
+    resend: bool,
+) -> Result<Response, ConsoleError> {
+    let Ok(Path((network_id, company_id, invitation_id))) = ids else {
+        return Err(ConsoleError::NotFound);
+    };
+    let path = team_path(network_id, company_id);
+    let person_id = user.session.person_id;
+    match app
+        .change_company_invitation(person_id, network_id, company_id, invitation_id, resend)
+        .await
+    {
+        Ok(()) => Ok(back_with(
+            &path,
+            "done",
+            if resend { "resent" } else { "revoked" },
+        )),
+        Err(e) => Ok(back_with(&path, "error", company_error_code(e)?)),
+    }
+}
+
+/// `POST /admin/networks/{id}/companies/{company_id}/admins/{person_id}/remove`: by a
+/// Network Admin who reviews requests.
+pub async fn remove_admin(
+    State(app): State<App>,
+    user: ConsoleUser,
+    ids: Result<Path<(i64, i64, i64)>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    let Ok(Path((network_id, company_id, admin_id))) = ids else {
+        return Err(ConsoleError::NotFound);
+    };
+    let person_id = user.session.person_id;
+    let company = match app
+        .reviewed_company(person_id, network_id, company_id)
+        .await
+    {
+        Ok(company) => company,
+        Err(e) => {
+            let path = format!("/admin/networks/{network_id}/companies");
+            return Ok(back_with(&path, "error", company_error_code(e)?));
+        }
+    };
+    let path = team_path(network_id, company_id);
+    removed(&app, person_id, &company, admin_id, &path).await
+}
+
+/// `POST /admin/companies/{company_id}/admins/{person_id}/remove`: by a Company Admin of the
+/// company (a colleague, or themselves: they leave, and their page is gone).
+pub async fn remove_colleague(
+    State(app): State<App>,
+    user: ConsoleUser,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> Result<Response, ConsoleError> {
+    let Ok(Path((company_id, admin_id))) = ids else {
+        return Err(ConsoleError::NotFound);
+    };
+    let person_id = user.session.person_id;
+    let company = app
+        .repo()
+        .companies()
+        .company_of_admin(person_id, company_id)
+        .await?
+        .ok_or(ConsoleError::Forbidden)?;
+    let path = if admin_id == person_id {
+        "/admin/intros".to_string()
+    } else {
+        company_path(company.id)
+    };
+    removed(&app, person_id, &company, admin_id, &path).await
+}
+
+async fn removed(
+    app: &App,
+    person_id: i64,
+    company: &CompanyRecord,
+    admin_id: i64,
+    path: &str,
+) -> Result<Response, ConsoleError> {
+    match app.remove_company_admin(person_id, company, admin_id).await {
+        Ok((0, _)) => Ok(back_with(path, "done", "removed_last")),
+        Ok(_) => Ok(back_with(path, "done", "removed")),
+        Err(e) => Ok(back_with(path, "error", company_error_code(e)?)),
+    }
+}
+
 // --- The invitation to become a Company Admin (from the email; signed in or not). ---
 
 #[derive(Template)]
@@ -475,7 +648,7 @@ async fn pending(
         .find_company_invitation(&hash_token(&token))
         .await?;
     Ok(invitation
-        .filter(|i| i.used_at.is_none() && i.expires_at > app.now())
+        .filter(|i| i.is_pending(app.now()))
         .map(|i| (token, i)))
 }
 

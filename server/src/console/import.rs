@@ -47,7 +47,7 @@ use super::page::{admin_network_of, date, render, see_other, AdminNetwork, Conso
 use super::session::ConsoleUser;
 use crate::cross_site::FormToken;
 use crate::csvfile::{self, CsvError, CsvFile};
-use crate::db::imports::{MailProgress, NewPendingImport, PENDING_TTL_SECS};
+use crate::db::imports::{ImportKind, MailProgress, NewPendingImport, PENDING_TTL_SECS};
 use crate::db::members::Actor;
 use crate::db::normalize_email;
 use crate::html::CSP_WITH_SCRIPT;
@@ -87,10 +87,21 @@ async fn inviting_network_and_import(
     user: &ConsoleUser,
     ids: Result<Path<(i64, i64)>, PathRejection>,
 ) -> Result<(AdminNetwork, i64), ConsoleError> {
+    network_and_import(app, user, ids, Permission::InviteMembers).await
+}
+
+/// The network of a `…/{network}/…/import/{id}` path for an admin holding `permission` (the
+/// network checked first), and the import's id.
+pub(super) async fn network_and_import(
+    app: &App,
+    user: &ConsoleUser,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+    permission: Permission,
+) -> Result<(AdminNetwork, i64), ConsoleError> {
     let Ok(Path((network_id, import_id))) = ids else {
         return Err(ConsoleError::NotFound);
     };
-    let admin = inviting_network(app, user, Ok(Path(network_id))).await?;
+    let admin = admin_network_of(app, user, Ok(Path(network_id)), Some(permission)).await?;
     Ok((admin, import_id))
 }
 
@@ -123,7 +134,7 @@ fn thousands(n: usize) -> String {
 }
 
 /// The file's name on the pages (`the uploaded file` when the browser sent none).
-fn shown_file_name(name: &str) -> String {
+pub(super) fn shown_file_name(name: &str) -> String {
     if name.is_empty() || name == crate::i18n::EN.the_uploaded_file {
         m().the_uploaded_file.to_string()
     } else {
@@ -132,7 +143,7 @@ fn shown_file_name(name: &str) -> String {
 }
 
 /// `14:05 UTC` of a Unix time.
-fn clock_time(unix: i64) -> String {
+pub(super) fn clock_time(unix: i64) -> String {
     let secs = unix.rem_euclid(86_400);
     format!("{:02}:{:02} UTC", secs / 3600, (secs % 3600) / 60)
 }
@@ -207,20 +218,32 @@ pub async fn upload_form(
     ))
 }
 
-/// What the upload form sent.
+/// What an upload form sent (the team's bulk invite, the companies' import).
 #[derive(Debug, Default)]
-struct Upload {
+pub(super) struct Upload {
     kind: String,
     /// A Network Admin import's permission template.
     template: String,
-    file_name: String,
+    pub(super) file_name: String,
     /// `None`: no file part at all; `Some(empty)`: no file chosen (browsers send an empty
     /// part).
-    bytes: Option<Vec<u8>>,
+    pub(super) bytes: Option<Vec<u8>>,
+}
+
+impl Upload {
+    /// The file's name as kept (`the uploaded file`, in English, when the browser sent none:
+    /// the pages word it in their language, see [`shown_file_name`]).
+    pub(super) fn kept_file_name(&self) -> String {
+        if self.file_name.trim().is_empty() {
+            crate::i18n::EN.the_uploaded_file.to_string()
+        } else {
+            self.file_name.trim().to_string()
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
-enum UploadError {
+pub(super) enum UploadError {
     #[error("{0}")]
     Unreadable(#[from] CsvError),
     #[error("The upload could not be read. Choose the file again and upload it.")]
@@ -229,7 +252,7 @@ enum UploadError {
 
 /// Reads the form's parts, the file at most [`CSV_MAX_BYTES`] (a larger one is refused
 /// without reading the rest).
-async fn read_upload(mut multipart: Multipart) -> Result<Upload, UploadError> {
+pub(super) async fn read_upload(mut multipart: Multipart) -> Result<Upload, UploadError> {
     let mut upload = Upload::default();
     while let Some(mut field) = multipart
         .next_field()
@@ -370,14 +393,11 @@ pub async fn upload(
             crate::i18n::import_refused(lang(), &upload.file_name, &e),
         ));
     }
-    let file_name = if upload.file_name.trim().is_empty() {
-        crate::i18n::EN.the_uploaded_file.to_string()
-    } else {
-        upload.file_name.trim().to_string()
-    };
+    let file_name = upload.kept_file_name();
     let import_id = app
         .repo()
         .store_pending_import(&NewPendingImport {
+            kind: ImportKind::Invitations,
             network_id: admin.network.id,
             person_id: user.session.person_id,
             file_name: &file_name,
@@ -591,7 +611,13 @@ pub async fn show(
     let now = app.now();
     if let Some(pending) = app
         .repo()
-        .pending_import(network_id, user.session.person_id, import_id, now)
+        .pending_import(
+            ImportKind::Invitations,
+            network_id,
+            user.session.person_id,
+            import_id,
+            now,
+        )
         .await?
     {
         // Read again as stored: the reader is deterministic, and a file kept is one it read.
@@ -602,7 +628,11 @@ pub async fn show(
             &preview_page(&user, &form_token, &admin, &pending, &file),
         ));
     }
-    let Some(record) = app.repo().import_record(network_id, import_id, now).await? else {
+    let Some(record) = app
+        .repo()
+        .import_record(ImportKind::Invitations, network_id, import_id, now)
+        .await?
+    else {
         return Ok(gone(&user, &form_token, &admin));
     };
     let page_no = params
@@ -648,19 +678,37 @@ pub async fn show(
 struct GonePage {
     m: crate::i18n::Ui,
     shell: Option<super::page::Shell>,
-    network_id: i64,
+    /// The upload page, to start again.
+    again: String,
     text: String,
 }
 
 /// An import that is not (or no longer) there: expired, used, another admin's pending file,
 /// another network's.
 fn gone(user: &ConsoleUser, form_token: &FormToken, admin: &AdminNetwork) -> Response {
+    gone_page(
+        user,
+        form_token,
+        admin,
+        Current::Invite,
+        &import_path(admin.network.id),
+    )
+}
+
+/// [`gone`] for any kind of import: `again` is its upload page.
+pub(super) fn gone_page(
+    user: &ConsoleUser,
+    form_token: &FormToken,
+    admin: &AdminNetwork,
+    current: Current,
+    again: &str,
+) -> Response {
     render(
         StatusCode::NOT_FOUND,
         &GonePage {
             m: crate::i18n::Ui::current(),
-            shell: Some(user.shell(form_token, Some(admin.clone()), Current::Invite)),
-            network_id: admin.network.id,
+            shell: Some(user.shell(form_token, Some(admin.clone()), current)),
+            again: again.to_string(),
             text: crate::i18n::upload_gone_text(lang(), PENDING_TTL_SECS / 60),
         },
     )
@@ -678,14 +726,20 @@ pub async fn invite(
     let result = format!("{}/{import_id}", import_path(network_id));
     let Some(pending) = app
         .repo()
-        .take_pending_import(network_id, user.session.person_id, import_id, app.now())
+        .take_pending_import(
+            ImportKind::Invitations,
+            network_id,
+            user.session.person_id,
+            import_id,
+            app.now(),
+        )
         .await?
     else {
         // Imported already (a second click, or a reload): its result; else it is gone.
         return Ok(
             match app
                 .repo()
-                .import_record(network_id, import_id, app.now())
+                .import_record(ImportKind::Invitations, network_id, import_id, app.now())
                 .await?
             {
                 Some(_) => see_other(&result),
@@ -709,7 +763,7 @@ pub async fn invite(
     let json = serde_json::to_string(&report)
         .map_err(|e| ConsoleError::Internal(format!("the report could not be kept: {e}")))?;
     app.repo()
-        .finish_import(network_id, import_id, &json)
+        .finish_import(ImportKind::Invitations, network_id, import_id, &json)
         .await?;
     Ok(see_other(&result))
 }
@@ -968,7 +1022,7 @@ pub async fn progress(
     let network_id = admin.network.id;
     if app
         .repo()
-        .import_record(network_id, import_id, app.now())
+        .import_record(ImportKind::Invitations, network_id, import_id, app.now())
         .await?
         .is_none()
     {
@@ -1007,10 +1061,7 @@ pub fn csv_cell(value: &str) -> String {
 fn results_csv(report: &InvitationImport) -> String {
     let first = first_lines(report);
     let m = m();
-    let sep = match lang() {
-        Lang::En => ",",
-        Lang::Fr => ";",
-    };
+    let sep = csv_separator();
     let mut out = format!(
         "\u{feff}{}{sep}{}{sep}{}{sep}{}\r\n",
         m.csv_head_line, m.csv_head_name, m.csv_head_email, m.csv_head_outcome
@@ -1028,32 +1079,80 @@ fn results_csv(report: &InvitationImport) -> String {
     out
 }
 
-/// `GET /admin/networks/{id}/team/import/{import}/results.csv`: *Download results (CSV)*.
-pub async fn download(
+/// The team's bulk invite, for the steps its pages share with other kinds of import.
+pub struct InvitationPages;
+
+impl ImportPages for InvitationPages {
+    const PAGES: KindPages = KindPages {
+        kind: ImportKind::Invitations,
+        permission: Permission::InviteMembers,
+        current: Current::Invite,
+        upload_page: import_path,
+        file_prefix: "invitation-results",
+    };
+
+    fn results_csv(report_json: &str) -> Result<String, ConsoleError> {
+        let report: InvitationImport = serde_json::from_str(report_json)
+            .map_err(|e| ConsoleError::Internal(format!("a kept report is unreadable: {e}")))?;
+        Ok(results_csv(&report))
+    }
+}
+
+/// What the shared steps need to know of a kind of import.
+pub struct KindPages {
+    pub kind: ImportKind,
+    /// Every page and action of the kind needs it.
+    pub permission: Permission,
+    /// The menu entry its pages are under.
+    pub current: Current,
+    /// Its upload page, to start again, of a network.
+    pub upload_page: fn(i64) -> String,
+    /// The downloaded file's name, before `-{import id}.csv`.
+    pub file_prefix: &'static str,
+}
+
+/// A kind of import's pages: what they need to know, and its result as a CSV file.
+pub trait ImportPages {
+    const PAGES: KindPages;
+    /// The file *Download results (CSV)* gives, from the kept report.
+    fn results_csv(report_json: &str) -> Result<String, ConsoleError>;
+}
+
+/// `GET /admin/networks/{id}/team/import/{import}/results.csv` (and the companies'
+/// `…/companies/import/{import}/results.csv`): *Download results (CSV)* of a finished import
+/// of the kind; an import that is not there (expired, of another network or kind) is the gone
+/// page.
+pub async fn download<K: ImportPages>(
     State(app): State<App>,
     user: ConsoleUser,
     form_token: FormToken,
     ids: Result<Path<(i64, i64)>, PathRejection>,
 ) -> Result<Response, ConsoleError> {
-    let (admin, import_id) = inviting_network_and_import(&app, &user, ids).await?;
+    let pages = &K::PAGES;
+    let (admin, import_id) = network_and_import(&app, &user, ids, pages.permission).await?;
     let record = app
         .repo()
-        .import_record(admin.network.id, import_id, app.now())
+        .import_record(pages.kind, admin.network.id, import_id, app.now())
         .await?;
     let Some(report) = record.and_then(|r| r.report) else {
-        return Ok(gone(&user, &form_token, &admin));
+        let again = (pages.upload_page)(admin.network.id);
+        return Ok(gone_page(&user, &form_token, &admin, pages.current, &again));
     };
-    let report: InvitationImport = serde_json::from_str(&report)
-        .map_err(|e| ConsoleError::Internal(format!("a kept report is unreadable: {e}")))?;
-    let mut response = results_csv(&report).into_response();
+    Ok(csv_attachment(
+        K::results_csv(&report)?,
+        &format!("{}-{import_id}.csv", pages.file_prefix),
+    ))
+}
+
+/// A CSV file to download as `file_name` (never cached, never sniffed).
+fn csv_attachment(body: String, file_name: &str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"invitation-results-{import_id}.csv\""
-    )) {
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         headers.insert(CONTENT_DISPOSITION, value);
     }
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -1061,7 +1160,16 @@ pub async fn download(
         axum::http::HeaderName::from_static("x-content-type-options"),
         HeaderValue::from_static("nosniff"),
     );
-    Ok(response)
+    response
+}
+
+/// The CSV separator of the page's language: `;` for French (what a French spreadsheet
+/// expects), `,` otherwise.
+pub(super) fn csv_separator() -> &'static str {
+    match lang() {
+        Lang::En => ",",
+        Lang::Fr => ";",
+    }
 }
 
 /// `GET /admin/assets/import-progress.js`: the result page's script.

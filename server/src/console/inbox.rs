@@ -52,6 +52,10 @@ impl Feedback {
             "requested" => m.ir_done_requested,
             "company" => m.ir_done_company,
             "saved" => m.ir_done_saved,
+            "resent" => m.ig_done_resent,
+            "revoked" => m.ig_done_revoked,
+            "removed" => m.ig_done_removed,
+            "removed_last" => m.ig_done_removed_last,
             _ => return None,
         })
     }
@@ -77,6 +81,10 @@ impl Feedback {
             "email_taken" => m.ir_err_email_taken,
             "csv" => m.ir_err_csv,
             "already_professional" => m.ir_err_already_professional,
+            "not_pending" => m.ig_err_not_pending,
+            "not_admin" => m.ig_err_not_admin,
+            "too_many_emails" => m.ig_err_too_many_emails,
+            "too_many_confirmations" => m.ig_err_too_many_confirmations,
             _ => return None,
         })
     }
@@ -100,6 +108,7 @@ pub fn intro_error_code(e: IntroError) -> Result<&'static str, ConsoleError> {
         IntroError::NotFound => "not_found",
         IntroError::NotAllowed(_) => "not_allowed",
         IntroError::EmailTaken => "email_taken",
+        IntroError::TooManyConfirmations => "too_many_confirmations",
         IntroError::Refused(failure) => return Err(failure.into()),
         IntroError::Repo(e) => return Err(e.into()),
     })
@@ -117,7 +126,10 @@ pub fn company_error_code(e: CompanyError) -> Result<&'static str, ConsoleError>
         },
         CompanyError::NameTaken(_) => "company_taken",
         CompanyError::AlreadyAdmin => "already_admin",
-        CompanyError::NotFound => "not_found",
+        CompanyError::NotFound | CompanyError::NoInvitation => "not_found",
+        CompanyError::NotPending => "not_pending",
+        CompanyError::NotAdmin => "not_admin",
+        CompanyError::TooManyEmails(_) => "too_many_emails",
         CompanyError::Unreadable(_) => "csv",
         CompanyError::Refused(failure) => return Err(failure.into()),
         CompanyError::Repo(e) => return Err(e.into()),
@@ -319,6 +331,9 @@ pub struct ContactForm {
     pub name: String,
     #[serde(default)]
     pub email: String,
+    /// `company`: sent from the company's page, which is shown again after.
+    #[serde(default)]
+    pub back: String,
 }
 
 /// `POST /admin/networks/{id}/companies/{company_id}/contact`: *Add point of contact and
@@ -332,8 +347,11 @@ pub async fn add_contact(
     let Ok(Path((network_id, company_id))) = ids else {
         return Err(ConsoleError::NotFound);
     };
-    let path = inbox_path(network_id);
     let form = form.map(|Form(f)| f).unwrap_or_default();
+    let path = match form.back.as_str() {
+        "company" => format!("/admin/networks/{network_id}/companies/{company_id}"),
+        _ => inbox_path(network_id),
+    };
     let company = app
         .repo()
         .companies()

@@ -479,6 +479,10 @@ fn reworded_access(lang: Lang, text: &str) -> Option<String> {
     if text == crate::members::role_label(Role::Ally) {
         return Some(crate::i18n::role_label_in(lang, Role::Ally).to_string());
     }
+    // A Company Admin invited, re-sent, revoked or removed (`crate::db::companies`).
+    if let Some(company) = text.strip_prefix("Company Admin of ") {
+        return Some(format!("{} {company}", lang.messages().ig_company_admin_of));
+    }
     let inner = text.strip_prefix("Network Admin (")?.strip_suffix(')')?;
     let what = if inner == "no permissions" {
         lang.messages().no_permissions_lower.to_string()

@@ -25,11 +25,14 @@
 //!   (gatekeeper mode).
 //! - [`companies`]: the network's companies; a point of contact's invitation page; the
 //!   Company Admin's page.
+//! - [`company_import`]: companies from a CSV, through the bulk invite's stored preview and
+//!   per-row result.
 //! - [`professionals`]: the network's join page and email confirmation; the professional's
 //!   page; the list of a person's introduction pages.
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
 pub mod companies;
+pub mod company_import;
 pub mod contacts;
 pub mod import;
 pub mod inbox;
@@ -152,7 +155,7 @@ pub fn routes() -> Router<App> {
         )
         .route(
             "/admin/networks/{network_id}/team/import/{import_id}/results.csv",
-            get(import::download),
+            get(import::download::<import::InvitationPages>),
         )
         .route("/admin/assets/import-progress.js", get(import::script))
         .route(
@@ -224,12 +227,44 @@ pub fn routes() -> Router<App> {
         )
         .route(
             "/admin/networks/{network_id}/companies/import",
-            post(companies::import)
+            post(company_import::upload)
                 .layer(DefaultBodyLimit::max(crate::cross_site::UPLOAD_BODY_MAX)),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/import/{import_id}",
+            get(company_import::show),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/import/{import_id}/add",
+            post(company_import::add),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/import/{import_id}/results.csv",
+            get(import::download::<company_import::CompanyPages>),
         )
         .route(
             "/admin/networks/{network_id}/companies/{company_id}/contact",
             post(inbox::add_contact),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/{company_id}",
+            get(companies::team_page),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/{company_id}/invitations/{invitation_id}/resend",
+            post(companies::resend_invitation),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/{company_id}/invitations/{invitation_id}/revoke",
+            post(companies::revoke_invitation),
+        )
+        .route(
+            "/admin/networks/{network_id}/companies/{company_id}/admins/{person_id}/remove",
+            post(companies::remove_admin),
+        )
+        .route(
+            "/admin/companies/{company_id}/admins/{person_id}/remove",
+            post(companies::remove_colleague),
         )
         .route(
             "/admin/companies/{company_id}",

@@ -20,6 +20,7 @@ use super::inbox::{
 };
 use super::page::{render, ConsoleError, Current, Shell};
 use super::session::ConsoleUser;
+use crate::api::{ApiFailure, ClientAddr};
 use crate::cross_site::FormToken;
 use crate::html::html_response;
 use crate::i18n::{m, Ui};
@@ -91,9 +92,12 @@ pub async fn join_page(
     ))
 }
 
-/// `POST /join/{network_id}`.
+/// `POST /join/{network_id}`: bounded like sign-in ([`crate::introductions::JOIN_LIMITS`],
+/// spent first, per client address and per email): a refused join is the form again with
+/// what to do (429, `Retry-After`), and creates nothing.
 pub async fn join(
     State(app): State<App>,
+    ClientAddr(address): ClientAddr,
     form_token: FormToken,
     network_id: Result<Path<i64>, PathRejection>,
     form: Result<Form<JoinFields>, FormRejection>,
@@ -101,6 +105,36 @@ pub async fn join(
     let (network_id, network) = network_name(&app, network_id).await?;
     let mut fields = form.map(|Form(f)| f).unwrap_or_default();
     let words = m();
+    let page = |status: StatusCode, fields: &JoinFields, error: Option<String>| {
+        render(
+            status,
+            &JoinPage {
+                m: Ui::current(),
+                network_id,
+                network: &network,
+                form_token: &form_token.0,
+                fields,
+                error,
+            },
+        )
+    };
+    if let Err(failure) = app.throttle_join(fields.email.trim(), address) {
+        let ApiFailure::TooManyAttempts(secs) = failure else {
+            return Err(failure.into());
+        };
+        fields.password.clear();
+        let text = crate::i18n::try_again_in(
+            crate::i18n::lang(),
+            crate::i18n::TooMany::Join,
+            secs.div_ceil(60),
+        );
+        let mut refused = page(StatusCode::TOO_MANY_REQUESTS, &fields, Some(text));
+        refused.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(secs.max(1)),
+        );
+        return Ok(refused);
+    }
     let error = if fields.terms != "accepted" {
         Some(words.err_accept_terms.to_string())
     } else {
@@ -144,17 +178,7 @@ pub async fn join(
         }
     };
     fields.password.clear();
-    Ok(render(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &JoinPage {
-            m: Ui::current(),
-            network_id,
-            network: &network,
-            form_token: &form_token.0,
-            fields: &fields,
-            error,
-        },
-    ))
+    Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &fields, error))
 }
 
 #[derive(Template)]

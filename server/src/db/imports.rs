@@ -1,6 +1,8 @@
-//! Bulk invites from a CSV in the console (`invitation_imports`): the uploaded file between its
-//! preview and *Invite*, then the per-row report, and how far the emails of that import have
-//! gone through the mail queue.
+//! Imports from a CSV in the console (`invitation_imports`): the uploaded file between its
+//! preview and *Invite* (or *Add companies*), then the per-row report, and how far the emails of
+//! an invitations import have gone through the mail queue. Two kinds share the machinery
+//! ([`ImportKind`]): bulk invitations, and a network's companies; every statement names the
+//! kind, so an import of one kind is never found as the other.
 //!
 //! A pending file is the uploader's alone: every statement on it names the network **and** the
 //! person in SQL. It expires ([`PENDING_TTL_SECS`]), an admin keeps at most
@@ -22,6 +24,25 @@ pub const MAX_PENDING_PER_ADMIN: i64 = 3;
 pub const REPORT_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 /// Reports one network keeps (the newest).
 pub const MAX_REPORTS_PER_NETWORK: i64 = 50;
+
+/// What an import makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    /// Invitations of allies or Network Admins (the team's bulk invite).
+    Invitations,
+    /// Companies of the network (seed 001).
+    Companies,
+}
+
+impl ImportKind {
+    /// The stored name (the `invitation_imports.kind` CHECK lists the same).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Invitations => "invitations",
+            ImportKind::Companies => "companies",
+        }
+    }
+}
 
 /// A file waiting for *Invite*.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +85,7 @@ pub struct MailProgress {
 }
 
 pub struct NewPendingImport<'a> {
+    pub kind: ImportKind,
     pub network_id: i64,
     pub person_id: i64,
     pub file_name: &'a str,
@@ -85,23 +107,25 @@ pub async fn store_pending(
         .bind(new.now)
         .execute(&mut *tx)
         .await?;
-    // This admin's oldest pending files beyond the limit, counting the new one.
+    // This admin's oldest pending files of the kind beyond the limit, counting the new one.
     sqlx::query(
         "DELETE FROM invitation_imports WHERE id IN (
              SELECT id FROM invitation_imports
-             WHERE network_id = ? AND uploaded_by = ? AND imported_at IS NULL
+             WHERE network_id = ? AND kind = ? AND uploaded_by = ? AND imported_at IS NULL
              ORDER BY id DESC LIMIT -1 OFFSET ?)",
     )
     .bind(new.network_id)
+    .bind(new.kind.as_str())
     .bind(new.person_id)
     .bind(MAX_PENDING_PER_ADMIN - 1)
     .execute(&mut *tx)
     .await?;
     let id = sqlx::query_scalar(
-        "INSERT INTO invitation_imports
-             (network_id, uploaded_by, file_name, role, permissions, csv, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO invitation_imports (kind, network_id, uploaded_by, file_name, role,
+             permissions, csv, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
+    .bind(new.kind.as_str())
     .bind(new.network_id)
     .bind(new.person_id)
     .bind(new.file_name)
@@ -142,9 +166,10 @@ fn pending_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<PendingImport, Repo
     })
 }
 
-/// The person's pending file in the network, unless expired.
+/// The person's pending file of the kind in the network, unless expired.
 pub async fn pending(
     pool: &SqlitePool,
+    kind: ImportKind,
     network_id: i64,
     person_id: i64,
     import_id: i64,
@@ -152,10 +177,11 @@ pub async fn pending(
 ) -> Result<Option<PendingImport>, RepoError> {
     let row = sqlx::query(
         "SELECT id, file_name, role, permissions, csv, created_at, expires_at FROM invitation_imports
-         WHERE id = ? AND network_id = ? AND uploaded_by = ? AND imported_at IS NULL
+         WHERE id = ? AND kind = ? AND network_id = ? AND uploaded_by = ? AND imported_at IS NULL
            AND expires_at > ?",
     )
     .bind(import_id)
+    .bind(kind.as_str())
     .bind(network_id)
     .bind(person_id)
     .bind(now)
@@ -168,6 +194,7 @@ pub async fn pending(
 /// imported (a second take finds nothing) and its file cleared.
 pub async fn take_pending(
     pool: &SqlitePool,
+    kind: ImportKind,
     network_id: i64,
     person_id: i64,
     import_id: i64,
@@ -176,13 +203,14 @@ pub async fn take_pending(
     let mut tx = pool.begin().await?;
     let row = sqlx::query(
         "UPDATE invitation_imports SET imported_at = ?, expires_at = ?
-         WHERE id = ? AND network_id = ? AND uploaded_by = ? AND imported_at IS NULL
+         WHERE id = ? AND kind = ? AND network_id = ? AND uploaded_by = ? AND imported_at IS NULL
            AND expires_at > ?
          RETURNING id, file_name, role, permissions, csv, created_at, expires_at",
     )
     .bind(now)
     .bind(now + REPORT_TTL_SECS)
     .bind(import_id)
+    .bind(kind.as_str())
     .bind(network_id)
     .bind(person_id)
     .bind(now)
@@ -202,9 +230,10 @@ pub async fn take_pending(
 }
 
 /// Keeps the report of an import taken with [`take_pending`], and drops the network's oldest
-/// reports beyond [`MAX_REPORTS_PER_NETWORK`].
+/// reports of the kind beyond [`MAX_REPORTS_PER_NETWORK`].
 pub async fn finish(
     pool: &SqlitePool,
+    kind: ImportKind,
     network_id: i64,
     import_id: i64,
     report_json: &str,
@@ -212,20 +241,22 @@ pub async fn finish(
     let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE invitation_imports SET report = ?
-         WHERE id = ? AND network_id = ? AND imported_at IS NOT NULL",
+         WHERE id = ? AND kind = ? AND network_id = ? AND imported_at IS NOT NULL",
     )
     .bind(report_json)
     .bind(import_id)
+    .bind(kind.as_str())
     .bind(network_id)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
         "DELETE FROM invitation_imports WHERE id IN (
              SELECT id FROM invitation_imports
-             WHERE network_id = ? AND imported_at IS NOT NULL
+             WHERE network_id = ? AND kind = ? AND imported_at IS NOT NULL
              ORDER BY id DESC LIMIT -1 OFFSET ?)",
     )
     .bind(network_id)
+    .bind(kind.as_str())
     .bind(MAX_REPORTS_PER_NETWORK)
     .execute(&mut *tx)
     .await?;
@@ -233,9 +264,10 @@ pub async fn finish(
     Ok(())
 }
 
-/// An import of the network (whoever uploaded it), unless its report has expired.
+/// An import of the kind in the network (whoever uploaded it), unless its report has expired.
 pub async fn record(
     pool: &SqlitePool,
+    kind: ImportKind,
     network_id: i64,
     import_id: i64,
     now: i64,
@@ -243,9 +275,11 @@ pub async fn record(
     let row = sqlx::query(
         "SELECT x.id, x.file_name, x.role, x.permissions, p.name AS uploaded_by, x.imported_at, x.report
          FROM invitation_imports x JOIN people p ON p.id = x.uploaded_by
-         WHERE x.id = ? AND x.network_id = ? AND x.imported_at IS NOT NULL AND x.expires_at > ?",
+         WHERE x.id = ? AND x.kind = ? AND x.network_id = ? AND x.imported_at IS NOT NULL
+           AND x.expires_at > ?",
     )
     .bind(import_id)
+    .bind(kind.as_str())
     .bind(network_id)
     .bind(now)
     .fetch_optional(pool)
@@ -275,7 +309,8 @@ pub async fn mail_progress(
          WHERE i.network_id = ? AND m.invitation_id IN (
              SELECT json_extract(r.value, '$.invitation_id')
              FROM invitation_imports x, json_each(x.report, '$.rows') r
-             WHERE x.id = ? AND x.network_id = ? AND x.report IS NOT NULL)
+             WHERE x.id = ? AND x.network_id = ? AND x.kind = 'invitations'
+               AND x.report IS NOT NULL)
          GROUP BY m.state",
     )
     .bind(network_id)

@@ -43,6 +43,8 @@ pub struct NewProfessional<'a> {
     pub cv_url: Option<&'a str>,
     pub password_hash: &'a str,
     pub now: i64,
+    /// Most confirmation emails one address gets from the network in a day.
+    pub daily_emails: u32,
 }
 
 /// What [`IntroRequests::join_as_professional`] did.
@@ -52,6 +54,15 @@ pub enum JoinOutcome {
     Joined {
         professional_id: i64,
     },
+    /// The address joined the network's talent already and has not confirmed it: its
+    /// confirmation email is queued again (nothing else changes: not the password, not the
+    /// profile).
+    Resent {
+        professional_id: i64,
+    },
+    /// … but it got [`NewProfessional::daily_emails`] confirmation emails in the last day:
+    /// nothing was queued.
+    TooManyEmails,
     /// The email already has an account: nothing stored (they sign in instead).
     EmailTaken,
     NoSuchNetwork,
@@ -382,6 +393,26 @@ async fn reviewers(
         .collect()
 }
 
+/// The person, if they are a Company Admin of the network's company.
+async fn company_admin_in(
+    tx: &mut SqliteConnection,
+    network_id: i64,
+    company_id: i64,
+    person_id: i64,
+) -> Result<Option<Recipient>, RepoError> {
+    let row = sqlx::query(
+        "SELECT pe.name, pe.email FROM company_admins ca JOIN people pe ON pe.id = ca.person_id
+         WHERE ca.network_id = ? AND ca.company_id = ? AND ca.person_id = ?",
+    )
+    .bind(network_id)
+    .bind(company_id)
+    .bind(person_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    row.map(|r| Ok((r.try_get("name")?, r.try_get("email")?)))
+        .transpose()
+}
+
 async fn person(tx: &mut SqliteConnection, person_id: i64) -> Result<Option<Recipient>, RepoError> {
     let row = sqlx::query("SELECT name, email FROM people WHERE id = ?")
         .bind(person_id)
@@ -468,13 +499,17 @@ async fn notify(
         request.professional_email.clone(),
     );
     let company_admins = company_admins_in(tx, request.network_id, request.company_id).await?;
-    // The company side of the request: its maker for a company's request, else its admins.
-    let company_side = match (request.direction, request.created_by) {
-        (Direction::ToProfessional, Some(maker)) => match person(tx, maker).await? {
-            Some(p) => vec![p],
-            None => company_admins.clone(),
-        },
-        _ => company_admins.clone(),
+    // The company side of the request: its maker for a company's request (while they are a
+    // Company Admin of it: one removed since hears nothing more), else its admins.
+    let maker = match (request.direction, request.created_by) {
+        (Direction::ToProfessional, Some(maker)) => {
+            company_admin_in(tx, request.network_id, request.company_id, maker).await?
+        }
+        _ => None,
+    };
+    let company_side = match maker {
+        Some(p) => vec![p],
+        None => company_admins.clone(),
     };
     match request.state {
         State::Delivered => {
@@ -596,15 +631,49 @@ pub(super) async fn contact_joined(
     .fetch_all(&mut *tx)
     .await?;
     let action = machine::on_contact_joined(gatekeeper);
+    apply_to_each(tx, network_id, &waiting, action, by, now).await
+}
+
+/// Applies `action` to each of the requests (inside the caller's transaction); how many moved.
+async fn apply_to_each(
+    tx: &mut SqliteConnection,
+    network_id: i64,
+    requests: &[i64],
+    action: Action,
+    by: Actor<'_>,
+    now: i64,
+) -> Result<usize, RepoError> {
     let mut moved = 0;
-    for id in waiting {
+    for id in requests {
         if let ApplyOutcome::Applied(_) =
-            apply_in(tx, network_id, id, action, by, None, now).await?
+            apply_in(tx, network_id, *id, action, by, None, now).await?
         {
             moved += 1;
         }
     }
     Ok(moved)
+}
+
+/// Inside the transaction that removed the company's last Company Admin: the requests to the
+/// company that were waiting on its Company Admins (delivered, or in review for them) go back
+/// to *Out of network* ([`Action::NoCompanyAdmin`]), recorded as `by`'s doing. How many.
+pub(super) async fn no_company_admin_left(
+    tx: &mut SqliteConnection,
+    network_id: i64,
+    company_id: i64,
+    by: Actor<'_>,
+    now: i64,
+) -> Result<usize, RepoError> {
+    let waiting: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM intro_requests
+         WHERE network_id = ? AND company_id = ? AND direction = 'to_company'
+           AND state IN ('delivered', 'in_review') ORDER BY id",
+    )
+    .bind(network_id)
+    .bind(company_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    apply_to_each(tx, network_id, &waiting, Action::NoCompanyAdmin, by, now).await
 }
 
 #[async_trait]
@@ -655,10 +724,42 @@ impl IntroRequests for SqliteRepository {
                 .bind(j.network_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            return Ok(match network {
-                None => JoinOutcome::NoSuchNetwork,
-                Some(_) => JoinOutcome::EmailTaken,
-            });
+            if network.is_none() {
+                return Ok(JoinOutcome::NoSuchNetwork);
+            }
+            // Joined already, not confirmed: the confirmation email again, a few a day.
+            let unconfirmed: Option<i64> = sqlx::query_scalar(
+                "SELECT p.id FROM professionals p JOIN people pe ON pe.id = p.person_id
+                 WHERE p.network_id = ? AND pe.email_norm = ? AND p.confirmed_at IS NULL",
+            )
+            .bind(j.network_id)
+            .bind(&email_norm)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(professional_id) = unconfirmed else {
+                return Ok(JoinOutcome::EmailTaken);
+            };
+            let sent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM mail_queue WHERE professional_id = ? AND created_at > ?",
+            )
+            .bind(professional_id)
+            .bind(j.now - 24 * 60 * 60)
+            .fetch_one(&mut *tx)
+            .await?;
+            if sent >= i64::from(j.daily_emails) {
+                return Ok(JoinOutcome::TooManyEmails);
+            }
+            sqlx::query(
+                "INSERT INTO mail_queue (professional_id, created_at, next_attempt_at)
+                 VALUES (?, ?, ?)",
+            )
+            .bind(professional_id)
+            .bind(j.now)
+            .bind(j.now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(JoinOutcome::Resent { professional_id });
         };
         let professional_id: i64 = sqlx::query_scalar(
             "INSERT INTO professionals

@@ -50,7 +50,7 @@ pub async fn claim(
          AND NOT EXISTS (
            SELECT 1 FROM company_admin_invitations c
            WHERE c.id = mail_queue.company_admin_invitation_id
-             AND c.used_at IS NULL AND c.expires_at > ?1)
+             AND c.used_at IS NULL AND c.revoked_at IS NULL AND c.expires_at > ?1)
          AND NOT EXISTS (
            SELECT 1 FROM professionals p WHERE p.id = mail_queue.professional_id
              AND p.confirmed_at IS NULL)

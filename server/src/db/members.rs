@@ -317,7 +317,10 @@ pub async fn remove(
     Ok(MemberChange::Done(before))
 }
 
-async fn record_in(tx: &mut SqliteConnection, entry: &NewAuditEntry<'_>) -> Result<(), RepoError> {
+pub(super) async fn record_in(
+    tx: &mut SqliteConnection,
+    entry: &NewAuditEntry<'_>,
+) -> Result<(), RepoError> {
     sqlx::query(
         "INSERT INTO audit_log (network_id, actor_id, actor_name, action, subject, detail,
                                 created_at)

@@ -766,9 +766,10 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         new: &imports::NewPendingImport<'_>,
     ) -> Result<i64, RepoError>;
 
-    /// The person's pending CSV in the network, unless expired.
+    /// The person's pending CSV of the kind in the network, unless expired.
     async fn pending_import(
         &self,
+        kind: imports::ImportKind,
         network_id: i64,
         person_id: i64,
         import_id: i64,
@@ -778,6 +779,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// Takes the person's pending CSV for its import, once ([`imports::take_pending`]).
     async fn take_pending_import(
         &self,
+        kind: imports::ImportKind,
         network_id: i64,
         person_id: i64,
         import_id: i64,
@@ -787,14 +789,16 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// Keeps the report of a taken import.
     async fn finish_import(
         &self,
+        kind: imports::ImportKind,
         network_id: i64,
         import_id: i64,
         report_json: &str,
     ) -> Result<(), RepoError>;
 
-    /// An import of the network and its report, unless expired.
+    /// An import of the kind in the network and its report, unless expired.
     async fn import_record(
         &self,
+        kind: imports::ImportKind,
         network_id: i64,
         import_id: i64,
         now: i64,
@@ -2159,40 +2163,44 @@ impl Repository for SqliteRepository {
 
     async fn pending_import(
         &self,
+        kind: imports::ImportKind,
         network_id: i64,
         person_id: i64,
         import_id: i64,
         now: i64,
     ) -> Result<Option<imports::PendingImport>, RepoError> {
-        imports::pending(&self.pool, network_id, person_id, import_id, now).await
+        imports::pending(&self.pool, kind, network_id, person_id, import_id, now).await
     }
 
     async fn take_pending_import(
         &self,
+        kind: imports::ImportKind,
         network_id: i64,
         person_id: i64,
         import_id: i64,
         now: i64,
     ) -> Result<Option<imports::PendingImport>, RepoError> {
-        imports::take_pending(&self.pool, network_id, person_id, import_id, now).await
+        imports::take_pending(&self.pool, kind, network_id, person_id, import_id, now).await
     }
 
     async fn finish_import(
         &self,
+        kind: imports::ImportKind,
         network_id: i64,
         import_id: i64,
         report_json: &str,
     ) -> Result<(), RepoError> {
-        imports::finish(&self.pool, network_id, import_id, report_json).await
+        imports::finish(&self.pool, kind, network_id, import_id, report_json).await
     }
 
     async fn import_record(
         &self,
+        kind: imports::ImportKind,
         network_id: i64,
         import_id: i64,
         now: i64,
     ) -> Result<Option<imports::ImportRecord>, RepoError> {
-        imports::record(&self.pool, network_id, import_id, now).await
+        imports::record(&self.pool, kind, network_id, import_id, now).await
     }
 
     async fn import_mail_progress(

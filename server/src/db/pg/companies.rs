@@ -113,4 +113,41 @@ impl Companies for PgRepository {
     ) -> Result<CompanyAccepted, RepoError> {
         Err(not_yet("accept_company_invitation"))
     }
+
+    async fn company_admin_list(
+        &self,
+        network_id: i64,
+        company_id: i64,
+    ) -> Result<Vec<CompanyAdminRecord>, RepoError> {
+        Err(not_yet("company_admin_list"))
+    }
+
+    async fn company_invitations(
+        &self,
+        network_id: i64,
+        company_id: i64,
+    ) -> Result<Vec<CompanyInvitation>, RepoError> {
+        Err(not_yet("company_invitations"))
+    }
+
+    async fn change_company_invitation(
+        &self,
+        company: (i64, i64),
+        invitation_id: i64,
+        resend: bool,
+        change: InvitationWork,
+    ) -> Result<InvitationChange, RepoError> {
+        Err(not_yet("change_company_invitation"))
+    }
+
+    async fn remove_company_admin(
+        &self,
+        network_id: i64,
+        company_id: i64,
+        person_id: i64,
+        by: i64,
+        now: i64,
+    ) -> Result<AdminRemoved, RepoError> {
+        Err(not_yet("remove_company_admin"))
+    }
 }

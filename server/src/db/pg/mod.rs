@@ -5,7 +5,7 @@
 //! Layout: one module per aggregate, as on the SQLite side; this file holds the pool, the
 //! trait's implementation (each operation delegates to its aggregate's module) and the row
 //! readers several aggregates share. Its schema is `server/migrations-postgres/` (one file
-//! equivalent to SQLite's 0001..0015 taken together), applied by [`open_pg`].
+//! equivalent to SQLite's 0001..0016 taken together), applied by [`open_pg`].
 //!
 //! Differences from SQLite that are PostgreSQL's, not the server's: no single-writer queue
 //! (PostgreSQL's row locks and `READ COMMITTED` transactions do that work), no WAL checkpoints
@@ -660,6 +660,7 @@ impl Repository for PgRepository {
 
     async fn pending_import(
         &self,
+        kind: super::imports::ImportKind,
         network_id: i64,
         person_id: i64,
         import_id: i64,
@@ -670,6 +671,7 @@ impl Repository for PgRepository {
 
     async fn take_pending_import(
         &self,
+        kind: super::imports::ImportKind,
         network_id: i64,
         person_id: i64,
         import_id: i64,
@@ -680,6 +682,7 @@ impl Repository for PgRepository {
 
     async fn finish_import(
         &self,
+        kind: super::imports::ImportKind,
         network_id: i64,
         import_id: i64,
         report_json: &str,
@@ -689,6 +692,7 @@ impl Repository for PgRepository {
 
     async fn import_record(
         &self,
+        kind: super::imports::ImportKind,
         network_id: i64,
         import_id: i64,
         now: i64,
