@@ -47,7 +47,8 @@ use axum::Router;
 
 pub use budget::WriteBudget;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use db::{open_db, RepoError, Repository, SqliteRepository};
+pub use db::pg::{open_pg, PgRepository};
+pub use db::{open_db, open_repository, RepoError, Repository, SqliteRepository};
 pub use invite::{InviteError, InviteRequest, Invited, Queued};
 pub use passwords::HashCost;
 pub use throttle::SignInLimits;
@@ -62,7 +63,7 @@ pub const DEFAULT_EXTENSION_URL: &str = "https://chromewebstore.google.com/searc
 /// Everything the server needs to run.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite database file (created if missing).
+    /// The database: a SQLite file (created if missing) or a `postgres://` URL.
     pub db_path: PathBuf,
     /// Directory the `.eml` files are written to (created if missing).
     pub outbox_dir: PathBuf,
@@ -166,8 +167,8 @@ pub struct App {
 impl App {
     /// Opens the database (creating and migrating it if needed) and builds the app.
     pub async fn open(config: Config) -> Result<App, ServerError> {
-        let repo = open_db(&config.db_path).await?;
-        App::with_repository(Arc::new(repo), config)
+        let repo = db::open_repository(&config.db_path).await?;
+        App::with_repository(repo, config)
     }
 
     /// Builds the app on any repository (the database settings in `config` are ignored).

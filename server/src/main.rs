@@ -121,7 +121,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct Common {
-    /// SQLite database file (created and migrated if needed).
+    /// The database: a SQLite file (created and migrated if needed) or a PostgreSQL URL,
+    /// `postgres://user@host/db` (migrated if needed).
     #[arg(long, env = "ALLYSHARE_DB", default_value = "allyshare.db")]
     db: PathBuf,
     /// Address to listen on; port 0 picks a free one. `invite` uses it only for the default

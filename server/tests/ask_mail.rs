@@ -58,15 +58,6 @@ fn parts(eml: &str) -> (String, String) {
     )
 }
 
-async fn scalar(server: &TestServer, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap();
-    let value = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    value
-}
-
 fn contact(id: &str, first: &str, last: &str, headline: &str) -> serde_json::Value {
     json!({
         "member_id": id,

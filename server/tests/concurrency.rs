@@ -102,14 +102,14 @@ async fn intro_asks_succeed_while_other_writers_commit() {
     );
 
     // The rows themselves: one pending ask per contact, no more.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap();
-    let (rows, keys): (i64, i64) = sqlx::query_as(
+    let row = rows(
+        &server,
         "SELECT COUNT(*), COUNT(DISTINCT contact_key) FROM intro_asks WHERE state = 'pending'",
+        &[],
     )
-    .fetch_one(&pool)
     .await
-    .unwrap();
+    .remove(0);
+    let n = |i: usize| row[i].as_deref().unwrap().parse::<i64>().unwrap();
+    let (rows, keys) = (n(0), n(1));
     assert_eq!((rows, keys), (ASKS as i64, ASKS as i64));
 }

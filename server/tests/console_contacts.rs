@@ -16,16 +16,12 @@ use serde_json::json;
 
 /// Gives a member exactly these permissions.
 async fn set_permissions(server: &TestServer, member: &Member, permissions: Permissions) {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap();
-    sqlx::query("UPDATE memberships SET permissions = ? WHERE person_id = ?")
-        .bind(permissions.bits())
-        .bind(member.id)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    let sql = format!(
+        "UPDATE memberships SET permissions = {} WHERE person_id = {}",
+        permissions.bits(),
+        member.id
+    );
+    execute(server, &sql).await;
 }
 
 fn contact(
@@ -721,19 +717,12 @@ async fn an_ally_who_stopped_sharing_and_another_network_never_show() {
 
     // Bob also shares with the other network, so his contacts stay in the file when he stops
     // sharing with this one: only the visibility rule hides them here.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", w.server.db_path().display()))
-        .await
-        .unwrap();
-    sqlx::query(
+    let sql = format!(
         "INSERT INTO memberships (person_id, network_id, role, created_at, sharing)
-         VALUES (?, ?, 'ally', 0, 1)",
-    )
-    .bind(w.bob.id)
-    .bind(w.outsider.network_id)
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
+         VALUES ({}, {}, 'ally', 0, 1)",
+        w.bob.id, w.outsider.network_id
+    );
+    execute(&w.server, &sql).await;
     // Bob stops sharing with this network: Ed is gone, Grace is known by Ada alone, at once.
     let grace = browser.get(&format!("{path}/member%3AA1")).await;
     assert!(grace.body.contains("Bob Ally"));

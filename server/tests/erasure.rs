@@ -8,7 +8,6 @@ use allyshare_protocol::Role;
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sqlx::Row;
 
 /// A contact whose every identifying field carries `tag`.
 fn contact(tag: &str) -> serde_json::Value {
@@ -56,40 +55,97 @@ async fn ask(server: &TestServer, admin: &Member, ally: &Member, tag: &str) -> i
         .unwrap()
 }
 
-/// A second connection to the server's SQLite file.
-async fn open_file(server: &TestServer) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap()
+/// The server's database, read beside it (its SQLite file, or its PostgreSQL database).
+struct Db<'a>(&'a TestServer);
+
+fn open_file(server: &TestServer) -> Db<'_> {
+    Db(server)
 }
 
 /// Every `table.column` of the database whose value (as text) contains `needle`,
-/// case-insensitively; with the table's row count for context.
-async fn where_found(pool: &sqlx::SqlitePool, needle: &str) -> Vec<String> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap();
+/// case-insensitively; with the table's row count for context. Tables in the order they were
+/// created, columns in theirs.
+async fn where_found(db: &Db<'_>, needle: &str) -> Vec<String> {
+    let server = db.0;
+    let on_pg = server.pg.is_some();
+    let tables: Vec<String> = if on_pg {
+        rows(
+            server,
+            "SELECT c.relname::TEXT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.oid",
+            &[],
+        )
+        .await
+    } else {
+        rows(
+            server,
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            &[],
+        )
+        .await
+    }
+    .into_iter()
+    .map(|r| r[0].clone().unwrap())
+    .collect();
+    let needle = needle.replace('\'', "''");
     let mut found = Vec::new();
     for table in tables {
-        let columns: Vec<String> =
-            sqlx::query(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                .fetch_all(pool)
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.get::<String, _>(0))
-                .collect();
-        for column in columns {
-            let hits: i64 = sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), lower(?)) > 0"
-            ))
-            .bind(needle)
-            .fetch_one(pool)
+        let columns: Vec<(String, bool)> = if on_pg {
+            rows(
+                server,
+                &format!(
+                    "SELECT column_name::TEXT, data_type::TEXT FROM information_schema.columns
+                     WHERE table_schema = 'public' AND table_name = '{table}'
+                     ORDER BY ordinal_position"
+                ),
+                &[],
+            )
             .await
-            .unwrap();
+            .into_iter()
+            .map(|r| (r[0].clone().unwrap(), r[1].as_deref() == Some("bytea")))
+            .collect()
+        } else {
+            rows(
+                server,
+                &format!("SELECT name FROM pragma_table_info('{table}')"),
+                &[],
+            )
+            .await
+            .into_iter()
+            .map(|r| (r[0].clone().unwrap(), false))
+            .collect()
+        };
+        if on_pg {
+            // One statement per table: a count per column.
+            let counts: Vec<String> = columns
+                .iter()
+                .map(|(column, bytes)| {
+                    let text = if *bytes {
+                        format!("encode(\"{column}\", 'escape')")
+                    } else {
+                        format!("CAST(\"{column}\" AS TEXT)")
+                    };
+                    format!("COUNT(*) FILTER (WHERE strpos(lower({text}), lower('{needle}')) > 0)")
+                })
+                .collect();
+            let sql = format!("SELECT {} FROM \"{table}\"", counts.join(", "));
+            let row = rows(server, &sql, &[]).await.remove(0);
+            for ((column, _), hits) in columns.iter().zip(row) {
+                let hits: i64 = hits.as_deref().unwrap().parse().unwrap();
+                if hits > 0 {
+                    found.push(format!("{table}.{column} ({hits} rows)"));
+                }
+            }
+            continue;
+        }
+        for (column, _) in columns {
+            let hits = scalar(
+                server,
+                &format!(
+                    "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), lower('{needle}')) > 0"
+                ),
+            )
+            .await;
             if hits > 0 {
                 found.push(format!("{table}.{column} ({hits} rows)"));
             }
@@ -98,11 +154,12 @@ async fn where_found(pool: &sqlx::SqlitePool, needle: &str) -> Vec<String> {
     found
 }
 
-async fn count(pool: &sqlx::SqlitePool, sql: &str, id: i64) -> i64 {
-    sqlx::query_scalar(sql)
-        .bind(id)
-        .fetch_one(pool)
-        .await
+async fn count(db: &Db<'_>, sql: &str, id: i64) -> i64 {
+    let ids = vec![id; sql.matches('?').count()];
+    rows(db.0, sql, &ids).await[0][0]
+        .as_deref()
+        .unwrap()
+        .parse()
         .unwrap()
 }
 
@@ -175,7 +232,7 @@ async fn stopping_sharing_removes_the_contacts_copies_from_the_database() {
         )
         .await;
 
-    let db = open_file(&server).await;
+    let db = open_file(&server);
     assert!(!where_found(&db, "LastGrace").await.is_empty());
 
     // Sales off: Sales's asks about Ada's contacts are gone from the file; Marketing, still
@@ -201,12 +258,18 @@ async fn stopping_sharing_removes_the_contacts_copies_from_the_database() {
         }
     }
     // Sales's view holds nothing of Ada's any more; Marketing's has her three.
-    let views: Vec<(i64, i64)> = sqlx::query_as(
+    let views: Vec<(i64, i64)> = rows(
+        &server,
         "SELECT network_id, COUNT(*) FROM network_contacts GROUP BY network_id ORDER BY network_id",
+        &[],
     )
-    .fetch_all(&db)
     .await
-    .unwrap();
+    .into_iter()
+    .map(|r| {
+        let n = |i: usize| r[i].as_deref().unwrap().parse::<i64>().unwrap();
+        (n(0), n(1))
+    })
+    .collect();
     assert_eq!(views, [(ada_m.network_id, 3)]);
     assert_eq!(
         count(
@@ -342,7 +405,7 @@ async fn deleting_the_account_removes_the_person_and_their_invitations_from_the_
     share(&server, &ada.token, &["Grace"]).await;
     ask(&server, &sales, &ada, "Grace").await;
 
-    let db = open_file(&server).await;
+    let db = open_file(&server);
     assert!(!where_found(&db, "lovelace@example.org").await.is_empty());
     server
         .expect(
@@ -371,10 +434,11 @@ async fn deleting_the_account_removes_the_person_and_their_invitations_from_the_
         0
     );
     // Everyone else's rows are untouched.
-    let left: Vec<String> = sqlx::query_scalar("SELECT email FROM invitations ORDER BY email")
-        .fetch_all(&db)
+    let left: Vec<String> = rows(&server, "SELECT email FROM invitations ORDER BY email", &[])
         .await
-        .unwrap();
+        .into_iter()
+        .map(|r| r[0].clone().unwrap())
+        .collect();
     assert_eq!(left, ["bob@example.org", "boss@example.org"]);
     assert_eq!(
         where_found(&db, "boss@example.org").await,

@@ -5,31 +5,25 @@
 mod common;
 
 use allyshare_protocol::{Permission, Permissions, Role};
-use common::{Member, TestServer};
+use common::{execute, scalar, Member, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-async fn pool(server: &TestServer) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap()
-}
-
 async fn set_permissions(server: &TestServer, member: &Member, permissions: Permissions) {
-    sqlx::query("UPDATE memberships SET permissions = ? WHERE person_id = ?")
-        .bind(permissions.bits())
-        .bind(member.id)
-        .execute(&pool(server).await)
-        .await
-        .unwrap();
+    let sql = format!(
+        "UPDATE memberships SET permissions = {} WHERE person_id = {}",
+        permissions.bits(),
+        member.id
+    );
+    execute(server, &sql).await;
 }
 
 async fn invitations_to(server: &TestServer, email: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE email_norm = ?")
-        .bind(email)
-        .fetch_one(&pool(server).await)
-        .await
-        .unwrap()
+    let sql = format!(
+        "SELECT COUNT(*) FROM invitations WHERE email_norm = '{}'",
+        email.replace('\'', "''")
+    );
+    scalar(server, &sql).await
 }
 
 #[tokio::test]

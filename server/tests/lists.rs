@@ -30,30 +30,34 @@ fn key(id: &str) -> String {
 
 /// The stored entries, `list_id:key`, sorted: what the database holds, not what a view shows.
 async fn stored_entries(server: &TestServer) -> Vec<String> {
-    let pool = db(server).await;
-    let rows: Vec<(i64, String)> = sqlx::query_as(
+    rows(
+        server,
         "SELECT list_id, contact_key FROM intro_list_entries ORDER BY list_id, contact_key",
+        &[],
     )
-    .fetch_all(&pool)
     .await
-    .unwrap();
-    pool.close().await;
-    rows.into_iter().map(|(l, k)| format!("{l}:{k}")).collect()
+    .into_iter()
+    .map(|r| format!("{}:{}", r[0].as_deref().unwrap(), r[1].as_deref().unwrap()))
+    .collect()
 }
 
 /// Everything a refused request must leave as it was.
 async fn snapshot(server: &TestServer) -> (Vec<String>, Vec<String>, i64, i64) {
-    let pool = db(server).await;
-    let lists: Vec<(i64, String, i64)> =
-        sqlx::query_as("SELECT id, name, updated_at FROM intro_lists ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
+    let lists = rows(
+        server,
+        "SELECT id, name, updated_at FROM intro_lists ORDER BY id",
+        &[],
+    )
+    .await;
     (
         lists
             .into_iter()
-            .map(|(id, name, at)| format!("{id}:{name}:{at}"))
+            .map(|r| {
+                r.into_iter()
+                    .map(Option::unwrap)
+                    .collect::<Vec<_>>()
+                    .join(":")
+            })
             .collect(),
         stored_entries(server).await,
         scalar(server, "SELECT COUNT(*) FROM intro_asks").await,
@@ -113,16 +117,19 @@ impl TestServer {
     }
 
     async fn audit_actions(&self, network_id: i64) -> Vec<(String, String, Option<String>)> {
-        let pool = db(self).await;
-        let rows = sqlx::query_as(
+        rows(
+            self,
             "SELECT action, subject, detail FROM audit_log WHERE network_id = ? ORDER BY id",
+            &[network_id],
         )
-        .bind(network_id)
-        .fetch_all(&pool)
         .await
-        .unwrap();
-        pool.close().await;
-        rows
+        .into_iter()
+        .map(|mut r| {
+            let detail = r.pop().unwrap();
+            let subject = r.pop().unwrap().unwrap();
+            (r.pop().unwrap().unwrap(), subject, detail)
+        })
+        .collect()
     }
 }
 

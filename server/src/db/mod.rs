@@ -32,6 +32,7 @@ pub mod mail;
 pub mod members;
 pub mod network;
 pub mod password_reset;
+pub mod pg;
 pub mod sync;
 
 use allyshare_protocol::{
@@ -62,6 +63,12 @@ pub enum RepoError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unexpected data in the database: {0}")]
     Corrupt(String),
+    /// An operation of the PostgreSQL backend that is not written yet (see `db::pg`).
+    #[error(
+        "{0} is not available on PostgreSQL yet: run this server on a SQLite file (--db FILE) \
+         for it, or use an operation the README lists as ported"
+    )]
+    NotOnPostgres(&'static str),
 }
 
 /// An invitation to create.
@@ -1021,6 +1028,15 @@ pub enum SharingOutcome {
     NotMember,
     /// Only allies share contacts.
     NotAlly,
+}
+
+/// Opens the database `location` names: a PostgreSQL URL (`postgres://…`, see [`pg`]) or the
+/// path of a SQLite file (created and migrated if needed).
+pub async fn open_repository(location: &Path) -> Result<Arc<dyn Repository>, RepoError> {
+    match location.to_str() {
+        Some(url) if pg::is_postgres_url(url) => Ok(Arc::new(pg::open_pg(url).await?)),
+        _ => Ok(Arc::new(open_db(location).await?)),
+    }
 }
 
 /// Opens (creating if needed) the SQLite database at `path` and brings its schema up to date.

@@ -69,6 +69,12 @@ impl Search {
         })
     }
 
+    /// The `LIKE` pattern of each phrase, against `' ' || search_text` (see `push_rule`): both
+    /// backends' SQL states the rule with these.
+    pub(crate) fn like_patterns(&self) -> impl Iterator<Item = String> + '_ {
+        self.phrases.iter().map(|p| format!("% {}%", p.join(" ")))
+    }
+
     /// The FTS5 query of the phrases the index can answer cheaply (their prefix is long
     /// enough): a superset of the rows that match; `None` when no phrase qualifies. Each phrase
     /// is quoted, of letters and digits only, so nothing typed is FTS5 syntax.
@@ -143,9 +149,9 @@ fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, from: From, query: &ContactQue
 /// nothing. The rows leave SQLite already matched: the page is cut there, not here.
 fn push_rule(b: &mut QueryBuilder<'_, Sqlite>, from: From, search: &Search) {
     let (_, _, text) = from.columns();
-    for phrase in &search.phrases {
+    for pattern in search.like_patterns() {
         b.push(format!(" AND (' ' || {text}) LIKE "))
-            .push_bind(format!("% {}%", phrase.join(" ")));
+            .push_bind(pattern);
     }
 }
 

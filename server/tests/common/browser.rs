@@ -140,15 +140,121 @@ impl Browser {
     }
 }
 
+/// The server's SQLite file (the tests that use it run on SQLite only; [`scalar`] and
+/// [`execute`] read either backend).
 pub async fn db(server: &TestServer) -> sqlx::SqlitePool {
+    assert!(
+        server.pg.is_none(),
+        "db(): a SQLite-only helper, on PostgreSQL"
+    );
     sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
         .await
         .unwrap()
 }
 
+/// The one integer `sql` answers, from the server's database, whichever the backend (write
+/// `sql` in the SQL both understand: no placeholders, `COUNT(*)`, `MAX(id)`).
 pub async fn scalar(server: &TestServer, sql: &str) -> i64 {
+    if let Some(pg) = &server.pg {
+        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+        let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        return n;
+    }
     let pool = db(server).await;
     let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    n
+}
+
+/// The one text (or null) `sql` answers, from the server's database, whichever the backend.
+pub async fn text(server: &TestServer, sql: &str) -> Option<String> {
+    if let Some(pg) = &server.pg {
+        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+        let v = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        return v;
+    }
+    let pool = db(server).await;
+    let v = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    v
+}
+
+/// The rows `sql` answers, each column as text (integers written out, null as `None`), from
+/// the server's database, whichever the backend. `sql` takes its integer `binds` as `?`
+/// placeholders (numbered for PostgreSQL here).
+pub async fn rows(server: &TestServer, sql: &str, binds: &[i64]) -> Vec<Vec<Option<String>>> {
+    use sqlx::Row;
+    fn cell<'r, R: Row>(row: &'r R, i: usize) -> Option<String>
+    where
+        usize: sqlx::ColumnIndex<R>,
+        Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        match row.try_get::<Option<String>, _>(i) {
+            Ok(v) => v,
+            Err(_) => row
+                .try_get::<Option<i64>, _>(i)
+                .expect("a text or integer column")
+                .map(|n| n.to_string()),
+        }
+    }
+    if let Some(pg) = &server.pg {
+        let mut numbered = String::new();
+        let mut n = 0;
+        for c in sql.chars() {
+            if c == '?' {
+                n += 1;
+                numbered.push_str(&format!("${n}"));
+            } else {
+                numbered.push(c);
+            }
+        }
+        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+        let mut q = sqlx::query(&numbered);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        let found = q.fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        return found
+            .iter()
+            .map(|r| (0..r.columns().len()).map(|i| cell(r, i)).collect())
+            .collect();
+    }
+    let pool = db(server).await;
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    let found = q.fetch_all(&pool).await.unwrap();
+    pool.close().await;
+    found
+        .iter()
+        .map(|r| (0..r.columns().len()).map(|i| cell(r, i)).collect())
+        .collect()
+}
+
+/// Runs `sql` (no placeholders) on the server's database, whichever the backend; how many
+/// rows it changed.
+pub async fn execute(server: &TestServer, sql: &str) -> u64 {
+    if let Some(pg) = &server.pg {
+        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+        let n = sqlx::query(sql)
+            .execute(&pool)
+            .await
+            .unwrap()
+            .rows_affected();
+        pool.close().await;
+        return n;
+    }
+    let pool = db(server).await;
+    let n = sqlx::query(sql)
+        .execute(&pool)
+        .await
+        .unwrap()
+        .rows_affected();
     pool.close().await;
     n
 }

@@ -1,6 +1,11 @@
 //! The test harness shared by the server's integration tests: the server in-process on a
 //! loopback port, a real SQLite file in a temporary directory, a [`ManualClock`], and helpers
 //! for the common requests.
+//!
+//! With `ALLYSHARE_TEST_POSTGRES_URL` set (a PostgreSQL server the tests may create databases
+//! on; `tools/pg-test.sh` starts a throwaway one), every [`TestServer`] runs on PostgreSQL
+//! instead, on a database of its own: created with a random name at start, dropped at the end
+//! (also when the test fails: [`PgDatabase`]'s `Drop`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -14,7 +19,7 @@ use tokio::sync::oneshot;
 
 pub mod browser;
 #[allow(unused_imports)]
-pub use browser::{db, scalar, Answer, Browser};
+pub use browser::{db, execute, rows, scalar, text, Answer, Browser};
 pub const GOOD_PASSWORD: &str = "correct horse battery staple";
 pub const DAY: i64 = 24 * 60 * 60;
 
@@ -27,6 +32,89 @@ pub struct TestServer {
     configure: fn(&mut Config),
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The server's own PostgreSQL database, when the tests run on PostgreSQL.
+    pub pg: Option<PgDatabase>,
+}
+
+/// The environment variable that moves the tests to PostgreSQL.
+pub const POSTGRES_URL_VAR: &str = "ALLYSHARE_TEST_POSTGRES_URL";
+
+/// Whether this run is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var_os(POSTGRES_URL_VAR).is_some_and(|v| !v.is_empty())
+}
+
+/// A PostgreSQL database made for one test server: `url` names it; dropped (its connections
+/// ended) when this is.
+pub struct PgDatabase {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    /// A new, empty database on the server of `ALLYSHARE_TEST_POSTGRES_URL`.
+    pub async fn create() -> PgDatabase {
+        use rand::Rng;
+        let admin_url = std::env::var(POSTGRES_URL_VAR).expect("ALLYSHARE_TEST_POSTGRES_URL");
+        let name = format!("allyshare_test_{:016x}", rand::thread_rng().gen::<u64>());
+        let admin = sqlx::PgPool::connect(&admin_url)
+            .await
+            .expect("connect to ALLYSHARE_TEST_POSTGRES_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("CREATE DATABASE");
+        admin.close().await;
+        let url = with_database(&admin_url, &name);
+        PgDatabase {
+            url,
+            admin_url,
+            name,
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop may run inside the test's runtime: a thread with its own does the work.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let admin = sqlx::PgPool::connect(&admin_url).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await?;
+                admin.close().await;
+                Ok::<(), sqlx::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: the test database {} was not dropped", self.name);
+        }
+    }
 }
 
 impl TestServer {
@@ -38,7 +126,13 @@ impl TestServer {
     pub async fn start_with(configure: fn(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = ManualClock::starting_now();
-        let (app, base, shutdown, task) = launch(&dir, &clock, configure).await;
+        let pg = if on_postgres() {
+            Some(PgDatabase::create().await)
+        } else {
+            None
+        };
+        let location = db_location(&dir, pg.as_ref());
+        let (app, base, shutdown, task) = launch(&dir, &location, &clock, configure).await;
         TestServer {
             app,
             base,
@@ -48,6 +142,7 @@ impl TestServer {
             configure,
             shutdown: Some(shutdown),
             task: Some(task),
+            pg,
         }
     }
 
@@ -61,15 +156,18 @@ impl TestServer {
             task.await.expect("server task");
         }
         self.app.repo().close().await;
-        let (app, base, shutdown, task) = launch(&self.dir, &self.clock, self.configure).await;
+        let location = self.db_path();
+        let (app, base, shutdown, task) =
+            launch(&self.dir, &location, &self.clock, self.configure).await;
         self.app = app;
         self.base = base;
         self.shutdown = Some(shutdown);
         self.task = Some(task);
     }
 
+    /// The database as `--db` takes it: the SQLite file, or the PostgreSQL URL.
     pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("test.db")
+        db_location(&self.dir, self.pg.as_ref())
     }
 
     pub fn outbox(&self) -> PathBuf {
@@ -371,8 +469,16 @@ pub fn links_in(text: &str) -> Vec<String> {
 pub fn read_eml(path: &Path) -> String {
     std::fs::read_to_string(path).expect("read .eml")
 }
+fn db_location(dir: &tempfile::TempDir, pg: Option<&PgDatabase>) -> PathBuf {
+    match pg {
+        Some(pg) => PathBuf::from(&pg.url),
+        None => dir.path().join("test.db"),
+    }
+}
+
 async fn launch(
     dir: &tempfile::TempDir,
+    location: &Path,
     clock: &ManualClock,
     configure: fn(&mut Config),
 ) -> (
@@ -381,11 +487,15 @@ async fn launch(
     oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
 ) {
+    // ALLYSHARE_TEST_LOG=1 shows the server's log (why a request failed) in the test output.
+    if std::env::var_os("ALLYSHARE_TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let mut config = Config::new(dir.path().join("test.db"), dir.path().join("outbox"), &base);
+    let mut config = Config::new(location, dir.path().join("outbox"), &base);
     config.hash_cost = HashCost::InsecureFastForTests;
     config.clock = Arc::new(clock.clone());
     config.extension_url = "https://example.org/add-to-chrome?x=1&y=2".to_string();

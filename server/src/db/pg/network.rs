@@ -1,0 +1,528 @@
+//! The network's view of its allies' contacts, and introduction asks, on PostgreSQL.
+//!
+//! A network sees the contacts of the people who are its allies *and* share with it
+//! (`memberships.role = 'ally' AND sharing = 1`): that join is in every query here, as on
+//! SQLite (`db/network.rs`), so a contact stops being visible the moment sharing is turned off.
+//!
+//! The search is the same rule ([`Search`]: each typed phrase matches consecutive words, the
+//! last as a prefix), written as SQLite's plans write it, `(' ' || search_text) LIKE '% phrase%'`.
+//! On PostgreSQL that expression has a trigram GIN index (`pg_trgm`), kept by PostgreSQL in the
+//! same transaction as the contact rows: no indexer runs after a commit, and nothing waits to
+//! be indexed. One plan: the matching visible rows, grouped per key, sorted and cut to a page
+//! in SQL; without a search or a filter the page comes straight from the network's counts
+//! (`network_contacts`, kept by triggers).
+
+use std::collections::HashMap;
+
+use allyshare_protocol::{
+    ContactRecord, IntroAsk, IntroAskState, IntroOutcome, KnownBy, NetworkContact, PersonRef,
+};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+
+use super::ask_mail;
+use crate::db::network::Search;
+use crate::db::{
+    AnswerOutcome, AskOutcome, AsksPage, ContactPosition, ContactQuery, ContactSort, NewIntroAsk,
+    RepoError,
+};
+
+/// Reads a [`ContactRecord`] from a row with the contact columns.
+pub(super) fn record_from_row(row: &PgRow) -> Result<ContactRecord, RepoError> {
+    Ok(ContactRecord {
+        member_id: row.try_get("member_id")?,
+        public_identifier: row.try_get("public_identifier")?,
+        profile_url: row.try_get("profile_url")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        headline: row.try_get("headline")?,
+        connected_on: row.try_get("connected_on")?,
+        photo_url: row.try_get("photo_url")?,
+    })
+}
+
+/// The visible rows of the network (`contacts c` joined to `memberships m`) that pass the
+/// query's filters and the search's rule.
+fn push_matching(
+    b: &mut QueryBuilder<'_, Postgres>,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+) {
+    b.push(" m.network_id = ")
+        .push_bind(network_id)
+        .push(" AND m.role = 'ally' AND m.sharing = 1");
+    if let Some(ally) = query.ally_id {
+        b.push(" AND c.person_id = ").push_bind(ally);
+    }
+    if let Some(since) = &query.connected_since {
+        b.push(" AND COALESCE(c.connected_on, '') >= ")
+            .push_bind(since.clone());
+    }
+    for pattern in search.like_patterns() {
+        b.push(" AND (' ' || c.search_text) LIKE ")
+            .push_bind(pattern);
+    }
+}
+
+fn position_from(row: &PgRow) -> Result<ContactPosition, RepoError> {
+    Ok(ContactPosition {
+        key: row.try_get("key")?,
+        name: row.try_get("name")?,
+        connected: row.try_get("connected")?,
+        allies: row.try_get("allies")?,
+    })
+}
+
+/// The "most allies" cursor on `network_contacts` (alias `nc`).
+fn push_allies_after(b: &mut QueryBuilder<'_, Postgres>, query: &ContactQuery) {
+    if let Some(after) = &query.after {
+        b.push(" AND (nc.allies < ")
+            .push_bind(after.allies)
+            .push(" OR (nc.allies = ")
+            .push_bind(after.allies)
+            .push(" AND (nc.name, nc.key) > (")
+            .push_bind(after.name.clone())
+            .push(", ")
+            .push_bind(after.key.clone())
+            .push(")))");
+    }
+}
+
+/// The page's positions (one more than the page, to tell whether there are more).
+async fn positions(
+    pool: &PgPool,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+) -> Result<Vec<ContactPosition>, RepoError> {
+    let narrowed = !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some();
+    let mut b;
+    if query.sort == ContactSort::Allies || !narrowed {
+        // The network's counts: a key's first name and newest date over every sharing ally.
+        b = QueryBuilder::<Postgres>::new(
+            "SELECT nc.key, nc.name, nc.connected, nc.allies FROM network_contacts nc
+             WHERE nc.network_id = ",
+        );
+        b.push_bind(network_id);
+        if narrowed {
+            b.push(
+                " AND EXISTS (SELECT 1 FROM contacts c JOIN memberships m
+                   ON m.person_id = c.person_id WHERE c.key = nc.key AND",
+            );
+            push_matching(&mut b, network_id, query, search);
+            b.push(")");
+        }
+        match query.sort {
+            ContactSort::Allies => {
+                push_allies_after(&mut b, query);
+                b.push(" ORDER BY nc.allies DESC, nc.name, nc.key");
+            }
+            ContactSort::Name => {
+                if let Some(after) = &query.after {
+                    b.push(" AND (nc.name, nc.key) > (")
+                        .push_bind(after.name.clone())
+                        .push(", ")
+                        .push_bind(after.key.clone())
+                        .push(")");
+                }
+                b.push(" ORDER BY nc.name, nc.key");
+            }
+            ContactSort::Recent => {
+                if let Some(after) = &query.after {
+                    b.push(" AND (nc.connected, nc.key) < (")
+                        .push_bind(after.connected.clone())
+                        .push(", ")
+                        .push_bind(after.key.clone())
+                        .push(")");
+                }
+                b.push(" ORDER BY nc.connected DESC, nc.key DESC");
+            }
+        }
+    } else {
+        // A key is placed by its matching rows: their first name, their newest date.
+        b = QueryBuilder::<Postgres>::new(
+            "SELECT c.key, MIN(c.sort_name) AS name, MAX(COALESCE(c.connected_on, '')) AS connected,
+                    1::BIGINT AS allies
+             FROM contacts c JOIN memberships m ON m.person_id = c.person_id WHERE",
+        );
+        push_matching(&mut b, network_id, query, search);
+        b.push(" GROUP BY c.key");
+        if let Some(after) = &query.after {
+            if query.sort == ContactSort::Name {
+                b.push(" HAVING (MIN(c.sort_name), c.key) > (")
+                    .push_bind(after.name.clone());
+            } else {
+                b.push(" HAVING (MAX(COALESCE(c.connected_on, '')), c.key) < (")
+                    .push_bind(after.connected.clone());
+            }
+            b.push(", ").push_bind(after.key.clone()).push(")");
+        }
+        b.push(if query.sort == ContactSort::Name {
+            " ORDER BY name, c.key"
+        } else {
+            " ORDER BY connected DESC, c.key DESC"
+        });
+    }
+    b.push(" LIMIT ").push_bind(query.limit as i64 + 1);
+    b.build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(position_from)
+        .collect()
+}
+
+/// The network's contacts of `keys`: the version of the ally who updated it last (then the
+/// lowest person id), how many allies know it and the newest date, and the allies who know it
+/// by name — the first `listed` of them when given (as SQLite's `contacts_of`).
+async fn contacts_of(
+    pool: &PgPool,
+    network_id: i64,
+    keys: &[&str],
+    listed: Option<usize>,
+) -> Result<HashMap<String, NetworkContact>, RepoError> {
+    let mut found: HashMap<String, NetworkContact> = HashMap::new();
+    if keys.is_empty() {
+        return Ok(found);
+    }
+    let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    let rows = sqlx::query(
+        "SELECT r.key, r.person_id, r.ally_name, r.connected_on AS known_since, r.nth, r.allies,
+                r.last_connected_on, v.member_id, v.public_identifier, v.profile_url,
+                v.first_name, v.last_name, v.headline, v.connected_on,
+                v.photo_url
+         FROM (
+           SELECT c.key, c.person_id, p.name AS ally_name, c.connected_on,
+                  ROW_NUMBER() OVER (PARTITION BY c.key ORDER BY p.name, p.id) AS nth,
+                  ROW_NUMBER() OVER (PARTITION BY c.key
+                                     ORDER BY c.updated_at DESC, c.person_id) AS newest,
+                  COUNT(*) OVER (PARTITION BY c.key) AS allies,
+                  MAX(c.connected_on) OVER (PARTITION BY c.key) AS last_connected_on
+           FROM contacts c
+           JOIN memberships m ON m.person_id = c.person_id
+           JOIN people p ON p.id = c.person_id
+           WHERE c.key = ANY($1) AND m.network_id = $2 AND m.role = 'ally' AND m.sharing = 1
+         ) r LEFT JOIN contacts v
+             ON r.newest = 1 AND v.person_id = r.person_id AND v.key = r.key
+         WHERE r.newest = 1 OR r.nth <= $3
+         ORDER BY r.nth",
+    )
+    .bind(&keys)
+    .bind(network_id)
+    .bind(listed.map_or(i64::MAX, |n| n as i64))
+    .fetch_all(pool)
+    .await?;
+    let listed = listed.unwrap_or(usize::MAX);
+    let mut versions: HashMap<String, ContactRecord> = HashMap::new();
+    let mut known: HashMap<String, (Vec<KnownBy>, u32, Option<String>)> = HashMap::new();
+    for row in rows {
+        let key: String = row.try_get("key")?;
+        if row.try_get::<Option<String>, _>("profile_url")?.is_some() {
+            versions.insert(key.clone(), record_from_row(&row)?);
+        }
+        let (known_by, _, _) = known.entry(key).or_insert_with(|| {
+            (
+                Vec::new(),
+                row.try_get::<i64, _>("allies").unwrap_or(0) as u32,
+                row.try_get("last_connected_on").unwrap_or(None),
+            )
+        });
+        if (row.try_get::<i64, _>("nth")? as usize) <= listed {
+            known_by.push(KnownBy {
+                ally: PersonRef {
+                    id: row.try_get("person_id")?,
+                    name: row.try_get("ally_name")?,
+                },
+                connected_on: row.try_get("known_since")?,
+            });
+        }
+    }
+    for (key, (known_by, allies, last_connected_on)) in known {
+        let contact = versions
+            .remove(&key)
+            .ok_or_else(|| RepoError::Corrupt(format!("no newest version of {key}")))?;
+        found.insert(
+            key.clone(),
+            NetworkContact {
+                key,
+                contact,
+                known_by,
+                allies,
+                last_connected_on,
+            },
+        );
+    }
+    Ok(found)
+}
+
+/// One page of the network's contacts, one row per key, in the query's order; with the
+/// position of the last row when there are more, for the next cursor.
+pub(super) async fn list_contacts(
+    pool: &PgPool,
+    network_id: i64,
+    query: &ContactQuery,
+) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
+    let search = Search::parse(&query.search);
+    if search.is_empty() && !query.search.trim().is_empty() {
+        // Only punctuation: no word to find, so nothing matches.
+        return Ok((Vec::new(), None));
+    }
+    let mut positions = positions(pool, network_id, query, &search).await?;
+    let more = positions.len() > query.limit;
+    positions.truncate(query.limit);
+    let keys: Vec<&str> = positions.iter().map(|p| p.key.as_str()).collect();
+    let mut contacts = contacts_of(
+        pool,
+        network_id,
+        &keys,
+        Some(allyshare_protocol::KNOWN_BY_LISTED),
+    )
+    .await?;
+    let page = positions
+        .iter()
+        .filter_map(|p| contacts.remove(&p.key))
+        .collect();
+    Ok((page, if more { positions.pop() } else { None }))
+}
+
+/// One contact of the network, with every ally (sharing with it) who knows them.
+pub(super) async fn network_contact(
+    pool: &PgPool,
+    network_id: i64,
+    key: &str,
+) -> Result<Option<NetworkContact>, RepoError> {
+    Ok(contacts_of(pool, network_id, &[key], None)
+        .await?
+        .remove(key))
+}
+
+/// The network's allies who share with it, by name.
+pub(super) async fn sharing_allies(
+    pool: &PgPool,
+    network_id: i64,
+) -> Result<Vec<PersonRef>, RepoError> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.name FROM memberships m JOIN people p ON p.id = m.person_id
+         WHERE m.network_id = $1 AND m.role = 'ally' AND m.sharing = 1
+         ORDER BY p.name, p.id",
+    )
+    .bind(network_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(PersonRef {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) const ASK_SELECT: &str = "SELECT a.id, a.network_id, n.name AS network_name,
+       a.ally_id, ally.name AS ally_name, a.admin_id, admin.name AS admin_name,
+       a.contact_key, a.contact_name, a.contact_headline, a.contact_profile_url, a.note,
+       a.state, a.reason, a.created_at, a.answered_at
+     FROM intro_asks a
+     JOIN networks n ON n.id = a.network_id
+     JOIN people ally ON ally.id = a.ally_id
+     LEFT JOIN people admin ON admin.id = a.admin_id";
+
+pub(super) fn ask_from_row(row: &PgRow) -> Result<IntroAsk, RepoError> {
+    let state: &str = row.try_get("state")?;
+    let admin_id: Option<i64> = row.try_get("admin_id")?;
+    Ok(IntroAsk {
+        id: row.try_get("id")?,
+        network_id: row.try_get("network_id")?,
+        network_name: row.try_get("network_name")?,
+        ally: PersonRef {
+            id: row.try_get("ally_id")?,
+            name: row.try_get("ally_name")?,
+        },
+        asked_by: match admin_id {
+            Some(id) => Some(PersonRef {
+                id,
+                name: row.try_get("admin_name")?,
+            }),
+            None => None,
+        },
+        contact_key: row.try_get("contact_key")?,
+        contact_name: row.try_get("contact_name")?,
+        contact_headline: row.try_get("contact_headline")?,
+        contact_profile_url: row.try_get("contact_profile_url")?,
+        note: row.try_get("note")?,
+        state: IntroAskState::parse(state)
+            .ok_or_else(|| RepoError::Corrupt(format!("unknown ask state {state:?}")))?,
+        reason: row.try_get("reason")?,
+        created_at: row.try_get("created_at")?,
+        answered_at: row.try_get("answered_at")?,
+    })
+}
+
+async fn ask_by_id(conn: &mut PgConnection, id: i64) -> Result<Option<IntroAsk>, RepoError> {
+    let row = sqlx::query(&format!("{ASK_SELECT} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(ask_from_row).transpose()
+}
+
+pub(super) async fn create_ask(
+    pool: &PgPool,
+    ask: &NewIntroAsk<'_>,
+) -> Result<AskOutcome, RepoError> {
+    let mut tx = pool.begin().await?;
+    // Locks the membership (checking that the person is a sharing ally of this network): two
+    // instances asking the same ally at once check "already pending" one after the other.
+    let sharing = sqlx::query(
+        "SELECT person_id FROM memberships
+         WHERE person_id = $1 AND network_id = $2 AND role = 'ally' AND sharing = 1
+         FOR UPDATE",
+    )
+    .bind(ask.ally_id)
+    .bind(ask.network_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if sharing.is_none() {
+        return Ok(AskOutcome::NotVisible);
+    }
+    let row = sqlx::query(
+        "SELECT c.* FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+         WHERE c.person_id = $1 AND c.key = $2 AND m.network_id = $3
+           AND m.role = 'ally' AND m.sharing = 1",
+    )
+    .bind(ask.ally_id)
+    .bind(ask.contact_key)
+    .bind(ask.network_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(AskOutcome::NotVisible);
+    };
+    let contact: ContactRecord = record_from_row(&row)?;
+    let pending: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM intro_asks WHERE network_id = $1 AND ally_id = $2
+                        AND contact_key = $3 AND state = 'pending')",
+    )
+    .bind(ask.network_id)
+    .bind(ask.ally_id)
+    .bind(ask.contact_key)
+    .fetch_one(&mut *tx)
+    .await?;
+    if pending {
+        return Ok(AskOutcome::AlreadyPending);
+    }
+    let created = insert_ask(&mut tx, ask, &contact).await?;
+    tx.commit().await?;
+    Ok(AskOutcome::Created(Box::new(created)))
+}
+
+/// Stores an ask the caller has checked, inside the caller's transaction, with the ally's ask
+/// email queued; the ask as stored.
+pub(super) async fn insert_ask(
+    tx: &mut PgConnection,
+    ask: &NewIntroAsk<'_>,
+    contact: &ContactRecord,
+) -> Result<IntroAsk, RepoError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO intro_asks (network_id, ally_id, admin_id, contact_key, contact_name,
+                                 contact_headline, contact_profile_url, note, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(ask.network_id)
+    .bind(ask.ally_id)
+    .bind(ask.admin_id)
+    .bind(ask.contact_key)
+    .bind(contact.display_name())
+    .bind(&contact.headline)
+    .bind(&contact.profile_url)
+    .bind(ask.note)
+    .bind(ask.now)
+    .fetch_one(&mut *tx)
+    .await?;
+    ask_mail::queue_for_new_ask(&mut *tx, ask.ally_id, ask.now).await?;
+    ask_by_id(tx, id)
+        .await?
+        .ok_or_else(|| RepoError::Corrupt("the new ask vanished".into()))
+}
+
+/// Asks of one network (`network_id`) or to one ally (`ally_id`), newest first.
+pub(super) async fn list_asks(
+    pool: &PgPool,
+    network_id: Option<i64>,
+    ally_id: Option<i64>,
+    state: Option<IntroAskState>,
+    page: AsksPage,
+) -> Result<Vec<IntroAsk>, RepoError> {
+    let mut b = QueryBuilder::<Postgres>::new(ASK_SELECT);
+    b.push(" WHERE 1 = 1");
+    if let Some(id) = network_id {
+        b.push(" AND a.network_id = ").push_bind(id);
+    }
+    if let Some(id) = ally_id {
+        b.push(" AND a.ally_id = ").push_bind(id);
+    }
+    if let Some(state) = state {
+        b.push(" AND a.state = ").push_bind(state.as_str());
+    }
+    if let Some(before) = page.before {
+        b.push(" AND a.id < ").push_bind(before);
+    }
+    b.push(" ORDER BY a.id DESC");
+    if let Some(limit) = page.limit {
+        b.push(" LIMIT ").push_bind(limit);
+    }
+    b.build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(ask_from_row)
+        .collect()
+}
+
+pub(super) async fn answer_ask(
+    pool: &PgPool,
+    ally_id: i64,
+    ask_id: i64,
+    outcome: IntroOutcome,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<AnswerOutcome, RepoError> {
+    let mut tx = pool.begin().await?;
+    let state = match outcome {
+        IntroOutcome::Made => IntroAskState::Made,
+        IntroOutcome::Declined => IntroAskState::Declined,
+    };
+    let updated = sqlx::query(
+        "UPDATE intro_asks SET state = $1, reason = $2, answered_at = $3
+         WHERE id = $4 AND ally_id = $5 AND state = 'pending'",
+    )
+    .bind(state.as_str())
+    .bind(reason)
+    .bind(now)
+    .bind(ask_id)
+    .bind(ally_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let ask = sqlx::query(&format!("{ASK_SELECT} WHERE a.id = $1 AND a.ally_id = $2"))
+        .bind(ask_id)
+        .bind(ally_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(ask_from_row)
+        .transpose()?;
+    tx.commit().await?;
+    Ok(match ask {
+        Some(ask) => {
+            if updated == 1 {
+                AnswerOutcome::Answered(Box::new(ask))
+            } else {
+                AnswerOutcome::NotPending(ask.state)
+            }
+        }
+        None => AnswerOutcome::NotFound,
+    })
+}
