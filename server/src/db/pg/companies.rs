@@ -3,16 +3,19 @@
 //! Where SQLite's single writer orders two invitations to one address, inviting and re-sending
 //! here take a transaction-scoped advisory lock on the address in the network first, so the
 //! daily limit is counted one email after the other, also across instances. Accepting an
-//! invitation and removing a Company Admin move introduction requests, which are not ported
-//! yet: they fail with [`RepoError::NotOnPostgres`] naming them, before writing anything.
+//! invitation sends the company's waiting requests on, and removing its last Company Admin
+//! sends them back to the Inbox, in the same transaction (`pg/intro_requests.rs`). Both lock
+//! the network's row first, as every change of a request does.
 
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
+use super::intro_requests::{contact_joined, no_company_admin_left};
 use super::members::record_in;
-use super::{not_yet, PgRepository};
+use super::PgRepository;
 use crate::db::companies::*;
+use crate::db::intro_requests::Actor;
 use crate::db::members::{Actor as AuditActor, AuditAction, NewAuditEntry};
 use crate::db::{normalize_email, RepoError};
 
@@ -260,7 +263,63 @@ impl Companies for PgRepository {
         password_hash: Option<&str>,
         now: i64,
     ) -> Result<CompanyAccepted, RepoError> {
-        Err(not_yet("accept_company_invitation"))
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE company_admin_invitations SET used_at = $1
+             WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+             RETURNING network_id, company_id, name, email, email_norm",
+        )
+        .bind(now)
+        .bind(invitation_id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(CompanyAccepted::NotPending);
+        };
+        let network_id: i64 = row.try_get("network_id")?;
+        let company_id: i64 = row.try_get("company_id")?;
+        let name: String = row.try_get("name")?;
+        let email: String = row.try_get("email")?;
+        let email_norm: String = row.try_get("email_norm")?;
+        sqlx::query("UPDATE networks SET gatekeeper = gatekeeper WHERE id = $1")
+            .bind(network_id)
+            .execute(&mut *tx)
+            .await?;
+        let Some((person_id, person_name, _)) = super::people::person_accepting(
+            &mut tx,
+            &name,
+            &email,
+            &email_norm,
+            password_hash,
+            now,
+        )
+        .await?
+        else {
+            return Ok(CompanyAccepted::PasswordRequired);
+        };
+        sqlx::query(
+            "INSERT INTO company_admins (network_id, company_id, person_id, created_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (company_id, person_id) DO NOTHING",
+        )
+        .bind(network_id)
+        .bind(company_id)
+        .bind(person_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let by = Actor {
+            person_id,
+            name: &person_name,
+        };
+        let delivered = contact_joined(&mut tx, network_id, company_id, by, now).await?;
+        tx.commit().await?;
+        Ok(CompanyAccepted::Joined {
+            person_id,
+            network_id,
+            company_id,
+            delivered,
+        })
     }
 
     async fn company_admin_list(
@@ -385,7 +444,64 @@ impl Companies for PgRepository {
         by: i64,
         now: i64,
     ) -> Result<AdminRemoved, RepoError> {
-        Err(not_yet("remove_company_admin"))
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE networks SET gatekeeper = gatekeeper WHERE id = $1")
+            .bind(network_id)
+            .execute(&mut *tx)
+            .await?;
+        let removed = sqlx::query(
+            "DELETE FROM company_admins WHERE network_id = $1 AND company_id = $2 AND person_id = $3",
+        )
+        .bind(network_id)
+        .bind(company_id)
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if removed == 0 {
+            return Ok(AdminRemoved::NotAdmin);
+        }
+        let admins_left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM company_admins WHERE network_id = $1 AND company_id = $2",
+        )
+        .bind(network_id)
+        .bind(company_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (name, email): (String, String) =
+            sqlx::query_as("SELECT name, email FROM people WHERE id = $1")
+                .bind(person_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let back_to_inbox = if admins_left == 0 {
+            let by_name: String = sqlx::query_scalar("SELECT name FROM people WHERE id = $1")
+                .bind(by)
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or_default();
+            let actor = Actor {
+                person_id: by,
+                name: &by_name,
+            };
+            no_company_admin_left(&mut tx, network_id, company_id, actor, now).await?
+        } else {
+            0
+        };
+        let change = Change {
+            network_id,
+            company_id,
+            by,
+            action: AuditAction::Removed,
+            name: &name,
+            email: &email,
+            now,
+        };
+        audit(&mut tx, change).await?;
+        tx.commit().await?;
+        Ok(AdminRemoved::Removed {
+            admins_left,
+            back_to_inbox,
+        })
     }
 }
 
