@@ -1838,21 +1838,15 @@ async fn authorisation_matrix() {
         )
         .await;
     let a_audit = |action: &'static str| {
-        let path = server.db_path();
+        let server = &server;
         async move {
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
-                .await
-                .unwrap();
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM audit_log WHERE network_id = ? AND action = ?",
+            scalar(
+                server,
+                &format!(
+                    "SELECT COUNT(*) FROM audit_log WHERE network_id = {a} AND action = '{action}'"
+                ),
             )
-            .bind(a)
-            .bind(action)
-            .fetch_one(&pool)
             .await
-            .unwrap();
-            pool.close().await;
-            n
         }
     };
 

@@ -92,14 +92,6 @@ impl Upload for Browser {
     }
 }
 
-async fn execute(server: &TestServer, sql: &str) {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap();
-    sqlx::query(sql).execute(&pool).await.unwrap();
-    pool.close().await;
-}
-
 /// What a refusal must leave as it was.
 #[derive(Debug, PartialEq, Eq)]
 struct Counts {
@@ -906,20 +898,23 @@ async fn accept_all(server: &TestServer, network_id: i64, emails: &[&str]) -> Ve
             .unwrap_or_else(|| panic!("the invitation's link to {email}"));
         let (status, body) = server.accept(&link, GOOD_PASSWORD).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-            .await
-            .unwrap();
-        let row: (String, i64) = sqlx::query_as(
-            "SELECT m.role, m.permissions FROM memberships m JOIN people p ON p.id = m.person_id
-             WHERE m.network_id = ? AND p.email = ?",
+        let found = rows(
+            server,
+            &format!(
+                "SELECT m.role, m.permissions FROM memberships m JOIN people p ON p.id = m.person_id
+                 WHERE m.network_id = ? AND p.email = '{email}'"
+            ),
+            &[network_id],
         )
-        .bind(network_id)
-        .bind(email)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        pool.close().await;
-        got.push(row);
+        .await;
+        assert_eq!(found.len(), 1, "one membership of {email}");
+        let role = found[0][0].clone().expect("a role");
+        let permissions: i64 = found[0][1]
+            .as_deref()
+            .expect("permissions")
+            .parse()
+            .unwrap();
+        got.push((role, permissions));
     }
     got
 }
@@ -994,21 +989,15 @@ async fn network_admins_imported_with_a_template_get_its_permissions_only() {
         .await,
         2
     );
-    let detail: String = {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-            .await
-            .unwrap();
-        let d = sqlx::query_scalar(
-            "SELECT detail FROM audit_log WHERE network_id = ? AND action = 'imported_csv'
-             ORDER BY id DESC LIMIT 1",
-        )
-        .bind(n)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        pool.close().await;
-        d
-    };
+    let detail = text(
+        &server,
+        &format!(
+            "SELECT detail FROM audit_log WHERE network_id = {n} AND action = 'imported_csv'
+             ORDER BY id DESC LIMIT 1"
+        ),
+    )
+    .await
+    .expect("the import's audit line");
     assert_eq!(detail, "2 invited as Network Admin, Viewer from 2 rows");
     // In French on the audit log page.
     let french = Browser::signed_in(&server, "nadia@example.org").await;

@@ -931,16 +931,14 @@ async fn counts_dates_and_the_audit_log_read_as_french() {
         made_admin.body
     );
     // A line of a shape the page does not know shows as it was stored.
-    let pool = db(&server).await;
-    sqlx::query(
-        "INSERT INTO audit_log (network_id, actor_id, actor_name, action, subject, detail, created_at)
-         VALUES (?, NULL, 'Server operator (command line)', 'exported', 'Ancienne liste', 'Old wording kept', 1700000000)",
+    execute(
+        &server,
+        &format!(
+            "INSERT INTO audit_log (network_id, actor_id, actor_name, action, subject, detail, created_at)
+             VALUES ({network}, NULL, 'Server operator (command line)', 'exported', 'Ancienne liste', 'Old wording kept', 1700000000)"
+        ),
     )
-    .bind(network)
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
+    .await;
 
     let audit = browser
         .get(&format!("/admin/networks/{network}/audit"))

@@ -663,7 +663,7 @@ async fn team_fingerprint(server: &TestServer) -> String {
     for sql in [
         "SELECT COUNT(*) FROM company_admins",
         "SELECT COUNT(*) FROM company_admin_invitations WHERE revoked_at IS NOT NULL",
-        "SELECT COALESCE(SUM(expires_at), 0) FROM company_admin_invitations",
+        "SELECT CAST(COALESCE(SUM(expires_at), 0) AS BIGINT) FROM company_admin_invitations",
         "SELECT COUNT(*) FROM mail_queue",
         "SELECT COUNT(*) FROM audit_log",
         "SELECT COUNT(*) FROM intro_request_events",

@@ -184,7 +184,10 @@ pub(super) async fn remove(
     Ok(MemberChange::Done(before))
 }
 
-async fn record_in(tx: &mut PgConnection, entry: &NewAuditEntry<'_>) -> Result<(), RepoError> {
+pub(super) async fn record_in(
+    tx: &mut PgConnection,
+    entry: &NewAuditEntry<'_>,
+) -> Result<(), RepoError> {
     sqlx::query(
         "INSERT INTO audit_log (network_id, actor_id, actor_name, action, subject, detail,
                                 created_at)
