@@ -63,12 +63,6 @@ pub enum RepoError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unexpected data in the database: {0}")]
     Corrupt(String),
-    /// An operation of the PostgreSQL backend that is not written yet (see `db::pg`).
-    #[error(
-        "{0} is not available on PostgreSQL yet: run this server on a SQLite file (--db FILE) \
-         for it, or use an operation the README lists as ported"
-    )]
-    NotOnPostgres(&'static str),
 }
 
 /// An invitation to create.

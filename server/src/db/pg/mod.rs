@@ -10,9 +10,6 @@
 //! Differences from SQLite that are PostgreSQL's, not the server's: no single-writer queue
 //! (PostgreSQL's row locks and `READ COMMITTED` transactions do that work), no WAL checkpoints
 //! to schedule, and `FOR UPDATE SKIP LOCKED` where several instances share one queue.
-//!
-//! Porting is done aggregate by aggregate. An operation not yet on PostgreSQL fails with
-//! [`RepoError::NotOnPostgres`], which says so and names it: never a panic.
 
 use allyshare_protocol::{
     ContactDigest, IntroAsk, IntroOutcome, Me, NetworkContact, NetworkMembership, Permissions,
@@ -66,13 +63,6 @@ impl PgRepository {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
-}
-
-/// The error of an operation not yet ported to PostgreSQL. Every operation of the trait is
-/// ported now; kept for one added on SQLite before its port.
-#[allow(dead_code)]
-pub(crate) fn not_yet(operation: &'static str) -> RepoError {
-    RepoError::NotOnPostgres(operation)
 }
 
 pub(super) const INVITATION_SELECT: &str = super::INVITATION_SELECT;
