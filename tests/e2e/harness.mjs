@@ -142,6 +142,55 @@ async function temporaryDir(prefix) {
 }
 
 /**
+ * Server processes started and not yet exited: killed when this test file's process exits,
+ * also when it is stopped by a signal (the test runner's own time limit sends SIGTERM), so no
+ * server outlives a failed run.
+ */
+const liveServers = new Set();
+const killLiveServers = () => {
+  for (const child of liveServers) child.kill('SIGKILL');
+};
+process.on('exit', killLiveServers);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    killLiveServers();
+    process.kill(process.pid, signal);
+  });
+}
+
+/**
+ * Spawns `allyshare-server serve` on `db` (a SQLite file or a PostgreSQL URL) listening on
+ * `addr`; resolves with the child and its URL once it listens.
+ */
+async function spawnServe({ db, outbox, addr, args = [] }) {
+  // The extension id lets the Get Started page hand the session over to the extension.
+  const child = spawn(SERVER_BIN, [
+    'serve', '--db', db, '--addr', addr, '--outbox', outbox, '--extension-id', EXTENSION_ID, ...args,
+  ], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  liveServers.add(child);
+  child.once('exit', () => liveServers.delete(child));
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error('server did not start within 20 s')); }, 20_000);
+    child.once('exit', (code) => { clearTimeout(timer); fail(new Error(`server exited early with ${code}`)); });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = line.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+  });
+  return { child, url };
+}
+
+/** Stops a server process hard (SIGKILL, as a crash) and waits until it is gone. */
+async function killChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((ok) => child.once('exit', ok));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/**
  * Starts the reference server on a free loopback port; resolves once it listens. `args` are
  * extra `serve` flags (limits, write budget). `kill()` stops it hard (SIGKILL, as a crash);
  * `restart()` starts it again on the same port and database.
@@ -150,43 +199,93 @@ export async function startServer({ args = [] } = {}) {
   const dir = await temporaryDir('allyshare-e2e-');
   const db = join(dir, 'allyshare.db');
   const outbox = join(dir, 'outbox');
-  const spawnServer = async (addr) => {
-    // The extension id lets the Get Started page hand the session over to the extension.
-    const child = spawn(SERVER_BIN, [
-      'serve', '--db', db, '--addr', addr, '--outbox', outbox, '--extension-id', EXTENSION_ID, ...args,
-    ], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const url = await new Promise((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error('server did not start within 20 s')), 20_000);
-      child.once('exit', (code) => fail(new Error(`server exited early with ${code}`)));
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const m = line.match(/listening on (http:\/\/\S+)/);
-        if (m) { clearTimeout(timer); ok(m[1]); }
-      });
-    });
-    return { child, url };
-  };
-  const first = await spawnServer('127.0.0.1:0');
+  const first = await spawnServe({ db, outbox, addr: '127.0.0.1:0', args });
   const server = { url: first.url, db, outbox, dir, child: first.child };
   // The public URL defaults to the listening address, so invitation links point here.
-  server.invite = async ({ network, email, name, role = 'ally' }) => {
-    const { stdout } = await run(SERVER_BIN, [
-      'invite', '--db', db, '--outbox', outbox, '--public-url', server.url,
-      '--network', network, '--email', email, '--name', name, '--role', role,
-    ], { timeout: 30_000 });
-    return stdout.trim().split('\n').at(-1).trim();
-  };
+  server.invite = (invitee) => inviteWithCli({ db, outbox, publicUrl: server.url, ...invitee });
   server.stop = () => server.child.kill('SIGTERM');
-  server.kill = async () => {
-    const exited = new Promise((ok) => server.child.once('exit', ok));
-    server.child.kill('SIGKILL');
-    await exited;
-  };
+  server.kill = () => killChild(server.child);
   server.restart = async () => {
-    server.child = (await spawnServer(new URL(server.url).host)).child;
+    server.child = (await spawnServe({ db, outbox, addr: new URL(server.url).host, args })).child;
   };
   return server;
+}
+
+/** Invites someone through the server's CLI; resolves with the Get Started link. */
+async function inviteWithCli({ db, outbox, publicUrl, network, email, name, role = 'ally' }) {
+  const { stdout } = await run(SERVER_BIN, [
+    'invite', '--db', db, '--outbox', outbox, '--public-url', publicUrl,
+    '--network', network, '--email', email, '--name', name, '--role', role,
+  ], { timeout: 30_000 });
+  return stdout.trim().split('\n').at(-1).trim();
+}
+
+/**
+ * Runs one SQL statement with `psql` on the PostgreSQL of `url`, within 30 s; resolves with
+ * its rows, unaligned, `|` between columns.
+ */
+export async function psql(url, sql) {
+  const { stdout } = await run(process.env.ALLYSHARE_PSQL ?? 'psql', [
+    url, '--no-psqlrc', '--quiet', '--tuples-only', '--no-align', '-v', 'ON_ERROR_STOP=1', '-c', sql,
+  ], { timeout: 30_000 });
+  return stdout.trim().split('\n').filter(Boolean).map((row) => row.split('|'));
+}
+
+/**
+ * Several server instances on one PostgreSQL database, behind a round-robin hop
+ * (`round-robin.mjs`): what running the server on more than one machine looks like. Needs
+ * `ALLYSHARE_TEST_POSTGRES_URL` (a PostgreSQL it may create databases on: `tools/pg-test.sh`
+ * gives one); the database is made for this cluster and dropped by `stop()`.
+ *
+ * `url` is the hop's: the public URL every instance is started with, so it is the origin the
+ * extension and the invitation links talk to. `instances[i]` has its own `url`, `kill()`
+ * (SIGKILL, as a crash) and `restart()` (same port, same database); `hop.upstreams[i]` counts
+ * what instance `i` answered. `latencyMs`: the hop's latency before each request.
+ */
+export async function startCluster({ instances = 2, args = [], latencyMs = 0 } = {}) {
+  const adminUrl = process.env.ALLYSHARE_TEST_POSTGRES_URL;
+  if (!adminUrl) {
+    throw new Error('ALLYSHARE_TEST_POSTGRES_URL is not set: run this test under tools/pg-test.sh (./build.sh test does)');
+  }
+  const dir = await temporaryDir('allyshare-e2e-');
+  const outbox = join(dir, 'outbox');
+  const name = `allyshare_e2e_${process.pid}_${Date.now()}`;
+  await psql(adminUrl, `CREATE DATABASE ${name}`);
+  const db = new URL(adminUrl);
+  db.pathname = `/${name}`;
+  const { startRoundRobin } = await import('./round-robin.mjs');
+  const hop = await startRoundRobin({ latencyMs });
+  const cluster = { url: hop.url, db: db.href, outbox, dir, hop, instances: [] };
+  let stopped = false;
+  cluster.stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await hop.stop();
+    await Promise.all(cluster.instances.map((i) => killChild(i.child)));
+    await psql(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  };
+  try {
+    // One after the other: the first creates the schema.
+    for (let n = 0; n < instances; n += 1) {
+      const flags = ['--public-url', hop.url, ...args];
+      const started = await spawnServe({ db: db.href, outbox, addr: '127.0.0.1:0', args: flags });
+      const instance = { url: started.url, child: started.child };
+      instance.kill = () => killChild(instance.child);
+      instance.restart = async () => {
+        instance.child = (await spawnServe({ db: db.href, outbox, addr: new URL(instance.url).host, args: flags })).child;
+      };
+      instance.alive = () => instance.child.exitCode === null && instance.child.signalCode === null;
+      cluster.instances.push(instance);
+    }
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  hop.setUpstreams(cluster.instances.map((i) => i.url));
+  cluster.invite = (invitee) => inviteWithCli({ db: db.href, outbox, publicUrl: hop.url, ...invitee });
+  /** Runs SQL on the cluster's database. */
+  cluster.sql = (sql) => psql(db.href, sql);
+  return cluster;
 }
 
 /**
@@ -463,46 +562,65 @@ const SYNC_PASSWORD = 'correct-horse-battery';
  * The set-up of every sync test: the reference server (with `serverArgs`), a fake LinkedIn with
  * `connections`, Chromium with the extension signed in as an invited ally who is logged in to
  * LinkedIn, reading without the polite pauses (a developer setting; the fake does not mind).
- * With `proxy` (see `startProxy`), the extension reaches the server through that hop.
+ * With `proxy` (see `startProxy`), the extension reaches the server through that hop. With
+ * `cluster` (`{ instances, latencyMs }`, see `startCluster`), `server` is a cluster of instances on one
+ * PostgreSQL database and the extension reaches them through its round-robin hop.
  */
-export async function startSyncScenario({ connections, serverArgs = [], proxy } = {}) {
+export async function startSyncScenario({ connections, serverArgs = [], proxy, cluster } = {}) {
   const { startFakeLinkedIn } = await import('../fake-linkedin/server.mjs');
-  const server = await startServer({ args: serverArgs });
-  const linkedin = await startFakeLinkedIn({ connections });
-  const browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
-  await closeOnboarding(browser);
-  await acceptInvitation(await server.invite(SYNC_ALLY), SYNC_PASSWORD);
-  const ally = await apiSession(server.url, SYNC_ALLY.email, SYNC_PASSWORD);
-  await browser.ext(() => chrome.storage.local.set({
-    read_settings: JSON.stringify({ pause_min_ms: 5, pause_max_ms: 10, backoff_rate_limited_ms: 2000 }),
-  }));
-  const hop = proxy ? await startProxy(server.url, proxy) : null;
-  const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', { width: 360, height: 560 });
-  await sendIntent(popup, { intent: 'set_backend_url', url: hop?.url ?? server.url });
-  const reply = await sendIntent(popup, { intent: 'sign_in', email: SYNC_ALLY.email, password: SYNC_PASSWORD });
-  if (!reply.state.signed_in) throw new Error(`sign-in failed: ${JSON.stringify(reply.problem)}`);
-  // The ally logs in to LinkedIn in this browser (the fake's login page sets the cookies).
-  const li = await browser.context.newPage();
-  await li.goto('https://www.linkedin.com/login?auto=1', { timeout: 30_000 });
-  await closePage(li);
-  const state = async () => (await sendIntent(popup, { intent: 'get_state' })).state;
-  return {
-    server, linkedin, browser, popup, ally, proxy: hop, state,
-    digest: async () => (await ally.get('/v1/contacts/digest')).json,
-    ledgerSize: async () => browser.ext(async () => {
-      const { ledger } = await chrome.storage.local.get('ledger');
-      return ledger ? Object.keys(JSON.parse(ledger).entries).length : 0;
-    }),
-    /** Switches sharing with the ally's network on or off, through the popup's intent. */
-    share: async (sharing) => {
-      const network = (await state()).me.networks.find((n) => n.name === SYNC_ALLY.network);
-      return sendIntent(popup, { intent: 'set_sharing', network_id: network.id, sharing });
-    },
-    stop: async () => {
-      await browser.context.close();
-      await linkedin.stop();
-      await hop?.stop();
-      server.stop();
-    },
+  // What is started so far, stopped in reverse if a later step fails (a cluster's servers and
+  // database must not outlive a failed set-up).
+  const started = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => {});
   };
+  try {
+    const server = cluster
+      ? await startCluster({ ...cluster, args: serverArgs })
+      : await startServer({ args: serverArgs });
+    started.push(() => Promise.resolve(server.stop()));
+    const linkedin = await startFakeLinkedIn({ connections });
+    started.push(() => linkedin.stop());
+    const browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
+    started.push(() => browser.context.close());
+    await closeOnboarding(browser);
+    await acceptInvitation(await server.invite(SYNC_ALLY), SYNC_PASSWORD);
+    const ally = await apiSession(server.url, SYNC_ALLY.email, SYNC_PASSWORD);
+    await browser.ext(() => chrome.storage.local.set({
+      read_settings: JSON.stringify({ pause_min_ms: 5, pause_max_ms: 10, backoff_rate_limited_ms: 2000 }),
+    }));
+    const hop = proxy ? await startProxy(server.url, proxy) : null;
+    if (hop) started.push(() => hop.stop());
+    const popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', { width: 360, height: 560 });
+    await sendIntent(popup, { intent: 'set_backend_url', url: hop?.url ?? server.url });
+    const reply = await sendIntent(popup, { intent: 'sign_in', email: SYNC_ALLY.email, password: SYNC_PASSWORD });
+    if (!reply.state.signed_in) throw new Error(`sign-in failed: ${JSON.stringify(reply.problem)}`);
+    // The ally logs in to LinkedIn in this browser (the fake's login page sets the cookies).
+    const li = await browser.context.newPage();
+    await li.goto('https://www.linkedin.com/login?auto=1', { timeout: 30_000 });
+    await closePage(li);
+    const state = async () => (await sendIntent(popup, { intent: 'get_state' })).state;
+    return {
+      server, linkedin, browser, popup, ally, proxy: hop, state,
+      digest: async () => (await ally.get('/v1/contacts/digest')).json,
+      ledgerSize: async () => browser.ext(async () => {
+        const { ledger } = await chrome.storage.local.get('ledger');
+        return ledger ? Object.keys(JSON.parse(ledger).entries).length : 0;
+      }),
+      /** Switches sharing with the ally's network on or off, through the popup's intent. */
+      share: async (sharing) => {
+        const network = (await state()).me.networks.find((n) => n.name === SYNC_ALLY.network);
+        return sendIntent(popup, { intent: 'set_sharing', network_id: network.id, sharing });
+      },
+      stop: async () => {
+        await browser.context.close();
+        await linkedin.stop();
+        await hop?.stop();
+        await server.stop();
+      },
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
 }
