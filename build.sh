@@ -186,13 +186,16 @@ run_tests() {
     cargo test --target "$WASM_TARGET" --test wasm
   say "Layer 3/3: end to end: the unpacked extension in Chromium, the reference server"
   cargo build -p allyshare-server
-  ALLYSHARE_SERVER_BIN="$TARGET_DIR/debug/allyshare-server" \
-  ALLYSHARE_DIST="$ROOT/dist" \
   # Every test (and hook) has its own limit, from the harness (ALLYSHARE_TEST_TIMEOUT_MS,
   # 120 s; the longest test takes under 20 s). Node 20's --test-timeout bounds each file's run
   # as a whole: the ceiling for a file whose limits somehow did not hold. --test-force-exit: a
-  # file whose tests are done exits even if a timed-out test left something waiting.
+  # file whose tests are done exits even if a timed-out test left something waiting. Under
+  # tools/pg-test.sh: two-instances.test.mjs runs two servers on one throwaway PostgreSQL
+  # (stopped and removed when the suite ends, whatever its outcome).
+  ALLYSHARE_SERVER_BIN="$TARGET_DIR/debug/allyshare-server" \
+  ALLYSHARE_DIST="$ROOT/dist" \
   CHROMIUM_BIN="$(command -v chromium)" \
+    tools/pg-test.sh \
     node --test --test-concurrency=1 --test-timeout=600000 --test-force-exit "$E2E_DIR"/*.test.mjs
 }
 
