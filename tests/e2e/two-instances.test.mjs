@@ -78,7 +78,7 @@ async function ledgerDigest() {
   return { count: keys.size, hash: hash.toString(16).padStart(16, '0') };
 }
 
-test(`${N} contacts sync through the hop to two instances; one is killed mid-sync; exactly ${N} land`, { timeout: 240_000 }, async (t) => {
+test(`${N} contacts sync through the hop to two instances; one is killed mid-sync; exactly ${N} land`, { timeout: 300_000 }, async (t) => {
   const [killed, survivor] = cluster.instances;
   const storedBatches = async () => Number((await cluster.sql('SELECT count(*) FROM sync_batches'))[0][0]);
   const committed = async () => Number((await cluster.sql("SELECT count(*) FROM sync_sessions WHERE state = 'committed'"))[0][0]);
