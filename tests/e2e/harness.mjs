@@ -146,14 +146,15 @@ async function temporaryDir(prefix) {
  * extra `serve` flags (limits, write budget). `kill()` stops it hard (SIGKILL, as a crash);
  * `restart()` starts it again on the same port and database.
  */
-export async function startServer({ args = [] } = {}) {
+export async function startServer({ args = [], extensionIds = [EXTENSION_ID] } = {}) {
   const dir = await temporaryDir('allyshare-e2e-');
   const db = join(dir, 'allyshare.db');
   const outbox = join(dir, 'outbox');
   const spawnServer = async (addr) => {
-    // The extension id lets the Get Started page hand the session over to the extension.
+    // The extension id lets the Get Started page hand the session over to the extension
+    // (several: the page tries each, as for the Chrome Web Store and Edge Add-ons builds).
     const child = spawn(SERVER_BIN, [
-      'serve', '--db', db, '--addr', addr, '--outbox', outbox, '--extension-id', EXTENSION_ID, ...args,
+      'serve', '--db', db, '--addr', addr, '--outbox', outbox, '--extension-id', extensionIds.join(','), ...args,
     ], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
