@@ -185,8 +185,7 @@ impl App {
                 )?,
                 public_url: config.public_url.trim_end_matches('/').to_string(),
                 extension_url: config.extension_url,
-                extension_ids: Some(config.extension_ids.join(","))
-                    .filter(|ids| !ids.is_empty()),
+                extension_ids: Some(config.extension_ids.join(",")).filter(|ids| !ids.is_empty()),
                 hasher: PasswordHasher::new(config.hash_cost),
                 clock: config.clock,
                 buckets: budget::Buckets::new(config.write_budget),

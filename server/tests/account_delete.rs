@@ -101,7 +101,10 @@ async fn an_ally_deletes_their_account_from_the_console_with_their_password() {
     let browser = Browser::signed_in(&server, "ada@example.org").await;
     let before = rows_of(&server, ada.id, "ada@example.org").await;
     assert_eq!(before[0..3], [1, 2, 2], "{before:?}");
-    assert!(before[3] >= 1 && before[4] == 1 && before[5] >= 1, "{before:?}");
+    assert!(
+        before[3] >= 1 && before[4] == 1 && before[5] >= 1,
+        "{before:?}"
+    );
 
     // Where a person looks: the bar of every console page links their account, which links
     // the deletion.
@@ -154,7 +157,11 @@ async fn an_ally_deletes_their_account_from_the_console_with_their_password() {
         .post(DELETE, &[("password", "not the password at all")])
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert!(wrong.body.contains(EN.err_delete_account_wrong), "{}", wrong.body);
+    assert!(
+        wrong.body.contains(EN.err_delete_account_wrong),
+        "{}",
+        wrong.body
+    );
     let empty = browser.post(DELETE, &[("password", "")]).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     let token = browser.cookie("allyshare_form").unwrap();
@@ -179,7 +186,9 @@ async fn an_ally_deletes_their_account_from_the_console_with_their_password() {
         .await;
     assert_eq!(tokenless.status, StatusCode::FORBIDDEN);
     let no_session = Browser::new(&server);
-    let unsigned = no_session.post(DELETE, &[("password", GOOD_PASSWORD)]).await;
+    let unsigned = no_session
+        .post(DELETE, &[("password", GOOD_PASSWORD)])
+        .await;
     assert_eq!(unsigned.status, StatusCode::SEE_OTHER);
     assert_eq!(unsigned.location(), "/admin/sign-in");
     assert_eq!(rows_of(&server, ada.id, "ada@example.org").await, before);
@@ -198,10 +207,17 @@ async fn an_ally_deletes_their_account_from_the_console_with_their_password() {
         [0, 0, 0, 0, 0, 0]
     );
     assert_eq!(
-        scalar(&server, "SELECT COUNT(*) FROM people WHERE email_norm = 'ada@example.org'").await,
+        scalar(
+            &server,
+            "SELECT COUNT(*) FROM people WHERE email_norm = 'ada@example.org'"
+        )
+        .await,
         0
     );
-    assert_eq!(server.me(&ada.token).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server.me(&ada.token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let deleted = browser.get("/admin/account/deleted").await;
     assert_eq!(deleted.status, StatusCode::OK);
     assert_eq!(h1(&deleted.body), EN.account_deleted_heading);
@@ -211,7 +227,10 @@ async fn an_ally_deletes_their_account_from_the_console_with_their_password() {
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     assert!(again.location().starts_with("/admin/sign-in"));
     // The others' rows stay.
-    assert_eq!(rows_of(&server, boss.id, "boss@example.org").await[0..2], [1, 1]);
+    assert_eq!(
+        rows_of(&server, boss.id, "boss@example.org").await[0..2],
+        [1, 1]
+    );
 }
 
 #[tokio::test]
@@ -222,7 +241,12 @@ async fn the_last_admin_who_can_manage_a_team_is_told_what_to_do_first() {
         .await;
     // In Marketing someone else can manage the team too: not named.
     server
-        .member("Marketing", "nadia@example.org", "Nadia", Role::NetworkAdmin)
+        .member(
+            "Marketing",
+            "nadia@example.org",
+            "Nadia",
+            Role::NetworkAdmin,
+        )
         .await;
     server
         .member("Marketing", "omar@example.org", "Omar", Role::NetworkAdmin)
@@ -230,7 +254,11 @@ async fn the_last_admin_who_can_manage_a_team_is_told_what_to_do_first() {
     let browser = Browser::signed_in(&server, "nadia@example.org").await;
     let page = browser.get(DELETE).await;
     assert_eq!(page.status, StatusCode::OK);
-    let warnings: Vec<&str> = page.body.split(r#"<div class="alert sole-manager">"#).skip(1).collect();
+    let warnings: Vec<&str> = page
+        .body
+        .split(r#"<div class="alert sole-manager">"#)
+        .skip(1)
+        .collect();
     assert_eq!(warnings.len(), 1, "{}", page.body);
     assert!(warnings[0].contains(&format!(
         "{} Sales{}",
@@ -252,7 +280,10 @@ async fn the_last_admin_who_can_manage_a_team_is_told_what_to_do_first() {
     assert_eq!(
         scalar(
             &server,
-            &format!("SELECT COUNT(*) FROM networks WHERE id = {}", nadia.network_id)
+            &format!(
+                "SELECT COUNT(*) FROM networks WHERE id = {}",
+                nadia.network_id
+            )
         )
         .await,
         1
