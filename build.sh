@@ -27,7 +27,8 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # ported to PostgreSQL (it answers RepoError::NotOnPostgres) or read the SQLite file directly;
 # the README's "Outgrowing one machine" says which.
 POSTGRES_TESTS=(server hardening ask_mail console lists erasure console_contacts concurrency
-  invite_permissions console_import i18n api intro_api intro_requests console_intros privacy)
+  invite_permissions console_import i18n api intro_api intro_requests console_intros privacy
+  account_delete)
 # The id the development key in manifest.json gives the unpacked extension.
 DEV_EXTENSION_ID=igfdnfmhifclpmflncmpgjdghncflccf
 

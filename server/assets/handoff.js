@@ -4,12 +4,17 @@
 //    → {challenge}. 2. POST /handoff/code {challenge} (same origin, the cookie set when the
 //    invitation was accepted) → {code}. 3. Give the code to the extension:
 //    {type: "allyshare.handoff.code", code, origin} → {ok: true}. Retries every 2 s for 30 min.
+// The meta may list several ids, comma-separated (the Chrome Web Store's build, the Edge
+// Add-ons' build, …): step 1 asks each in turn, and the first that answers is the one used.
 (function () {
   'use strict';
   var meta = document.querySelector('meta[name="allyshare-extension-id"]');
   var status = document.getElementById('handoff-status');
   if (!meta || !status) return;
-  var extensionId = meta.getAttribute('content');
+  var extensionIds = (meta.getAttribute('content') || '').split(',')
+    .map(function (id) { return id.trim(); })
+    .filter(function (id) { return /^[a-p]{32}$/.test(id); });
+  if (extensionIds.length === 0) return;
   var deadline = Date.now() + 30 * 60 * 1000;
   // The page gives the words, in its language (these are the English, should it not).
   var words = status.dataset;
@@ -17,7 +22,7 @@
 
   function say(text) { status.textContent = text; }
 
-  function send(message) {
+  function send(extensionId, message) {
     return new Promise(function (resolve, reject) {
       try {
         chrome.runtime.sendMessage(extensionId, message, function (reply) {
@@ -28,17 +33,28 @@
     });
   }
 
+  // The first id, in order, whose extension answers the hello with a challenge.
+  function hello(index) {
+    if (index >= extensionIds.length) return Promise.reject(new Error('no extension answered'));
+    var id = extensionIds[index];
+    return send(id, { type: 'allyshare.handoff.hello' }).then(function (reply) {
+      if (!reply || typeof reply.challenge !== 'string') throw new Error('no challenge');
+      return { id: id, challenge: reply.challenge };
+    }).catch(function () { return hello(index + 1); });
+  }
+
   function attempt() {
     if (!(window.chrome && chrome.runtime && chrome.runtime.sendMessage)) {
       return Promise.reject(new Error('the extension is not installed yet'));
     }
-    return send({ type: 'allyshare.handoff.hello' }).then(function (reply) {
-      if (!reply || typeof reply.challenge !== 'string') throw new Error('no challenge');
+    var extensionId;
+    return hello(0).then(function (answer) {
+      extensionId = answer.id;
       return fetch('/handoff/code', {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ challenge: reply.challenge })
+        body: JSON.stringify({ challenge: answer.challenge })
       });
     }).then(function (response) {
       if (response.status === 401) {
@@ -47,7 +63,7 @@
       if (!response.ok) throw new Error('code request failed: ' + response.status);
       return response.json();
     }).then(function (body) {
-      return send({ type: 'allyshare.handoff.code', code: body.code, origin: location.origin });
+      return send(extensionId, { type: 'allyshare.handoff.code', code: body.code, origin: location.origin });
     }).then(function (reply) {
       if (!reply || reply.ok !== true) throw new Error('the extension did not take the code');
     });

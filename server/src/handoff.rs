@@ -14,6 +14,11 @@
 //! 4. The extension calls `POST /v1/sessions/handoff {code, verifier}` and gets
 //!    `SessionTokens`. The code works once (a wrong verifier burns it too); a successful
 //!    exchange consumes the grant, so the cookie cannot sign in a second extension.
+//!
+//! A server may know several extension ids (`serve --extension-id`, repeated or a comma list):
+//! the Chrome Web Store and Edge Add-ons each give the same zip an id of their own. The pages
+//! list them all; the script asks each in turn for a challenge and goes on with the first that
+//! answers (a browser reaches only the one installed).
 
 use allyshare_protocol::limits::HANDOFF_CODE_TTL_SECS;
 use allyshare_protocol::{
@@ -39,6 +44,26 @@ pub const COOKIE_NAME: &str = "allyshare_handoff";
 pub const GRANT_TTL_SECS: i64 = 30 * 60;
 
 pub const HANDOFF_JS: &str = include_str!("../assets/handoff.js");
+
+/// An `--extension-id` that is not one.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ExtensionIdError {
+    #[error(
+        "{0:?} is not an extension id: an id is 32 letters from a to p, as chrome://extensions \
+         (or edge://extensions, or the store's dashboard) shows it"
+    )]
+    NotAnId(String),
+}
+
+/// One extension id as `serve --extension-id` takes it (each of a comma list): 32 letters a–p.
+pub fn parse_extension_id(id: &str) -> Result<String, ExtensionIdError> {
+    let id = id.trim();
+    if id.len() == 32 && id.bytes().all(|b| (b'a'..=b'p').contains(&b)) {
+        Ok(id.to_string())
+    } else {
+        Err(ExtensionIdError::NotAnId(id.to_string()))
+    }
+}
 
 /// Creates a grant for the person and returns the `Set-Cookie` value carrying it.
 pub async fn grant_cookie(app: &App, person_id: i64) -> Result<HeaderValue, ApiFailure> {
@@ -100,7 +125,7 @@ pub async fn create_code(
         }
     }
     // Without an extension id the server runs no hand-off at all.
-    if app.extension_id().is_none() {
+    if app.extension_ids().is_none() {
         return Err(ApiFailure::Unauthorized);
     }
     let grant = grant_from_cookies(&headers).ok_or(ApiFailure::Unauthorized)?;

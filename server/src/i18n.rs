@@ -425,8 +425,10 @@ catalog! {
     terms_account_heading: "Your account", "Votre compte";
     terms_account_1: "Keep your password to yourself. Your password is stored only as a salted hash.",
         "Gardez votre mot de passe pour vous. Il n’est conservé que sous forme d’empreinte salée.";
-    terms_account_2: "Deleting your account deletes everything the server holds about you: your connections, the introduction requests about them, and the invitations sent to your email address.",
-        "Supprimer votre compte supprime tout ce que le serveur conserve sur vous : vos relations, les demandes de mise en relation qui les concernent et les invitations envoyées à votre adresse e-mail.";
+    terms_account_2: "Deleting your account deletes everything the server holds about you, in every network: your account (your name, email address and password), your memberships, every connection you shared, the introduction requests about them, and the invitations sent to your email address.",
+        "Supprimer votre compte supprime tout ce que le serveur conserve sur vous, dans tous les réseaux : votre compte (votre nom, votre adresse e-mail et votre mot de passe), vos adhésions, toutes les relations que vous avez partagées, les demandes de mise en relation qui les concernent et les invitations envoyées à votre adresse e-mail.";
+    terms_account_3: "You can delete it yourself, at any time: in the console (Your account, then Delete my account) or from the extension's options, with your password.",
+        "Vous pouvez le supprimer vous-même, à tout moment : dans la console d’administration (Votre compte, puis Supprimer mon compte) ou depuis les options de l’extension, avec votre mot de passe.";
 
     // The privacy policy (`/privacy`, issue 17). Its deletion paragraphs are the Terms' own
     // strings (`terms_control`, `terms_account_2`), so the two pages cannot say different things.
@@ -1124,6 +1126,39 @@ catalog! {
     ig_leave: "Leave", "Quitter";
     ig_leave_label: "Leave: stop being a Company Admin of this company", "Quitter : ne plus être admin de cette entreprise";
     ig_manage_admins: "Company Admins", "Admins d’entreprise";
+
+    // Your account, and deleting it (issue 17: "Stop sharing means deleted, everywhere"). The
+    // page says what goes in the Terms' own sentence (`terms_account_2`).
+    nav_account: "Your account", "Votre compte";
+    account_heading: "Your account", "Votre compte";
+    account_name: "Name", "Nom";
+    account_networks: "Your networks", "Vos réseaux";
+    account_no_networks: "You are a member of no network.", "Vous n’êtes membre d’aucun réseau.";
+    account_password_before: "To change your password, ask for a link by email:", "Pour changer votre mot de passe, demandez un lien par e-mail :";
+    account_delete_heading: "Delete your account", "Supprimer votre compte";
+    account_delete_link: "Delete my account…", "Supprimer mon compte…";
+    delete_account_title: "Delete your account", "Supprimer votre compte";
+    delete_account_heading: "Delete your account?", "Supprimer votre compte ?";
+    delete_account_what: "What is deleted", "Ce qui est supprimé";
+    delete_account_item_account: "Your account:", "Votre compte :";
+    delete_account_item_password: "and your password.", "et votre mot de passe.";
+    delete_account_item_memberships: "Your memberships:", "Vos adhésions :";
+    delete_account_item_no_memberships: "Your memberships: none.", "Vos adhésions : aucune.";
+    delete_account_item_contacts_before: "Every contact you shared:", "Toutes les relations que vous avez partagées :";
+    delete_account_item_contacts_after: "in every network, with the introduction requests about them.", "dans tous les réseaux, avec les demandes de mise en relation qui les concernent.";
+    delete_account_item_invitations: "The invitations sent to your email address, in every network.", "Les invitations envoyées à votre adresse e-mail, dans tous les réseaux.";
+    delete_account_final: "This cannot be undone. You are signed out everywhere: here and in the extension.", "C’est irréversible. Vous êtes déconnecté partout : ici et dans l’extension.";
+    delete_account_sole_before: "You are the only one who can manage roles and permissions in", "Vous êtes la seule personne à pouvoir gérer les rôles et les autorisations dans";
+    delete_account_sole_after: ". If you delete your account now, no one will be able to manage its team. First give that permission to another Network Admin: Settings, Team Members, their Settings.", ". Si vous supprimez votre compte maintenant, personne ne pourra plus gérer son équipe. Donnez d’abord cette autorisation à un autre admin du réseau : Paramètres, Membres de l’équipe, ses paramètres.";
+    delete_account_sole_link: "Team Members of", "Membres de l’équipe de";
+    delete_account_password: "Your password, to confirm", "Votre mot de passe, pour confirmer";
+    delete_account_button: "Delete my account", "Supprimer mon compte";
+    err_delete_account_empty: "Enter your password to confirm: nothing was deleted.", "Saisissez votre mot de passe pour confirmer : rien n’a été supprimé.";
+    err_delete_account_wrong: "That password is not right: nothing was deleted. Try again.", "Ce mot de passe n’est pas le bon : rien n’a été supprimé. Réessayez.";
+    account_deleted_title: "Account deleted", "Compte supprimé";
+    account_deleted_heading: "Your account is deleted", "Votre compte est supprimé";
+    account_deleted_1: "It is done: your account, your memberships and every contact you shared are deleted from the server, in every network.", "C’est fait : votre compte, vos adhésions et toutes les relations que vous avez partagées sont supprimés du serveur, dans tous les réseaux.";
+    account_deleted_2: "You are signed out, here and in the extension. You can remove the extension from your browser.", "Vous êtes déconnecté, ici et dans l’extension. Vous pouvez retirer l’extension de votre navigateur.";
 }
 
 /// A role as the pages name it (the API and the emails keep `members::role_label`).

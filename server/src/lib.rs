@@ -71,9 +71,10 @@ pub struct Config {
     pub public_url: String,
     /// The "Add to Chrome" link on the guide page.
     pub extension_url: String,
-    /// The extension's id: when set, the guide page and `/handoff` run the hand-off script
-    /// that signs that extension in.
-    pub extension_id: Option<String>,
+    /// The extension's ids (the Chrome Web Store build's, the Edge Add-ons build's, …): when
+    /// there is one, the guide page and `/handoff` run the hand-off script, which tries each
+    /// in turn and signs in the one installed.
+    pub extension_ids: Vec<String>,
     /// The sender of every email, `Name <address>`.
     pub mail_from: String,
     /// Send email through this SMTP server (`smtp://…`, `smtps://…`) instead of the outbox.
@@ -108,7 +109,7 @@ impl Config {
             outbox_dir: outbox_dir.into(),
             public_url: public_url.into(),
             extension_url: DEFAULT_EXTENSION_URL.to_string(),
-            extension_id: None,
+            extension_ids: Vec::new(),
             mail_from: mail::DEFAULT_FROM.to_string(),
             smtp_url: None,
             hash_cost: HashCost::Standard,
@@ -137,7 +138,8 @@ struct Inner {
     mailer: Mailer,
     public_url: String,
     extension_url: String,
-    extension_id: Option<String>,
+    /// The extension ids, comma-separated, as the pages' `<meta>` gives them to the script.
+    extension_ids: Option<String>,
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     buckets: budget::Buckets,
@@ -183,7 +185,7 @@ impl App {
                 )?,
                 public_url: config.public_url.trim_end_matches('/').to_string(),
                 extension_url: config.extension_url,
-                extension_id: config.extension_id,
+                extension_ids: Some(config.extension_ids.join(",")).filter(|ids| !ids.is_empty()),
                 hasher: PasswordHasher::new(config.hash_cost),
                 clock: config.clock,
                 buckets: budget::Buckets::new(config.write_budget),
@@ -221,8 +223,9 @@ impl App {
         &self.inner.extension_url
     }
 
-    pub(crate) fn extension_id(&self) -> Option<&str> {
-        self.inner.extension_id.as_deref()
+    /// The extension ids the hand-off tries, comma-separated (`None`: no hand-off).
+    pub(crate) fn extension_ids(&self) -> Option<&str> {
+        self.inner.extension_ids.as_deref()
     }
 
     /// `scheme://host[:port]` of the public URL.

@@ -39,9 +39,11 @@ enum Command {
         #[arg(long, env = "ALLYSHARE_EXTENSION_URL", default_value = DEFAULT_EXTENSION_URL)]
         extension_url: String,
         /// The extension's id (32 letters a-p): enables the hand-off that signs it in right
-        /// after the invitation is accepted.
-        #[arg(long, env = "ALLYSHARE_EXTENSION_ID")]
-        extension_id: Option<String>,
+        /// after the invitation is accepted. Repeat it, or give a comma list, for several
+        /// builds (the Chrome Web Store's and the Edge Add-ons' ids): the hand-off tries each.
+        #[arg(long = "extension-id", env = "ALLYSHARE_EXTENSION_ID", value_delimiter = ',',
+              value_parser = allyshare_server::handoff::parse_extension_id)]
+        extension_ids: Vec<String>,
         #[command(flatten)]
         sync: SyncArgs,
         /// Most emails sent in any 60 seconds: every email (invitations from the API, CSV
@@ -199,10 +201,10 @@ async fn main() -> ExitCode {
         Command::Serve {
             common,
             extension_url,
-            extension_id,
+            extension_ids,
             sync,
             mail_per_minute,
-        } => serve(common, extension_url, extension_id, sync, mail_per_minute).await,
+        } => serve(common, extension_url, extension_ids, sync, mail_per_minute).await,
         Command::Invite {
             common,
             network,
@@ -252,15 +254,13 @@ async fn main() -> ExitCode {
 async fn serve(
     common: Common,
     extension_url: String,
-    extension_id: Option<String>,
+    mut extension_ids: Vec<String>,
     sync: SyncArgs,
     mail_per_minute: u32,
 ) -> Result<(), String> {
-    if let Some(id) = &extension_id {
-        if id.len() != 32 || !id.bytes().all(|b| (b'a'..=b'p').contains(&b)) {
-            return Err(format!("{id:?} is not an extension id (32 letters a-p)"));
-        }
-    }
+    // The same id twice (a flag and the environment, say) is tried once.
+    let mut seen = std::collections::HashSet::new();
+    extension_ids.retain(|id| seen.insert(id.clone()));
     let listener = tokio::net::TcpListener::bind(&common.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", common.addr))?;
@@ -273,7 +273,7 @@ async fn serve(
         .unwrap_or_else(|| format!("http://{local}"));
     let mut config = common.config(public_url);
     config.extension_url = extension_url;
-    config.extension_id = extension_id;
+    config.extension_ids = extension_ids;
     config.mail_per_minute = mail_per_minute;
     config.max_batch_items = sync.sync_max_batch_items;
     config.write_budget = WriteBudget {

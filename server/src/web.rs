@@ -260,16 +260,16 @@ pub async fn accept(
                 &invitation.network_name,
                 app.extension_url(),
                 !new_account,
-                app.extension_id(),
+                app.extension_ids(),
             );
-            let csp = if app.extension_id().is_some() {
+            let csp = if app.extension_ids().is_some() {
                 CSP_WITH_SCRIPT
             } else {
                 CSP
             };
             let mut response = html_response_with(StatusCode::OK, page, csp);
             // A grant only where the hand-off runs (the server knows the extension's id).
-            if app.extension_id().is_some() {
+            if app.extension_ids().is_some() {
                 let cookie = crate::handoff::grant_cookie(&app, person_id)
                     .await
                     .map_err(|e| PageError::Internal(e.to_string()))?;
@@ -330,7 +330,7 @@ pub async fn site_css() -> Response {
 /// `GET /handoff`: the page the extension opens to be signed in.
 pub async fn handoff_page(State(app): State<App>, headers: axum::http::HeaderMap) -> Response {
     let has_grant = crate::handoff::grant_from_cookies(&headers).is_some();
-    match app.extension_id().filter(|_| has_grant) {
+    match app.extension_ids().filter(|_| has_grant) {
         Some(id) => html_response_with(
             StatusCode::OK,
             html::handoff_page(Some(id)),

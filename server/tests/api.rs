@@ -1548,7 +1548,7 @@ async fn without_an_extension_id_accepting_grants_no_hand_off() {
 #[tokio::test]
 async fn the_hand_off_signs_the_extension_in_once() {
     let server = TestServer::start_with(|config| {
-        config.extension_id = Some("abcdefghijklmnopabcdefghijklmnop".into());
+        config.extension_ids = vec!["abcdefghijklmnopabcdefghijklmnop".into()];
     })
     .await;
     let invited = server

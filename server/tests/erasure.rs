@@ -371,9 +371,10 @@ async fn deleting_the_account_removes_the_person_and_their_invitations_from_the_
     let server = TestServer::start().await;
     let page = terms(&server).await;
     assert!(page.contains(
-        "Deleting your account deletes everything the server holds about you: your \
-         connections, the introduction requests about them, and the invitations sent to your \
-         email address"
+        "Deleting your account deletes everything the server holds about you, in every \
+         network: your account (your name, email address and password), your memberships, \
+         every connection you shared, the introduction requests about them, and the \
+         invitations sent to your email address"
     ));
 
     let sales = server

@@ -1166,7 +1166,7 @@ async fn list_and_contact_notices_and_errors_speak_french() {
 #[tokio::test]
 async fn the_guide_and_its_hand_off_speak_french() {
     let server = TestServer::start_with(|config| {
-        config.extension_id = Some("abcdefghijklmnopabcdefghijklmnop".to_string())
+        config.extension_ids = vec!["abcdefghijklmnopabcdefghijklmnop".to_string()]
     })
     .await;
     let invited = server

@@ -75,15 +75,17 @@ fn assert_policy(page: &str, m: &Messages, other: &Messages) {
             "not in the other language: {theirs:?}"
         );
     }
-    // Deletion: exactly the Terms' two sentences, nothing else of its own.
+    // Deletion: exactly the Terms' three sentences (what goes, and where to delete it
+    // oneself), nothing else of its own.
     let deletion = deletion_section(page);
     assert_eq!(
         deletion.matches("<p>").count(),
-        2,
-        "two paragraphs: {deletion}"
+        3,
+        "three paragraphs: {deletion}"
     );
     assert!(deletion.contains(&format!("<p>{}</p>", escaped(m.terms_control))));
     assert!(deletion.contains(&format!("<p>{}</p>", escaped(m.terms_account_2))));
+    assert!(deletion.contains(&format!("<p>{}</p>", escaped(m.terms_account_3))));
     assert!(page.contains(&format!(
         "<a href=\"/terms\">{}</a>",
         escaped(m.terms_of_service)
@@ -128,6 +130,7 @@ async fn the_policy_is_served_in_english_and_french_under_the_strict_csp() {
         assert_eq!(status, StatusCode::OK);
         assert!(terms.contains(&format!("<p>{}</p>", escaped(m.terms_control))));
         assert!(terms.contains(&format!("<p>{}</p>", escaped(m.terms_account_2))));
+        assert!(terms.contains(&format!("<p>{}</p>", escaped(m.terms_account_3))));
         assert!(terms.contains(&format!(
             "<a href=\"/privacy\">{}</a>",
             escaped(m.privacy_policy)

@@ -118,7 +118,7 @@ async fn invite_accept_sign_in_and_me() {
 /// nothing.
 #[tokio::test]
 async fn an_existing_account_joins_another_network_with_its_password_and_the_terms() {
-    let server = TestServer::start_with(|c| c.extension_id = Some("a".repeat(32))).await;
+    let server = TestServer::start_with(|c| c.extension_ids = vec!["a".repeat(32)]).await;
     let first = server
         .invite("Zeta Partners", "grace@example.org", "Grace", Role::Ally)
         .await;
@@ -218,7 +218,7 @@ async fn an_existing_account_joins_another_network_with_its_password_and_the_ter
 /// the browser's form token; a refused post changes nothing.
 #[tokio::test]
 async fn a_cross_site_or_tokenless_form_post_is_refused_and_changes_nothing() {
-    let server = TestServer::start_with(|c| c.extension_id = Some("a".repeat(32))).await;
+    let server = TestServer::start_with(|c| c.extension_ids = vec!["a".repeat(32)]).await;
     let invited = server
         .invite("Sales", "victim@example.org", "Vic", Role::Ally)
         .await;
@@ -1077,6 +1077,118 @@ async fn serve_prints_the_listening_line() {
         assert_eq!(health.text().await.unwrap(), "ok");
     };
     // Kill the child even if an assertion fails.
+    let outcome = tokio::spawn(result).await;
+    child.kill().ok();
+    child.wait().ok();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic.into_panic());
+    }
+}
+
+/// `serve --extension-id` takes several ids (repeated, or a comma list, as for the Chrome Web
+/// Store's build and the Edge Add-ons' build): the guide page after accepting lists every one
+/// for the hand-off script, in order, once each. An id that is not one is refused with what an
+/// id looks like, and the server does not start.
+#[tokio::test]
+async fn serve_takes_several_extension_ids_and_the_guide_lists_them_all() {
+    use std::io::BufRead;
+
+    let chrome = "abcdefghijklmnopabcdefghijklmnop";
+    let edge = "ponmlkjihgfedcbaponmlkjihgfedcba";
+    let other = "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb";
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("serve.db");
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_allyshare-server"))
+        .arg("serve")
+        .arg("--db")
+        .arg(&db)
+        .args(["--addr", "127.0.0.1:0"])
+        .args(["--extension-id", &format!("{chrome},not-an-id")])
+        .env_remove("ALLYSHARE_EXTENSION_ID")
+        .output()
+        .expect("run allyshare-server serve");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("\"not-an-id\" is not an extension id: an id is 32 letters from a to p"),
+        "{stderr}"
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_allyshare-server"))
+        .arg("serve")
+        .arg("--db")
+        .arg(&db)
+        .arg("--outbox")
+        .arg(dir.path().join("outbox"))
+        .args(["--addr", "127.0.0.1:0"])
+        .args(["--extension-id", chrome])
+        .args(["--extension-id", &format!("{edge}, {other},{chrome}")])
+        .env_remove("ALLYSHARE_PUBLIC_URL")
+        .env_remove("ALLYSHARE_EXTENSION_ID")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn allyshare-server serve");
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map(|_| line)
+    })
+    .await
+    .unwrap();
+    let db_for_invite = db.clone();
+    let outbox = dir.path().join("cli-outbox");
+    let result = async move {
+        let line = line.expect("read the first line");
+        let url = line
+            .trim_end()
+            .strip_prefix("allyshare-server listening on ")
+            .unwrap_or_else(|| panic!("unexpected line {line:?}"))
+            .to_string();
+        let output = Command::new(env!("CARGO_BIN_EXE_allyshare-server"))
+            .arg("invite")
+            .arg("--db")
+            .arg(&db_for_invite)
+            .arg("--outbox")
+            .arg(&outbox)
+            .args(["--public-url", &url])
+            .args(["--network", "Sales", "--email", "ada@example.org"])
+            .args(["--name", "Ada"])
+            .env_remove("ALLYSHARE_ADDR")
+            .output()
+            .expect("run allyshare-server invite");
+        assert!(output.status.success(), "{output:?}");
+        let link = String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .to_string();
+        // The test server's client and form helpers, on the spawned server's link.
+        let helper = TestServer::start().await;
+        let response = helper.accept_response(&link, GOOD_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let guide = response.text().await.unwrap();
+        assert!(
+            guide.contains(&format!(
+                r#"<meta name="allyshare-extension-id" content="{chrome},{edge},{other}">"#
+            )),
+            "{guide}"
+        );
+        assert!(guide.contains(r#"<script src="/assets/handoff.js" defer></script>"#));
+        // The script tries each of them.
+        let script = reqwest::get(format!("{url}/assets/handoff.js"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(script.contains(".split(',')"), "{script}");
+    };
     let outcome = tokio::spawn(result).await;
     child.kill().ok();
     child.wait().ok();

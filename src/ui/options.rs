@@ -1,6 +1,11 @@
 //! The options page: sync cadence, ask emails (a preference the backend keeps, so it is read
-//! and written through the worker), excluded contacts, export, delete everything shared, and
-//! the server address (for developers).
+//! and written through the worker), excluded contacts, export, delete everything shared,
+//! deleting the account, the server address (for developers), and the privacy policy.
+//!
+//! Deleting the account is not a second deletion flow here: the link opens the backend's own
+//! console page (`/admin/account/delete`) in a tab, which says what goes and asks for the
+//! password. The privacy policy is the configured backend's `/privacy` (the policy of the
+//! server the contacts go to).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -62,10 +67,12 @@ fn render_options(reply: &Reply, saved: Option<bool>) {
         children.push(exclusions_card(reply));
         children.push(export_card());
         children.push(delete_card(reply));
+        children.push(account_card(reply));
     } else {
         children.push(text_el("p", &[("class", "muted")], &t("optionsSignedOut")));
     }
     children.push(backend_card(reply));
+    children.push(privacy_link(reply));
     let refs: Vec<&Element> = children.iter().collect();
     dom::replace_content(ROOT, &refs);
     super::finish_render();
@@ -335,6 +342,68 @@ fn delete_card(reply: &Reply) -> Element {
     }
     section.append_child(&status("delete-status")).ok();
     section
+}
+
+/// The backend the extension talks to, without a trailing `/` (the default one when none is
+/// set).
+fn backend_base(reply: &Reply) -> String {
+    let url = if reply.state.backend_url.is_empty() {
+        &reply.state.default_backend_url
+    } else {
+        &reply.state.backend_url
+    };
+    url.trim_end_matches('/').to_string()
+}
+
+/// A link that opens a page of the backend in a new tab.
+fn backend_link(reply: &Reply, id: &str, class: &str, path: &str, label: &str) -> Element {
+    let href = format!("{}{path}", backend_base(reply));
+    text_el(
+        "a",
+        &[
+            ("id", id),
+            ("class", class),
+            ("href", &href),
+            ("target", "_blank"),
+            ("rel", "noopener"),
+        ],
+        label,
+    )
+}
+
+/// "Delete my account": the backend's console page, in a tab (it signs in there first).
+fn account_card(reply: &Reply) -> Element {
+    let section = card("account", &t("accountHeading"), "h2");
+    let help = text_el(
+        "p",
+        &[("id", "delete-account-help"), ("class", "muted")],
+        &t("deleteAccountHelp"),
+    );
+    let link = backend_link(
+        reply,
+        "delete-account",
+        "button danger",
+        "/admin/account/delete",
+        &t("deleteAccountLink"),
+    );
+    link.set_attribute("aria-describedby", "delete-account-help")
+        .ok();
+    append(&section, &[&help, &link]);
+    section
+}
+
+/// The privacy policy of the backend the contacts go to.
+fn privacy_link(reply: &Reply) -> Element {
+    let p = el("p", &[("class", "muted privacy")]);
+    p.append_child(&backend_link(
+        reply,
+        "privacy-link",
+        "",
+        "/privacy",
+        &t("privacyPolicyLink"),
+    ))
+    .ok();
+    p
 }
 
 fn backend_card(reply: &Reply) -> Element {

@@ -3,10 +3,11 @@
 // a one-time code bound to a secret only the extension holds) — but only once they have seen
 // which account and networks it is and said "Continue". Anyone holding an invitation link can
 // make a browser accept it (login CSRF), so "Not me" must leave the extension signed out, with
-// nothing read, and the handed-over session revoked.
+// nothing read, and the handed-over session revoked. The server knows two extension ids (the
+// other store's build first): the page finds the one installed.
 import {
   test, before, after, startServer, launchBrowser, openExtensionPage, sendIntent, eventually,
-  screenshot, accessibilityProblems, evaluate, closePage, onboardingTab,
+  screenshot, accessibilityProblems, evaluate, closePage, onboardingTab, EXTENSION_ID,
 } from './harness.mjs';
 import assert from 'node:assert/strict';
 import { startFakeLinkedIn } from '../fake-linkedin/server.mjs';
@@ -16,8 +17,12 @@ let linkedin;
 let browser;
 let popup;
 
+// The id another store's build would have (not installed here): the server knows both, as one
+// serving Chrome Web Store and Edge Add-ons users does, and the page tries this one first.
+const OTHER_BUILD_ID = 'ponmlkjihgfedcbaponmlkjihgfedcba';
+
 before(async () => {
-  server = await startServer();
+  server = await startServer({ extensionIds: [OTHER_BUILD_ID, EXTENSION_ID] });
   linkedin = await startFakeLinkedIn({ connections: 40 });
   browser = await launchBrowser({ extraArgs: linkedin.chromiumArgs });
   popup = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', { width: 360, height: 560 });

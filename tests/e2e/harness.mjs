@@ -162,10 +162,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * Spawns `allyshare-server serve` on `db` (a SQLite file or a PostgreSQL URL) listening on
  * `addr`; resolves with the child and its URL once it listens.
  */
-async function spawnServe({ db, outbox, addr, args = [] }) {
+async function spawnServe({ db, outbox, addr, args = [], extensionIds = [EXTENSION_ID] }) {
   // The extension id lets the Get Started page hand the session over to the extension.
   const child = spawn(SERVER_BIN, [
-    'serve', '--db', db, '--addr', addr, '--outbox', outbox, '--extension-id', EXTENSION_ID, ...args,
+    'serve', '--db', db, '--addr', addr, '--outbox', outbox, '--extension-id', extensionIds.join(','), ...args,
   ], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -195,18 +195,18 @@ async function killChild(child) {
  * extra `serve` flags (limits, write budget). `kill()` stops it hard (SIGKILL, as a crash);
  * `restart()` starts it again on the same port and database.
  */
-export async function startServer({ args = [] } = {}) {
+export async function startServer({ args = [], extensionIds = [EXTENSION_ID] } = {}) {
   const dir = await temporaryDir('allyshare-e2e-');
   const db = join(dir, 'allyshare.db');
   const outbox = join(dir, 'outbox');
-  const first = await spawnServe({ db, outbox, addr: '127.0.0.1:0', args });
+  const first = await spawnServe({ db, outbox, addr: '127.0.0.1:0', args, extensionIds });
   const server = { url: first.url, db, outbox, dir, child: first.child };
   // The public URL defaults to the listening address, so invitation links point here.
   server.invite = (invitee) => inviteWithCli({ db, outbox, publicUrl: server.url, ...invitee });
   server.stop = () => server.child.kill('SIGTERM');
   server.kill = () => killChild(server.child);
   server.restart = async () => {
-    server.child = (await spawnServe({ db, outbox, addr: new URL(server.url).host, args })).child;
+    server.child = (await spawnServe({ db, outbox, addr: new URL(server.url).host, args, extensionIds })).child;
   };
   return server;
 }

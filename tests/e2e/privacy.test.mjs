@@ -67,7 +67,7 @@ for (const lang of LANGS) {
       for (let e = document.getElementById('deletion').nextElementSibling; e && e.tagName === 'P'; e = e.nextElementSibling) out.push(e.textContent);
       return out;
     });
-    assert.equal(deletion.length, 2, JSON.stringify(deletion));
+    assert.equal(deletion.length, 3, JSON.stringify(deletion));
     await policy.getByRole('main').getByRole('link', { name: lang.terms }).click();
     await policy.getByRole('heading', { level: 1, name: lang.terms }).waitFor();
     const terms = await policy.locator('main p').allTextContents();

@@ -29,8 +29,10 @@
 //!   per-row result.
 //! - [`professionals`]: the network's join page and email confirmation; the professional's
 //!   page; the list of a person's introduction pages.
+//! - [`account`]: *Your account*, and deleting it (the API's deletion, behind the password).
 //! - [`page`]: what the pages share (the frame, rendering, failure pages, dates).
 
+pub mod account;
 pub mod companies;
 pub mod company_import;
 pub mod contacts;
@@ -115,6 +117,12 @@ pub fn routes() -> Router<App> {
             get(session::sign_in_page).post(session::sign_in),
         )
         .route("/admin/sign-out", post(session::sign_out))
+        .route(account::ACCOUNT, get(account::page))
+        .route(
+            account::DELETE,
+            get(account::delete_page).post(account::delete),
+        )
+        .route(account::DELETED, get(account::deleted))
         .route(reset::FORGOT, get(reset::forgot_page).post(reset::forgot))
         .route(
             "/admin/reset/{token}",

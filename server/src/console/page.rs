@@ -93,6 +93,8 @@ pub enum Current {
     NetworkSettings,
     /// A Company Admin's or a professional's own pages.
     Intros,
+    /// The signed-in person's own account (and deleting it).
+    Account,
 }
 
 /// The frame of a signed-in page.

@@ -170,6 +170,25 @@ pub async fn access(
     row.map(|row| access_from_row(&row)).transpose()
 }
 
+/// The networks (ids, by name) where the person is the only member who can manage roles and
+/// permissions: deleting their account leaves those with no one who can (the API deletes
+/// anyway; the console's page says so first).
+pub async fn sole_manager_of(pool: &SqlitePool, person_id: i64) -> Result<Vec<i64>, RepoError> {
+    Ok(sqlx::query_scalar(
+        "SELECT m.network_id FROM memberships m JOIN networks n ON n.id = m.network_id
+         WHERE m.person_id = ? AND m.role = 'network_admin' AND m.permissions & ? != 0
+           AND NOT EXISTS (SELECT 1 FROM memberships o
+                           WHERE o.network_id = m.network_id AND o.person_id != m.person_id
+                             AND o.role = 'network_admin' AND o.permissions & ? != 0)
+         ORDER BY n.name, n.id",
+    )
+    .bind(person_id)
+    .bind(MANAGE)
+    .bind(MANAGE)
+    .fetch_all(pool)
+    .await?)
+}
+
 fn access_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Access, RepoError> {
     let role = parse_role(row.try_get::<&str, _>("role")?)?;
     Ok(Access {

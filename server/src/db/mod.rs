@@ -643,6 +643,10 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         network_id: i64,
     ) -> Result<Option<members::Access>, RepoError>;
 
+    /// The networks where the person is the only member who can manage roles and permissions
+    /// ([`members::sole_manager_of`]).
+    async fn sole_manager_of(&self, person_id: i64) -> Result<Vec<i64>, RepoError>;
+
     /// One member of the network (their Settings page).
     async fn member(
         &self,
@@ -2092,6 +2096,10 @@ impl Repository for SqliteRepository {
         network_id: i64,
     ) -> Result<Option<members::Access>, RepoError> {
         members::access(&self.pool, person_id, network_id).await
+    }
+
+    async fn sole_manager_of(&self, person_id: i64) -> Result<Vec<i64>, RepoError> {
+        members::sole_manager_of(&self.pool, person_id).await
     }
 
     async fn member(

@@ -40,6 +40,23 @@ pub(super) async fn access(
     row.map(|row| access_from_row(&row)).transpose()
 }
 
+/// The networks where the person is the only member who can manage roles and permissions
+/// (SQLite's `members::sole_manager_of`).
+pub(super) async fn sole_manager_of(pool: &PgPool, person_id: i64) -> Result<Vec<i64>, RepoError> {
+    Ok(sqlx::query_scalar(
+        "SELECT m.network_id FROM memberships m JOIN networks n ON n.id = m.network_id
+         WHERE m.person_id = $1 AND m.role = 'network_admin' AND m.permissions & $2 != 0
+           AND NOT EXISTS (SELECT 1 FROM memberships o
+                           WHERE o.network_id = m.network_id AND o.person_id != m.person_id
+                             AND o.role = 'network_admin' AND o.permissions & $2 != 0)
+         ORDER BY n.name, n.id",
+    )
+    .bind(person_id)
+    .bind(MANAGE)
+    .fetch_all(pool)
+    .await?)
+}
+
 fn access_from_row(row: &sqlx::postgres::PgRow) -> Result<Access, RepoError> {
     let role = parse_role(row.try_get::<&str, _>("role")?)?;
     Ok(Access {

@@ -518,6 +518,10 @@ impl Repository for PgRepository {
         members::access(&self.pool, person_id, network_id).await
     }
 
+    async fn sole_manager_of(&self, person_id: i64) -> Result<Vec<i64>, RepoError> {
+        members::sole_manager_of(&self.pool, person_id).await
+    }
+
     async fn member(
         &self,
         network_id: i64,
