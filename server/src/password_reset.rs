@@ -70,7 +70,7 @@ pub async fn ask_for_link(
     email: &str,
     address: Option<std::net::IpAddr>,
 ) -> Result<(), ApiFailure> {
-    app.throttle_password_reset(email, address)?;
+    app.throttle_password_reset(email, address).await?;
     tokio::spawn({
         let (app, email) = (app.clone(), email.to_string());
         async move {
