@@ -398,7 +398,9 @@ impl App {
     /// a time; without a queue here, concurrent uploads wait inside SQLite's busy handler
     /// (sleeping up to 100 ms between tries, unfairly) while each holds a pooled connection,
     /// so under load reads starve for connections too. Queued here (first come, first
-    /// served), writers hold no connection while they wait. Found by `./build.sh load`.
+    /// served), writers hold no connection while they wait. Found by `./build.sh load`. The
+    /// turn is this process's: on PostgreSQL, N instances let N writers in at once, and row
+    /// locks order what must be ordered.
     pub(crate) async fn sync_write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.inner.sync_writes.lock().await
     }
