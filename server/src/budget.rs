@@ -1,18 +1,25 @@
-//! The per-ally write budget: a token bucket per person, in memory.
+//! The per-ally write budget: a token bucket per person.
 //!
 //! Every contact-sync write costs its number of contacts plus a fixed [`REQUEST_COST`], so
 //! neither huge batches nor floods of tiny requests get through. A full sync of 30,000
 //! contacts fits in the default burst; repeating it back to back does not, and the answer is
 //! 429 with `Retry-After` (whole seconds until the bucket holds enough again).
 //!
-//! The buckets live in memory: a restart refills them, which is fine for a guard against
-//! runaway clients (it is not a quota).
+//! The buckets are kept where the sign-in throttles' are ([`crate::buckets`]): in memory on
+//! SQLite (a restart refills them, which is fine for a guard against runaway clients: it is
+//! not a quota), in the database on PostgreSQL, so an ally's writes spread over several
+//! instances spend one budget.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::Arc;
+
+use crate::buckets::{Bucket, BucketStore, Rate, Take};
+use crate::db::RepoError;
 
 /// What every write request costs on top of its items.
 pub const REQUEST_COST: u64 = 10;
+
+/// The kind of bucket (`token_buckets.scope` on PostgreSQL); the key is the person's id.
+pub const SCOPE: &str = "write";
 
 /// The size and refill rate of each person's bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,71 +41,89 @@ impl Default for WriteBudget {
     }
 }
 
+impl WriteBudget {
+    fn rate(self) -> Rate {
+        Rate {
+            burst: self.burst,
+            refill: self.per_second,
+            every_secs: 1,
+        }
+    }
+}
+
+/// Every person's bucket, kept in `store`.
 #[derive(Debug)]
 pub struct Buckets {
     budget: WriteBudget,
-    /// person id → (available, at time)
-    state: Mutex<HashMap<i64, (u64, i64)>>,
+    store: Arc<dyn BucketStore>,
 }
 
 impl Buckets {
-    pub fn new(budget: WriteBudget) -> Self {
-        Buckets {
-            budget,
-            state: Mutex::new(HashMap::new()),
+    pub fn new(budget: WriteBudget, store: Arc<dyn BucketStore>) -> Self {
+        Buckets { budget, store }
+    }
+
+    fn bucket(person_id: i64) -> Bucket {
+        Bucket {
+            scope: SCOPE,
+            key: person_id,
         }
     }
 
-    /// Spends `cost` from the person's bucket, or says how many seconds to wait.
-    pub fn spend(&self, person_id: i64, cost: u64, now: i64) -> Result<(), u64> {
-        let WriteBudget { burst, per_second } = self.budget;
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (available, at) = state.entry(person_id).or_insert((burst, now));
-        let elapsed = u64::try_from(now - *at).unwrap_or(0);
-        *available = burst.min(available.saturating_add(elapsed.saturating_mul(per_second)));
-        *at = now;
-        if *available >= cost {
-            *available -= cost;
-            return Ok(());
-        }
-        if cost > burst || per_second == 0 {
-            // Never affordable at once; wait for a full bucket and let it through then.
-            let wait = (burst - *available).div_ceil(per_second.max(1));
-            if *available == burst {
-                *available = 0;
-                return Ok(());
-            }
-            return Err(wait.max(1));
-        }
-        Err((cost - *available).div_ceil(per_second).max(1))
+    /// Spends `cost` from the person's bucket, or says how many seconds to wait
+    /// (`Ok(Err(wait))`, nothing spent).
+    pub async fn spend(
+        &self,
+        person_id: i64,
+        cost: u64,
+        now: i64,
+    ) -> Result<Result<(), u64>, RepoError> {
+        let take = Take {
+            bucket: Buckets::bucket(person_id),
+            rate: self.budget.rate(),
+            cost,
+            tier: 0,
+        };
+        self.store.take(&[take], now).await
     }
 
     /// Gives back what a request that turned out to do nothing had spent.
-    pub fn refund(&self, person_id: i64, cost: u64) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((available, _)) = state.get_mut(&person_id) {
-            *available = self.budget.burst.min(*available + cost);
-        }
+    pub async fn refund(&self, person_id: i64, cost: u64) -> Result<(), RepoError> {
+        self.store
+            .refund(Buckets::bucket(person_id), self.budget.rate(), cost)
+            .await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::buckets::MemoryBuckets;
 
-    #[test]
-    fn spends_refills_and_says_how_long_to_wait() {
-        let b = Buckets::new(WriteBudget {
-            burst: 100,
-            per_second: 10,
-        });
-        assert_eq!(b.spend(1, 60, 0), Ok(()));
-        assert_eq!(b.spend(1, 60, 0), Err(2));
-        assert_eq!(b.spend(2, 60, 0), Ok(()), "buckets are per person");
-        assert_eq!(b.spend(1, 60, 2), Ok(()));
-        b.refund(1, 60);
-        assert_eq!(b.spend(1, 60, 2), Ok(()));
-        assert_eq!(b.spend(1, 100, 100), Ok(()), "refills up to the burst only");
-        assert_eq!(b.spend(1, 1, 100), Err(1));
+    #[tokio::test]
+    async fn spends_refills_and_says_how_long_to_wait() {
+        let b = Buckets::new(
+            WriteBudget {
+                burst: 100,
+                per_second: 10,
+            },
+            Arc::new(MemoryBuckets::default()),
+        );
+        let spend = |person, cost, now| {
+            let b = &b;
+            async move { b.spend(person, cost, now).await.expect("in memory") }
+        };
+        assert_eq!(spend(1, 60, 0).await, Ok(()));
+        assert_eq!(spend(1, 60, 0).await, Err(2));
+        assert_eq!(spend(2, 60, 0).await, Ok(()), "buckets are per person");
+        assert_eq!(spend(1, 60, 2).await, Ok(()));
+        b.refund(1, 60).await.unwrap();
+        assert_eq!(spend(1, 60, 2).await, Ok(()));
+        assert_eq!(
+            spend(1, 100, 100).await,
+            Ok(()),
+            "refills up to the burst only"
+        );
+        assert_eq!(spend(1, 1, 100).await, Err(1));
     }
 }

@@ -181,7 +181,7 @@ pub async fn exchange(
     ApiJson(request): ApiJson<HandoffExchange>,
 ) -> Result<(StatusCode, Json<SessionTokens>), ApiFailure> {
     // No account is named before the code is redeemed: per address only.
-    app.throttle_sign_in(None, address)?;
+    app.throttle_sign_in(None, address).await?;
     if !looks_like_token(&request.code) || !valid_verifier(&request.verifier) {
         return Err(ApiFailure::InvalidHandoffCode);
     }

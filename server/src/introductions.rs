@@ -29,7 +29,7 @@ const DAY: i64 = 24 * 60 * 60;
 /// again before confirming sends it again, up to this).
 pub const MAX_CONFIRMATION_EMAILS_PER_DAY: u32 = 3;
 
-/// The join page's throttle, as sign-in's ([`crate::throttle`]: in memory, spent before
+/// The join page's throttle, as sign-in's ([`crate::throttle`]: its buckets where sign-in's are, spent before
 /// anything is checked or stored, whether or not the address has an account): 5 tries for one
 /// address from one client, then one every 12 minutes; 10 for one address from anywhere, then
 /// one every 6 minutes; 20 from one client, then one every 3 minutes.

@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod ask_mail;
+pub mod buckets;
 pub mod budget;
 pub mod clock;
 pub mod companies;
@@ -142,6 +143,9 @@ struct Inner {
     extension_ids: Option<String>,
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
+    /// The write budgets; they and the three throttles keep their buckets where the
+    /// repository says ([`Repository::shared_buckets`]: the database on PostgreSQL, this
+    /// process's memory on SQLite).
     buckets: budget::Buckets,
     sync_limits: allyshare_protocol::SyncLimits,
     sign_in_throttle: throttle::SignInThrottle,
@@ -149,7 +153,7 @@ struct Inner {
     reset_throttle: throttle::SignInThrottle,
     /// The join pages' tries, per client address and per email.
     join_throttle: throttle::SignInThrottle,
-    /// One contact-sync write at a time; see [`App::sync_write_turn`].
+    /// One contact-sync write at a time in this process; see [`App::sync_write_turn`].
     sync_writes: tokio::sync::Mutex<()>,
     mail_per_minute: u32,
     /// One drain of the mail queue at a time in this process.
@@ -175,6 +179,9 @@ impl App {
 
     /// Builds the app on any repository (the database settings in `config` are ignored).
     pub fn with_repository(repo: Arc<dyn Repository>, config: Config) -> Result<App, ServerError> {
+        let store = repo
+            .shared_buckets()
+            .unwrap_or_else(|| Arc::new(buckets::MemoryBuckets::default()));
         Ok(App {
             inner: Arc::new(Inner {
                 repo,
@@ -188,16 +195,28 @@ impl App {
                 extension_ids: Some(config.extension_ids.join(",")).filter(|ids| !ids.is_empty()),
                 hasher: PasswordHasher::new(config.hash_cost),
                 clock: config.clock,
-                buckets: budget::Buckets::new(config.write_budget),
+                buckets: budget::Buckets::new(config.write_budget, store.clone()),
                 sync_limits: allyshare_protocol::SyncLimits {
                     max_batch_items: config
                         .max_batch_items
                         .clamp(1, allyshare_protocol::limits::BATCH_MAX_ITEMS as u32),
                     ..allyshare_protocol::SyncLimits::default()
                 },
-                sign_in_throttle: throttle::SignInThrottle::new(config.sign_in_limits),
-                reset_throttle: throttle::SignInThrottle::new(password_reset::RESET_LIMITS),
-                join_throttle: throttle::SignInThrottle::new(introductions::JOIN_LIMITS),
+                sign_in_throttle: throttle::SignInThrottle::new(
+                    throttle::SIGN_IN,
+                    config.sign_in_limits,
+                    store.clone(),
+                ),
+                reset_throttle: throttle::SignInThrottle::new(
+                    throttle::PASSWORD_RESET,
+                    password_reset::RESET_LIMITS,
+                    store.clone(),
+                ),
+                join_throttle: throttle::SignInThrottle::new(
+                    throttle::JOIN,
+                    introductions::JOIN_LIMITS,
+                    store,
+                ),
                 sync_writes: tokio::sync::Mutex::new(()),
                 mail_per_minute: config.mail_per_minute.max(1),
                 mail_turn: tokio::sync::Mutex::new(()),
@@ -244,7 +263,7 @@ impl App {
     }
 
     /// Spends from the person's write budget, or fails with how long to wait.
-    pub(crate) fn spend_write_budget(
+    pub(crate) async fn spend_write_budget(
         &self,
         person_id: i64,
         cost: u64,
@@ -252,12 +271,13 @@ impl App {
         self.inner
             .buckets
             .spend(person_id, cost, self.now())
+            .await?
             .map_err(api::ApiFailure::RateLimited)
     }
 
     /// Spends one sign-in attempt for the account (a normalised email) and the address, or
     /// fails with how long to wait.
-    pub(crate) fn throttle_sign_in(
+    pub(crate) async fn throttle_sign_in(
         &self,
         account: Option<&str>,
         address: Option<std::net::IpAddr>,
@@ -265,6 +285,7 @@ impl App {
         self.inner
             .sign_in_throttle
             .attempt(account, address, self.now())
+            .await?
             .map_err(api::ApiFailure::TooManyAttempts)
     }
 
@@ -277,7 +298,8 @@ impl App {
         password: String,
         address: Option<std::net::IpAddr>,
     ) -> Result<Option<db::PersonRecord>, api::ApiFailure> {
-        self.throttle_sign_in(Some(&db::normalize_email(email)), address)?;
+        self.throttle_sign_in(Some(&db::normalize_email(email)), address)
+            .await?;
         let person = self.repo().find_person_by_email(email).await?;
         let hasher = self.hasher().clone();
         let stored = person.as_ref().and_then(|p| p.password_hash.clone());
@@ -295,7 +317,7 @@ impl App {
 
     /// Spends one *Forgot password?* ask for the email (normalised here) from the address, or
     /// fails with how long to wait (whether or not the address has an account).
-    pub(crate) fn throttle_password_reset(
+    pub(crate) async fn throttle_password_reset(
         &self,
         email: &str,
         address: Option<std::net::IpAddr>,
@@ -303,12 +325,13 @@ impl App {
         self.inner
             .reset_throttle
             .attempt(Some(&db::normalize_email(email)), address, self.now())
+            .await?
             .map_err(api::ApiFailure::TooManyAttempts)
     }
 
     /// Spends one try of a network's join page for the email (normalised here) from the
     /// address, or fails with how long to wait (whether or not the address has an account).
-    pub(crate) fn throttle_join(
+    pub(crate) async fn throttle_join(
         &self,
         email: &str,
         address: Option<std::net::IpAddr>,
@@ -316,6 +339,7 @@ impl App {
         self.inner
             .join_throttle
             .attempt(Some(&db::normalize_email(email)), address, self.now())
+            .await?
             .map_err(api::ApiFailure::TooManyAttempts)
     }
 
@@ -377,13 +401,19 @@ impl App {
     /// a time; without a queue here, concurrent uploads wait inside SQLite's busy handler
     /// (sleeping up to 100 ms between tries, unfairly) while each holds a pooled connection,
     /// so under load reads starve for connections too. Queued here (first come, first
-    /// served), writers hold no connection while they wait. Found by `./build.sh load`.
+    /// served), writers hold no connection while they wait. Found by `./build.sh load`. The
+    /// turn is this process's: on PostgreSQL, N instances let N writers in at once, and row
+    /// locks order what must be ordered.
     pub(crate) async fn sync_write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.inner.sync_writes.lock().await
     }
 
-    pub(crate) fn refund_write_budget(&self, person_id: i64, cost: u64) {
-        self.inner.buckets.refund(person_id, cost);
+    /// Gives back what a write that turned out to do nothing had spent (best effort: a
+    /// refund the database could not store is logged, the request's answer stands).
+    pub(crate) async fn refund_write_budget(&self, person_id: i64, cost: u64) {
+        if let Err(error) = self.inner.buckets.refund(person_id, cost).await {
+            tracing::warn!(%error, "a write budget refund was not stored");
+        }
     }
 
     pub(crate) fn hasher(&self) -> &PasswordHasher {

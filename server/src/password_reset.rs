@@ -5,10 +5,10 @@
 //!   [`ask_for_link`]) answers the same page whether or not the
 //!   address has an account, after the same time ([`ANSWER_AFTER`]: the work runs apart from
 //!   the answer, so its length tells nothing). It is throttled per client address and per
-//!   email in memory ([`RESET_LIMITS`], spent whether or not an account exists, so a refusal
-//!   tells nothing either), and an account gets at most [`MAX_RESET_EMAILS_PER_HOUR`] reset
-//!   emails an hour (counted in the database; past it, the request is quietly dropped), so the
-//!   form cannot be used to flood someone's mailbox.
+//!   email ([`RESET_LIMITS`], kept where sign-in's buckets are, spent whether or not an
+//!   account exists, so a refusal tells nothing either), and an account gets at most
+//!   [`MAX_RESET_EMAILS_PER_HOUR`] reset emails an hour (counted in the database; past it, the
+//!   request is quietly dropped), so the form cannot be used to flood someone's mailbox.
 //! - **The email** goes through the mail queue like an invitation's: the row holds no secret,
 //!   the link's token is generated when the email is sent ([`send_claimed`]) and only its
 //!   SHA-256 is stored; the link works for [`RESET_VALID_SECS`] from then. A request whose email
@@ -40,7 +40,7 @@ pub const MAX_RESET_EMAILS_PER_HOUR: u32 = 3;
 /// work (looking the address up, storing the request) runs on its own.
 pub const ANSWER_AFTER: Duration = Duration::from_millis(250);
 
-/// The in-memory throttle of the form (per client address, per email from that address, per
+/// The throttle of the form (its buckets where sign-in's are, [`crate::buckets`]) (per client address, per email from that address, per
 /// email from anywhere), spent whether or not the address has an account: 5 asks for one
 /// address from one client, then one every 12 minutes; 10 for one address from anywhere,
 /// then one every 6 minutes; 20 from one client, then one every 3 minutes.
@@ -70,7 +70,7 @@ pub async fn ask_for_link(
     email: &str,
     address: Option<std::net::IpAddr>,
 ) -> Result<(), ApiFailure> {
-    app.throttle_password_reset(email, address)?;
+    app.throttle_password_reset(email, address).await?;
     tokio::spawn({
         let (app, email) = (app.clone(), email.to_string());
         async move {

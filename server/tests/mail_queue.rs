@@ -51,16 +51,18 @@ fn emails_to(server: &TestServer, address: &str) -> Vec<String> {
 }
 
 async fn queue_states(server: &TestServer) -> Vec<(String, i64)> {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
-        .await
-        .unwrap();
-    let states =
-        sqlx::query_as("SELECT state, COUNT(*) FROM mail_queue GROUP BY state ORDER BY state")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
-    states
+    rows(
+        server,
+        "SELECT state, COUNT(*) FROM mail_queue GROUP BY state ORDER BY state",
+        &[],
+    )
+    .await
+    .into_iter()
+    .map(|r| {
+        let count = r[1].as_deref().unwrap().parse().unwrap();
+        (r[0].clone().unwrap(), count)
+    })
+    .collect()
 }
 
 async fn import(server: &TestServer, admin: &Member, csv: String) -> serde_json::Value {
@@ -360,9 +362,8 @@ async fn the_cli_invite_sends_at_once_and_the_queue_reports_it_sent() {
 #[tokio::test]
 async fn an_email_sent_at_once_is_not_claimed_by_the_queue() {
     use allyshare_server::db::{CreateOutcome, NewInvitation};
-    use allyshare_server::Repository;
-    let dir = tempfile::tempdir().unwrap();
-    let repo = allyshare_server::open_db(&dir.path().join("q.db"))
+    let db = TestDatabase::create().await;
+    let repo = allyshare_server::open_repository(&db.location())
         .await
         .unwrap();
     let now = 1_800_000_000;
@@ -411,11 +412,13 @@ async fn an_email_sent_at_once_is_not_claimed_by_the_queue() {
 #[tokio::test]
 async fn an_email_the_smtp_server_turned_away_is_sent_again_later() {
     let (url, mut received) = smtp_listener(true).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("smtp.db");
+    let db = TestDatabase::create().await;
     let clock = allyshare_server::ManualClock::new(1_800_000_000);
-    let mut config =
-        allyshare_server::Config::new(&db, dir.path().join("outbox"), "http://127.0.0.1:1");
+    let mut config = allyshare_server::Config::new(
+        db.location(),
+        db.dir.path().join("outbox"),
+        "http://127.0.0.1:1",
+    );
     config.smtp_url = Some(url);
     config.hash_cost = allyshare_server::HashCost::InsecureFastForTests;
     config.clock = std::sync::Arc::new(clock.clone());
@@ -432,14 +435,18 @@ async fn an_email_the_smtp_server_turned_away_is_sent_again_later() {
     let message = error.to_string();
     assert!(message.contains("stays in the mail queue"), "{message}");
 
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
-        .await
-        .unwrap();
-    let (state, attempts, error): (String, i64, Option<String>) =
-        sqlx::query_as("SELECT state, attempts, last_error FROM mail_queue")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let row = rows(
+        &db,
+        "SELECT state, attempts, last_error FROM mail_queue",
+        &[],
+    )
+    .await;
+    let (state, attempts, error) = (
+        row[0][0].clone().unwrap(),
+        row[0][1].clone().unwrap(),
+        row[0][2].clone(),
+    );
+    let attempts: i64 = attempts.parse().unwrap();
     assert_eq!((state.as_str(), attempts), ("queued", 1));
     assert!(error.unwrap().contains("421"));
 
@@ -456,8 +463,7 @@ async fn an_email_the_smtp_server_turned_away_is_sent_again_later() {
     assert_eq!(rcpt, "<ada@example.org>");
     let link = links_in(&data).into_iter().next().expect("a link");
     let token = link.rsplit('/').next().unwrap();
-    let stored: String = sqlx::query_scalar("SELECT token_hash FROM invitations")
-        .fetch_one(&pool)
+    let stored = text(&db, "SELECT token_hash FROM invitations")
         .await
         .unwrap();
     assert_eq!(stored, allyshare_server::tokens::hash_token(token));
@@ -525,6 +531,13 @@ async fn an_invitation_note_is_bounded_text_in_its_email_and_its_resends() {
 /// the upgrade with a working link.
 #[tokio::test]
 async fn an_email_queued_before_migration_5_is_kept_and_sent_after_it() {
+    if on_postgres() {
+        eprintln!(
+            "skipped on PostgreSQL: SQLite's migration history (PostgreSQL's schema starts \
+             from one file, with mail_queue as it is now)"
+        );
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("old.db");
     // The database as the server of migrations 0001–0004 left it.

@@ -42,31 +42,32 @@ async fn set_permissions(
         .await;
 }
 
-/// Everything a refused request could have changed, read from the database itself.
+/// Everything a refused request could have changed, read from the database itself
+/// (whichever the backend: plain rows, joined here).
 async fn fingerprint(server: &TestServer) -> String {
-    let pool = db(server).await;
     let mut out = String::new();
     for sql in [
-        "SELECT COUNT(*) || '/' || COALESCE(SUM(revoked_at IS NOT NULL), 0) FROM invitations",
-        "SELECT group_concat(person_id || ':' || role || ':' || permissions || ':' || sharing, ',')
-           FROM (SELECT * FROM memberships ORDER BY person_id, network_id)",
-        "SELECT COUNT(*) || '' FROM intro_asks",
-        "SELECT COUNT(*) || '' FROM audit_log",
-        "SELECT COUNT(*) || '' FROM mail_queue",
-        "SELECT COUNT(*) || '' FROM contacts",
-        "SELECT COUNT(*) || ':' || COALESCE(group_concat(name || '@' || updated_at, ','), '')
-           FROM (SELECT * FROM intro_lists ORDER BY id)",
-        "SELECT COUNT(*) || '' FROM intro_list_entries",
-        "SELECT COUNT(*) || '' FROM companies",
-        "SELECT COUNT(*) || '' FROM company_admin_invitations",
-        "SELECT COUNT(*) || '' FROM professionals",
-        "SELECT group_concat(id || ':' || gatekeeper, ',') FROM networks",
+        "SELECT COUNT(*), COUNT(revoked_at) FROM invitations",
+        "SELECT person_id, role, permissions, sharing FROM memberships
+           ORDER BY person_id, network_id",
+        "SELECT COUNT(*) FROM intro_asks",
+        "SELECT COUNT(*) FROM audit_log",
+        "SELECT COUNT(*) FROM mail_queue",
+        "SELECT COUNT(*) FROM contacts",
+        "SELECT name, updated_at FROM intro_lists ORDER BY id",
+        "SELECT COUNT(*) FROM intro_list_entries",
+        "SELECT COUNT(*) FROM companies",
+        "SELECT COUNT(*) FROM company_admin_invitations",
+        "SELECT COUNT(*) FROM professionals",
+        "SELECT id, gatekeeper FROM networks ORDER BY id",
     ] {
-        let value: Option<String> = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-        out.push_str(&value.unwrap_or_default());
+        for row in rows(server, sql, &[]).await {
+            let cells: Vec<&str> = row.iter().map(|c| c.as_deref().unwrap_or("-")).collect();
+            out.push_str(&cells.join(":"));
+            out.push(',');
+        }
         out.push('|');
     }
-    pool.close().await;
     out
 }
 

@@ -53,7 +53,8 @@ pub async fn open(
     Authenticated(session): Authenticated,
     ApiJson(request): ApiJson<OpenSyncRequest>,
 ) -> Result<(StatusCode, Json<SyncSession>), ApiFailure> {
-    app.spend_write_budget(session.person_id, REQUEST_COST)?;
+    app.spend_write_budget(session.person_id, REQUEST_COST)
+        .await?;
     let _turn = app.sync_write_turn().await;
     match app
         .repo()
@@ -208,7 +209,10 @@ pub async fn put_batch(
         body_hash,
     } = prepare_batch(&batch, app.sync_limits().max_batch_items as usize)?;
     let cost = REQUEST_COST + contacts.len() as u64;
-    if let Err(limited) = app.spend_write_budget(session.person_id, cost) {
+    if let Err(limited) = app.spend_write_budget(session.person_id, cost).await {
+        let ApiFailure::RateLimited(_) = limited else {
+            return Err(limited);
+        };
         // A replay does no work, so it is answered even when the budget is spent.
         let earlier = app
             .repo()
@@ -238,11 +242,11 @@ pub async fn put_batch(
         Ok(BatchOutcome::Stored { .. }) => return Ok(receipt(session_id, seq, &contacts, false)),
         Ok(outcome) => outcome,
         Err(e) => {
-            app.refund_write_budget(session.person_id, cost);
+            app.refund_write_budget(session.person_id, cost).await;
             return Err(e.into());
         }
     };
-    app.refund_write_budget(session.person_id, cost);
+    app.refund_write_budget(session.person_id, cost).await;
     match outcome {
         BatchOutcome::Stored { .. } => unreachable!("handled above"),
         BatchOutcome::Replayed { .. } => Ok(receipt(session_id, seq, &contacts, true)),
@@ -296,7 +300,8 @@ pub async fn commit(
     ApiPath(session_id): ApiPath<i64>,
     ApiJson(request): ApiJson<CommitRequest>,
 ) -> Result<Json<CommitResult>, ApiFailure> {
-    app.spend_write_budget(session.person_id, REQUEST_COST)?;
+    app.spend_write_budget(session.person_id, REQUEST_COST)
+        .await?;
     let _turn = app.sync_write_turn().await;
     match app
         .repo()

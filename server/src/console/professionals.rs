@@ -118,7 +118,7 @@ pub async fn join(
             },
         )
     };
-    if let Err(failure) = app.throttle_join(fields.email.trim(), address) {
+    if let Err(failure) = app.throttle_join(fields.email.trim(), address).await {
         let ApiFailure::TooManyAttempts(secs) = failure else {
             return Err(failure.into());
         };

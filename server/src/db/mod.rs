@@ -263,6 +263,13 @@ pub enum RefreshOutcome {
 /// Everything the server stores, as whole operations.
 #[async_trait]
 pub trait Repository: Send + Sync + std::fmt::Debug {
+    /// Where the sign-in throttles and the write budgets keep their token buckets when every
+    /// instance on this database must share them (PostgreSQL: several instances); `None`
+    /// keeps them in this process's memory (SQLite: one process). See [`crate::buckets`].
+    fn shared_buckets(&self) -> Option<std::sync::Arc<dyn crate::buckets::BucketStore>> {
+        None
+    }
+
     /// Creates the network if new, checks the address's daily limit, revokes pending
     /// invitations for the same email in that network, and stores the new invitation with its
     /// email in the mail queue — in one transaction.

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 
-use super::{TestServer, GOOD_PASSWORD};
+use super::{HasDatabase, TestServer, GOOD_PASSWORD};
 
 /// A browser of the console: keeps its cookies, follows no redirect, and sends every form with
 /// the form token (as the pages' own forms do).
@@ -142,21 +142,21 @@ impl Browser {
 
 /// The server's SQLite file (the tests that use it run on SQLite only; [`scalar`] and
 /// [`execute`] read either backend).
-pub async fn db(server: &TestServer) -> sqlx::SqlitePool {
+pub async fn db(server: &impl HasDatabase) -> sqlx::SqlitePool {
     assert!(
-        server.pg.is_none(),
+        server.pg_url().is_none(),
         "db(): a SQLite-only helper, on PostgreSQL"
     );
-    sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db_path().display()))
+    sqlx::SqlitePool::connect(&format!("sqlite:{}", server.sqlite_file().display()))
         .await
         .unwrap()
 }
 
 /// The one integer `sql` answers, from the server's database, whichever the backend (write
 /// `sql` in the SQL both understand: no placeholders, `COUNT(*)`, `MAX(id)`).
-pub async fn scalar(server: &TestServer, sql: &str) -> i64 {
-    if let Some(pg) = &server.pg {
-        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+pub async fn scalar(server: &impl HasDatabase, sql: &str) -> i64 {
+    if let Some(url) = server.pg_url() {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
         let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
         pool.close().await;
         return n;
@@ -168,9 +168,9 @@ pub async fn scalar(server: &TestServer, sql: &str) -> i64 {
 }
 
 /// The one text (or null) `sql` answers, from the server's database, whichever the backend.
-pub async fn text(server: &TestServer, sql: &str) -> Option<String> {
-    if let Some(pg) = &server.pg {
-        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+pub async fn text(server: &impl HasDatabase, sql: &str) -> Option<String> {
+    if let Some(url) = server.pg_url() {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
         let v = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
         pool.close().await;
         return v;
@@ -184,7 +184,7 @@ pub async fn text(server: &TestServer, sql: &str) -> Option<String> {
 /// The rows `sql` answers, each column as text (integers written out, null as `None`), from
 /// the server's database, whichever the backend. `sql` takes its integer `binds` as `?`
 /// placeholders (numbered for PostgreSQL here).
-pub async fn rows(server: &TestServer, sql: &str, binds: &[i64]) -> Vec<Vec<Option<String>>> {
+pub async fn rows(server: &impl HasDatabase, sql: &str, binds: &[i64]) -> Vec<Vec<Option<String>>> {
     use sqlx::Row;
     fn cell<'r, R: Row>(row: &'r R, i: usize) -> Option<String>
     where
@@ -200,7 +200,7 @@ pub async fn rows(server: &TestServer, sql: &str, binds: &[i64]) -> Vec<Vec<Opti
                 .map(|n| n.to_string()),
         }
     }
-    if let Some(pg) = &server.pg {
+    if let Some(url) = server.pg_url() {
         let mut numbered = String::new();
         let mut n = 0;
         for c in sql.chars() {
@@ -211,7 +211,7 @@ pub async fn rows(server: &TestServer, sql: &str, binds: &[i64]) -> Vec<Vec<Opti
                 numbered.push(c);
             }
         }
-        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
         let mut q = sqlx::query(&numbered);
         for b in binds {
             q = q.bind(*b);
@@ -238,9 +238,9 @@ pub async fn rows(server: &TestServer, sql: &str, binds: &[i64]) -> Vec<Vec<Opti
 
 /// Runs `sql` (no placeholders) on the server's database, whichever the backend; how many
 /// rows it changed.
-pub async fn execute(server: &TestServer, sql: &str) -> u64 {
-    if let Some(pg) = &server.pg {
-        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+pub async fn execute(server: &impl HasDatabase, sql: &str) -> u64 {
+    if let Some(url) = server.pg_url() {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
         let n = sqlx::query(sql)
             .execute(&pool)
             .await

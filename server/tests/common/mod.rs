@@ -44,12 +44,80 @@ pub fn on_postgres() -> bool {
     std::env::var_os(POSTGRES_URL_VAR).is_some_and(|v| !v.is_empty())
 }
 
+/// A database the tests look into ([`scalar`], [`text`], [`rows`], [`execute`]): a
+/// [`TestServer`]'s, or a [`TestDatabase`] a test opens the server's parts on itself.
+pub trait HasDatabase {
+    /// The PostgreSQL database's URL, when on PostgreSQL.
+    fn pg_url(&self) -> Option<&str>;
+    /// The SQLite file, when on SQLite.
+    fn sqlite_file(&self) -> PathBuf;
+}
+
+impl HasDatabase for TestServer {
+    fn pg_url(&self) -> Option<&str> {
+        self.pg.as_ref().map(|pg| pg.url.as_str())
+    }
+
+    fn sqlite_file(&self) -> PathBuf {
+        self.db_path()
+    }
+}
+
+impl<T: HasDatabase> HasDatabase for Arc<T> {
+    fn pg_url(&self) -> Option<&str> {
+        T::pg_url(self)
+    }
+
+    fn sqlite_file(&self) -> PathBuf {
+        T::sqlite_file(self)
+    }
+}
+
+/// A fresh database for a test that opens the repository or an [`App`] itself: a SQLite file
+/// in a temporary directory, or (under [`POSTGRES_URL_VAR`]) a PostgreSQL database of its own.
+pub struct TestDatabase {
+    pub dir: tempfile::TempDir,
+    pub pg: Option<PgDatabase>,
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let pg = if on_postgres() {
+            Some(PgDatabase::create().await)
+        } else {
+            None
+        };
+        TestDatabase {
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg,
+        }
+    }
+
+    /// The database as `--db` (and [`Config::db_path`]) takes it.
+    pub fn location(&self) -> PathBuf {
+        db_location(&self.dir, self.pg.as_ref())
+    }
+}
+
+impl HasDatabase for TestDatabase {
+    fn pg_url(&self) -> Option<&str> {
+        self.pg.as_ref().map(|pg| pg.url.as_str())
+    }
+
+    fn sqlite_file(&self) -> PathBuf {
+        self.location()
+    }
+}
+
 /// A PostgreSQL database made for one test server: `url` names it; dropped (its connections
 /// ended) when this is.
 pub struct PgDatabase {
     pub url: String,
     admin_url: String,
     name: String,
+    /// Whether dropping this drops the database (false for a second instance's handle: the
+    /// first instance's drops it).
+    owned: bool,
 }
 
 impl PgDatabase {
@@ -71,6 +139,17 @@ impl PgDatabase {
             url,
             admin_url,
             name,
+            owned: true,
+        }
+    }
+
+    /// The same database, for another server instance (dropping this leaves it).
+    fn shared(&self) -> PgDatabase {
+        PgDatabase {
+            url: self.url.clone(),
+            admin_url: self.admin_url.clone(),
+            name: self.name.clone(),
+            owned: false,
         }
     }
 }
@@ -94,6 +173,9 @@ fn with_database(url: &str, name: &str) -> String {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         // Drop may run inside the test's runtime: a thread with its own does the work.
         let dropped = std::thread::spawn(move || {
@@ -144,6 +226,29 @@ impl TestServer {
             task: Some(task),
             pg,
         }
+    }
+
+    /// A second server instance on the same PostgreSQL database, as a load balancer's second
+    /// backend would be: its own process state (its own `App`, port, outbox and background
+    /// tasks), the same database and the same clock and settings. `None` on SQLite, where one
+    /// process serves a database file by design (a test says so and skips).
+    pub async fn another_instance(&self) -> Option<TestServer> {
+        let pg = self.pg.as_ref()?.shared();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let location = db_location(&dir, Some(&pg));
+        let (app, base, shutdown, task) =
+            launch(&dir, &location, &self.clock, self.configure).await;
+        Some(TestServer {
+            app,
+            base,
+            clock: self.clock.clone(),
+            dir,
+            http: reqwest::Client::new(),
+            configure: self.configure,
+            shutdown: Some(shutdown),
+            task: Some(task),
+            pg: Some(pg),
+        })
     }
 
     /// Stops the server (waiting for it to finish and closing the database), then starts a new

@@ -22,6 +22,7 @@ use sqlx::{PgPool, Row};
 use super::*;
 
 mod ask_mail;
+mod buckets;
 mod companies;
 mod console;
 mod imports;
@@ -100,6 +101,12 @@ pub(super) fn membership_from_row(row: &PgRow) -> Result<NetworkMembership, Repo
 #[async_trait]
 #[allow(unused_variables)]
 impl Repository for PgRepository {
+    fn shared_buckets(&self) -> Option<std::sync::Arc<dyn crate::buckets::BucketStore>> {
+        Some(std::sync::Arc::new(buckets::PgBuckets::new(
+            self.pool.clone(),
+        )))
+    }
+
     async fn create_invitation(&self, inv: &NewInvitation) -> Result<CreateOutcome, RepoError> {
         invitations::create_invitation(&self.pool, inv).await
     }
