@@ -89,6 +89,11 @@ const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
 pub enum CopyError {
     #[error("{0:?} is not a PostgreSQL URL: give --to postgres://user@host/database")]
     NotPostgres(String),
+    #[error(
+        "cannot connect to the PostgreSQL database: {0} (check the URL, and that the server \
+         accepts connections from here)"
+    )]
+    Connect(sqlx::Error),
     #[error("cannot open the SQLite file {path}: {source} (is it the server's --db file?)")]
     OpenSource { path: String, source: sqlx::Error },
     #[error(
@@ -282,21 +287,28 @@ pub async fn copy(
         .map_err(|e| open_error(source, e))?;
     // One read transaction: every table from the same snapshot, even if a server still writes.
     let mut read = sqlite.begin().await?;
-    check_source_migrations(&mut *read, source).await?;
+    check_source_migrations(&mut read, source).await?;
     let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contact_rederive")
         .fetch_one(&mut *read)
         .await?;
     if pending > 0 {
         return Err(CopyError::RederivePending(pending));
     }
-    let sqlite_tables = sqlite_schema(&mut *read).await?;
+    let sqlite_tables = sqlite_schema(&mut read).await?;
 
+    // One connection first, for the real reason when the server cannot be reached (the pool
+    // would only say it timed out).
+    sqlx::PgConnection::connect(target)
+        .await
+        .map_err(CopyError::Connect)?
+        .close()
+        .await?;
     let pool = PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(std::time::Duration::from_secs(10))
         .connect(target)
         .await?;
-    let result = copy_into(&mut *read, &sqlite_tables, &pool, &mut progress).await;
+    let result = copy_into(&mut read, &sqlite_tables, &pool, &mut progress).await;
     pool.close().await;
     result
 }
@@ -351,7 +363,7 @@ async fn copy_into(
     .await?;
     let mut holding = Vec::new();
     for table in pg_tables.keys() {
-        if pg_has_rows(&mut *tx, table).await? {
+        if pg_has_rows(&mut tx, table).await? {
             holding.push(table.clone());
         }
     }
@@ -362,7 +374,7 @@ async fn copy_into(
     let mut report = CopyReport::default();
     for table in &order {
         let columns = &pg_tables[table].columns;
-        let read_rows = copy_table(read, &mut *tx, table, columns).await?;
+        let read_rows = copy_table(read, &mut tx, table, columns).await?;
         let written: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", quote(table)))
             .fetch_one(&mut *tx)
             .await?;
