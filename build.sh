@@ -7,9 +7,11 @@
 #   ./build.sh store-images  the listing's screenshots and promo tile, from the real screens
 #   ./build.sh demo       the whole system on this machine: server, invitation, extension
 #   ./build.sh bench      the benchmarks: prints a table, writes bench/results.json
+#                         (--server-only: the release server's figures alone, merged in)
 #   ./build.sh fuzz [S]   cargo fuzz on the parsers and the batch decoding, S seconds each
 #   ./build.sh check-api  Schemathesis against the reference server's OpenAPI document
-#   ./build.sh load [S]   a load test of the release server on loopback, S seconds
+#   ./build.sh load [--db postgres] [S]  a load test of the release server on loopback, S
+#                         seconds (on PostgreSQL: two instances on one throwaway database)
 #
 # Environment:
 #   ALLYSHARE_BACKEND_URL  the backend the build talks to by default (http://127.0.0.1:8787)
@@ -197,7 +199,20 @@ run_tests() {
 
 # Everything is built as it ships (the wasm profile, the release server); the figures come
 # from tests/e2e/bench.mjs. Not part of `test`: goals are checked in figures, not timed tests.
+# The PostgreSQL ingest runs on a throwaway server (tools/pg-test.sh) for the whole run.
+# `--server-only`: only the release server's figures (no wasm, no Chromium), merged into
+# bench/results.json.
 bench() {
+  ensure_postgres
+  if [ "${1:-}" = --server-only ]; then
+    say "Building the release server and its ingest and contacts-search benchmarks"
+    cargo build --release -p allyshare-server --bin allyshare-server --example ingest --example contacts_search
+    say "Running the server benchmarks"
+    BENCH_INGEST_BIN="$TARGET_DIR/release/examples/ingest" \
+    BENCH_CONTACTS_SEARCH_BIN="$TARGET_DIR/release/examples/contacts_search" \
+      tools/pg-test.sh node "$E2E_DIR/bench.mjs" --out "$ROOT/bench/results.json" "$@"
+    return
+  fi
   ensure_chromium
   build
   local zip
@@ -221,7 +236,7 @@ bench() {
   BENCH_PKG="$bench_pkg" \
   ALLYSHARE_DIST="$ROOT/dist" \
   CHROMIUM_BIN="$(command -v chromium)" \
-    node "$E2E_DIR/bench.mjs" --out "$ROOT/bench/results.json" "$@"
+    tools/pg-test.sh node "$E2E_DIR/bench.mjs" --out "$ROOT/bench/results.json" "$@"
   rm -rf "$(dirname "$zip")"
 }
 
@@ -335,11 +350,28 @@ check_api() {
 
 # --- hardening: load -----------------------------------------------------------------------
 
-# The load test (server/examples/load.rs) against the release server, on loopback.
+# The load test (server/examples/load.rs) against the release server, on loopback. With
+# `--db postgres`: two instances of it on one database of a throwaway PostgreSQL
+# (tools/pg-test.sh), the clients spread over both.
 load() {
+  local backend=sqlite
+  if [ "${1:-}" = --db ]; then
+    backend="${2:-}"; shift 2 || shift
+    case "$backend" in
+      sqlite|postgres) ;;
+      *) die "load --db takes sqlite or postgres, not '$backend'" ;;
+    esac
+  fi
   local secs="${1:-60}"
   cargo build --release -p allyshare-server --bin allyshare-server --example load
-  "$TARGET_DIR/release/examples/load" "$TARGET_DIR/release/allyshare-server" "$secs"
+  if [ "$backend" = postgres ]; then
+    ensure_postgres
+    # shellcheck disable=SC2016 # expanded by the inner shell, once pg-test.sh has set it
+    tools/pg-test.sh sh -c '"$1" "$2" "$3" --postgres "$ALLYSHARE_TEST_POSTGRES_URL"' load \
+      "$TARGET_DIR/release/examples/load" "$TARGET_DIR/release/allyshare-server" "$secs"
+  else
+    "$TARGET_DIR/release/examples/load" "$TARGET_DIR/release/allyshare-server" "$secs"
+  fi
 }
 
 case "${1:-build}" in
@@ -350,8 +382,8 @@ case "${1:-build}" in
   store-images) store_images ;;
   fuzz) fuzz "${2:-60}" ;;
   check-api) check_api ;;
-  load) load "${2:-60}" ;;
+  load) shift; load "$@" ;;
   bench) shift; bench "$@" ;;
-  -h|--help|help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help|help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try: build, test, package, store-images, demo, bench, fuzz, check-api, load)" ;;
 esac

@@ -1,18 +1,22 @@
 //! Measures contact-sync ingest: one ally uploads 30,000 contacts in 500-item batches over
-//! HTTP on loopback to a server on a fresh SQLite file, then commits; then the same again as a
-//! second full sync where nothing changed.
+//! HTTP on loopback to a server on a fresh SQLite file (or a fresh PostgreSQL database), then
+//! commits; then the same again as a second full sync where nothing changed.
 //!
-//! `cargo run --release -p allyshare-server --example ingest [-- --json] [--without-search-index]`
+//! `cargo run --release -p allyshare-server --example ingest [-- --json] [--without-search-index]
+//! [--postgres URL]`
 //!
 //! With `--json` each round is also printed as one JSON line (read by `./build.sh bench`).
 //! `--without-search-index` drops the contacts search's triggers and indexes first (what the
-//! search costs a sync: run both).
+//! search costs a sync: run both; SQLite only). `--postgres URL` runs on a new database
+//! created on that PostgreSQL server (its role may `CREATE DATABASE`), dropped at the end.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 #[path = "support/get_started.rs"]
 mod get_started;
+#[path = "support/pg_database.rs"]
+mod pg_database;
 
 use allyshare_protocol::{ContactBatch, ContactRecord, Role, SessionTokens};
 use allyshare_server::{serve_app, App, Config, HashCost, InviteRequest};
@@ -37,18 +41,34 @@ fn contact(i: usize) -> ContactRecord {
 #[tokio::main]
 async fn main() {
     let json_lines = std::env::args().any(|a| a == "--json");
+    let args: Vec<String> = std::env::args().collect();
+    let postgres = match args.iter().position(|a| a == "--postgres") {
+        Some(i) => Some(
+            pg_database::PgDatabase::create(
+                args.get(i + 1).expect("--postgres URL"),
+                "allyshare_ingest",
+            )
+            .await,
+        ),
+        None => None,
+    };
+    let backend = if postgres.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let mut config = Config::new(
-        dir.path().join("ingest.db"),
-        dir.path().join("outbox"),
-        &base,
-    );
+    let location = match &postgres {
+        Some(pg) => std::path::PathBuf::from(&pg.url),
+        None => dir.path().join("ingest.db"),
+    };
+    let mut config = Config::new(location, dir.path().join("outbox"), &base);
     config.hash_cost = HashCost::InsecureFastForTests;
     config.clock = Arc::new(allyshare_server::SystemClock);
     let app = App::open(config).await.unwrap();
-    if std::env::args().any(|a| a == "--without-search-index") {
+    if postgres.is_none() && std::env::args().any(|a| a == "--without-search-index") {
         // For a before/after figure: ingest without what the contacts search keeps at each
         // commit (its rows and their covering indexes, the full-text index's queue: migrations
         // 0010 and 0011; the network's counts stay), on the same binary.
@@ -166,7 +186,7 @@ async fn main() {
         app.index_search_words().await.unwrap();
         let indexed = started.elapsed() - total;
         println!(
-            "{round}: {TOTAL} contacts in {} batches: upload {:.2} s, commit {:.2} s, total {:.2} s = {:.0} contacts/s (added {}, unchanged {}); search index caught up {:.2} s later",
+            "{round} ({backend}): {TOTAL} contacts in {} batches: upload {:.2} s, commit {:.2} s, total {:.2} s = {:.0} contacts/s (added {}, unchanged {}); search index caught up {:.2} s later",
             batches.len(),
             uploaded.as_secs_f64(),
             (total - uploaded).as_secs_f64(),
@@ -181,6 +201,7 @@ async fn main() {
                 "{}",
                 json!({
                     "round": round,
+                    "backend": backend,
                     "contacts": TOTAL,
                     "upload_s": uploaded.as_secs_f64(),
                     "total_s": total.as_secs_f64(),
@@ -189,5 +210,9 @@ async fn main() {
                 })
             );
         }
+    }
+    if let Some(pg) = postgres {
+        app.repo().close().await;
+        pg.drop_now().await;
     }
 }

@@ -1,5 +1,8 @@
 //! Load test of the reference server (`./build.sh load`): the real server binary on a fresh
-//! SQLite file, driven over HTTP on loopback, open-loop at fixed rates for a fixed time.
+//! SQLite file, driven over HTTP on loopback, open-loop at fixed rates for a fixed time. With
+//! `--postgres URL` (`./build.sh load --db postgres`): two instances of the server on one new
+//! PostgreSQL database created on that server, the clients spread over both (each person talks
+//! to one instance: even-numbered ones to the first, odd to the second).
 //!
 //! - Uploads: 20 batches of 500 contacts a second for 60 s, from 8 allies at a time, each a
 //!   delta sync session of 10 batches then a commit; 40 allies take turns. Shaped so that no
@@ -12,7 +15,7 @@
 //! that falls behind shows in the percentiles (no coordinated omission). Prints success rate
 //! and p50/p99/p99.9 per kind; exits non-zero on any error.
 //!
-//! `cargo run --release -p allyshare-server --example load -- SERVER_BIN [SECONDS]`
+//! `cargo run --release -p allyshare-server --example load -- SERVER_BIN [SECONDS] [--postgres URL]`
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,6 +26,8 @@ use std::time::{Duration, Instant};
 
 #[path = "support/get_started.rs"]
 mod get_started;
+#[path = "support/pg_database.rs"]
+mod pg_database;
 
 use allyshare_protocol::{ContactBatch, ContactRecord};
 use serde_json::{json, Value};
@@ -123,6 +128,8 @@ impl Plan {
 struct Person {
     token: String,
     network_id: i64,
+    /// The instance this person talks to.
+    base: String,
 }
 
 struct Server {
@@ -137,12 +144,12 @@ impl Drop for Server {
     }
 }
 
-fn start_server(bin: &Path, dir: &Path) -> Server {
+fn start_server(bin: &Path, db: &std::ffi::OsStr, dir: &Path) -> Server {
     use std::io::BufRead;
     let mut child = std::process::Command::new(bin)
         .arg("serve")
         .arg("--db")
-        .arg(dir.join("load.db"))
+        .arg(db)
         .args(["--addr", "127.0.0.1:0", "--outbox"])
         .arg(dir.join("outbox"))
         .stdout(Stdio::piped())
@@ -164,8 +171,7 @@ fn start_server(bin: &Path, dir: &Path) -> Server {
 
 /// Invites through the CLI, accepts through the Get Started form, signs in over the API.
 async fn person(
-    bin: &Path,
-    dir: &Path,
+    (bin, db, dir): (&Path, &std::ffi::OsStr, &Path),
     http: &reqwest::Client,
     base: &str,
     email: &str,
@@ -174,7 +180,7 @@ async fn person(
     let out = std::process::Command::new(bin)
         .arg("invite")
         .arg("--db")
-        .arg(dir.join("load.db"))
+        .arg(db)
         .arg("--outbox")
         .arg(dir.join("outbox"))
         .args([
@@ -217,7 +223,11 @@ async fn person(
         .await
         .unwrap();
     let network_id = me["networks"][0]["id"].as_i64().expect("network");
-    Person { token, network_id }
+    Person {
+        token,
+        network_id,
+        base: base.to_string(),
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -234,34 +244,62 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() {
-    let mut args = std::env::args().skip(1);
-    let bin = std::path::PathBuf::from(args.next().expect("usage: load SERVER_BIN [SECONDS]"));
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let postgres = match args.iter().position(|a| a == "--postgres") {
+        Some(i) => {
+            let url = args.get(i + 1).cloned().expect("--postgres URL");
+            args.drain(i..i + 2);
+            Some(pg_database::PgDatabase::create(&url, "allyshare_load").await)
+        }
+        None => None,
+    };
+    let mut args = args.into_iter();
+    let usage = "usage: load SERVER_BIN [SECONDS] [--postgres URL]";
+    let bin = std::path::PathBuf::from(args.next().expect(usage));
     let bin: &Path = &bin;
     let secs: u64 = args.next().map_or(60, |s| s.parse().expect("SECONDS"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = start_server(bin, dir.path());
-    let base = server.base.clone();
+    let db: std::ffi::OsString = match &postgres {
+        Some(pg) => pg.url.clone().into(),
+        None => dir.path().join("load.db").into(),
+    };
+    // The first instance applies the schema before the second starts.
+    let mut servers = vec![start_server(bin, &db, dir.path())];
+    if postgres.is_some() {
+        servers.push(start_server(bin, &db, dir.path()));
+    }
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let base_of = |i: usize| bases[i % bases.len()].as_str();
+    let cli = (bin, db.as_os_str(), dir.path());
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()
         .unwrap();
-    println!("server {base}, database in a temporary directory");
+    match &postgres {
+        Some(_) => println!(
+            "servers {} on one PostgreSQL database, the clients spread over them",
+            bases.join(" and ")
+        ),
+        None => println!("server {}, database in a temporary directory", bases[0]),
+    }
 
     // People: allies who upload, allies who read, admins who search; one network.
     let setup = Instant::now();
     let mut uploaders = Vec::new();
     for i in 0..UPLOADERS {
         let ally = person(
-            bin,
-            dir.path(),
+            cli,
             &http,
-            &base,
+            base_of(i),
             &format!("up{i}@example.org"),
             "ally",
         )
         .await;
         let r = http
-            .put(format!("{base}/v1/networks/{}/sharing", ally.network_id))
+            .put(format!(
+                "{}/v1/networks/{}/sharing",
+                ally.base, ally.network_id
+            ))
             .bearer_auth(&ally.token)
             .json(&json!({"sharing": true}))
             .send()
@@ -274,10 +312,9 @@ async fn main() {
     for i in 0..READERS {
         readers.push(
             person(
-                bin,
-                dir.path(),
+                cli,
                 &http,
-                &base,
+                base_of(i),
                 &format!("rd{i}@example.org"),
                 "ally",
             )
@@ -288,10 +325,9 @@ async fn main() {
     for i in 0..ADMINS {
         admins.push(
             person(
-                bin,
-                dir.path(),
+                cli,
                 &http,
-                &base,
+                base_of(i),
                 &format!("ad{i}@example.org"),
                 "network_admin",
             )
@@ -340,19 +376,20 @@ async fn main() {
 
     // Uploads (a session opened with its first batch, committed after its last).
     {
-        let (http, base, results) = (http.clone(), base.clone(), results.clone());
+        let (http, results) = (http.clone(), results.clone());
         let (uploaders, sessions, plan) = (uploaders.clone(), sessions.clone(), plan.clone());
         tasks.push(tokio::spawn(async move {
             let mut handles = Vec::new();
             for t in 0..total_uploads {
                 let due = start + Duration::from_nanos(t as u64 * 1_000_000_000 / UPLOADS_PER_SEC);
                 tokio::time::sleep_until(due.into()).await;
-                let (http, base, results) = (http.clone(), base.clone(), results.clone());
+                let (http, results) = (http.clone(), results.clone());
                 let (uploaders, sessions, plan) =
                     (uploaders.clone(), sessions.clone(), plan.clone());
                 handles.push(tokio::spawn(async move {
                     let (key, seq) = plan.uploads[t];
                     let token = &uploaders[key.ally].token;
+                    let base = &uploaders[key.ally].base;
                     let (cell, done) = &sessions[&key];
                     let opened = cell
                         .get_or_try_init(|| async {
@@ -413,26 +450,31 @@ async fn main() {
     }
     // Reads of /v1/me, and admins' searches.
     for (kind, rate) in [(Kind::Me, READS_PER_SEC), (Kind::Search, SEARCHES_PER_SEC)] {
-        let (http, base, results) = (http.clone(), base.clone(), results.clone());
+        let (http, results) = (http.clone(), results.clone());
         let (readers, admins) = (readers.clone(), admins.clone());
         tasks.push(tokio::spawn(async move {
             let mut handles = Vec::new();
             for t in 0..(rate * secs) as usize {
                 let due = start + Duration::from_nanos(t as u64 * 1_000_000_000 / rate);
                 tokio::time::sleep_until(due.into()).await;
-                let (http, base, results) = (http.clone(), base.clone(), results.clone());
+                let (http, results) = (http.clone(), results.clone());
                 let (readers, admins) = (readers.clone(), admins.clone());
                 handles.push(tokio::spawn(async move {
                     let request = match kind {
-                        Kind::Me => http
-                            .get(format!("{base}/v1/me"))
-                            .bearer_auth(&readers[t % READERS].token),
+                        Kind::Me => {
+                            let reader = &readers[t % READERS];
+                            http.get(format!("{}/v1/me", reader.base))
+                                .bearer_auth(&reader.token)
+                        }
                         _ => {
                             let admin = &admins[t % ADMINS];
                             let q = ["engineer", "company 42", "first12", "last7 first3"][t % 4];
-                            http.get(format!("{base}/v1/networks/{}/contacts", admin.network_id))
-                                .query(&[("q", q), ("limit", "50")])
-                                .bearer_auth(&admin.token)
+                            http.get(format!(
+                                "{}/v1/networks/{}/contacts",
+                                admin.base, admin.network_id
+                            ))
+                            .query(&[("q", q), ("limit", "50")])
+                            .bearer_auth(&admin.token)
                         }
                     };
                     let outcome = request
@@ -452,7 +494,10 @@ async fn main() {
         t.await.unwrap();
     }
     let wall = start.elapsed();
-    drop(server);
+    drop(servers);
+    if let Some(pg) = postgres {
+        pg.drop_now().await;
+    }
 
     println!("ran {:.1} s", wall.as_secs_f64());
     println!(

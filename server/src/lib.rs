@@ -21,6 +21,7 @@ pub mod budget;
 pub mod clock;
 pub mod companies;
 pub mod console;
+pub mod copy;
 pub mod cross_site;
 pub mod csvfile;
 pub mod db;

@@ -6,6 +6,9 @@
 //!
 //! `invite` prints the Get Started link alone on the last line of stdout, so a developer can
 //! open it without digging through the outbox.
+//!
+//! `copy` moves a SQLite file into an empty PostgreSQL database ([`allyshare_server::copy`])
+//! and prints each table's rows.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -118,6 +121,17 @@ enum Command {
         network: String,
         #[arg(long)]
         id: i64,
+    },
+    /// Copy a SQLite database (stop its server first) into an empty PostgreSQL one, in one
+    /// transaction: every table, ids kept. Refuses a target that holds anything, and a source
+    /// whose migrations are not exactly this server's (start `serve` on it once first).
+    Copy {
+        /// The SQLite file (`serve --db FILE`); read only, never changed.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database: `postgres://user@host/database` (its schema is applied).
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -241,6 +255,7 @@ async fn main() -> ExitCode {
             id,
         } => resend(common, network, id).await,
         Command::Digest { common } => digest(common).await,
+        Command::Copy { from, to } => copy(from, to).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -445,5 +460,26 @@ async fn resend(common: Common, network: String, id: i64) -> Result<(), String> 
         .await
         .map_err(|e| e.to_string())?;
     print_invited(&invited);
+    Ok(())
+}
+
+async fn copy(from: PathBuf, to: String) -> Result<(), String> {
+    println!(
+        "Copying {} into the PostgreSQL database (one transaction: all or nothing)…",
+        from.display()
+    );
+    let report = allyshare_server::copy::copy(&from, &to, |table, rows| {
+        eprintln!("copied {table}: {rows} rows");
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    for line in report.lines() {
+        println!("{line}");
+    }
+    let total: u64 = report.tables.iter().map(|(_, n)| n).sum();
+    println!(
+        "Done: {total} rows in {} tables. Start `serve --db` on the PostgreSQL URL.",
+        report.tables.len()
+    );
     Ok(())
 }

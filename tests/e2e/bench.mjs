@@ -7,9 +7,14 @@
 //   ./build.sh bench            (builds what it needs, then runs this)
 //   node tests/e2e/bench.mjs --out bench/results.json [--rounds 7] [--sync-runs 1]
 //   node tests/e2e/bench.mjs --page-only      (parse, CSV and delta only; nothing written)
+//   node tests/e2e/bench.mjs --server-only    (the release server's figures only: the ingest
+//                                             on SQLite and PostgreSQL, the contacts search;
+//                                             updates those keys of --out, keeps the others)
 //
 // Environment (build.sh sets it): ALLYSHARE_SERVER_BIN (the release server), ALLYSHARE_DIST,
-// CHROMIUM_BIN, BENCH_INGEST_BIN (the release `ingest` example), BENCH_PACKAGE_ZIP (the store zip).
+// CHROMIUM_BIN, BENCH_INGEST_BIN (the release `ingest` example), BENCH_PACKAGE_ZIP (the store zip),
+// ALLYSHARE_TEST_POSTGRES_URL (a PostgreSQL server the ingest may create a database on:
+// tools/pg-test.sh starts a throwaway one; without it there is no PostgreSQL figure).
 //
 // Every input is deterministic: synthetic connections of seed 1 (tests/fake-linkedin/synthetic.mjs,
 // the twin of src/linkedin/synthetic.rs). Times are medians of several runs.
@@ -53,7 +58,8 @@ const median = (xs) => {
 const round = (x, digits = 1) => Number(x.toFixed(digits));
 const log = (...a) => console.error('bench:', ...a);
 
-if (!existsSync(join(DIST, 'pkg', 'worker_bg.wasm'))) {
+const SERVER_ONLY = process.argv.includes('--server-only');
+if (!SERVER_ONLY && !existsSync(join(DIST, 'pkg', 'worker_bg.wasm'))) {
   console.error(`no wasm build in ${DIST}/pkg: run ./build.sh first`);
   process.exit(2);
 }
@@ -328,19 +334,31 @@ async function extension() {
 
 // --- ingest: the release server's own benchmark ---------------------------------------------
 
-async function ingest() {
+// The same ingest on a fresh SQLite file, or (`postgres`) on a fresh database of the PostgreSQL
+// server of ALLYSHARE_TEST_POSTGRES_URL (none: no figure).
+async function ingest(backend = 'sqlite') {
   const bin = process.env.BENCH_INGEST_BIN;
   if (!bin) return [];
+  const args = ['--json'];
+  if (backend === 'postgres') {
+    const url = process.env.ALLYSHARE_TEST_POSTGRES_URL;
+    if (!url) {
+      log('ingest on PostgreSQL: skipped (no ALLYSHARE_TEST_POSTGRES_URL; ./build.sh bench starts one)');
+      return [];
+    }
+    args.push('--postgres', url);
+  }
   const rates = [];
   for (let i = 0; i < 3; i += 1) {
-    const { stdout } = await run(bin, ['--json'], { maxBuffer: 1 << 20 });
+    const { stdout } = await run(bin, args, { maxBuffer: 1 << 20 });
     const line = stdout.trim().split('\n').map((l) => { try { return JSON.parse(l); } catch { return null; } })
       .find((v) => v?.round === 'first full sync');
     rates.push(line.contacts_per_s);
-    log(`ingest run ${i + 1}: ${Math.round(line.contacts_per_s)} contacts/s`);
+    log(`ingest (${backend}) run ${i + 1}: ${Math.round(line.contacts_per_s)} contacts/s`);
   }
   return rates;
 }
+const rate = (rates) => (rates.length ? Math.round(median(rates)) : null);
 
 // --- the console's contacts search: the release server's own benchmark ------------------------
 
@@ -359,6 +377,28 @@ async function contactsSearch() {
 
 // --- main ------------------------------------------------------------------------------------
 
+if (SERVER_ONLY) {
+  // A developer's shortcut: only the release server's figures, merged into --out (the other
+  // keys stay as the last whole run left them).
+  log('ingest (release server example): SQLite, then PostgreSQL');
+  const figures = {
+    ingest_contacts_per_s: rate(await ingest('sqlite')),
+    ingest_postgres_contacts_per_s: rate(await ingest('postgres')),
+  };
+  if (process.env.BENCH_CONTACTS_SEARCH_BIN) {
+    log('contacts search (release server example, 600,000 contacts)');
+    const search = await contactsSearch();
+    figures.admin_contacts_search_p95_ms = search ? round(search.admin_contacts_search_p95_ms) : null;
+  }
+  const previous = existsSync(OUT) ? JSON.parse(await readFile(OUT, 'utf8')) : {};
+  const merged = { ...previous };
+  for (const [k, v] of Object.entries(figures)) if (v !== null) merged[k] = v;
+  await mkdir(dirname(OUT), { recursive: true });
+  await writeFile(OUT, `${JSON.stringify(merged, null, 2)}\n`);
+  console.log(JSON.stringify(figures, null, 2));
+  console.log(`\nupdated: ${OUT}`);
+  process.exit(0);
+}
 log('sizes');
 const size = await sizes();
 if (process.argv.includes('--extension-only')) {
@@ -385,8 +425,9 @@ if (process.argv.includes('--page-only')) {
   console.log(JSON.stringify({ ...size.figures, bundles: size.bundles, ...ms }, null, 2));
   process.exit(0);
 }
-log('ingest (release server example)');
-const ingestRates = await ingest();
+log('ingest (release server example): SQLite, then PostgreSQL');
+const ingestRates = await ingest('sqlite');
+const ingestPostgresRates = await ingest('postgres');
 log('contacts search (release server example, 600,000 contacts)');
 const search = await contactsSearch();
 log(`the extension: first sync of ${N} (${SYNC_RUNS} run(s)), routine sync, popup, worker cold start`);
@@ -401,6 +442,7 @@ const results = {
   csv_30k_ms: round(median(page.ms.csv)),
   delta_30k_ms: round(median(page.ms.delta)),
   ingest_contacts_per_s: Math.round(median(ingestRates)),
+  ingest_postgres_contacts_per_s: rate(ingestPostgresRates),
   admin_contacts_search_p95_ms: search ? round(search.admin_contacts_search_p95_ms) : null,
   first_sync_30k_s: round(median(ext.firstSync), 2),
   routine_sync_linkedin_requests: ext.linkedinRequests,
@@ -428,6 +470,9 @@ const rows = [
   ['delta 30k (1 % changed)', `${results.delta_30k_ms} ms`, '≤ 20 ms', results.delta_30k_ms <= 20],
   ['ingest', `${results.ingest_contacts_per_s.toLocaleString('en')} contacts/s`, '≥ 50,000/s',
     results.ingest_contacts_per_s >= 50_000],
+  ['ingest, PostgreSQL', results.ingest_postgres_contacts_per_s === null ? 'not run'
+    : `${results.ingest_postgres_contacts_per_s.toLocaleString('en')} contacts/s`, '≥ 60,000/s',
+    results.ingest_postgres_contacts_per_s !== null && results.ingest_postgres_contacts_per_s >= 60_000],
   ['admin contacts search p95 (600k contacts)', `${results.admin_contacts_search_p95_ms} ms`, '≤ 50 ms',
     results.admin_contacts_search_p95_ms !== null && results.admin_contacts_search_p95_ms <= 50],
   ['first sync 30k', `${results.first_sync_30k_s} s`, 'report'],

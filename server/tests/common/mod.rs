@@ -206,13 +206,23 @@ impl TestServer {
 
     /// Starts with the test defaults, then `configure` applied (also on every restart).
     pub async fn start_with(configure: fn(&mut Config)) -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let clock = ManualClock::starting_now();
         let pg = if on_postgres() {
             Some(PgDatabase::create().await)
         } else {
             None
         };
+        TestServer::start_on(pg, configure).await
+    }
+
+    /// On a SQLite file whichever the run's backend (a test that needs both, as `copy`'s).
+    pub async fn start_sqlite() -> TestServer {
+        TestServer::start_on(None, |_| {}).await
+    }
+
+    /// On this PostgreSQL database (dropped with the server), or on a SQLite file (`None`).
+    pub async fn start_on(pg: Option<PgDatabase>, configure: fn(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = ManualClock::starting_now();
         let location = db_location(&dir, pg.as_ref());
         let (app, base, shutdown, task) = launch(&dir, &location, &clock, configure).await;
         TestServer {
