@@ -4,6 +4,9 @@
 //    → {challenge}. 2. POST /handoff/code {challenge} (same origin, the cookie set when the
 //    invitation was accepted) → {code}. 3. Give the code to the extension:
 //    {type: "allyshare.handoff.code", code, origin} → {ok: true}. Retries every 2 s for 30 min.
+// Chrome (and Edge) carry the messages over `externally_connectable`. Firefox has none: there the
+// extension's content script on this origin (extension/firefox/handoff-content.js) answers the
+// same two messages posted to this window, and relays them to the extension's worker.
 (function () {
   'use strict';
   var meta = document.querySelector('meta[name="allyshare-extension-id"]');
@@ -17,7 +20,8 @@
 
   function say(text) { status.textContent = text; }
 
-  function send(message) {
+  // Over externally_connectable, when this browser offers it to this page (Chrome, Edge).
+  function sendExternal(message) {
     return new Promise(function (resolve, reject) {
       try {
         chrome.runtime.sendMessage(extensionId, message, function (reply) {
@@ -28,10 +32,38 @@
     });
   }
 
+  // Through the extension's content script (Firefox): a same-window message, answered by one
+  // with the same id, or nothing within 1.5 s (the extension is not installed yet).
+  var nextId = 1;
+  function sendRelayed(message) {
+    return new Promise(function (resolve, reject) {
+      var id = nextId++;
+      var timer = setTimeout(function () {
+        window.removeEventListener('message', onReply);
+        reject(new Error('the extension is not installed yet'));
+      }, 1500);
+      function onReply(event) {
+        var data = event.data;
+        if (event.source !== window || event.origin !== location.origin) return;
+        if (!data || data.allyshare !== 'handoff-reply' || data.id !== id) return;
+        clearTimeout(timer);
+        window.removeEventListener('message', onReply);
+        resolve(data.reply);
+      }
+      window.addEventListener('message', onReply);
+      window.postMessage({ allyshare: 'handoff-request', id: id, message: message }, location.origin);
+    });
+  }
+
+  function hasExternal() {
+    return !!(window.chrome && chrome.runtime && chrome.runtime.sendMessage);
+  }
+
+  function send(message) {
+    return hasExternal() ? sendExternal(message) : sendRelayed(message);
+  }
+
   function attempt() {
-    if (!(window.chrome && chrome.runtime && chrome.runtime.sendMessage)) {
-      return Promise.reject(new Error('the extension is not installed yet'));
-    }
     return send({ type: 'allyshare.handoff.hello' }).then(function (reply) {
       if (!reply || typeof reply.challenge !== 'string') throw new Error('no challenge');
       return fetch('/handoff/code', {
