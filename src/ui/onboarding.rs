@@ -305,7 +305,7 @@ fn render() {
             children.push(problem_box(problem, vec![]));
         }
     }
-    if !with(|o| o.site_access) && step != Step::Done {
+    if !with(|o| o.site_access) {
         children.push(site_access_card(&reply));
     }
     match step {

@@ -40,6 +40,9 @@ before(async () => {
       'network.proxy.ssl': '127.0.0.1',
       'network.proxy.ssl_port': tunnel.port,
       'network.proxy.no_proxies_on': '',
+      // permissions.request() grants without its doorhanger (WebDriver cannot click Firefox's
+      // own UI); the page's side of it, the button, is what is tested.
+      'extensions.webextOptionalPermissionPrompts': false,
     },
   });
 }, { timeout: 150_000 });
@@ -177,4 +180,18 @@ test('Firefox: the hand-off relay runs on the backend\'s pages only', async () =
   }));
   assert.equal(relayed, 'no answer');
   await ff.closeTab();
+});
+
+test('Firefox: access to LinkedIn taken back (about:addons → Permissions): the onboarding asks for it again', async () => {
+  await ff.tabWhere((u) => u === `${EXT_BASE}onboarding.html`, { what: 'the onboarding tab' });
+  assert.equal(await ff.find('#site-access'), null, 'no question while the access is granted');
+  // What the ally's switch in about:addons does.
+  assert.equal(await ff.run(() => chrome.permissions.remove({ origins: ['https://www.linkedin.com/*'] })), true);
+  await ff.run(() => { setTimeout(() => location.reload(), 0); });
+  await ff.until(() => ff.find('#site-access-allow'), { what: 'the site-access question', timeoutMs: 20_000 });
+  await ff.screenshot('firefox-site-access');
+  await ff.click('#site-access-allow');
+  await ff.until(async () => (await ff.find('#site-access')) === null, { what: 'the question gone once granted', timeoutMs: 20_000 });
+  const granted = await ff.run(() => chrome.permissions.getAll());
+  assert.ok(granted.origins.includes('https://www.linkedin.com/*'), JSON.stringify(granted.origins));
 });
