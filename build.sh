@@ -87,7 +87,9 @@ ensure_chromium() {
 }
 
 # Firefox for the Firefox end-to-end test: Debian's ESR, and geckodriver from crates.io (Debian
-# does not package it), as the wasm-bindgen CLI is installed.
+# does not package it), as the wasm-bindgen CLI is installed. Any geckodriver found is used; the
+# one installed is this version (the one the suite was written against).
+GECKODRIVER_VERSION=0.37.1
 ensure_firefox() {
   if ! command -v firefox-esr >/dev/null; then
     say "Installing Debian's firefox-esr"
@@ -95,8 +97,8 @@ ensure_firefox() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null
   fi
   if ! command -v geckodriver >/dev/null; then
-    say "Installing geckodriver (cargo install)"
-    cargo install --locked geckodriver
+    say "Installing geckodriver $GECKODRIVER_VERSION (cargo install)"
+    cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
   fi
 }
 

@@ -9,9 +9,10 @@
 // backend is refused.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
-  test, before, after, startServer, apiSession, linksInOutbox,
+  test as harnessTest, before, after, startServer, apiSession, linksInOutbox, ARTIFACTS, bounded,
 } from './harness.mjs';
 import { startFakeLinkedIn } from '../fake-linkedin/server.mjs';
 import { launchFirefox, startTunnel, EXT_BASE } from './firefox-driver.mjs';
@@ -53,6 +54,34 @@ after(async () => {
   await linkedin?.stop();
   server?.stop();
 });
+
+/**
+ * The harness's `test` (its limit), plus Firefox's failure artifacts: every tab photographed and
+ * geckodriver's and Firefox's log, in artifacts/failure-firefox-*.
+ */
+let failures = 0;
+function test(name, options, fn) {
+  if (typeof options === 'function') [fn, options] = [options, {}];
+  return harnessTest(name, options, async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      failures += 1;
+      const stem = `failure-firefox-${failures}`;
+      await mkdir(ARTIFACTS, { recursive: true });
+      const lines = [`${name}: ${e.stack ?? e}`];
+      try {
+        for (const [i, h] of (await ff.handles()).entries()) {
+          await ff.switchTo(h);
+          lines.push(`tab ${i}: ${await ff.url()}`);
+          await bounded(ff.screenshot(`${stem}-${i}`), 15_000, 'screenshot', { quiet: true }).catch(() => {});
+        }
+      } catch (shot) { lines.push(`no screenshots: ${shot.message}`); }
+      await writeFile(join(ARTIFACTS, `${stem}-log.txt`), `${[...lines, ...ff.log].join('\n')}\n`).catch(() => {});
+      throw e;
+    }
+  });
+}
 
 /** Sends an intent to the worker from the current extension page, as the pages do. */
 const intent = (message) => ff.run((m) => chrome.runtime.sendMessage(m), [message], 60_000);
