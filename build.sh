@@ -4,6 +4,8 @@
 #   ./build.sh            build the extension into dist/ (installs what is missing)
 #   ./build.sh test       run every test layer (native, wasm in headless Chromium, end to end)
 #   ./build.sh package    the Chrome Web Store zip (no development key), checked against store/
+#   ./build.sh firefox    the Firefox build into dist-firefox/ (the same wasm and pages)
+#   ./build.sh package-firefox  its zip for addons.mozilla.org, checked by `web-ext lint`
 #   ./build.sh store-images  the listing's screenshots and promo tile, from the real screens
 #   ./build.sh demo       the whole system on this machine: server, invitation, extension
 #   ./build.sh bench      the benchmarks: prints a table, writes bench/results.json
@@ -15,6 +17,7 @@
 #
 # Environment:
 #   ALLYSHARE_BACKEND_URL  the backend the build talks to by default (http://127.0.0.1:8787)
+#   ALLYSHARE_GECKO_ID     the Firefox add-on id (allyshare@allyshare.org)
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -26,6 +29,9 @@ E2E_DIR="$ROOT/tests/e2e"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # The id the development key in manifest.json gives the unpacked extension.
 DEV_EXTENSION_ID=igfdnfmhifclpmflncmpgjdghncflccf
+# The Firefox add-on id (browser_specific_settings.gecko.id): addons.mozilla.org keeps it for
+# ever once the first version is signed.
+GECKO_ID="${ALLYSHARE_GECKO_ID:-allyshare@allyshare.org}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -76,6 +82,22 @@ ensure_chromium() {
   fi
 }
 
+# Firefox for the Firefox end-to-end test: Debian's ESR, and geckodriver from crates.io (Debian
+# does not package it), as the wasm-bindgen CLI is installed. Any geckodriver found is used; the
+# one installed is this version (the one the suite was written against).
+GECKODRIVER_VERSION=0.37.1
+ensure_firefox() {
+  if ! command -v firefox-esr >/dev/null; then
+    say "Installing Debian's firefox-esr"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null
+  fi
+  if ! command -v geckodriver >/dev/null; then
+    say "Installing geckodriver $GECKODRIVER_VERSION (cargo install)"
+    cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
+  fi
+}
+
 # The server suite's second backend: tools/pg-test.sh starts a throwaway server from these.
 ensure_postgres() {
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
@@ -116,6 +138,7 @@ build() {
       "$TARGET_DIR/$WASM_TARGET/wasm/allyshare.wasm"
   done
   cp -R extension/. dist/
+  rm -rf dist/firefox # Firefox's own files (build_firefox)
   sed "s|\"@BACKEND_ORIGIN@\"|$(backend_host_permissions)|g" manifest.json > dist/manifest.json
   say "dist/ is ready: chrome://extensions → Developer mode → Load unpacked → $ROOT/dist"
   for bundle in worker pages; do
@@ -159,16 +182,59 @@ package() {
   esac
 }
 
+# --- Firefox ------------------------------------------------------------------------------
+
+# dist-firefox/: dist/ as it is (the same wasm, pages and loaders), the manifest's Firefox form
+# (tools/firefox-manifest.mjs says each difference and why) and Firefox's own content script.
+build_firefox() {
+  build
+  rm -rf dist-firefox
+  cp -R dist/. dist-firefox/
+  cp extension/firefox/*.js dist-firefox/
+  node tools/firefox-manifest.mjs dist/manifest.json "$GECKO_ID" > dist-firefox/manifest.json
+  say "dist-firefox/ is ready: about:debugging → This Firefox → Load Temporary Add-on → $ROOT/dist-firefox/manifest.json"
+}
+
+# The addons.mozilla.org zip of dist-firefox/ at $1, written only if `web-ext lint` finds no
+# error and no warning in it.
+firefox_zip() {
+  local zip="$1" staging
+  staging="$(mktemp -d)"
+  (cd dist-firefox && python3 -m zipfile -c "$staging/package.zip" ./*)
+  rm -f "$zip"
+  if ! "$E2E_DIR/node_modules/.bin/web-ext" lint --self-hosted=false --warnings-as-errors \
+      --source-dir "$staging/package.zip" --output text; then
+    rm -rf "$staging"
+    die "the Firefox package was not written: fix what web-ext lint lists above"
+  fi
+  mv "$staging/package.zip" "$zip"
+  rm -rf "$staging"
+}
+
+package_firefox() {
+  build_firefox
+  local version zip
+  version="$(node -p "require('./manifest.json').version")"
+  zip="$ROOT/allyshare-firefox-$version.zip"
+  firefox_zip "$zip"
+  say "addons.mozilla.org package: $zip ($(wc -c < "$zip") bytes)"
+  case "$ALLYSHARE_BACKEND_URL" in
+    http://*) echo "warning: this package talks to $ALLYSHARE_BACKEND_URL; set ALLYSHARE_BACKEND_URL for a store build" >&2 ;;
+  esac
+}
+
 # --- test ---------------------------------------------------------------------------------
 
 run_tests() {
   ensure_chromium
-  build
-  say "Package check: its own tests, then the store zip of this build"
+  ensure_firefox
+  build_firefox
+  say "Package check: its own tests, then the store zip of this build, then the Firefox zip (web-ext lint)"
   python3 tools/test_check_package.py
   local check_dir
   check_dir="$(mktemp -d)"
   store_zip "$check_dir/allyshare.zip"
+  firefox_zip "$check_dir/allyshare-firefox.zip"
   rm -rf "$check_dir"
   say "Layer 1/3: native tests (cargo test --workspace)"
   cargo test --workspace
@@ -180,7 +246,7 @@ run_tests() {
   say "Layer 2/3: wasm-bindgen tests in a headless Chromium service worker"
   CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_TEST_TIMEOUT=120 \
     cargo test --target "$WASM_TARGET" --test wasm
-  say "Layer 3/3: end to end: the unpacked extension in Chromium, the reference server"
+  say "Layer 3/3: end to end: the unpacked extension in Chromium (and firefox.test.mjs: in Firefox), the reference server"
   cargo build -p allyshare-server
   # Every test (and hook) has its own limit, from the harness (ALLYSHARE_TEST_TIMEOUT_MS,
   # 120 s; the longest test takes under 20 s). Node 20's --test-timeout bounds each file's run
@@ -190,6 +256,9 @@ run_tests() {
   # (stopped and removed when the suite ends, whatever its outcome).
   ALLYSHARE_SERVER_BIN="$TARGET_DIR/debug/allyshare-server" \
   ALLYSHARE_DIST="$ROOT/dist" \
+  ALLYSHARE_DIST_FIREFOX="$ROOT/dist-firefox" \
+  FIREFOX_BIN="$(command -v firefox-esr)" \
+  GECKODRIVER_BIN="$(command -v geckodriver)" \
   CHROMIUM_BIN="$(command -v chromium)" \
     tools/pg-test.sh \
     node --test --test-concurrency=1 --test-timeout=600000 --test-force-exit "$E2E_DIR"/*.test.mjs
@@ -377,6 +446,8 @@ load() {
 case "${1:-build}" in
   build) build ;;
   package) package ;;
+  firefox) build_firefox ;;
+  package-firefox) package_firefox ;;
   test) run_tests ;;
   demo) demo ;;
   store-images) store_images ;;
@@ -384,6 +455,6 @@ case "${1:-build}" in
   check-api) check_api ;;
   load) shift; load "$@" ;;
   bench) shift; bench "$@" ;;
-  -h|--help|help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown command '$1' (try: build, test, package, store-images, demo, bench, fuzz, check-api, load)" ;;
+  -h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try: build, test, package, firefox, package-firefox, store-images, demo, bench, fuzz, check-api, load)" ;;
 esac

@@ -9,7 +9,12 @@
   const ALLOWED_HEADERS = ['csrf-token', 'x-restli-protocol-version', 'accept'];
   const TIMEOUT_MS = 15000;
   const MAX_BODY = 8 * 1024 * 1024;
-  const WORKER_URL = chrome.runtime.getURL('background.js');
+  // The worker's URL: Chrome's service worker, or Firefox's background page (an event page
+  // Firefox generates around background.js).
+  const WORKER_URLS = [
+    chrome.runtime.getURL('background.js'),
+    chrome.runtime.getURL('_generated_background_page.html'),
+  ];
 
   // The URL as the browser resolves it (dot segments and all) must stay on this origin, under the API.
   function voyagerUrl(text) {
@@ -53,7 +58,7 @@
   chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     // Only our own extension's service worker: not another extension, not a script in a tab,
     // not even one of our own pages.
-    if (sender.id !== chrome.runtime.id || sender.tab || sender.url !== WORKER_URL) return false;
+    if (sender.id !== chrome.runtime.id || sender.tab || !WORKER_URLS.includes(sender.url)) return false;
     const request = message?.linkedin_fetch;
     if (!request || typeof request !== 'object') return false;
     linkedinFetch(request).then(sendResponse);

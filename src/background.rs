@@ -137,6 +137,31 @@ pub async fn handle_external(message: JsValue, sender: JsValue) -> JsValue {
     let origin = js_sys::Reflect::get(&sender, &"origin".into())
         .ok()
         .and_then(|o| o.as_string());
+    hand_off(message, origin).await
+}
+
+/// The same hand-off in Firefox, which has no `externally_connectable`: the page's message
+/// relayed by our content script on the backend's origin (`extension/firefox/handoff-content.js`,
+/// sent as `{relay: "handoff", message}` through `runtime.onMessage`). The page's origin is the
+/// one the browser reports for the content script's frame ([`messages::relayed_page_origin`]),
+/// then checked against the backend exactly as Chrome's `sender.origin` is.
+#[cfg(feature = "worker")]
+#[wasm_bindgen]
+pub async fn handle_relayed(message: JsValue, sender: JsValue) -> JsValue {
+    let sender: Sender = from_js(&sender).unwrap_or_default();
+    let origin = messages::relayed_page_origin(
+        &sender,
+        &browser::extension_id(),
+        &browser::extension_base_url(),
+    );
+    if origin.is_none() {
+        return to_js(&serde_json::json!({ "ok": false }));
+    }
+    hand_off(message, origin).await
+}
+
+#[cfg(feature = "worker")]
+async fn hand_off(message: JsValue, origin: Option<String>) -> JsValue {
     let message = from_js::<crate::handoff::ExternalMessage>(&message).ok();
     let answer = worker().handle_external(message, origin.as_deref()).await;
     if answer["ok"] == serde_json::Value::Bool(true) {

@@ -454,6 +454,53 @@ mod tests {
 pub struct Sender {
     pub id: Option<String>,
     pub url: Option<String>,
+    /// The tab of a content script's page; none for the extension's own pages' messages
+    /// (popup, options) — an extension page in a tab has one too.
+    #[serde(default)]
+    pub tab: Option<SenderTab>,
+    /// The frame of a content script: 0 is the tab's top frame.
+    #[serde(default, rename = "frameId")]
+    pub frame_id: Option<i64>,
+}
+
+/// The part of `runtime.MessageSender.tab` the checks read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SenderTab {
+    pub id: Option<i64>,
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute http(s) URL; `None` for anything else
+/// (no scheme, credentials in it, an empty host).
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+/// The page origin of a hand-off message relayed by our own content script (Firefox, which
+/// has no `externally_connectable`: `extension/firefox/handoff-content.js`): our extension,
+/// from a tab's top frame, on a web page (not one of ours). The browser sets every field, so
+/// a page cannot claim another origin; whether that origin is the backend's is
+/// [`crate::handoff::from_backend`]'s to say, as for Chrome's external messages.
+pub fn relayed_page_origin(sender: &Sender, own_id: &str, own_base: &str) -> Option<String> {
+    if sender.id.as_deref() != Some(own_id) || own_id.is_empty() {
+        return None;
+    }
+    sender.tab.as_ref()?;
+    if sender.frame_id != Some(0) {
+        return None;
+    }
+    let url = sender.url.as_deref()?;
+    if !own_base.is_empty() && url.starts_with(own_base) {
+        return None;
+    }
+    origin_of(url)
 }
 
 /// Only the extension's own pages (popup, options, onboarding) may send intents: not web
@@ -479,7 +526,70 @@ mod sender_tests {
         Sender {
             id: id.map(Into::into),
             url: url.map(Into::into),
+            ..Sender::default()
         }
+    }
+
+    /// A content script's message from a tab's frame.
+    fn from_tab(id: &str, url: &str, frame_id: i64) -> Sender {
+        Sender {
+            id: Some(id.into()),
+            url: Some(url.into()),
+            tab: Some(SenderTab { id: Some(4) }),
+            frame_id: Some(frame_id),
+        }
+    }
+
+    #[test]
+    fn a_relayed_hand_off_names_the_page_origin_the_browser_reported() {
+        let guide = "http://127.0.0.1:8787/invite/abc?x=1#top";
+        assert_eq!(
+            relayed_page_origin(&from_tab(ID, guide, 0), ID, BASE).as_deref(),
+            Some("http://127.0.0.1:8787")
+        );
+        assert_eq!(
+            relayed_page_origin(
+                &from_tab(ID, "https://Backend.example.org/handoff", 0),
+                ID,
+                BASE
+            )
+            .as_deref(),
+            Some("https://backend.example.org")
+        );
+    }
+
+    #[test]
+    fn a_relay_from_anywhere_else_is_not_heard() {
+        let guide = "http://127.0.0.1:8787/invite/abc";
+        // Another extension's content script.
+        assert_eq!(
+            relayed_page_origin(&from_tab("other", guide, 0), ID, BASE),
+            None
+        );
+        // A frame inside the page.
+        assert_eq!(relayed_page_origin(&from_tab(ID, guide, 3), ID, BASE), None);
+        // Not from a tab: one of our pages, or the worker.
+        assert_eq!(
+            relayed_page_origin(&sender(Some(ID), Some(guide)), ID, BASE),
+            None
+        );
+        // One of our own pages shown in a tab.
+        let own = format!("{BASE}onboarding.html");
+        assert_eq!(relayed_page_origin(&from_tab(ID, &own, 0), ID, BASE), None);
+        // Not a web page, or a URL with credentials in it.
+        assert_eq!(
+            relayed_page_origin(&from_tab(ID, "file:///tmp/x.html", 0), ID, BASE),
+            None
+        );
+        assert_eq!(
+            relayed_page_origin(
+                &from_tab(ID, "http://127.0.0.1:8787@evil.example/", 0),
+                ID,
+                BASE
+            ),
+            None
+        );
+        assert_eq!(relayed_page_origin(&from_tab(ID, guide, 0), "", BASE), None);
     }
 
     #[test]

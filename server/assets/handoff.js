@@ -6,6 +6,10 @@
 //    {type: "allyshare.handoff.code", code, origin} → {ok: true}. Retries every 2 s for 30 min.
 // The meta may list several ids, comma-separated (the Chrome Web Store's build, the Edge
 // Add-ons' build, …): step 1 asks each in turn, and the first that answers is the one used.
+// Chrome (and Edge) carry the messages over `externally_connectable`. Firefox has none: there the
+// extension's content script on this origin (extension/firefox/handoff-content.js) answers the
+// same two messages posted to this window, and relays them to the extension's worker (the ids
+// play no part there: the content script is the installed extension's own).
 (function () {
   'use strict';
   var meta = document.querySelector('meta[name="allyshare-extension-id"]');
@@ -22,7 +26,8 @@
 
   function say(text) { status.textContent = text; }
 
-  function send(extensionId, message) {
+  // Over externally_connectable, when this browser offers it to this page (Chrome, Edge).
+  function sendExternal(extensionId, message) {
     return new Promise(function (resolve, reject) {
       try {
         chrome.runtime.sendMessage(extensionId, message, function (reply) {
@@ -33,8 +38,45 @@
     });
   }
 
+  // Through the extension's content script (Firefox): a same-window message, answered by one
+  // with the same id, or nothing within 1.5 s (the extension is not installed yet).
+  var nextId = 1;
+  function sendRelayed(message) {
+    return new Promise(function (resolve, reject) {
+      var id = nextId++;
+      var timer = setTimeout(function () {
+        window.removeEventListener('message', onReply);
+        reject(new Error('the extension is not installed yet'));
+      }, 1500);
+      function onReply(event) {
+        var data = event.data;
+        if (event.source !== window || event.origin !== location.origin) return;
+        if (!data || data.allyshare !== 'handoff-reply' || data.id !== id) return;
+        clearTimeout(timer);
+        window.removeEventListener('message', onReply);
+        resolve(data.reply);
+      }
+      window.addEventListener('message', onReply);
+      window.postMessage({ allyshare: 'handoff-request', id: id, message: message }, location.origin);
+    });
+  }
+
+  function hasExternal() {
+    return !!(window.chrome && chrome.runtime && chrome.runtime.sendMessage);
+  }
+
+  function send(extensionId, message) {
+    return hasExternal() ? sendExternal(extensionId, message) : sendRelayed(message);
+  }
+
   // The first id, in order, whose extension answers the hello with a challenge.
   function hello(index) {
+    if (!hasExternal()) {
+      return sendRelayed({ type: 'allyshare.handoff.hello' }).then(function (reply) {
+        if (!reply || typeof reply.challenge !== 'string') throw new Error('no challenge');
+        return { id: null, challenge: reply.challenge };
+      });
+    }
     if (index >= extensionIds.length) return Promise.reject(new Error('no extension answered'));
     var id = extensionIds[index];
     return send(id, { type: 'allyshare.handoff.hello' }).then(function (reply) {
@@ -44,9 +86,6 @@
   }
 
   function attempt() {
-    if (!(window.chrome && chrome.runtime && chrome.runtime.sendMessage)) {
-      return Promise.reject(new Error('the extension is not installed yet'));
-    }
     var extensionId;
     return hello(0).then(function (answer) {
       extensionId = answer.id;

@@ -106,17 +106,29 @@ pub fn js_error_text(e: &JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// The extension's base URL, `chrome-extension://<id>/`.
+/// The extension's base URL: `chrome-extension://<id>/` in Chrome, `moz-extension://<uuid>/`
+/// in Firefox (a random UUID per profile, not the add-on id).
 pub fn extension_base_url() -> String {
     runtime_get_url("")
 }
 
-/// The extension's id, taken from its base URL.
+/// The extension's id as `MessageSender.id` reports it: in Chrome the host of the base URL, in
+/// Firefox the add-on id of the manifest (`browser_specific_settings.gecko.id`), so read from
+/// `runtime.id` rather than from the URL.
 pub fn extension_id() -> String {
-    extension_base_url()
-        .trim_start_matches("chrome-extension://")
-        .trim_end_matches('/')
-        .to_string()
+    ["chrome", "runtime", "id"]
+        .iter()
+        .try_fold(JsValue::from(js_sys::global()), |at, name| {
+            Reflect::get(&at, &JsValue::from_str(name)).ok()
+        })
+        .and_then(|id| id.as_string())
+        .unwrap_or_default()
+}
+
+/// Whether this is Firefox (its extension pages live at `moz-extension://`): the one runtime
+/// check of the browser, for the few places the browser layer differs ([`ChromeStore`]).
+pub fn is_firefox() -> bool {
+    extension_base_url().starts_with("moz-extension://")
 }
 
 /// Sends a message to the service worker and waits for its answer.
@@ -148,6 +160,34 @@ pub fn request_origin(pattern: &str) -> Result<Promise, BrowserError> {
     let request = Object::new();
     set(&request, "origins", &origins);
     permissions_request(&request).map_err(BrowserError::refused("permissions.request"))
+}
+
+fn origins_request(patterns: &[String]) -> Object {
+    let origins: Array = patterns.iter().map(|p| JsValue::from_str(p)).collect();
+    let request = Object::new();
+    set(&request, "origins", &origins);
+    request
+}
+
+/// Whether the extension may reach every one of these origin patterns. Chrome grants the
+/// manifest's `host_permissions` at install for good; Firefox lets the ally withhold or take
+/// them back (about:addons → Permissions), so the onboarding asks when one is missing.
+pub async fn has_origins(patterns: &[String]) -> bool {
+    settle(
+        "permissions.contains",
+        permissions_contains(&origins_request(patterns)),
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_bool())
+    .unwrap_or(false)
+}
+
+/// Asks the ally for every one of these origin patterns at once (inside a user gesture, before
+/// any `await`). Resolves to whether they were granted.
+pub fn request_origins(patterns: &[String]) -> Result<Promise, BrowserError> {
+    permissions_request(&origins_request(patterns).into())
+        .map_err(BrowserError::refused("permissions.request"))
 }
 
 fn api_permission(name: &str) -> Object {

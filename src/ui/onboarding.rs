@@ -42,6 +42,9 @@ struct Onboarding {
     busy: bool,
     /// The ally answered "Not me" to a hand-off.
     declined: bool,
+    /// Whether the extension may reach LinkedIn and the backend (Firefox lets the ally withhold
+    /// the manifest's host permissions; Chrome grants them at install).
+    site_access: bool,
 }
 
 thread_local! {
@@ -80,6 +83,7 @@ pub async fn start_onboarding() {
     // Signed out, a refresh is the state alone (no request leaves the worker).
     let reply = send(&Intent::Refresh).await;
     let step = first_step(&reply);
+    let site_access = browser::has_origins(&site_patterns(&reply)).await;
     ONB.with(|o| {
         *o.borrow_mut() = Some(Onboarding {
             reply,
@@ -94,6 +98,7 @@ pub async fn start_onboarding() {
             notify: None,
             busy: false,
             declined: false,
+            site_access,
         })
     });
     go(step, false);
@@ -300,6 +305,9 @@ fn render() {
             children.push(problem_box(problem, vec![]));
         }
     }
+    if !with(|o| o.site_access) {
+        children.push(site_access_card(&reply));
+    }
     match step {
         Step::SignIn => children.extend(sign_in_view(&reply)),
         Step::Connect => children.extend(connect_view()),
@@ -310,6 +318,47 @@ fn render() {
     let refs: Vec<&Element> = children.iter().collect();
     dom::replace_content(ROOT, &refs);
     super::finish_render();
+}
+
+// ------------------------------------------------------------------------------ site access
+
+/// The origins the extension must reach: LinkedIn (reading, its session cookie) and the
+/// backend (sign-in, uploads, the hand-off's content script in Firefox).
+fn site_patterns(reply: &Reply) -> Vec<String> {
+    let mut patterns = vec![format!("{}/*", crate::linkedin::LINKEDIN_ORIGIN)];
+    patterns.extend(crate::settings::permission_pattern(
+        &reply.state.backend_url,
+    ));
+    patterns
+}
+
+/// Asks for the host permissions Firefox let the ally withhold at install (or that were taken
+/// back since): without them nothing can be read or sent.
+fn site_access_card(reply: &Reply) -> Element {
+    let section = card("site-access", &t("siteAccessHeading"), "h2");
+    section
+        .append_child(&text_el("p", &[], &t("siteAccessIntro")))
+        .ok();
+    let allow = button("site-access-allow", "", &t("siteAccessButton"));
+    let patterns = site_patterns(reply);
+    on_click(&allow, move || {
+        // The permission prompt needs the click itself: ask before any await.
+        let request = browser::request_origins(&patterns);
+        let patterns = patterns.clone();
+        spawn(async move {
+            if let Ok(promise) = request {
+                let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            }
+            let granted = browser::has_origins(&patterns).await;
+            with(|o| o.site_access = granted);
+            render();
+            if granted {
+                dom::focus("step-heading");
+            }
+        });
+    });
+    section.append_child(&allow).ok();
+    section
 }
 
 // ------------------------------------------------------------------------------ sign in
