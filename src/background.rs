@@ -28,12 +28,13 @@ fn worker() -> &'static BrowserWorker {
 }
 
 /// A Rust value as a plain JS object. The worker's bundle goes through JSON text: it carries
-/// serde_json for storage and the wire anyway, and one serialiser keeps it smaller. The pages'
-/// bundle uses serde-wasm-bindgen, so it carries no JSON parser at all (README: Dependencies).
+/// the core's JSON ([`crate::json`]) for storage and the wire anyway, and one serialiser keeps
+/// it smaller. The pages' bundle uses serde-wasm-bindgen, so it carries no JSON parser at all
+/// (README: Dependencies).
 pub fn to_js<T: Serialize>(value: &T) -> JsValue {
     #[cfg(feature = "worker")]
     {
-        serde_json::to_string(value)
+        crate::json::to_string(value)
             .ok()
             .and_then(|text| js_sys::JSON::parse(&text).ok())
             .unwrap_or(JsValue::NULL)
@@ -54,7 +55,7 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, browser::Brows
         let text: String = js_sys::JSON::stringify(value)
             .map_err(|e| unreadable(browser::js_error_text(&e)))?
             .into();
-        serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))
+        crate::json::from_str(&text).map_err(|e| unreadable(e.to_string()))
     }
     #[cfg(not(feature = "worker"))]
     {
@@ -139,7 +140,7 @@ pub async fn handle_external(message: JsValue, sender: JsValue) -> JsValue {
         .and_then(|o| o.as_string());
     let message = from_js::<crate::handoff::ExternalMessage>(&message).ok();
     let answer = worker().handle_external(message, origin.as_deref()).await;
-    if answer["ok"] == serde_json::Value::Bool(true) {
+    if answer == crate::handoff::ExternalAnswer::TAKEN {
         wasm_bindgen_futures::spawn_local(async {
             if let Err(e) = browser::show_page("onboarding.html").await {
                 web_sys::console::warn_1(&format!("could not open onboarding: {e}").into());

@@ -30,6 +30,7 @@ pub mod handoff;
 pub mod http;
 pub mod job;
 pub mod jobs;
+pub mod json;
 pub mod linkedin;
 pub mod messages;
 pub mod platform;
