@@ -407,11 +407,13 @@ impl<'de> Reader<'de> {
         Ok(Number::Float)
     }
 
-    /// Skips one value without keeping anything of it. Nesting is counted, not recursed into:
-    /// deep input cannot exhaust the stack.
+    /// Skips one value without keeping anything of it (nor allocating). Nesting is counted in
+    /// a bit set, not recursed into, and limited like any other read ([`MAX_DEPTH`]).
     fn skip(&mut self) -> Result<()> {
-        // The open containers, innermost last: `true` for an object.
-        let mut open: Vec<bool> = Vec::new();
+        // Bit `n` of `objects`: whether the container open at depth `n` is an object.
+        let mut objects: u128 = 0;
+        let mut depth = 0usize;
+        let room = MAX_DEPTH - self.depth;
         loop {
             // A value is due.
             match self.peek() {
@@ -419,22 +421,23 @@ impl<'de> Reader<'de> {
                     self.pos += 1;
                     self.skip_string()?;
                 }
-                Some(b'[') => {
-                    self.pos += 1;
-                    if self.peek() != Some(b']') {
-                        open.push(false);
-                        continue;
+                Some(open @ (b'[' | b'{')) => {
+                    if depth == room {
+                        return self.fail("nested too deeply");
                     }
                     self.pos += 1;
-                }
-                Some(b'{') => {
-                    self.pos += 1;
-                    if self.peek() != Some(b'}') {
-                        open.push(true);
-                        self.skip_key()?;
+                    let close = if open == b'[' { b']' } else { b'}' };
+                    if self.peek() == Some(close) {
+                        self.pos += 1;
+                    } else {
+                        let object = open == b'{';
+                        objects = (objects & !(1 << depth)) | (u128::from(object) << depth);
+                        depth += 1;
+                        if object {
+                            self.skip_key()?;
+                        }
                         continue;
                     }
-                    self.pos += 1;
                 }
                 _ => {
                     self.start()?;
@@ -442,9 +445,10 @@ impl<'de> Reader<'de> {
             }
             // After a value: a comma and the next item, or the ends of containers.
             loop {
-                let Some(&object) = open.last() else {
+                if depth == 0 {
                     return Ok(());
-                };
+                }
+                let object = objects & (1 << (depth - 1)) != 0;
                 match self.peek() {
                     Some(b',') => {
                         self.pos += 1;
@@ -455,11 +459,11 @@ impl<'de> Reader<'de> {
                     }
                     Some(b']') if !object => {
                         self.pos += 1;
-                        open.pop();
+                        depth -= 1;
                     }
                     Some(b'}') if object => {
                         self.pos += 1;
-                        open.pop();
+                        depth -= 1;
                     }
                     _ => return self.fail("expected ',' or the end of the list"),
                 }
@@ -1711,7 +1715,7 @@ mod tests {
         }
         assert_eq!(from_str::<Pick>(text).unwrap().z, i64::MIN);
         // Nesting: up to serde_json's limit in a tree or a typed value, refused deeper (never a
-        // stack overflow); a skipped value counts its depth without recursing.
+        // stack overflow); a skipped value counts its depth without recursing or allocating.
         let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(parse(&nested(MAX_DEPTH)).is_ok());
         assert!(parse(&nested(MAX_DEPTH + 1)).is_err());
@@ -1721,10 +1725,21 @@ mod tests {
         struct Deep(Vec<Deep>);
         assert!(from_str::<Deep>(&nested(MAX_DEPTH)).is_ok());
         assert!(from_str::<Deep>(&nested(100_000)).is_err());
-        assert!(from_str::<de::IgnoredAny>(&nested(100_000)).is_ok());
-        let deep_objects = format!("{}1{}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
-        assert!(from_str::<de::IgnoredAny>(&deep_objects).is_ok());
-        assert!(parse(&deep_objects).is_err());
+        assert!(from_str::<de::IgnoredAny>(&nested(MAX_DEPTH)).is_ok());
+        assert!(from_str::<de::IgnoredAny>(&nested(100_000)).is_err());
+        let deep_objects = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
+        assert!(from_str::<de::IgnoredAny>(&deep_objects(MAX_DEPTH)).is_ok());
+        assert!(from_str::<de::IgnoredAny>(&deep_objects(MAX_DEPTH + 1)).is_err());
+        assert!(parse(&deep_objects(50_000)).is_err());
+        // A skipped value counts from the depth it is at: 2 levels inside, 127 more are too many.
+        #[derive(Deserialize)]
+        struct Skips {
+            #[serde(rename = "a")]
+            _a: Vec<de::IgnoredAny>,
+        }
+        let inside = |n: usize| format!("{{\"a\":[{}]}}", nested(n));
+        assert!(from_str::<Skips>(&inside(MAX_DEPTH - 2)).is_ok());
+        assert!(from_str::<Skips>(&inside(MAX_DEPTH - 1)).is_err());
     }
 
     #[test]
