@@ -243,19 +243,20 @@ impl<'de> Reader<'de> {
     fn string(&mut self) -> Result<Cow<'de, str>> {
         let bytes = self.bytes();
         let start = self.pos;
-        let mut i = start;
-        while let Some(&b) = bytes.get(i) {
-            match b {
-                b'"' => {
-                    self.pos = i + 1;
-                    return Ok(Cow::Borrowed(&self.text[start..i]));
-                }
-                b'\\' => break,
-                0..=0x1f => {
-                    self.pos = i;
-                    return self.fail("control character in a string");
-                }
-                _ => i += 1,
+        let i = string_end(bytes, start);
+        match bytes.get(i) {
+            Some(b'"') => {
+                self.pos = i + 1;
+                return Ok(Cow::Borrowed(&self.text[start..i]));
+            }
+            Some(b'\\') => {}
+            Some(_) => {
+                self.pos = i;
+                return self.fail("control character in a string");
+            }
+            None => {
+                self.pos = i;
+                return self.fail("end of text inside a string");
             }
         }
         let mut owned = String::from(&self.text[start..i]);
@@ -293,12 +294,7 @@ impl<'de> Reader<'de> {
                     // Copy the run up to the next quote or escape at once (valid UTF-8: it
                     // ends at an ASCII byte).
                     let run = self.pos;
-                    while bytes
-                        .get(self.pos)
-                        .is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20)
-                    {
-                        self.pos += 1;
-                    }
+                    self.pos = string_end(bytes, run);
                     owned.push_str(&self.text[run..self.pos]);
                 }
             }
@@ -480,6 +476,7 @@ impl<'de> Reader<'de> {
     fn skip_string(&mut self) -> Result<()> {
         let bytes = self.bytes();
         loop {
+            self.pos = string_end(bytes, self.pos);
             match bytes.get(self.pos) {
                 Some(b'"') => {
                     self.pos += 1;
@@ -498,8 +495,7 @@ impl<'de> Reader<'de> {
                         _ => return self.fail("invalid escape"),
                     }
                 }
-                Some(0..=0x1f) => return self.fail("control character in a string"),
-                Some(_) => self.pos += 1,
+                Some(_) => return self.fail("control character in a string"),
                 None => return self.fail("end of text inside a string"),
             }
         }
@@ -568,6 +564,38 @@ impl<'de> Reader<'de> {
             }
         }
     }
+}
+
+/// Where the run of plain string bytes from `from` ends: the index of the first quote,
+/// backslash or control character, or the end of `bytes`. Eight bytes at a time (LinkedIn's
+/// pages are mostly strings): a byte-at-a-time loop made the dash reader slower than with
+/// serde_json, which scans the same way.
+fn string_end(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
+        // A byte's high bit is set in `zero(x)` where x's byte is 0 (the lowest such byte is
+        // exact, which is the one wanted); `word - 0x20…` borrows where a byte is below 0x20.
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        let found = zero(word ^ (ONES * u64::from(b'"')))
+            | zero(word ^ (ONES * u64::from(b'\\')))
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGH);
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    i
 }
 
 /// Reads a whole text as a [`Value`].
@@ -1740,6 +1768,33 @@ mod tests {
         let inside = |n: usize| format!("{{\"a\":[{}]}}", nested(n));
         assert!(from_str::<Skips>(&inside(MAX_DEPTH - 2)).is_ok());
         assert!(from_str::<Skips>(&inside(MAX_DEPTH - 1)).is_err());
+    }
+
+    #[test]
+    fn the_string_scan_finds_the_first_quote_backslash_or_control_byte() {
+        let naive = |bytes: &[u8], from: usize| {
+            (from..bytes.len())
+                .find(|&i| matches!(bytes[i], b'"' | b'\\' | 0..=0x1f))
+                .unwrap_or(bytes.len())
+        };
+        let text = "abcdefgh\u{e9}\u{1f600}ijklmnopq\"rs\\tuvw\u{1}xyz\u{7f}\u{80}!\"#0123456789";
+        let bytes = text.as_bytes();
+        for stop in [b'"', b'\\', b'\n', 0x1f, 0x00] {
+            for at in 0..bytes.len() {
+                let mut b = bytes.to_vec();
+                b[at] = stop;
+                for from in 0..=at {
+                    assert_eq!(
+                        string_end(&b, from),
+                        naive(&b, from),
+                        "{stop} at {at} from {from}"
+                    );
+                }
+            }
+        }
+        for from in 0..=bytes.len() {
+            assert_eq!(string_end(bytes, from), naive(bytes, from));
+        }
     }
 
     #[test]
