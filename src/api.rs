@@ -60,7 +60,7 @@ pub(crate) fn url(base: &str, route: &str) -> String {
 /// The JSON body of a request.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     // Serialising these plain structs cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
+    crate::json::to_string(value).unwrap_or_default()
 }
 
 /// `POST /v1/sessions`.
@@ -179,7 +179,7 @@ pub fn read_me(response: &HttpResponse) -> Result<Me, ApiFailure> {
 }
 
 fn parse<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, ApiFailure> {
-    serde_json::from_str(&response.body).map_err(|e| ApiFailure::BadResponse(e.to_string()))
+    crate::json::from_str(&response.body).map_err(|e| ApiFailure::BadResponse(e.to_string()))
 }
 
 /// Maps a status (and the API's error body, when there is one) to success or an [`ApiFailure`].
@@ -187,7 +187,7 @@ pub fn classify(response: &HttpResponse) -> Result<(), ApiFailure> {
     if response.is_success() {
         return Ok(());
     }
-    let api_error: Option<ApiError> = serde_json::from_str(&response.body).ok();
+    let api_error: Option<ApiError> = crate::json::from_str(&response.body).ok();
     match response.status {
         401 => Err(match api_error.map(|e| e.code) {
             Some(ErrorCode::InvalidCredentials) => ApiFailure::InvalidCredentials,

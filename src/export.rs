@@ -56,7 +56,7 @@ pub fn to_csv(rows: &[ContactRow]) -> String {
 
 /// The shared contacts as a JSON array.
 pub fn to_json(rows: &[ContactRow]) -> String {
-    serde_json::to_string_pretty(&shared(rows).collect::<Vec<_>>()).unwrap_or_default()
+    crate::json::to_string_pretty(&shared(rows).collect::<Vec<_>>()).unwrap_or_default()
 }
 
 #[cfg(test)]

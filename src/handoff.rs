@@ -27,6 +27,28 @@ pub const VERIFIER_TTL_SECS: u64 = 10 * 60;
 /// or accepts the invitation again).
 pub const CONFIRM_TTL_SECS: u64 = 10 * 60;
 
+/// The worker's answer to the backend's page: `{"challenge": …}` to a hello, else
+/// `{"ok": true}` (a code taken) or `{"ok": false}` (refused, whatever the reason).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ExternalAnswer {
+    Challenge { challenge: String },
+    Done { ok: bool },
+}
+
+impl ExternalAnswer {
+    pub const REFUSED: ExternalAnswer = ExternalAnswer::Done { ok: false };
+    pub const TAKEN: ExternalAnswer = ExternalAnswer::Done { ok: true };
+
+    /// The PKCE challenge, when this answers a hello.
+    pub fn challenge(&self) -> Option<&str> {
+        match self {
+            ExternalAnswer::Challenge { challenge } => Some(challenge),
+            ExternalAnswer::Done { .. } => None,
+        }
+    }
+}
+
 /// A message from the backend's page.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type")]

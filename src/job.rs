@@ -120,7 +120,7 @@ impl Write {
             area,
             name: name.to_string(),
             // Plain data of our own types: encoding cannot fail.
-            value: Some(serde_json::to_string(value).unwrap_or_default()),
+            value: Some(crate::json::to_string(value).unwrap_or_default()),
         }
     }
 }

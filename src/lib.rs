@@ -6,6 +6,8 @@
 //! - [`api`], [`auth`], [`messages`], [`settings`]: pure functions and plain data — how to build a
 //!   backend request, how to read its answer, when a token needs refreshing, what the pages and
 //!   the worker say to each other. No I/O; tested natively in milliseconds.
+//! - [`json`]: the one JSON reader and writer (storage values, the wire, messages, LinkedIn's
+//!   pages), small in wasm where serde_json was a fifth of the worker's bundle.
 //! - [`store`] and [`http`]: the two traits through which the core reaches the outside world
 //!   (durable/memory key-value storage and HTTP). The browser implements them with
 //!   `chrome.storage` and `fetch`; tests implement them in memory.
@@ -30,6 +32,7 @@ pub mod handoff;
 pub mod http;
 pub mod job;
 pub mod jobs;
+pub mod json;
 pub mod linkedin;
 pub mod messages;
 pub mod platform;

@@ -90,7 +90,7 @@ impl<T> std::fmt::Debug for Key<T> {
 }
 
 fn decode_json<T: DeserializeOwned>(text: &str) -> Option<T> {
-    serde_json::from_str(text).ok()
+    crate::json::from_str(text).ok()
 }
 
 /// The keys the extension stores, each with its area and its value's type.
@@ -253,7 +253,7 @@ pub async fn save<T, V: StoredAs<T> + ?Sized>(
     key: Key<T>,
     value: &V,
 ) -> Result<(), StoreError> {
-    let text = serde_json::to_string(value).map_err(|e| StoreError::Encode {
+    let text = crate::json::to_string(value).map_err(|e| StoreError::Encode {
         key: key.name.to_string(),
         reason: e.to_string(),
     })?;
@@ -322,19 +322,20 @@ pub async fn apply(store: &impl Store, writes: Vec<crate::job::Write>) -> Result
 /// shared contact no longer has): they are dropped and the rest parsed again, so the contacts
 /// still load and the next upload does not carry them. Any other unknown field still fails.
 fn decode_contacts(text: &str) -> Option<Vec<ContactRecord>> {
-    if let Ok(list) = serde_json::from_str(text) {
+    use crate::json::{self, Value};
+    if let Ok(list) = json::from_str(text) {
         return Some(list);
     }
     const LEGACY_FIELDS: [&str; 3] = ["photo_expires_at", "company", "position"];
-    let mut list: Vec<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_str(text).ok()?;
+    let Value::Array(mut list) = json::parse(text).ok()? else {
+        return None;
+    };
     for record in &mut list {
-        for field in LEGACY_FIELDS {
-            record.remove(field);
+        if let Value::Object(fields) = record {
+            fields.retain(|(name, _)| !LEGACY_FIELDS.contains(&name.as_str()));
         }
     }
-    let list = list.into_iter().map(serde_json::Value::Object).collect();
-    serde_json::from_value(serde_json::Value::Array(list)).ok()
+    json::from_str(&json::to_string(&Value::Array(list)).ok()?).ok()
 }
 
 /// An in-memory [`Store`] for native tests and for the wasm test worker (which has no `chrome.*`).

@@ -262,7 +262,10 @@ pub fn plan(
     let mut fingerprint = Fnv64::default();
     fingerprint.write(kind.as_str().as_bytes());
     for (key, contact, hash) in send {
-        let size = serde_json::to_string(contact).map(|s| s.len()).unwrap_or(0) + 1;
+        let size = crate::json::to_string(contact)
+            .map(|s| s.len())
+            .unwrap_or(0)
+            + 1;
         if !current_batch.is_empty()
             && (current_batch.len() >= max_items || current_bytes + size > max_bytes)
         {
@@ -411,7 +414,7 @@ impl Upload {
         if response.is_success() {
             self.attempt = 0;
             return match self.session_id {
-                None => match serde_json::from_str::<SyncSession>(&response.body) {
+                None => match crate::json::from_str::<SyncSession>(&response.body) {
                     Ok(session) => {
                         self.session_id = Some(session.id);
                         self.acked = 0;
@@ -420,7 +423,7 @@ impl Upload {
                     Err(_) => self.bad_answer(now_ms, random),
                 },
                 Some(_) if self.acked < self.batch_count => {
-                    match serde_json::from_str::<BatchReceipt>(&response.body) {
+                    match crate::json::from_str::<BatchReceipt>(&response.body) {
                         Ok(receipt) if receipt.seq == self.acked => {
                             self.acked += 1;
                             Progress::Continue
@@ -429,14 +432,14 @@ impl Upload {
                         _ => self.bad_answer(now_ms, random),
                     }
                 }
-                Some(_) => match serde_json::from_str::<CommitResult>(&response.body) {
+                Some(_) => match crate::json::from_str::<CommitResult>(&response.body) {
                     Ok(result) => Progress::Done(result),
                     Err(_) => self.bad_answer(now_ms, random),
                 },
             };
         }
         let retry_after = response.retry_after_secs(now_ms);
-        let code = serde_json::from_str::<ApiError>(&response.body)
+        let code = crate::json::from_str::<ApiError>(&response.body)
             .map(|e| (e.code, e.message))
             .ok();
         match (response.status, code) {

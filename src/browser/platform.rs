@@ -145,7 +145,7 @@ impl Platform for BrowserPlatform {
 /// Sends the request through the first open linkedin.com tab that answers; `None` when no tab
 /// could (none open, content script not there yet, timeout, malformed answer).
 async fn via_linkedin_tab(message: &fallback::TabMessage) -> Option<HttpResponse> {
-    let message = serde_json::to_string(message)
+    let message = crate::json::to_string(message)
         .ok()
         .and_then(|text| js_sys::JSON::parse(&text).ok())?;
     for tab_id in linkedin_tabs().await.into_iter().take(MAX_TABS_ASKED) {
@@ -159,14 +159,13 @@ async fn via_linkedin_tab(message: &fallback::TabMessage) -> Option<HttpResponse
         let Ok(answer) = JsFuture::from(race).await else {
             continue; // no content script in that tab (e.g. opened before the extension)
         };
-        let Some(value) = js_sys::JSON::stringify(&answer)
+        let Some(text) = js_sys::JSON::stringify(&answer)
             .ok()
             .and_then(|text| text.as_string())
-            .and_then(|text| serde_json::from_str(&text).ok())
         else {
             continue;
         };
-        if let Some(response) = fallback::read_tab_answer(&value) {
+        if let Some(response) = fallback::read_tab_answer(&text) {
             return Some(response);
         }
     }

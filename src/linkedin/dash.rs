@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::http::HttpRequest;
 
@@ -105,7 +105,7 @@ fn contact_of(
 ) -> Result<crate::contacts::ContactRecord, String> {
     let member_urn = ["connectedMember", "*connectedMemberResolutionResult"]
         .iter()
-        .find_map(|f| connection.get(*f).and_then(Value::as_str));
+        .find_map(|f| connection.get(f).and_then(Value::as_str));
     let inline = connection.get("connectedMemberResolutionResult");
     let profile = match (member_urn.and_then(|u| by_urn.get(u)), inline) {
         (Some(p), _) => *p,
@@ -131,7 +131,7 @@ fn contact_of(
             "displayImageWithFrameReferenceUnion",
         ]
         .iter()
-        .find_map(|f| p.get(*f)?.get("vectorImage").and_then(photo))
+        .find_map(|f| p.get(f)?.get("vectorImage").and_then(photo))
     });
     contact_from_profile(
         member_id,

@@ -1,5 +1,5 @@
 //! The dash page read straight into the few fields the reader follows, for speed: a read of
-//! 30,000 connections is 750 pages (38 MB of JSON), and building a `serde_json::Value` tree of
+//! 30,000 connections is 750 pages (38 MB of JSON), and building a `json::Value` tree of
 //! every object and key was most of the time. Strings are borrowed from the body when they
 //! have no escapes; every field nobody reads is skipped without being built.
 //!
@@ -417,7 +417,8 @@ impl<T: fmt::Debug> fmt::Debug for List<T> {
 
 /// Parses a dash page (the text, already checked not to be HTML).
 pub(super) fn parse_text(text: &str) -> Result<Page, PageError> {
-    let body: Body = serde_json::from_str(text).map_err(|e| PageError::NotJson(e.to_string()))?;
+    let body: Body =
+        crate::json::from_str_borrowed(text).map_err(|e| PageError::NotJson(e.to_string()))?;
     let data = body
         .data
         .0

@@ -23,7 +23,6 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
 
@@ -137,8 +136,8 @@ struct TabAnswer {
 
 /// The tab's answer as a response, or `None` when it is not one (no content script, an error
 /// report, a malformed or oversized answer): then the worker's own answer stands.
-pub fn read_tab_answer(value: &Value) -> Option<HttpResponse> {
-    let answer: TabAnswer = serde_json::from_value(value.clone()).ok()?;
+pub fn read_tab_answer(text: &str) -> Option<HttpResponse> {
+    let answer: TabAnswer = crate::json::from_str(text).ok()?;
     if !(100..=999).contains(&answer.status) || answer.body.len() > MAX_TAB_BODY_BYTES {
         return None;
     }
@@ -240,6 +239,10 @@ mod tests {
     use crate::linkedin::{dash, ReadSettings};
     use serde_json::json;
 
+    fn text(value: serde_json::Value) -> String {
+        value.to_string()
+    }
+
     fn response(status: u16) -> HttpResponse {
         HttpResponse {
             status,
@@ -328,21 +331,23 @@ mod tests {
 
     #[test]
     fn the_tab_answer_is_validated_like_any_response() {
-        let ok = read_tab_answer(&json!({
+        let ok = read_tab_answer(&text(json!({
             "status": 200, "content_type": "application/json", "retry_after": null, "body": "{\"a\":1}"
-        }))
+        })))
         .unwrap();
         assert_eq!(ok.status, 200);
         assert_eq!(ok.body, "{\"a\":1}");
         assert_eq!(
-            read_tab_answer(&json!({"status": 429, "retry_after": "5", "body": ""}))
-                .unwrap()
-                .retry_after
-                .as_deref(),
+            read_tab_answer(&text(
+                json!({"status": 429, "retry_after": "5", "body": ""})
+            ))
+            .unwrap()
+            .retry_after
+            .as_deref(),
             Some("5")
         );
         for bad in [
-            Value::Null,
+            serde_json::Value::Null,
             json!({"error": "Failed to fetch"}),
             json!({"status": "200", "body": ""}),
             json!({"status": 0, "body": ""}),
@@ -350,12 +355,14 @@ mod tests {
             json!({"status": 200, "body": 5}),
             json!({"status": 200}),
         ] {
-            assert!(read_tab_answer(&bad).is_none(), "{bad}");
+            assert!(read_tab_answer(&text(bad.clone())).is_none(), "{bad}");
         }
         let huge = "x".repeat(MAX_TAB_BODY_BYTES + 1);
-        assert!(read_tab_answer(&json!({"status": 200, "body": huge})).is_none());
+        assert!(read_tab_answer(&text(json!({"status": 200, "body": huge}))).is_none());
         let long_header = "x".repeat(300);
-        let r = read_tab_answer(&json!({"status": 200, "content_type": long_header, "body": ""}));
+        let r = read_tab_answer(&text(
+            json!({"status": 200, "content_type": long_header, "body": ""}),
+        ));
         assert_eq!(r.unwrap().content_type, None);
     }
 

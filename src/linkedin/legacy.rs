@@ -6,7 +6,7 @@
 //! (`urn:li:fs_miniProfile:<id>`), the same id the dash list puts in `fsd_profile` URNs, so a
 //! contact keeps its key whichever list it was read from.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::http::HttpRequest;
 

@@ -29,8 +29,8 @@ pub mod synthetic;
 #[cfg(test)]
 mod fixture_tests;
 
+use crate::json::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use thiserror::Error;
 
 use crate::contacts::ContactRecord;
@@ -153,7 +153,7 @@ pub(crate) fn parse_json(body: &str) -> Result<Value, PageError> {
     if session::looks_like_html(trimmed) {
         return Err(PageError::Html);
     }
-    serde_json::from_str(trimmed).map_err(|e| PageError::NotJson(e.to_string()))
+    crate::json::parse(trimmed).map_err(|e| PageError::NotJson(e.to_string()))
 }
 
 /// A string field, `None` when absent, not a string, or blank.

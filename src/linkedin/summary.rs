@@ -3,7 +3,7 @@
 //! Only a hint: a read never depends on it (the end of the list is a short page), so a summary
 //! that fails or changes shape just leaves the bar without a total.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::http::{HttpRequest, HttpResponse};
 

@@ -23,7 +23,7 @@ use crate::api::{self, ApiFailure};
 use crate::auth::{self, AccessToken, RefreshToken, TokenStep};
 use crate::contact_list::{self, Exclusions};
 use crate::contacts::ContactRecord;
-use crate::handoff::{self, ExternalMessage, PendingHandoff, PendingSignIn};
+use crate::handoff::{self, ExternalAnswer, ExternalMessage, PendingHandoff, PendingSignIn};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::job::{Effect, Event, JobRecord, LegacyWork, Loaded, Need, SyncJob, UploadInputs};
 use crate::jobs::Schedule;

@@ -50,7 +50,7 @@ impl<P: Platform> Worker<P> {
             let mut slot = self.job.borrow_mut();
             let job = slot.get_or_insert_with(|| SyncJob::new(JobRecord::default(), self.instance));
             let result = job.change(change);
-            (result, serde_json::to_string(job.record()))
+            (result, crate::json::to_string(job.record()))
         };
         let text = text.map_err(|e| StoreError::Encode {
             key: keys::JOB.name.to_string(),
@@ -192,7 +192,7 @@ pub async fn load_job_record(store: &impl Store) -> Result<JobRecord, StoreError
         .get_many(Area::Durable, &keys::LEGACY_JOB_RECORDS)
         .await?;
     pub(super) fn decode<T: serde::de::DeserializeOwned>(text: &Option<String>) -> Option<T> {
-        text.as_deref().and_then(|t| serde_json::from_str(t).ok())
+        text.as_deref().and_then(|t| crate::json::from_str(t).ok())
     }
     let upgraded = JobRecord::upgrade(
         decode::<Schedule>(&old[0]),

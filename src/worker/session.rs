@@ -148,8 +148,8 @@ impl<P: Platform> Worker<P> {
         &self,
         message: Option<ExternalMessage>,
         sender_origin: Option<&str>,
-    ) -> serde_json::Value {
-        let refused = serde_json::json!({ "ok": false });
+    ) -> ExternalAnswer {
+        let refused = ExternalAnswer::REFUSED;
         let Ok(base) = self.backend_url().await else {
             return refused;
         };
@@ -179,7 +179,7 @@ impl<P: Platform> Worker<P> {
                     created_at: self.now(),
                 };
                 match store::save(self.store(), keys::HANDOFF, &pending).await {
-                    Ok(()) => serde_json::json!({ "challenge": challenge }),
+                    Ok(()) => ExternalAnswer::Challenge { challenge },
                     Err(_) => refused,
                 }
             }
@@ -202,7 +202,7 @@ impl<P: Platform> Worker<P> {
                     return refused;
                 };
                 match self.hold_sign_in(&base, &tokens).await {
-                    Ok(()) => serde_json::json!({ "ok": true }),
+                    Ok(()) => ExternalAnswer::TAKEN,
                     Err(()) => refused,
                 }
             }

@@ -438,9 +438,9 @@ fn changing_the_backend_signs_out_of_the_old_one() {
 const PAGE: Option<&str> = Some("http://127.0.0.1:8787");
 
 /// The Get Started page's side of a hand-off: hello, a code for that challenge, the code.
-fn hand_off(w: &Worker<TestPlatform<'_>>, backend: &Backend) -> serde_json::Value {
+fn hand_off(w: &Worker<TestPlatform<'_>>, backend: &Backend) -> ExternalAnswer {
     let hello = block_on(w.handle_external(Some(ExternalMessage::Hello), PAGE));
-    let challenge = hello["challenge"].as_str().unwrap().to_string();
+    let challenge = hello.challenge().unwrap().to_string();
     assert_eq!(challenge.len(), 43);
     *backend.handoff_challenge.borrow_mut() = Some(challenge);
     let code = ExternalMessage::Code {
@@ -453,7 +453,7 @@ fn hand_off(w: &Worker<TestPlatform<'_>>, backend: &Backend) -> serde_json::Valu
 fn a_hand_off_asks_which_account_before_it_signs_in() {
     let backend = Backend::default();
     let w = worker(&backend, 1_000);
-    assert_eq!(hand_off(&w, &backend), serde_json::json!({ "ok": true }));
+    assert_eq!(hand_off(&w, &backend), ExternalAnswer::TAKEN);
     // Exchanged and described, not signed in: nothing stored where the session lives, no
     // job can run, and the pages are given the question.
     let state = block_on(w.view_state()).unwrap();
@@ -475,7 +475,7 @@ fn a_hand_off_asks_which_account_before_it_signs_in() {
     assert_eq!(w.platform().linkedin_requests.get(), 0, "LinkedIn not read");
     // While the question is open, another hand-off cannot replace it.
     let again = block_on(w.handle_external(Some(ExternalMessage::Hello), PAGE));
-    assert_eq!(again, serde_json::json!({ "ok": false }));
+    assert_eq!(again, ExternalAnswer::REFUSED);
     // "Continue as ada@example.org": now signed in, as after a password sign-in.
     let reply = block_on(w.handle(Intent::ConfirmSignIn {
         email: "ada@example.org".into(),
@@ -495,7 +495,7 @@ fn a_hand_off_asks_which_account_before_it_signs_in() {
     );
     // Signed in now: further hand-off messages are refused.
     let again = block_on(w.handle_external(Some(ExternalMessage::Hello), PAGE));
-    assert_eq!(again, serde_json::json!({ "ok": false }));
+    assert_eq!(again, ExternalAnswer::REFUSED);
 }
 
 #[test]
@@ -517,7 +517,7 @@ fn not_me_revokes_the_hand_off_and_stays_signed_out() {
         w.platform().store.is_empty(Area::Memory) && w.platform().store.is_empty(Area::Durable)
     );
     // Declined is not signed out on purpose: the ally's own Get Started page may try again.
-    assert_eq!(hand_off(&w, &backend), serde_json::json!({ "ok": true }));
+    assert_eq!(hand_off(&w, &backend), ExternalAnswer::TAKEN);
 }
 
 #[test]
@@ -570,7 +570,7 @@ fn a_password_sign_in_revokes_a_waiting_hand_off() {
 fn hand_off_refuses_strangers_replays_and_stale_verifiers() {
     let backend = Backend::default();
     let w = worker(&backend, 1_000);
-    let refused = serde_json::json!({ "ok": false });
+    let refused = ExternalAnswer::REFUSED;
     let evil = Some("https://evil.example");
     assert_eq!(
         block_on(w.handle_external(Some(ExternalMessage::Hello), evil)),
@@ -588,7 +588,7 @@ fn hand_off_refuses_strangers_replays_and_stale_verifiers() {
     assert_eq!(block_on(w.handle_external(Some(code()), page)), refused);
     // A verifier older than its time limit is not used.
     let hello = block_on(w.handle_external(Some(ExternalMessage::Hello), page));
-    *backend.handoff_challenge.borrow_mut() = hello["challenge"].as_str().map(String::from);
+    *backend.handoff_challenge.borrow_mut() = hello.challenge().map(String::from);
     w.platform()
         .now_secs
         .set(1_000 + crate::handoff::VERIFIER_TTL_SECS);
@@ -841,7 +841,7 @@ fn an_open_get_started_page_cannot_sign_the_ally_back_in_after_sign_out() {
     sign_in(&w);
     block_on(w.handle(Intent::SignOut));
     let hello = block_on(w.handle_external(Some(ExternalMessage::Hello), page));
-    assert_eq!(hello, serde_json::json!({ "ok": false }));
+    assert_eq!(hello, ExternalAnswer::REFUSED);
     // A password sign-in lifts it: the next sign-out is again the ally's own.
     sign_in(&w);
     assert!(block_on(w.view_state()).unwrap().signed_in);
