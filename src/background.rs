@@ -27,23 +27,40 @@ fn worker() -> &'static BrowserWorker {
     WORKER.with(|w| *w)
 }
 
-/// A Rust value as a plain JS object, through JSON text: both bundles carry the core's JSON
-/// ([`crate::json`]) for storage, the wire and the export anyway, and `JSON.parse` builds the
-/// object in one call (README: Dependencies).
+/// A Rust value as a plain JS object. The worker's bundle goes through JSON text: it carries
+/// the core's JSON ([`crate::json`]) for storage and the wire anyway, and one serialiser keeps
+/// it smaller. The pages' bundle uses serde-wasm-bindgen, so it carries no JSON parser at all
+/// (README: Dependencies).
 pub fn to_js<T: Serialize>(value: &T) -> JsValue {
-    crate::json::to_string(value)
-        .ok()
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or(JsValue::NULL)
+    #[cfg(feature = "worker")]
+    {
+        crate::json::to_string(value)
+            .ok()
+            .and_then(|text| js_sys::JSON::parse(&text).ok())
+            .unwrap_or(JsValue::NULL)
+    }
+    #[cfg(not(feature = "worker"))]
+    {
+        value
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .unwrap_or(JsValue::NULL)
+    }
 }
 
 /// A plain JS object (a message, a sender) as a Rust value; see [`to_js`].
 pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, browser::BrowserError> {
     let unreadable = |reason: String| browser::BrowserError::Unreadable { reason };
-    let text: String = js_sys::JSON::stringify(value)
-        .map_err(|e| unreadable(browser::js_error_text(&e)))?
-        .into();
-    crate::json::from_str(&text).map_err(|e| unreadable(e.to_string()))
+    #[cfg(feature = "worker")]
+    {
+        let text: String = js_sys::JSON::stringify(value)
+            .map_err(|e| unreadable(browser::js_error_text(&e)))?
+            .into();
+        crate::json::from_str(&text).map_err(|e| unreadable(e.to_string()))
+    }
+    #[cfg(not(feature = "worker"))]
+    {
+        serde_wasm_bindgen::from_value(value.clone()).map_err(|e| unreadable(e.to_string()))
+    }
 }
 
 /// Runs the due background jobs without holding up the caller; first, when due, looks for
