@@ -36,6 +36,10 @@ pub mod mail;
 pub mod members;
 pub mod network;
 pub mod password_reset;
+// The statements of `password_reset`, one text for both backends (see `dialect`).
+#[allow(clippy::duplicate_mod)]
+#[path = "shared/password_reset.rs"]
+mod password_reset_sql;
 mod people;
 pub mod pg;
 mod sessions;
@@ -1289,6 +1293,25 @@ async fn insert_invitation(
 }
 
 impl_repository!(SqliteRepository);
+
+/// What the statements both backends share (`db/shared/`, compiled once per backend) need
+/// from SQLite: its pool and connection, and the steps that differ from PostgreSQL.
+mod dialect {
+    use super::RepoError;
+
+    pub(super) type Pool = sqlx::SqlitePool;
+    pub(super) use super::set_password;
+
+    /// Nothing on SQLite: its one writer runs writing transactions one after the other (on
+    /// PostgreSQL, `SELECT … FOR UPDATE` of the row).
+    pub(super) async fn lock_for_update(
+        _tx: &mut sqlx::SqliteConnection,
+        _table: &'static str,
+        _id: i64,
+    ) -> Result<(), RepoError> {
+        Ok(())
+    }
+}
 
 const INVITATION_SELECT: &str =
     "SELECT i.id, i.network_id, n.name AS network_name, i.email, i.name, i.role, i.note,

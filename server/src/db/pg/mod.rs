@@ -30,6 +30,9 @@ mod lists;
 mod mail;
 mod members;
 mod network;
+// One text with SQLite's (see `dialect`).
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/password_reset.rs"]
 mod password_reset;
 mod people;
 mod sessions;
@@ -97,3 +100,26 @@ pub(super) fn membership_from_row(row: &PgRow) -> Result<NetworkMembership, Repo
 }
 
 impl_repository!(PgRepository);
+
+/// What the statements both backends share (`db/shared/`, compiled once per backend) need
+/// from PostgreSQL: its pool and connection, and the steps that differ from SQLite.
+mod dialect {
+    use crate::db::RepoError;
+
+    pub(super) type Pool = sqlx::PgPool;
+    pub(super) use super::people::set_password;
+
+    /// Locks the row `id` of `table` until the transaction ends, so instances sharing the
+    /// database take their turns where SQLite's one writer would order them.
+    pub(super) async fn lock_for_update(
+        tx: &mut sqlx::PgConnection,
+        table: &'static str,
+        id: i64,
+    ) -> Result<(), RepoError> {
+        sqlx::query(&format!("SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+}
