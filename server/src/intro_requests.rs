@@ -466,7 +466,14 @@ mod tests {
 
         // A company's request: its maker while a Company Admin, else its admins.
         let r = request(Direction::ToProfessional, State::Accepted, Some(9));
-        assert_eq!(notice_lookups(&r).maker, Some(9));
+        assert_eq!(
+            notice_lookups(&r),
+            NoticeLookups {
+                maker: Some(9),
+                actor: false,
+                reviewers: true
+            }
+        );
         let n = notices(&r, parties(Some(who("Cid")), None));
         assert_eq!(to(&n), vec![vec![ada(), who("Cid")]]);
         let n = notices(&r, parties(None, None));
