@@ -19,8 +19,14 @@
 //! ([`Action::NoCompanyAdmin`]), where the Inbox shows them, the "companies not ready" digest
 //! counts them, and a new point of contact receives them. Requests the company made to a
 //! professional wait on the professional, and stay where they are.
+//!
+//! Who hears of a change ([`notices`]) is decided here too, from the request and the people
+//! its backend looked up ([`notice_lookups`]), so SQLite and PostgreSQL send the same emails.
 
 use std::fmt;
+
+use crate::db::intro_requests::RequestRecord;
+use crate::intro_mail;
 
 /// Where a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -240,6 +246,115 @@ pub fn on_contact_joined(gatekeeper: bool) -> Action {
     }
 }
 
+/// `(name, email)` of someone a notice goes to.
+pub type Recipient = (String, String);
+
+/// What [`notices`] needs looked up, in the transaction of the change, beyond the company's
+/// Company Admins (always read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoticeLookups {
+    /// The maker of a company's request, to find among the company's Company Admins (one
+    /// removed since hears nothing more).
+    pub maker: Option<i64>,
+    /// The person who acted (the Company Admin who accepted a professional's request).
+    pub actor: bool,
+    /// The network's reviewers (in copy of an introduction).
+    pub reviewers: bool,
+}
+
+/// The people the notices of a request may go to, as looked up for [`NoticeLookups`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeParties {
+    pub company_admins: Vec<Recipient>,
+    pub maker: Option<Recipient>,
+    pub actor: Option<Recipient>,
+    pub reviewers: Vec<Recipient>,
+}
+
+/// One email to queue: its recipients, those in copy, and its (subject, body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub to: Vec<Recipient>,
+    pub cc: Vec<Recipient>,
+    pub content: (String, String),
+}
+
+/// What [`notices`] will need to know about a request that reached `request.state`.
+pub fn notice_lookups(request: &RequestRecord) -> NoticeLookups {
+    let accepted = request.state == State::Accepted;
+    NoticeLookups {
+        maker: match request.direction {
+            Direction::ToProfessional => request.created_by,
+            Direction::ToCompany => None,
+        },
+        actor: accepted && request.direction == Direction::ToCompany,
+        reviewers: accepted,
+    }
+}
+
+/// The emails a request reaching `request.state` sends (`request` is read after the change),
+/// for both backends to queue in the change's transaction:
+/// - delivered: to its recipient (the company's Company Admins, or the professional);
+/// - accepted: the introduction, a double opt-in, to the professional and the company's
+///   person (who accepted, or the request's maker, else its first Company Admin), the
+///   network's reviewers in copy; nothing when the company has nobody;
+/// - declined (by the recipient or the network): one email to each requester, the company
+///   side being its maker while a Company Admin, else its Company Admins.
+pub fn notices(request: &RequestRecord, parties: NoticeParties) -> Vec<Notice> {
+    let professional = (
+        request.professional_name.clone(),
+        request.professional_email.clone(),
+    );
+    let NoticeParties {
+        company_admins,
+        maker,
+        actor,
+        reviewers,
+    } = parties;
+    let company_side = match maker {
+        Some(p) => vec![p],
+        None => company_admins.clone(),
+    };
+    let notice = |to: Vec<Recipient>, cc: Vec<Recipient>, content| Notice { to, cc, content };
+    match request.state {
+        State::Delivered => {
+            let to = match request.direction {
+                Direction::ToCompany => company_admins,
+                Direction::ToProfessional => vec![professional],
+            };
+            vec![notice(to, Vec::new(), intro_mail::delivered(request))]
+        }
+        State::Accepted => {
+            let company_person = match request.direction {
+                Direction::ToCompany => actor,
+                Direction::ToProfessional => company_side.into_iter().next(),
+            };
+            let Some(company_person) = company_person else {
+                return Vec::new();
+            };
+            let content = intro_mail::introduction(request, &company_person);
+            vec![notice(
+                vec![professional, company_person],
+                reviewers,
+                content,
+            )]
+        }
+        State::Declined | State::DeclinedByNetwork => {
+            let to = match request.direction {
+                Direction::ToCompany => vec![professional],
+                Direction::ToProfessional => company_side,
+            };
+            to.into_iter()
+                .map(|who| {
+                    let content = intro_mail::declined(request, &who.0);
+                    notice(vec![who], Vec::new(), content)
+                })
+                .collect()
+        }
+        State::OutOfNetwork | State::InReview => Vec::new(),
+    }
+}
+
 /// Longest message of a request, in characters.
 pub const MESSAGE_MAX_CHARS: usize = allyshare_protocol::intros::INTRO_MESSAGE_MAX_CHARS;
 /// Longest reason of a decline, in characters.
@@ -276,6 +391,110 @@ pub fn check_text(text: &str, max: usize) -> Result<String, TextError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request(direction: Direction, state: State, created_by: Option<i64>) -> RequestRecord {
+        RequestRecord {
+            id: 1,
+            network_id: 2,
+            network_name: "Net".into(),
+            company_id: 3,
+            company_name: "Acme".into(),
+            professional_id: 4,
+            professional_person_id: 5,
+            professional_name: "Ada".into(),
+            professional_email: "ada@x.org".into(),
+            headline: "Engineer".into(),
+            linkedin_url: "https://www.linkedin.com/in/ada".into(),
+            cv_url: None,
+            direction,
+            message: "Hello".into(),
+            state,
+            reason: None,
+            created_by,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn ada() -> Recipient {
+        ("Ada".to_string(), "ada@x.org".to_string())
+    }
+
+    fn who(name: &str) -> Recipient {
+        (
+            name.to_string(),
+            format!("{}@acme.org", name.to_lowercase()),
+        )
+    }
+
+    #[test]
+    fn notices_go_to_the_side_that_waits_and_the_requester() {
+        let admins = vec![who("Bea"), who("Cid")];
+        let parties = |maker: Option<Recipient>, actor: Option<Recipient>| NoticeParties {
+            company_admins: admins.clone(),
+            maker,
+            actor,
+            reviewers: vec![who("Rev")],
+        };
+        let to = |n: &[Notice]| n.iter().map(|n| n.to.clone()).collect::<Vec<_>>();
+
+        let r = request(Direction::ToCompany, State::Delivered, Some(5));
+        assert_eq!(
+            notice_lookups(&r),
+            NoticeLookups {
+                maker: None,
+                actor: false,
+                reviewers: false
+            }
+        );
+        assert_eq!(to(&notices(&r, parties(None, None))), vec![admins.clone()]);
+
+        // Accepted by a Company Admin: the actor and the professional, reviewers in copy.
+        let r = request(Direction::ToCompany, State::Accepted, Some(5));
+        assert_eq!(
+            notice_lookups(&r),
+            NoticeLookups {
+                maker: None,
+                actor: true,
+                reviewers: true
+            }
+        );
+        let n = notices(&r, parties(None, Some(who("Cid"))));
+        assert_eq!(to(&n), vec![vec![ada(), who("Cid")]]);
+        assert_eq!(n[0].cc, vec![who("Rev")]);
+        assert!(notices(&r, parties(None, None)).is_empty());
+
+        // A company's request: its maker while a Company Admin, else its admins.
+        let r = request(Direction::ToProfessional, State::Accepted, Some(9));
+        assert_eq!(
+            notice_lookups(&r),
+            NoticeLookups {
+                maker: Some(9),
+                actor: false,
+                reviewers: true
+            }
+        );
+        let n = notices(&r, parties(Some(who("Cid")), None));
+        assert_eq!(to(&n), vec![vec![ada(), who("Cid")]]);
+        let n = notices(&r, parties(None, None));
+        assert_eq!(to(&n), vec![vec![ada(), who("Bea")]]);
+
+        let r = request(Direction::ToProfessional, State::Declined, Some(9));
+        assert_eq!(
+            to(&notices(&r, parties(None, None))),
+            vec![vec![who("Bea")], vec![who("Cid")]]
+        );
+        let r = request(Direction::ToCompany, State::DeclinedByNetwork, None);
+        assert_eq!(to(&notices(&r, parties(None, None))), vec![vec![ada()]]);
+
+        for state in [State::OutOfNetwork, State::InReview] {
+            assert!(notices(
+                &request(Direction::ToCompany, state, None),
+                parties(None, None)
+            )
+            .is_empty());
+        }
+    }
 
     #[test]
     fn routing_follows_the_seed() {

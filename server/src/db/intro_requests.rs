@@ -487,80 +487,31 @@ async fn record_event(
     Ok(())
 }
 
-/// Queues the emails a request reaching `request.state` sends (it is read after the change).
+/// Queues the emails a request reaching `request.state` sends ([`machine::notices`] says
+/// which; it is read after the change).
 async fn notify(
     tx: &mut SqliteConnection,
     request: &RequestRecord,
     by: Actor<'_>,
     now: i64,
 ) -> Result<(), RepoError> {
-    let professional = (
-        request.professional_name.clone(),
-        request.professional_email.clone(),
-    );
-    let company_admins = company_admins_in(tx, request.network_id, request.company_id).await?;
-    // The company side of the request: its maker for a company's request (while they are a
-    // Company Admin of it: one removed since hears nothing more), else its admins.
-    let maker = match (request.direction, request.created_by) {
-        (Direction::ToProfessional, Some(maker)) => {
-            company_admin_in(tx, request.network_id, request.company_id, maker).await?
-        }
-        _ => None,
+    let (network_id, company_id) = (request.network_id, request.company_id);
+    let needs = machine::notice_lookups(request);
+    let mut parties = machine::NoticeParties {
+        company_admins: company_admins_in(tx, network_id, company_id).await?,
+        ..Default::default()
     };
-    let company_side = match maker {
-        Some(p) => vec![p],
-        None => company_admins.clone(),
-    };
-    match request.state {
-        State::Delivered => {
-            let to = match request.direction {
-                Direction::ToCompany => company_admins,
-                Direction::ToProfessional => vec![professional],
-            };
-            queue_notice(
-                tx,
-                request.network_id,
-                &to,
-                &[],
-                intro_mail::delivered(request),
-                now,
-            )
-            .await?;
-        }
-        State::Accepted => {
-            // A double opt-in: the requester asked, the recipient accepted; both are
-            // introduced, the network's reviewers in copy.
-            let company_person = match request.direction {
-                Direction::ToCompany => person(tx, by.person_id).await?,
-                Direction::ToProfessional => company_side.into_iter().next(),
-            };
-            let Some(company_person) = company_person else {
-                return Ok(());
-            };
-            let content = intro_mail::introduction(request, &company_person);
-            let to = vec![professional, company_person];
-            let cc = reviewers(tx, request.network_id).await?;
-            queue_notice(tx, request.network_id, &to, &cc, content, now).await?;
-        }
-        State::Declined | State::DeclinedByNetwork => {
-            let to = match request.direction {
-                Direction::ToCompany => vec![professional],
-                Direction::ToProfessional => company_side,
-            };
-            for who in &to {
-                let content = intro_mail::declined(request, &who.0);
-                queue_notice(
-                    tx,
-                    request.network_id,
-                    std::slice::from_ref(who),
-                    &[],
-                    content,
-                    now,
-                )
-                .await?;
-            }
-        }
-        State::OutOfNetwork | State::InReview => {}
+    if let Some(maker) = needs.maker {
+        parties.maker = company_admin_in(tx, network_id, company_id, maker).await?;
+    }
+    if needs.actor {
+        parties.actor = person(tx, by.person_id).await?;
+    }
+    if needs.reviewers {
+        parties.reviewers = reviewers(tx, network_id).await?;
+    }
+    for n in machine::notices(request, parties) {
+        queue_notice(tx, network_id, &n.to, &n.cc, n.content, now).await?;
     }
     Ok(())
 }

@@ -471,3 +471,20 @@ pub async fn abort(
         }
     }))
 }
+
+pub(super) async fn batch_hash(
+    pool: &SqlitePool,
+    person_id: i64,
+    session_id: i64,
+    seq: u32,
+) -> Result<Option<String>, RepoError> {
+    Ok(sqlx::query_scalar(
+        "SELECT b.body_hash FROM sync_batches b JOIN sync_sessions s ON s.id = b.session_id
+         WHERE b.session_id = ? AND b.seq = ? AND s.person_id = ?",
+    )
+    .bind(session_id)
+    .bind(seq)
+    .bind(person_id)
+    .fetch_optional(pool)
+    .await?)
+}

@@ -8,6 +8,13 @@ use super::parse_role;
 use crate::db::console::{RowState, TeamQuery, TeamRow};
 use crate::db::RepoError;
 
+// The console's sessions are kept with the others on PostgreSQL; the shared list of
+// operations names them as SQLite's `db::console` does.
+pub(super) use super::sessions::{
+    console_session as find_session, create_console_session as create_session,
+    end_console_session as end_session,
+};
+
 /// The rows of the page and how many rows match in all.
 pub(super) async fn team(pool: &PgPool, q: &TeamQuery) -> Result<(Vec<TeamRow>, i64), RepoError> {
     let rows = sqlx::query(

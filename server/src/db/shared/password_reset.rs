@@ -1,22 +1,29 @@
-//! Password resets on PostgreSQL (SQLite: `db/password_reset.rs`): a request queues its
-//! email, the link token is issued when it is sent (only its hash is stored), and using the
-//! link sets the new password and ends every session of the person, in one transaction. A
-//! request locks the person's row first, so requests on two instances at once count the
-//! hourly limit one after the other.
+//! Password resets, on both backends (the types: `db/password_reset.rs`): a request queues
+//! its email, the link token is issued when it is sent (only its hash is stored), and using
+//! the link sets the new password and ends every session of the person, in one transaction.
+//!
+//! One text for SQLite and PostgreSQL: each backend compiles this file as its own module
+//! (`db::password_reset_sql`, `db::pg::password_reset`) against its `dialect` module (its pool,
+//! its connection and what differs). The statements are the same in both dialects (`$N`
+//! placeholders, which SQLite reads as `?N`). What differs: a request locks the person's row
+//! first on PostgreSQL (`FOR UPDATE`), so requests on two instances at once count the hourly
+//! limit one after the other; SQLite has one writer, and the request's first write takes its
+//! lock.
 
-use sqlx::{PgPool, Row};
+use sqlx::Row;
 
-use super::people::set_password;
+use super::dialect::{lock_for_update, set_password, Pool};
 use crate::db::password_reset::{PasswordResetRecord, ResetRecipient, ResetRequested};
 use crate::db::{normalize_email, RepoError};
 
+/// A request's window for the limit on reset emails.
 const HOUR_SECS: i64 = 60 * 60;
 
 /// Stores a reset request for the account with `email` (if any) and queues its email, unless
 /// the account had `hourly_limit` requests in the last hour. The request lapses unsent at
 /// `now + lapse_secs`. Requests older than a day are forgotten here.
-pub(super) async fn request(
-    pool: &PgPool,
+pub(crate) async fn request(
+    pool: &Pool,
     email: &str,
     now: i64,
     lapse_secs: i64,
@@ -30,10 +37,7 @@ pub(super) async fn request(
         return Ok(ResetRequested::NoAccount);
     };
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT 1 FROM people WHERE id = $1 FOR UPDATE")
-        .bind(person_id)
-        .execute(&mut *tx)
-        .await?;
+    lock_for_update(&mut tx, "people", person_id).await?;
     // The first statement writes, so the transaction takes the write lock up front; the count
     // and the insert are one statement, so two requests at once cannot both pass the limit.
     let reset_id: Option<i64> = sqlx::query_scalar(
@@ -74,8 +78,8 @@ pub(super) async fn request(
 /// Gives a pending reset the hash of the token its email is about to carry, valid until
 /// `now + valid_secs` (a previous token of it stops working); who to send it to, or `None` if
 /// it was used or lapsed meanwhile.
-pub(super) async fn issue_token(
-    pool: &PgPool,
+pub(crate) async fn issue_token(
+    pool: &Pool,
     reset_id: i64,
     token_hash: &str,
     now: i64,
@@ -109,8 +113,8 @@ pub(super) async fn issue_token(
 }
 
 /// The reset whose link token has this hash, used or not, expired or not.
-pub(super) async fn find(
-    pool: &PgPool,
+pub(crate) async fn find(
+    pool: &Pool,
     token_hash: &str,
 ) -> Result<Option<PasswordResetRecord>, RepoError> {
     let row = sqlx::query(
@@ -137,8 +141,8 @@ pub(super) async fn find(
 /// transaction, sets the new password and ends every session of the person (the repository's
 /// password change: bearer sessions, hand-off grants, console sessions, other reset links).
 /// The person's id, or `None` when the link no longer works (nothing changed).
-pub(super) async fn complete(
-    pool: &PgPool,
+pub(crate) async fn complete(
+    pool: &Pool,
     reset_id: i64,
     password_hash: &str,
     now: i64,
