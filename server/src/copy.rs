@@ -67,6 +67,19 @@ pub const SQLITE_ONLY: &[(&str, &str)] = &[
     ),
 ];
 
+/// PostgreSQL tables that have no SQLite twin, and why nothing is copied into them. A
+/// PostgreSQL table not listed here and not in SQLite's schema stops the copy.
+pub const POSTGRES_ONLY: &[(&str, &str)] = &[
+    (
+        "token_buckets",
+        "the sign-in, reset and join throttles and the write budgets shared by several          instances: on SQLite they live in the one process's memory, so there is nothing to          move (the buckets start full, as after a restart)",
+    ),
+    (
+        "server_secrets",
+        "the key the shared token buckets are hashed under, made by the first instance that          starts on the database: SQLite's is per process and never stored",
+    ),
+];
+
 /// Tables in both schemas that are not copied: PostgreSQL derives them itself as the copied
 /// rows arrive, and the copy compares its count with the source's.
 pub const DERIVED: &[(&str, &str)] = &[(
@@ -129,8 +142,8 @@ pub enum CopyError {
     TargetNotEmpty(String),
     #[error(
         "table {table} exists only in the {side} schema and the copy does not know it: a \
-         migration added it to one backend only; add it to the other (or to copy::SQLITE_ONLY, \
-         with the reason). Nothing was copied"
+         migration added it to one backend only; add it to the other (or to copy::SQLITE_ONLY or \
+         copy::POSTGRES_ONLY, with the reason). Nothing was copied"
     )]
     UnknownTable { table: String, side: &'static str },
     #[error(
@@ -258,6 +271,12 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Whether `table` is one [`POSTGRES_ONLY`] names: never copied, and rows there (a server
+/// started on the database once: its buckets' key) do not make the target "not empty".
+fn postgres_only(table: &str) -> bool {
+    POSTGRES_ONLY.iter().any(|(name, _)| *name == table)
+}
+
 /// Whether `table` is SQLite's own or one [`SQLITE_ONLY`] names (with FTS5's shadow tables).
 fn sqlite_only(table: &str) -> bool {
     SQLITE_ONLY.iter().any(|(name, _)| {
@@ -340,7 +359,10 @@ async fn copy_into(
         )));
     }
     let mut holding = Vec::new();
-    for table in existing.iter().filter(|t| *t != MIGRATIONS_TABLE) {
+    for table in existing
+        .iter()
+        .filter(|t| *t != MIGRATIONS_TABLE && !postgres_only(t))
+    {
         if pg_has_rows(&mut *pool.acquire().await?, table).await? {
             holding.push(table.clone());
         }
@@ -362,7 +384,7 @@ async fn copy_into(
     .execute(&mut *tx)
     .await?;
     let mut holding = Vec::new();
-    for table in pg_tables.keys() {
+    for table in pg_tables.keys().filter(|t| !postgres_only(t)) {
         if pg_has_rows(&mut tx, table).await? {
             holding.push(table.clone());
         }
@@ -563,6 +585,9 @@ async fn check_schemas(
         }
     }
     for (table, info) in pg {
+        if postgres_only(table) {
+            continue;
+        }
         let Some(columns) = sqlite.get(table) else {
             return Err(CopyError::UnknownTable {
                 table: table.clone(),
@@ -603,6 +628,7 @@ async fn check_schemas(
     let copied: BTreeSet<String> = pg
         .keys()
         .filter(|t| !DERIVED.iter().any(|(d, _)| d == t))
+        .filter(|t| !postgres_only(t))
         .cloned()
         .collect();
     let unquote = |name: String| name.trim_matches('"').to_string();

@@ -129,6 +129,14 @@ async fn pg_counts(url: &str) -> Vec<(String, i64)> {
             .fetch_one(&pool)
             .await
             .unwrap();
+        // PostgreSQL's own tables (the shared token buckets and their key) have no SQLite
+        // twin: the copy writes nothing there (a server that ran on the database may have).
+        if allyshare_server::copy::POSTGRES_ONLY
+            .iter()
+            .any(|(table, _)| *table == name)
+        {
+            continue;
+        }
         counts.push((name, n));
     }
     pool.close().await;
