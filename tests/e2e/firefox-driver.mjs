@@ -161,9 +161,18 @@ export async function launchFirefox({ dir, prefs = {} }) {
       await call('POST', s(`/element/${id}/clear`), {});
       await call('POST', s(`/element/${id}/value`), { text });
     },
+    // The page may re-render between finding the element and reading it (the progress line
+    // does, several times a second): a stale reference is looked up again, three times at most.
     text: async (css) => {
-      const id = await firefox.find(css);
-      return id ? call('GET', s(`/element/${id}/text`)) : null;
+      for (let attempt = 0; ; attempt++) {
+        const id = await firefox.find(css);
+        if (!id) return null;
+        try {
+          return await call('GET', s(`/element/${id}/text`));
+        } catch (e) {
+          if (attempt >= 2 || !/stale element reference/.test(String(e && e.message))) throw e;
+        }
+      }
     },
     screenshot: async (name) => {
       const png = await call('GET', s('/screenshot'), undefined, 30_000);
