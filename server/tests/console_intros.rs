@@ -10,24 +10,10 @@ use allyshare_protocol::{Permission, Role};
 use common::{execute, scalar, Browser, TestServer, GOOD_PASSWORD};
 use reqwest::StatusCode;
 
+/// The newest outbox link to `path`, without this server's origin (as a page's own links are).
 fn outbox_link(server: &TestServer, path: &str) -> String {
-    let prefix = format!("{}{path}", server.base);
-    let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(server.outbox())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| {
-            (
-                e.metadata().unwrap().modified().unwrap(),
-                std::fs::read_to_string(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    mails.sort();
-    mails
-        .iter()
-        .flat_map(|(_, m)| m.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-        .rfind(|w| w.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no {path} link"))
+    server
+        .last_link(path)
         .trim_start_matches(&server.base)
         .to_string()
 }

@@ -63,26 +63,6 @@ fn contact(i: usize) -> Value {
     })
 }
 
-fn last_link(server: &TestServer, path: &str) -> String {
-    let prefix = format!("{}{path}", server.base);
-    let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(server.outbox())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| {
-            (
-                e.metadata().unwrap().modified().unwrap(),
-                std::fs::read_to_string(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    mails.sort();
-    mails
-        .iter()
-        .flat_map(|(_, m)| m.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-        .rfind(|w| w.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no {path} link"))
-}
-
 /// The SQLite tables the copy carries (every table but SQLite's own, the migrations table and
 /// those `copy::SQLITE_ONLY` names), each with its rows.
 async fn sqlite_counts(server: &TestServer) -> Vec<(String, i64)> {
@@ -251,7 +231,7 @@ async fn a_sqlite_database_moves_into_postgresql_whole() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     sqlite.app.send_queued_mail().await.unwrap();
-    let (status, _) = sqlite.get_page(&last_link(&sqlite, "/join/confirm/")).await;
+    let (status, _) = sqlite.get_page(&sqlite.last_link("/join/confirm/")).await;
     assert_eq!(status, StatusCode::OK);
     let pro = sqlite.tokens("pro@example.org", GOOD_PASSWORD).await;
     let request = sqlite

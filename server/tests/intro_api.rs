@@ -12,26 +12,6 @@ use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-fn last_link(server: &TestServer, path: &str) -> String {
-    let prefix = format!("{}{path}", server.base);
-    let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(server.outbox())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| {
-            (
-                e.metadata().unwrap().modified().unwrap(),
-                std::fs::read_to_string(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    mails.sort();
-    mails
-        .iter()
-        .flat_map(|(_, m)| m.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-        .rfind(|w| w.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no {path} link"))
-}
-
 /// A confirmed professional of the network, signed in over the API: their token.
 async fn professional(server: &TestServer, network_id: i64, email: &str) -> String {
     let (status, body) = server
@@ -49,7 +29,7 @@ async fn professional(server: &TestServer, network_id: i64, email: &str) -> Stri
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     server.app.send_queued_mail().await.unwrap();
-    let (status, _) = server.get_page(&last_link(server, "/join/confirm/")).await;
+    let (status, _) = server.get_page(&server.last_link("/join/confirm/")).await;
     assert_eq!(status, StatusCode::OK);
     server.tokens(email, GOOD_PASSWORD).await.access_token
 }
@@ -69,7 +49,7 @@ async fn company_admin(server: &TestServer, admin: &Member, company: i64, email:
         )
         .await;
     server.app.send_queued_mail().await.unwrap();
-    let link = last_link(server, "/company-invite/");
+    let link = server.last_link("/company-invite/");
     let (cookie, token) = server.form_cookie(&link).await;
     let answer = server
         .post_form_with(

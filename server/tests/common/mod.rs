@@ -289,6 +289,28 @@ impl TestServer {
         self.dir.path().join("outbox")
     }
 
+    /// The newest link in the outbox that starts with this server's `path` (the last email's
+    /// invitation, confirmation or accept link); panics when there is none.
+    pub fn last_link(&self, path: &str) -> String {
+        let prefix = format!("{}{path}", self.base);
+        let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(self.outbox())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| {
+                (
+                    e.metadata().unwrap().modified().unwrap(),
+                    std::fs::read_to_string(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        mails.sort();
+        mails
+            .iter()
+            .flat_map(|(_, m)| m.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .rfind(|w| w.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no {path} link"))
+    }
+
     pub async fn invite(&self, network: &str, email: &str, name: &str, role: Role) -> Invited {
         self.app
             .invite(&InviteRequest {
