@@ -50,10 +50,13 @@ pub fn should_fall_back(
     answer: &Result<HttpResponse, TransportError>,
     has_session_cookie: bool,
 ) -> bool {
-    if !has_session_cookie {
-        // Logged out for real: no tab can help; the read says "log in to LinkedIn".
-        return false;
-    }
+    // Without the session cookie the ally is logged out for real: no tab can help; the read
+    // says "log in to LinkedIn".
+    has_session_cookie && worth_a_tab(answer)
+}
+
+/// Whether a tab could do better than the worker with this answer (the cookie aside).
+fn worth_a_tab(answer: &Result<HttpResponse, TransportError>) -> bool {
     match answer {
         Ok(response) => is_refusal(response),
         Err(TransportError::Network(_)) => true,
@@ -220,7 +223,9 @@ pub async fn send(
     let Some(message) = message else {
         return answer;
     };
-    if !should_fall_back(&answer, transports.has_session_cookie().await) {
+    // The cookie is looked at only for an answer a tab could turn around: a page read that
+    // succeeds costs no extra browser call.
+    if !worth_a_tab(&answer) || !transports.has_session_cookie().await {
         return answer;
     }
     match transports.via_tab(&message).await {
@@ -401,6 +406,7 @@ mod tests {
         worker: Result<HttpResponse, TransportError>,
         tab: Option<HttpResponse>,
         cookie: bool,
+        cookie_looks: Cell<u32>,
         now_ms: Cell<u64>,
         calls: std::cell::RefCell<Vec<&'static str>>,
     }
@@ -411,6 +417,7 @@ mod tests {
                 worker,
                 tab,
                 cookie: true,
+                cookie_looks: Cell::new(0),
                 now_ms: Cell::new(1_000),
                 calls: Default::default(),
             }
@@ -431,6 +438,7 @@ mod tests {
             self.tab.clone()
         }
         async fn has_session_cookie(&self) -> bool {
+            self.cookie_looks.set(self.cookie_looks.get() + 1);
             self.cookie
         }
         fn now_ms(&self) -> u64 {
@@ -445,6 +453,23 @@ mod tests {
     fn reader_request() -> HttpRequest {
         let session = Session::from_jsessionid(Some("\"ajax:123\"")).unwrap();
         dash::request(&ReadSettings::default(), &session, 0)
+    }
+
+    #[test]
+    fn an_answered_page_costs_no_cookie_lookup() {
+        for worker in [
+            Ok(response(200)),
+            Ok(response(429)),
+            Err(TransportError::Timeout),
+        ] {
+            let t = Transports::new(worker, Some(response(200)));
+            run(send(&Cell::new(Route::default()), &t, reader_request())).ok();
+            assert_eq!(t.take_calls(), ["worker"]);
+            assert_eq!(t.cookie_looks.get(), 0);
+        }
+        let t = Transports::new(Ok(response(403)), Some(response(200)));
+        run(send(&Cell::new(Route::default()), &t, reader_request())).unwrap();
+        assert_eq!(t.cookie_looks.get(), 1, "a refusal looks at the cookie");
     }
 
     #[test]
