@@ -232,7 +232,7 @@ async function extension() {
     const api = await apiSession(server.url, ally.email, PASSWORD);
     // The developer setting "pacing off": read without the polite pauses.
     await browser.worker.evaluate(() => chrome.storage.local.set({
-      read_settings: JSON.stringify({ pause_min_ms: 0, pause_max_ms: 1, backoff_rate_limited_ms: 2000 }),
+      read_settings: JSON.stringify({ pause_min_ms: 0, pause_max_ms: 0, backoff_rate_limited_ms: 2000 }),
     }));
     const page = await openExtensionPage(browser.context, browser.extensionId, 'popup.html', { width: 360, height: 560 });
     await sendIntent(page, { intent: 'set_backend_url', url: server.url });
