@@ -10,6 +10,7 @@
 //! are idempotent by (session, sequence number) on the server, so a resend is never a duplicate.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use allyshare_protocol::contacts::Fnv64;
 use allyshare_protocol::{
@@ -184,34 +185,36 @@ pub fn records_for(
     if kind == SyncKind::Full {
         return contact_list::records_to_share(list, excluded).0;
     }
+    // One pass over the list: each contact's key hash (none when it has no key as it stands:
+    // normalisation decides for those), and the hashes of the keys whose fields changed since
+    // the last commit. Every occurrence of a changed key is a candidate, so the first one still
+    // wins; a hash collision only adds an unchanged record, which the server takes as a no-op.
+    let hasher = BuildKeyHasher::default();
     let mut key = String::new();
-    let mut differs: HashSet<String, BuildKeyHasher> = HashSet::default();
-    let mut keyless = false;
+    let mut key_hashes: Vec<Option<u64>> = Vec::with_capacity(list.len());
+    let mut changed: HashSet<u64, BuildKeyHasher> = HashSet::default();
     for c in list {
         let view = c.view();
         if !allyshare_protocol::write_contact_key(&view, &mut key) {
-            keyless = true;
+            key_hashes.push(None);
             continue;
         }
-        if ledger.fingerprints.get(key.as_str()) == Some(&fields_fingerprint(&view)) {
-            continue;
-        }
-        let hash = allyshare_protocol::content_hash_of(&view);
-        if ledger.entries.get(key.as_str()) != Some(&hash) {
-            differs.insert(key.clone());
+        let key_hash = hasher.hash_one(key.as_str());
+        key_hashes.push(Some(key_hash));
+        if ledger.fingerprints.get(key.as_str()) != Some(&fields_fingerprint(&view))
+            && ledger.entries.get(key.as_str()) != Some(&allyshare_protocol::content_hash_of(&view))
+        {
+            changed.insert(key_hash);
         }
     }
-    if differs.is_empty() && !keyless {
+    if changed.is_empty() && key_hashes.iter().all(Option::is_some) {
         return Vec::new();
     }
-    let candidates = list.iter().filter(|c| {
-        if allyshare_protocol::write_contact_key(&c.view(), &mut key) {
-            differs.contains(key.as_str())
-        } else {
-            // No key as it stands: let normalisation decide (it refuses or finds none).
-            true
-        }
-    });
+    let candidates = list
+        .iter()
+        .zip(key_hashes)
+        .filter(|(_, key_hash)| key_hash.is_none_or(|h| changed.contains(&h)))
+        .map(|(c, _)| c);
     contact_list::records_to_share(candidates, excluded).0
 }
 
