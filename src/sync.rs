@@ -188,7 +188,7 @@ pub fn records_for(
     // One pass over the list: each contact's key hash (none when it has no key as it stands:
     // normalisation decides for those), and the hashes of the keys whose fields changed since
     // the last commit. Every occurrence of a changed key is a candidate, so the first one still
-    // wins; a hash collision only adds an unchanged record, which the server takes as a no-op.
+    // wins; a hash collision only adds an unchanged record, which `plan` then leaves out.
     let hasher = BuildKeyHasher::default();
     let mut key = String::new();
     let mut key_hashes: Vec<Option<u64>> = Vec::with_capacity(list.len());

@@ -443,10 +443,10 @@ async function launchOnce({ extraArgs = [], env = {}, locale } = {}) {
 /**
  * Launches Chromium with the unpacked extension (see `launchOnce`), and checks that its pages
  * have their translations before any test opens one. Without this check, the first test of
- * `account-delete.test.mjs` failed in 4 of 36 runs here: its options page, reloaded a second
- * after launch, had `chrome.i18n` answer "" for every message (`@@extension_id` included), and
- * so did every extension page opened after it, for as long as that renderer lived; the pages
- * showed message names and the test waited in vain for a label. With a message asked for in an
+ * `account-delete.test.mjs` failed in 4 of 36 runs here: its options page, opened and
+ * reloaded just after launch, had `chrome.i18n` answer "" for every message (`@@extension_id`
+ * included), and so did a new extension page opened after it and the page reloaded again; the
+ * pages showed message names and the test waited in vain for a label. With a message asked for in an
  * extension page right after launch, 55 runs of it out of 55 passed and the check never saw
  * the broken state (asking early seems to spare it); should it, that browser is closed and a
  * fresh one launched.
