@@ -309,6 +309,39 @@ async fn delta_upserts_and_full_removes_what_it_did_not_carry() {
     assert_eq!(server.digest(t).await.count, 0);
 }
 
+/// One contact twice in one batch (a LinkedIn list that shifted while it was read): the batch
+/// is stored, the later copy is the one kept, and it counts once.
+#[tokio::test]
+async fn a_contact_twice_in_one_batch_is_kept_once_as_its_later_copy() {
+    let server = TestServer::start().await;
+    let ally = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let t = ally.token.as_str();
+    let mut later = contact(0);
+    later["headline"] = json!("Promoted");
+    let s = server.open_sync(t, "full").await;
+    let receipt = server
+        .batch(
+            t,
+            s,
+            0,
+            json!({ "contacts": [contact(0), contact(1), later.clone()] }),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(receipt["items"], 3);
+    let result = server.commit(t, s, 1, StatusCode::OK).await;
+    assert_eq!(result["added"], 2);
+    let kept: Vec<allyshare_protocol::ContactRecord> = [contact(1), later]
+        .into_iter()
+        .map(|c| serde_json::from_value::<allyshare_protocol::ContactRecord>(c).unwrap())
+        .map(|c| c.normalized().unwrap())
+        .collect();
+    assert_eq!(
+        server.digest(t).await,
+        allyshare_protocol::ContactDigest::of(&kept)
+    );
+}
+
 /// Fault matrix rows 3 and 4: batches out of order and twice, the same batch twice at the same
 /// moment, and two commits racing: exactly the contacts sent, once each.
 #[tokio::test]

@@ -11,7 +11,7 @@
 
 use allyshare_protocol::limits::{CONTACTS_MAX_PER_ALLY, SYNC_SESSION_TTL_SECS};
 use allyshare_protocol::{CommitResult, ContactDigest, SyncKind};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool, Row};
 
 use super::lists;
 use crate::db::sync::MAX_OPEN_SESSIONS;
@@ -22,27 +22,67 @@ use crate::db::{
 /// The session `$1` if it is the person `$2`'s (every query below binds those two first).
 const OWN_SESSION: &str = "(SELECT id FROM sync_sessions WHERE id = $1 AND person_id = $2)";
 
-/// Columns of a stored contact, in the order [`push_contact`] binds them.
+/// Columns of a stored contact, as staged and as stored.
 const CONTACT_COLUMNS: &str = "key, member_id, public_identifier, profile_url, first_name, \
      last_name, headline, connected_on, photo_url, content_hash, sort_name, search_text";
 
-fn push_contact(
-    mut b: sqlx::query_builder::Separated<'_, '_, Postgres, &'static str>,
-    c: &StoredContact,
-) {
-    let r = &c.record;
-    b.push_bind(c.key.clone())
-        .push_bind(r.member_id.clone())
-        .push_bind(r.public_identifier.clone())
-        .push_bind(r.profile_url.clone())
-        .push_bind(r.first_name.clone())
-        .push_bind(r.last_name.clone())
-        .push_bind(r.headline.clone())
-        .push_bind(r.connected_on.clone())
-        .push_bind(r.photo_url.clone())
-        .push_bind(c.content_hash as i64)
-        .push_bind(c.sort_name.clone())
-        .push_bind(c.search_text.clone());
+/// Stages a batch's contacts in one statement whatever its size: each column is bound as one
+/// array (`UNNEST`), not one parameter per field (6,000 for 500 contacts, which PostgreSQL
+/// parses and plans at every batch). A key twice in the batch keeps its later copy, as SQLite's
+/// row-by-row upsert does (`ON CONFLICT DO UPDATE` may not touch one row twice in a statement);
+/// a key staged by an earlier batch is replaced by a batch of the same or a later number.
+async fn stage_contacts(
+    tx: &mut PgConnection,
+    person_id: i64,
+    batch: &NewBatch<'_>,
+) -> Result<(), RepoError> {
+    let contacts = batch.contacts;
+    let column = |field: fn(&StoredContact) -> Option<&str>| -> Vec<Option<&str>> {
+        contacts.iter().map(field).collect()
+    };
+    sqlx::query(&format!(
+        "INSERT INTO sync_staged (session_id, seq, {CONTACT_COLUMNS})
+         SELECT DISTINCT ON (v.key) s.id, $3, {CONTACT_COLUMNS}
+         FROM sync_sessions s,
+              UNNEST($4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[],
+                     $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::BIGINT[], $14::TEXT[],
+                     $15::TEXT[])
+                WITH ORDINALITY AS v({CONTACT_COLUMNS}, position)
+         WHERE s.id = $1 AND s.person_id = $2
+         ORDER BY v.key, v.position DESC
+         ON CONFLICT (session_id, key) DO UPDATE SET
+           seq = excluded.seq, member_id = excluded.member_id,
+           public_identifier = excluded.public_identifier,
+           profile_url = excluded.profile_url, first_name = excluded.first_name,
+           last_name = excluded.last_name, headline = excluded.headline,
+           connected_on = excluded.connected_on, photo_url = excluded.photo_url,
+           content_hash = excluded.content_hash, sort_name = excluded.sort_name,
+           search_text = excluded.search_text
+         WHERE excluded.seq >= sync_staged.seq"
+    ))
+    .bind(batch.session_id)
+    .bind(person_id)
+    .bind(i64::from(batch.seq))
+    .bind(column(|c| Some(&c.key)))
+    .bind(column(|c| c.record.member_id.as_deref()))
+    .bind(column(|c| c.record.public_identifier.as_deref()))
+    .bind(column(|c| Some(&c.record.profile_url)))
+    .bind(column(|c| c.record.first_name.as_deref()))
+    .bind(column(|c| c.record.last_name.as_deref()))
+    .bind(column(|c| c.record.headline.as_deref()))
+    .bind(column(|c| c.record.connected_on.as_deref()))
+    .bind(column(|c| c.record.photo_url.as_deref()))
+    .bind(
+        contacts
+            .iter()
+            .map(|c| c.content_hash as i64)
+            .collect::<Vec<i64>>(),
+    )
+    .bind(column(|c| Some(&c.sort_name)))
+    .bind(column(|c| Some(&c.search_text)))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Aborts the person's open sessions that have expired, dropping their staged contacts.
@@ -193,30 +233,7 @@ pub(super) async fn put_batch(
     .execute(&mut *tx)
     .await?;
     if !batch.contacts.is_empty() {
-        let mut b = QueryBuilder::<Postgres>::new(format!(
-            "INSERT INTO sync_staged (session_id, seq, {CONTACT_COLUMNS})
-             SELECT s.id, v.* FROM sync_sessions s, ("
-        ));
-        b.push_values(batch.contacts, |mut row, c| {
-            row.push_bind(seq);
-            push_contact(row, c);
-        });
-        b.push(") v WHERE s.id = ")
-            .push_bind(batch.session_id)
-            .push(" AND s.person_id = ")
-            .push_bind(person_id);
-        b.push(
-            " ON CONFLICT (session_id, key) DO UPDATE SET
-                seq = excluded.seq, member_id = excluded.member_id,
-                public_identifier = excluded.public_identifier,
-                profile_url = excluded.profile_url, first_name = excluded.first_name,
-                last_name = excluded.last_name, headline = excluded.headline,
-                connected_on = excluded.connected_on, photo_url = excluded.photo_url,
-                content_hash = excluded.content_hash, sort_name = excluded.sort_name,
-                search_text = excluded.search_text
-              WHERE excluded.seq >= sync_staged.seq",
-        );
-        b.build().execute(&mut *tx).await?;
+        stage_contacts(&mut tx, person_id, batch).await?;
         // As on SQLite: the staged rows are counted only when the batches' items could
         // already be over the limit.
         let uploaded: i64 = sqlx::query_scalar(&format!(
