@@ -14,7 +14,8 @@
 -- 2. The network counts follow inserted contacts once per statement (a transition table and
 --    one grouped upsert) instead of once per row. The delete and update triggers stay per row:
 --    a sync changes or removes few contacts, and their rules (recomputing a name or date) are
---    per key.
+--    per key. The rows are written in key order, so two allies' commits that share contacts
+--    (on two instances) lock the rows they share in the same order instead of deadlocking.
 
 ALTER TABLE contacts DROP CONSTRAINT contacts_person_id_fkey;
 ALTER TABLE sync_staged DROP CONSTRAINT sync_staged_session_id_fkey;
@@ -45,6 +46,7 @@ BEGIN
         FROM inserted n JOIN memberships m ON m.person_id = n.person_id
         WHERE m.role = 'ally' AND m.sharing = 1
         GROUP BY m.network_id, n.key
+        ORDER BY m.network_id, n.key
     ON CONFLICT (network_id, key) DO UPDATE SET
         allies = network_contacts.allies + excluded.allies,
         name = LEAST(network_contacts.name, excluded.name),

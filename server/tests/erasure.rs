@@ -243,12 +243,14 @@ async fn stopping_sharing_removes_the_contacts_copies_from_the_database() {
             let found = where_found(&db, &needle).await;
             assert!(!found.is_empty(), "{needle}: the contact itself stays");
             // The contact's row, its search row and (for its words) the search index of the
-            // contacts, and Marketing's view of its contacts.
+            // contacts (PostgreSQL: the trigram index's text), and Marketing's view of its
+            // contacts.
             assert!(
                 found.iter().all(|f| [
                     "contacts.",
                     "contacts_fts_data.",
                     "contact_search_ids.",
+                    "contact_search_indexed.",
                     "network_contacts."
                 ]
                 .iter()
@@ -449,5 +451,94 @@ async fn deleting_the_account_removes_the_person_and_their_invitations_from_the_
             "invitations.email (1 rows)",
             "invitations.email_norm (1 rows)"
         ]
+    );
+}
+
+/// PostgreSQL's contacts and staged rows have no foreign key to their person or session (its
+/// migration 0003: a per-row check at every insert); deleting a person's row still deletes
+/// them, and what the search and the network's counts keep of them, as the cascade did. The
+/// server deletes contacts itself first: this deletes the row alone, as an operator could.
+#[tokio::test]
+async fn on_postgresql_a_deleted_person_row_takes_their_contacts_and_staged_rows_along() {
+    let server = TestServer::start().await;
+    if server.pg.is_none() {
+        eprintln!("skipped: SQLite keeps these foreign keys (ON DELETE CASCADE)");
+        return;
+    }
+    let ada = server.sharing_ally("Sales", "ada@example.org", "Ada").await;
+    let bob = server.sharing_ally("Sales", "bob@example.org", "Bob").await;
+    share(&server, &ada.token, &["Grace", "Alan"]).await;
+    share(&server, &bob.token, &["Grace"]).await;
+    server.app.index_search_words().await.unwrap();
+    let open = server
+        .expect(
+            Method::POST,
+            "/v1/sync/sessions",
+            Some(&ada.token),
+            Some(json!({ "kind": "delta" })),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/sync/sessions/{open}/batches/0"),
+            Some(&ada.token),
+            Some(json!({ "contacts": [contact("Staged")] })),
+            StatusCode::OK,
+        )
+        .await;
+    let db = open_file(&server);
+    let held = [
+        "SELECT COUNT(*) FROM contacts WHERE person_id = ?",
+        "SELECT COUNT(*) FROM contact_search_indexed WHERE person_id = ?",
+        "SELECT COUNT(*) FROM sync_staged WHERE session_id IN
+           (SELECT id FROM sync_sessions WHERE person_id = ?)",
+    ];
+    for (sql, before) in held.iter().zip([2, 2, 1]) {
+        assert_eq!(count(&db, sql, ada.id).await, before, "{sql}");
+    }
+
+    execute(
+        &server,
+        &format!("DELETE FROM people WHERE id = {}", ada.id),
+    )
+    .await;
+    for sql in held {
+        assert_eq!(count(&db, sql, ada.id).await, 0, "{sql}");
+    }
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM sync_staged s WHERE NOT EXISTS
+               (SELECT 1 FROM sync_sessions o WHERE o.id = s.session_id) AND ? > 0",
+            1
+        )
+        .await,
+        0,
+        "no staged row outlives its session"
+    );
+    for needle in ["LastAlan", "LastStaged"] {
+        assert_eq!(
+            where_found(&db, needle).await,
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    // Grace is still Bob's: the network counts her once, Alan not at all.
+    let counts = rows(
+        &server,
+        "SELECT key, allies FROM network_contacts ORDER BY key",
+        &[],
+    )
+    .await;
+    assert_eq!(
+        counts,
+        vec![vec![
+            Some("member:IDGrace".to_string()),
+            Some("1".to_string())
+        ]]
     );
 }
