@@ -181,9 +181,23 @@ async fn main() {
             .unwrap();
         let total = started.elapsed();
         assert_eq!(result["digest"]["count"], TOTAL);
-        // The search's full-text index is written after the commit (migration 0011): how long
-        // after the commit's answer it has every word (the server's indexer, or this call).
+        // The search's index is written after the commit (SQLite's migration 0011,
+        // PostgreSQL's 0004): how long after the commit's answer it has every word (the
+        // server's indexer, or this call). On PostgreSQL this call passes over an ally the
+        // server's indexer is writing (`SKIP LOCKED`): the queue is empty once it is done.
         app.index_search_words().await.unwrap();
+        if let Some(pg) = &postgres {
+            let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+            while sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM contact_search_pending")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                > 0
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            pool.close().await;
+        }
         let indexed = started.elapsed() - total;
         println!(
             "{round} ({backend}): {TOTAL} contacts in {} batches: upload {:.2} s, commit {:.2} s, total {:.2} s = {:.0} contacts/s (added {}, unchanged {}); search index caught up {:.2} s later",

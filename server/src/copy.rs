@@ -48,7 +48,8 @@ pub const SQLITE_ONLY: &[(&str, &str)] = &[
     (
         "contacts_fts",
         "the contacts search's FTS5 index (and its shadow tables contacts_fts_*): PostgreSQL \
-         answers the search from a trigram index on contacts, written with the rows",
+         answers the search from its own trigram index (contact_search_indexed), written from \
+         the copied contacts once the server runs",
     ),
     (
         "contact_search_ids",
@@ -57,8 +58,8 @@ pub const SQLITE_ONLY: &[(&str, &str)] = &[
     ),
     (
         "contact_search_unindexed",
-        "the FTS5 indexer's queue of rows committed but not yet indexed: PostgreSQL's index is \
-         written in the commit",
+        "the FTS5 indexer's queue of rows committed but not yet indexed: PostgreSQL keeps its \
+         own queue (contact_search_pending), filled as the contacts are copied",
     ),
     (
         "contact_rederive",
@@ -72,11 +73,24 @@ pub const SQLITE_ONLY: &[(&str, &str)] = &[
 pub const POSTGRES_ONLY: &[(&str, &str)] = &[
     (
         "token_buckets",
-        "the sign-in, reset and join throttles and the write budgets shared by several          instances: on SQLite they live in the one process's memory, so there is nothing to          move (the buckets start full, as after a restart)",
+        "the sign-in, reset and join throttles and the write budgets shared by several \
+         instances: on SQLite they live in the one process's memory, so there is nothing to \
+         move (the buckets start full, as after a restart)",
     ),
     (
         "server_secrets",
-        "the key the shared token buckets are hashed under, made by the first instance that          starts on the database: SQLite's is per process and never stored",
+        "the key the shared token buckets are hashed under, made by the first instance that \
+         starts on the database: SQLite's is per process and never stored",
+    ),
+    (
+        "contact_search_indexed",
+        "the text the contacts search's trigram index holds: written by the server's indexer \
+         from the copied contacts (SQLite's twin is its FTS5 index)",
+    ),
+    (
+        "contact_search_pending",
+        "the allies whose contacts the trigram index has not caught up with: filled by \
+         PostgreSQL's triggers as the contacts are copied",
     ),
 ];
 

@@ -6,9 +6,10 @@
 //!
 //! The search is the same rule ([`Search`]: each typed phrase matches consecutive words, the
 //! last as a prefix), written as SQLite's plans write it, `(' ' || search_text) LIKE '% phrase%'`.
-//! On PostgreSQL that expression has a trigram GIN index (`pg_trgm`), kept by PostgreSQL in the
-//! same transaction as the contact rows: no indexer runs after a commit, and nothing waits to
-//! be indexed. One plan: the matching visible rows, grouped per key, sorted and cut to a page
+//! On PostgreSQL that expression has a trigram GIN index (`pg_trgm`) on a copy of each
+//! contact's text (`contact_search_indexed`), written after each commit by the indexer
+//! ([`index_search_words`]) as SQLite's full-text index is; the contacts of allies it has not
+//! caught up with are candidates too, so a search never misses a committed contact. One plan: the matching visible rows, grouped per key, sorted and cut to a page
 //! in SQL; without a search or a filter the page comes straight from the network's counts
 //! (`network_contacts`, kept by triggers).
 
@@ -59,7 +60,24 @@ fn push_matching(
         b.push(" AND COALESCE(c.connected_on, '') >= ")
             .push_bind(since.clone());
     }
-    for pattern in search.like_patterns() {
+    let patterns: Vec<String> = search.like_patterns().collect();
+    if patterns.is_empty() {
+        return;
+    }
+    // The candidates: the trigram index's (text as indexed), and every contact of an ally
+    // whose rows the indexer has not caught up with; the rule is then checked on each
+    // contact's current text.
+    b.push(" AND (c.person_id, c.key) IN (SELECT i.person_id, i.key FROM contact_search_indexed i WHERE");
+    for (n, pattern) in patterns.iter().enumerate() {
+        b.push(if n == 0 { " " } else { " AND " })
+            .push("(' ' || i.search_text) LIKE ")
+            .push_bind(pattern.clone());
+    }
+    b.push(
+        " UNION ALL SELECT q.person_id, qc.key FROM contact_search_pending q
+           JOIN contacts qc ON qc.person_id = q.person_id)",
+    );
+    for pattern in patterns {
         b.push(" AND (' ' || c.search_text) LIKE ")
             .push_bind(pattern);
     }
@@ -527,8 +545,37 @@ pub(super) async fn answer_ask(
     })
 }
 
-/// Nothing waits: on PostgreSQL the search's index is kept in the committing transaction, not
-/// written afterwards by an indexer (SQLite's `db::network::index_search_words`).
-pub(super) async fn index_search_words(_pool: &PgPool) -> Result<u64, RepoError> {
-    Ok(0)
+/// Writes the search's trigram index for the allies whose contacts were added or changed
+/// since the last run (migration 0004), one ally per transaction; how many contact rows it
+/// wrote. Each ally's queue row is taken with `FOR UPDATE SKIP LOCKED`, so instances running
+/// this at once share the work instead of repeating it. Run after each commit: the commit does
+/// not wait for the index, and the search does not miss what it has not written yet.
+pub(super) async fn index_search_words(pool: &PgPool) -> Result<u64, RepoError> {
+    let mut written = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let person: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM contact_search_pending WHERE person_id =
+               (SELECT person_id FROM contact_search_pending
+                ORDER BY person_id LIMIT 1 FOR UPDATE SKIP LOCKED)
+             RETURNING person_id",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(person) = person else {
+            return Ok(written);
+        };
+        written += sqlx::query(
+            "INSERT INTO contact_search_indexed (person_id, key, search_text)
+             SELECT c.person_id, c.key, c.search_text FROM contacts c
+             LEFT JOIN contact_search_indexed i ON i.person_id = c.person_id AND i.key = c.key
+             WHERE c.person_id = $1 AND (i.key IS NULL OR i.search_text <> c.search_text)
+             ON CONFLICT (person_id, key) DO UPDATE SET search_text = excluded.search_text",
+        )
+        .bind(person)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+    }
 }
