@@ -454,9 +454,10 @@ async fn deleting_the_account_removes_the_person_and_their_invitations_from_the_
     );
 }
 
-/// PostgreSQL's contacts and staged rows have no foreign key to their person or session (its
-/// migration 0003: a per-row check at every insert); deleting a person's row still deletes
-/// them, and what the search and the network's counts keep of them, as the cascade did. The
+/// PostgreSQL's contacts, staged rows and network counts have no foreign key to their person,
+/// session or network (its migration 0003: a per-row check at every insert); deleting a
+/// person's row still deletes them, and what the search and the network's counts keep of
+/// them, as the cascade did, and deleting a network its counts. The
 /// server deletes contacts itself first: this deletes the row alone, as an operator could.
 #[tokio::test]
 async fn on_postgresql_a_deleted_person_row_takes_their_contacts_and_staged_rows_along() {
@@ -540,5 +541,25 @@ async fn on_postgresql_a_deleted_person_row_takes_their_contacts_and_staged_rows
             Some("member:IDGrace".to_string()),
             Some("1".to_string())
         ]]
+    );
+    // And a deleted network takes its counts along (no foreign key there either), also a
+    // count no membership's trigger would take down.
+    execute(
+        &server,
+        &format!(
+            "INSERT INTO network_contacts (network_id, key, allies, name, connected)
+             VALUES ({}, 'member:IDStray', 3, 'stray', '')",
+            bob.network_id
+        ),
+    )
+    .await;
+    execute(
+        &server,
+        &format!("DELETE FROM networks WHERE id = {}", bob.network_id),
+    )
+    .await;
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM network_contacts WHERE ? > 0", 1).await,
+        0
     );
 }
