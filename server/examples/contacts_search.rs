@@ -4,7 +4,10 @@
 //! check included) timed for a mix of the searches, filters and orders the page offers.
 //!
 //! `cargo run --release -p allyshare-server --example contacts_search [-- --json] [--allies N]
-//! [--db PATH]`
+//! [--db PATH] [--postgres URL]`
+//!
+//! `--postgres URL` builds the same network on a new database on that PostgreSQL server (its
+//! role may `CREATE DATABASE`), dropped at the end, to compare the two backends' search.
 //!
 //! The network is built with direct inserts into `contacts` (the full-text index is kept by
 //! its triggers, as in a sync commit), not over HTTP: the figure is the search's, and sync
@@ -19,7 +22,39 @@ use allyshare_server::api::network::{contacts_page, encode_cursor};
 use allyshare_server::db::{ContactQuery, ContactSort, StoredContact};
 use allyshare_server::{App, Config, HashCost};
 use serde_json::json;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
+
+#[path = "support/pg_database.rs"]
+mod pg_database;
+
+/// The database the network is built in, read beside the server.
+enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Runs `$sql` (with `$1, $2, …` placeholders, in order: SQLite reads them as its numbered
+/// names) on either backend, binding `$bind`s; `fetch_one` gives the first column as `i64`.
+macro_rules! on_db {
+    ($db:expr, execute, $sql:expr $(, $bind:expr)*) => {
+        match $db {
+            Db::Sqlite(pool) => {
+                sqlx::query($sql)$(.bind($bind))*.execute(pool).await.unwrap();
+            }
+            Db::Postgres(pool) => {
+                sqlx::query($sql)$(.bind($bind))*.execute(pool).await.unwrap();
+            }
+        }
+    };
+    ($db:expr, fetch_one, $sql:expr $(, $bind:expr)*) => {
+        match $db {
+            Db::Sqlite(pool) => sqlx::query_scalar::<_, i64>($sql)$(.bind($bind))*
+                .fetch_one(pool).await.unwrap(),
+            Db::Postgres(pool) => sqlx::query_scalar::<_, i64>($sql)$(.bind($bind))*
+                .fetch_one(pool).await.unwrap(),
+        }
+    };
+}
 
 const CONTACTS_PER_ALLY: usize = 600;
 /// Distinct people the allies' contacts are drawn from (popular ones more often).
@@ -186,34 +221,31 @@ fn date(r: &mut Rng) -> String {
     )
 }
 
-async fn build(app: &App, pool: &sqlx::SqlitePool, allies: usize) -> (i64, i64, Vec<i64>) {
+async fn build(app: &App, db: &Db, allies: usize) -> (i64, i64, Vec<i64>) {
     let now = app.now();
-    let network_id: i64 = sqlx::query_scalar(
-        "INSERT INTO networks (name, created_at) VALUES ('Bench', ?) RETURNING id",
-    )
-    .bind(now)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let admin_id: i64 = sqlx::query_scalar(
+    let network_id = on_db!(
+        db,
+        fetch_one,
+        "INSERT INTO networks (name, created_at) VALUES ('Bench', $1) RETURNING id",
+        now
+    );
+    let admin_id = on_db!(
+        db,
+        fetch_one,
         "INSERT INTO people (name, email, email_norm, created_at)
-         VALUES ('Bench Admin', 'admin@example.org', 'admin@example.org', ?) RETURNING id",
-    )
-    .bind(now)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    sqlx::query(
+         VALUES ('Bench Admin', 'admin@example.org', 'admin@example.org', $1) RETURNING id",
+        now
+    );
+    on_db!(
+        db,
+        execute,
         "INSERT INTO memberships (person_id, network_id, role, created_at, permissions)
-         VALUES (?, ?, 'network_admin', ?, ?)",
-    )
-    .bind(admin_id)
-    .bind(network_id)
-    .bind(now)
-    .bind(Permissions::all().bits())
-    .execute(pool)
-    .await
-    .unwrap();
+         VALUES ($1, $2, 'network_admin', $3, $4)",
+        admin_id,
+        network_id,
+        now,
+        Permissions::all().bits()
+    );
     let mut ally_ids = Vec::with_capacity(allies);
     let mut rng = Rng(42);
     for a in 0..allies {
@@ -223,26 +255,25 @@ async fn build(app: &App, pool: &sqlx::SqlitePool, allies: usize) -> (i64, i64, 
             FIRST[rng.below(FIRST.len())],
             LAST[rng.below(LAST.len())]
         );
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO people (name, email, email_norm, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&name)
-        .bind(&email)
-        .bind(&email)
-        .bind(now)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        sqlx::query(
+        let id = on_db!(
+            db,
+            fetch_one,
+            "INSERT INTO people (name, email, email_norm, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            &name,
+            &email,
+            &email,
+            now
+        );
+        on_db!(
+            db,
+            execute,
             "INSERT INTO memberships (person_id, network_id, role, created_at, sharing)
-             VALUES (?, ?, 'ally', ?, 1)",
-        )
-        .bind(id)
-        .bind(network_id)
-        .bind(now)
-        .execute(pool)
-        .await
-        .unwrap();
+             VALUES ($1, $2, 'ally', $3, 1)",
+            id,
+            network_id,
+            now
+        );
         ally_ids.push(id);
     }
     let started = Instant::now();
@@ -263,45 +294,85 @@ async fn build(app: &App, pool: &sqlx::SqlitePool, allies: usize) -> (i64, i64, 
             })
             .collect();
         contacts.sort_by(|x, y| x.key.cmp(&y.key));
-        let mut tx = pool.begin().await.unwrap();
-        for chunk in contacts.chunks(100) {
-            let mut b = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO contacts (person_id, key, member_id, public_identifier, profile_url,
-                   first_name, last_name, headline, connected_on, photo_url,
-                   content_hash, sort_name, search_text, updated_at) ",
-            );
-            b.push_values(chunk, |mut row, c| {
-                let r = &c.record;
-                row.push_bind(ally)
-                    .push_bind(c.key.clone())
-                    .push_bind(r.member_id.clone())
-                    .push_bind(r.public_identifier.clone())
-                    .push_bind(r.profile_url.clone())
-                    .push_bind(r.first_name.clone())
-                    .push_bind(r.last_name.clone())
-                    .push_bind(r.headline.clone())
-                    .push_bind(r.connected_on.clone())
-                    .push_bind(r.photo_url.clone())
-                    .push_bind(c.content_hash as i64)
-                    .push_bind(c.sort_name.clone())
-                    .push_bind(c.search_text.clone())
-                    .push_bind(now - (a as i64));
-            });
-            b.build().execute(&mut *tx).await.unwrap();
+        let updated_at = now - (a as i64);
+        match db {
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin().await.unwrap();
+                for chunk in contacts.chunks(100) {
+                    insert_contacts::<Sqlite>(ally, updated_at, chunk)
+                        .build()
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                tx.commit().await.unwrap();
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await.unwrap();
+                for chunk in contacts.chunks(100) {
+                    insert_contacts::<Postgres>(ally, updated_at, chunk)
+                        .build()
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                tx.commit().await.unwrap();
+            }
         }
-        tx.commit().await.unwrap();
     }
     eprintln!(
         "built {} contacts of {allies} allies in {:.1} s",
         allies * CONTACTS_PER_ALLY,
         started.elapsed().as_secs_f64()
     );
-    sqlx::query("ANALYZE").execute(pool).await.unwrap();
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(pool)
-        .await
-        .unwrap();
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query("ANALYZE").execute(pool).await.unwrap();
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        Db::Postgres(_) => {}
+    }
     (network_id, admin_id, ally_ids)
+}
+
+/// One ally's contacts as a commit inserts them (the search's rows and counts follow by the
+/// schema's triggers).
+fn insert_contacts<'a, DB: sqlx::Database>(
+    ally: i64,
+    updated_at: i64,
+    chunk: &'a [StoredContact],
+) -> QueryBuilder<'a, DB>
+where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut b = QueryBuilder::<DB>::new(
+        "INSERT INTO contacts (person_id, key, member_id, public_identifier, profile_url,
+           first_name, last_name, headline, connected_on, photo_url,
+           content_hash, sort_name, search_text, updated_at) ",
+    );
+    b.push_values(chunk, |mut row, c| {
+        let r = &c.record;
+        row.push_bind(ally)
+            .push_bind(c.key.clone())
+            .push_bind(r.member_id.clone())
+            .push_bind(r.public_identifier.clone())
+            .push_bind(r.profile_url.clone())
+            .push_bind(r.first_name.clone())
+            .push_bind(r.last_name.clone())
+            .push_bind(r.headline.clone())
+            .push_bind(r.connected_on.clone())
+            .push_bind(r.photo_url.clone())
+            .push_bind(c.content_hash as i64)
+            .push_bind(c.sort_name.clone())
+            .push_bind(c.search_text.clone())
+            .push_bind(updated_at);
+    });
+    b
 }
 
 fn query(search: &str) -> ContactQuery {
@@ -330,45 +401,73 @@ async fn main() {
         .position(|a| a == "--db")
         .and_then(|i| args.get(i + 1))
         .map(std::path::PathBuf::from);
-    let reuse = kept.as_ref().is_some_and(|p| p.exists());
+    let postgres = match args.iter().position(|a| a == "--postgres") {
+        Some(i) => Some(
+            pg_database::PgDatabase::create(
+                args.get(i + 1).expect("--postgres URL"),
+                "allyshare_search",
+            )
+            .await,
+        ),
+        None => None,
+    };
+    let reuse = postgres.is_none() && kept.as_ref().is_some_and(|p| p.exists());
     let db = kept.unwrap_or_else(|| dir.path().join("search.db"));
-    let mut config = Config::new(db.clone(), dir.path().join("outbox"), "http://127.0.0.1:1");
+    let location = match &postgres {
+        Some(pg) => std::path::PathBuf::from(&pg.url),
+        None => db.clone(),
+    };
+    let mut config = Config::new(location, dir.path().join("outbox"), "http://127.0.0.1:1");
     config.hash_cost = HashCost::InsecureFastForTests;
     config.clock = Arc::new(allyshare_server::SystemClock);
     let app = App::open(config).await.unwrap();
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
-        .await
-        .unwrap();
+    let database = match &postgres {
+        Some(pg) => Db::Postgres(sqlx::PgPool::connect(&pg.url).await.unwrap()),
+        None => Db::Sqlite(
+            sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+                .await
+                .unwrap(),
+        ),
+    };
     let (network_id, admin_id, ally_ids) = if reuse {
+        let Db::Sqlite(pool) = &database else {
+            unreachable!("--db is SQLite's")
+        };
         let network_id: i64 = sqlx::query_scalar("SELECT id FROM networks WHERE name = 'Bench'")
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
             .unwrap();
         let admin_id: i64 =
             sqlx::query_scalar("SELECT id FROM people WHERE email = 'admin@example.org'")
-                .fetch_one(&pool)
+                .fetch_one(pool)
                 .await
                 .unwrap();
         let ally_ids: Vec<i64> = sqlx::query_scalar(
             "SELECT person_id FROM memberships WHERE role = 'ally' ORDER BY person_id",
         )
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await
         .unwrap();
         (network_id, admin_id, ally_ids)
     } else {
-        let built = build(&app, &pool, allies).await;
+        let built = build(&app, &database, allies).await;
         // The contacts were inserted as a commit inserts them: their words wait for the
-        // server's indexer (migration 0011), run here once.
+        // server's indexer (SQLite's migration 0011, PostgreSQL's 0004), run here once.
         let started = Instant::now();
         let indexed = app.index_search_words().await.unwrap();
+        if let Db::Postgres(pool) = &database {
+            sqlx::query("ANALYZE").execute(pool).await.unwrap();
+        }
         eprintln!(
             "indexed the words of {indexed} contacts in {:.1} s",
             started.elapsed().as_secs_f64()
         );
         built
     };
-    pool.close().await;
+    match database {
+        Db::Sqlite(pool) => pool.close().await,
+        Db::Postgres(pool) => pool.close().await,
+    }
 
     // A page of the first ally's contacts by name, for a "Next page" cursor.
     let (_, last) = contacts_page(&app, admin_id, network_id, &query(""))
@@ -501,21 +600,24 @@ async fn main() {
         allies * CONTACTS_PER_ALLY,
         all.len()
     );
-    // What an erasure adds (an ally stops sharing with every network): the index rewritten.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
-        .await
-        .unwrap();
-    let started = Instant::now();
-    let mut conn = pool.acquire().await.unwrap();
-    allyshare_server::db::network::purge_deleted_words(&mut conn)
-        .await
-        .unwrap();
-    println!(
-        "purging the search index of deleted words: {:.0} ms",
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-    drop(conn);
-    pool.close().await;
+    // What an erasure adds on SQLite (an ally stops sharing with every network): the index
+    // rewritten. PostgreSQL deletes an erased contact's indexed text with its row.
+    if postgres.is_none() {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let mut conn = pool.acquire().await.unwrap();
+        allyshare_server::db::network::purge_deleted_words(&mut conn)
+            .await
+            .unwrap();
+        println!(
+            "purging the search index of deleted words: {:.0} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        drop(conn);
+        pool.close().await;
+    }
     if json_line {
         println!(
             "{}",
@@ -527,5 +629,9 @@ async fn main() {
                 "admin_contacts_search_p95_ms": p95,
             })
         );
+    }
+    if let Some(pg) = postgres {
+        app.repo().close().await;
+        pg.drop_now().await;
     }
 }

@@ -362,11 +362,22 @@ const rate = (rates) => (rates.length ? Math.round(median(rates)) : null);
 
 // --- the console's contacts search: the release server's own benchmark ------------------------
 
-async function contactsSearch() {
+// On a fresh SQLite file, or (`postgres`) on a fresh database of ALLYSHARE_TEST_POSTGRES_URL's
+// server (none: no figure).
+async function contactsSearch(backend = 'sqlite') {
   const bin = process.env.BENCH_CONTACTS_SEARCH_BIN;
   if (!bin) return null;
-  // Builds a network of 600,000 contacts (a thousand allies) first: about a minute.
-  const { stdout } = await run(bin, ['--json'], { maxBuffer: 1 << 20, timeout: 1_200_000 });
+  const args = ['--json'];
+  if (backend === 'postgres') {
+    const url = process.env.ALLYSHARE_TEST_POSTGRES_URL;
+    if (!url) {
+      log('contacts search on PostgreSQL: skipped (no ALLYSHARE_TEST_POSTGRES_URL)');
+      return null;
+    }
+    args.push('--postgres', url);
+  }
+  // Builds a network of 600,000 contacts (a thousand allies) first: one to two minutes.
+  const { stdout } = await run(bin, args, { maxBuffer: 1 << 20, timeout: 1_200_000 });
   for (const l of stdout.trim().split('\n')) {
     if (!l.startsWith('{')) log(`  ${l}`);
   }
@@ -389,6 +400,10 @@ if (SERVER_ONLY) {
     log('contacts search (release server example, 600,000 contacts)');
     const search = await contactsSearch();
     figures.admin_contacts_search_p95_ms = search ? round(search.admin_contacts_search_p95_ms) : null;
+    log('contacts search on PostgreSQL (the same network)');
+    const onPostgres = await contactsSearch('postgres');
+    figures.admin_contacts_search_postgres_p95_ms = onPostgres
+      ? round(onPostgres.admin_contacts_search_p95_ms) : null;
   }
   const previous = existsSync(OUT) ? JSON.parse(await readFile(OUT, 'utf8')) : {};
   const merged = { ...previous };
@@ -430,6 +445,8 @@ const ingestRates = await ingest('sqlite');
 const ingestPostgresRates = await ingest('postgres');
 log('contacts search (release server example, 600,000 contacts)');
 const search = await contactsSearch();
+log('contacts search on PostgreSQL (the same network)');
+const searchPostgres = await contactsSearch('postgres');
 log(`the extension: first sync of ${N} (${SYNC_RUNS} run(s)), routine sync, popup, worker cold start`);
 const ext = await extension();
 
@@ -444,6 +461,8 @@ const results = {
   ingest_contacts_per_s: Math.round(median(ingestRates)),
   ingest_postgres_contacts_per_s: rate(ingestPostgresRates),
   admin_contacts_search_p95_ms: search ? round(search.admin_contacts_search_p95_ms) : null,
+  admin_contacts_search_postgres_p95_ms: searchPostgres
+    ? round(searchPostgres.admin_contacts_search_p95_ms) : null,
   first_sync_30k_s: round(median(ext.firstSync), 2),
   routine_sync_linkedin_requests: ext.linkedinRequests,
   routine_sync_backend_requests: ext.backendRequests,
@@ -475,6 +494,10 @@ const rows = [
     results.ingest_postgres_contacts_per_s !== null && results.ingest_postgres_contacts_per_s >= 60_000],
   ['admin contacts search p95 (600k contacts)', `${results.admin_contacts_search_p95_ms} ms`, '≤ 50 ms',
     results.admin_contacts_search_p95_ms !== null && results.admin_contacts_search_p95_ms <= 50],
+  ['admin contacts search p95, PostgreSQL', results.admin_contacts_search_postgres_p95_ms === null ? 'not run'
+    : `${results.admin_contacts_search_postgres_p95_ms} ms`, '≤ SQLite\'s',
+    results.admin_contacts_search_postgres_p95_ms !== null && results.admin_contacts_search_p95_ms !== null
+      && results.admin_contacts_search_postgres_p95_ms <= results.admin_contacts_search_p95_ms],
   ['first sync 30k', `${results.first_sync_30k_s} s`, 'report'],
   ['routine sync: LinkedIn requests', `${results.routine_sync_linkedin_requests}`, '1',
     results.routine_sync_linkedin_requests === 1],
