@@ -285,8 +285,9 @@ async fn assert_trigram_index_serves_the_search(server: &TestServer) {
 async fn pg_index_behind(server: &TestServer) {
     for sql in [
         "DELETE FROM contact_search_indexed",
-        "INSERT INTO contact_search_indexed (person_id, key, search_text)
-           SELECT DISTINCT ON (person_id) person_id, key, 'zzz lovelace ada' FROM contacts",
+        "INSERT INTO contact_search_indexed (person_id, key, sort_name, connected, search_text)
+           SELECT DISTINCT ON (person_id) person_id, key, 'zzz', '2000-01-01', 'zzz lovelace ada'
+           FROM contacts",
         "INSERT INTO contact_search_pending (person_id)
            SELECT DISTINCT person_id FROM contacts ON CONFLICT DO NOTHING",
     ] {

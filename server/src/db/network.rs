@@ -346,21 +346,123 @@ async fn by_allies(
         .collect()
 }
 
-/// Which index [`walk`] follows.
+/// Which sort order a walk follows.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Walk {
+pub(crate) enum Walk {
     Name,
     Recent,
 }
 
-/// Matching rows read by [`walk`]'s first step; each next step reads four times as many.
+impl Walk {
+    /// A position's value in this order (its name, or its date).
+    fn at(self, p: &ContactPosition) -> &str {
+        match self {
+            Walk::Name => &p.name,
+            Walk::Recent => &p.connected,
+        }
+    }
+}
+
+/// Matching rows read by a walk's first step; each next step reads four times as many.
 const WALK_FIRST_STEP: i64 = 64;
 
-/// The page's positions by walking the sort order's index from the cursor, a step of matching
-/// rows at a time (matched in SQL, on the search's rows and their covering index), keeping each
-/// key at its first matching row in that order (a key whose earlier matching row lies before
-/// the cursor was on an earlier page): no sort, and it stops at a page. A key's other rows at
-/// the same place (the allies who know it under the same name, or date) are skipped.
+/// A walk's next read: the matching rows in the walk's order after `after` (name or date,
+/// key), `rows` of them at most.
+pub(crate) struct WalkStep {
+    pub(crate) after: Option<(String, String)>,
+    pub(crate) rows: i64,
+}
+
+/// A page found by walking the sort order's index from the cursor, a step of matching rows at
+/// a time, keeping each key at its first matching row in that order: no sort, and it stops
+/// at a page. A key whose earlier matching row lies before the cursor was on an earlier page;
+/// a key's other rows at the same place (the allies who know it under the same name, or date)
+/// are skipped. Sans-IO, for both backends: each reads the steps and the keys' rows in SQL.
+pub(crate) struct Walker {
+    order: Walk,
+    limit: usize,
+    after_cursor: bool,
+    found: Vec<ContactPosition>,
+    seen: HashSet<String>,
+    next: Option<WalkStep>,
+}
+
+impl Walker {
+    pub(crate) fn new(order: Walk, query: &ContactQuery) -> Walker {
+        Walker {
+            order,
+            limit: query.limit,
+            after_cursor: query.after.is_some(),
+            found: Vec::new(),
+            seen: HashSet::new(),
+            next: Some(WalkStep {
+                after: query
+                    .after
+                    .as_ref()
+                    .map(|after| (order.at(after).to_string(), after.key.clone())),
+                rows: WALK_FIRST_STEP,
+            }),
+        }
+    }
+
+    /// What to read next; `None` once the page (and one more, to tell there are more) is found.
+    pub(crate) fn next_step(&self) -> Option<&WalkStep> {
+        self.next.as_ref()
+    }
+
+    /// Takes the rows of the step just read, in the walk's order; gives the keys new to the
+    /// walk. After a cursor, the caller reads every matching row of those keys and passes them
+    /// to [`Walker::keep`], which drops the keys placed on an earlier page.
+    pub(crate) fn take(&mut self, rows: Vec<ContactPosition>) -> Vec<ContactPosition> {
+        let step = self.next.take().map_or(WALK_FIRST_STEP, |s| s.rows);
+        let read = rows.len() as i64;
+        let last = rows
+            .last()
+            .map(|p| (self.order.at(p).to_string(), p.key.clone()));
+        let fresh = rows
+            .into_iter()
+            .filter(|p| self.seen.insert(p.key.clone()))
+            .collect();
+        if read == step {
+            self.next = Some(WalkStep {
+                after: last,
+                rows: (step * 4).min(16_384),
+            });
+        }
+        fresh
+    }
+
+    /// Whether [`Walker::keep`] needs the fresh keys' matching rows (only after a cursor).
+    pub(crate) fn after_cursor(&self) -> bool {
+        self.after_cursor
+    }
+
+    /// Keeps the fresh keys of a step, but those with a matching row (of `rows`) before
+    /// theirs in the walk's order: such a key was placed on an earlier page, at that row.
+    pub(crate) fn keep(&mut self, fresh: Vec<ContactPosition>, rows: &[ContactPosition]) {
+        let order = self.order;
+        let before = |row: &ContactPosition, p: &ContactPosition| match order {
+            Walk::Name => row.name < p.name,
+            Walk::Recent => row.connected > p.connected,
+        };
+        self.found.extend(
+            fresh
+                .into_iter()
+                .filter(|p| !rows.iter().any(|row| row.key == p.key && before(row, p))),
+        );
+        if self.found.len() > self.limit {
+            self.next = None;
+        }
+    }
+
+    /// The page's positions (and one more when there are more).
+    pub(crate) fn into_found(mut self) -> Vec<ContactPosition> {
+        self.found.truncate(self.limit + 1);
+        self.found
+    }
+}
+
+/// The page's positions by [`Walker`], on the search's rows and their covering index.
 async fn walk(
     pool: &SqlitePool,
     network_id: i64,
@@ -382,25 +484,15 @@ async fn walk(
             "s.connected DESC, s.key DESC",
         ),
     };
-    let mut found: Vec<ContactPosition> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    // Where the next step starts: after this (name or date, key); the cursor's at first.
-    let mut from: Option<(String, String)> = query.after.as_ref().map(|after| {
-        let at = match order {
-            Walk::Name => after.name.clone(),
-            Walk::Recent => after.connected.clone(),
-        };
-        (at, after.key.clone())
-    });
-    let mut step = WALK_FIRST_STEP;
-    loop {
+    let mut walker = Walker::new(order, query);
+    while let Some(step) = walker.next_step() {
         let mut b = QueryBuilder::<Sqlite>::new(format!(
             "SELECT s.key, s.sort_name AS name, s.connected, 1 AS allies
              FROM contact_search_ids s INDEXED BY {index}
              CROSS JOIN memberships m ON m.person_id = s.person_id WHERE"
         ));
         push_matching(&mut b, From::Search, network_id, query, search);
-        if let Some((at, key)) = &from {
+        if let Some((at, key)) = &step.after {
             b.push(format!(" AND ({column}, s.key) {cmp} ("))
                 .push_bind(at.clone())
                 .push(", ")
@@ -408,73 +500,42 @@ async fn walk(
                 .push(")");
         }
         b.push(format!(" ORDER BY {order_by} LIMIT "))
-            .push_bind(step);
+            .push_bind(step.rows);
         let rows = b.build().fetch_all(pool).await?;
-        let mut fresh = Vec::new();
-        for row in &rows {
-            let p = position_from(row)?;
-            from = Some((
-                match order {
-                    Walk::Name => p.name.clone(),
-                    Walk::Recent => p.connected.clone(),
-                },
-                p.key.clone(),
-            ));
-            if seen.insert(p.key.clone()) {
-                fresh.push(p);
-            }
-        }
-        if query.after.is_some() && !fresh.is_empty() {
-            fresh = first_rows_only(pool, network_id, query, search, order, fresh).await?;
-        }
-        found.extend(fresh);
-        if found.len() > query.limit || (rows.len() as i64) < step {
-            break;
-        }
-        step = (step * 4).min(16_384);
+        let fresh = walker.take(rows.iter().map(position_from).collect::<Result<_, _>>()?);
+        let rows = if walker.after_cursor() && !fresh.is_empty() {
+            matching_rows_of(pool, network_id, query, search, &fresh).await?
+        } else {
+            Vec::new()
+        };
+        walker.keep(fresh, &rows);
     }
-    found.truncate(query.limit + 1);
-    Ok(found)
+    Ok(walker.into_found())
 }
 
-/// `found` without the keys that have a matching row before theirs in the walk's order (such
-/// a key was placed on an earlier page, at that row).
-async fn first_rows_only(
+/// Every matching row of the keys of `found` (their name and date), from `contacts`.
+async fn matching_rows_of(
     pool: &SqlitePool,
     network_id: i64,
     query: &ContactQuery,
     search: &Search,
-    order: Walk,
-    found: Vec<ContactPosition>,
+    found: &[ContactPosition],
 ) -> Result<Vec<ContactPosition>, RepoError> {
     let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
     let mut b = QueryBuilder::<Sqlite>::new(
-        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected
+        "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected, 1 AS allies
          FROM contacts c JOIN memberships m ON m.person_id = c.person_id
          WHERE c.key IN (SELECT value FROM json_each(",
     );
     b.push_bind(serde_json::to_string(&keys).unwrap_or_default())
         .push(")) AND");
     push_matching(&mut b, From::Contacts, network_id, query, search);
-    let mut earlier: HashSet<String> = HashSet::new();
-    let rows = b.build().fetch_all(pool).await?;
-    for row in &rows {
-        let key: String = row.try_get("key")?;
-        let Some(p) = found.iter().find(|p| p.key == key) else {
-            continue;
-        };
-        let before = match order {
-            Walk::Name => row.try_get::<String, _>("name")? < p.name,
-            Walk::Recent => row.try_get::<String, _>("connected")? > p.connected,
-        };
-        if before {
-            earlier.insert(key);
-        }
-    }
-    Ok(found
-        .into_iter()
-        .filter(|p| !earlier.contains(&p.key))
-        .collect())
+    b.build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(position_from)
+        .collect()
 }
 
 /// The network's contacts of `keys`: the version of the ally who updated it last (then the

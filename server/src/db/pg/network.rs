@@ -6,12 +6,14 @@
 //!
 //! The search is the same rule ([`Search`]: each typed phrase matches consecutive words, the
 //! last as a prefix), written as SQLite's plans write it, `(' ' || search_text) LIKE '% phrase%'`.
-//! On PostgreSQL that expression has a trigram GIN index (`pg_trgm`) on a copy of each
-//! contact's text (`contact_search_indexed`), written after each commit by the indexer
-//! ([`index_search_words`]) as SQLite's full-text index is; the contacts of allies it has not
-//! caught up with are candidates too, so a search never misses a committed contact. One plan: the matching visible rows, grouped per key, sorted and cut to a page
-//! in SQL; without a search or a filter the page comes straight from the network's counts
-//! (`network_contacts`, kept by triggers).
+//! On PostgreSQL that expression has a trigram GIN index (`pg_trgm`) on the search's narrow
+//! copy of each contact row (`contact_search_indexed`, as SQLite's `contact_search_ids`),
+//! written after each commit by the indexer ([`index_search_words`]) as SQLite's full-text
+//! index is; the rows of allies it has not caught up with are read from `contacts` itself
+//! ([`SEARCH_ROWS`]), so a search never misses a committed contact. One plan: the matching
+//! visible rows, grouped per key, sorted and cut to a page in SQL; without a search or a
+//! filter the page comes straight from the network's counts (`network_contacts`, kept by
+//! triggers).
 
 use std::collections::HashMap;
 
@@ -22,7 +24,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::ask_mail;
-use crate::db::network::Search;
+use crate::db::network::{Search, Walk, Walker};
 use crate::db::{
     AnswerOutcome, AskOutcome, AsksPage, ContactPosition, ContactQuery, ContactSort, NewIntroAsk,
     RepoError,
@@ -42,10 +44,41 @@ pub(super) fn record_from_row(row: &PgRow) -> Result<ContactRecord, RepoError> {
     })
 }
 
-/// The visible rows of the network (`contacts c` joined to `memberships m`) that pass the
+/// Which rows a query reads as `c`, joined to `memberships m`.
+#[derive(Clone, Copy)]
+enum From {
+    /// The search's narrow rows ([`SEARCH_ROWS`]), with the trigram index and the orders'.
+    Search,
+    /// `contacts` itself, through `contacts_by_key`: a few keys' rows.
+    Contacts,
+}
+
+impl From {
+    /// The row's connection date, never null.
+    fn connected(self) -> &'static str {
+        match self {
+            From::Search => "c.connected",
+            From::Contacts => "COALESCE(c.connected_on, '')",
+        }
+    }
+}
+
+/// What the search reads of each contact row, as `c`: the indexer's copy with the trigram
+/// index and the orders' indexes (`contact_search_indexed`), but for the allies it has not
+/// caught up with, whose rows come from `contacts` itself (migration 0004). The filters and
+/// the order on `c` reach each branch.
+const SEARCH_ROWS: &str = "(SELECT person_id, key, sort_name, connected, search_text
+       FROM contact_search_indexed
+       WHERE person_id NOT IN (SELECT person_id FROM contact_search_pending)
+     UNION ALL
+     SELECT person_id, key, sort_name, COALESCE(connected_on, ''), search_text FROM contacts
+       WHERE person_id IN (SELECT person_id FROM contact_search_pending)) c";
+
+/// The visible rows of the network (`c` of `from` joined to `memberships m`) that pass the
 /// query's filters and the search's rule.
 fn push_matching(
     b: &mut QueryBuilder<'_, Postgres>,
+    from: From,
     network_id: i64,
     query: &ContactQuery,
     search: &Search,
@@ -57,27 +90,10 @@ fn push_matching(
         b.push(" AND c.person_id = ").push_bind(ally);
     }
     if let Some(since) = &query.connected_since {
-        b.push(" AND COALESCE(c.connected_on, '') >= ")
+        b.push(format!(" AND {} >= ", from.connected()))
             .push_bind(since.clone());
     }
-    let patterns: Vec<String> = search.like_patterns().collect();
-    if patterns.is_empty() {
-        return;
-    }
-    // The candidates: the trigram index's (text as indexed), and every contact of an ally
-    // whose rows the indexer has not caught up with; the rule is then checked on each
-    // contact's current text.
-    b.push(" AND (c.person_id, c.key) IN (SELECT i.person_id, i.key FROM contact_search_indexed i WHERE");
-    for (n, pattern) in patterns.iter().enumerate() {
-        b.push(if n == 0 { " " } else { " AND " })
-            .push("(' ' || i.search_text) LIKE ")
-            .push_bind(pattern.clone());
-    }
-    b.push(
-        " UNION ALL SELECT q.person_id, qc.key FROM contact_search_pending q
-           JOIN contacts qc ON qc.person_id = q.person_id)",
-    );
-    for pattern in patterns {
+    for pattern in search.like_patterns() {
         b.push(" AND (' ' || c.search_text) LIKE ")
             .push_bind(pattern);
     }
@@ -90,6 +106,18 @@ fn position_from(row: &PgRow) -> Result<ContactPosition, RepoError> {
         connected: row.try_get("connected")?,
         allies: row.try_get("allies")?,
     })
+}
+
+async fn fetch_positions(
+    pool: &PgPool,
+    mut b: QueryBuilder<'_, Postgres>,
+) -> Result<Vec<ContactPosition>, RepoError> {
+    b.build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(position_from)
+        .collect()
 }
 
 /// The "most allies" cursor on `network_contacts` (alias `nc`).
@@ -107,7 +135,12 @@ fn push_allies_after(b: &mut QueryBuilder<'_, Postgres>, query: &ContactQuery) {
     }
 }
 
-/// The page's positions (one more than the page, to tell whether there are more).
+/// The page's positions (one more than the page, to tell whether there are more), by one of
+/// three plans, as on SQLite: the network's counts read in their order (no search and no
+/// filter, or "most allies": each key checked for a matching row), one ally's rows grouped and
+/// sorted, or the sort order's index walked ([`Walker`]). A search walks whatever it matches:
+/// PostgreSQL's planner reads a step from the trigram index for a rare word and along the
+/// order's index for a common one, and the walk stops at a page either way.
 async fn positions(
     pool: &PgPool,
     network_id: i64,
@@ -115,80 +148,142 @@ async fn positions(
     search: &Search,
 ) -> Result<Vec<ContactPosition>, RepoError> {
     let narrowed = !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some();
+    let order = match query.sort {
+        _ if !narrowed => None,
+        ContactSort::Allies => None,
+        ContactSort::Name => Some(Walk::Name),
+        ContactSort::Recent => Some(Walk::Recent),
+    };
     let mut b;
-    if query.sort == ContactSort::Allies || !narrowed {
-        // The network's counts: a key's first name and newest date over every sharing ally.
-        b = QueryBuilder::<Postgres>::new(
-            "SELECT nc.key, nc.name, nc.connected, nc.allies FROM network_contacts nc
-             WHERE nc.network_id = ",
-        );
-        b.push_bind(network_id);
-        if narrowed {
-            b.push(
-                " AND EXISTS (SELECT 1 FROM contacts c JOIN memberships m
-                   ON m.person_id = c.person_id WHERE c.key = nc.key AND",
-            );
-            push_matching(&mut b, network_id, query, search);
-            b.push(")");
-        }
-        match query.sort {
-            ContactSort::Allies => {
-                push_allies_after(&mut b, query);
-                b.push(" ORDER BY nc.allies DESC, nc.name, nc.key");
-            }
-            ContactSort::Name => {
-                if let Some(after) = &query.after {
-                    b.push(" AND (nc.name, nc.key) > (")
-                        .push_bind(after.name.clone())
-                        .push(", ")
-                        .push_bind(after.key.clone())
-                        .push(")");
+    match order {
+        None => b = by_counts(network_id, query, search, narrowed),
+        Some(_) if query.ally_id.is_some() => {
+            // One ally's rows: few enough to match, group and sort them all.
+            b = QueryBuilder::<Postgres>::new(format!(
+                "SELECT c.key, MIN(c.sort_name) AS name, MAX(c.connected) AS connected,
+                        1::BIGINT AS allies
+                 FROM {SEARCH_ROWS} JOIN memberships m ON m.person_id = c.person_id WHERE"
+            ));
+            push_matching(&mut b, From::Search, network_id, query, search);
+            b.push(" GROUP BY c.key");
+            if let Some(after) = &query.after {
+                if query.sort == ContactSort::Name {
+                    b.push(" HAVING (MIN(c.sort_name), c.key) > (")
+                        .push_bind(after.name.clone());
+                } else {
+                    b.push(" HAVING (MAX(c.connected), c.key) < (")
+                        .push_bind(after.connected.clone());
                 }
-                b.push(" ORDER BY nc.name, nc.key");
+                b.push(", ").push_bind(after.key.clone()).push(")");
             }
-            ContactSort::Recent => {
-                if let Some(after) = &query.after {
-                    b.push(" AND (nc.connected, nc.key) < (")
-                        .push_bind(after.connected.clone())
-                        .push(", ")
-                        .push_bind(after.key.clone())
-                        .push(")");
-                }
-                b.push(" ORDER BY nc.connected DESC, nc.key DESC");
-            }
-        }
-    } else {
-        // A key is placed by its matching rows: their first name, their newest date.
-        b = QueryBuilder::<Postgres>::new(
-            "SELECT c.key, MIN(c.sort_name) AS name, MAX(COALESCE(c.connected_on, '')) AS connected,
-                    1::BIGINT AS allies
-             FROM contacts c JOIN memberships m ON m.person_id = c.person_id WHERE",
-        );
-        push_matching(&mut b, network_id, query, search);
-        b.push(" GROUP BY c.key");
-        if let Some(after) = &query.after {
-            if query.sort == ContactSort::Name {
-                b.push(" HAVING (MIN(c.sort_name), c.key) > (")
-                    .push_bind(after.name.clone());
+            b.push(if query.sort == ContactSort::Name {
+                " ORDER BY name, c.key"
             } else {
-                b.push(" HAVING (MAX(COALESCE(c.connected_on, '')), c.key) < (")
-                    .push_bind(after.connected.clone());
-            }
-            b.push(", ").push_bind(after.key.clone()).push(")");
+                " ORDER BY connected DESC, c.key DESC"
+            });
         }
-        b.push(if query.sort == ContactSort::Name {
-            " ORDER BY name, c.key"
-        } else {
-            " ORDER BY connected DESC, c.key DESC"
-        });
+        Some(order) => return walk(pool, network_id, query, search, order).await,
     }
     b.push(" LIMIT ").push_bind(query.limit as i64 + 1);
-    b.build()
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(position_from)
-        .collect()
+    fetch_positions(pool, b).await
+}
+
+/// The network's counts (`network_contacts`) in the query's order, each key kept, when
+/// `narrowed`, if one of its visible rows passes the filters and the search.
+fn by_counts<'a>(
+    network_id: i64,
+    query: &'a ContactQuery,
+    search: &Search,
+    narrowed: bool,
+) -> QueryBuilder<'a, Postgres> {
+    let mut b = QueryBuilder::<Postgres>::new(
+        "SELECT nc.key, nc.name, nc.connected, nc.allies FROM network_contacts nc
+         WHERE nc.network_id = ",
+    );
+    b.push_bind(network_id);
+    if narrowed {
+        b.push(
+            " AND EXISTS (SELECT 1 FROM contacts c JOIN memberships m
+               ON m.person_id = c.person_id WHERE c.key = nc.key AND",
+        );
+        push_matching(&mut b, From::Contacts, network_id, query, search);
+        b.push(")");
+    }
+    match query.sort {
+        ContactSort::Allies => {
+            push_allies_after(&mut b, query);
+            b.push(" ORDER BY nc.allies DESC, nc.name, nc.key");
+        }
+        ContactSort::Name => {
+            if let Some(after) = &query.after {
+                b.push(" AND (nc.name, nc.key) > (")
+                    .push_bind(after.name.clone())
+                    .push(", ")
+                    .push_bind(after.key.clone())
+                    .push(")");
+            }
+            b.push(" ORDER BY nc.name, nc.key");
+        }
+        ContactSort::Recent => {
+            if let Some(after) = &query.after {
+                b.push(" AND (nc.connected, nc.key) < (")
+                    .push_bind(after.connected.clone())
+                    .push(", ")
+                    .push_bind(after.key.clone())
+                    .push(")");
+            }
+            b.push(" ORDER BY nc.connected DESC, nc.key DESC");
+        }
+    }
+    b
+}
+
+/// The page's positions by [`Walker`], on the search's rows in the order's index.
+async fn walk(
+    pool: &PgPool,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+    order: Walk,
+) -> Result<Vec<ContactPosition>, RepoError> {
+    let (column, cmp, order_by) = match order {
+        Walk::Name => ("c.sort_name", ">", "c.sort_name, c.key"),
+        Walk::Recent => ("c.connected", "<", "c.connected DESC, c.key DESC"),
+    };
+    let mut walker = Walker::new(order, query);
+    while let Some(step) = walker.next_step() {
+        let mut b = QueryBuilder::<Postgres>::new(format!(
+            "SELECT c.key, c.sort_name AS name, c.connected, 1::BIGINT AS allies
+             FROM {SEARCH_ROWS} JOIN memberships m ON m.person_id = c.person_id WHERE"
+        ));
+        push_matching(&mut b, From::Search, network_id, query, search);
+        if let Some((at, key)) = &step.after {
+            b.push(format!(" AND ({column}, c.key) {cmp} ("))
+                .push_bind(at.clone())
+                .push(", ")
+                .push_bind(key.clone())
+                .push(")");
+        }
+        b.push(format!(" ORDER BY {order_by} LIMIT "))
+            .push_bind(step.rows);
+        let fresh = walker.take(fetch_positions(pool, b).await?);
+        let rows = if walker.after_cursor() && !fresh.is_empty() {
+            let keys: Vec<String> = fresh.iter().map(|p| p.key.clone()).collect();
+            let mut b = QueryBuilder::<Postgres>::new(
+                "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected,
+                        1::BIGINT AS allies
+                 FROM contacts c JOIN memberships m ON m.person_id = c.person_id
+                 WHERE c.key = ANY(",
+            );
+            b.push_bind(keys).push(") AND");
+            push_matching(&mut b, From::Contacts, network_id, query, search);
+            fetch_positions(pool, b).await?
+        } else {
+            Vec::new()
+        };
+        walker.keep(fresh, &rows);
+    }
+    Ok(walker.into_found())
 }
 
 /// The network's contacts of `keys`: the version of the ally who updated it last (then the
@@ -566,11 +661,16 @@ pub(super) async fn index_search_words(pool: &PgPool) -> Result<u64, RepoError> 
             return Ok(written);
         };
         written += sqlx::query(
-            "INSERT INTO contact_search_indexed (person_id, key, search_text)
-             SELECT c.person_id, c.key, c.search_text FROM contacts c
+            "INSERT INTO contact_search_indexed
+               (person_id, key, sort_name, connected, search_text)
+             SELECT c.person_id, c.key, c.sort_name, COALESCE(c.connected_on, ''), c.search_text
+             FROM contacts c
              LEFT JOIN contact_search_indexed i ON i.person_id = c.person_id AND i.key = c.key
-             WHERE c.person_id = $1 AND (i.key IS NULL OR i.search_text <> c.search_text)
-             ON CONFLICT (person_id, key) DO UPDATE SET search_text = excluded.search_text",
+             WHERE c.person_id = $1 AND (i.key IS NULL
+               OR (i.sort_name, i.connected, i.search_text)
+                  IS DISTINCT FROM (c.sort_name, COALESCE(c.connected_on, ''), c.search_text))
+             ON CONFLICT (person_id, key) DO UPDATE SET sort_name = excluded.sort_name,
+               connected = excluded.connected, search_text = excluded.search_text",
         )
         .bind(person)
         .execute(&mut *tx)
