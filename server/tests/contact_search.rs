@@ -7,10 +7,11 @@
 //! syncs, changed names and dates, full-sync removals, sharing off and on, a member's removal and
 //! a second network.
 //!
-//! On PostgreSQL the same model checks the repository's one plan (no FTS5 there: a trigram
-//! index on the search text, kept in the committing transaction), the counts the same way,
-//! and the trigram index in place of the full-text index's own checks; the checks of FTS5's
-//! tables, of plans SQLite alone has and of SQLite's migration 0017 stay SQLite-only.
+//! On PostgreSQL the same model checks the repository and every plan (no FTS5 there: a trigram
+//! index on the search's copy of each row, written by the indexer after each commit), with
+//! the search's rows caught up and far behind, the counts the same way, and the trigram index
+//! in place of the full-text index's own checks; the checks of FTS5's tables and of SQLite's
+//! migration 0017 stay SQLite-only.
 
 mod common;
 
@@ -126,13 +127,14 @@ async fn visible_rows(server: &impl HasDatabase, network_id: i64) -> Vec<Row_> {
 #[derive(Clone, Copy)]
 enum Lister<'a> {
     Plan(&'a SqlitePool, Plan),
+    PgPlan(&'a sqlx::PgPool, Plan),
     Repository(&'a dyn allyshare_server::Repository),
 }
 
 impl std::fmt::Debug for Lister<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Lister::Plan(_, plan) => write!(f, "{plan:?}"),
+            Lister::Plan(_, plan) | Lister::PgPlan(_, plan) => write!(f, "{plan:?}"),
             Lister::Repository(_) => write!(f, "the repository"),
         }
     }
@@ -188,6 +190,9 @@ async fn paged(
     loop {
         let (page, next) = match lister {
             Lister::Plan(pool, plan) => list_contacts_by(pool, network_id, &query, plan).await,
+            Lister::PgPlan(pool, plan) => {
+                allyshare_server::db::pg::list_contacts_by(pool, network_id, &query, plan).await
+            }
             Lister::Repository(repo) => repo.network_contacts(network_id, &query).await,
         }
         .unwrap();
@@ -369,7 +374,12 @@ async fn every_plan_gives_the_models_answer_and_the_counts_stay_exact() {
         "the other network's own"
     );
     // SQLite: every plan, on the server's file and on a copy with the full-text index far
-    // behind. PostgreSQL: the repository's one plan, with its index caught up, then behind.
+    // behind. PostgreSQL: the repository (its chosen plan) and every plan, with the search's
+    // rows caught up, then behind.
+    let pg_pool = match server.pg_url() {
+        Some(url) => Some(sqlx::PgPool::connect(url).await.unwrap()),
+        None => None,
+    };
     let sqlite = if on_postgres() {
         server.app.index_search_words().await.unwrap();
         let waiting = common::scalar(&server, "SELECT COUNT(*) FROM contact_search_pending").await;
@@ -389,7 +399,12 @@ async fn every_plan_gives_the_models_answer_and_the_counts_stay_exact() {
             .into_iter()
             .flat_map(|plan| [Lister::Plan(indexed, plan), Lister::Plan(behind, plan)])
             .collect(),
-        None => vec![Lister::Repository(server.app.repo())],
+        None => {
+            let pool = pg_pool.as_ref().expect("on PostgreSQL");
+            let mut listers = vec![Lister::Repository(server.app.repo())];
+            listers.extend([Plan::Chosen, Plan::Rows, Plan::Walk].map(|p| Lister::PgPlan(pool, p)));
+            listers
+        }
     };
     let searches = [
         "",

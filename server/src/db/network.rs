@@ -75,6 +75,12 @@ impl Search {
         self.phrases.iter().map(|p| format!("% {}%", p.join(" ")))
     }
 
+    /// Whether a phrase's last word is long enough for an index to answer it cheaply (see
+    /// [`INDEXED_PREFIX_MIN`]); otherwise the plans walk the sort order without asking it.
+    pub(crate) fn has_indexed_phrase(&self) -> bool {
+        self.index_query().is_some()
+    }
+
     /// The FTS5 query of the phrases the index can answer cheaply (their prefix is long
     /// enough): a superset of the rows that match; `None` when no phrase qualifies. Each phrase
     /// is quoted, of letters and digits only, so nothing typed is FTS5 syntax.

@@ -31,6 +31,8 @@ mod lists;
 mod mail;
 mod members;
 mod network;
+#[doc(hidden)]
+pub use network::list_contacts_by;
 // One text with SQLite's (see `dialect`).
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/password_reset.rs"]

@@ -5,15 +5,13 @@
 //! SQLite (`db/network.rs`), so a contact stops being visible the moment sharing is turned off.
 //!
 //! The search is the same rule ([`Search`]: each typed phrase matches consecutive words, the
-//! last as a prefix), written as SQLite's plans write it, `(' ' || search_text) LIKE '% phrase%'`.
-//! On PostgreSQL that expression has a trigram GIN index (`pg_trgm`) on the search's narrow
-//! copy of each contact row (`contact_search_indexed`, as SQLite's `contact_search_ids`),
-//! written after each commit by the indexer ([`index_search_words`]) as SQLite's full-text
-//! index is; the rows of allies it has not caught up with are read from `contacts` itself
-//! ([`SEARCH_ROWS`]), so a search never misses a committed contact. One plan: the matching
-//! visible rows, grouped per key, sorted and cut to a page in SQL; without a search or a
-//! filter the page comes straight from the network's counts (`network_contacts`, kept by
-//! triggers).
+//! last as a prefix), written as SQLite's plans write it, `(' ' || search_text) LIKE '% phrase%'`,
+//! and the same plans ([`positions`]). It reads the search's narrow copy of each contact row
+//! (`contact_search_indexed`, as SQLite's `contact_search_ids`): a trigram GIN index
+//! (`pg_trgm`) on its words, one B-tree per sort order. The copy is written after each commit
+//! by the indexer ([`index_search_words`]), as SQLite's full-text index is; the rows of the
+//! allies it has not caught up with are read from `contacts` itself ([`From::Pending`]), so a
+//! search never misses a committed contact nor finds one by its old text.
 
 use std::collections::HashMap;
 
@@ -24,7 +22,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::ask_mail;
-use crate::db::network::{Search, Walk, Walker};
+use crate::db::network::{Plan, Search, Walk, Walker, ALLIES_CANDIDATES_MAX, CANDIDATES_MAX};
 use crate::db::{
     AnswerOutcome, AskOutcome, AsksPage, ContactPosition, ContactQuery, ContactSort, NewIntroAsk,
     RepoError,
@@ -47,32 +45,65 @@ pub(super) fn record_from_row(row: &PgRow) -> Result<ContactRecord, RepoError> {
 /// Which rows a query reads as `c`, joined to `memberships m`.
 #[derive(Clone, Copy)]
 enum From {
-    /// The search's narrow rows ([`SEARCH_ROWS`]), with the trigram index and the orders'.
-    Search,
-    /// `contacts` itself, through `contacts_by_key`: a few keys' rows.
+    /// The search's narrow rows (`contact_search_indexed`, with the trigram index and one
+    /// index per sort order) of the allies the indexer has caught up with.
+    Indexed,
+    /// The rows of the allies the indexer has not caught up with, from `contacts` itself.
+    Pending,
+    /// Any rows of `contacts`, through `contacts_by_key`: a few keys' rows.
     Contacts,
 }
 
 impl From {
+    /// The table, as `c`, and the condition that starts its `WHERE`.
+    fn rows(self) -> (&'static str, &'static str) {
+        match self {
+            From::Indexed => (
+                "contact_search_indexed c",
+                " c.person_id NOT IN (SELECT person_id FROM contact_search_pending) AND",
+            ),
+            From::Pending => (
+                "contacts c",
+                " c.person_id IN (SELECT person_id FROM contact_search_pending) AND",
+            ),
+            From::Contacts => ("contacts c", ""),
+        }
+    }
+
     /// The row's connection date, never null.
     fn connected(self) -> &'static str {
         match self {
-            From::Search => "c.connected",
-            From::Contacts => "COALESCE(c.connected_on, '')",
+            From::Indexed => "c.connected",
+            From::Pending | From::Contacts => "COALESCE(c.connected_on, '')",
         }
     }
 }
 
-/// What the search reads of each contact row, as `c`: the indexer's copy with the trigram
-/// index and the orders' indexes (`contact_search_indexed`), but for the allies it has not
-/// caught up with, whose rows come from `contacts` itself (migration 0004). The filters and
-/// the order on `c` reach each branch.
-const SEARCH_ROWS: &str = "(SELECT person_id, key, sort_name, connected, search_text
-       FROM contact_search_indexed
-       WHERE person_id NOT IN (SELECT person_id FROM contact_search_pending)
-     UNION ALL
-     SELECT person_id, key, sort_name, COALESCE(connected_on, ''), search_text FROM contacts
-       WHERE person_id IN (SELECT person_id FROM contact_search_pending)) c";
+/// The search's rows ([`From::Indexed`] and [`From::Pending`]: every visible row once) that
+/// pass the query, as a `SELECT key, name, connected, allies` of each branch (with `tail`
+/// after each branch's `WHERE`, for the cursor and the order: given the branch), joined by
+/// `UNION ALL`. Each branch is planned on its own, so an `ORDER BY … LIMIT` in `tail` walks
+/// the indexed rows' order.
+fn push_search_rows(
+    b: &mut QueryBuilder<'_, Postgres>,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+    tail: impl Fn(&mut QueryBuilder<'_, Postgres>, From),
+) {
+    for (n, from) in [From::Indexed, From::Pending].into_iter().enumerate() {
+        let (table, first) = from.rows();
+        b.push(if n == 0 { "(" } else { " UNION ALL (" })
+            .push(format!(
+                "SELECT c.key, c.sort_name AS name, {} AS connected, 1::BIGINT AS allies
+                 FROM {table} JOIN memberships m ON m.person_id = c.person_id WHERE{first}",
+                from.connected()
+            ));
+        push_matching(b, from, network_id, query, search);
+        tail(b, from);
+        b.push(")");
+    }
+}
 
 /// The visible rows of the network (`c` of `from` joined to `memberships m`) that pass the
 /// query's filters and the search's rule.
@@ -108,11 +139,15 @@ fn position_from(row: &PgRow) -> Result<ContactPosition, RepoError> {
     })
 }
 
+/// Runs a plan's query, planned for its values each time: a prepared statement's generic plan
+/// (PostgreSQL's choice after five runs) cannot tell a rare word from a common one, and would
+/// walk the whole order's index for a word that matches nothing.
 async fn fetch_positions(
     pool: &PgPool,
     mut b: QueryBuilder<'_, Postgres>,
 ) -> Result<Vec<ContactPosition>, RepoError> {
     b.build()
+        .persistent(false)
         .fetch_all(pool)
         .await?
         .iter()
@@ -135,73 +170,121 @@ fn push_allies_after(b: &mut QueryBuilder<'_, Postgres>, query: &ContactQuery) {
     }
 }
 
-/// The page's positions (one more than the page, to tell whether there are more), by one of
-/// three plans, as on SQLite: the network's counts read in their order (no search and no
-/// filter, or "most allies": each key checked for a matching row), one ally's rows grouped and
-/// sorted, or the sort order's index walked ([`Walker`]). A search walks whatever it matches:
-/// PostgreSQL's planner reads a step from the trigram index for a rare word and along the
-/// order's index for a common one, and the walk stops at a page either way.
+/// How many of the search's indexed rows (of every network) match `search`, counting to
+/// `up_to` at most: as SQLite counts its full-text index's hits. (The planner's estimate would
+/// cost nothing to read, but right after a large sync, before autovacuum's statistics, it
+/// takes a common word for a rare one.)
+async fn index_hits(pool: &PgPool, search: &Search, up_to: i64) -> Result<i64, RepoError> {
+    let mut b = QueryBuilder::<Postgres>::new(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM contact_search_indexed c WHERE true",
+    );
+    for pattern in search.like_patterns() {
+        b.push(" AND (' ' || c.search_text) LIKE ")
+            .push_bind(pattern);
+    }
+    b.push(" LIMIT ").push_bind(up_to).push(") hits");
+    Ok(b.build_query_scalar()
+        .persistent(false)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// The page's positions (one more than the page, to tell whether there are more), by the
+/// plans SQLite has and the same choice ([`Plan`]): few rows (the trigram index's hits for a
+/// rare word, or one ally's rows) are matched, grouped, sorted and cut in SQL; many (a common
+/// word, a short prefix, no search) walk the sort order's index ([`Walker`]; for "most
+/// allies", the network's counts from the top, each key checked for a matching row) and stop
+/// at a page.
 async fn positions(
     pool: &PgPool,
     network_id: i64,
     query: &ContactQuery,
     search: &Search,
+    plan: Plan,
 ) -> Result<Vec<ContactPosition>, RepoError> {
-    let narrowed = !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some();
-    let order = match query.sort {
-        _ if !narrowed => None,
-        ContactSort::Allies => None,
-        ContactSort::Name => Some(Walk::Name),
-        ContactSort::Recent => Some(Walk::Recent),
+    let most = match query.sort {
+        ContactSort::Allies => ALLIES_CANDIDATES_MAX,
+        ContactSort::Name | ContactSort::Recent => CANDIDATES_MAX,
     };
-    let mut b;
-    match order {
-        None => b = by_counts(network_id, query, search, narrowed),
-        Some(_) if query.ally_id.is_some() => {
-            // One ally's rows: few enough to match, group and sort them all.
-            b = QueryBuilder::<Postgres>::new(format!(
-                "SELECT c.key, MIN(c.sort_name) AS name, MAX(c.connected) AS connected,
-                        1::BIGINT AS allies
-                 FROM {SEARCH_ROWS} JOIN memberships m ON m.person_id = c.person_id WHERE"
-            ));
-            push_matching(&mut b, From::Search, network_id, query, search);
-            b.push(" GROUP BY c.key");
-            if let Some(after) = &query.after {
-                if query.sort == ContactSort::Name {
-                    b.push(" HAVING (MIN(c.sort_name), c.key) > (")
-                        .push_bind(after.name.clone());
-                } else {
-                    b.push(" HAVING (MAX(c.connected), c.key) < (")
-                        .push_bind(after.connected.clone());
-                }
-                b.push(", ").push_bind(after.key.clone()).push(")");
-            }
-            b.push(if query.sort == ContactSort::Name {
-                " ORDER BY name, c.key"
-            } else {
-                " ORDER BY connected DESC, c.key DESC"
-            });
+    let few_rows = match plan {
+        Plan::Rows => true,
+        Plan::Walk => false,
+        Plan::Chosen => {
+            query.ally_id.is_some()
+                || (search.has_indexed_phrase()
+                    && index_hits(pool, search, most + 1).await? <= most)
         }
-        Some(order) => return walk(pool, network_id, query, search, order).await,
+    };
+    let order = match query.sort {
+        ContactSort::Allies if few_rows => {
+            return allies_of_rows(pool, network_id, query, search).await
+        }
+        ContactSort::Allies => return by_allies(pool, network_id, query, search).await,
+        ContactSort::Name => Walk::Name,
+        ContactSort::Recent => Walk::Recent,
+    };
+    if !few_rows {
+        return walk(pool, network_id, query, search, order).await;
     }
-    b.push(" LIMIT ").push_bind(query.limit as i64 + 1);
+    let mut b = QueryBuilder::<Postgres>::new(
+        "SELECT key, MIN(name) AS name, MAX(connected) AS connected, 1::BIGINT AS allies FROM (",
+    );
+    push_search_rows(&mut b, network_id, query, search, |_, _| {});
+    b.push(") rows GROUP BY key");
+    if let Some(after) = &query.after {
+        match order {
+            Walk::Name => b
+                .push(" HAVING (MIN(name), key) > (")
+                .push_bind(after.name.clone()),
+            Walk::Recent => b
+                .push(" HAVING (MAX(connected), key) < (")
+                .push_bind(after.connected.clone()),
+        };
+        b.push(", ").push_bind(after.key.clone()).push(")");
+    }
+    b.push(match order {
+        Walk::Name => " ORDER BY name, key LIMIT ",
+        Walk::Recent => " ORDER BY connected DESC, key DESC LIMIT ",
+    })
+    .push_bind(query.limit as i64 + 1);
     fetch_positions(pool, b).await
 }
 
-/// The network's counts (`network_contacts`) in the query's order, each key kept, when
-/// `narrowed`, if one of its visible rows passes the filters and the search.
-fn by_counts<'a>(
+/// "Most allies" over few matching rows: the network's counts of their keys, sorted.
+async fn allies_of_rows(
+    pool: &PgPool,
     network_id: i64,
-    query: &'a ContactQuery,
+    query: &ContactQuery,
     search: &Search,
-    narrowed: bool,
-) -> QueryBuilder<'a, Postgres> {
+) -> Result<Vec<ContactPosition>, RepoError> {
+    let mut b = QueryBuilder::<Postgres>::new(
+        "SELECT nc.key, nc.name, nc.connected, nc.allies FROM network_contacts nc
+         WHERE nc.network_id = ",
+    );
+    b.push_bind(network_id)
+        .push(" AND nc.key IN (SELECT key FROM (");
+    push_search_rows(&mut b, network_id, query, search, |_, _| {});
+    b.push(") rows)");
+    push_allies_after(&mut b, query);
+    b.push(" ORDER BY nc.allies DESC, nc.name, nc.key LIMIT ")
+        .push_bind(query.limit as i64 + 1);
+    fetch_positions(pool, b).await
+}
+
+/// "Most allies": the network's counts (`network_contacts`) read from the top of their index,
+/// each key kept if one of its visible rows passes the filters and the search.
+async fn by_allies(
+    pool: &PgPool,
+    network_id: i64,
+    query: &ContactQuery,
+    search: &Search,
+) -> Result<Vec<ContactPosition>, RepoError> {
     let mut b = QueryBuilder::<Postgres>::new(
         "SELECT nc.key, nc.name, nc.connected, nc.allies FROM network_contacts nc
          WHERE nc.network_id = ",
     );
     b.push_bind(network_id);
-    if narrowed {
+    if !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some() {
         b.push(
             " AND EXISTS (SELECT 1 FROM contacts c JOIN memberships m
                ON m.person_id = c.person_id WHERE c.key = nc.key AND",
@@ -209,36 +292,14 @@ fn by_counts<'a>(
         push_matching(&mut b, From::Contacts, network_id, query, search);
         b.push(")");
     }
-    match query.sort {
-        ContactSort::Allies => {
-            push_allies_after(&mut b, query);
-            b.push(" ORDER BY nc.allies DESC, nc.name, nc.key");
-        }
-        ContactSort::Name => {
-            if let Some(after) = &query.after {
-                b.push(" AND (nc.name, nc.key) > (")
-                    .push_bind(after.name.clone())
-                    .push(", ")
-                    .push_bind(after.key.clone())
-                    .push(")");
-            }
-            b.push(" ORDER BY nc.name, nc.key");
-        }
-        ContactSort::Recent => {
-            if let Some(after) = &query.after {
-                b.push(" AND (nc.connected, nc.key) < (")
-                    .push_bind(after.connected.clone())
-                    .push(", ")
-                    .push_bind(after.key.clone())
-                    .push(")");
-            }
-            b.push(" ORDER BY nc.connected DESC, nc.key DESC");
-        }
-    }
-    b
+    push_allies_after(&mut b, query);
+    b.push(" ORDER BY nc.allies DESC, nc.name, nc.key LIMIT ")
+        .push_bind(query.limit as i64 + 1);
+    fetch_positions(pool, b).await
 }
 
-/// The page's positions by [`Walker`], on the search's rows in the order's index.
+/// The page's positions by [`Walker`], each step the next matching rows in the order's index
+/// (of each branch of the search's rows, merged).
 async fn walk(
     pool: &PgPool,
     network_id: i64,
@@ -246,26 +307,30 @@ async fn walk(
     search: &Search,
     order: Walk,
 ) -> Result<Vec<ContactPosition>, RepoError> {
-    let (column, cmp, order_by) = match order {
-        Walk::Name => ("c.sort_name", ">", "c.sort_name, c.key"),
-        Walk::Recent => ("c.connected", "<", "c.connected DESC, c.key DESC"),
-    };
     let mut walker = Walker::new(order, query);
     while let Some(step) = walker.next_step() {
-        let mut b = QueryBuilder::<Postgres>::new(format!(
-            "SELECT c.key, c.sort_name AS name, c.connected, 1::BIGINT AS allies
-             FROM {SEARCH_ROWS} JOIN memberships m ON m.person_id = c.person_id WHERE"
-        ));
-        push_matching(&mut b, From::Search, network_id, query, search);
-        if let Some((at, key)) = &step.after {
-            b.push(format!(" AND ({column}, c.key) {cmp} ("))
-                .push_bind(at.clone())
-                .push(", ")
-                .push_bind(key.clone())
-                .push(")");
-        }
-        b.push(format!(" ORDER BY {order_by} LIMIT "))
-            .push_bind(step.rows);
+        let mut b = QueryBuilder::<Postgres>::new("");
+        push_search_rows(&mut b, network_id, query, search, |b, from| {
+            let connected = from.connected();
+            let (column, cmp, order_by) = match order {
+                Walk::Name => ("c.sort_name", ">", "c.sort_name, c.key".to_string()),
+                Walk::Recent => (connected, "<", format!("{connected} DESC, c.key DESC")),
+            };
+            if let Some((at, key)) = &step.after {
+                b.push(format!(" AND ({column}, c.key) {cmp} ("))
+                    .push_bind(at.clone())
+                    .push(", ")
+                    .push_bind(key.clone())
+                    .push(")");
+            }
+            b.push(format!(" ORDER BY {order_by} LIMIT "))
+                .push_bind(step.rows);
+        });
+        b.push(match order {
+            Walk::Name => " ORDER BY name, key LIMIT ",
+            Walk::Recent => " ORDER BY connected DESC, key DESC LIMIT ",
+        })
+        .push_bind(step.rows);
         let fresh = walker.take(fetch_positions(pool, b).await?);
         let rows = if walker.after_cursor() && !fresh.is_empty() {
             let keys: Vec<String> = fresh.iter().map(|p| p.key.clone()).collect();
@@ -376,12 +441,23 @@ pub(super) async fn list_contacts(
     network_id: i64,
     query: &ContactQuery,
 ) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
+    list_contacts_by(pool, network_id, query, Plan::Chosen).await
+}
+
+/// [`list_contacts`] by the given plan (the search's tests hold every plan to one answer).
+#[doc(hidden)]
+pub async fn list_contacts_by(
+    pool: &PgPool,
+    network_id: i64,
+    query: &ContactQuery,
+    plan: Plan,
+) -> Result<(Vec<NetworkContact>, Option<ContactPosition>), RepoError> {
     let search = Search::parse(&query.search);
     if search.is_empty() && !query.search.trim().is_empty() {
         // Only punctuation: no word to find, so nothing matches.
         return Ok((Vec::new(), None));
     }
-    let mut positions = positions(pool, network_id, query, &search).await?;
+    let mut positions = positions(pool, network_id, query, &search, plan).await?;
     let more = positions.len() > query.limit;
     positions.truncate(query.limit);
     let keys: Vec<&str> = positions.iter().map(|p| p.key.as_str()).collect();
