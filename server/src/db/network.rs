@@ -184,6 +184,18 @@ fn position_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContactPosition, RepoE
     })
 }
 
+async fn fetch_positions(
+    pool: &SqlitePool,
+    mut b: QueryBuilder<'_, Sqlite>,
+) -> Result<Vec<ContactPosition>, RepoError> {
+    b.build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(position_from)
+        .collect()
+}
+
 /// The order of `sort`, as a comparison of two positions.
 pub fn compare(sort: ContactSort, a: &ContactPosition, b: &ContactPosition) -> Ordering {
     match sort {
@@ -295,12 +307,7 @@ async fn from_rows(
         }
     }
     b.push(" LIMIT ").push_bind(query.limit as i64 + 1);
-    b.build()
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(position_from)
-        .collect()
+    fetch_positions(pool, b).await
 }
 
 /// The "most allies" cursor on `network_contacts` (alias `nc`).
@@ -344,12 +351,7 @@ async fn by_allies(
     }
     b.push(" ORDER BY nc.allies DESC, nc.name, nc.key LIMIT ")
         .push_bind(query.limit as i64 + 1);
-    b.build()
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(position_from)
-        .collect()
+    fetch_positions(pool, b).await
 }
 
 /// Which sort order a walk follows.
@@ -377,6 +379,33 @@ const WALK_FIRST_STEP: i64 = 64;
 pub(crate) struct WalkStep {
     pub(crate) after: Option<(String, String)>,
     pub(crate) rows: i64,
+}
+
+impl WalkStep {
+    /// Adds, after a query's `WHERE`, the step's start (`(column, key) cmp (at, key)`), the
+    /// walk's order and the step's size, on either backend.
+    pub(crate) fn push_after<'a, DB>(
+        &self,
+        b: &mut QueryBuilder<'a, DB>,
+        column: &str,
+        key: &str,
+        cmp: &str,
+        order_by: &str,
+    ) where
+        DB: sqlx::Database,
+        String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    {
+        if let Some((at, after_key)) = &self.after {
+            b.push(format!(" AND ({column}, {key}) {cmp} ("))
+                .push_bind(at.clone())
+                .push(", ")
+                .push_bind(after_key.clone())
+                .push(")");
+        }
+        b.push(format!(" ORDER BY {order_by} LIMIT "))
+            .push_bind(self.rows);
+    }
 }
 
 /// A page found by walking the sort order's index from the cursor, a step of matching rows at
@@ -498,17 +527,8 @@ async fn walk(
              CROSS JOIN memberships m ON m.person_id = s.person_id WHERE"
         ));
         push_matching(&mut b, From::Search, network_id, query, search);
-        if let Some((at, key)) = &step.after {
-            b.push(format!(" AND ({column}, s.key) {cmp} ("))
-                .push_bind(at.clone())
-                .push(", ")
-                .push_bind(key.clone())
-                .push(")");
-        }
-        b.push(format!(" ORDER BY {order_by} LIMIT "))
-            .push_bind(step.rows);
-        let rows = b.build().fetch_all(pool).await?;
-        let fresh = walker.take(rows.iter().map(position_from).collect::<Result<_, _>>()?);
+        step.push_after(&mut b, column, "s.key", cmp, order_by);
+        let fresh = walker.take(fetch_positions(pool, b).await?);
         let rows = if walker.after_cursor() && !fresh.is_empty() {
             matching_rows_of(pool, network_id, query, search, &fresh).await?
         } else {
@@ -536,12 +556,7 @@ async fn matching_rows_of(
     b.push_bind(serde_json::to_string(&keys).unwrap_or_default())
         .push(")) AND");
     push_matching(&mut b, From::Contacts, network_id, query, search);
-    b.build()
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(position_from)
-        .collect()
+    fetch_positions(pool, b).await
 }
 
 /// The network's contacts of `keys`: the version of the ally who updated it last (then the

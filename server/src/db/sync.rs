@@ -18,9 +18,22 @@ const OWN_SESSION: &str = "(SELECT id FROM sync_sessions WHERE id = ? AND person
 pub const MAX_OPEN_SESSIONS: i64 = 4;
 
 /// Columns of a stored contact, in the order [`push_contact`] binds them.
-const CONTACT_COLUMNS: &str = "key, member_id, public_identifier, profile_url, first_name, \
+pub(crate) const CONTACT_COLUMNS: &str =
+    "key, member_id, public_identifier, profile_url, first_name, \
      last_name, headline, connected_on, photo_url, content_hash, sort_name, \
      search_text";
+
+/// How a staged contact is replaced by a batch of the same or a later number (one text for
+/// both backends).
+pub(crate) const STAGED_UPSERT: &str = " ON CONFLICT (session_id, key) DO UPDATE SET
+    seq = excluded.seq, member_id = excluded.member_id,
+    public_identifier = excluded.public_identifier,
+    profile_url = excluded.profile_url, first_name = excluded.first_name,
+    last_name = excluded.last_name, headline = excluded.headline,
+    connected_on = excluded.connected_on, photo_url = excluded.photo_url,
+    content_hash = excluded.content_hash, sort_name = excluded.sort_name,
+    search_text = excluded.search_text
+  WHERE excluded.seq >= sync_staged.seq";
 
 fn push_contact(
     mut b: sqlx::query_builder::Separated<'_, '_, Sqlite, &'static str>,
@@ -209,17 +222,7 @@ pub async fn put_batch(
             .push_bind(batch.session_id)
             .push(" AND s.person_id = ")
             .push_bind(person_id);
-        b.push(
-            " ON CONFLICT (session_id, key) DO UPDATE SET
-                seq = excluded.seq, member_id = excluded.member_id,
-                public_identifier = excluded.public_identifier,
-                profile_url = excluded.profile_url, first_name = excluded.first_name,
-                last_name = excluded.last_name, headline = excluded.headline,
-                connected_on = excluded.connected_on, photo_url = excluded.photo_url,
-                content_hash = excluded.content_hash, sort_name = excluded.sort_name,
-                search_text = excluded.search_text
-              WHERE excluded.seq >= sync_staged.seq",
-        );
+        b.push(STAGED_UPSERT);
         b.build().execute(&mut *tx).await?;
         // The staged rows are at most the items of the session's batches (this one included),
         // a sum over a few dozen rows. Counting the staged rows themselves on every batch made

@@ -216,10 +216,7 @@ async fn positions(
         }
     };
     let order = match query.sort {
-        ContactSort::Allies if few_rows => {
-            return allies_of_rows(pool, network_id, query, search).await
-        }
-        ContactSort::Allies => return by_allies(pool, network_id, query, search).await,
+        ContactSort::Allies => return by_allies(pool, network_id, query, search, few_rows).await,
         ContactSort::Name => Walk::Name,
         ContactSort::Recent => Walk::Recent,
     };
@@ -250,41 +247,26 @@ async fn positions(
     fetch_positions(pool, b).await
 }
 
-/// "Most allies" over few matching rows: the network's counts of their keys, sorted.
-async fn allies_of_rows(
-    pool: &PgPool,
-    network_id: i64,
-    query: &ContactQuery,
-    search: &Search,
-) -> Result<Vec<ContactPosition>, RepoError> {
-    let mut b = QueryBuilder::<Postgres>::new(
-        "SELECT nc.key, nc.name, nc.connected, nc.allies FROM network_contacts nc
-         WHERE nc.network_id = ",
-    );
-    b.push_bind(network_id)
-        .push(" AND nc.key IN (SELECT key FROM (");
-    push_search_rows(&mut b, network_id, query, search, |_, _| {});
-    b.push(") rows)");
-    push_allies_after(&mut b, query);
-    b.push(" ORDER BY nc.allies DESC, nc.name, nc.key LIMIT ")
-        .push_bind(query.limit as i64 + 1);
-    fetch_positions(pool, b).await
-}
-
-/// "Most allies": the network's counts (`network_contacts`) read from the top of their index,
-/// each key kept if one of its visible rows passes the filters and the search.
+/// "Most allies": the network's counts (`network_contacts`) in their order, of the keys of
+/// the matching rows when they are few (`few_rows`); otherwise read from the top of their
+/// index, each key kept if one of its visible rows passes the filters and the search.
 async fn by_allies(
     pool: &PgPool,
     network_id: i64,
     query: &ContactQuery,
     search: &Search,
+    few_rows: bool,
 ) -> Result<Vec<ContactPosition>, RepoError> {
     let mut b = QueryBuilder::<Postgres>::new(
         "SELECT nc.key, nc.name, nc.connected, nc.allies FROM network_contacts nc
          WHERE nc.network_id = ",
     );
     b.push_bind(network_id);
-    if !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some() {
+    if few_rows {
+        b.push(" AND nc.key IN (SELECT key FROM (");
+        push_search_rows(&mut b, network_id, query, search, |_, _| {});
+        b.push(") rows)");
+    } else if !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some() {
         b.push(
             " AND EXISTS (SELECT 1 FROM contacts c JOIN memberships m
                ON m.person_id = c.person_id WHERE c.key = nc.key AND",
@@ -316,15 +298,7 @@ async fn walk(
                 Walk::Name => ("c.sort_name", ">", "c.sort_name, c.key".to_string()),
                 Walk::Recent => (connected, "<", format!("{connected} DESC, c.key DESC")),
             };
-            if let Some((at, key)) = &step.after {
-                b.push(format!(" AND ({column}, c.key) {cmp} ("))
-                    .push_bind(at.clone())
-                    .push(", ")
-                    .push_bind(key.clone())
-                    .push(")");
-            }
-            b.push(format!(" ORDER BY {order_by} LIMIT "))
-                .push_bind(step.rows);
+            step.push_after(b, column, "c.key", cmp, &order_by);
         });
         b.push(match order {
             Walk::Name => " ORDER BY name, key LIMIT ",

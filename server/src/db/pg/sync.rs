@@ -14,17 +14,13 @@ use allyshare_protocol::{CommitResult, ContactDigest, SyncKind};
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::lists;
-use crate::db::sync::MAX_OPEN_SESSIONS;
+use crate::db::sync::{CONTACT_COLUMNS, MAX_OPEN_SESSIONS, STAGED_UPSERT};
 use crate::db::{
     BatchOutcome, CommitOutcome, NewBatch, OpenSyncOutcome, OpenedSync, RepoError, StoredContact,
 };
 
 /// The session `$1` if it is the person `$2`'s (every query below binds those two first).
 const OWN_SESSION: &str = "(SELECT id FROM sync_sessions WHERE id = $1 AND person_id = $2)";
-
-/// Columns of a stored contact, as staged and as stored.
-const CONTACT_COLUMNS: &str = "key, member_id, public_identifier, profile_url, first_name, \
-     last_name, headline, connected_on, photo_url, content_hash, sort_name, search_text";
 
 /// Stages a batch's contacts in one statement whatever its size: each column is bound as one
 /// array (`UNNEST`), not one parameter per field (6,000 for 500 contacts, which PostgreSQL
@@ -49,16 +45,7 @@ async fn stage_contacts(
                      $15::TEXT[])
                 WITH ORDINALITY AS v({CONTACT_COLUMNS}, position)
          WHERE s.id = $1 AND s.person_id = $2
-         ORDER BY v.key, v.position DESC
-         ON CONFLICT (session_id, key) DO UPDATE SET
-           seq = excluded.seq, member_id = excluded.member_id,
-           public_identifier = excluded.public_identifier,
-           profile_url = excluded.profile_url, first_name = excluded.first_name,
-           last_name = excluded.last_name, headline = excluded.headline,
-           connected_on = excluded.connected_on, photo_url = excluded.photo_url,
-           content_hash = excluded.content_hash, sort_name = excluded.sort_name,
-           search_text = excluded.search_text
-         WHERE excluded.seq >= sync_staged.seq"
+         ORDER BY v.key, v.position DESC{STAGED_UPSERT}"
     ))
     .bind(batch.session_id)
     .bind(person_id)
