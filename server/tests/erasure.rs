@@ -174,6 +174,32 @@ async fn terms(server: &TestServer) -> String {
 /// ally's contacts (the intro asks' copies of name, headline and profile URL); turning the
 /// last one off removes the contacts and everything derived from them (sync batches, staged
 /// rows, stored commit results).
+/// Opens a delta sync session for `ally` and stages one contact ("Staged") in it, uncommitted;
+/// the session's id.
+async fn stage_one_contact(server: &TestServer, ally: &common::Member) -> i64 {
+    let open = server
+        .expect(
+            Method::POST,
+            "/v1/sync/sessions",
+            Some(&ally.token),
+            Some(json!({ "kind": "delta" })),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/sync/sessions/{open}/batches/0"),
+            Some(&ally.token),
+            Some(json!({ "contacts": [contact("Staged")] })),
+            StatusCode::OK,
+        )
+        .await;
+    open
+}
+
 #[tokio::test]
 async fn stopping_sharing_removes_the_contacts_copies_from_the_database() {
     let server = TestServer::start().await;
@@ -211,26 +237,7 @@ async fn stopping_sharing_removes_the_contacts_copies_from_the_database() {
         .await;
     ask(&server, &marketing, &ada, "Ida").await;
     // An open session with a staged batch.
-    let open = server
-        .expect(
-            Method::POST,
-            "/v1/sync/sessions",
-            Some(&ada.token),
-            Some(json!({ "kind": "delta" })),
-            StatusCode::CREATED,
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    server
-        .expect(
-            Method::PUT,
-            &format!("/v1/sync/sessions/{open}/batches/0"),
-            Some(&ada.token),
-            Some(json!({ "contacts": [contact("Staged")] })),
-            StatusCode::OK,
-        )
-        .await;
+    let open = stage_one_contact(&server, &ada).await;
 
     let db = open_file(&server);
     assert!(!where_found(&db, "LastGrace").await.is_empty());
@@ -471,26 +478,7 @@ async fn on_postgresql_a_deleted_person_row_takes_their_contacts_and_staged_rows
     share(&server, &ada.token, &["Grace", "Alan"]).await;
     share(&server, &bob.token, &["Grace"]).await;
     server.app.index_search_words().await.unwrap();
-    let open = server
-        .expect(
-            Method::POST,
-            "/v1/sync/sessions",
-            Some(&ada.token),
-            Some(json!({ "kind": "delta" })),
-            StatusCode::CREATED,
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    server
-        .expect(
-            Method::PUT,
-            &format!("/v1/sync/sessions/{open}/batches/0"),
-            Some(&ada.token),
-            Some(json!({ "contacts": [contact("Staged")] })),
-            StatusCode::OK,
-        )
-        .await;
+    stage_one_contact(&server, &ada).await;
     let db = open_file(&server);
     let held = [
         "SELECT COUNT(*) FROM contacts WHERE person_id = ?",
