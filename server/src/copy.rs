@@ -53,8 +53,9 @@ pub const SQLITE_ONLY: &[(&str, &str)] = &[
     ),
     (
         "contact_search_ids",
-        "the integer row ids FTS5 needs for contacts (a WITHOUT ROWID table): nothing on \
-         PostgreSQL uses them",
+        "the search's narrow rows, with the integer row ids FTS5 needs (contacts is a WITHOUT \
+         ROWID table): PostgreSQL's twin (contact_search_indexed) is written by its indexer \
+         from the copied contacts",
     ),
     (
         "contact_search_unindexed",
@@ -84,8 +85,9 @@ pub const POSTGRES_ONLY: &[(&str, &str)] = &[
     ),
     (
         "contact_search_indexed",
-        "the text the contacts search's trigram index holds: written by the server's indexer \
-         from the copied contacts (SQLite's twin is its FTS5 index)",
+        "the contacts search's narrow copy of each contact row, with its trigram and order \
+         indexes: written by the server's indexer from the copied contacts (SQLite's twins: \
+         contact_search_ids and its FTS5 index)",
     ),
     (
         "contact_search_pending",
