@@ -362,6 +362,15 @@ pub(crate) enum Walk {
 }
 
 impl Walk {
+    /// `ORDER BY` over positions (columns `name`, `connected`, `key`) in this order, then
+    /// `LIMIT` (its value bound by the caller).
+    pub(crate) fn order_positions_limit(self) -> &'static str {
+        match self {
+            Walk::Name => " ORDER BY name, key LIMIT ",
+            Walk::Recent => " ORDER BY connected DESC, key DESC LIMIT ",
+        }
+    }
+
     /// A position's value in this order (its name, or its date).
     fn at(self, p: &ContactPosition) -> &str {
         match self {
@@ -467,9 +476,10 @@ impl Walker {
         fresh
     }
 
-    /// Whether [`Walker::keep`] needs the fresh keys' matching rows (only after a cursor).
-    pub(crate) fn after_cursor(&self) -> bool {
-        self.after_cursor
+    /// Whether [`Walker::keep`] needs the matching rows of the keys of `fresh`: only after a
+    /// cursor (without one, no key can have been placed on an earlier page), and only if any.
+    pub(crate) fn needs_rows_of(&self, fresh: &[ContactPosition]) -> bool {
+        self.after_cursor && !fresh.is_empty()
     }
 
     /// Keeps the fresh keys of a step, but those with a matching row (of `rows`) before
@@ -529,7 +539,7 @@ async fn walk(
         push_matching(&mut b, From::Search, network_id, query, search);
         step.push_after(&mut b, column, "s.key", cmp, order_by);
         let fresh = walker.take(fetch_positions(pool, b).await?);
-        let rows = if walker.after_cursor() && !fresh.is_empty() {
+        let rows = if walker.needs_rows_of(&fresh) {
             matching_rows_of(pool, network_id, query, search, &fresh).await?
         } else {
             Vec::new()

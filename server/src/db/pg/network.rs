@@ -239,11 +239,8 @@ async fn positions(
         };
         b.push(", ").push_bind(after.key.clone()).push(")");
     }
-    b.push(match order {
-        Walk::Name => " ORDER BY name, key LIMIT ",
-        Walk::Recent => " ORDER BY connected DESC, key DESC LIMIT ",
-    })
-    .push_bind(query.limit as i64 + 1);
+    b.push(order.order_positions_limit())
+        .push_bind(query.limit as i64 + 1);
     fetch_positions(pool, b).await
 }
 
@@ -300,13 +297,9 @@ async fn walk(
             };
             step.push_after(b, column, "c.key", cmp, &order_by);
         });
-        b.push(match order {
-            Walk::Name => " ORDER BY name, key LIMIT ",
-            Walk::Recent => " ORDER BY connected DESC, key DESC LIMIT ",
-        })
-        .push_bind(step.rows);
+        b.push(order.order_positions_limit()).push_bind(step.rows);
         let fresh = walker.take(fetch_positions(pool, b).await?);
-        let rows = if walker.after_cursor() && !fresh.is_empty() {
+        let rows = if walker.needs_rows_of(&fresh) {
             let keys: Vec<String> = fresh.iter().map(|p| p.key.clone()).collect();
             let mut b = QueryBuilder::<Postgres>::new(
                 "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected,
