@@ -72,7 +72,14 @@ impl Search {
     /// The `LIKE` pattern of each phrase, against `' ' || search_text` (see `push_rule`): both
     /// backends' SQL states the rule with these.
     pub(crate) fn like_patterns(&self) -> impl Iterator<Item = String> + '_ {
-        self.phrases.iter().map(|p| format!("% {}%", p.join(" ")))
+        self.phrase_needles().map(|n| format!("%{n}%"))
+    }
+
+    /// What each phrase's `LIKE` pattern looks for in `' ' || search_text`: the phrase's words
+    /// after a space. Phrases are letters and digits only, so no character of it is `LIKE`
+    /// syntax, and `strpos(' ' || search_text, needle) > 0` states the same rule.
+    pub(crate) fn phrase_needles(&self) -> impl Iterator<Item = String> + '_ {
+        self.phrases.iter().map(|p| format!(" {}", p.join(" ")))
     }
 
     /// Whether a phrase's last word is long enough for an index to answer it cheaply (see

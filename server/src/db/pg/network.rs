@@ -1,8 +1,10 @@
 //! The network's view of its allies' contacts, and introduction asks, on PostgreSQL.
 //!
 //! A network sees the contacts of the people who are its allies *and* share with it
-//! (`memberships.role = 'ally' AND sharing = 1`): that join is in every query here, as on
+//! (`memberships.role = 'ally' AND sharing = 1`): that rule is in every query here, as on
 //! SQLite (`db/network.rs`), so a contact stops being visible the moment sharing is turned off.
+//! The search reads those allies first and binds them ([`Allies`]); the other reads join
+//! `memberships`.
 //!
 //! The search is the same rule ([`Search`]: each typed phrase matches consecutive words, the
 //! last as a prefix), written as SQLite's plans write it, `(' ' || search_text) LIKE '% phrase%'`,
@@ -42,7 +44,7 @@ pub(super) fn record_from_row(row: &PgRow) -> Result<ContactRecord, RepoError> {
     })
 }
 
-/// Which rows a query reads as `c`, joined to `memberships m`.
+/// Which rows a query reads as `c`.
 #[derive(Clone, Copy)]
 enum From {
     /// The search's narrow rows (`contact_search_indexed`, with the trigram index and one
@@ -55,18 +57,11 @@ enum From {
 }
 
 impl From {
-    /// The table, as `c`, and the condition that starts its `WHERE`.
-    fn rows(self) -> (&'static str, &'static str) {
+    /// The table, as `c`.
+    fn table(self) -> &'static str {
         match self {
-            From::Indexed => (
-                "contact_search_indexed c",
-                " c.person_id NOT IN (SELECT person_id FROM contact_search_pending) AND",
-            ),
-            From::Pending => (
-                "contacts c",
-                " c.person_id IN (SELECT person_id FROM contact_search_pending) AND",
-            ),
-            From::Contacts => ("contacts c", ""),
+            From::Indexed => "contact_search_indexed c",
+            From::Pending | From::Contacts => "contacts c",
         }
     }
 
@@ -79,54 +74,130 @@ impl From {
     }
 }
 
+/// The allies whose rows a query may read: the network's allies who share with it (only the
+/// one asked for, with an ally filter), split by where their search rows are ([`From`]).
+///
+/// Read first, by their own small query, and bound as arrays: joined to `memberships` in
+/// each query instead, the planner took the network's 40 allies for one right after a large
+/// sync (before autovacuum's statistics) and matched the trigram index once *per ally*: 16 s
+/// for a search of "engineer" under `./build.sh load --db postgres`.
+struct Allies {
+    indexed: Vec<i64>,
+    pending: Vec<i64>,
+}
+
+impl Allies {
+    async fn of_network(
+        pool: &PgPool,
+        network_id: i64,
+        only: Option<i64>,
+    ) -> Result<Allies, RepoError> {
+        let rows: Vec<(i64, bool)> = sqlx::query_as(
+            "SELECT m.person_id,
+                    EXISTS (SELECT 1 FROM contact_search_pending p WHERE p.person_id = m.person_id)
+             FROM memberships m
+             WHERE m.network_id = $1 AND m.role = 'ally' AND m.sharing = 1
+               AND ($2::BIGINT IS NULL OR m.person_id = $2)",
+        )
+        .bind(network_id)
+        .bind(only)
+        .fetch_all(pool)
+        .await?;
+        let (pending, indexed): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, p)| *p);
+        Ok(Allies {
+            indexed: indexed.into_iter().map(|(id, _)| id).collect(),
+            pending: pending.into_iter().map(|(id, _)| id).collect(),
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.indexed.is_empty() && self.pending.is_empty()
+    }
+
+    /// The allies whose rows `from` holds.
+    fn of(&self, from: From) -> Vec<i64> {
+        match from {
+            From::Indexed => self.indexed.clone(),
+            From::Pending => self.pending.clone(),
+            From::Contacts => [self.indexed.as_slice(), self.pending.as_slice()].concat(),
+        }
+    }
+}
+
+/// How a query states the search's rule, which decides the index the planner can reach the
+/// rows by.
+#[derive(Clone, Copy, PartialEq)]
+enum Rule {
+    /// `LIKE`, which the trigram index answers: the rows are found by their words.
+    ByWords,
+    /// `strpos`, which no index answers: the rows are read in a sort order's index (a walk),
+    /// or by their keys, and each checked. (The planner's guess of how many rows a `LIKE`
+    /// matches, without statistics, is so low that it would match the trigram index and sort
+    /// every hit of a common word rather than walk.)
+    Checked,
+}
+
 /// The search's rows ([`From::Indexed`] and [`From::Pending`]: every visible row once) that
 /// pass the query, as a `SELECT key, name, connected, allies` of each branch (with `tail`
 /// after each branch's `WHERE`, for the cursor and the order: given the branch), joined by
 /// `UNION ALL`. Each branch is planned on its own, so an `ORDER BY … LIMIT` in `tail` walks
-/// the indexed rows' order.
+/// the indexed rows' order. A branch with no allies is left out; `allies` must not be empty.
 fn push_search_rows(
     b: &mut QueryBuilder<'_, Postgres>,
-    network_id: i64,
+    allies: &Allies,
     query: &ContactQuery,
     search: &Search,
+    rule: Rule,
     tail: impl Fn(&mut QueryBuilder<'_, Postgres>, From),
 ) {
-    for (n, from) in [From::Indexed, From::Pending].into_iter().enumerate() {
-        let (table, first) = from.rows();
+    let branches = [From::Indexed, From::Pending]
+        .into_iter()
+        .filter(|from| !allies.of(*from).is_empty());
+    for (n, from) in branches.enumerate() {
         b.push(if n == 0 { "(" } else { " UNION ALL (" })
             .push(format!(
                 "SELECT c.key, c.sort_name AS name, {} AS connected, 1::BIGINT AS allies
-                 FROM {table} JOIN memberships m ON m.person_id = c.person_id WHERE{first}",
-                from.connected()
+                 FROM {} WHERE",
+                from.connected(),
+                from.table()
             ));
-        push_matching(b, from, network_id, query, search);
+        push_matching(b, from, allies, query, search, rule);
         tail(b, from);
         b.push(")");
     }
 }
 
-/// The visible rows of the network (`c` of `from` joined to `memberships m`) that pass the
-/// query's filters and the search's rule.
+/// The visible rows of the network (`c` of `from`) that pass the query's filters and the
+/// search's rule.
 fn push_matching(
     b: &mut QueryBuilder<'_, Postgres>,
     from: From,
-    network_id: i64,
+    allies: &Allies,
     query: &ContactQuery,
     search: &Search,
+    rule: Rule,
 ) {
-    b.push(" m.network_id = ")
-        .push_bind(network_id)
-        .push(" AND m.role = 'ally' AND m.sharing = 1");
-    if let Some(ally) = query.ally_id {
-        b.push(" AND c.person_id = ").push_bind(ally);
-    }
+    b.push(" c.person_id = ANY(")
+        .push_bind(allies.of(from))
+        .push(")");
     if let Some(since) = &query.connected_since {
         b.push(format!(" AND {} >= ", from.connected()))
             .push_bind(since.clone());
     }
-    for pattern in search.like_patterns() {
-        b.push(" AND (' ' || c.search_text) LIKE ")
-            .push_bind(pattern);
+    match rule {
+        Rule::ByWords => {
+            for pattern in search.like_patterns() {
+                b.push(" AND (' ' || c.search_text) LIKE ")
+                    .push_bind(pattern);
+            }
+        }
+        Rule::Checked => {
+            for needle in search.phrase_needles() {
+                b.push(" AND strpos(' ' || c.search_text, ")
+                    .push_bind(needle)
+                    .push(") > 0");
+            }
+        }
     }
 }
 
@@ -202,6 +273,10 @@ async fn positions(
     search: &Search,
     plan: Plan,
 ) -> Result<Vec<ContactPosition>, RepoError> {
+    let allies = Allies::of_network(pool, network_id, query.ally_id).await?;
+    if allies.is_empty() {
+        return Ok(Vec::new());
+    }
     let most = match query.sort {
         ContactSort::Allies => ALLIES_CANDIDATES_MAX,
         ContactSort::Name | ContactSort::Recent => CANDIDATES_MAX,
@@ -216,17 +291,19 @@ async fn positions(
         }
     };
     let order = match query.sort {
-        ContactSort::Allies => return by_allies(pool, network_id, query, search, few_rows).await,
+        ContactSort::Allies => {
+            return by_allies(pool, network_id, &allies, query, search, few_rows).await
+        }
         ContactSort::Name => Walk::Name,
         ContactSort::Recent => Walk::Recent,
     };
     if !few_rows {
-        return walk(pool, network_id, query, search, order).await;
+        return walk(pool, &allies, query, search, order).await;
     }
     let mut b = QueryBuilder::<Postgres>::new(
         "SELECT key, MIN(name) AS name, MAX(connected) AS connected, 1::BIGINT AS allies FROM (",
     );
-    push_search_rows(&mut b, network_id, query, search, |_, _| {});
+    push_search_rows(&mut b, &allies, query, search, Rule::ByWords, |_, _| {});
     b.push(") rows GROUP BY key");
     if let Some(after) = &query.after {
         match order {
@@ -250,6 +327,7 @@ async fn positions(
 async fn by_allies(
     pool: &PgPool,
     network_id: i64,
+    allies: &Allies,
     query: &ContactQuery,
     search: &Search,
     few_rows: bool,
@@ -261,14 +339,11 @@ async fn by_allies(
     b.push_bind(network_id);
     if few_rows {
         b.push(" AND nc.key IN (SELECT key FROM (");
-        push_search_rows(&mut b, network_id, query, search, |_, _| {});
+        push_search_rows(&mut b, allies, query, search, Rule::ByWords, |_, _| {});
         b.push(") rows)");
     } else if !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some() {
-        b.push(
-            " AND EXISTS (SELECT 1 FROM contacts c JOIN memberships m
-               ON m.person_id = c.person_id WHERE c.key = nc.key AND",
-        );
-        push_matching(&mut b, From::Contacts, network_id, query, search);
+        b.push(" AND EXISTS (SELECT 1 FROM contacts c WHERE c.key = nc.key AND");
+        push_matching(&mut b, From::Contacts, allies, query, search, Rule::Checked);
         b.push(")");
     }
     push_allies_after(&mut b, query);
@@ -281,15 +356,15 @@ async fn by_allies(
 /// (of each branch of the search's rows, merged).
 async fn walk(
     pool: &PgPool,
-    network_id: i64,
+    allies: &Allies,
     query: &ContactQuery,
     search: &Search,
     order: Walk,
 ) -> Result<Vec<ContactPosition>, RepoError> {
     let mut walker = Walker::new(order, query);
     while let Some(step) = walker.next_step() {
-        let mut b = QueryBuilder::<Postgres>::new("");
-        push_search_rows(&mut b, network_id, query, search, |b, from| {
+        let mut b = QueryBuilder::<Postgres>::new("SELECT * FROM (");
+        push_search_rows(&mut b, allies, query, search, Rule::Checked, |b, from| {
             let connected = from.connected();
             let (column, cmp, order_by) = match order {
                 Walk::Name => ("c.sort_name", ">", "c.sort_name, c.key".to_string()),
@@ -297,18 +372,19 @@ async fn walk(
             };
             step.push_after(b, column, "c.key", cmp, &order_by);
         });
-        b.push(order.order_positions_limit()).push_bind(step.rows);
+        b.push(") rows")
+            .push(order.order_positions_limit())
+            .push_bind(step.rows);
         let fresh = walker.take(fetch_positions(pool, b).await?);
         let rows = if walker.needs_rows_of(&fresh) {
             let keys: Vec<String> = fresh.iter().map(|p| p.key.clone()).collect();
             let mut b = QueryBuilder::<Postgres>::new(
                 "SELECT c.key, c.sort_name AS name, COALESCE(c.connected_on, '') AS connected,
                         1::BIGINT AS allies
-                 FROM contacts c JOIN memberships m ON m.person_id = c.person_id
-                 WHERE c.key = ANY(",
+                 FROM contacts c WHERE c.key = ANY(",
             );
             b.push_bind(keys).push(") AND");
-            push_matching(&mut b, From::Contacts, network_id, query, search);
+            push_matching(&mut b, From::Contacts, allies, query, search, Rule::Checked);
             fetch_positions(pool, b).await?
         } else {
             Vec::new()
@@ -703,6 +779,13 @@ pub(super) async fn index_search_words(pool: &PgPool) -> Result<u64, RepoError> 
         let Some(person) = person else {
             return Ok(written);
         };
+        // The ally's rows and their indexed copies are compared by a merge or hash join, never
+        // a nested loop: right after a large sync (before autovacuum's statistics) the planner
+        // took each side for one row and compared every pair, 37 million for an ally of 10,000
+        // (6.7 s, while the ally's next commit waited on its queue row).
+        sqlx::query("SET LOCAL enable_nestloop = off")
+            .execute(&mut *tx)
+            .await?;
         written += sqlx::query(
             "INSERT INTO contact_search_indexed
                (person_id, key, sort_name, connected, search_text)
