@@ -280,6 +280,14 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// Brings the planner's statistics of the tables a sync writes up to date once syncs have
+    /// changed them much, without waiting for the database's own schedule; how many tables it
+    /// analyzed. PostgreSQL's plans turn on them (see `db/pg/statistics.rs`). SQLite keeps no
+    /// statistics unless told to (`ANALYZE`), and its plans here were measured without: none.
+    async fn refresh_statistics(&self) -> Result<usize, RepoError> {
+        Ok(0)
+    }
+
     /// Creates the network if new, checks the address's daily limit, revokes pending
     /// invitations for the same email in that network, and stores the new invitation with its
     /// email in the mail queue — in one transaction.

@@ -39,6 +39,7 @@ pub use network::list_contacts_by;
 mod password_reset;
 mod people;
 mod sessions;
+mod statistics;
 mod sync;
 
 /// Whether a `--db` value names a PostgreSQL database (`postgres://` or `postgresql://`).
@@ -107,6 +108,10 @@ impl_repository!(PgRepository, {
         Some(std::sync::Arc::new(buckets::PgBuckets::new(
             self.pool.clone(),
         )))
+    }
+
+    async fn refresh_statistics(&self) -> Result<usize, RepoError> {
+        statistics::refresh_sync_statistics(&self.pool).await
     }
 });
 
