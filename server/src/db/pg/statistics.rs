@@ -8,10 +8,14 @@
 //! contacts in a hash join (1.8 s), the indexer compared every pair of one ally's rows —
 //! and under `./build.sh load --db postgres` every kind of request waited seconds behind them.
 //!
-//! The rule is autovacuum's own (`autovacuum_analyze_threshold` + `_scale_factor`: 50 rows +
-//! 10 %), with a floor of 1,000 changed rows so a trickle of small syncs does not analyze
-//! again and again. Run after the indexer's turn (after each commit). Instances share the work:
-//! a table is analyzed by whichever instance takes its advisory lock, the others go on.
+//! The rule is autovacuum's (analyze when a tenth more than at the last analysis), on the
+//! table's size rather than on its counts of changed rows: a backend reports those counts up
+//! to 10 s after its commit, so the check that follows a large first sync would not see it,
+//! while the file has grown at once. The floor is 16 pages (128 KB, a few hundred rows), so a
+//! trickle of small syncs does not analyze again and again; what does not grow a table
+//! (changed names, removals) waits for autovacuum, as before. Run after the indexer's turn
+//! (after each commit). Instances share the work: a table is analyzed by whichever instance
+//! takes its advisory lock, the others go on.
 
 use sqlx::PgPool;
 
@@ -29,13 +33,14 @@ const SYNC_TABLES: [&str; 4] = [
 /// the second key).
 const ANALYZE_LOCK: i32 = 0x414e_4c5a;
 
-/// Analyzes each of [`SYNC_TABLES`] that has changed by more than the rule's share of its rows
-/// since its last analysis (by anyone: autovacuum, an operator, this); how many it analyzed.
+/// Analyzes each of [`SYNC_TABLES`] whose file has grown by more than a tenth (and 16 pages)
+/// since its last analysis or vacuum (by anyone: autovacuum, an operator, this), which
+/// recorded its size (`pg_class.relpages`); how many it analyzed.
 pub(super) async fn refresh_sync_statistics(pool: &PgPool) -> Result<usize, RepoError> {
     let stale: Vec<String> = sqlx::query_scalar(
-        "SELECT relname::TEXT FROM pg_stat_user_tables
-         WHERE schemaname = current_schema() AND relname = ANY($1)
-           AND n_mod_since_analyze > GREATEST(1000, 50 + 0.1 * n_live_tup)",
+        "SELECT t FROM UNNEST($1::TEXT[]) t JOIN pg_class c ON c.oid = to_regclass(t)
+         WHERE pg_relation_size(c.oid) / current_setting('block_size')::BIGINT
+               > c.relpages * 1.1 + 16",
     )
     .bind(SYNC_TABLES.as_slice())
     .fetch_all(pool)
