@@ -280,6 +280,12 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// Whether the database lets one writer in at a time (SQLite), so the server queues its
+    /// contact-sync writes ([`crate::App::sync_write_turn`]); PostgreSQL takes many at once.
+    fn one_writer(&self) -> bool {
+        true
+    }
+
     /// Brings the planner's statistics of the tables a sync writes up to date once syncs have
     /// changed them much, without waiting for the database's own schedule; how many tables it
     /// analyzed. PostgreSQL's plans turn on them (see `db/pg/statistics.rs`). SQLite keeps no

@@ -110,6 +110,10 @@ impl_repository!(PgRepository, {
         )))
     }
 
+    fn one_writer(&self) -> bool {
+        false
+    }
+
     async fn refresh_statistics(&self) -> Result<usize, RepoError> {
         statistics::refresh_sync_statistics(&self.pool).await
     }
