@@ -332,19 +332,28 @@ async fn by_allies(
     search: &Search,
     few_rows: bool,
 ) -> Result<Vec<ContactPosition>, RepoError> {
-    let mut b = QueryBuilder::<Postgres>::new(
-        "SELECT nc.key, nc.name, nc.connected, nc.allies FROM network_contacts nc
-         WHERE nc.network_id = ",
-    );
-    b.push_bind(network_id);
+    let mut b = QueryBuilder::<Postgres>::new("SELECT nc.key, nc.name, nc.connected, nc.allies");
     if few_rows {
-        b.push(" AND nc.key IN (SELECT key FROM (");
+        // Each matching key's count looked up by the primary key, as SQLite does: `OFFSET 0`
+        // keeps the lookup a subquery of its own, which the planner cannot turn into a hash
+        // join reading all of the network's counts (276,000 rows for the 4,577 keys of
+        // "garcia" in the bench: 50–80 ms).
+        b.push(" FROM (SELECT DISTINCT key FROM (");
         push_search_rows(&mut b, allies, query, search, Rule::ByWords, |_, _| {});
-        b.push(") rows)");
-    } else if !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some() {
-        b.push(" AND EXISTS (SELECT 1 FROM contacts c WHERE c.key = nc.key AND");
-        push_matching(&mut b, From::Contacts, allies, query, search, Rule::Checked);
-        b.push(")");
+        b.push(
+            ") rows) hits CROSS JOIN LATERAL (SELECT * FROM network_contacts nc
+               WHERE nc.key = hits.key AND nc.network_id = ",
+        )
+        .push_bind(network_id)
+        .push(" OFFSET 0) nc WHERE true");
+    } else {
+        b.push(" FROM network_contacts nc WHERE nc.network_id = ")
+            .push_bind(network_id);
+        if !search.is_empty() || query.ally_id.is_some() || query.connected_since.is_some() {
+            b.push(" AND EXISTS (SELECT 1 FROM contacts c WHERE c.key = nc.key AND");
+            push_matching(&mut b, From::Contacts, allies, query, search, Rule::Checked);
+            b.push(")");
+        }
     }
     push_allies_after(&mut b, query);
     b.push(" ORDER BY nc.allies DESC, nc.name, nc.key LIMIT ")
