@@ -8,7 +8,8 @@
 //!
 //! The search is the same rule ([`Search`]: each typed phrase matches consecutive words, the
 //! last as a prefix), written as SQLite's plans write it, `(' ' || search_text) LIKE '% phrase%'`,
-//! and the same plans ([`positions`]). It reads the search's narrow copy of each contact row
+//! or, where the rows are reached by another index (a walk along a sort order), as the
+//! same test with `strpos` ([`Rule`]), and the same plans ([`positions`]). It reads the search's narrow copy of each contact row
 //! (`contact_search_indexed`, as SQLite's `contact_search_ids`): a trigram GIN index
 //! (`pg_trgm`) on its words, one B-tree per sort order. The copy is written after each commit
 //! by the indexer ([`index_search_words`]), as SQLite's full-text index is; the rows of the
@@ -126,7 +127,7 @@ impl Allies {
 
 /// How a query states the search's rule, which decides the index the planner can reach the
 /// rows by.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Rule {
     /// `LIKE`, which the trigram index answers: the rows are found by their words.
     ByWords,
