@@ -197,6 +197,9 @@ async fn paged(
         }
         .unwrap();
         assert!(page.len() <= query.limit);
+        if next.is_some() {
+            assert_eq!(page.len(), query.limit, "a page with more after it is full");
+        }
         // Each contact's count of allies, newest date and allies listed, from the rows.
         for contact in &page {
             let of_key: Vec<&Row_> = rows.iter().filter(|r| r.key == contact.key).collect();
