@@ -689,7 +689,7 @@ impl App {
             if let Err(e) = self.index_search_words().await {
                 tracing::warn!(error = %e, "the contacts search index could not catch up");
             }
-            // Outside the sync-write turn: an analysis takes a while and blocks no write.
+            // Not in a sync-write turn: an analysis takes a while, and it blocks no write.
             if let Err(e) = self.repo().refresh_statistics().await {
                 tracing::warn!(error = %e, "the database's statistics could not be refreshed");
             }

@@ -170,36 +170,20 @@ async fn terms(server: &TestServer) -> String {
     page.replace("&#39;", "'").replace("&#x27;", "'")
 }
 
-/// Turning one network off removes from the database everything that network held of the
-/// ally's contacts (the intro asks' copies of name, headline and profile URL); turning the
-/// last one off removes the contacts and everything derived from them (sync batches, staged
-/// rows, stored commit results).
 /// Opens a delta sync session for `ally` and stages one contact ("Staged") in it, uncommitted;
 /// the session's id.
 async fn stage_one_contact(server: &TestServer, ally: &common::Member) -> i64 {
-    let open = server
-        .expect(
-            Method::POST,
-            "/v1/sync/sessions",
-            Some(&ally.token),
-            Some(json!({ "kind": "delta" })),
-            StatusCode::CREATED,
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let open = server.open_sync_session(&ally.token, "delta").await;
     server
-        .expect(
-            Method::PUT,
-            &format!("/v1/sync/sessions/{open}/batches/0"),
-            Some(&ally.token),
-            Some(json!({ "contacts": [contact("Staged")] })),
-            StatusCode::OK,
-        )
+        .upload_batches(&ally.token, open, &[contact("Staged")])
         .await;
     open
 }
 
+/// Turning one network off removes from the database everything that network held of the
+/// ally's contacts (the intro asks' copies of name, headline and profile URL); turning the
+/// last one off removes the contacts and everything derived from them (sync batches, staged
+/// rows, stored commit results).
 #[tokio::test]
 async fn stopping_sharing_removes_the_contacts_copies_from_the_database() {
     let server = TestServer::start().await;

@@ -517,25 +517,28 @@ impl TestServer {
 }
 
 impl TestServer {
-    /// Uploads `contacts` in one sync session of `kind` (`delta` or `full`), in batches of
-    /// 500, and commits it; the commit's result.
-    pub async fn sync_contacts(
+    /// Opens a sync session of `kind` (`delta` or `full`); its id.
+    pub async fn open_sync_session(&self, token: &str, kind: &str) -> i64 {
+        self.expect(
+            reqwest::Method::POST,
+            "/v1/sync/sessions",
+            Some(token),
+            Some(json!({ "kind": kind })),
+            StatusCode::CREATED,
+        )
+        .await["id"]
+            .as_i64()
+            .expect("session id")
+    }
+
+    /// Uploads `contacts` into the open session, in batches of 500 numbered from 0; how many
+    /// batches.
+    pub async fn upload_batches(
         &self,
         token: &str,
-        kind: &str,
+        session: i64,
         contacts: &[serde_json::Value],
-    ) -> serde_json::Value {
-        let session = self
-            .expect(
-                reqwest::Method::POST,
-                "/v1/sync/sessions",
-                Some(token),
-                Some(json!({ "kind": kind })),
-                StatusCode::CREATED,
-            )
-            .await["id"]
-            .as_i64()
-            .expect("session id");
+    ) -> usize {
         let batches: Vec<&[serde_json::Value]> = contacts.chunks(500).collect();
         for (seq, batch) in batches.iter().enumerate() {
             self.expect(
@@ -547,11 +550,24 @@ impl TestServer {
             )
             .await;
         }
+        batches.len()
+    }
+
+    /// Uploads `contacts` in one sync session of `kind` (`delta` or `full`), in batches of
+    /// 500, and commits it; the commit's result.
+    pub async fn sync_contacts(
+        &self,
+        token: &str,
+        kind: &str,
+        contacts: &[serde_json::Value],
+    ) -> serde_json::Value {
+        let session = self.open_sync_session(token, kind).await;
+        let batch_count = self.upload_batches(token, session, contacts).await;
         self.expect(
             reqwest::Method::POST,
             &format!("/v1/sync/sessions/{session}/commit"),
             Some(token),
-            Some(json!({ "batch_count": batches.len() })),
+            Some(json!({ "batch_count": batch_count })),
             StatusCode::OK,
         )
         .await
