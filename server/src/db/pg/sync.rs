@@ -170,13 +170,20 @@ pub(super) async fn put_batch(
     now: i64,
 ) -> Result<BatchOutcome, RepoError> {
     let mut tx = pool.begin().await?;
-    // Locks the session's row: the same batch sent to two instances is stored once.
+    // Locks the session's row (the same batch sent to two instances is stored once) and, if
+    // it is open, moves its expiry on: the transaction commits only when the batch is stored,
+    // so a refused batch moves nothing. An expired session keeps its time, so the state and
+    // time returned say the same as those before the update.
     let session = sqlx::query(
-        "UPDATE sync_sessions SET expires_at = expires_at
+        "UPDATE sync_sessions
+         SET expires_at = CASE WHEN state = 'open' AND expires_at > $3 THEN $4
+                               ELSE expires_at END
          WHERE id = $1 AND person_id = $2 RETURNING state, expires_at",
     )
     .bind(batch.session_id)
     .bind(person_id)
+    .bind(now)
+    .bind(now + SYNC_SESSION_TTL_SECS)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(session) = session else {
@@ -185,52 +192,65 @@ pub(super) async fn put_batch(
     let state: String = session.try_get("state")?;
     let expires_at: i64 = session.try_get("expires_at")?;
     let seq = i64::from(batch.seq);
-    let earlier = sqlx::query(&format!(
-        "SELECT body_hash, items FROM sync_batches WHERE session_id = {OWN_SESSION} AND seq = $3"
-    ))
-    .bind(batch.session_id)
-    .bind(person_id)
-    .bind(seq)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(earlier) = earlier {
-        let hash: String = earlier.try_get("body_hash")?;
-        let items: i64 = earlier.try_get("items")?;
-        return Ok(if hash == batch.body_hash {
-            BatchOutcome::Replayed {
-                items: items as u32,
+    // A batch number already stored (a replay, or a different body) is answered before the
+    // session's state: a replay after the commit is still a replay.
+    let closed = closed_reason(&state, expires_at, now);
+    let uploaded: Option<i64> = if closed.is_some() {
+        None
+    } else {
+        // One statement records the batch (unless its number is stored) and sums the
+        // session's items with it (the sum reads the rows from before the insert).
+        sqlx::query_scalar(&format!(
+            "WITH stored AS (
+               INSERT INTO sync_batches (session_id, seq, body_hash, items, received_at)
+               VALUES ({OWN_SESSION}, $3, $4, $5, $6)
+               ON CONFLICT (session_id, seq) DO NOTHING RETURNING items)
+             SELECT (SELECT COALESCE(SUM(items), 0) FROM sync_batches
+                     WHERE session_id = {OWN_SESSION})::BIGINT + items FROM stored"
+        ))
+        .bind(batch.session_id)
+        .bind(person_id)
+        .bind(seq)
+        .bind(batch.body_hash)
+        .bind(batch.contacts.len() as i64)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?
+    };
+    let Some(uploaded) = uploaded else {
+        let earlier = sqlx::query(&format!(
+            "SELECT body_hash, items FROM sync_batches
+             WHERE session_id = {OWN_SESSION} AND seq = $3"
+        ))
+        .bind(batch.session_id)
+        .bind(person_id)
+        .bind(seq)
+        .fetch_optional(&mut *tx)
+        .await?;
+        return Ok(match (earlier, closed) {
+            (Some(earlier), _) => {
+                let hash: String = earlier.try_get("body_hash")?;
+                let items: i64 = earlier.try_get("items")?;
+                if hash == batch.body_hash {
+                    BatchOutcome::Replayed {
+                        items: items as u32,
+                    }
+                } else {
+                    BatchOutcome::Conflict
+                }
             }
-        } else {
-            BatchOutcome::Conflict
+            (None, Some(reason)) => BatchOutcome::Closed(reason),
+            (None, None) => {
+                return Err(RepoError::Corrupt(
+                    "a batch neither stored nor found".into(),
+                ))
+            }
         });
-    }
-    if let Some(reason) = closed_reason(&state, expires_at, now) {
-        return Ok(BatchOutcome::Closed(reason));
-    }
-    sqlx::query(&format!(
-        "INSERT INTO sync_batches (session_id, seq, body_hash, items, received_at)
-         VALUES ({OWN_SESSION}, $3, $4, $5, $6)"
-    ))
-    .bind(batch.session_id)
-    .bind(person_id)
-    .bind(seq)
-    .bind(batch.body_hash)
-    .bind(batch.contacts.len() as i64)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    };
     if !batch.contacts.is_empty() {
         stage_contacts(&mut tx, person_id, batch).await?;
         // As on SQLite: the staged rows are counted only when the batches' items could
         // already be over the limit.
-        let uploaded: i64 = sqlx::query_scalar(&format!(
-            "SELECT COALESCE(SUM(items), 0)::BIGINT FROM sync_batches
-             WHERE session_id = {OWN_SESSION}"
-        ))
-        .bind(batch.session_id)
-        .bind(person_id)
-        .fetch_one(&mut *tx)
-        .await?;
         if uploaded as usize > CONTACTS_MAX_PER_ALLY {
             let staged: i64 = sqlx::query_scalar(&format!(
                 "SELECT COUNT(*) FROM sync_staged WHERE session_id = {OWN_SESSION}"
@@ -244,12 +264,6 @@ pub(super) async fn put_batch(
             }
         }
     }
-    sqlx::query("UPDATE sync_sessions SET expires_at = $3 WHERE id = $1 AND person_id = $2")
-        .bind(batch.session_id)
-        .bind(person_id)
-        .bind(now + SYNC_SESSION_TTL_SECS)
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
     Ok(BatchOutcome::Stored {
         items: batch.contacts.len() as u32,
