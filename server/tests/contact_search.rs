@@ -630,6 +630,79 @@ async fn the_indexer_catches_up_after_a_commit() {
     assert_eq!(hits, 1, "Sean (person 4) is in the index");
 }
 
+/// SQLite: the indexer waits for another writer of the file instead of failing. It used to
+/// start as a deferred transaction whose first statement reads the rows waiting for the
+/// index before FTS5 writes: when another connection committed in between, its write failed
+/// at once with "database is locked" (a stale read snapshot cannot be upgraded; no busy
+/// timeout helps), and the e2e runs logged that a few times each.
+#[tokio::test]
+async fn on_sqlite_the_indexer_waits_for_another_writer_instead_of_failing() {
+    if on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("indexer.db");
+    drop(allyshare_server::open_db(&path).await.unwrap());
+    let pool = SqlitePool::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    for id in 1..=3 {
+        sqlx::query(
+            "INSERT INTO contact_search_ids (id, person_id, key, sort_name, connected, search_text)
+             VALUES (?, 1, ?, 'lovelace ada', '', 'ada lovelace quokkaworks')",
+        )
+        .bind(id)
+        .bind(format!("url:person-{id}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO contact_search_unindexed (id) VALUES (?)")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    // Another writer holds the file's write lock while the indexer starts, and commits (a
+    // fourth row waiting for the index) while the indexer waits.
+    let mut other = pool.acquire().await.unwrap().detach();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+    sqlx::query(
+        "INSERT INTO contact_search_ids (id, person_id, key, sort_name, connected, search_text)
+         VALUES (4, 1, 'url:person-4', 'lovelace ada', '', 'ada lovelace quokkaworks')",
+    )
+    .execute(&mut other)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO contact_search_unindexed (id) VALUES (4)")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let indexer = {
+        let pool = pool.clone();
+        tokio::spawn(async move { allyshare_server::db::network::index_search_words(&pool).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    let indexed = tokio::time::timeout(std::time::Duration::from_secs(20), indexer)
+        .await
+        .expect("the indexer ends")
+        .unwrap()
+        .expect("the indexer waits for the other writer, then writes");
+    assert_eq!(indexed, 4, "the other writer's row too");
+    let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contact_search_unindexed")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 0);
+    let hits: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contacts_fts WHERE contacts_fts MATCH '\"quokkaworks\"'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(hits, 4);
+}
+
 /// PostgreSQL: a large first sync leaves the planner's statistics of the sync's tables up to
 /// date soon after the commit, without autovacuum (switched off for them here, so only the
 /// server's own refresh can do it). Before, the planner took each ally's rows for one and the

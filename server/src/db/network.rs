@@ -759,7 +759,10 @@ pub async fn network_contact(
 /// the last run), in one transaction; how many. Run after each sync commit, in the server's
 /// turn of writing: the commit itself does not wait for the index (migration 0011).
 pub async fn index_search_words(pool: &SqlitePool) -> Result<u64, RepoError> {
-    let mut tx = pool.begin().await?;
+    // The write lock up front (waiting out another writer under the busy timeout): the first
+    // statement reads the waiting rows before FTS5 writes its tables, and a deferred
+    // transaction's read cannot become a write once another connection has written.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let added = sqlx::query(
         "INSERT INTO contacts_fts (rowid, search_text)
          SELECT s.id, s.search_text FROM contact_search_unindexed u
