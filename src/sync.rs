@@ -28,12 +28,65 @@ use crate::http::{HttpRequest, HttpResponse, Method, TransportError};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
     pub entries: BTreeMap<String, u64>,
-    /// Contact key → [`fields_fingerprint`] of the record acknowledged, so a delta tells an
-    /// unchanged contact by one fast fingerprint instead of normalising and hashing it. Local
-    /// (never sent); a ledger stored before it existed has none, and a contact without one is
-    /// checked by its content hash, as before.
-    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
-    pub fingerprints: HashMap<String, u64, BuildKeyHasher>,
+    /// [`key_hash`] of a contact key → [`fields_fingerprint`] of the record acknowledged, so a
+    /// delta tells an unchanged contact by one fast fingerprint instead of normalising and
+    /// hashing it, and finds it by the one hash it computes per contact anyway (no second
+    /// hash of the key, no string compared). Local (never sent). A ledger stored before it
+    /// existed (or when it was keyed by the key's text, under `fingerprints`) has none, and a
+    /// contact without one is checked by its content hash, as before. Two keys with the same
+    /// hash keep one fingerprint between them, so the other contact looks changed (its content
+    /// hash then decides) unless its fields' fingerprint is the other's too: one chance in 2^64
+    /// for each such pair. They are stored as `[key hash, fingerprint]` pairs (JSON's keys are
+    /// text).
+    #[serde(
+        default,
+        skip_serializing_if = "Fingerprints::is_empty",
+        with = "fingerprint_pairs"
+    )]
+    pub key_fingerprints: Fingerprints,
+}
+
+/// [`Ledger::key_fingerprints`] in storage: a list of `[key hash, fingerprint]` pairs.
+mod fingerprint_pairs {
+    use serde::de::{Deserializer, SeqAccess, Visitor};
+    use serde::ser::{SerializeSeq, Serializer};
+
+    use super::Fingerprints;
+
+    pub fn serialize<S: Serializer>(map: &Fingerprints, out: S) -> Result<S::Ok, S::Error> {
+        let mut seq = out.serialize_seq(Some(map.len()))?;
+        for pair in map {
+            seq.serialize_element(&pair)?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Fingerprints, D::Error> {
+        struct Pairs;
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = Fingerprints;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of [key hash, fingerprint] pairs")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Fingerprints, A::Error> {
+                let mut map = Fingerprints::default();
+                map.reserve(seq.size_hint().unwrap_or(0));
+                while let Some((key_hash, fingerprint)) = seq.next_element::<(u64, u64)>()? {
+                    map.insert(key_hash, fingerprint);
+                }
+                Ok(map)
+            }
+        }
+        input.deserialize_seq(Pairs)
+    }
+}
+
+/// [`Ledger::key_fingerprints`]: a map already keyed by a hash, so it hashes nothing again.
+pub type Fingerprints = HashMap<u64, u64, BuildPassThroughHasher>;
+
+/// The hash of a contact key the ledger's fingerprints are found by.
+pub fn key_hash(key: &str) -> u64 {
+    BuildKeyHasher::default().hash_one(key)
 }
 
 /// A fast hasher for the ledger's keys (short ASCII strings the extension made itself): a
@@ -55,6 +108,30 @@ impl std::hash::Hasher for KeyHasher {
 
 /// Builds [`KeyHasher`]s.
 pub type BuildKeyHasher = std::hash::BuildHasherDefault<KeyHasher>;
+
+/// A "hasher" for keys that are already [`key_hash`]es: it passes the `u64` through.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PassThroughHasher(u64);
+
+impl std::hash::Hasher for PassThroughHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed with it; anything else still gets a fair hash.
+        self.0 = words(bytes, self.0, |h, w| {
+            (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95)
+        });
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Builds [`PassThroughHasher`]s.
+pub type BuildPassThroughHasher = std::hash::BuildHasherDefault<PassThroughHasher>;
 
 /// A fast local fingerprint of a contact's fields exactly as they are (not normalised): each
 /// field's presence and length, then its bytes eight at a time through a multiply-rotate mix.
@@ -149,7 +226,7 @@ impl Plan {
         };
         for (key, (hash, fingerprint)) in &self.acknowledged {
             ledger.entries.insert(key.clone(), *hash);
-            ledger.fingerprints.insert(key.clone(), *fingerprint);
+            ledger.key_fingerprints.insert(key_hash(key), *fingerprint);
         }
         ledger
     }
@@ -189,19 +266,18 @@ pub fn records_for(
     // normalisation decides for those), and the hashes of the keys whose fields changed since
     // the last commit. Every occurrence of a changed key is a candidate, so the first one still
     // wins; a hash collision only adds an unchanged record, which `plan` then leaves out.
-    let hasher = BuildKeyHasher::default();
     let mut key = String::new();
     let mut key_hashes: Vec<Option<u64>> = Vec::with_capacity(list.len());
-    let mut changed: HashSet<u64, BuildKeyHasher> = HashSet::default();
+    let mut changed: HashSet<u64, BuildPassThroughHasher> = HashSet::default();
     for c in list {
         let view = c.view();
         if !allyshare_protocol::write_contact_key(&view, &mut key) {
             key_hashes.push(None);
             continue;
         }
-        let key_hash = hasher.hash_one(key.as_str());
+        let key_hash = key_hash(&key);
         key_hashes.push(Some(key_hash));
-        if ledger.fingerprints.get(key.as_str()) != Some(&fields_fingerprint(&view))
+        if ledger.key_fingerprints.get(&key_hash) != Some(&fields_fingerprint(&view))
             && ledger.entries.get(key.as_str()) != Some(&allyshare_protocol::content_hash_of(&view))
         {
             changed.insert(key_hash);
@@ -544,10 +620,10 @@ mod tests {
         first.headline = Some("A changed copy, first in the list".into());
         list.insert(0, first);
         list.extend(Synthetic::new(4, 3).contacts());
-        assert_eq!(ledger.fingerprints.len(), ledger.len());
+        assert_eq!(ledger.key_fingerprints.len(), ledger.len());
         // The same with a ledger stored before fingerprints existed: by content hash alone.
         let unfingerprinted = Ledger {
-            fingerprints: HashMap::default(),
+            key_fingerprints: Fingerprints::default(),
             ..ledger.clone()
         };
         for ledger in [ledger, unfingerprinted] {
@@ -595,10 +671,37 @@ mod tests {
             assert_ne!(print(&c), print(&base), "change {i}");
         }
         assert_eq!(print(&base.clone()), print(&base));
-        // A ledger stored without fingerprints still loads.
-        let old: Ledger = serde_json::from_str(r#"{"entries":{"member:M1":5}}"#).unwrap();
-        assert_eq!(old.entries["member:M1"], 5);
-        assert!(old.fingerprints.is_empty());
+        // A ledger stored without fingerprints, or with them keyed by the key's text (before
+        // they were keyed by its hash), still loads: by content hash alone.
+        for stored in [
+            r#"{"entries":{"member:M1":5}}"#,
+            r#"{"entries":{"member:M1":5},"fingerprints":{"member:M1":7}}"#,
+        ] {
+            let old: Ledger = crate::json::from_str(stored).unwrap();
+            assert_eq!(old.entries["member:M1"], 5);
+            assert!(old.key_fingerprints.is_empty());
+        }
+    }
+
+    /// The ledger the worker stores comes back whole through the extension's JSON, its
+    /// fingerprints (keyed by a hash, stored as pairs) with full 64-bit values.
+    #[test]
+    fn a_stored_ledger_reads_back_with_its_fingerprints() {
+        let records: Vec<ContactRecord> = (1..=50).map(contact).collect();
+        let ledger = plan(SyncKind::Full, &records, &Ledger::default(), &limits(20))
+            .unwrap()
+            .expected(&Ledger::default());
+        assert_eq!(ledger.key_fingerprints.len(), 50);
+        assert!(ledger.key_fingerprints.keys().any(|&h| h > 1 << 53));
+        let text = crate::json::to_string(&ledger).unwrap();
+        let back: Ledger = crate::json::from_str(&text).unwrap();
+        assert_eq!(back, ledger);
+        // Found by the key's hash, as a delta looks it up.
+        let key = records[0].key().unwrap();
+        assert_eq!(
+            back.key_fingerprints.get(&key_hash(&key)),
+            Some(&fields_fingerprint(&records[0].view()))
+        );
     }
 
     #[test]

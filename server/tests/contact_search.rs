@@ -665,7 +665,10 @@ async fn on_sqlite_the_indexer_waits_for_another_writer_instead_of_failing() {
     // Another writer holds the file's write lock while the indexer starts, and commits (a
     // fourth row waiting for the index) while the indexer waits.
     let mut other = pool.acquire().await.unwrap().detach();
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO contact_search_ids (id, person_id, key, sort_name, connected, search_text)
          VALUES (4, 1, 'url:person-4', 'lovelace ada', '', 'ada lovelace quokkaworks')",
