@@ -49,14 +49,31 @@ impl ExternalAnswer {
     }
 }
 
-/// A message from the backend's page.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type")]
+/// A message from the backend's page: `{"type": "allyshare.handoff.hello"}` or
+/// `{"type": "allyshare.handoff.code", "code": …}`. Read by [`ExternalMessage::from_fields`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExternalMessage {
-    #[serde(rename = "allyshare.handoff.hello")]
     Hello,
-    #[serde(rename = "allyshare.handoff.code")]
     Code { code: String },
+}
+
+impl<'de> Deserialize<'de> for ExternalMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::tagged::read(deserializer, ExternalMessage::from_fields)
+    }
+}
+
+impl ExternalMessage {
+    /// A message from its object's entries ([`crate::tagged`]); other fields are ignored.
+    pub fn from_fields(f: &mut crate::tagged::Fields) -> Result<ExternalMessage, String> {
+        Ok(match f.tag("type")?.as_str() {
+            "allyshare.handoff.hello" => ExternalMessage::Hello,
+            "allyshare.handoff.code" => ExternalMessage::Code {
+                code: f.string("code")?,
+            },
+            other => return Err(crate::tagged::Fields::unknown_variant("type", other)),
+        })
+    }
 }
 
 /// The verifier in memory storage, with when it was made.

@@ -7,7 +7,8 @@
 //!   backend request, how to read its answer, when a token needs refreshing, what the pages and
 //!   the worker say to each other. No I/O; tested natively in milliseconds.
 //! - [`json`]: the one JSON reader and writer (storage values, the wire, messages, LinkedIn's
-//!   pages), small in wasm where serde_json was a fifth of the worker's bundle.
+//!   pages), small in wasm where serde_json was a fifth of the worker's bundle; [`tagged`]
+//!   reads the internally tagged enums (`Intent`, `Phase`, `Problem`) without serde's buffering.
 //! - [`store`] and [`http`]: the two traits through which the core reaches the outside world
 //!   (durable/memory key-value storage and HTTP). The browser implements them with
 //!   `chrome.storage` and `fetch`; tests implement them in memory.
@@ -39,6 +40,7 @@ pub mod platform;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod tagged;
 pub mod worker;
 
 #[cfg(target_arch = "wasm32")]

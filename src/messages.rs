@@ -6,13 +6,15 @@
 //! names the `_locales` message that says it.
 
 use allyshare_protocol::Me;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::api::ApiFailure;
+use crate::tagged::{self, Fields};
 
-/// A request from a page to the worker. Serialized as `{"intent": "sign_in", ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "intent", rename_all = "snake_case", deny_unknown_fields)]
+/// A request from a page to the worker. Serialized as `{"intent": "sign_in", ...}`; read by
+/// [`Intent::from_fields`], which refuses unknown fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "intent", rename_all = "snake_case")]
 pub enum Intent {
     /// The state as stored; no network. Answered fast, for the first paint.
     GetState,
@@ -46,7 +48,6 @@ pub enum Intent {
     GetContacts {
         offset: u32,
         limit: u32,
-        #[serde(default)]
         query: Option<String>,
     },
     /// Keep one contact out of what is shared (or put it back).
@@ -60,7 +61,6 @@ pub enum Intent {
     AnswerAsk {
         ask_id: i64,
         made: bool,
-        #[serde(default)]
         reason: Option<String>,
     },
     /// How often the routine and full syncs run.
@@ -101,8 +101,70 @@ impl Intent {
     }
 }
 
-/// What the background work is doing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+impl<'de> Deserialize<'de> for Intent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        tagged::read(deserializer, Intent::from_fields)
+    }
+}
+
+impl Intent {
+    /// An intent from its object's entries ([`crate::tagged`]); unknown fields are refused.
+    pub fn from_fields(f: &mut Fields) -> Result<Intent, String> {
+        let intent = match f.tag("intent")?.as_str() {
+            "get_state" => Intent::GetState,
+            "refresh" => Intent::Refresh,
+            "sign_in" => Intent::SignIn {
+                email: f.string("email")?,
+                password: f.string("password")?,
+            },
+            "sign_out" => Intent::SignOut,
+            "set_backend_url" => Intent::SetBackendUrl {
+                url: f.string("url")?,
+            },
+            "sync_now" => Intent::SyncNow,
+            "set_sharing" => Intent::SetSharing {
+                network_id: f.i64("network_id")?,
+                sharing: f.bool("sharing")?,
+            },
+            "stop_sharing" => Intent::StopSharing,
+            "import_csv" => Intent::ImportCsv {
+                text: f.string("text")?,
+            },
+            "get_contacts" => Intent::GetContacts {
+                offset: f.u32("offset")?,
+                limit: f.u32("limit")?,
+                query: f.opt_string("query")?,
+            },
+            "set_excluded" => Intent::SetExcluded {
+                key: f.string("key")?,
+                excluded: f.bool("excluded")?,
+            },
+            "get_asks" => Intent::GetAsks,
+            "answer_ask" => Intent::AnswerAsk {
+                ask_id: f.i64("ask_id")?,
+                made: f.bool("made")?,
+                reason: f.opt_string("reason")?,
+            },
+            "set_cadence" => Intent::SetCadence {
+                routine_hours: f.u32("routine_hours")?,
+                full_days: f.u32("full_days")?,
+            },
+            "check_linked_in" => Intent::CheckLinkedIn,
+            "confirm_sign_in" => Intent::ConfirmSignIn {
+                email: f.string("email")?,
+            },
+            "decline_sign_in" => Intent::DeclineSignIn,
+            "get_preferences" => Intent::GetPreferences,
+            "set_ask_emails" => Intent::SetAskEmails { on: f.bool("on")? },
+            other => return Err(Fields::unknown_variant("intent", other)),
+        };
+        f.no_others()?;
+        Ok(intent)
+    }
+}
+
+/// What the background work is doing. Read by [`Phase::from_fields`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Phase {
     #[default]
@@ -113,6 +175,33 @@ pub enum Phase {
     Uploading { sent: u32, total: u32 },
     /// Paused by a rate limit or server trouble; resumes by itself.
     Waiting { until_ms: u64 },
+}
+
+impl<'de> Deserialize<'de> for Phase {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        tagged::read(deserializer, Phase::from_fields)
+    }
+}
+
+impl Phase {
+    /// A phase from its object's entries ([`crate::tagged`]).
+    pub fn from_fields(f: &mut Fields) -> Result<Phase, String> {
+        Ok(match f.tag("phase")?.as_str() {
+            "idle" => Phase::Idle,
+            "reading" => Phase::Reading {
+                read: f.u32("read")?,
+                total: f.opt_u32("total")?,
+            },
+            "uploading" => Phase::Uploading {
+                sent: f.u32("sent")?,
+                total: f.u32("total")?,
+            },
+            "waiting" => Phase::Waiting {
+                until_ms: f.u64("until_ms")?,
+            },
+            other => return Err(Fields::unknown_variant("phase", other)),
+        })
+    }
 }
 
 /// The LinkedIn session, as last seen.
@@ -261,8 +350,8 @@ pub struct Reply {
     pub preferences: Option<allyshare_protocol::Preferences>,
 }
 
-/// What went wrong, as the ally should hear it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What went wrong, as the ally should hear it. Read by [`Problem::from_fields`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Problem {
     /// Check the email and password.
@@ -283,6 +372,40 @@ pub enum Problem {
     CsvUnreadable { detail: String },
     /// Anything else, with the detail for a bug report.
     Unexpected { detail: String },
+}
+
+impl<'de> Deserialize<'de> for Problem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        tagged::read(deserializer, Problem::from_fields)
+    }
+}
+
+impl Problem {
+    /// A problem from its object's entries ([`crate::tagged`]).
+    pub fn from_fields(f: &mut Fields) -> Result<Problem, String> {
+        Ok(match f.tag("code")?.as_str() {
+            "invalid_credentials" => Problem::InvalidCredentials,
+            "unreachable" => Problem::Unreachable {
+                url: f.string("url")?,
+            },
+            "session_ended" => Problem::SessionEnded,
+            "handoff_expired" => Problem::HandoffExpired,
+            "server" => Problem::Server,
+            "invalid_url" => Problem::InvalidUrl {
+                reason: f.string("reason")?,
+            },
+            "permission_denied" => Problem::PermissionDenied {
+                url: f.string("url")?,
+            },
+            "csv_unreadable" => Problem::CsvUnreadable {
+                detail: f.string("detail")?,
+            },
+            "unexpected" => Problem::Unexpected {
+                detail: f.string("detail")?,
+            },
+            other => return Err(Fields::unknown_variant("code", other)),
+        })
+    }
 }
 
 impl Problem {
@@ -407,6 +530,188 @@ mod tests {
             serde_json::from_str::<Intent>(r#"{"intent":"set_ask_emails","on":false}"#).unwrap(),
             Intent::SetAskEmails { on: false }
         );
+    }
+
+    /// Every variant of the three tagged enums once. The `match`es make a new variant a compile
+    /// error here until it has a sample, and so a reader arm (which the round trip checks).
+    fn every_variant() -> (Vec<Intent>, Vec<Phase>, Vec<Problem>) {
+        let s = || "a \"b\" é".to_string();
+        let intents = vec![
+            Intent::GetState,
+            Intent::Refresh,
+            Intent::SignIn {
+                email: s(),
+                password: s(),
+            },
+            Intent::SignOut,
+            Intent::SetBackendUrl { url: s() },
+            Intent::SyncNow,
+            Intent::SetSharing {
+                network_id: -7,
+                sharing: true,
+            },
+            Intent::StopSharing,
+            Intent::ImportCsv { text: s() },
+            Intent::GetContacts {
+                offset: 3,
+                limit: u32::MAX,
+                query: Some(s()),
+            },
+            Intent::GetContacts {
+                offset: 0,
+                limit: 50,
+                query: None,
+            },
+            Intent::SetExcluded {
+                key: s(),
+                excluded: false,
+            },
+            Intent::GetAsks,
+            Intent::AnswerAsk {
+                ask_id: i64::MAX,
+                made: false,
+                reason: Some(s()),
+            },
+            Intent::AnswerAsk {
+                ask_id: 1,
+                made: true,
+                reason: None,
+            },
+            Intent::SetCadence {
+                routine_hours: 6,
+                full_days: 7,
+            },
+            Intent::CheckLinkedIn,
+            Intent::ConfirmSignIn { email: s() },
+            Intent::DeclineSignIn,
+            Intent::GetPreferences,
+            Intent::SetAskEmails { on: true },
+        ];
+        let covered: std::collections::BTreeSet<u8> = intents
+            .iter()
+            .map(|i| match i {
+                Intent::GetState => 0,
+                Intent::Refresh => 1,
+                Intent::SignIn { .. } => 2,
+                Intent::SignOut => 3,
+                Intent::SetBackendUrl { .. } => 4,
+                Intent::SyncNow => 5,
+                Intent::SetSharing { .. } => 6,
+                Intent::StopSharing => 7,
+                Intent::ImportCsv { .. } => 8,
+                Intent::GetContacts { .. } => 9,
+                Intent::SetExcluded { .. } => 10,
+                Intent::GetAsks => 11,
+                Intent::AnswerAsk { .. } => 12,
+                Intent::SetCadence { .. } => 13,
+                Intent::CheckLinkedIn => 14,
+                Intent::ConfirmSignIn { .. } => 15,
+                Intent::DeclineSignIn => 16,
+                Intent::GetPreferences => 17,
+                Intent::SetAskEmails { .. } => 18,
+            })
+            .collect();
+        assert_eq!(covered.len(), 19, "a sample for every intent");
+        let phases = vec![
+            Phase::Idle,
+            Phase::Reading {
+                read: 1,
+                total: Some(2),
+            },
+            Phase::Reading {
+                read: 0,
+                total: None,
+            },
+            Phase::Uploading { sent: 5, total: 9 },
+            Phase::Waiting { until_ms: u64::MAX },
+        ];
+        let covered: std::collections::BTreeSet<u8> = phases
+            .iter()
+            .map(|p| match p {
+                Phase::Idle => 0,
+                Phase::Reading { .. } => 1,
+                Phase::Uploading { .. } => 2,
+                Phase::Waiting { .. } => 3,
+            })
+            .collect();
+        assert_eq!(covered.len(), 4, "a sample for every phase");
+        let problems = vec![
+            Problem::InvalidCredentials,
+            Problem::Unreachable { url: s() },
+            Problem::SessionEnded,
+            Problem::HandoffExpired,
+            Problem::Server,
+            Problem::InvalidUrl { reason: s() },
+            Problem::PermissionDenied { url: s() },
+            Problem::CsvUnreadable { detail: s() },
+            Problem::Unexpected { detail: s() },
+        ];
+        let covered: std::collections::BTreeSet<u8> = problems
+            .iter()
+            .map(|p| match p {
+                Problem::InvalidCredentials => 0,
+                Problem::Unreachable { .. } => 1,
+                Problem::SessionEnded => 2,
+                Problem::HandoffExpired => 3,
+                Problem::Server => 4,
+                Problem::InvalidUrl { .. } => 5,
+                Problem::PermissionDenied { .. } => 6,
+                Problem::CsvUnreadable { .. } => 7,
+                Problem::Unexpected { .. } => 8,
+            })
+            .collect();
+        assert_eq!(covered.len(), 9, "a sample for every problem");
+        (intents, phases, problems)
+    }
+
+    fn round_trips<T>(values: &[T])
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        for value in values {
+            let text = crate::json::to_string(value).unwrap();
+            assert_eq!(&crate::json::from_str::<T>(&text).unwrap(), value, "{text}");
+            assert_eq!(&serde_json::from_str::<T>(&text).unwrap(), value, "{text}");
+            assert_eq!(serde_json::to_string(value).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn every_tagged_variant_reads_back_what_it_writes() {
+        let (intents, phases, problems) = every_variant();
+        round_trips(&intents);
+        round_trips(&phases);
+        round_trips(&problems);
+        // The tag need not come first (JS objects and other writers order keys as they like).
+        assert_eq!(
+            crate::json::from_str::<Phase>(r#"{"total":9,"sent":5,"phase":"uploading"}"#).unwrap(),
+            Phase::Uploading { sent: 5, total: 9 }
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_in_intents_only() {
+        let extra = r#"{"intent":"get_state","x":1}"#;
+        assert!(crate::json::from_str::<Intent>(extra).is_err());
+        assert!(serde_json::from_str::<Intent>(extra).is_err());
+        assert_eq!(
+            crate::json::from_str::<Phase>(r#"{"phase":"waiting","until_ms":5,"x":1}"#).unwrap(),
+            Phase::Waiting { until_ms: 5 }
+        );
+        assert_eq!(
+            crate::json::from_str::<Problem>(r#"{"code":"server","x":"y"}"#).unwrap(),
+            Problem::Server
+        );
+        for bad in [
+            r#"{"phase":"reading","read":-1}"#,
+            r#"{"phase":"reading","read":"1"}"#,
+            r#"{"phase":"sleeping"}"#,
+            r#"{"code":"unreachable"}"#,
+            r#"{"code":7}"#,
+        ] {
+            assert!(crate::json::from_str::<Phase>(bad).is_err(), "{bad}");
+            assert!(crate::json::from_str::<Problem>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
