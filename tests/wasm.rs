@@ -100,6 +100,25 @@ fn intents_cross_the_js_boundary_as_plain_objects() {
     );
     let junk = js_sys::JSON::parse(r#"{"intent":"sign_in"}"#).unwrap();
     assert!(from_js::<Intent>(&junk).is_err());
+    // A worker that did not answer: an error to show, not an exception.
+    assert!(from_js::<Intent>(&wasm_bindgen::JsValue::UNDEFINED).is_err());
+    // The tagged enums inside a reply (read by `tagged`, not serde's derive) come back whole.
+    let mut state = allyshare::messages::ViewState::signed_out("http://127.0.0.1:1");
+    state.sync.phase = allyshare::messages::Phase::Reading {
+        read: 40,
+        total: Some(7_000),
+    };
+    let reply = Reply {
+        state,
+        problem: Some(Problem::CsvUnreadable {
+            detail: "row 3".into(),
+        }),
+        contacts: None,
+        asks: None,
+        preferences: None,
+    };
+    let back: Reply = from_js(&to_js(&reply)).unwrap();
+    assert_eq!(back, reply);
 }
 
 /// The worker over real `fetch` and memory storage (the test worker has no `chrome.*`).
