@@ -57,11 +57,7 @@ pub enum ExternalMessage {
     Code { code: String },
 }
 
-impl<'de> Deserialize<'de> for ExternalMessage {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::tagged::read(deserializer, ExternalMessage::from_fields)
-    }
-}
+crate::tagged::deserialize_by_fields!(ExternalMessage);
 
 impl ExternalMessage {
     /// A message from its object's entries ([`crate::tagged`]); other fields are ignored.

@@ -6,7 +6,7 @@
 //! names the `_locales` message that says it.
 
 use allyshare_protocol::Me;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::api::ApiFailure;
 use crate::tagged::{self, Fields};
@@ -101,11 +101,7 @@ impl Intent {
     }
 }
 
-impl<'de> Deserialize<'de> for Intent {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        tagged::read(deserializer, Intent::from_fields)
-    }
-}
+tagged::deserialize_by_fields!(Intent, Phase, Problem);
 
 impl Intent {
     /// An intent from its object's entries ([`crate::tagged`]); unknown fields are refused.
@@ -175,12 +171,6 @@ pub enum Phase {
     Uploading { sent: u32, total: u32 },
     /// Paused by a rate limit or server trouble; resumes by itself.
     Waiting { until_ms: u64 },
-}
-
-impl<'de> Deserialize<'de> for Phase {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        tagged::read(deserializer, Phase::from_fields)
-    }
 }
 
 impl Phase {
@@ -372,12 +362,6 @@ pub enum Problem {
     CsvUnreadable { detail: String },
     /// Anything else, with the detail for a bug report.
     Unexpected { detail: String },
-}
-
-impl<'de> Deserialize<'de> for Problem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        tagged::read(deserializer, Problem::from_fields)
-    }
 }
 
 impl Problem {

@@ -63,6 +63,18 @@ where
     build(&mut fields).map_err(de::Error::custom)
 }
 
+/// `impl Deserialize` for tagged enums, each through its own `from_fields` ([`read`]).
+macro_rules! deserialize_by_fields {
+    ($($enum:ty),+ $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $enum {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::tagged::read(deserializer, <$enum>::from_fields)
+            }
+        }
+    )+};
+}
+pub(crate) use deserialize_by_fields;
+
 impl Fields {
     fn take(&mut self, name: &str) -> Option<Scalar> {
         let at = self.entries.iter().position(|(key, _)| key == name)?;
