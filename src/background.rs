@@ -28,10 +28,10 @@ fn worker() -> &'static BrowserWorker {
 }
 
 /// A Rust value as a plain JS object, through JSON text: the core's JSON ([`crate::json`])
-/// writes it and `JSON.parse` makes the object. Both bundles carry the core's JSON anyway (the
-/// worker for storage and the wire, the pages for the export), so one serialiser serves; the
-/// pages' bundle is 9.6 KB gzip smaller than with serde-wasm-bindgen, whose error messages
-/// alone bring in Rust's float formatting (README: Dependencies).
+/// writes it and `JSON.parse` makes the object ([`from_js`]: `JSON.stringify`, then the core's
+/// reader). The worker carries the core's JSON for storage and the wire anyway; in the pages it
+/// replaced serde-wasm-bindgen, whose error messages alone bring in Rust's float formatting:
+/// 9.3 KB gzip smaller (README: Dependencies).
 pub fn to_js<T: Serialize>(value: &T) -> JsValue {
     crate::json::to_string(value)
         .ok()

@@ -3,8 +3,8 @@
 //!
 //! Why: for `#[serde(tag = "…")]`, serde's derive reads the whole object into its private
 //! `Content` buffer and then reads the variant again from that buffer, with code for both
-//! steps generated once per enum, per variant and per deserializer: 58 KB of the worker's wasm
-//! and 28 KB of the pages' (`twiggy`, 2026-12-06; README, *sizes*). Every variant of these enums
+//! steps generated once per enum, per variant and per deserializer: 57 KB of the worker's wasm
+//! and 27 KB of the pages' (`twiggy`, 2026-12-06; README, *sizes*). Every variant of these enums
 //! holds only scalars, so one bag of an object's entries ([`Fields`]: strings, integers,
 //! booleans and nulls) is read once per deserializer, and each enum builds its variant from the
 //! bag in plain, non-generic code.
@@ -24,7 +24,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 pub const MAX_FIELDS: usize = 16;
 
 /// One entry's value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 enum Scalar {
     Null,
     Bool(bool),
@@ -45,7 +45,7 @@ impl Scalar {
 }
 
 /// An object's entries, as read; the variant's builder takes them out by name.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Fields {
     entries: Vec<(String, Scalar)>,
 }
@@ -85,19 +85,19 @@ impl Fields {
         format!("field `{name}`: expected {wanted}, found {}", found.kind())
     }
 
+    /// A field that must be there: `None` (missing, or `null`) is an error naming it.
+    fn required<T>(name: &str, value: Option<T>) -> Result<T, String> {
+        value.ok_or_else(|| format!("missing field `{name}`"))
+    }
+
     /// The variant's name, under the tag `tag`.
     pub fn tag(&mut self, tag: &str) -> Result<String, String> {
-        match self.take(tag) {
-            Some(Scalar::Str(variant)) => Ok(variant),
-            Some(other) => Err(Fields::wrong(tag, "a string", &other)),
-            None => Err(format!("missing field `{tag}`")),
-        }
+        self.string(tag)
     }
 
     /// A required string.
     pub fn string(&mut self, name: &str) -> Result<String, String> {
-        self.opt_string(name)?
-            .ok_or_else(|| format!("missing field `{name}`"))
+        Fields::required(name, self.opt_string(name)?)
     }
 
     /// An optional string: missing or `null` is `None`.
@@ -113,7 +113,7 @@ impl Fields {
     pub fn bool(&mut self, name: &str) -> Result<bool, String> {
         match self.take(name) {
             Some(Scalar::Bool(b)) => Ok(b),
-            None => Err(format!("missing field `{name}`")),
+            None | Some(Scalar::Null) => Fields::required(name, None),
             Some(other) => Err(Fields::wrong(name, "a boolean", &other)),
         }
     }
@@ -139,20 +139,17 @@ impl Fields {
 
     /// A required `u32`.
     pub fn u32(&mut self, name: &str) -> Result<u32, String> {
-        self.opt_u32(name)?
-            .ok_or_else(|| format!("missing field `{name}`"))
+        Fields::required(name, self.opt_u32(name)?)
     }
 
     /// A required `u64`.
     pub fn u64(&mut self, name: &str) -> Result<u64, String> {
-        self.opt_integer(name)?
-            .ok_or_else(|| format!("missing field `{name}`"))
+        Fields::required(name, self.opt_integer(name)?)
     }
 
     /// A required `i64`.
     pub fn i64(&mut self, name: &str) -> Result<i64, String> {
-        self.opt_integer(name)?
-            .ok_or_else(|| format!("missing field `{name}`"))
+        Fields::required(name, self.opt_integer(name)?)
     }
 
     /// For an enum that refuses unknown fields: every entry must have been taken.
