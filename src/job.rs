@@ -182,6 +182,14 @@ pub enum Effect {
     Backend { request: HttpRequest, authed: bool },
     /// Write these, in one storage call per area: answer [`Event::Written`].
     Write(Vec<Write>),
+    /// Write these and, at the same time, send this to LinkedIn (the next page of a read
+    /// without a pause: the batch records the page before it, so a stop at any point re-reads
+    /// at most one page and skips none): answer [`Event::Written`], then [`Event::LinkedIn`].
+    /// A failed write ends the run and the answer is dropped.
+    WriteAndSend {
+        writes: Vec<Write>,
+        request: HttpRequest,
+    },
     /// Merge the read's saved pages (`read_page.0..pages`) into the contact list (replacing it
     /// when `replace`: a complete full read), then remove them: answer [`Event::Folded`].
     Fold { pages: u32, replace: bool },
@@ -258,6 +266,8 @@ enum Stage {
     AwaitPage(Box<Reading>),
     /// A page's batch is being written; then `step` is acted on.
     SavedPage(Box<Reading>, Step),
+    /// A page's batch is being written while the next page is asked for.
+    SavingAndAsking(Box<Reading>),
     /// Sleeping between pages.
     Pausing(Box<Reading>),
     /// The read is complete: fold its pages in.
@@ -487,6 +497,9 @@ impl SyncJob {
             }
             (Stage::SavedPage(reading, step), Event::Written) => {
                 self.stage = Stage::SavedPage(reading, step);
+            }
+            (Stage::SavingAndAsking(reading), Event::Written) => {
+                self.stage = Stage::AwaitPage(reading);
             }
             (Stage::AwaitFold(run), Event::Folded { contacts }) => {
                 self.record.pages = 0;
@@ -725,10 +738,37 @@ impl SyncJob {
         };
         match outcome {
             Some(outcome) => self.end(run, outcome, now, writes),
-            None => {
-                self.stage = Stage::SavedPage(reading, step);
-                self.write(writes);
-            }
+            None => match self.next_without_pause(&reading, &step, now_ms) {
+                // No pause due: the next page is asked for while this one is written, with
+                // the same session (a session that ended answers that request as logged out).
+                Some(request) => {
+                    writes.push(Write::set(&keys::JOB, &self.record));
+                    self.stage = Stage::SavingAndAsking(reading);
+                    self.out = Some(Effect::WriteAndSend { writes, request });
+                }
+                None => {
+                    self.stage = Stage::SavedPage(reading, step);
+                    self.write(writes);
+                }
+            },
+        }
+    }
+
+    /// The next page's request when the read goes on at once after `step` (no pause, the
+    /// session at hand); `None` when it pauses, ends or needs the cookie again.
+    fn next_without_pause(
+        &self,
+        reading: &Reading,
+        step: &Step,
+        now_ms: u64,
+    ) -> Option<HttpRequest> {
+        let Step::Continue { wait_ms: 0, .. } = step else {
+            return None;
+        };
+        let (session, job) = (reading.session.as_ref()?, self.record.read.as_ref()?);
+        match job.next(&reading.settings, session, now_ms) {
+            read::Next::Request(request) => Some(request),
+            read::Next::Wait { .. } | read::Next::Finished => None,
         }
     }
 
@@ -929,10 +969,12 @@ mod tests {
             }
         }
 
-        /// What came of `effect`; `None` for a write (the test decides) and for done.
+        /// What came of `effect`; `None` for a write (the test decides) and for done. For a
+        /// write with a request, LinkedIn's answer (the test hands over the write's first).
         fn answer(&mut self, effect: &Effect) -> Option<Event> {
             Some(match effect {
                 Effect::Done { .. } | Effect::Write(_) => return None,
+                Effect::WriteAndSend { request, .. } => self.linkedin(request),
                 Effect::Load(Need::Start) => Event::Loaded(Loaded::Start {
                     signed_in: true,
                     sharing: true,
@@ -949,21 +991,7 @@ mod tests {
                 Effect::Load(Need::Sharing) => Event::Loaded(Loaded::Sharing(false)),
                 Effect::Load(Need::Upload) | Effect::Backend { .. } => panic!("no upload"),
                 Effect::Cookie => Event::Cookie(Some("\"ajax:1\"".into())),
-                Effect::LinkedIn(request) => {
-                    self.linkedin_requests += 1;
-                    let body = if request.url.contains("connectionsSummary") {
-                        self.list.summary()
-                    } else {
-                        self.starts.push(page_start(&request.url));
-                        self.list.dash_page(page_start(&request.url), 40)
-                    };
-                    Event::LinkedIn(Ok(HttpResponse {
-                        status: 200,
-                        content_type: Some("application/json".into()),
-                        retry_after: None,
-                        body,
-                    }))
-                }
+                Effect::LinkedIn(request) => self.linkedin(request),
                 Effect::Fold { .. } => Event::Folded {
                     contacts: self.list.contacts().len() as u32,
                 },
@@ -973,16 +1001,38 @@ mod tests {
                 }
             })
         }
+
+        fn linkedin(&mut self, request: &HttpRequest) -> Event {
+            self.linkedin_requests += 1;
+            let body = if request.url.contains("connectionsSummary") {
+                self.list.summary()
+            } else {
+                self.starts.push(page_start(&request.url));
+                self.list.dash_page(page_start(&request.url), 40)
+            };
+            Event::LinkedIn(Ok(HttpResponse {
+                status: 200,
+                content_type: Some("application/json".into()),
+                retry_after: None,
+                body,
+            }))
+        }
     }
 
-    /// A first read of 100 connections (3 pages) through the machine: each page is one
-    /// storage batch, the page and the job record together; the read folds its 3 pages,
-    /// replacing the list (a complete full read); then, sharing having been switched off
-    /// meanwhile, no upload.
-    #[test]
-    fn each_page_read_is_one_storage_batch_with_the_job() {
-        let mut world = World::new(100);
-        let mut job = SyncJob::new(JobRecord::default(), 1);
+    /// The page a write stores, if it stores one.
+    fn page_written(effect: &Effect) -> Option<&str> {
+        let writes = match effect {
+            Effect::Write(w) | Effect::WriteAndSend { writes: w, .. } => w,
+            _ => return None,
+        };
+        writes
+            .iter()
+            .map(|w| w.name.as_str())
+            .find(|name| name.starts_with("read_page."))
+    }
+
+    /// Runs `job` in `world` until it is done; the effects it handed out, in order.
+    fn run_to_end(world: &mut World, job: &mut SyncJob) -> Vec<Effect> {
         let mut effects = Vec::new();
         loop {
             world.now_ms += 10;
@@ -990,9 +1040,9 @@ mod tests {
             effects.push(effect.clone());
             let event = match (&effect, world.answer(&effect)) {
                 (Effect::Done { .. }, _) => break,
-                (Effect::Fold { pages, replace }, event) => {
-                    assert_eq!((*pages, *replace), (3, true));
-                    event.unwrap()
+                (Effect::WriteAndSend { .. }, Some(answer)) => {
+                    job.handle(Event::Written, world.now_ms, 7);
+                    answer
                 }
                 (_, Some(event)) => event,
                 (_, None) => Event::Written,
@@ -1000,36 +1050,59 @@ mod tests {
             job.handle(event, world.now_ms, 7);
             assert!(effects.len() < 100, "{effects:?}");
         }
-        // The summary and three pages.
+        effects
+    }
+
+    /// A first read of 100 connections (3 pages) through the machine, pacing off: each page
+    /// is one storage batch, the page and the job record together, and the next page is
+    /// asked for while it is written (one LinkedIn request at a time all the same); the read
+    /// folds its 3 pages, replacing the list (a complete full read); then, sharing having
+    /// been switched off meanwhile, no upload.
+    #[test]
+    fn each_page_read_is_one_storage_batch_with_the_job() {
+        let mut world = World::new(100);
+        let mut job = SyncJob::new(JobRecord::default(), 1);
+        let effects = run_to_end(&mut world, &mut job);
+        assert!(effects.iter().any(|e| matches!(
+            e,
+            Effect::Fold {
+                pages: 3,
+                replace: true
+            }
+        )));
+        // The summary and three pages, each once.
         assert_eq!(world.linkedin_requests, 4);
-        let page_writes: Vec<Vec<String>> = effects
+        assert_eq!(world.starts, [0, 40, 80]);
+        let page_writes: Vec<(Vec<String>, Option<u32>)> = effects
             .iter()
-            .filter_map(|e| match e {
-                Effect::Write(w) if w.iter().any(|w| w.name.starts_with("read_page.")) => {
-                    Some(w.iter().map(|w| w.name.clone()).collect())
-                }
-                _ => None,
+            .filter(|e| page_written(e).is_some())
+            .map(|e| match e {
+                Effect::Write(w) => (w.iter().map(|w| w.name.clone()).collect(), None),
+                Effect::WriteAndSend { writes, request } => (
+                    writes.iter().map(|w| w.name.clone()).collect(),
+                    Some(page_start(&request.url)),
+                ),
+                _ => unreachable!(),
             })
             .collect();
+        let names = |page: &str| vec![page.to_string(), "job".to_string()];
         assert_eq!(
             page_writes,
             [
-                ["read_page.0", "job"],
-                ["read_page.1", "job"],
-                ["read_page.2", "job"]
+                (names("read_page.0"), Some(40)),
+                (names("read_page.1"), Some(80)),
+                // The last page: nothing after it to ask for.
+                (names("read_page.2"), None),
             ]
         );
-        // Between two pages: the cookie, the request, the one batch; nothing else.
+        // Between two pages' batches: nothing (no cookie look, no other write).
         let between: Vec<&Effect> = effects
             .iter()
-            .skip_while(|e| !matches!(e, Effect::Write(w) if w[0].name == "read_page.0"))
+            .skip_while(|e| page_written(e) != Some("read_page.0"))
             .skip(1)
-            .take_while(|e| !matches!(e, Effect::Write(w) if w[0].name == "read_page.1"))
+            .take_while(|e| page_written(e) != Some("read_page.1"))
             .collect();
-        assert!(
-            matches!(between[..], [Effect::Cookie, Effect::LinkedIn(_)]),
-            "{between:?}"
-        );
+        assert!(between.is_empty(), "{between:?}");
         let record = job.record();
         assert_eq!(record.view.contacts, 100);
         assert_eq!(record.pages, 0);
@@ -1078,17 +1151,23 @@ mod tests {
             let effect = job.poll(world.now_ms);
             let event = match (&effect, world.answer(&effect)) {
                 (Effect::Done { .. }, _) => break,
-                (Effect::Write(writes), _) => {
+                (Effect::Write(writes) | Effect::WriteAndSend { writes, .. }, answer) => {
                     let text = writes.last().unwrap().value.clone().unwrap();
                     stored = serde_json::from_str(&text).unwrap();
-                    if world.starts.len() == 2 && !restarted {
-                        // Stopped after the second page was stored: a new worker (another
-                        // instance) takes over the lease at once.
+                    if page_written(&effect) == Some("read_page.1") && !restarted {
+                        // Stopped once the second page was stored, the third page's request
+                        // in flight: a new worker (another instance) takes over the lease at
+                        // once, and the answer is lost with the old one.
                         restarted = true;
                         job = SyncJob::new(stored.clone(), 2);
                         continue;
                     }
-                    Event::Written
+                    if let Some(answer) = answer {
+                        job.handle(Event::Written, world.now_ms, 7);
+                        answer
+                    } else {
+                        Event::Written
+                    }
                 }
                 (_, event) => event.unwrap(),
             };
@@ -1097,8 +1176,8 @@ mod tests {
         assert!(restarted);
         assert_eq!(
             world.starts,
-            [0, 40, 80],
-            "every page once, resumed at the next one"
+            [0, 40, 80, 80],
+            "every page read; only the one in flight at the stop asked for again"
         );
         assert_eq!(stored.view.contacts, 100);
         assert_eq!(stored.read, None, "the read is over");

@@ -369,6 +369,7 @@ fn run_upload(
             Effect::Load(Need::Read)
             | Effect::Cookie
             | Effect::LinkedIn(_)
+            | Effect::WriteAndSend { .. }
             | Effect::Fold { .. } => {
                 panic!("an upload reads nothing: {effect:?}")
             }

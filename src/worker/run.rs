@@ -107,6 +107,19 @@ impl<P: Platform> Worker<P> {
                     store::apply(self.store(), writes).await?;
                     Event::Written
                 }
+                Effect::WriteAndSend { writes, request } => {
+                    let (written, answer) = futures_util::future::join(
+                        store::apply(self.store(), writes),
+                        self.platform.linkedin(request),
+                    )
+                    .await;
+                    written?;
+                    let (now_ms, random) = (self.platform.now_ms(), self.platform.random());
+                    if let Some(job) = self.job.borrow_mut().as_mut() {
+                        job.handle(Event::Written, now_ms, random);
+                    }
+                    Event::LinkedIn(answer)
+                }
                 Effect::Fold { pages, replace } => Event::Folded {
                     contacts: self.fold(pages, replace).await?,
                 },
