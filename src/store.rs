@@ -344,6 +344,8 @@ pub struct MemoryStore {
     values: RefCell<HashMap<(Area, String), String>>,
     /// Every key written, in order (tests count writes).
     written: RefCell<Vec<String>>,
+    /// Every key read, in order (tests count reads).
+    read: RefCell<Vec<String>>,
     /// Storage calls made (a call of several keys counts once, as in the browser).
     calls: std::cell::Cell<u32>,
 }
@@ -391,6 +393,11 @@ impl MemoryStore {
         std::mem::take(&mut self.written.borrow_mut())
     }
 
+    /// The keys read so far, in order, and forgets them.
+    pub fn take_read(&self) -> Vec<String> {
+        std::mem::take(&mut self.read.borrow_mut())
+    }
+
     /// Whether the area holds nothing.
     pub fn is_empty(&self, area: Area) -> bool {
         self.len(area) == 0
@@ -409,6 +416,7 @@ impl MemoryStore {
 impl Store for MemoryStore {
     async fn get(&self, area: Area, key: &str) -> Result<Option<String>, StoreError> {
         self.count_call();
+        self.read.borrow_mut().push(key.to_string());
         Ok(self.values.borrow().get(&(area, key.to_string())).cloned())
     }
 
@@ -426,6 +434,9 @@ impl Store for MemoryStore {
 
     async fn get_many(&self, area: Area, keys: &[&str]) -> Result<Vec<Option<String>>, StoreError> {
         self.count_call();
+        self.read
+            .borrow_mut()
+            .extend(keys.iter().map(|k| k.to_string()));
         let values = self.values.borrow();
         Ok(keys
             .iter()

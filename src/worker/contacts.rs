@@ -13,46 +13,77 @@ impl<P: Platform> Worker<P> {
         Ok(self.contact_buckets().await?.concat())
     }
 
-    /// Every bucket, read in one storage call.
-    pub(super) async fn contact_buckets(&self) -> Result<Vec<Vec<ContactRecord>>, StoreError> {
-        let buckets: Vec<_> = (0..CONTACT_BUCKETS).map(keys::contact_bucket).collect();
-        Ok(store::load_many(self.store(), &buckets)
-            .await?
-            .into_iter()
-            .map(Option::unwrap_or_default)
-            .collect())
+    /// Every bucket: as this worker last read or wrote them, or read in one storage call.
+    pub(super) async fn contact_buckets(&self) -> Result<Rc<Vec<Vec<ContactRecord>>>, StoreError> {
+        if let Some(buckets) = self.contacts_cache.borrow().as_ref() {
+            return Ok(Rc::clone(buckets));
+        }
+        let generation = self.contacts_generation.get();
+        let names: Vec<_> = (0..CONTACT_BUCKETS).map(keys::contact_bucket).collect();
+        let buckets: Rc<Vec<Vec<ContactRecord>>> = Rc::new(
+            store::load_many(self.store(), &names)
+                .await?
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
+        );
+        if self.contacts_generation.get() == generation {
+            *self.contacts_cache.borrow_mut() = Some(Rc::clone(&buckets));
+        }
+        Ok(buckets)
     }
 
-    /// Replaces the contact list by `change(current list)`, one change at a time. Only the
-    /// buckets whose contacts changed are written (each bucket is kept in key order, so the
-    /// same contacts are the same bucket), in one storage call: a quiet sync rewrites nothing.
+    /// A change of the stored buckets begins: what is cached may no longer be what is stored.
+    /// The generation the writer may cache its own result under.
+    pub(super) fn contacts_changing(&self) -> u64 {
+        *self.contacts_cache.borrow_mut() = None;
+        let generation = self.contacts_generation.get() + 1;
+        self.contacts_generation.set(generation);
+        generation
+    }
+
+    /// Replaces the contact list by `change(current list)`, one change at a time, and says how
+    /// many contacts it holds then. Only the buckets whose contacts changed are written (each
+    /// bucket is kept in key order, so the same contacts are the same bucket), in one storage
+    /// call: a quiet sync rewrites nothing.
     pub(super) async fn update_contacts(
         &self,
         change: impl FnOnce(&[ContactRecord]) -> Vec<ContactRecord>,
-    ) -> Result<Vec<ContactRecord>, StoreError> {
+    ) -> Result<u32, StoreError> {
         let _one_at_a_time = self.contacts_lock.lock().await;
         let before = self.contact_buckets().await?;
         let changed = change(&before.concat());
-        let mut after: Vec<Vec<(String, &ContactRecord)>> =
+        let count = changed.len() as u32;
+        let mut after: Vec<Vec<(String, ContactRecord)>> =
             vec![Vec::new(); CONTACT_BUCKETS as usize];
-        for c in &changed {
+        for c in changed {
             // Merged lists hold keyed contacts only; one stored without a key sorts first.
             let key = c.key().unwrap_or_default();
             after[bucket_of(&key) as usize].push((key, c));
         }
-        let mut writes = Vec::new();
-        for (b, (old, mut new)) in before.iter().zip(after).enumerate() {
-            new.sort_by(|x, y| x.0.cmp(&y.0));
-            let new: Vec<&ContactRecord> = new.into_iter().map(|(_, c)| c).collect();
-            if !old.iter().eq(new.iter().copied()) {
-                writes.push(crate::job::Write::set(
-                    &keys::contact_bucket(b as u64),
-                    &new,
-                ));
-            }
+        let after: Vec<Vec<ContactRecord>> = after
+            .into_iter()
+            .map(|mut bucket| {
+                bucket.sort_by(|x, y| x.0.cmp(&y.0));
+                bucket.into_iter().map(|(_, c)| c).collect()
+            })
+            .collect();
+        let writes: Vec<_> = before
+            .iter()
+            .zip(&after)
+            .enumerate()
+            .filter(|(_, (old, new))| old != new)
+            .map(|(b, (_, new))| crate::job::Write::set(&keys::contact_bucket(b as u64), new))
+            .collect();
+        if writes.is_empty() {
+            return Ok(count);
         }
+        let generation = self.contacts_changing();
         store::apply(self.store(), writes).await?;
-        Ok(changed)
+        if self.contacts_generation.get() == generation {
+            *self.contacts_cache.borrow_mut() = Some(Rc::new(after));
+        }
+        Ok(count)
     }
 
     pub(super) async fn import_csv(&self, text: &str) -> Result<(), Problem> {
@@ -60,11 +91,10 @@ impl<P: Platform> Worker<P> {
             crate::linkedin::csv::import(text.as_bytes()).map_err(|e| Problem::CsvUnreadable {
                 detail: e.to_string(),
             })?;
-        let merged = self
+        let count = self
             .update_contacts(|list| contact_list::merge(list, &import.contacts))
             .await?;
-        self.change_job(|job| job.view.contacts = merged.len() as u32)
-            .await?;
+        self.change_job(|job| job.view.contacts = count).await?;
         self.request_run().await
     }
 

@@ -181,7 +181,7 @@ impl<P: Platform> Worker<P> {
             .flatten()
             .flatten()
             .collect();
-        let merged = self
+        let count = self
             .update_contacts(|list| {
                 if replace {
                     contact_list::replace(list, &read_contacts)
@@ -191,7 +191,7 @@ impl<P: Platform> Worker<P> {
             })
             .await?;
         store::forget_many(self.store(), &pages).await?;
-        Ok(merged.len() as u32)
+        Ok(count)
     }
 }
 

@@ -691,7 +691,22 @@ fn storage_calls_of_a_read(connections: u32) -> (Vec<u32>, u32) {
     let backend = Backend::default();
     backend.not_sharing.set(true);
     let w = worker(&backend, 1_000);
-    sign_in(&w);
+    read_with_sync_now(&w, connections);
+    let at = w.platform().calls_at_page.borrow().clone();
+    assert_eq!(
+        at.len() as u32,
+        connections / 40 + 1,
+        "40 a page, then the empty page that ends the read"
+    );
+    assert_eq!(block_on(w.view_state()).unwrap().sync.contacts, connections);
+    assert_eq!(block_on(w.contacts()).unwrap().len() as u32, connections);
+    let per_page = at.windows(2).map(|w| w[1] - w[0]).collect();
+    (per_page, w.platform().store.calls() - at[at.len() - 1])
+}
+
+/// Signs in and reads `connections` from LinkedIn with "Sync now", pacing off.
+fn read_with_sync_now(w: &Worker<TestPlatform<'_>>, connections: u32) {
+    sign_in(w);
     let settings = ReadSettings {
         pause_min_ms: 0,
         pause_max_ms: 0,
@@ -708,16 +723,6 @@ fn storage_calls_of_a_read(connections: u32) -> (Vec<u32>, u32) {
         Some(crate::linkedin::synthetic::Synthetic::new(3, connections));
     block_on(w.handle(Intent::SyncNow));
     block_on(w.run_jobs()).unwrap();
-    let at = w.platform().calls_at_page.borrow().clone();
-    assert_eq!(
-        at.len() as u32,
-        connections / 40 + 1,
-        "40 a page, then the empty page that ends the read"
-    );
-    assert_eq!(block_on(w.view_state()).unwrap().sync.contacts, connections);
-    assert_eq!(block_on(w.contacts()).unwrap().len() as u32, connections);
-    let per_page = at.windows(2).map(|w| w[1] - w[0]).collect();
-    (per_page, w.platform().store.calls() - at[at.len() - 1])
 }
 
 /// A LinkedIn page read costs one storage call (the page and the job record in one batch),
@@ -730,6 +735,54 @@ fn a_page_read_costs_one_storage_call() {
     let (per_page, twice_as_long) = storage_calls_of_a_read(800);
     assert_eq!(per_page, [1; 20]);
     assert_eq!(tail, twice_as_long, "the fold is not a call per page");
+}
+
+/// The contact list is read from storage once per worker: for the read's known keys. The
+/// fold and what follows it (the upload's list, the popup's page of contacts) take what the
+/// worker wrote; a new worker on the same storage finds the same list; forgetting the
+/// contacts forgets what the worker holds too.
+#[test]
+fn the_contact_list_is_read_from_storage_once_per_worker() {
+    let backend = Backend::default();
+    backend.not_sharing.set(true);
+    let w = worker(&backend, 1_000);
+    read_with_sync_now(&w, 400);
+    let store = &w.platform().store;
+    let held = block_on(w.contacts()).unwrap();
+    let page = block_on(w.handle(Intent::GetContacts {
+        offset: 0,
+        limit: 10,
+        query: None,
+    }));
+    assert_eq!(page.contacts.map(|p| p.total), Some(400));
+    let bucket_reads = |store: &MemoryStore| {
+        store
+            .take_read()
+            .iter()
+            .filter(|k| k.starts_with("contacts."))
+            .count()
+    };
+    assert_eq!(
+        bucket_reads(store),
+        CONTACT_BUCKETS as usize,
+        "every bucket read once"
+    );
+    let fresh = Worker::new(TestPlatform {
+        store: store.snapshot(),
+        ..test_platform(&backend, 1_000)
+    });
+    assert!(block_on(fresh.contacts()).unwrap() == held, "the same list");
+    assert_eq!(
+        bucket_reads(&fresh.platform().store),
+        CONTACT_BUCKETS as usize
+    );
+    block_on(w.forget_contacts()).unwrap();
+    assert!(block_on(w.contacts()).unwrap().is_empty());
+    assert_eq!(
+        bucket_reads(store),
+        CONTACT_BUCKETS as usize,
+        "read again once forgotten"
+    );
 }
 
 /// An installed extension that updates keeps its state: the four records an earlier
