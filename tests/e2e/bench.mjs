@@ -274,7 +274,10 @@ async function extension() {
     const backend = [];
     const onRequest = (req) => { if (req.url().startsWith(server.url)) backend.push(req.url()); };
     await linkedin.control({ resetStats: true });
+    // "Last sync" is in whole seconds: let one pass, so a routine sync that ends within the
+    // first sync's second still shows as a new one.
     const before = (await state()).sync.last_sync_at;
+    await new Promise((r) => setTimeout(r, 1100));
     browser.context.on('request', onRequest);
     await sendIntent(page, { intent: 'sync_now' });
     await eventually(async () => {
