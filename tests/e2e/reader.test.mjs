@@ -165,6 +165,28 @@ test('429 mid-read pauses ("busy", waiting), keeps the back-off even against "Sy
   assertEveryPageOnce(log);
 });
 
+test('pacing off: each page is asked for while the one before is written, one request at a time; a 429 mid-read still stops the read, which resumes without re-reading', async (t) => {
+  await linkedin.control({ reset: true });
+  await linkedin.control({ fault: '429_after', pages: 10, retryAfter: 2 });
+  const ally = await newAlly(t, { readSettings: { pause_min_ms: 0, pause_max_ms: 0 } });
+  await ally.share();
+  const waiting = await eventually(async () => {
+    const s = (await ally.state()).sync;
+    return s.phase.phase === 'waiting' && s;
+  }, { what: 'the read to pause', timeoutMs: 60_000 });
+  assert.equal(waiting.read_so_far, 400, 'ten pages were read before the 429');
+  await sendIntent(ally.popup, { intent: 'sync_now' });
+  const view = await synced(ally, N, 90_000);
+  assert.equal(view.contacts, N);
+  const stats = await linkedin.stats();
+  assert.equal(stats.maxListInFlight, 1, 'never two list requests open at once');
+  const limited = stats.log.findIndex((l) => l.status === 429);
+  assert.equal(stats.log[limited].start, 400);
+  assert.ok(stats.log[limited + 1].at >= waiting.phase.until_ms, 'the back-off was kept');
+  assert.equal(stats.log[limited + 1].start, 400, 'resumed at the page that was refused');
+  assertEveryPageOnce(stats.log);
+});
+
 test('logged out mid-read: "logged_out"; after logging in again and "Sync now" the read resumes where it stopped; cookies cleared: "logged_out" without a request', async (t) => {
   await linkedin.control({ reset: true });
   await linkedin.control({ fault: 'logout_after', pages: 12 });

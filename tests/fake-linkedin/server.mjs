@@ -35,7 +35,8 @@
 //   GET  /control/stats                           -> {"requests":{"dash":n,"legacy":n,"summary":n,"me":n,"login":n,...},
 //                                                     "list":n, "log":[{endpoint,start,count,status,site,at}],
 //                                                     "sites":{"same-origin":n,"none":n,...} (Sec-Fetch-Site of voyager calls),
-//                                                     "connections":n, "faults":{...}}
+//                                                     "connections":n, "faults":{...},
+//                                                     "maxListInFlight":n (the most list requests open at once)}
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createHttpServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
@@ -101,7 +102,7 @@ export async function startFakeLinkedIn({
     count: initial,
     faults: {},
     sessions: new Map(), // li_at -> JSESSIONID value (with its quotes)
-    stats: { requests: {}, list: 0, log: [], sites: {} },
+    stats: { requests: {}, list: 0, log: [], sites: {}, maxListInFlight: 0 },
   };
   const synthetic = () => new Synthetic(seed, state.count);
   const count = (endpoint) => { state.stats.requests[endpoint] = (state.stats.requests[endpoint] ?? 0) + 1; };
@@ -156,6 +157,7 @@ export async function startFakeLinkedIn({
     ];
   }
 
+  let listInFlight = 0;
   async function voyager(req, res, url) {
     const path = url.pathname.replace(/^\/voyager\/api\//, '');
     const endpoint = {
@@ -170,6 +172,12 @@ export async function startFakeLinkedIn({
     const site = req.headers['sec-fetch-site'] ?? null;
     state.stats.sites[site] = (state.stats.sites[site] ?? 0) + 1;
     const isList = endpoint === 'dash' || endpoint === 'legacy';
+    if (isList) {
+      // How many list requests are open at once (the extension asks one page at a time).
+      listInFlight += 1;
+      state.stats.maxListInFlight = Math.max(state.stats.maxListInFlight, listInFlight);
+      res.on('close', () => { listInFlight -= 1; });
+    }
     const start = Number(url.searchParams.get('start') ?? 0);
     const size = Math.min(Number(url.searchParams.get('count') ?? 10), 100);
     const answer = (status, body, headers) => {
@@ -266,9 +274,9 @@ export async function startFakeLinkedIn({
     if (body.reset) {
       state.faults = {};
       state.count = initial;
-      state.stats = { requests: {}, list: 0, log: [], sites: {} };
+      state.stats = { requests: {}, list: 0, log: [], sites: {}, maxListInFlight: 0 };
     }
-    if (body.resetStats) state.stats = { requests: {}, list: 0, log: [], sites: {} };
+    if (body.resetStats) state.stats = { requests: {}, list: 0, log: [], sites: {}, maxListInFlight: 0 };
     if (body.logout) state.sessions.clear();
     if (Number.isInteger(body.add)) state.count += body.add;
     if (body.clear) delete state.faults[body.clear];
