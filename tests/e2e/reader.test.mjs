@@ -168,6 +168,8 @@ test('429 mid-read pauses ("busy", waiting), keeps the back-off even against "Sy
 test('pacing off: each page is asked for while the one before is written, one request at a time; a 429 mid-read still stops the read, which resumes without re-reading', async (t) => {
   await linkedin.control({ reset: true });
   await linkedin.control({ fault: '429_after', pages: 10, retryAfter: 2 });
+  // Every list answer takes 30 ms, so two requests open at once would be seen by the fake.
+  await linkedin.control({ fault: 'slow', ms: 30, pages: 0, times: null });
   const ally = await newAlly(t, { readSettings: { pause_min_ms: 0, pause_max_ms: 0 } });
   await ally.share();
   const waiting = await eventually(async () => {

@@ -36,7 +36,9 @@
 //                                                     "list":n, "log":[{endpoint,start,count,status,site,at}],
 //                                                     "sites":{"same-origin":n,"none":n,...} (Sec-Fetch-Site of voyager calls),
 //                                                     "connections":n, "faults":{...},
-//                                                     "maxListInFlight":n (the most list requests open at once)}
+//                                                     "maxListInFlight":n (the most list requests open at once;
+//                                                     only seen with the "slow" fault: an answer is otherwise
+//                                                     made and sent before the next request is read)}
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createHttpServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
