@@ -564,9 +564,14 @@ impl SyncJob {
     }
 
     /// Hands out one batch: `writes` and the record, in one storage call.
-    fn write(&mut self, mut writes: Vec<Write>) {
+    fn write(&mut self, writes: Vec<Write>) {
+        self.out = Some(Effect::Write(self.with_record(writes)));
+    }
+
+    /// `writes` and the record: what every batch of the job stores.
+    fn with_record(&self, mut writes: Vec<Write>) -> Vec<Write> {
         writes.push(Write::set(&keys::JOB, &self.record));
-        self.out = Some(Effect::Write(writes));
+        writes
     }
 
     /// Keeps the lease alive; false when this run lost it (stop at once).
@@ -742,9 +747,11 @@ impl SyncJob {
                 // No pause due: the next page is asked for while this one is written, with
                 // the same session (a session that ended answers that request as logged out).
                 Some(request) => {
-                    writes.push(Write::set(&keys::JOB, &self.record));
                     self.stage = Stage::SavingAndAsking(reading);
-                    self.out = Some(Effect::WriteAndSend { writes, request });
+                    self.out = Some(Effect::WriteAndSend {
+                        writes: self.with_record(writes),
+                        request,
+                    });
                 }
                 None => {
                     self.stage = Stage::SavedPage(reading, step);

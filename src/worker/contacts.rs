@@ -5,7 +5,50 @@
 //! of the list at a time; exclusions are in the protocol's key rule (older ones rewritten once)
 //! and an exclusion asks for a full upload (only a full one removes from the server).
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use super::*;
+
+/// The contact list's buckets.
+type Buckets = Vec<Vec<ContactRecord>>;
+
+/// The contact list's buckets as this worker last read or wrote them, so that the upload after
+/// a fold, the next read's known keys and the popup's list do not read (and decode) 30,000
+/// contacts again. Only the list's own writers change the stored buckets (`update_contacts`,
+/// `forget_contacts`): each calls [`HeldList::changing`] before it writes, and what was read
+/// or written is kept only when no other change began meanwhile.
+#[derive(Default)]
+pub(super) struct HeldList {
+    buckets: RefCell<Option<Rc<Buckets>>>,
+    generation: Cell<u64>,
+}
+
+impl HeldList {
+    fn get(&self) -> Option<Rc<Buckets>> {
+        self.buckets.borrow().clone()
+    }
+
+    /// Where changes stand: hand it to [`HeldList::keep`] with what was read since.
+    fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
+    /// A change of the stored buckets begins: what is held may no longer be what is stored.
+    /// The generation the writer keeps its own result under.
+    pub(super) fn changing(&self) -> u64 {
+        *self.buckets.borrow_mut() = None;
+        self.generation.set(self.generation.get() + 1);
+        self.generation.get()
+    }
+
+    /// Holds `buckets` unless a change began since `generation`.
+    fn keep(&self, generation: u64, buckets: Rc<Buckets>) {
+        if self.generation.get() == generation {
+            *self.buckets.borrow_mut() = Some(buckets);
+        }
+    }
+}
 
 impl<P: Platform> Worker<P> {
     /// The contacts read so far (all buckets).
@@ -14,32 +57,21 @@ impl<P: Platform> Worker<P> {
     }
 
     /// Every bucket: as this worker last read or wrote them, or read in one storage call.
-    pub(super) async fn contact_buckets(&self) -> Result<Rc<Vec<Vec<ContactRecord>>>, StoreError> {
-        if let Some(buckets) = self.contacts_cache.borrow().as_ref() {
-            return Ok(Rc::clone(buckets));
+    pub(super) async fn contact_buckets(&self) -> Result<Rc<Buckets>, StoreError> {
+        if let Some(buckets) = self.held_list.get() {
+            return Ok(buckets);
         }
-        let generation = self.contacts_generation.get();
+        let generation = self.held_list.generation();
         let names: Vec<_> = (0..CONTACT_BUCKETS).map(keys::contact_bucket).collect();
-        let buckets: Rc<Vec<Vec<ContactRecord>>> = Rc::new(
+        let buckets: Rc<Buckets> = Rc::new(
             store::load_many(self.store(), &names)
                 .await?
                 .into_iter()
                 .map(Option::unwrap_or_default)
                 .collect(),
         );
-        if self.contacts_generation.get() == generation {
-            *self.contacts_cache.borrow_mut() = Some(Rc::clone(&buckets));
-        }
+        self.held_list.keep(generation, Rc::clone(&buckets));
         Ok(buckets)
-    }
-
-    /// A change of the stored buckets begins: what is cached may no longer be what is stored.
-    /// The generation the writer may cache its own result under.
-    pub(super) fn contacts_changing(&self) -> u64 {
-        *self.contacts_cache.borrow_mut() = None;
-        let generation = self.contacts_generation.get() + 1;
-        self.contacts_generation.set(generation);
-        generation
     }
 
     /// Replaces the contact list by `change(current list)`, one change at a time, and says how
@@ -61,7 +93,7 @@ impl<P: Platform> Worker<P> {
             let key = c.key().unwrap_or_default();
             after[bucket_of(&key) as usize].push((key, c));
         }
-        let after: Vec<Vec<ContactRecord>> = after
+        let after: Buckets = after
             .into_iter()
             .map(|mut bucket| {
                 bucket.sort_by(|x, y| x.0.cmp(&y.0));
@@ -78,11 +110,9 @@ impl<P: Platform> Worker<P> {
         if writes.is_empty() {
             return Ok(count);
         }
-        let generation = self.contacts_changing();
+        let generation = self.held_list.changing();
         store::apply(self.store(), writes).await?;
-        if self.contacts_generation.get() == generation {
-            *self.contacts_cache.borrow_mut() = Some(Rc::new(after));
-        }
+        self.held_list.keep(generation, Rc::new(after));
         Ok(count)
     }
 

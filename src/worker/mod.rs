@@ -13,9 +13,8 @@
 //! (backend address, cadence, preferences), and `run`, which carries out the effects of the
 //! background job ([`crate::job`]).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashSet;
-use std::rc::Rc;
 
 use allyshare_protocol::{Me, SyncLimits};
 use futures_util::lock::Mutex;
@@ -64,13 +63,8 @@ pub struct Worker<P> {
     /// And for the contact list: a CSV import while a read folds its pages in must not be
     /// undone by the fold's write (or the other way round).
     contacts_lock: Mutex<()>,
-    /// The contact list's buckets as this worker last read or wrote them, so that the upload
-    /// after a fold, the next read's known keys and the popup's list do not read (and decode)
-    /// 30,000 contacts again. Only the list's own writers change the stored buckets
-    /// (`update_contacts`, `forget_contacts`); each bumps `contacts_generation` first, and a
-    /// read keeps what it read only when no write began meanwhile.
-    contacts_cache: RefCell<Option<Rc<Vec<Vec<ContactRecord>>>>>,
-    contacts_generation: Cell<u64>,
+    /// The contact list as this worker last read or wrote it ([`contacts::HeldList`]).
+    held_list: contacts::HeldList,
     /// This worker instance, in the leases it takes ([`crate::jobs::Lease::holder`]).
     instance: u64,
 }
@@ -97,8 +91,7 @@ impl<P: Platform> Worker<P> {
             job: RefCell::new(None),
             job_lock: Mutex::new(()),
             contacts_lock: Mutex::new(()),
-            contacts_cache: RefCell::new(None),
-            contacts_generation: Cell::new(0),
+            held_list: contacts::HeldList::default(),
             instance: platform.random() | 1,
             platform,
         }

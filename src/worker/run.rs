@@ -114,10 +114,7 @@ impl<P: Platform> Worker<P> {
                     )
                     .await;
                     written?;
-                    let (now_ms, random) = (self.platform.now_ms(), self.platform.random());
-                    if let Some(job) = self.job.borrow_mut().as_mut() {
-                        job.handle(Event::Written, now_ms, random);
-                    }
+                    self.hand_over(Event::Written);
                     Event::LinkedIn(answer)
                 }
                 Effect::Fold { pages, replace } => Event::Folded {
@@ -131,10 +128,15 @@ impl<P: Platform> Worker<P> {
                     Event::Woke
                 }
             };
-            let (now_ms, random) = (self.platform.now_ms(), self.platform.random());
-            if let Some(job) = self.job.borrow_mut().as_mut() {
-                job.handle(event, now_ms, random);
-            }
+            self.hand_over(event);
+        }
+    }
+
+    /// Gives the job what came of its effect.
+    fn hand_over(&self, event: Event) {
+        let (now_ms, random) = (self.platform.now_ms(), self.platform.random());
+        if let Some(job) = self.job.borrow_mut().as_mut() {
+            job.handle(event, now_ms, random);
         }
     }
 

@@ -78,7 +78,7 @@ impl<P: Platform> Worker<P> {
         }
         names.extend(keys::LEGACY_JOB_RECORDS.iter().map(|n| n.to_string()));
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        self.contacts_changing();
+        self.held_list.changing();
         self.store().remove_many(Area::Durable, &names).await
     }
 
