@@ -180,6 +180,10 @@ pub enum Effect {
     /// Send this to the backend; with `authed`, with the bearer token (refreshed as needed):
     /// answer [`Event::Backend`].
     Backend { request: HttpRequest, authed: bool },
+    /// Send these upload batches with the bearer token, beside those already in flight (none
+    /// when `fresh`: drop any first), and answer [`Event::Backend`] with the answer to the
+    /// oldest in flight. Every other effect but [`Effect::Write`] drops what is in flight.
+    Batches { send: Vec<HttpRequest>, fresh: bool },
     /// Write these, in one storage call per area: answer [`Event::Written`].
     Write(Vec<Write>),
     /// Write these and, at the same time, send this to LinkedIn (the next page of a read
@@ -242,6 +246,8 @@ struct Uploading {
     plan: Plan,
     ledger: Ledger,
     records: Vec<ContactRecord>,
+    /// Batches `acked..acked + in_flight` were sent and their answers are awaited, in order.
+    in_flight: u32,
 }
 
 /// Where the machine stands.
@@ -292,6 +298,11 @@ enum Stage {
     SavedBackoff(Box<Uploading>, u64),
     /// Sleeping before the same request again.
     Backoff(Box<Uploading>),
+    /// A batch asked to wait until then: the answers of the batches still in flight are
+    /// collected first (each may ask to wait longer).
+    Drain(Box<Uploading>, u64),
+    /// Asked for the answer of a batch in flight, to wait at least as long as it asks.
+    AwaitDrain(Box<Uploading>, u64),
     /// The run ended (its end is being written): then look for the next due job.
     Ending,
     /// Stop now: the run lost its lease, or nothing is due.
@@ -386,13 +397,28 @@ impl SyncJob {
                 self.stage = Stage::Backoff(up);
                 Effect::Sleep { until_ms }
             }
-            Stage::Send(up) | Stage::SavedStep(up) => match self.record.upload.as_ref() {
+            Stage::Drain(up, until_ms) => {
+                self.stage = Stage::AwaitDrain(up, until_ms);
+                Effect::Batches {
+                    send: Vec::new(),
+                    fresh: false,
+                }
+            }
+            Stage::Send(mut up) | Stage::SavedStep(mut up) => match self.record.upload.as_ref() {
                 Some(upload) => {
-                    let request = upload.request(&up.base, &up.plan);
-                    self.stage = Stage::AwaitAnswer(up);
-                    Effect::Backend {
-                        request,
-                        authed: true,
+                    let send = upload.batches_ahead(&up.base, &up.plan, up.in_flight);
+                    if send.is_empty() && up.in_flight == 0 {
+                        let request = upload.request(&up.base, &up.plan);
+                        self.stage = Stage::AwaitAnswer(up);
+                        Effect::Backend {
+                            request,
+                            authed: true,
+                        }
+                    } else {
+                        let fresh = up.in_flight == 0;
+                        up.in_flight += send.len() as u32;
+                        self.stage = Stage::AwaitAnswer(up);
+                        Effect::Batches { send, fresh }
                     }
                 }
                 // The upload was dropped meanwhile (signed out, sharing stopped).
@@ -545,6 +571,9 @@ impl SyncJob {
             }
             (Stage::AwaitAnswer(up), Event::Backend(answer)) => {
                 self.on_answer(up, answer, now_ms, random);
+            }
+            (Stage::AwaitDrain(up, until_ms), Event::Backend(answer)) => {
+                self.on_drained(up, until_ms, answer, now_ms, random);
             }
             (Stage::SavedStep(up), Event::Written) => self.stage = Stage::SavedStep(up),
             (Stage::SavedBackoff(up, until_ms), Event::Written) => {
@@ -836,6 +865,7 @@ impl SyncJob {
             plan,
             ledger,
             records,
+            in_flight: 0,
         });
         if resumed {
             self.uploading_phase(&up);
@@ -849,6 +879,57 @@ impl SyncJob {
                 request,
                 authed: false,
             });
+        }
+    }
+
+    /// A batch still in flight after one that asked to wait: it may ask to wait longer (its
+    /// own `Retry-After`); once none is left, the wait begins.
+    fn on_drained(
+        &mut self,
+        mut up: Box<Uploading>,
+        until_ms: u64,
+        answer: Result<HttpResponse, ApiFailure>,
+        now_ms: u64,
+        random: u64,
+    ) {
+        up.in_flight = up.in_flight.saturating_sub(1);
+        let mut until_ms = until_ms;
+        let refused = answer.ok().filter(|response| !response.is_success());
+        if let (Some(upload), Some(response)) = (self.record.upload.as_ref(), refused) {
+            // What this refusal alone would ask, on a copy: the upload itself stays at the
+            // batch that asked first (an acknowledgement is not read: it is asked again).
+            if let Progress::Wait { until_ms: asked } =
+                upload.clone().on_response(Ok(response), now_ms, random)
+            {
+                until_ms = until_ms.max(asked);
+            }
+        }
+        if up.in_flight > 0 {
+            self.stage = Stage::Drain(up, until_ms);
+        } else {
+            self.wait_to_send(up, until_ms, now_ms);
+        }
+    }
+
+    /// Waits until then before sending the upload's next request: in this run when it is
+    /// soon, else at a later wake-up.
+    fn wait_to_send(&mut self, mut up: Box<Uploading>, until_ms: u64, now_ms: u64) {
+        // Waiting drops whatever is still in flight: the next request starts afresh.
+        up.in_flight = 0;
+        if until_ms.saturating_sub(now_ms) <= MAX_INLINE_WAIT_MS {
+            // Saved, then slept through, then the same request again.
+            self.stage = Stage::SavedBackoff(up, until_ms);
+            self.write(Vec::new());
+        } else {
+            let view = &mut self.record.view;
+            view.phase = Phase::Waiting { until_ms };
+            view.problem = Some(Problem::Server);
+            self.end(
+                up.run,
+                Outcome::RetryAt(until_ms.div_ceil(1000)),
+                now_ms / 1000,
+                Vec::new(),
+            );
         }
     }
 
@@ -867,7 +948,7 @@ impl SyncJob {
     /// The backend's answer to an upload step.
     fn on_answer(
         &mut self,
-        up: Box<Uploading>,
+        mut up: Box<Uploading>,
         answer: Result<HttpResponse, ApiFailure>,
         now_ms: u64,
         random: u64,
@@ -888,7 +969,15 @@ impl SyncJob {
             self.stage = Stage::Stop(None);
             return;
         };
+        let before = (upload.session_id, upload.acked);
         let progress = upload.on_response(answer, now_ms, random);
+        // The answer was the oldest batch's; the others in flight stay so only while this
+        // one moved the upload on by itself (else they are dropped, or drained below).
+        up.in_flight = up.in_flight.saturating_sub(1);
+        let moved_on = (upload.session_id, upload.acked) == (before.0, before.1 + 1);
+        if !moved_on && !matches!(progress, Progress::Wait { .. }) {
+            up.in_flight = 0;
+        }
         if !self.renew(run, now) {
             self.stage = Stage::Stop(None);
             self.write(Vec::new());
@@ -900,23 +989,10 @@ impl SyncJob {
                 self.stage = Stage::SavedStep(up);
                 self.write(Vec::new());
             }
-            Progress::Wait { until_ms } => {
-                if until_ms.saturating_sub(now_ms) <= MAX_INLINE_WAIT_MS {
-                    // Saved, then slept through, then the same request again.
-                    self.stage = Stage::SavedBackoff(up, until_ms);
-                    self.write(Vec::new());
-                } else {
-                    let view = &mut self.record.view;
-                    view.phase = Phase::Waiting { until_ms };
-                    view.problem = Some(Problem::Server);
-                    self.end(
-                        run,
-                        Outcome::RetryAt(until_ms.div_ceil(1000)),
-                        now,
-                        Vec::new(),
-                    );
-                }
+            Progress::Wait { until_ms } if up.in_flight > 0 => {
+                self.stage = Stage::Drain(up, until_ms);
             }
+            Progress::Wait { until_ms } => self.wait_to_send(up, until_ms, now_ms),
             Progress::Done(result) => {
                 let (ledger, in_step) = sync::after_commit(&up.plan, &up.ledger, &result);
                 self.record.upload = None;
@@ -996,7 +1072,9 @@ mod tests {
                     known: HashSet::new(),
                 }),
                 Effect::Load(Need::Sharing) => Event::Loaded(Loaded::Sharing(false)),
-                Effect::Load(Need::Upload) | Effect::Backend { .. } => panic!("no upload"),
+                Effect::Load(Need::Upload) | Effect::Backend { .. } | Effect::Batches { .. } => {
+                    panic!("no upload")
+                }
                 Effect::Cookie => Event::Cookie(Some("\"ajax:1\"".into())),
                 Effect::LinkedIn(request) => self.linkedin(request),
                 Effect::Fold { .. } => Event::Folded {

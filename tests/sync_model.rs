@@ -14,7 +14,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use allyshare::api::ApiFailure;
 use allyshare::contact_list::Exclusions;
@@ -328,6 +328,9 @@ fn run_upload(
         })
     };
     ask(&mut ext.job);
+    // The batches on their way (as the worker's driver holds them), oldest first; each with
+    // the server's answer when the server already took it (it may take a later one first).
+    let mut in_flight: VecDeque<(HttpRequest, Option<HttpResponse>)> = VecDeque::new();
     stored.values.insert(
         "job".into(),
         serde_json::to_string(ext.job.record()).unwrap(),
@@ -338,6 +341,11 @@ fn run_upload(
         assert!(step < 5_000, "the upload did not finish in 5000 steps");
         ext.now_ms += 7;
         let effect = ext.job.poll(ext.now_ms);
+        // What the driver drops is still on its way: it reaches the server later, or never.
+        match &effect {
+            Effect::Write(_) | Effect::Batches { fresh: false, .. } => {}
+            _ => delayed.extend(in_flight.drain(..).map(|(request, _)| request)),
+        }
         let event = match effect {
             Effect::Done { wake_at } => {
                 let record = stored.record();
@@ -381,6 +389,7 @@ fn run_upload(
                 if let Some(Fault::WorkerStopUnsaved) = faults.next() {
                     // The worker died before this batch reached storage.
                     ext.restart(stored);
+                    delayed.extend(in_flight.drain(..).map(|(request, _)| request));
                     continue;
                 }
                 for w in writes {
@@ -393,33 +402,26 @@ fn run_upload(
             }
             Effect::Backend { request, .. } => {
                 let f = faults.next().unwrap_or(Fault::None);
-                // Late copies of earlier requests arrive now and then.
-                if step % 3 == 0 {
-                    if let Some(old) = delayed.pop() {
-                        server.handle(&old);
+                Event::Backend(
+                    deliver(server, &request, None, f, step, delayed).map_err(ApiFailure::from),
+                )
+            }
+            Effect::Batches { send, fresh } => {
+                if fresh {
+                    delayed.extend(in_flight.drain(..).map(|(request, _)| request));
+                }
+                in_flight.extend(send.into_iter().map(|request| (request, None)));
+                // Now and then the server takes the newest batch in flight before the others.
+                if step % 2 == 0 && in_flight.len() > 1 {
+                    if let Some((request, answer @ None)) = in_flight.back_mut() {
+                        *answer = Some(server.handle(request));
                     }
                 }
-                let outcome = match f {
-                    Fault::None | Fault::WorkerStopUnsaved => Ok(server.handle(&request)),
-                    Fault::LostBefore => Err(TransportError::Network("lost".into())),
-                    Fault::LostAfter => {
-                        server.handle(&request);
-                        Err(TransportError::Timeout)
-                    }
-                    Fault::Duplicate => {
-                        server.handle(&request);
-                        Ok(server.handle(&request))
-                    }
-                    Fault::Delayed => {
-                        delayed.push(request.clone());
-                        Ok(server.handle(&request))
-                    }
-                    Fault::Expire => {
-                        server.expire_sessions();
-                        Ok(server.handle(&request))
-                    }
-                };
-                Event::Backend(outcome.map_err(ApiFailure::from))
+                let (request, answer) = in_flight.pop_front().expect("a batch in flight");
+                let f = faults.next().unwrap_or(Fault::None);
+                Event::Backend(
+                    deliver(server, &request, answer, f, step, delayed).map_err(ApiFailure::from),
+                )
             }
         };
         ext.job.handle(event, ext.now_ms, step);
@@ -431,6 +433,49 @@ fn run_upload(
             "the upload failed: {:?}",
             record.view.problem
         );
+    }
+}
+
+/// One request through the faults to the model server (`taken`: the server's answer when it
+/// already took the request).
+fn deliver(
+    server: &mut ModelServer,
+    request: &HttpRequest,
+    taken: Option<HttpResponse>,
+    fault: Fault,
+    step: u64,
+    delayed: &mut Vec<HttpRequest>,
+) -> Result<HttpResponse, TransportError> {
+    // Late copies of earlier requests arrive now and then.
+    if step % 3 == 0 {
+        if let Some(old) = delayed.pop() {
+            server.handle(&old);
+        }
+    }
+    let handle = |server: &mut ModelServer| match &taken {
+        Some(answer) => answer.clone(),
+        None => server.handle(request),
+    };
+    match fault {
+        Fault::None | Fault::WorkerStopUnsaved => Ok(handle(server)),
+        Fault::LostBefore if taken.is_none() => Err(TransportError::Network("lost".into())),
+        // Taken already: only its answer can be lost.
+        Fault::LostBefore | Fault::LostAfter => {
+            handle(server);
+            Err(TransportError::Timeout)
+        }
+        Fault::Duplicate => {
+            handle(server);
+            Ok(server.handle(request))
+        }
+        Fault::Delayed => {
+            delayed.push(request.clone());
+            Ok(handle(server))
+        }
+        Fault::Expire => {
+            server.expire_sessions();
+            Ok(handle(server))
+        }
     }
 }
 
@@ -533,4 +578,191 @@ fn contacts_stored_with_company_and_position_load_and_upload_without_them() {
             assert!(!body.contains(word), "{word} uploaded in {body}");
         }
     }
+}
+
+/// Drives the machine through an upload of `contacts`, answering plainly, until it hands out
+/// upload batches; returns them with the effect's `fresh`.
+fn next_batches(
+    server: &mut ModelServer,
+    stored: &mut Stored,
+    ext: &mut Extension,
+    contacts: &[ContactRecord],
+) -> (Vec<HttpRequest>, bool) {
+    for _ in 0..100 {
+        ext.now_ms += 7;
+        let event = match ext.job.poll(ext.now_ms) {
+            Effect::Batches { send, fresh } => return (send, fresh),
+            Effect::Load(Need::Start) => Event::Loaded(Loaded::Start {
+                signed_in: true,
+                sharing: true,
+                next_asks_at: u64::MAX / 2000,
+            }),
+            Effect::Load(Need::Sharing) => Event::Loaded(Loaded::Sharing(true)),
+            Effect::Load(Need::Upload) => Event::Loaded(Loaded::Upload(Box::new(UploadInputs {
+                base: "http://model".into(),
+                list: contacts.to_vec(),
+                excluded: Exclusions::default(),
+                ledger: stored.ledger(),
+                limits: server.limits,
+            }))),
+            Effect::Write(writes) => {
+                for w in writes {
+                    match w.value {
+                        Some(v) => stored.values.insert(w.name, v),
+                        None => stored.values.remove(&w.name),
+                    };
+                }
+                Event::Written
+            }
+            Effect::Backend { request, .. } => Event::Backend(Ok(server.handle(&request))),
+            other => panic!("not a step of an upload's start: {other:?}"),
+        };
+        ext.job.handle(event, ext.now_ms, 1);
+    }
+    panic!("no batch was sent in 100 steps");
+}
+
+fn batch_path(request: &HttpRequest) -> &str {
+    request.url.split("/v1/").nth(1).unwrap_or_default()
+}
+
+fn one_item_batches() -> ModelServer {
+    ModelServer {
+        limits: SyncLimits {
+            max_batch_items: 1,
+            ..SyncLimits::default()
+        },
+        ..ModelServer::default()
+    }
+}
+
+/// The next batch is on its way while the one before is answered; a closed session drops
+/// the batches in flight (their answers would be the old session's) and opens a new one.
+#[test]
+fn batches_travel_two_at_a_time_and_a_closed_session_drops_those_in_flight() {
+    let mut server = one_item_batches();
+    let mut stored = read_already();
+    let mut ext = Extension::start(&stored, 1, 10_000);
+    ext.job.change(|r| r.schedule.request_upload());
+    let contacts: Vec<ContactRecord> = (0..5).map(|i| contact(i, 0)).collect();
+
+    let (send, fresh) = next_batches(&mut server, &mut stored, &mut ext, &contacts);
+    let paths: Vec<_> = send.iter().map(batch_path).collect();
+    assert_eq!(
+        paths,
+        ["sync/sessions/1/batches/0", "sync/sessions/1/batches/1"]
+    );
+    assert!(fresh);
+    let answer = server.handle(&send[0]);
+    server.handle(&send[1]);
+    ext.job.handle(Event::Backend(Ok(answer)), ext.now_ms, 1);
+    // Batch 0's answer is saved; batch 1 is still on its way, so only batch 2 is sent now.
+    let (send, fresh) = next_batches(&mut server, &mut stored, &mut ext, &contacts);
+    assert_eq!(stored.record().upload.unwrap().acked, 1);
+    let paths: Vec<_> = send.iter().map(batch_path).collect();
+    assert_eq!(paths, ["sync/sessions/1/batches/2"]);
+    assert!(!fresh, "batch 1 stays in flight");
+
+    // The session closes before batch 1's answer is read.
+    server.expire_sessions();
+    let closed = server.handle(&HttpRequest::new(
+        Method::Put,
+        "http://model/v1/sync/sessions/1/batches/1".into(),
+    ));
+    assert_eq!(closed.status, 409);
+    ext.job.handle(Event::Backend(Ok(closed)), ext.now_ms, 1);
+    // A new session (answered by `next_batches`), then its batches 0 and 1, nothing kept
+    // from the old one.
+    let (send, fresh) = next_batches(&mut server, &mut stored, &mut ext, &contacts);
+    let paths: Vec<_> = send.iter().map(batch_path).collect();
+    assert_eq!(
+        paths,
+        ["sync/sessions/2/batches/0", "sync/sessions/2/batches/1"]
+    );
+    assert!(fresh, "what was in flight for the old session is dropped");
+}
+
+/// A batch that is asked to wait (429, `Retry-After: 2`) while the next is in flight: the
+/// next one's answer is read too, and its longer `Retry-After: 5` is waited out before the
+/// first batch is sent again.
+#[test]
+fn a_wait_asked_with_a_batch_in_flight_is_as_long_as_the_longest_asked() {
+    let mut server = one_item_batches();
+    let mut stored = read_already();
+    let mut ext = Extension::start(&stored, 1, 10_000);
+    ext.job.change(|r| r.schedule.request_upload());
+    let contacts: Vec<ContactRecord> = (0..5).map(|i| contact(i, 0)).collect();
+    let (send, _) = next_batches(&mut server, &mut stored, &mut ext, &contacts);
+    assert_eq!(send.len(), 2);
+    let busy = |secs: &str| HttpResponse {
+        retry_after: Some(secs.into()),
+        ..error(429, ErrorCode::RateLimited)
+    };
+    let answered_at = ext.now_ms;
+    ext.job
+        .handle(Event::Backend(Ok(busy("2"))), answered_at, 1);
+    match ext.job.poll(answered_at) {
+        Effect::Batches { send, fresh } => {
+            assert!(
+                send.is_empty() && !fresh,
+                "only the answer of the batch in flight"
+            );
+        }
+        other => panic!("the batch in flight was not waited for: {other:?}"),
+    }
+    ext.job
+        .handle(Event::Backend(Ok(busy("5"))), answered_at, 1);
+    let mut slept = None;
+    for _ in 0..5 {
+        match ext.job.poll(answered_at) {
+            Effect::Write(_) => ext.job.handle(Event::Written, answered_at, 1),
+            Effect::Sleep { until_ms } => {
+                slept = Some(until_ms);
+                break;
+            }
+            other => panic!("expected the wait: {other:?}"),
+        }
+    }
+    let until_ms = slept.expect("a wait");
+    assert!(
+        until_ms >= answered_at + 5_000,
+        "waited {} ms",
+        until_ms - answered_at
+    );
+    assert_eq!(stored.record().upload.map_or(0, |u| u.acked), 0);
+}
+
+/// An acknowledgement read while draining does not lengthen the wait (it is not a refusal:
+/// the batch is simply sent again, and answered the same).
+#[test]
+fn an_acknowledgement_in_flight_does_not_lengthen_the_wait() {
+    let mut server = one_item_batches();
+    let mut stored = read_already();
+    let mut ext = Extension::start(&stored, 1, 10_000);
+    ext.job.change(|r| r.schedule.request_upload());
+    let contacts: Vec<ContactRecord> = (0..5).map(|i| contact(i, 0)).collect();
+    let (send, _) = next_batches(&mut server, &mut stored, &mut ext, &contacts);
+    let acknowledged = server.handle(&send[1]);
+    assert_eq!(acknowledged.status, 200);
+    let busy = HttpResponse {
+        retry_after: Some("1".into()),
+        ..error(429, ErrorCode::RateLimited)
+    };
+    let at = ext.now_ms;
+    ext.job.handle(Event::Backend(Ok(busy)), at, 1);
+    assert!(matches!(ext.job.poll(at), Effect::Batches { .. }));
+    // A large random number: a back-off computed from it would wait about 2 s.
+    ext.job.handle(Event::Backend(Ok(acknowledged)), at, 3_999);
+    let mut slept = None;
+    for _ in 0..5 {
+        match ext.job.poll(at) {
+            Effect::Write(_) => ext.job.handle(Event::Written, at, 1),
+            Effect::Sleep { until_ms } => {
+                slept = Some(until_ms);
+                break;
+            }
+            other => panic!("expected the wait: {other:?}"),
+        }
+    }
+    assert_eq!(slept, Some(at + 1_000), "the 429's own Retry-After");
 }

@@ -5,6 +5,9 @@
 //! write undoes the other's. What to do and in which order is the machine's; this loop only
 //! reads what it asks for, sends its requests and writes its batches.
 
+use futures_util::future::LocalBoxFuture;
+use futures_util::stream::{FuturesOrdered, StreamExt};
+
 use super::*;
 
 impl<P: Platform> Worker<P> {
@@ -79,12 +82,18 @@ impl<P: Platform> Worker<P> {
     }
 
     pub(super) async fn drive(&self) -> Result<(), StoreError> {
+        // The upload batches on their way, oldest first (see [`Effect::Batches`]).
+        let mut in_flight = FuturesOrdered::new();
         loop {
             let now_ms = self.platform.now_ms();
             let effect = match self.job.borrow_mut().as_mut() {
                 Some(job) => job.poll(now_ms),
                 None => return Ok(()),
             };
+            match &effect {
+                Effect::Write(_) | Effect::Batches { fresh: false, .. } => {}
+                _ => in_flight = FuturesOrdered::new(),
+            }
             let event = match effect {
                 Effect::Done { wake_at } => {
                     if let Some(at) = wake_at {
@@ -103,6 +112,16 @@ impl<P: Platform> Worker<P> {
                     request,
                     authed: false,
                 } => Event::Backend(self.platform.backend(request).await.map_err(Into::into)),
+                Effect::Batches { send, .. } => {
+                    for request in send {
+                        let sent: LocalBoxFuture<'_, _> =
+                            Box::pin(async move { self.authed(|| request.clone()).await });
+                        in_flight.push_back(sent);
+                    }
+                    Event::Backend(in_flight.next().await.unwrap_or_else(|| {
+                        Err(ApiFailure::BadResponse("no upload batch in flight".into()))
+                    }))
+                }
                 Effect::Write(writes) => {
                     store::apply(self.store(), writes).await?;
                     Event::Written
