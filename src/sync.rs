@@ -4,10 +4,11 @@
 //! acknowledged. After a read, [`plan`] compares the contacts with the ledger and produces the
 //! batches to send — only what changed for a `delta` session, everything for a `full` one (so
 //! the server drops removed connections), nothing at all when nothing changed. An [`Upload`]
-//! then walks the protocol — open a session, send each batch, commit — one request at a time,
-//! and is saved after every acknowledged step so a worker stopped at any point resumes with the
-//! very same batches: the plan is deterministic (sorted by key) and fingerprinted, and batches
-//! are idempotent by (session, sequence number) on the server, so a resend is never a duplicate.
+//! then walks the protocol — open a session, send each batch, commit — with up to
+//! [`BATCHES_IN_FLIGHT`] batches on their way at once and their answers read in order, and is
+//! saved after every acknowledged step so a worker stopped at any point resumes with the very
+//! same batches: the plan is deterministic (sorted by key) and fingerprinted, and batches are
+//! idempotent by (session, sequence number) on the server, so a resend is never a duplicate.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasher;
