@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use allyshare::api::ApiFailure;
 use allyshare::contact_list::Exclusions;
 use allyshare::http::{HttpRequest, HttpResponse, Method, TransportError};
-use allyshare::job::{Effect, Event, JobRecord, Loaded, Need, SyncJob, UploadInputs};
+use allyshare::job::{Effect, Event, JobRecord, Loaded, Need, SyncJob, UploadInputs, Write};
 use allyshare::jobs::Cadence;
 use allyshare::sync::Ledger;
 use allyshare_protocol::{
@@ -254,6 +254,16 @@ struct Stored {
 }
 
 impl Stored {
+    /// A batch of writes, as the worker's storage applies it.
+    fn apply(&mut self, writes: Vec<Write>) {
+        for w in writes {
+            match w.value {
+                Some(v) => self.values.insert(w.name, v),
+                None => self.values.remove(&w.name),
+            };
+        }
+    }
+
     fn record(&self) -> JobRecord {
         self.values
             .get("job")
@@ -357,23 +367,9 @@ fn run_upload(
                 ext.now_ms = ext.now_ms.max(wake_at.unwrap_or(0) * 1000);
                 continue;
             }
-            Effect::Load(Need::Start) => Event::Loaded(Loaded::Start {
-                signed_in: true,
-                sharing: true,
-                next_asks_at: u64::MAX / 2000,
-            }),
-            Effect::Load(Need::Sharing) => Event::Loaded(Loaded::Sharing(true)),
-            Effect::Load(Need::Upload) => Event::Loaded(Loaded::Upload(Box::new(UploadInputs {
-                base: "http://model".into(),
-                list: contacts.to_vec(),
-                excluded: Exclusions::default(),
-                ledger: stored.ledger(),
-                limits: stored
-                    .values
-                    .get("sync_limits")
-                    .map(|t| serde_json::from_str(t).unwrap())
-                    .unwrap_or(limits),
-            }))),
+            Effect::Load(need @ (Need::Start | Need::Sharing | Need::Upload)) => {
+                loaded(need, contacts, stored, limits)
+            }
             Effect::Load(Need::Read)
             | Effect::Cookie
             | Effect::LinkedIn(_)
@@ -392,12 +388,7 @@ fn run_upload(
                     delayed.extend(in_flight.drain(..).map(|(request, _)| request));
                     continue;
                 }
-                for w in writes {
-                    match w.value {
-                        Some(v) => stored.values.insert(w.name, v),
-                        None => stored.values.remove(&w.name),
-                    };
-                }
+                stored.apply(writes);
                 Event::Written
             }
             Effect::Backend { request, .. } => {
@@ -580,6 +571,31 @@ fn contacts_stored_with_company_and_position_load_and_upload_without_them() {
     }
 }
 
+/// What an upload's run loads: signed in, sharing, these contacts, the limits stored (else
+/// `limits`).
+fn loaded(need: Need, contacts: &[ContactRecord], stored: &Stored, limits: SyncLimits) -> Event {
+    Event::Loaded(match need {
+        Need::Start => Loaded::Start {
+            signed_in: true,
+            sharing: true,
+            next_asks_at: u64::MAX / 2000,
+        },
+        Need::Sharing => Loaded::Sharing(true),
+        Need::Upload => Loaded::Upload(Box::new(UploadInputs {
+            base: "http://model".into(),
+            list: contacts.to_vec(),
+            excluded: Exclusions::default(),
+            ledger: stored.ledger(),
+            limits: stored
+                .values
+                .get("sync_limits")
+                .map(|t| serde_json::from_str(t).unwrap())
+                .unwrap_or(limits),
+        })),
+        Need::Read => panic!("an upload reads nothing from LinkedIn"),
+    })
+}
+
 /// Drives the machine through an upload of `contacts`, answering plainly, until it hands out
 /// upload batches; returns them with the effect's `fresh`.
 fn next_batches(
@@ -592,26 +608,11 @@ fn next_batches(
         ext.now_ms += 7;
         let event = match ext.job.poll(ext.now_ms) {
             Effect::Batches { send, fresh } => return (send, fresh),
-            Effect::Load(Need::Start) => Event::Loaded(Loaded::Start {
-                signed_in: true,
-                sharing: true,
-                next_asks_at: u64::MAX / 2000,
-            }),
-            Effect::Load(Need::Sharing) => Event::Loaded(Loaded::Sharing(true)),
-            Effect::Load(Need::Upload) => Event::Loaded(Loaded::Upload(Box::new(UploadInputs {
-                base: "http://model".into(),
-                list: contacts.to_vec(),
-                excluded: Exclusions::default(),
-                ledger: stored.ledger(),
-                limits: server.limits,
-            }))),
+            Effect::Load(need @ (Need::Start | Need::Sharing | Need::Upload)) => {
+                loaded(need, contacts, stored, server.limits)
+            }
             Effect::Write(writes) => {
-                for w in writes {
-                    match w.value {
-                        Some(v) => stored.values.insert(w.name, v),
-                        None => stored.values.remove(&w.name),
-                    };
-                }
+                stored.apply(writes);
                 Event::Written
             }
             Effect::Backend { request, .. } => Event::Backend(Ok(server.handle(&request))),
@@ -636,15 +637,40 @@ fn one_item_batches() -> ModelServer {
     }
 }
 
+/// An upload of five contacts, one a batch, asked for.
+fn upload_of_five() -> (ModelServer, Stored, Extension, Vec<ContactRecord>) {
+    let stored = read_already();
+    let mut ext = Extension::start(&stored, 1, 10_000);
+    ext.job.change(|r| r.schedule.request_upload());
+    let contacts = (0..5).map(|i| contact(i, 0)).collect();
+    (one_item_batches(), stored, ext, contacts)
+}
+
+/// The server's 429, asking to wait `secs`.
+fn busy(secs: &str) -> HttpResponse {
+    HttpResponse {
+        retry_after: Some(secs.into()),
+        ..error(429, ErrorCode::RateLimited)
+    }
+}
+
+/// The wait the machine goes into next (after writing its step): until when.
+fn the_wait(ext: &mut Extension, now_ms: u64) -> u64 {
+    for _ in 0..5 {
+        match ext.job.poll(now_ms) {
+            Effect::Write(_) => ext.job.handle(Event::Written, now_ms, 1),
+            Effect::Sleep { until_ms } => return until_ms,
+            other => panic!("expected the wait: {other:?}"),
+        }
+    }
+    panic!("no wait in 5 steps");
+}
+
 /// The next batch is on its way while the one before is answered; a closed session drops
 /// the batches in flight (their answers would be the old session's) and opens a new one.
 #[test]
 fn batches_travel_two_at_a_time_and_a_closed_session_drops_those_in_flight() {
-    let mut server = one_item_batches();
-    let mut stored = read_already();
-    let mut ext = Extension::start(&stored, 1, 10_000);
-    ext.job.change(|r| r.schedule.request_upload());
-    let contacts: Vec<ContactRecord> = (0..5).map(|i| contact(i, 0)).collect();
+    let (mut server, mut stored, mut ext, contacts) = upload_of_five();
 
     let (send, fresh) = next_batches(&mut server, &mut stored, &mut ext, &contacts);
     let paths: Vec<_> = send.iter().map(batch_path).collect();
@@ -687,17 +713,9 @@ fn batches_travel_two_at_a_time_and_a_closed_session_drops_those_in_flight() {
 /// first batch is sent again.
 #[test]
 fn a_wait_asked_with_a_batch_in_flight_is_as_long_as_the_longest_asked() {
-    let mut server = one_item_batches();
-    let mut stored = read_already();
-    let mut ext = Extension::start(&stored, 1, 10_000);
-    ext.job.change(|r| r.schedule.request_upload());
-    let contacts: Vec<ContactRecord> = (0..5).map(|i| contact(i, 0)).collect();
+    let (mut server, mut stored, mut ext, contacts) = upload_of_five();
     let (send, _) = next_batches(&mut server, &mut stored, &mut ext, &contacts);
     assert_eq!(send.len(), 2);
-    let busy = |secs: &str| HttpResponse {
-        retry_after: Some(secs.into()),
-        ..error(429, ErrorCode::RateLimited)
-    };
     let answered_at = ext.now_ms;
     ext.job
         .handle(Event::Backend(Ok(busy("2"))), answered_at, 1);
@@ -712,18 +730,7 @@ fn a_wait_asked_with_a_batch_in_flight_is_as_long_as_the_longest_asked() {
     }
     ext.job
         .handle(Event::Backend(Ok(busy("5"))), answered_at, 1);
-    let mut slept = None;
-    for _ in 0..5 {
-        match ext.job.poll(answered_at) {
-            Effect::Write(_) => ext.job.handle(Event::Written, answered_at, 1),
-            Effect::Sleep { until_ms } => {
-                slept = Some(until_ms);
-                break;
-            }
-            other => panic!("expected the wait: {other:?}"),
-        }
-    }
-    let until_ms = slept.expect("a wait");
+    let until_ms = the_wait(&mut ext, answered_at);
     assert!(
         until_ms >= answered_at + 5_000,
         "waited {} ms",
@@ -736,33 +743,18 @@ fn a_wait_asked_with_a_batch_in_flight_is_as_long_as_the_longest_asked() {
 /// the batch is simply sent again, and answered the same).
 #[test]
 fn an_acknowledgement_in_flight_does_not_lengthen_the_wait() {
-    let mut server = one_item_batches();
-    let mut stored = read_already();
-    let mut ext = Extension::start(&stored, 1, 10_000);
-    ext.job.change(|r| r.schedule.request_upload());
-    let contacts: Vec<ContactRecord> = (0..5).map(|i| contact(i, 0)).collect();
+    let (mut server, mut stored, mut ext, contacts) = upload_of_five();
     let (send, _) = next_batches(&mut server, &mut stored, &mut ext, &contacts);
     let acknowledged = server.handle(&send[1]);
     assert_eq!(acknowledged.status, 200);
-    let busy = HttpResponse {
-        retry_after: Some("1".into()),
-        ..error(429, ErrorCode::RateLimited)
-    };
     let at = ext.now_ms;
-    ext.job.handle(Event::Backend(Ok(busy)), at, 1);
+    ext.job.handle(Event::Backend(Ok(busy("1"))), at, 1);
     assert!(matches!(ext.job.poll(at), Effect::Batches { .. }));
     // A large random number: a back-off computed from it would wait about 2 s.
     ext.job.handle(Event::Backend(Ok(acknowledged)), at, 3_999);
-    let mut slept = None;
-    for _ in 0..5 {
-        match ext.job.poll(at) {
-            Effect::Write(_) => ext.job.handle(Event::Written, at, 1),
-            Effect::Sleep { until_ms } => {
-                slept = Some(until_ms);
-                break;
-            }
-            other => panic!("expected the wait: {other:?}"),
-        }
-    }
-    assert_eq!(slept, Some(at + 1_000), "the 429's own Retry-After");
+    assert_eq!(
+        the_wait(&mut ext, at),
+        at + 1_000,
+        "the 429's own Retry-After"
+    );
 }
