@@ -422,14 +422,15 @@ pub mod retry {
 
 /// How many of an upload's batches are on their way at once. With one, the server waited
 /// while the worker made and sent the next batch, and the worker while the server stored it
-/// (about 12 ms and 9.6 ms of each batch of 500, `./build.sh bench`'s first sync); with two,
-/// the next is made and sent while the server stores the one before. Answers are still read
-/// in order, and only an answer for batch `acked` moves the upload on, so what is saved is
-/// what the server acknowledged; a batch sent twice is answered the same.
+/// (about 12 ms and 9.6 ms of each batch of 500, timed at the server in the bench's first
+/// sync); with two, the next is made and sent while the server stores the one before (the
+/// batches' part of a first sync of 30,000: 1.30 → 1.18 s). Answers are still read in
+/// order, and only an answer for batch `acked` moves the upload on, so what is saved is what
+/// the server acknowledged; a batch sent twice is answered the same.
 pub const BATCHES_IN_FLIGHT: u32 = 2;
 
-/// `PUT` batch `seq` of session `id`: the body is the protocol's [`allyshare_protocol::ContactBatch`], written
-/// from the plan's records without copying them.
+/// `PUT` batch `seq` of session `id`: the body is the protocol's
+/// [`allyshare_protocol::ContactBatch`], written from the plan's records without copying them.
 fn batch_request(base: &str, plan: &Plan, id: i64, seq: u32) -> HttpRequest {
     #[derive(Serialize)]
     struct BatchBody<'a> {
