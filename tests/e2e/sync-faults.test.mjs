@@ -164,6 +164,9 @@ describe('the worker stopped mid-upload', () => {
       const { upload } = await evaluate(world.popup, async () => JSON.parse((await chrome.storage.local.get('job')).job));
       return upload?.acked === 7;
     }, { what: 'batches 0–6 saved as acknowledged', timeoutMs: 2_500, context: () => diagnosis(world) });
+    // And the worker does not wait for batch 7's answer to send batch 8 (two on their way).
+    await eventually(() => world.proxy.log.some((e) => batchSeq(e) === 8), { what: 'batch 8 sent while batch 7 is held', timeoutMs: 2_000, context: () => diagnosis(world) });
+    assert.ok(Date.now() - held < 3000, 'batch 7 was still held');
     const cdp = await world.browser.context.newCDPSession(world.popup);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
