@@ -65,15 +65,21 @@ pub enum TokenStep {
     SignIn,
 }
 
+/// The access token to send, if the stored one is still usable: then the refresh token is
+/// not needed (nor read from storage).
+pub fn usable_access(now: u64, access: Option<&AccessToken>) -> Option<String> {
+    access.filter(|a| a.usable_at(now)).map(|a| a.token.clone())
+}
+
 /// Decides, from what is stored, how to authenticate the next call.
 pub fn next_step(
     now: u64,
     access: Option<&AccessToken>,
     refresh: Option<&RefreshToken>,
 ) -> TokenStep {
-    match (access, refresh) {
-        (Some(a), _) if a.usable_at(now) => TokenStep::Use(a.token.clone()),
-        (_, Some(r)) if r.usable_at(now) => TokenStep::Refresh(r.token.clone()),
+    match (usable_access(now, access), refresh) {
+        (Some(token), _) => TokenStep::Use(token),
+        (None, Some(r)) if r.usable_at(now) => TokenStep::Refresh(r.token.clone()),
         _ => TokenStep::SignIn,
     }
 }

@@ -92,6 +92,10 @@ impl<P: Platform> Worker<P> {
             .await
             .map_err(storage)?;
         let access = access.filter(|a| Some(a.token.as_str()) != refused);
+        // The usual case, one storage read: the access token is still good.
+        if let Some(token) = auth::usable_access(self.now(), access.as_ref()) {
+            return Ok(token);
+        }
         let refresh: Option<RefreshToken> = store::load(self.store(), keys::REFRESH_TOKEN)
             .await
             .map_err(storage)?;

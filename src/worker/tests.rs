@@ -899,3 +899,21 @@ fn an_open_get_started_page_cannot_sign_the_ally_back_in_after_sign_out() {
     sign_in(&w);
     assert!(block_on(w.view_state()).unwrap().signed_in);
 }
+
+/// An authenticated request whose access token is still good reads that one key; only an
+/// expired access token makes the worker read the refresh token too.
+#[test]
+fn a_usable_access_token_is_the_one_key_read_before_a_request() {
+    let backend = Backend::default();
+    let w = worker(&backend, 1_000);
+    assert_eq!(sign_in(&w).problem, None);
+    let store = &w.platform().store;
+    store.take_read();
+    let first = block_on(w.access_token(None)).unwrap();
+    assert_eq!(store.take_read(), ["access_token"]);
+    w.platform().now_secs.set(1_000 + 86_400 / 2);
+    let refreshed = block_on(w.access_token(None)).unwrap();
+    assert_ne!(refreshed, first, "an expired access token is refreshed");
+    let read = store.take_read();
+    assert_eq!(&read[..2], ["access_token", "refresh_token"]);
+}
