@@ -60,6 +60,20 @@ fn network(e: gloo_net::Error) -> TransportError {
     }
 }
 
+/// A request body as a `Blob` of its UTF-8 bytes, not a JS string: `fetch` copies a string's
+/// body (transcoded from UTF-16) before it returns, which for an upload batch of 500 contacts
+/// held the worker's thread about 2 ms longer per request than a Blob (whose bytes are copied
+/// once, from wasm memory), and the request took about 3 ms longer in all (measured in the
+/// service worker with a 226 KB body: 8.0–8.6 ms a string, 5.0 ms a Blob, 2.4–6.0 ms no body).
+fn body_blob(body: &str) -> Result<web_sys::Blob, JsValue> {
+    let bytes = js_sys::Uint8Array::from(body.as_bytes());
+    web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&bytes))
+}
+
+fn network_js(error: JsValue) -> TransportError {
+    TransportError::Network(format!("the request body could not be made: {error:?}"))
+}
+
 impl Http for FetchHttp {
     /// The body is read as bytes and decoded in wasm: a LinkedIn page is megabytes of JSON,
     /// and a JS string would be transcoded from UTF-16 on its way in.
@@ -82,7 +96,13 @@ impl Http for FetchHttp {
             builder = builder.header(name, value);
         }
         let sent = match request.body {
-            Some(body) => builder.body(body).map_err(network)?.send().await,
+            Some(body) => {
+                builder
+                    .body(body_blob(&body).map_err(network_js)?)
+                    .map_err(network)?
+                    .send()
+                    .await
+            }
             None => builder.send().await,
         };
         let response = sent.map_err(network)?;
