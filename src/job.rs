@@ -196,7 +196,14 @@ pub enum Effect {
     },
     /// Merge the read's saved pages (`read_page.0..pages`) into the contact list (replacing it
     /// when `replace`: a complete full read), then remove them: answer [`Event::Folded`].
-    Fold { pages: u32, replace: bool },
+    /// `held`: the same pages' contacts, in order, when this job saved every one of them
+    /// itself, so they need not be read back from storage and decoded again; `None` when
+    /// the read began in an earlier worker.
+    Fold {
+        pages: u32,
+        replace: bool,
+        held: Option<Vec<ContactRecord>>,
+    },
     /// Wait until then (epoch ms, at most [`MAX_INLINE_WAIT_MS`] away): answer [`Event::Woke`].
     Sleep { until_ms: u64 },
     /// Nothing more now. With a time, ask to be woken then (unix seconds).
@@ -320,6 +327,9 @@ pub struct SyncJob {
     stage: Stage,
     /// The effect to hand out at the next poll.
     out: Option<Effect>,
+    /// The contacts of the pages this job saved, while it has saved each one since
+    /// `read_page.0`: how many pages, and their contacts in order (see [`Effect::Fold`]).
+    held_pages: Option<(u32, Vec<ContactRecord>)>,
 }
 
 impl SyncJob {
@@ -330,6 +340,7 @@ impl SyncJob {
             instance,
             stage: Stage::Idle,
             out: None,
+            held_pages: None,
         }
     }
 
@@ -342,7 +353,12 @@ impl SyncJob {
     /// on, the cadence, an exclusion). The caller stores [`SyncJob::record`] afterwards; the
     /// run in progress, if any, writes the change too with its next step.
     pub fn change<R>(&mut self, change: impl FnOnce(&mut JobRecord) -> R) -> R {
-        change(&mut self.record)
+        let pages = self.record.pages;
+        let result = change(&mut self.record);
+        if self.record.pages != pages {
+            self.held_pages = None;
+        }
+        result
     }
 
     /// Forgets everything (signed out, sharing stopped): a run in progress ends at its next
@@ -351,6 +367,7 @@ impl SyncJob {
         self.record = JobRecord::default();
         self.stage = Stage::Idle;
         self.out = None;
+        self.held_pages = None;
     }
 
     /// What to do next, at `now_ms` (epoch ms).
@@ -384,9 +401,15 @@ impl SyncJob {
                 let replace =
                     read.is_some_and(|r| r.mode == ReadMode::Full && r.state == ReadState::Done);
                 self.stage = Stage::AwaitFold(run);
+                let pages = self.record.pages;
+                let held = match self.held_pages.take() {
+                    Some((held, contacts)) if held == pages => Some(contacts),
+                    _ => None,
+                };
                 Effect::Fold {
-                    pages: self.record.pages,
+                    pages,
                     replace,
+                    held,
                 }
             }
             Stage::CheckSharing(run) => {
@@ -707,6 +730,21 @@ impl SyncJob {
         }
     }
 
+    /// Keeps a page about to be saved as `read_page.{record.pages}`, if this job holds every
+    /// page before it.
+    fn hold_page(&mut self, contacts: &[ContactRecord]) {
+        if self.record.pages == 0 {
+            self.held_pages = Some((0, Vec::new()));
+        }
+        match &mut self.held_pages {
+            Some((held, kept)) if *held == self.record.pages => {
+                kept.extend_from_slice(contacts);
+                *held += 1;
+            }
+            _ => self.held_pages = None,
+        }
+    }
+
     /// A page's answer: the page, the count that includes it and the read that points past it
     /// go in one batch (a stop before it re-reads the page; never skips one).
     fn on_page(
@@ -732,6 +770,7 @@ impl SyncJob {
         let mut writes = Vec::new();
         if let Step::Continue { contacts, .. } | Step::Done { contacts } = &step {
             writes.push(Write::set(&keys::read_page(self.record.pages), contacts));
+            self.hold_page(contacts);
             self.record.pages += 1;
         }
         let view = &mut self.record.view;
@@ -1148,13 +1187,33 @@ mod tests {
         let mut world = World::new(100);
         let mut job = SyncJob::new(JobRecord::default(), 1);
         let effects = run_to_end(&mut world, &mut job);
-        assert!(effects.iter().any(|e| matches!(
-            e,
+        let held = effects.iter().find_map(|e| match e {
             Effect::Fold {
                 pages: 3,
-                replace: true
-            }
-        )));
+                replace: true,
+                held,
+            } => Some(held.clone()),
+            _ => None,
+        });
+        // The fold is handed the pages' contacts as they were saved, in order.
+        let saved: Vec<ContactRecord> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Write(w) | Effect::WriteAndSend { writes: w, .. } => Some(w),
+                _ => None,
+            })
+            .flatten()
+            .filter(|w| w.name.starts_with("read_page."))
+            .flat_map(|w| {
+                serde_json::from_str::<Vec<ContactRecord>>(w.value.as_ref().unwrap()).unwrap()
+            })
+            .collect();
+        assert_eq!(saved.len(), 100);
+        assert_eq!(
+            held,
+            Some(Some(saved)),
+            "the fold of the 3 pages, with them held"
+        );
         // The summary and three pages, each once.
         assert_eq!(world.linkedin_requests, 4);
         assert_eq!(world.starts, [0, 40, 80]);
@@ -1231,9 +1290,13 @@ mod tests {
         let mut stored = JobRecord::default();
         let mut job = SyncJob::new(stored.clone(), 1);
         let mut restarted = false;
+        let mut fold_held = None;
         for _ in 0..200 {
             world.now_ms += 10;
             let effect = job.poll(world.now_ms);
+            if let Effect::Fold { pages, held, .. } = &effect {
+                fold_held = Some((*pages, held.clone()));
+            }
             let event = match (&effect, world.answer(&effect)) {
                 (Effect::Done { .. }, _) => break,
                 (Effect::Write(writes) | Effect::WriteAndSend { writes, .. }, answer) => {
@@ -1266,5 +1329,10 @@ mod tests {
         );
         assert_eq!(stored.view.contacts, 100);
         assert_eq!(stored.read, None, "the read is over");
+        assert_eq!(
+            fold_held,
+            Some((3, None)),
+            "the new worker saved only the last page: the fold reads them all from storage"
+        );
     }
 }

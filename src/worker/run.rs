@@ -136,8 +136,12 @@ impl<P: Platform> Worker<P> {
                     self.hand_over(Event::Written);
                     Event::LinkedIn(answer)
                 }
-                Effect::Fold { pages, replace } => Event::Folded {
-                    contacts: self.fold(pages, replace).await?,
+                Effect::Fold {
+                    pages,
+                    replace,
+                    held,
+                } => Event::Folded {
+                    contacts: self.fold(pages, replace, held).await?,
                 },
                 Effect::Sleep { until_ms } => {
                     let now_ms = self.platform.now_ms();
@@ -192,16 +196,25 @@ impl<P: Platform> Worker<P> {
         })
     }
 
-    /// Folds a complete read's pages into the contact list (one read of them all, one
-    /// removal), and says how many contacts the list holds then.
-    pub(super) async fn fold(&self, pages: u32, replace: bool) -> Result<u32, StoreError> {
+    /// Folds a complete read's pages into the contact list (the pages' contacts as the job
+    /// held them, or one read of them all from storage; then one removal), and says how many
+    /// contacts the list holds then.
+    pub(super) async fn fold(
+        &self,
+        pages: u32,
+        replace: bool,
+        held: Option<Vec<ContactRecord>>,
+    ) -> Result<u32, StoreError> {
         let pages: Vec<_> = (0..pages).map(keys::read_page).collect();
-        let read_contacts: Vec<ContactRecord> = store::load_many(self.store(), &pages)
-            .await?
-            .into_iter()
-            .flatten()
-            .flatten()
-            .collect();
+        let read_contacts: Vec<ContactRecord> = match held {
+            Some(contacts) => contacts,
+            None => store::load_many(self.store(), &pages)
+                .await?
+                .into_iter()
+                .flatten()
+                .flatten()
+                .collect(),
+        };
         let count = self
             .update_contacts(|list| {
                 if replace {

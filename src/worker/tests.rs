@@ -917,3 +917,27 @@ fn a_usable_access_token_is_the_one_key_read_before_a_request() {
     let read = store.take_read();
     assert_eq!(&read[..2], ["access_token", "refresh_token"]);
 }
+
+/// A read done by one worker is folded from the contacts it held while saving each page: the
+/// saved pages are removed without being read back (a read begun by an earlier worker is
+/// read back: `job::tests::a_read_resumes_from_the_stored_record_at_its_next_page`).
+#[test]
+fn a_read_done_by_one_worker_is_folded_without_reading_its_pages_back() {
+    let backend = Backend::default();
+    backend.not_sharing.set(true);
+    let w = worker(&backend, 1_000);
+    read_with_sync_now(&w, 400);
+    let store = &w.platform().store;
+    let read = store.take_read();
+    assert!(!read.iter().any(|k| k.starts_with("read_page.")), "{read:?}");
+    assert_eq!(block_on(w.contacts()).unwrap().len(), 400);
+    assert!(
+        store.take_written().iter().any(|k| k == "read_page.9"),
+        "each page was saved"
+    );
+    let stored = Worker::new(TestPlatform {
+        store: store.snapshot(),
+        ..test_platform(&backend, 1_000)
+    });
+    assert_eq!(block_on(stored.contacts()).unwrap().len(), 400, "and stored");
+}
