@@ -218,19 +218,30 @@ impl<P: Platform> Worker<P> {
     }
 
     /// The state as stored, without any network call.
+    /// Its durable values are read with one storage call (and the job record with them
+    /// while this worker has not loaded it).
     pub async fn view_state(&self) -> Result<ViewState, StoreError> {
-        let signed_in = self.signed_in().await?;
-        let me: Option<Me> = if signed_in {
-            store::load(self.store(), keys::PROFILE).await?
-        } else {
-            None
-        };
+        let (refresh, profile, asks, backend, job) = (
+            keys::REFRESH_TOKEN,
+            keys::PROFILE,
+            keys::PENDING_ASKS,
+            keys::BACKEND_URL,
+            keys::JOB,
+        );
+        let mut names = vec![&*refresh.name, &*profile.name, &*asks.name, &*backend.name];
+        if self.job_unloaded() {
+            names.push(&*job.name);
+        }
+        let stored = store::ReadTogether::read(self.store(), Area::Durable, &names).await?;
+        let signed_in = stored
+            .value(&refresh)
+            .is_some_and(|r| r.usable_at(self.now()));
+        let me: Option<Me> = stored.value(&profile).filter(|_| signed_in);
+        self.ensure_job_with(stored.value(&job)).await?;
         let record = self.job_record().await?;
         let sync = record.view_at(self.now());
         let cadence = record.schedule.cadence;
-        let pending_asks: u32 = store::load(self.store(), keys::PENDING_ASKS)
-            .await?
-            .unwrap_or(0);
+        let pending_asks: u32 = stored.value(&asks).unwrap_or(0);
         let pending_sign_in = if signed_in {
             None
         } else {
@@ -239,7 +250,9 @@ impl<P: Platform> Worker<P> {
         Ok(ViewState {
             signed_in,
             me,
-            backend_url: self.backend_url().await?,
+            backend_url: stored
+                .value(&backend)
+                .unwrap_or_else(|| DEFAULT_BACKEND_URL.to_string()),
             default_backend_url: DEFAULT_BACKEND_URL.to_string(),
             sync,
             pending_asks,

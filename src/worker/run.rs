@@ -19,6 +19,20 @@ impl<P: Platform> Worker<P> {
 
     /// Loads the job record once per worker.
     pub(super) async fn ensure_job(&self) -> Result<(), StoreError> {
+        self.ensure_job_with(None).await
+    }
+
+    /// Whether the job record is still to be loaded (a read of several keys may take it too).
+    pub(super) fn job_unloaded(&self) -> bool {
+        self.job.borrow().is_none()
+    }
+
+    /// Loads the job record once per worker; `stored`: the record as just read with other
+    /// keys, if it was.
+    pub(super) async fn ensure_job_with(
+        &self,
+        stored: Option<JobRecord>,
+    ) -> Result<(), StoreError> {
         if self.job.borrow().is_some() {
             return Ok(());
         }
@@ -26,7 +40,10 @@ impl<P: Platform> Worker<P> {
         if self.job.borrow().is_some() {
             return Ok(());
         }
-        let record = load_job_record(self.store()).await?;
+        let record = match stored {
+            Some(record) => record,
+            None => load_job_record(self.store()).await?,
+        };
         *self.job.borrow_mut() = Some(SyncJob::new(record, self.instance));
         Ok(())
     }

@@ -929,7 +929,10 @@ fn a_read_done_by_one_worker_is_folded_without_reading_its_pages_back() {
     read_with_sync_now(&w, 400);
     let store = &w.platform().store;
     let read = store.take_read();
-    assert!(!read.iter().any(|k| k.starts_with("read_page.")), "{read:?}");
+    assert!(
+        !read.iter().any(|k| k.starts_with("read_page.")),
+        "{read:?}"
+    );
     assert_eq!(block_on(w.contacts()).unwrap().len(), 400);
     assert!(
         store.take_written().iter().any(|k| k == "read_page.9"),
@@ -939,5 +942,48 @@ fn a_read_done_by_one_worker_is_folded_without_reading_its_pages_back() {
         store: store.snapshot(),
         ..test_platform(&backend, 1_000)
     });
-    assert_eq!(block_on(stored.contacts()).unwrap().len(), 400, "and stored");
+    assert_eq!(
+        block_on(stored.contacts()).unwrap().len(),
+        400,
+        "and stored"
+    );
+}
+
+/// A cold worker answers the popup's first "get state" with one storage call: the token, the
+/// profile, the job record, the asks count and the backend's address read together (they
+/// were five calls one after the other); once the job is loaded, it is not read again.
+#[test]
+fn a_cold_worker_reads_the_state_with_one_storage_call() {
+    let backend = Backend::default();
+    let w = worker(&backend, 1_000);
+    assert_eq!(sign_in(&w).problem, None);
+    block_on(w.handle(Intent::SetCadence {
+        routine_hours: 12,
+        full_days: 3,
+    }));
+    let cold = Worker::new(TestPlatform {
+        store: w.platform().store.snapshot(),
+        ..test_platform(&backend, 1_000)
+    });
+    let store = &cold.platform().store;
+    let reply = block_on(cold.handle(Intent::GetState));
+    assert_eq!(store.calls(), 1, "{:?}", store.take_read());
+    assert!(reply.state.signed_in);
+    assert_eq!(reply.state.me.unwrap().networks[0].name, "Sales Network");
+    assert_eq!(reply.state.cadence, Some((12, 3)), "the stored job record");
+    let mut read = store.take_read();
+    read.sort();
+    assert_eq!(
+        read,
+        [
+            "backend_url",
+            "job",
+            "pending_asks",
+            "profile",
+            "refresh_token"
+        ]
+    );
+    block_on(cold.handle(Intent::GetState));
+    assert_eq!(store.calls(), 2);
+    assert!(!store.take_read().contains(&"job".to_string()));
 }
