@@ -93,8 +93,13 @@ pub fn from_str_borrowed<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result
 /// `value` as compact JSON text.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     let mut out = String::new();
-    value.serialize(Writer { out: &mut out })?;
+    write_into(&mut out, value)?;
     Ok(out)
+}
+
+/// Appends `value` as compact JSON text to `out` (a buffer reused across values).
+pub fn write_into<T: Serialize + ?Sized>(out: &mut String, value: &T) -> Result<()> {
+    value.serialize(Writer { out })
 }
 
 /// `value` as JSON text indented by two spaces, the layout of `serde_json::to_string_pretty`.

@@ -341,11 +341,11 @@ pub fn plan(
     let mut current_bytes = 0;
     let mut fingerprint = Fnv64::default();
     fingerprint.write(kind.as_str().as_bytes());
+    // Each record's size as its JSON text, written into one reused buffer.
+    let mut text = String::new();
     for (key, contact, hash) in send {
-        let size = crate::json::to_string(contact)
-            .map(|s| s.len())
-            .unwrap_or(0)
-            + 1;
+        text.clear();
+        let size = crate::json::write_into(&mut text, contact).map_or(0, |()| text.len()) + 1;
         if !current_batch.is_empty()
             && (current_batch.len() >= max_items || current_bytes + size > max_bytes)
         {
