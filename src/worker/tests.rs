@@ -253,6 +253,14 @@ fn worker(backend: &Backend, now: u64) -> Worker<TestPlatform<'_>> {
     Worker::new(test_platform(backend, now))
 }
 
+/// A new worker (the service worker stopped and started again) on what `store` holds.
+fn worker_on<'a>(store: &MemoryStore, backend: &'a Backend) -> Worker<TestPlatform<'a>> {
+    Worker::new(TestPlatform {
+        store: store.snapshot(),
+        ..test_platform(backend, 1_000)
+    })
+}
+
 #[test]
 fn check_linkedin_follows_the_session_cookie_without_reading() {
     let backend = Backend::default();
@@ -767,10 +775,7 @@ fn the_contact_list_is_read_from_storage_once_per_worker() {
         CONTACT_BUCKETS as usize,
         "every bucket read once"
     );
-    let fresh = Worker::new(TestPlatform {
-        store: store.snapshot(),
-        ..test_platform(&backend, 1_000)
-    });
+    let fresh = worker_on(store, &backend);
     assert!(block_on(fresh.contacts()).unwrap() == held, "the same list");
     assert_eq!(
         bucket_reads(&fresh.platform().store),
@@ -832,10 +837,7 @@ fn an_update_reads_the_earlier_versions_job_records_into_one() {
         }
     });
     // The updated extension's worker starts.
-    let w = Worker::new(TestPlatform {
-        store: store.snapshot(),
-        ..test_platform(&backend, 1_000)
-    });
+    let w = worker_on(store, &backend);
     let state = block_on(w.view_state()).unwrap();
     assert_eq!(state.sync.contacts, 120);
     assert_eq!(state.sync.shared, 100);
@@ -938,10 +940,7 @@ fn a_read_done_by_one_worker_is_folded_without_reading_its_pages_back() {
         store.take_written().iter().any(|k| k == "read_page.9"),
         "each page was saved"
     );
-    let stored = Worker::new(TestPlatform {
-        store: store.snapshot(),
-        ..test_platform(&backend, 1_000)
-    });
+    let stored = worker_on(store, &backend);
     assert_eq!(
         block_on(stored.contacts()).unwrap().len(),
         400,
@@ -961,10 +960,7 @@ fn a_cold_worker_reads_the_state_with_one_storage_call() {
         routine_hours: 12,
         full_days: 3,
     }));
-    let cold = Worker::new(TestPlatform {
-        store: w.platform().store.snapshot(),
-        ..test_platform(&backend, 1_000)
-    });
+    let cold = worker_on(&w.platform().store, &backend);
     let store = &cold.platform().store;
     let reply = block_on(cold.handle(Intent::GetState));
     assert_eq!(store.calls(), 1, "{:?}", store.take_read());
