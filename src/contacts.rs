@@ -30,16 +30,23 @@ pub fn legacy_key(c: &ContactRecord) -> String {
 
 /// The canonical profile URL for a public identifier (decoded form in, encoded URL out).
 pub fn profile_url(public_identifier: &str) -> String {
-    format!(
-        "{PROFILE_URL_PREFIX}{}/",
-        percent_encode_segment(public_identifier)
-    )
+    // One allocation: a read of 30,000 connections makes 30,000 of these.
+    let mut url = String::with_capacity(PROFILE_URL_PREFIX.len() + public_identifier.len() + 1);
+    url.push_str(PROFILE_URL_PREFIX);
+    push_percent_encoded(&mut url, public_identifier);
+    url.push('/');
+    url
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, byte by byte (UTF-8).
 pub fn percent_encode_segment(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(s.len());
+    push_percent_encoded(&mut out, s);
+    out
+}
+
+fn push_percent_encoded(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in s.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
@@ -49,7 +56,6 @@ pub fn percent_encode_segment(s: &str) -> String {
             out.push(HEX[usize::from(b & 0xF)] as char);
         }
     }
-    out
 }
 
 /// Decodes `%XX` escapes. A malformed escape is kept as written; bytes that do not form UTF-8
@@ -110,7 +116,26 @@ pub fn public_identifier_from_url(url: &str) -> Option<String> {
 pub fn date_from_epoch_ms(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
+    if !(0..=9999).contains(&y) {
+        return format!("{y:04}-{m:02}-{d:02}");
+    }
+    // Written digit by digit: `format!` was a visible share of reading a page natively.
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let y = y as u32;
+    [
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        '-',
+        digit(m / 10),
+        digit(m),
+        '-',
+        digit(d / 10),
+        digit(d),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// `(year, month, day)` of a day count since 1970-01-01 (H. Hinnant's algorithm).
@@ -256,6 +281,18 @@ mod tests {
         assert_eq!(date_from_epoch_ms(1_766_129_924_000), "2025-12-19");
         assert_eq!(date_from_epoch_ms(951_782_400_000), "2000-02-29");
         assert_eq!(date_from_epoch_ms(-1), "1969-12-31");
+        // The digits written by hand are `format!`'s, for every year it writes that way.
+        for days in (-719_528..2_932_897)
+            .step_by(97)
+            .chain([-719_528, 2_932_896])
+        {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(
+                date_from_epoch_ms(days * 86_400_000),
+                format!("{y:04}-{m:02}-{d:02}")
+            );
+        }
+        assert_eq!(date_from_epoch_ms(-719_529 * 86_400_000), "-001-12-31");
         for days in [-800_000, -1, 0, 59, 11_016, 20_000, 2_000_000] {
             let (y, m, d) = civil_from_days(days);
             assert!(is_valid_date(y, m, d));
