@@ -218,6 +218,7 @@ impl<P: Platform> Worker<P> {
     }
 
     /// The state as stored, without any network call.
+    ///
     /// Its durable values are read with one storage call (and the job record with them
     /// while this worker has not loaded it).
     pub async fn view_state(&self) -> Result<ViewState, StoreError> {
