@@ -90,9 +90,10 @@ pub fn key_hash(key: &str) -> u64 {
     BuildKeyHasher::default().hash_one(key)
 }
 
-/// A fast hasher for the ledger's keys (short ASCII strings the extension made itself): a
-/// word-at-a-time multiply-rotate, as rustc's FxHash. Not for keys an attacker picks (no
-/// flooding resistance), which these are not.
+/// A fast hasher for the ledger's keys (short ASCII strings the extension made itself), and
+/// for a LinkedIn page's URNs (`linkedin::dash_typed`: about 80 a page, so even keys chosen to
+/// collide would cost a page little): a word-at-a-time multiply-rotate, as rustc's FxHash.
+/// Not for many keys an attacker picks (no flooding resistance).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct KeyHasher(u64);
 

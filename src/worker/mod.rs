@@ -214,7 +214,12 @@ impl<P: Platform> Worker<P> {
     /// Whether a usable refresh token is stored (one key, no network).
     async fn signed_in(&self) -> Result<bool, StoreError> {
         let refresh: Option<RefreshToken> = store::load(self.store(), keys::REFRESH_TOKEN).await?;
-        Ok(refresh.is_some_and(|r| r.usable_at(self.now())))
+        Ok(self.signed_in_with(refresh.as_ref()))
+    }
+
+    /// Whether this refresh token, as stored, is still usable.
+    fn signed_in_with(&self, refresh: Option<&RefreshToken>) -> bool {
+        refresh.is_some_and(|r| r.usable_at(self.now()))
     }
 
     /// The state as stored, without any network call.
@@ -234,9 +239,7 @@ impl<P: Platform> Worker<P> {
             names.push(&*job.name);
         }
         let stored = store::ReadTogether::read(self.store(), Area::Durable, &names).await?;
-        let signed_in = stored
-            .value(&refresh)
-            .is_some_and(|r| r.usable_at(self.now()));
+        let signed_in = self.signed_in_with(stored.value(&refresh).as_ref());
         let me: Option<Me> = stored.value(&profile).filter(|_| signed_in);
         self.ensure_job_with(stored.value(&job)).await?;
         let record = self.job_record().await?;
@@ -251,9 +254,7 @@ impl<P: Platform> Worker<P> {
         Ok(ViewState {
             signed_in,
             me,
-            backend_url: stored
-                .value(&backend)
-                .unwrap_or_else(|| DEFAULT_BACKEND_URL.to_string()),
+            backend_url: options::backend_url_or_default(stored.value(&backend)),
             default_backend_url: DEFAULT_BACKEND_URL.to_string(),
             sync,
             pending_asks,

@@ -3,12 +3,17 @@
 
 use super::*;
 
+/// The stored choice of backend, else the build's default.
+pub(super) fn backend_url_or_default(stored: Option<String>) -> String {
+    stored.unwrap_or_else(|| DEFAULT_BACKEND_URL.to_string())
+}
+
 impl<P: Platform> Worker<P> {
     /// The backend in use: the ally's choice, else the build's default.
     pub async fn backend_url(&self) -> Result<String, StoreError> {
-        Ok(store::load(self.store(), keys::BACKEND_URL)
-            .await?
-            .unwrap_or_else(|| DEFAULT_BACKEND_URL.to_string()))
+        Ok(backend_url_or_default(
+            store::load(self.store(), keys::BACKEND_URL).await?,
+        ))
     }
 
     pub(super) async fn set_backend_url(&self, input: &str) -> Result<(), Problem> {
