@@ -284,7 +284,7 @@ pub async fn load_many<T>(
 
 /// Values of several keys of one area, each of its own type, read with one browser call:
 /// the popup's state on a cold worker, which read its four or five values one after the
-/// other (about 2 ms each there).
+/// other (the four calls saved were about 2 ms of its answer, measured in the worker).
 #[derive(Debug)]
 pub struct ReadTogether {
     values: Vec<(String, Option<String>)>,
